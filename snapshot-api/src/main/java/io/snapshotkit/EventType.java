@@ -1,0 +1,48 @@
+package io.snapshotkit;
+
+/**
+ * The kinds of snapshot event, each with its stable wire name.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ */
+public enum EventType {
+  /** A capture started; the snapshot is CAPTURING. */
+  CAPTURE_STARTED("snapshot.capture.started"),
+  /** A capture finished; the snapshot is READY with a version. */
+  CREATED("snapshot.created"),
+  /** A capture failed; the snapshot is FAILED. */
+  FAILED("snapshot.failed"),
+  /** Every host confirmed the delete and the record is gone. */
+  DELETED("snapshot.deleted"),
+  /** A strict delete was refused by at least one host; the snapshot is READY again. */
+  DELETE_FAILED("snapshot.delete_failed"),
+  /** A restore (additive or replace) finished. */
+  RESTORED("snapshot.restored"),
+  /** A workload was rolled back to a version. */
+  ROLLED_BACK("snapshot.rolled_back"),
+  /** Retention deleted an expired snapshot. */
+  EXPIRED("snapshot.expired"),
+  /** A capture was refused by the plan limit. */
+  QUOTA_REJECTED("snapshot.quota_rejected");
+
+  private final String wireName;
+
+  EventType(String wireName) {
+    this.wireName = wireName;
+  }
+
+  /** The stable name used in storage and payloads, such as {@code snapshot.created}. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /** The type with this wire name. */
+  public static EventType fromWireName(String name) {
+    for (EventType t : values()) {
+      if (t.wireName.equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown event type: " + name);
+  }
+}

@@ -1,0 +1,29 @@
+package io.snapshotkit.spi;
+
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the engine asks a {@link HostAgent} to capture.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param workload whose state
+ * @param snapshotId the id to store it under
+ * @param parent the workload's previous READY snapshot, so an agent can capture incrementally
+ * @param runningReference what {@link Lifecycle#quiesce} reported the workload runs on (image tag, snapshot key)
+ * @param fullRescan re-read everything even where the parent says nothing changed
+ */
+public record CaptureRequest(
+    WorkloadRef workload, SnapshotId snapshotId, Optional<SnapshotId> parent,
+    Optional<String> runningReference, boolean fullRescan) {
+  /** Validates. */
+  public CaptureRequest {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshotId, "snapshotId");
+    Objects.requireNonNull(parent, "parent");
+    Objects.requireNonNull(runningReference, "runningReference");
+  }
+}
