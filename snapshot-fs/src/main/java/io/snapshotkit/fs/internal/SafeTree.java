@@ -1,0 +1,569 @@
+package io.snapshotkit.fs.internal;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes an untrusted file tree (an imported archive, or a stored snapshot being restored) under
+ * one root directory, so that nothing it describes can land outside that root.
+ *
+ * <p><b>Stability:</b> internal. Public only so that the repository and archive code of this
+ * module, which live in different packages, share one implementation; not part of the API.
+ *
+ * <p><b>Rules.</b> Every entry path is checked by {@link #pathProblem}: it must be relative,
+ * non-empty, made of non-empty segments that are neither {@code .} nor {@code ..}, free of
+ * backslashes, drive letters, NUL and other control characters, at most {@link
+ * Limits#maxPathLength()} UTF-8 bytes long, and no segment longer than {@value #MAX_NAME_BYTES}
+ * bytes. While writing, every parent directory is checked without following links and must be a
+ * real directory (a symlink anywhere on the path is refused, never followed); files, links and
+ * directories are created with {@code CREATE_NEW} semantics, so an existing entry (a duplicate,
+ * or a planted symlink) is refused rather than overwritten. A symlink's target must be relative
+ * and stay inside the tree: it may start with {@code ..} segments that do not climb above the
+ * root, followed only by ordinary segments (a {@code ..} after an ordinary segment is refused,
+ * because the segment before it may itself be a symlink and then a lexical check would lie). A
+ * hard link must name a regular file already written in this tree. Device nodes, fifos and
+ * sockets are refused ({@link #refuseSpecial}). {@link Limits} caps the entry count and the
+ * uncompressed bytes; the byte cap is enforced while streaming, so a decompression bomb is cut
+ * off at the cap and never written past it.
+ *
+ * <p><b>Modes.</b> Only the permission bits ({@code 0777}) are applied: setuid, setgid and
+ * sticky bits are dropped, because restoring a setuid file from an untrusted archive is a
+ * privilege escalation and Java's POSIX view cannot set them anyway. Directory modes and mtimes
+ * are applied in {@link #finish()}, deepest first, so that writing a directory's children (or a
+ * read-only directory mode) does not disturb them. Mtimes are set without following links.
+ *
+ * <p><b>Errors.</b> A refusal is a {@link SnapshotException}: for {@link Origin#IMPORT} it is
+ * {@link ErrorCode#INVALID_ARGUMENT} ("this archive is unsafe: &lt;reason&gt;; it was not
+ * imported"), since the caller handed us bad input; for {@link Origin#STORED} it is {@link
+ * ErrorCode#CORRUPT}, since a repository should never hold such a tree. I/O failures (disk full,
+ * permissions) become {@link ErrorCode#INTERNAL} with the cause kept. The caller deletes the root
+ * after a failure; this class never deletes anything.
+ *
+ * <p><b>Limitation.</b> The checks are path based: the root must be private to this process (a
+ * fresh staging directory), since a concurrent writer could swap a checked directory for a
+ * symlink between the check and the write.
+ *
+ * <p><b>Thread-safety:</b> confined to one thread.
+ */
+public final class SafeTree {
+  /** The longest file or directory name most filesystems accept, in bytes. */
+  public static final int MAX_NAME_BYTES = 255;
+
+  private static final int BUFFER = 64 * 1024;
+
+  /**
+   * Caps on what an untrusted tree may contain.
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param maxTotalBytes the most uncompressed file content, in bytes, over all entries
+   * @param maxEntries the most entries (files, directories, links)
+   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   */
+  public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
+    /** Validates the caps. */
+    public Limits {
+      if (maxTotalBytes < 0) {
+        throw new IllegalArgumentException("maxTotalBytes must be 0 or more: " + maxTotalBytes);
+      }
+      if (maxEntries < 1) {
+        throw new IllegalArgumentException("maxEntries must be 1 or more: " + maxEntries);
+      }
+      if (maxPathLength < 1) {
+        throw new IllegalArgumentException("maxPathLength must be 1 or more: " + maxPathLength);
+      }
+    }
+
+    /** 64 GiB, 10 million entries, 4096-byte paths (Linux's PATH_MAX). */
+    public static Limits defaults() {
+      return new Limits(64L << 30, 10_000_000L, 4096);
+    }
+  }
+
+  /** Where the tree comes from, which decides the error code of a refusal. */
+  public enum Origin {
+    /** An archive a caller is importing: a refusal is {@link ErrorCode#INVALID_ARGUMENT}. */
+    IMPORT,
+    /** A tree read back from this host's repository: a refusal is {@link ErrorCode#CORRUPT}. */
+    STORED
+  }
+
+  private record PendingDirectory(Path path, int depth, int mode, FileTime mtime) {}
+
+  private final Path root;
+  private final Limits limits;
+  private final Origin origin;
+  private final List<PendingDirectory> directories = new ArrayList<>();
+  private long entries;
+  private long bytes;
+
+  private SafeTree(Path root, Limits limits, Origin origin) {
+    this.root = root;
+    this.limits = limits;
+    this.origin = origin;
+  }
+
+  /**
+   * A writer rooted at {@code root}, which must be an existing real directory (not a symlink).
+   *
+   * @throws SnapshotException {@code INVALID_ARGUMENT} if the root is missing or not a directory
+   */
+  public static SafeTree rootedAt(Path root, Limits limits, Origin origin) {
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(origin, "origin");
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw SnapshotException.invalid(
+          "the target directory " + root + " does not exist or is not a real directory; create it first");
+    }
+    return new SafeTree(root, limits, origin);
+  }
+
+  /**
+   * Checks an untrusted relative path, touching nothing.
+   *
+   * @param path the path as the archive or manifest spells it; one trailing {@code /} is allowed
+   * @param maxPathLength the longest accepted path, in UTF-8 bytes
+   * @return why the path is unsafe, or empty if it is safe
+   */
+  public static Optional<String> pathProblem(String path, int maxPathLength) {
+    Objects.requireNonNull(path, "path");
+    String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    if (p.isEmpty()) {
+      return Optional.of("an entry has an empty path");
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return Optional.of("entry '" + printable(path) + "' has a NUL or control character in its path");
+      }
+      if (c == '\\') {
+        return Optional.of("entry '" + printable(path) + "' has a backslash in its path");
+      }
+    }
+    if (p.startsWith("/")) {
+      return Optional.of("entry '" + printable(path) + "' has an absolute path");
+    }
+    if (p.length() >= 2 && p.charAt(1) == ':' && Character.isLetter(p.charAt(0))) {
+      return Optional.of("entry '" + printable(path) + "' starts with a drive letter");
+    }
+    if (p.getBytes(StandardCharsets.UTF_8).length > maxPathLength) {
+      return Optional.of("an entry's path is longer than " + maxPathLength + " bytes");
+    }
+    for (String segment : p.split("/", -1)) {
+      if (segment.isEmpty()) {
+        return Optional.of("entry '" + printable(path) + "' has an empty path segment");
+      }
+      if (segment.equals("..")) {
+        return Optional.of("entry '" + printable(path) + "' climbs out with '..'");
+      }
+      if (segment.equals(".")) {
+        return Optional.of("entry '" + printable(path) + "' has a '.' segment");
+      }
+      if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        return Optional.of("an entry has a name longer than " + MAX_NAME_BYTES + " bytes");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Checks an untrusted symlink target for a link at {@code linkPath}, touching nothing.
+   *
+   * @param linkPath the link's own (already safe) relative path
+   * @param target the link's target text
+   * @param maxPathLength the longest accepted target, in UTF-8 bytes
+   * @return why the target is unsafe, or empty if it is safe
+   */
+  public static Optional<String> symlinkTargetProblem(String linkPath, String target, int maxPathLength) {
+    Objects.requireNonNull(linkPath, "linkPath");
+    Objects.requireNonNull(target, "target");
+    String where = "symlink '" + printable(linkPath) + "'";
+    if (target.isEmpty()) {
+      return Optional.of(where + " has an empty target");
+    }
+    if (target.getBytes(StandardCharsets.UTF_8).length > maxPathLength) {
+      return Optional.of(where + " has a target longer than " + maxPathLength + " bytes");
+    }
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return Optional.of(where + " has a NUL or control character in its target");
+      }
+      if (c == '\\') {
+        return Optional.of(where + " has a backslash in its target");
+      }
+    }
+    if (target.startsWith("/")) {
+      return Optional.of(where + " points to an absolute path");
+    }
+    if (target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0))) {
+      return Optional.of(where + " points to a drive letter");
+    }
+    String parent = linkPath.endsWith("/") ? linkPath.substring(0, linkPath.length() - 1) : linkPath;
+    int depth = (int) parent.chars().filter(c -> c == '/').count();
+    boolean ordinarySeen = false;
+    for (String segment : target.split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".")) {
+        continue;
+      }
+      if (segment.equals("..")) {
+        if (ordinarySeen) {
+          return Optional.of(where + " has '..' after a name in its target; only leading '..' segments are accepted");
+        }
+        depth--;
+        if (depth < 0) {
+          return Optional.of(where + " points outside the tree");
+        }
+      } else {
+        ordinarySeen = true;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The root this writer writes under. */
+  public Path root() {
+    return root;
+  }
+
+  /** Entries written so far. */
+  public long entries() {
+    return entries;
+  }
+
+  /** File content bytes written so far. */
+  public long bytes() {
+    return bytes;
+  }
+
+  /**
+   * Checks an untrusted path and resolves it under the root, touching nothing.
+   *
+   * @return the path under the root
+   * @throws SnapshotException if the path is unsafe
+   */
+  public Path resolve(String path) {
+    Optional<String> problem = pathProblem(path, limits.maxPathLength());
+    if (problem.isPresent()) {
+      throw unsafe(problem.get());
+    }
+    String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return root.resolve(p);
+  }
+
+  /**
+   * Creates a directory (and any missing parents), or accepts an existing real directory. Its
+   * mode and mtime are applied by {@link #finish()}.
+   *
+   * @return the directory's path
+   */
+  public Path directory(String path, int mode, FileTime mtime) {
+    Objects.requireNonNull(mtime, "mtime");
+    Path target = resolve(path);
+    countEntry(path);
+    ensureParents(target);
+    try {
+      Files.createDirectory(target);
+    } catch (FileAlreadyExistsException e) {
+      BasicFileAttributes existing = attributes(target).orElseThrow(() -> io("checking " + target, e));
+      if (!existing.isDirectory()) {
+        throw unsafe("entry '" + printable(path) + "' is a directory where the archive already put "
+            + (existing.isSymbolicLink() ? "a symlink" : "a file"));
+      }
+    } catch (IOException e) {
+      throw io("creating directory " + target, e);
+    }
+    directories.add(new PendingDirectory(target, root.relativize(target).getNameCount(), mode, mtime));
+    return target;
+  }
+
+  /**
+   * Creates a regular file and streams its content, counting bytes against the cap.
+   *
+   * @param declaredSize the size the source announces, checked against the cap before writing,
+   *     or -1 if unknown; the stream itself is still counted
+   * @return the bytes written
+   */
+  public long file(String path, InputStream content, long declaredSize, int mode, FileTime mtime) {
+    Objects.requireNonNull(content, "content");
+    Objects.requireNonNull(mtime, "mtime");
+    Path target = resolve(path);
+    countEntry(path);
+    if (declaredSize > limits.maxTotalBytes() - bytes) {
+      throw tooManyBytes();
+    }
+    ensureParents(target);
+    long written = 0;
+    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      byte[] buffer = new byte[BUFFER];
+      int n;
+      while ((n = content.read(buffer)) != -1) {
+        if (n > limits.maxTotalBytes() - bytes) {
+          throw tooManyBytes();
+        }
+        out.write(buffer, 0, n);
+        bytes += n;
+        written += n;
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+    } catch (IOException e) {
+      throw io("writing " + target, e);
+    }
+    applyMode(target, mode);
+    applyMtime(target, mtime);
+    return written;
+  }
+
+  /**
+   * Creates a symlink whose target stays inside the tree (see {@link #symlinkTargetProblem}).
+   *
+   * @return the link's path
+   */
+  public Path symlink(String path, String linkTarget, FileTime mtime) {
+    Objects.requireNonNull(linkTarget, "linkTarget");
+    Objects.requireNonNull(mtime, "mtime");
+    Path target = resolve(path);
+    Optional<String> problem = symlinkTargetProblem(path, linkTarget, limits.maxPathLength());
+    if (problem.isPresent()) {
+      throw unsafe(problem.get());
+    }
+    countEntry(path);
+    ensureParents(target);
+    try {
+      Files.createSymbolicLink(target, Path.of(linkTarget));
+    } catch (FileAlreadyExistsException e) {
+      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+    } catch (IOException e) {
+      throw io("creating symlink " + target, e);
+    }
+    applyMtime(target, mtime);
+    return target;
+  }
+
+  /**
+   * Creates a hard link to a regular file already written in this tree.
+   *
+   * @param existing the tree-relative path of the file to link to
+   * @return the link's path
+   */
+  public Path hardLink(String path, String existing) {
+    Objects.requireNonNull(existing, "existing");
+    Path target = resolve(path);
+    Optional<String> problem = pathProblem(existing, limits.maxPathLength());
+    if (problem.isPresent()) {
+      throw unsafe("hard link '" + printable(path) + "' points outside the tree or to an unsafe path ("
+          + problem.get() + ")");
+    }
+    Path source = resolve(existing);
+    countEntry(path);
+    checkParentsAreDirectories(source, "hard link '" + printable(path) + "'");
+    Optional<BasicFileAttributes> attrs = attributes(source);
+    if (attrs.isEmpty() || !attrs.get().isRegularFile()) {
+      throw unsafe("hard link '" + printable(path) + "' does not point to a regular file written earlier in the tree");
+    }
+    ensureParents(target);
+    try {
+      Files.createLink(target, source);
+    } catch (FileAlreadyExistsException e) {
+      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+    } catch (IOException e) {
+      throw io("creating hard link " + target, e);
+    }
+    return target;
+  }
+
+  /**
+   * The refusal for an entry type this class never writes: a device node, fifo or socket.
+   *
+   * @param kind what the entry is, for the message ("character device")
+   * @return the exception to throw
+   */
+  public SnapshotException refuseSpecial(String path, String kind) {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(kind, "kind");
+    return unsafe("entry '" + printable(path) + "' is a " + kind + ", which is never restored");
+  }
+
+  /**
+   * The refusal for any other reason the caller found (a digest mismatch, a malformed header).
+   *
+   * @return the exception to throw
+   */
+  public SnapshotException unsafe(String reason) {
+    Objects.requireNonNull(reason, "reason");
+    return switch (origin) {
+      case IMPORT -> new SnapshotException(ErrorCode.INVALID_ARGUMENT,
+          "this archive is unsafe: " + reason + "; it was not imported");
+      case STORED -> new SnapshotException(ErrorCode.CORRUPT,
+          "the stored snapshot is unsafe: " + reason
+              + "; nothing was restored; run the repository check and restore another snapshot");
+    };
+  }
+
+  /** Applies directory modes and mtimes, deepest first. Call once, after the last entry. */
+  public void finish() {
+    directories.sort(Comparator.comparingInt(PendingDirectory::depth).reversed());
+    for (PendingDirectory d : directories) {
+      applyMode(d.path(), d.mode());
+      applyMtime(d.path(), d.mtime());
+    }
+    directories.clear();
+  }
+
+  private void countEntry(String path) {
+    if (entries >= limits.maxEntries()) {
+      throw unsafe("it has more than " + limits.maxEntries() + " entries (at '" + printable(path)
+          + "'); raise Limits.maxEntries if you trust it");
+    }
+    entries++;
+  }
+
+  private SnapshotException tooManyBytes() {
+    return unsafe("it expands past the limit of " + limits.maxTotalBytes()
+        + " uncompressed bytes; raise Limits.maxTotalBytes if you trust it");
+  }
+
+  /** Creates missing parents as real directories; refuses any parent that is not one. */
+  private void ensureParents(Path target) {
+    Path relative = root.relativize(target);
+    Path current = root;
+    for (int i = 0; i < relative.getNameCount() - 1; i++) {
+      current = current.resolve(relative.getName(i));
+      Optional<BasicFileAttributes> attrs = attributes(current);
+      if (attrs.isEmpty()) {
+        try {
+          Files.createDirectory(current);
+        } catch (IOException e) {
+          throw io("creating directory " + current, e);
+        }
+      } else if (attrs.get().isSymbolicLink()) {
+        throw unsafe("entry '" + printable(relative.toString()) + "' would be written through the symlink '"
+            + printable(root.relativize(current).toString()) + "'");
+      } else if (!attrs.get().isDirectory()) {
+        throw unsafe("entry '" + printable(relative.toString()) + "' would be written under the file '"
+            + printable(root.relativize(current).toString()) + "'");
+      }
+    }
+  }
+
+  private void checkParentsAreDirectories(Path target, String what) {
+    Path relative = root.relativize(target);
+    Path current = root;
+    for (int i = 0; i < relative.getNameCount() - 1; i++) {
+      current = current.resolve(relative.getName(i));
+      Optional<BasicFileAttributes> attrs = attributes(current);
+      if (attrs.isEmpty() || !attrs.get().isDirectory()) {
+        throw unsafe(what + " passes through '" + printable(root.relativize(current).toString())
+            + "', which is not a real directory");
+      }
+    }
+  }
+
+  private Optional<BasicFileAttributes> attributes(Path path) {
+    try {
+      return Optional.of(Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw io("reading attributes of " + path, e);
+    }
+  }
+
+  private void applyMode(Path path, int mode) {
+    PosixFileAttributeView view =
+        Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    if (view == null) {
+      return;
+    }
+    try {
+      view.setPermissions(permissions(mode));
+    } catch (IOException e) {
+      throw io("setting the mode of " + path, e);
+    }
+  }
+
+  private void applyMtime(Path path, FileTime mtime) {
+    try {
+      Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(mtime, null, null);
+    } catch (IOException e) {
+      throw io("setting the mtime of " + path, e);
+    }
+  }
+
+  /** The permission set for the low nine bits of a POSIX mode; higher bits are dropped. */
+  public static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] order = {
+        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+    for (int bit = 0; bit < order.length; bit++) {
+      if ((mode & (1 << bit)) != 0) {
+        set.add(order[bit]);
+      }
+    }
+    return set;
+  }
+
+  /** The low nine bits of a POSIX mode for a permission set. */
+  public static int mode(Set<PosixFilePermission> permissions) {
+    Objects.requireNonNull(permissions, "permissions");
+    int mode = 0;
+    for (PosixFilePermission p : permissions) {
+      mode |= switch (p) {
+        case OWNER_READ -> 0400;
+        case OWNER_WRITE -> 0200;
+        case OWNER_EXECUTE -> 0100;
+        case GROUP_READ -> 040;
+        case GROUP_WRITE -> 020;
+        case GROUP_EXECUTE -> 010;
+        case OTHERS_READ -> 04;
+        case OTHERS_WRITE -> 02;
+        case OTHERS_EXECUTE -> 01;
+      };
+    }
+    return mode;
+  }
+
+  private static SnapshotException io(String what, IOException e) {
+    return SnapshotException.wrap(what, e);
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
+    for (int i = 0; i < s.length() && i < 200; i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    if (s.length() > 200) {
+      b.append("...");
+    }
+    return b.toString();
+  }
+}

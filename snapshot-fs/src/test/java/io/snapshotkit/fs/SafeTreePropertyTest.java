@@ -1,0 +1,52 @@
+package io.snapshotkit.fs;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.snapshotkit.fs.internal.SafeTree;
+import java.nio.file.Path;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Label;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+class SafeTreePropertyTest {
+  private static final Path ROOT = Path.of("/staging/root");
+
+  /** Strings built from the characters that matter for path tricks, plus some ordinary ones. */
+  @Provide
+  Arbitrary<String> trickyPaths() {
+    return Arbitraries.strings().withChars('/', '.', '\\', ':', 'a', 'b', 'C', '\u0000', '\n', ' ')
+        .ofMinLength(0).ofMaxLength(24);
+  }
+
+  @Property(tries = 3000)
+  @Label("an accepted entry path always resolves strictly inside the root, unchanged by normalization")
+  void acceptedPathsStayInside(@ForAll("trickyPaths") String path) {
+    if (SafeTree.pathProblem(path, 4096).isEmpty()) {
+      String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+      Path resolved = ROOT.resolve(p);
+      assertTrue(resolved.normalize().startsWith(ROOT), path);
+      assertFalse(resolved.normalize().equals(ROOT), path);
+      assertTrue(resolved.normalize().equals(resolved), path);
+    }
+  }
+
+  @Property(tries = 3000)
+  @Label("an accepted symlink target, resolved lexically from its link, never leaves the root")
+  void acceptedTargetsStayInside(@ForAll("trickyPaths") String target,
+      @ForAll("linkPaths") String link) {
+    if (SafeTree.symlinkTargetProblem(link, target, 4096).isEmpty()) {
+      Path resolved = ROOT.resolve(link).getParent().resolve(target).normalize();
+      assertTrue(resolved.startsWith(ROOT), link + " -> " + target);
+      assertFalse(target.startsWith("/"), target);
+    }
+  }
+
+  @Provide
+  Arbitrary<String> linkPaths() {
+    return Arbitraries.of("l", "a/l", "a/b/l", "a/b/c/l");
+  }
+}
