@@ -1,0 +1,1524 @@
+package io.snapshotkit.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.EventType;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.ManifestRef;
+import io.snapshotkit.Page;
+import io.snapshotkit.Plan;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.RestoreReport;
+import io.snapshotkit.RetentionPolicy;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
+import io.snapshotkit.Trigger;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.Admission;
+import io.snapshotkit.spi.BlobStore;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.EventHook;
+import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostDirectory;
+import io.snapshotkit.spi.HostInfo;
+import io.snapshotkit.spi.HostStatus;
+import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.spi.PlanProvider;
+import io.snapshotkit.spi.QuiescePolicy;
+import io.snapshotkit.spi.Quiesced;
+import io.snapshotkit.spi.RestoreOutcome;
+import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.StoreWork;
+import io.snapshotkit.spi.WorkloadLease;
+import io.snapshotkit.spi.WorkloadLock;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The snapshot engine: capture, numbered versions, list, diff, restore, rollback, strict delete,
+ * retention and usage, for every workload of every tenant, over the SPIs it is built with.
+ *
+ * <pre>{@code
+ * SnapshotEngine engine = SnapshotEngine.builder()
+ *     .manifestStore(store)
+ *     .hosts(HostDirectory.single(agent))
+ *     .lifecycle(Lifecycle.none())
+ *     .clock(Clock.systemUTC())
+ *     .executor(executor)
+ *     .build();
+ * Snapshot s = engine.capture(CaptureSpec.of(WorkloadRef.of("acme", "ws-1")).name("before upgrade"));
+ * }</pre>
+ *
+ * <p><b>Tenancy:</b> every operation is scoped by tenant. A snapshot of another tenant is
+ * reported as {@link ErrorCode#NOT_FOUND}, exactly like a snapshot that does not exist.
+ *
+ * <p><b>Events:</b> every state change appends its event to the store's outbox in the same
+ * transaction as the change; a dispatcher delivers them to the hooks in {@link EngineSettings#hooks()}.
+ *
+ * <p><b>Failures:</b> every failure is a {@link SnapshotException} with an {@link ErrorCode}; an
+ * unexpected exception from an adapter becomes {@link ErrorCode#INTERNAL} with the cause kept.
+ *
+ * <p><b>Threads and time:</b> the engine starts no threads: asynchronous captures, the delete
+ * fan-out and size queries run on the configured executor, and all time comes from the configured
+ * clock.
+ *
+ * <p><b>Thread-safety:</b> thread-safe. Operations on one workload that capture or restore are
+ * serialised by the {@link WorkloadLock}; everything else runs concurrently.
+ */
+public final class SnapshotEngine implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotEngine.class);
+
+  /** Blob keys of external manifests are {@code manifests/<snapshot id>.json}. */
+  static final String MANIFEST_BLOB_PREFIX = "manifests/";
+  /** Label on a pre-restore snapshot naming the snapshot being restored. */
+  static final String LABEL_RESTORE_OF = "snapshotkit.restore_of";
+  /** How many rows one sweep or reaper run handles. */
+  static final int SWEEP_BATCH = 1000;
+
+  private final EngineSettings settings;
+  private final ManifestStore store;
+  private final Optional<BlobStore> blobs;
+  private final HostDirectory hosts;
+  private final Lifecycle lifecycle;
+  private final WorkloadLock workloadLock;
+  private final PlanProvider plans;
+  private final Clock clock;
+  private final Executor executor;
+  private final RandomGenerator random;
+  private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
+  private final ConcurrentHashMap<TenantId, Long> usage = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private SnapshotEngine(EngineSettings settings) {
+    this.settings = settings;
+    this.store = settings.manifestStore();
+    this.blobs = settings.blobStore();
+    this.hosts = settings.hosts();
+    this.lifecycle = settings.lifecycle();
+    this.workloadLock = settings.workloadLock();
+    this.plans = settings.plans();
+    this.clock = settings.clock();
+    this.executor = settings.executor();
+    this.random = settings.random();
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The settings this engine was built with. */
+  public EngineSettings settings() {
+    return settings;
+  }
+
+  // ───────────────────────────── capture ─────────────────────────────
+
+  /**
+   * Captures a workload and returns the READY snapshot with its version.
+   *
+   * <p>The CAPTURING row (and its {@code snapshot.capture.started} event) is stored first, under
+   * the plan's limit. Then, holding the workload's lock, the workload is quiesced, captured on its
+   * host and always resumed, even if the capture fails or this thread is interrupted. The manifest
+   * is stored inline, or in the blob store when it is larger than the inline limit; the version is
+   * assigned and the snapshot marked READY in one transaction with its {@code snapshot.created} event.
+   *
+   * @throws SnapshotException {@code INVALID_ARGUMENT} for a bad spec; {@code QUOTA_EXCEEDED} when
+   *     the plan disables snapshots or its limit is reached; {@code NOT_FOUND} when no host runs the
+   *     workload; {@code CONFLICT} when the workload's lock is not free in time; the host's error
+   *     otherwise. After the row was stored, any failure leaves the snapshot FAILED.
+   */
+  public Snapshot capture(CaptureSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    ensureOpen();
+    Snapshot row = admit(spec);
+    return runCapture(row, spec);
+  }
+
+  /**
+   * Starts a capture on the executor and returns at once with the CAPTURING row. The future
+   * completes with the READY snapshot, or exceptionally with the {@link SnapshotException}
+   * {@link #capture} would have thrown (the snapshot is then FAILED).
+   *
+   * @throws SnapshotException for failures before the row is stored (bad spec, quota), or
+   *     {@code INTERNAL} if the executor refuses the task (the row is then FAILED)
+   */
+  public PendingCapture startCapture(CaptureSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    ensureOpen();
+    Snapshot row = admit(spec);
+    CompletableFuture<Snapshot> result = new CompletableFuture<>();
+    try {
+      executor.execute(() -> {
+        try {
+          result.complete(runCapture(row, spec));
+        } catch (RuntimeException | Error e) {
+          result.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      markFailed(row.id(), "the engine's executor refused the capture");
+      throw new SnapshotException(ErrorCode.INTERNAL,
+          "the engine's executor refused to run the capture; give the engine an executor with capacity and retry", e)
+          .withWorkload(row.workload()).withSnapshot(row.id());
+    }
+    return new PendingCapture(row, result);
+  }
+
+  /** Checks the plan and stores the CAPTURING row with its event; returns the row. */
+  private Snapshot admit(CaptureSpec spec) {
+    WorkloadRef workload = spec.workload();
+    Plan plan;
+    try {
+      plan = Objects.requireNonNull(plans.planFor(workload.tenant()), "the plan provider returned null");
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("looking up the plan of tenant " + workload.tenant(), e), workload, null);
+    }
+    if (!plan.enabled()) {
+      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED,
+          "snapshots are not enabled on this plan; choose a plan that includes snapshots").withWorkload(workload);
+    }
+    Instant now = clock.instant();
+    Snapshot row = Snapshot.capturing(newSnapshotId(now), workload, spec.name(), spec.trigger(),
+        latestReady(workload), now, plan.retention().map(now::plus), spec.labels());
+    if (spec.protect()) {
+      row = row.withProtected(true);
+    }
+    Snapshot inserted = row;
+    Admission admission = transaction("storing the new snapshot of " + workload, tx -> {
+      Admission a = tx.insertCapturing(inserted, plan.maxSnapshots());
+      if (a.admitted()) {
+        tx.append(event(EventType.CAPTURE_STARTED, inserted, Map.of("trigger", inserted.trigger().value())));
+      }
+      return a;
+    });
+    if (!admission.admitted()) {
+      String usedOfMax = admission.used() + "/" + plan.maxSnapshots();
+      try {
+        transaction("recording the refused capture of " + workload, tx -> {
+          tx.append(new SnapshotEvent(newEventId(), EventType.QUOTA_REJECTED, workload, Optional.empty(), 0,
+              clock.instant(), Map.of("used", Long.toString(admission.used()),
+                  "max", Integer.toString(plan.maxSnapshots()), "trigger", spec.trigger().value())));
+          return null;
+        });
+      } catch (SnapshotException e) {
+        log.warn("could not record the quota rejection of a capture of {}: {}", workload, e.getMessage());
+      }
+      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED,
+          "snapshot limit reached (" + usedOfMax + "); delete an old snapshot or raise the plan limit")
+          .withWorkload(workload);
+    }
+    return inserted;
+  }
+
+  /** Locks, quiesces, captures, resumes and commits; on any failure marks the row FAILED and rethrows. */
+  private Snapshot runCapture(Snapshot row, CaptureSpec spec) {
+    try (WorkloadLease lease = lock(row.workload())) {
+      Snapshot ready = captureUnderLease(row, lease,
+          spec.quiesce().orElse(settings.quiescePolicy()), spec.fullRescan(), Optional.empty());
+      resyncUsage(row.tenant());
+      return ready;
+    } catch (RuntimeException | Error e) {
+      throw failCapture(row, e);
+    }
+  }
+
+  /**
+   * Captures {@code row} while the caller holds the workload's lease. With {@code quiesced} empty
+   * the workload is quiesced and resumed here; otherwise the caller already quiesced it (a
+   * pre-restore snapshot) and resumes it itself.
+   */
+  private Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
+      Optional<Quiesced> quiesced) {
+    WorkloadRef workload = row.workload();
+    String host = hostOf(workload);
+    HostAgent agent = agent(host);
+    Optional<SnapshotId> parent = latestReady(workload);
+    CaptureResult result;
+    if (quiesced.isPresent()) {
+      result = captureOnHost(agent, host, row, parent, quiesced.get().runningReference(), fullRescan);
+    } else {
+      Quiet<CaptureResult> quiet = whileQuiesced(lease, policy,
+          q -> captureOnHost(agent, host, row, parent, q.runningReference(), fullRescan));
+      result = quiet.value();
+      if (quiet.resumeFailure().isPresent()) {
+        discardOnHost(agent, host, row);
+        throw context(SnapshotException.wrap("resuming workload " + workload + " after its capture",
+            quiet.resumeFailure().get()), workload, row.id());
+      }
+    }
+    try {
+      return commitReady(row, host, parent, result);
+    } catch (RuntimeException e) {
+      discardOnHost(agent, host, row);
+      throw e;
+    }
+  }
+
+  private CaptureResult captureOnHost(HostAgent agent, String host, Snapshot row, Optional<SnapshotId> parent,
+      Optional<String> runningReference, boolean fullRescan) {
+    CaptureResult result;
+    try {
+      result = agent.capture(new CaptureRequest(row.workload(), row.id(), parent, runningReference, fullRescan));
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("capture on host " + host, e), row.workload(), row.id());
+    }
+    if (result == null || !result.manifest().workload().equals(row.workload())) {
+      throw new SnapshotException(ErrorCode.INTERNAL,
+          "host " + host + " returned " + (result == null ? "no capture result" : "a manifest of another workload")
+              + "; report it to the host agent's maintainers").withWorkload(row.workload()).withSnapshot(row.id());
+    }
+    return result;
+  }
+
+  /** Stores the manifest and marks the snapshot READY with its version, in one transaction. */
+  private Snapshot commitReady(Snapshot row, String host, Optional<SnapshotId> parent, CaptureResult result) {
+    Manifest manifest = result.manifest();
+    byte[] json = manifest.toJson();
+    Map<String, Integer> counts = manifest.counts();
+    ManifestRef ref = ManifestRef.inline(counts, json.length);
+    if (blobs.isPresent() && json.length > settings.inlineManifestLimit()) {
+      String key = MANIFEST_BLOB_PREFIX + row.id() + ".json";
+      try {
+        blobs.get().put(key, json);
+        ref = ManifestRef.external(key, counts, json.length);
+      } catch (RuntimeException e) {
+        log.warn("storing the manifest of snapshot {} ({} bytes) in the blob store failed; keeping it inline: {}",
+            row.id(), json.length, e.toString());
+      }
+    }
+    ManifestRef stored = ref;
+    try {
+      return transaction("marking snapshot " + row.id() + " READY", tx -> {
+        Snapshot current = tx.find(row.id()).orElseThrow(() -> lateReport(row, "it was removed"));
+        if (current.status() != SnapshotStatus.CAPTURING) {
+          throw lateReport(row, "it is " + current.status());
+        }
+        int version = tx.nextVersion(row.workload());
+        Snapshot ready = new Snapshot(current.id(), current.workload(), version, current.name(), current.trigger(),
+            SnapshotStatus.READY, parent, current.createdAt(), current.expiresAt(),
+            OptionalLong.of(result.sizeBytes()), manifest.partial(), current.isProtected(), current.labels(),
+            Optional.of(host), Optional.of(stored), Optional.empty());
+        if (!tx.compareAndSet(SnapshotStatus.CAPTURING, ready)) {
+          throw lateReport(row, "its status changed");
+        }
+        if (!stored.external()) {
+          tx.putManifest(row.id(), json);
+        }
+        tx.append(event(EventType.CREATED, ready, Map.of(
+            "trigger", ready.trigger().value(), "partial", Boolean.toString(ready.partial()))));
+        return ready;
+      });
+    } catch (RuntimeException e) {
+      stored.blobKey().ifPresent(this::deleteBlobQuietly);
+      throw e;
+    }
+  }
+
+  private static SnapshotException lateReport(Snapshot row, String why) {
+    return new SnapshotException(ErrorCode.CONFLICT,
+        "the capture of snapshot " + row.id() + " finished but " + why
+            + " (a reaper or another report got there first); its data was discarded; capture again")
+        .withWorkload(row.workload()).withSnapshot(row.id());
+  }
+
+  /** Marks a failed capture FAILED (if it is still CAPTURING) and returns what to throw. */
+  private RuntimeException failCapture(Snapshot row, Throwable failure) {
+    SnapshotException reported = context(SnapshotException.wrap("capture of " + row.workload(), failure),
+        row.workload(), row.id());
+    try {
+      markFailed(row.id(), oneLine(reported.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("could not mark snapshot {} FAILED after its capture failed; the reaper will", row.id(), e);
+      failure.addSuppressed(e);
+    }
+    if (failure instanceof Error error) {
+      throw error;
+    }
+    return reported;
+  }
+
+  /** CAS CAPTURING → FAILED with a FAILED event; false if the row is no longer CAPTURING. */
+  private boolean markFailed(SnapshotId id, String reason) {
+    return transaction("marking snapshot " + id + " FAILED", tx -> {
+      Optional<Snapshot> current = tx.find(id);
+      if (current.isEmpty() || current.get().status() != SnapshotStatus.CAPTURING) {
+        return false;
+      }
+      Snapshot failed = current.get().failed(reason);
+      if (!tx.compareAndSet(SnapshotStatus.CAPTURING, failed)) {
+        return false;
+      }
+      tx.append(event(EventType.FAILED, failed, Map.of("reason", reason, "trigger", failed.trigger().value())));
+      return true;
+    });
+  }
+
+  /** Best effort: removes what a capture wrote on a host when its result cannot be kept. */
+  private void discardOnHost(HostAgent agent, String host, Snapshot row) {
+    try {
+      agent.delete(row.workload(), row.id());
+    } catch (RuntimeException e) {
+      log.warn("could not remove the discarded capture {} from host {}; remove it by hand: {}",
+          row.id(), host, e.toString());
+    }
+  }
+
+  // ───────────────────────────── reads ─────────────────────────────
+
+  /**
+   * A snapshot of the tenant, with its size resolved from its host if it was unknown.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} if it does not exist or belongs to another tenant
+   */
+  public Snapshot get(TenantId tenant, SnapshotId id) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    return withSizes(List.of(owned(tenant, id))).get(0);
+  }
+
+  /**
+   * A page of the query's snapshots, newest first. Unknown sizes are resolved from the capturing
+   * hosts in parallel (each bounded by the host timeout), persisted and cached; a host that cannot
+   * answer leaves the size unknown rather than failing the listing.
+   */
+  public Page<Snapshot> list(SnapshotQuery query) {
+    Objects.requireNonNull(query, "query");
+    ensureOpen();
+    Page<Snapshot> page = read("listing snapshots of tenant " + query.tenant(), () -> store.list(query));
+    return new Page<>(withSizes(page.items()), page.nextCursor());
+  }
+
+  /** The workload's snapshots that have a version (READY or being deleted), ascending by version. */
+  public List<Snapshot> versions(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    ensureOpen();
+    return read("listing versions of " + workload, () -> store.versions(workload));
+  }
+
+  /**
+   * The workload's snapshot with this version.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} if the workload has no versions (or belongs to
+   *     another tenant) or this version was deleted; {@code INVALID_ARGUMENT} with the valid range
+   *     if the version is out of range
+   */
+  public Snapshot version(WorkloadRef workload, int version) {
+    Objects.requireNonNull(workload, "workload");
+    ensureOpen();
+    List<Snapshot> all = versions(workload);
+    if (all.isEmpty()) {
+      throw new SnapshotException(ErrorCode.NOT_FOUND,
+          "workload " + workload + " has no versions; capture one first").withWorkload(workload);
+    }
+    int highest = all.get(all.size() - 1).version();
+    if (version < 1 || version > highest) {
+      throw new SnapshotException(ErrorCode.INVALID_ARGUMENT,
+          "version " + version + " is out of range; workload " + workload + " has versions 1 to " + highest)
+          .withWorkload(workload);
+    }
+    return all.stream().filter(s -> s.version() == version).findFirst()
+        .orElseThrow(() -> new SnapshotException(ErrorCode.NOT_FOUND,
+            "version " + version + " of workload " + workload + " was deleted; pick another version")
+            .withWorkload(workload));
+  }
+
+  /**
+   * The tenant's total stored snapshot bytes (known sizes of READY and DELETING snapshots). Kept as
+   * a gauge that is re-synced from the store after every capture, delete and size resolution.
+   */
+  public long usageBytes(TenantId tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    ensureOpen();
+    Long cached = usage.get(tenant);
+    if (cached != null) {
+      return cached;
+    }
+    long bytes = read("summing the usage of tenant " + tenant, () -> store.usageBytes(tenant));
+    usage.put(tenant, bytes);
+    return bytes;
+  }
+
+  // ───────────────────────────── diff ─────────────────────────────
+
+  /**
+   * Differences from snapshot {@code from} (older side) to snapshot {@code to}, per family, by
+   * natural key, in a deterministic order. Uses the host's own diff when its agent implements
+   * {@link HostDiff}. A stored manifest that cannot be read gives a result marked degraded that
+   * says what is missing, never a silently empty one.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
+   *     {@code INVALID_ARGUMENT} for snapshots of different workloads; {@code CONFLICT} for a
+   *     snapshot that is not READY
+   */
+  public DiffResult diff(TenantId tenant, SnapshotId from, SnapshotId to) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    ensureOpen();
+    Snapshot older = owned(tenant, from);
+    Snapshot newer = owned(tenant, to);
+    if (!older.workload().equals(newer.workload())) {
+      throw SnapshotException.invalid("cannot diff snapshots of different workloads (" + older.workload().id()
+          + " and " + newer.workload().id() + "); pick two snapshots of one workload").withWorkload(older.workload());
+    }
+    requireReady(older, "diff");
+    requireReady(newer, "diff");
+    Optional<String> host = read("resolving the host of " + older.workload(), () -> hosts.hostOf(older.workload()));
+    if (host.isPresent() && agent(host.get()) instanceof HostDiff hostDiff) {
+      return hostDiff(hostDiff, host.get(), older, Optional.of(newer.id()));
+    }
+    return ManifestDiff.diff(from, Optional.of(to), readManifest(older), readManifest(newer));
+  }
+
+  /**
+   * Differences from snapshot {@code from} to the workload's current state, as its host describes it.
+   *
+   * @throws SnapshotException as {@link #diff}, plus {@code NOT_FOUND} when no host runs the workload
+   */
+  public DiffResult diffCurrent(TenantId tenant, SnapshotId from) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(from, "from");
+    ensureOpen();
+    Snapshot older = owned(tenant, from);
+    requireReady(older, "diff");
+    String host = hostOf(older.workload());
+    HostAgent agent = agent(host);
+    if (agent instanceof HostDiff hostDiff) {
+      return hostDiff(hostDiff, host, older, Optional.empty());
+    }
+    Manifest current;
+    try {
+      current = agent.describe(older.workload());
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("describing workload " + older.workload() + " on host " + host, e),
+          older.workload(), null);
+    }
+    return ManifestDiff.diff(from, Optional.empty(), readManifest(older), ManifestRead.of(current));
+  }
+
+  private DiffResult hostDiff(HostDiff hostDiff, String host, Snapshot older, Optional<SnapshotId> to) {
+    try {
+      return hostDiff.diff(older.workload(), older.id(), to);
+    } catch (SnapshotException e) {
+      if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.CORRUPT) {
+        return new DiffResult(older.id(), to, Map.of(), true,
+            List.of("host " + host + " could not read a side of the diff: " + oneLine(e.getMessage())));
+      }
+      throw context(e, older.workload(), older.id());
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("diff on host " + host, e), older.workload(), older.id());
+    }
+  }
+
+  // ───────────────────────────── restore and rollback ─────────────────────────────
+
+  /**
+   * Restores a READY snapshot into its workload (or {@link RestoreSpec#target()}).
+   *
+   * <p>{@link RestoreMode#ADDITIVE}: under the workload's lock, quiesce (default policy), re-create
+   * what the snapshot has and the workload lacks, resume. Existing resources are skipped and one
+   * failing resource does not stop the others; running it twice creates nothing the second time.
+   *
+   * <p>{@link RestoreMode#REPLACE}: the host's pre-flight runs first and touches nothing; then under
+   * the lock the engine re-checks that the host still runs the workload, stops it
+   * ({@link QuiescePolicy#STOP}), takes a pre-restore snapshot with trigger
+   * {@link Trigger#PRE_RESTORE} if asked (best effort: a failure is a warning in the report), replaces
+   * the data and resumes. If the replace fails the workload is resumed on its original data and the
+   * failure thrown; if only the resume fails, the restored data is kept and the report says
+   * {@link RestoreReport#redeployFailed()}.
+   *
+   * <p>Emits {@code snapshot.restored}.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
+   *     {@code CONFLICT} if it is not READY or the lock is busy; {@code CORRUPT} if its manifest
+   *     cannot be read; the host's error otherwise
+   */
+  public RestoreReport restore(TenantId tenant, SnapshotId id, RestoreSpec spec) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(spec, "spec");
+    ensureOpen();
+    Snapshot snapshot = owned(tenant, id);
+    requireReady(snapshot, "restore");
+    if (spec.mode() == RestoreMode.ADDITIVE) {
+      return additiveRestore(snapshot, spec);
+    }
+    return replaceRestore(snapshot, spec, Trigger.PRE_RESTORE, EventType.RESTORED);
+  }
+
+  /**
+   * Rolls the workload back to {@code version} with a replace restore, taking a pre-restore
+   * snapshot (trigger {@link Trigger#ROLLBACK}) first. See {@link #rollback(WorkloadRef, int, boolean)}.
+   */
+  public RestoreReport rollback(WorkloadRef workload, int version) {
+    return rollback(workload, version, true);
+  }
+
+  /**
+   * Rolls the workload back to {@code version}: range-checked, then a replace restore as described
+   * in {@link #restore}, with the optional pre-restore snapshot taken with trigger
+   * {@link Trigger#ROLLBACK}. Emits {@code snapshot.rolled_back}.
+   *
+   * @param preRestoreSnapshot whether to capture the workload before overwriting it (best effort)
+   * @throws SnapshotException {@code INVALID_ARGUMENT} with the valid range if the version is out of
+   *     range; {@code NOT_FOUND} if the workload has no versions or the version was deleted; as
+   *     {@link #restore} otherwise
+   */
+  public RestoreReport rollback(WorkloadRef workload, int version, boolean preRestoreSnapshot) {
+    Objects.requireNonNull(workload, "workload");
+    ensureOpen();
+    Snapshot snapshot = version(workload, version);
+    requireReady(snapshot, "roll back to");
+    return replaceRestore(snapshot, RestoreSpec.replace().preRestoreSnapshot(preRestoreSnapshot),
+        Trigger.ROLLBACK, EventType.ROLLED_BACK);
+  }
+
+  private RestoreReport additiveRestore(Snapshot snapshot, RestoreSpec spec) {
+    WorkloadRef workload = snapshot.workload();
+    RestoreRequest request = new RestoreRequest(workload, snapshot.id(), manifestOrCorrupt(snapshot),
+        RestoreMode.ADDITIVE, spec.target(), spec.paths());
+    Quiet<RestoreOutcome> quiet;
+    try (WorkloadLease lease = lock(workload)) {
+      String host = hostOf(workload);
+      HostAgent agent = agent(host);
+      quiet = whileQuiesced(lease, settings.quiescePolicy(), q -> restoreOnHost(agent, host, request));
+    }
+    return finishRestore(snapshot, RestoreMode.ADDITIVE, quiet, Optional.empty(), new ArrayList<>(),
+        EventType.RESTORED);
+  }
+
+  private RestoreReport replaceRestore(Snapshot snapshot, RestoreSpec spec, Trigger preTrigger, EventType done) {
+    WorkloadRef workload = snapshot.workload();
+    RestoreRequest request = new RestoreRequest(workload, snapshot.id(), manifestOrCorrupt(snapshot),
+        RestoreMode.REPLACE, spec.target(), spec.paths());
+    String host = hostOf(workload);
+    HostAgent agent = agent(host);
+    try {
+      agent.preflight(request);
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("restore pre-flight on host " + host, e), workload, snapshot.id());
+    }
+    List<String> warnings = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Optional<SnapshotId>> preRestore =
+        new java.util.concurrent.atomic.AtomicReference<>(Optional.empty());
+    Quiet<RestoreOutcome> quiet;
+    try (WorkloadLease lease = lock(workload)) {
+      Optional<String> hostNow = read("resolving the host of " + workload, () -> hosts.hostOf(workload));
+      if (hostNow.isEmpty()) {
+        throw new SnapshotException(ErrorCode.NOT_FOUND, "workload " + workload
+            + " disappeared before the restore could start; nothing was changed").withWorkload(workload);
+      }
+      if (!hostNow.get().equals(host)) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "workload " + workload + " moved from host " + host
+            + " to " + hostNow.get() + " during the restore pre-flight; nothing was changed; retry")
+            .withWorkload(workload);
+      }
+      quiet = whileQuiesced(lease, QuiescePolicy.STOP, q -> {
+        if (spec.preRestoreSnapshot()) {
+          preRestore.set(preRestoreSnapshot(snapshot, lease, q, preTrigger, warnings));
+        }
+        return restoreOnHost(agent, host, request);
+      });
+    }
+    return finishRestore(snapshot, RestoreMode.REPLACE, quiet, preRestore.get(), warnings, done);
+  }
+
+  /** Best effort: captures the already quiesced workload under the held lease, without re-locking. */
+  private Optional<SnapshotId> preRestoreSnapshot(Snapshot restoring, WorkloadLease lease, Quiesced quiesced,
+      Trigger trigger, List<String> warnings) {
+    WorkloadRef workload = restoring.workload();
+    Snapshot row;
+    try {
+      row = admit(CaptureSpec.of(workload).trigger(trigger).labels(Map.of(LABEL_RESTORE_OF, restoring.id().value())));
+    } catch (RuntimeException e) {
+      log.warn("the pre-restore snapshot of {} was not taken (continuing with the restore): {}", workload, e.getMessage());
+      warnings.add("no pre-restore snapshot was taken: " + oneLine(e.getMessage()));
+      return Optional.empty();
+    }
+    try {
+      Snapshot ready = captureUnderLease(row, lease, quiesced.policy(), false, Optional.of(quiesced));
+      resyncUsage(workload.tenant());
+      return Optional.of(ready.id());
+    } catch (RuntimeException e) {
+      RuntimeException reported = failCapture(row, e);
+      log.warn("the pre-restore snapshot {} of {} failed (continuing with the restore): {}",
+          row.id(), workload, reported.getMessage());
+      warnings.add("the pre-restore snapshot " + row.id() + " failed: " + oneLine(reported.getMessage()));
+      return Optional.empty();
+    }
+  }
+
+  private RestoreOutcome restoreOnHost(HostAgent agent, String host, RestoreRequest request) {
+    RestoreOutcome outcome;
+    try {
+      outcome = agent.restore(request);
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap(request.mode().name().toLowerCase(Locale.ROOT) + " restore on host " + host, e),
+          request.workload(), request.snapshotId());
+    }
+    if (outcome == null) {
+      throw new SnapshotException(ErrorCode.INTERNAL, "host " + host
+          + " returned no restore outcome; report it to the host agent's maintainers")
+          .withWorkload(request.workload()).withSnapshot(request.snapshotId());
+    }
+    return outcome;
+  }
+
+  private RestoreReport finishRestore(Snapshot snapshot, RestoreMode mode, Quiet<RestoreOutcome> quiet,
+      Optional<SnapshotId> preRestore, List<String> warnings, EventType done) {
+    RestoreOutcome outcome = quiet.value();
+    List<String> lines = new ArrayList<>(warnings);
+    lines.addAll(outcome.warnings());
+    if (snapshot.partial()) {
+      lines.add("snapshot " + snapshot.id() + " is partial: its capture could not read everything, so the restore may be incomplete");
+    }
+    boolean redeployFailed = quiet.resumeFailure().isPresent();
+    if (redeployFailed) {
+      RuntimeException e = quiet.resumeFailure().get();
+      log.warn("workload {} was restored from {} but could not be brought back up", snapshot.workload(), snapshot.id(), e);
+      lines.add("the data was restored but resuming the workload failed (" + oneLine(String.valueOf(e.getMessage()))
+          + "); redeploy it");
+    }
+    RestoreReport report = new RestoreReport(snapshot.id(), mode, outcome.families(), outcome.unsupportedFamilies(),
+        snapshot.partial(), preRestore, redeployFailed, lines);
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("mode", mode.name());
+    meta.put("created", Integer.toString(report.created()));
+    meta.put("skipped", Integer.toString(report.skipped()));
+    meta.put("redeploy_failed", Boolean.toString(redeployFailed));
+    preRestore.ifPresent(p -> meta.put("pre_restore_snapshot", p.value()));
+    try {
+      transaction("recording the restore of " + snapshot.id(), tx -> {
+        tx.append(event(done, snapshot, meta));
+        return null;
+      });
+    } catch (SnapshotException e) {
+      log.error("snapshot {} was restored but its {} event could not be recorded", snapshot.id(), done.wireName(), e);
+      return new RestoreReport(report.snapshot(), mode, report.families(), report.unsupportedFamilies(),
+          report.partialSnapshot(), preRestore, redeployFailed,
+          append(lines, "the restore succeeded but its event could not be recorded: " + oneLine(e.getMessage())));
+    }
+    return report;
+  }
+
+  private static List<String> append(List<String> lines, String line) {
+    List<String> copy = new ArrayList<>(lines);
+    copy.add(line);
+    return copy;
+  }
+
+  // ───────────────────────────── delete ─────────────────────────────
+
+  /**
+   * Deletes a snapshot strictly: its data is removed from every host in the directory before its
+   * record is. The snapshot is marked DELETING and every host is asked in parallel (on the
+   * executor), each bounded by the host timeout. A host that is not online, cannot be reached,
+   * fails or times out fails the delete: the snapshot goes back to READY (event
+   * {@code snapshot.delete_failed}) so the delete can be retried. A host that never held the data
+   * counts as confirmed. Only when every host confirmed is the record removed (event
+   * {@code snapshot.deleted}), its manifest blob deleted and the tenant's usage re-synced.
+   *
+   * <p>A FAILED snapshot is deleted the same way (its host may hold partial data), without the
+   * DELETING mark.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
+   *     {@code FORBIDDEN} if it is protected; {@code CONFLICT} if its capture is still running, a
+   *     delete is already in flight, or a host failed ({@link SnapshotException#failedHosts()} names
+   *     every failed host, in directory order)
+   */
+  public void delete(TenantId tenant, SnapshotId id) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    strictDelete(owned(tenant, id), EventType.DELETED);
+  }
+
+  private void strictDelete(Snapshot snapshot, EventType doneEvent) {
+    WorkloadRef workload = snapshot.workload();
+    SnapshotId id = snapshot.id();
+    SnapshotStatus from = snapshot.status();
+    transaction("marking snapshot " + id + " DELETING", tx -> {
+      Snapshot current = tx.find(id).orElseThrow(() -> notFound(id, workload));
+      checkDeletable(current);
+      if (current.status() == SnapshotStatus.READY
+          && !tx.compareAndSet(SnapshotStatus.READY, current.withStatus(SnapshotStatus.DELETING))) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id
+            + " changed while the delete started; retry").withWorkload(workload).withSnapshot(id);
+      }
+      return null;
+    });
+    SnapshotStatus marked = from == SnapshotStatus.FAILED ? SnapshotStatus.FAILED : SnapshotStatus.DELETING;
+    List<HostFailure> failures = broadcastDelete(workload, id);
+    if (!failures.isEmpty()) {
+      List<String> failedHosts = failures.stream().map(HostFailure::host).toList();
+      String described = String.join(", ", failures.stream().map(f -> f.host() + " (" + f.reason() + ")").toList());
+      transaction("returning snapshot " + id + " to READY after a refused delete", tx -> {
+        Optional<Snapshot> current = tx.find(id);
+        if (current.isPresent() && current.get().status() == SnapshotStatus.DELETING) {
+          tx.compareAndSet(SnapshotStatus.DELETING, current.get().withStatus(SnapshotStatus.READY));
+        }
+        tx.append(event(EventType.DELETE_FAILED, current.orElse(snapshot), Map.of("hosts", String.join(",", failedHosts))));
+        return null;
+      });
+      throw new SnapshotException(ErrorCode.CONFLICT, "could not remove snapshot " + id
+          + " from every host: " + described + "; the snapshot was kept so nothing is orphaned; "
+          + "retry the delete when these hosts are back").withWorkload(workload).withSnapshot(id)
+          .withFailedHosts(failedHosts);
+    }
+    boolean removed = transaction("removing snapshot " + id, tx -> {
+      Optional<Snapshot> current = tx.find(id);
+      if (current.isEmpty() || !tx.remove(id, marked)) {
+        return false;
+      }
+      tx.append(event(doneEvent, current.get(), Map.of("trigger", current.get().trigger().value())));
+      return true;
+    });
+    if (!removed) {
+      log.warn("snapshot {} was removed by someone else while its delete ran", id);
+    }
+    snapshot.manifest().flatMap(ManifestRef::blobKey).ifPresent(this::deleteBlobQuietly);
+    sizes.invalidate(id);
+    resyncUsage(workload.tenant());
+  }
+
+  private static void checkDeletable(Snapshot s) {
+    if (s.isProtected()) {
+      throw new SnapshotException(ErrorCode.FORBIDDEN, "snapshot " + s.id()
+          + " is protected; unprotect it before deleting it").withWorkload(s.workload()).withSnapshot(s.id());
+    }
+    switch (s.status()) {
+      case CAPTURING -> throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + s.id()
+          + " cannot be deleted while its capture is still running; retry when it is READY or FAILED")
+          .withWorkload(s.workload()).withSnapshot(s.id());
+      case DELETING -> throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + s.id()
+          + " cannot be deleted now: a delete is in flight; wait for it to finish")
+          .withWorkload(s.workload()).withSnapshot(s.id());
+      case READY, FAILED -> { }
+    }
+  }
+
+  /** A host that did not confirm a delete, and why. */
+  private record HostFailure(String host, String reason) {}
+
+  /** Asks every host to delete, in parallel; returns the hosts that did not confirm, in directory order. */
+  private List<HostFailure> broadcastDelete(WorkloadRef workload, SnapshotId id) {
+    List<HostInfo> all = read("listing hosts", hosts::hosts);
+    Map<String, FutureTask<DeleteOutcome>> tasks = new LinkedHashMap<>();
+    Map<String, String> refused = new LinkedHashMap<>();
+    for (HostInfo host : all) {
+      if (host.status() != HostStatus.ONLINE) {
+        refused.put(host.id(), "host is " + host.status().name().toLowerCase(Locale.ROOT));
+        continue;
+      }
+      FutureTask<DeleteOutcome> task = new FutureTask<>(() -> hosts.agent(host.id()).delete(workload, id));
+      try {
+        executor.execute(task);
+        tasks.put(host.id(), task);
+      } catch (RejectedExecutionException e) {
+        refused.put(host.id(), "the engine's executor refused the request");
+      }
+    }
+    long deadline = System.nanoTime() + settings.hostTimeout().toNanos();
+    boolean interrupted = false;
+    Map<String, String> failed = new LinkedHashMap<>();
+    for (HostInfo host : all) {
+      String reason = refused.get(host.id());
+      FutureTask<DeleteOutcome> task = tasks.get(host.id());
+      if (reason == null && task != null) {
+        reason = interrupted ? "the delete was interrupted" : await(task, deadline, host.id());
+        if (reason != null && reason.equals(INTERRUPTED)) {
+          interrupted = true;
+          reason = "the delete was interrupted";
+        }
+        if (reason != null) {
+          task.cancel(true);
+        }
+      }
+      if (reason != null) {
+        failed.put(host.id(), reason);
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    List<HostFailure> failures = new ArrayList<>();
+    failed.forEach((host, reason) -> failures.add(new HostFailure(host, reason)));
+    return failures;
+  }
+
+  private static final String INTERRUPTED = "\0interrupted";
+
+  /** Waits for one host's delete; null when it confirmed, else why not. */
+  private String await(FutureTask<DeleteOutcome> task, long deadline, String host) {
+    try {
+      DeleteOutcome outcome = task.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return outcome == null ? "host gave no answer" : null;
+    } catch (TimeoutException e) {
+      return "timed out after " + settings.hostTimeout();
+    } catch (InterruptedException e) {
+      return INTERRUPTED;
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof SnapshotException se && se.code() == ErrorCode.HOST_UNAVAILABLE) {
+        return "unreachable: " + oneLine(se.getMessage());
+      }
+      log.debug("delete on host {} failed", host, cause);
+      return "error: " + oneLine(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+    } catch (java.util.concurrent.CancellationException e) {
+      return "cancelled";
+    }
+  }
+
+  /**
+   * Protects a snapshot from deletion, or lifts the protection. Protected snapshots are refused by
+   * {@link #delete} with {@code FORBIDDEN} and skipped by expiry and retention.
+   *
+   * @return the snapshot as now stored
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
+   *     {@code CONFLICT} if its status keeps changing underneath
+   */
+  public Snapshot protect(TenantId tenant, SnapshotId id, boolean value) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    Snapshot snapshot = owned(tenant, id);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Optional<Snapshot> result = transaction("protecting snapshot " + id, tx -> {
+        Snapshot current = tx.find(id).orElseThrow(() -> notFound(id, snapshot.workload()));
+        if (current.isProtected() == value) {
+          return Optional.of(current);
+        }
+        Snapshot changed = current.withProtected(value);
+        return tx.compareAndSet(current.status(), changed) ? Optional.of(changed) : Optional.<Snapshot>empty();
+      });
+      if (result.isPresent()) {
+        return result.get();
+      }
+    }
+    throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id
+        + " kept changing while its protection was updated; retry").withWorkload(snapshot.workload()).withSnapshot(id);
+  }
+
+  // ───────────────────────────── retention ─────────────────────────────
+
+  /**
+   * Deletes snapshots whose plan retention has passed (up to {@value #SWEEP_BATCH} per run,
+   * oldest first) through the strict delete, with event {@code snapshot.expired}. A snapshot whose
+   * delete fails stays READY and is retried by the next sweep. Protected snapshots never expire.
+   * Call it periodically (for instance from a scheduled executor).
+   */
+  public SweepReport sweepExpired() {
+    ensureOpen();
+    List<Snapshot> expired = read("listing expired snapshots", () -> store.expired(clock.instant(), SWEEP_BATCH));
+    List<SnapshotId> deleted = new ArrayList<>();
+    Map<SnapshotId, String> failed = new LinkedHashMap<>();
+    for (Snapshot s : expired) {
+      if (s.isProtected() || s.status() != SnapshotStatus.READY) {
+        continue;
+      }
+      try {
+        strictDelete(s, EventType.EXPIRED);
+        deleted.add(s.id());
+      } catch (RuntimeException e) {
+        log.warn("expired snapshot {} could not be deleted; the next sweep retries it: {}", s.id(), e.getMessage());
+        failed.put(s.id(), oneLine(String.valueOf(e.getMessage())));
+      }
+    }
+    return new SweepReport(deleted, failed);
+  }
+
+  /**
+   * Applies a keep-last / keep-daily / keep-weekly policy to one workload's READY snapshots (see
+   * {@link RetentionPolicy}); protected snapshots are always kept. The rest are deleted through
+   * the strict delete, unless {@code dryRun}; failures are reported and leave those snapshots READY.
+   */
+  public RetentionResult applyRetention(WorkloadRef workload, RetentionPolicy policy, boolean dryRun) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(policy, "policy");
+    ensureOpen();
+    RetentionPlanner.Plan plan = RetentionPlanner.plan(versions(workload), policy);
+    List<SnapshotId> kept = plan.keep().stream().map(Snapshot::id).toList();
+    List<SnapshotId> planned = plan.delete().stream().map(Snapshot::id).toList();
+    if (dryRun) {
+      return new RetentionResult(kept, planned, Map.of(), true);
+    }
+    List<SnapshotId> deleted = new ArrayList<>();
+    Map<SnapshotId, String> failed = new LinkedHashMap<>();
+    for (Snapshot s : plan.delete()) {
+      try {
+        strictDelete(s, EventType.DELETED);
+        deleted.add(s.id());
+      } catch (RuntimeException e) {
+        log.warn("retention could not delete snapshot {}: {}", s.id(), e.getMessage());
+        failed.put(s.id(), oneLine(String.valueOf(e.getMessage())));
+      }
+    }
+    return new RetentionResult(kept, deleted, failed, false);
+  }
+
+  /**
+   * Marks CAPTURING snapshots older than {@link EngineSettings#stuckCaptureAfter()} FAILED (event
+   * {@code snapshot.failed}), up to {@value #SWEEP_BATCH} per run. A capture that finishes after
+   * being reaped cannot move its snapshot back: it fails with {@code CONFLICT}.
+   *
+   * @return how many snapshots were marked FAILED
+   */
+  public int reapStuckCaptures() {
+    ensureOpen();
+    Duration after = settings.stuckCaptureAfter();
+    List<Snapshot> stuck = read("listing stuck captures",
+        () -> store.capturingSince(clock.instant().minus(after), SWEEP_BATCH));
+    int reaped = 0;
+    for (Snapshot s : stuck) {
+      if (markFailed(s.id(), "the capture did not finish within " + after + "; marked FAILED by the reaper")) {
+        log.warn("reaped stuck capture {} of {} (started {})", s.id(), s.workload(), s.createdAt());
+        reaped++;
+      }
+    }
+    return reaped;
+  }
+
+  /**
+   * Closes the engine: new operations fail with {@code CONFLICT}. Operations in flight, including
+   * asynchronous captures, run to the end so that every workload is resumed. The engine owns none
+   * of its collaborators (store, executor, hosts) and closes none of them.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      sizes.invalidateAll();
+      usage.clear();
+    }
+  }
+
+  // ───────────────────────────── helpers ─────────────────────────────
+
+  /** A value produced while the workload was quiesced, and the resume failure if resuming failed. */
+  private record Quiet<T>(T value, Optional<RuntimeException> resumeFailure) {}
+
+  /**
+   * Quiesces, runs {@code work}, and always resumes. If {@code work} fails, the workload is resumed
+   * and the failure rethrown (a resume failure is added as suppressed). If only the resume fails,
+   * that is returned for the caller to judge. An exception from quiesce aborts before any work.
+   */
+  private <T> Quiet<T> whileQuiesced(WorkloadLease lease, QuiescePolicy policy, Function<Quiesced, T> work) {
+    WorkloadRef workload = lease.workload();
+    Quiesced quiesced;
+    try {
+      quiesced = Objects.requireNonNull(lifecycle.quiesce(lease, policy), "quiesce returned null");
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("quiescing workload " + workload, e), workload, null);
+    }
+    T value;
+    try {
+      value = work.apply(quiesced);
+    } catch (RuntimeException | Error e) {
+      try {
+        resume(lease, quiesced);
+      } catch (RuntimeException | Error r) {
+        log.error("workload {} could not be resumed after a failed operation", workload, r);
+        e.addSuppressed(r);
+      }
+      throw e;
+    }
+    try {
+      resume(lease, quiesced);
+      return new Quiet<>(value, Optional.empty());
+    } catch (RuntimeException r) {
+      return new Quiet<>(value, Optional.of(r));
+    }
+  }
+
+  /** Resumes with the interrupt flag cleared, so an interrupted caller still resumes; restores the flag. */
+  private void resume(WorkloadLease lease, Quiesced quiesced) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      lifecycle.resume(lease, quiesced);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private WorkloadLease lock(WorkloadRef workload) {
+    try {
+      return Objects.requireNonNull(workloadLock.acquire(workload, settings.lockTimeout()), "the lock returned no lease");
+    } catch (RuntimeException e) {
+      throw context(SnapshotException.wrap("locking workload " + workload, e), workload, null);
+    }
+  }
+
+  private String hostOf(WorkloadRef workload) {
+    Optional<String> host = read("resolving the host of " + workload, () -> hosts.hostOf(workload));
+    return host.orElseThrow(() -> new SnapshotException(ErrorCode.NOT_FOUND,
+        "no host runs workload " + workload + "; check the workload id").withWorkload(workload));
+  }
+
+  private HostAgent agent(String host) {
+    try {
+      return Objects.requireNonNull(hosts.agent(host), "the host directory returned no agent");
+    } catch (RuntimeException e) {
+      throw SnapshotException.wrap("connecting to host " + host, e);
+    }
+  }
+
+  /** The tenant's snapshot, or NOT_FOUND (also for another tenant's). */
+  private Snapshot owned(TenantId tenant, SnapshotId id) {
+    Optional<Snapshot> found = read("reading snapshot " + id, () -> store.find(id));
+    if (found.isEmpty() || !found.get().tenant().equals(tenant)) {
+      throw new SnapshotException(ErrorCode.NOT_FOUND,
+          "snapshot " + id + " not found for tenant " + tenant + "; check the id").withSnapshot(id);
+    }
+    return found.get();
+  }
+
+  private static SnapshotException notFound(SnapshotId id, WorkloadRef workload) {
+    return new SnapshotException(ErrorCode.NOT_FOUND, "snapshot " + id + " no longer exists")
+        .withWorkload(workload).withSnapshot(id);
+  }
+
+  private static void requireReady(Snapshot s, String verb) {
+    String why = switch (s.status()) {
+      case READY -> null;
+      case CAPTURING -> "its capture is still running; wait until it is READY";
+      case FAILED -> "its capture failed; pick another snapshot";
+      case DELETING -> "a delete is in flight";
+    };
+    if (why != null) {
+      throw new SnapshotException(ErrorCode.CONFLICT, "cannot " + verb + " snapshot " + s.id() + ": " + why)
+          .withWorkload(s.workload()).withSnapshot(s.id());
+    }
+  }
+
+  private Optional<SnapshotId> latestReady(WorkloadRef workload) {
+    List<Snapshot> all = read("listing versions of " + workload, () -> store.versions(workload));
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).status() == SnapshotStatus.READY) {
+        return Optional.of(all.get(i).id());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Reads a snapshot's manifest from the store or the blob store, or says why it cannot. */
+  ManifestRead readManifest(Snapshot s) {
+    Optional<ManifestRef> ref = s.manifest();
+    if (ref.isEmpty()) {
+      return ManifestRead.problem("snapshot " + s.id() + " has no manifest reference");
+    }
+    byte[] json;
+    if (ref.get().external()) {
+      String key = ref.get().blobKey().orElseThrow();
+      if (blobs.isEmpty()) {
+        return ManifestRead.problem("the manifest of snapshot " + s.id() + " is in a blob store, but the engine has none");
+      }
+      Optional<byte[]> bytes;
+      try {
+        bytes = blobs.get().get(key);
+      } catch (RuntimeException e) {
+        return ManifestRead.problem("the manifest blob of snapshot " + s.id() + " could not be read: "
+            + oneLine(String.valueOf(e.getMessage())));
+      }
+      if (bytes.isEmpty()) {
+        return ManifestRead.problem("the manifest blob of snapshot " + s.id() + " (" + key + ") is missing");
+      }
+      json = bytes.get();
+    } else {
+      Optional<byte[]> inline;
+      try {
+        inline = store.manifest(s.id());
+      } catch (RuntimeException e) {
+        return ManifestRead.problem("the inline manifest of snapshot " + s.id() + " could not be read: "
+            + oneLine(String.valueOf(e.getMessage())));
+      }
+      if (inline.isEmpty()) {
+        return ManifestRead.problem("the inline manifest of snapshot " + s.id() + " is missing");
+      }
+      json = inline.get();
+    }
+    try {
+      return ManifestRead.of(Manifest.fromJson(json));
+    } catch (SnapshotException e) {
+      return ManifestRead.problem("the manifest of snapshot " + s.id() + " is not valid manifest JSON");
+    }
+  }
+
+  private Manifest manifestOrCorrupt(Snapshot s) {
+    ManifestRead read = readManifest(s);
+    return read.manifest().orElseThrow(() -> new SnapshotException(ErrorCode.CORRUPT,
+        read.problem().orElseThrow() + "; restore the blob or metadata store from backup, or pick another snapshot")
+        .withWorkload(s.workload()).withSnapshot(s.id()));
+  }
+
+  /** Fills in unknown sizes from the capturing hosts, in parallel, bounded by the host timeout. */
+  private List<Snapshot> withSizes(List<Snapshot> items) {
+    List<Snapshot> result = new ArrayList<>(items);
+    Map<Integer, FutureTask<OptionalLong>> tasks = new LinkedHashMap<>();
+    for (int i = 0; i < result.size(); i++) {
+      Snapshot s = result.get(i);
+      if (s.status() != SnapshotStatus.READY || s.sizeBytes().isPresent() || s.host().isEmpty()) {
+        continue;
+      }
+      Long cached = sizes.getIfPresent(s.id());
+      if (cached != null) {
+        result.set(i, s.withSize(cached));
+        continue;
+      }
+      FutureTask<OptionalLong> task = new FutureTask<>(() -> hosts.agent(s.host().get()).sizeOf(s.workload(), s.id()));
+      try {
+        executor.execute(task);
+        tasks.put(i, task);
+      } catch (RejectedExecutionException e) {
+        log.debug("size of snapshot {} not resolved: the executor refused the query", s.id());
+      }
+    }
+    long deadline = System.nanoTime() + settings.hostTimeout().toNanos();
+    java.util.Set<TenantId> changed = new java.util.HashSet<>();
+    for (Map.Entry<Integer, FutureTask<OptionalLong>> entry : tasks.entrySet()) {
+      Snapshot s = result.get(entry.getKey());
+      OptionalLong size;
+      try {
+        size = entry.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        entry.getValue().cancel(true);
+        continue;
+      } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+        entry.getValue().cancel(true);
+        log.debug("size of snapshot {} not resolved from host {}; leaving it unknown", s.id(), s.host().get(), e);
+        continue;
+      }
+      if (size == null || size.isEmpty() || size.getAsLong() < 0) {
+        continue;
+      }
+      long bytes = size.getAsLong();
+      sizes.put(s.id(), bytes);
+      result.set(entry.getKey(), s.withSize(bytes));
+      try {
+        transaction("persisting the size of snapshot " + s.id(), tx -> {
+          Optional<Snapshot> current = tx.find(s.id());
+          if (current.isPresent() && current.get().status() == SnapshotStatus.READY
+              && current.get().sizeBytes().isEmpty()) {
+            tx.compareAndSet(SnapshotStatus.READY, current.get().withSize(bytes));
+          }
+          return null;
+        });
+        changed.add(s.tenant());
+      } catch (SnapshotException e) {
+        log.debug("could not persist the size of snapshot {}; it stays cached", s.id(), e);
+      }
+    }
+    changed.forEach(this::resyncUsage);
+    return result;
+  }
+
+  private void resyncUsage(TenantId tenant) {
+    try {
+      usage.put(tenant, store.usageBytes(tenant));
+    } catch (RuntimeException e) {
+      usage.remove(tenant);
+      log.warn("could not re-sync the usage of tenant {}; it is re-read on next use: {}", tenant, e.toString());
+    }
+  }
+
+  private void deleteBlobQuietly(String key) {
+    blobs.ifPresent(b -> {
+      try {
+        b.delete(key);
+      } catch (RuntimeException e) {
+        log.warn("could not delete manifest blob {}; remove it by hand: {}", key, e.toString());
+      }
+    });
+  }
+
+  private <T> T transaction(String what, StoreWork<T> work) {
+    try {
+      return store.inTransaction(work);
+    } catch (RuntimeException e) {
+      throw SnapshotException.wrap(what, e);
+    }
+  }
+
+  private <T> T read(String what, java.util.function.Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (RuntimeException e) {
+      throw SnapshotException.wrap(what, e);
+    }
+  }
+
+  private SnapshotEvent event(EventType type, Snapshot s, Map<String, String> metadata) {
+    return new SnapshotEvent(newEventId(), type, s.workload(), Optional.of(s.id()), s.version(), clock.instant(), metadata);
+  }
+
+  private SnapshotId newSnapshotId(Instant now) {
+    synchronized (random) {
+      return SnapshotId.generate(now, random);
+    }
+  }
+
+  private String newEventId() {
+    return "evt_" + newSnapshotId(clock.instant()).value();
+  }
+
+  private static SnapshotException context(SnapshotException e, WorkloadRef workload, SnapshotId id) {
+    SnapshotException out = e;
+    if (workload != null && e.workload().isEmpty()) {
+      out = out.withWorkload(workload);
+    }
+    if (id != null && e.snapshotId().isEmpty()) {
+      out = out.withSnapshot(id);
+    }
+    return out;
+  }
+
+  private static String oneLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    String line = text.replaceAll("[\\r\\n]+", " ").trim();
+    return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new SnapshotException(ErrorCode.CONFLICT, "this SnapshotEngine is closed; build a new one");
+    }
+  }
+
+  // ───────────────────────────── builder ─────────────────────────────
+
+  /**
+   * Configures a {@link SnapshotEngine}. Required: {@link #manifestStore}, {@link #hosts},
+   * {@link #lifecycle}, {@link #clock} and {@link #executor}. Each setting may be set once: setting
+   * it again throws {@link IllegalStateException} naming the old value; a bad value throws
+   * {@link IllegalArgumentException}. {@link #build()} reports every missing setting at once and
+   * freezes the settings; a builder builds one engine.
+   *
+   * <p><b>Thread-safety:</b> not thread-safe; confine a builder to one thread.
+   */
+  public static final class Builder {
+    private ManifestStore manifestStore;
+    private BlobStore blobStore;
+    private HostDirectory hosts;
+    private Lifecycle lifecycle;
+    private WorkloadLock workloadLock;
+    private PlanProvider plans;
+    private Clock clock;
+    private Executor executor;
+    private RandomGenerator random;
+    private Integer inlineManifestLimit;
+    private Duration hostTimeout;
+    private Duration lockTimeout;
+    private Duration stuckCaptureAfter;
+    private QuiescePolicy quiescePolicy;
+    private final LinkedHashMap<String, EventHook> hooks = new LinkedHashMap<>();
+    private boolean built;
+
+    private Builder() {}
+
+    /** Required: durable metadata and the event outbox. */
+    public Builder manifestStore(ManifestStore value) {
+      manifestStore = once("manifestStore", manifestStore, value);
+      return this;
+    }
+
+    /** Optional: where manifests above the inline limit go. Without it, manifests are always inline. */
+    public Builder blobStore(BlobStore value) {
+      blobStore = once("blobStore", blobStore, value);
+      return this;
+    }
+
+    /** Required: the hosts and which one runs each workload. */
+    public Builder hosts(HostDirectory value) {
+      hosts = once("hosts", hosts, value);
+      return this;
+    }
+
+    /** Required: quiesce and resume of workloads; {@link Lifecycle#none()} for purely logical ones. */
+    public Builder lifecycle(Lifecycle value) {
+      lifecycle = once("lifecycle", lifecycle, value);
+      return this;
+    }
+
+    /** Optional: the per-workload lock; default {@link WorkloadLocks#inProcess()}. */
+    public Builder workloadLock(WorkloadLock value) {
+      workloadLock = once("workloadLock", workloadLock, value);
+      return this;
+    }
+
+    /** Optional: plan limits per tenant; default {@link Plan#UNLIMITED} for everyone. */
+    public Builder plans(PlanProvider value) {
+      plans = once("plans", plans, value);
+      return this;
+    }
+
+    /** Required: the engine's only source of time. */
+    public Builder clock(Clock value) {
+      clock = once("clock", clock, value);
+      return this;
+    }
+
+    /** Required: runs asynchronous captures, the delete fan-out (one task per host) and size queries. */
+    public Builder executor(Executor value) {
+      executor = once("executor", executor, value);
+      return this;
+    }
+
+    /** Optional: randomness for ids; default a {@link SecureRandom}. */
+    public Builder random(RandomGenerator value) {
+      random = once("random", random, value);
+      return this;
+    }
+
+    /** Optional: manifests whose JSON exceeds this many bytes go to the blob store; default 256 KiB. */
+    public Builder inlineManifestLimit(int bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("inlineManifestLimit must not be negative: " + bytes);
+      }
+      inlineManifestLimit = once("inlineManifestLimit", inlineManifestLimit, bytes);
+      return this;
+    }
+
+    /** Optional: how long one host may take to answer a delete or size query; default 30 s. */
+    public Builder hostTimeout(Duration value) {
+      hostTimeout = once("hostTimeout", hostTimeout, EngineSettings.requirePositive("hostTimeout", value));
+      return this;
+    }
+
+    /** Optional: how long to wait for a workload's lock before failing with CONFLICT; default 1 min. */
+    public Builder lockTimeout(Duration value) {
+      lockTimeout = once("lockTimeout", lockTimeout, EngineSettings.requirePositive("lockTimeout", value));
+      return this;
+    }
+
+    /** Optional: how old a CAPTURING snapshot must be for the reaper to fail it; default 1 h. */
+    public Builder stuckCaptureAfter(Duration value) {
+      stuckCaptureAfter = once("stuckCaptureAfter", stuckCaptureAfter,
+          EngineSettings.requirePositive("stuckCaptureAfter", value));
+      return this;
+    }
+
+    /** Optional: the quiesce policy of captures that name none, and of additive restores; default PAUSE. */
+    public Builder quiescePolicy(QuiescePolicy value) {
+      quiescePolicy = once("quiescePolicy", quiescePolicy, value);
+      return this;
+    }
+
+    /**
+     * Registers an event hook under a unique, durable name (its outbox cursor is kept under that
+     * name). May be called several times with different names.
+     */
+    public Builder eventHook(String name, EventHook hook) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(hook, "hook");
+      checkNotBuilt();
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("an event hook's name must not be blank");
+      }
+      EventHook old = hooks.get(name);
+      if (old != null) {
+        throw new IllegalStateException("event hook '" + name + "' was already registered (" + old + ")");
+      }
+      hooks.put(name, hook);
+      return this;
+    }
+
+    /**
+     * Builds the engine.
+     *
+     * @throws IllegalStateException listing every missing required setting, or if this builder already built
+     */
+    public SnapshotEngine build() {
+      checkNotBuilt();
+      List<String> missing = new ArrayList<>();
+      if (manifestStore == null) {
+        missing.add("manifestStore (where snapshot metadata lives)");
+      }
+      if (hosts == null) {
+        missing.add("hosts (the host directory)");
+      }
+      if (lifecycle == null) {
+        missing.add("lifecycle (Lifecycle.none() for purely logical workloads)");
+      }
+      if (clock == null) {
+        missing.add("clock");
+      }
+      if (executor == null) {
+        missing.add("executor");
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("cannot build a SnapshotEngine; set: " + String.join(", ", missing));
+      }
+      built = true;
+      return new SnapshotEngine(new EngineSettings(
+          manifestStore,
+          Optional.ofNullable(blobStore),
+          hosts,
+          lifecycle,
+          workloadLock != null ? workloadLock : WorkloadLocks.inProcess(),
+          plans != null ? plans : tenant -> Plan.UNLIMITED,
+          clock,
+          executor,
+          random != null ? random : new SecureRandom(),
+          inlineManifestLimit != null ? inlineManifestLimit : EngineSettings.DEFAULT_INLINE_MANIFEST_LIMIT,
+          hostTimeout != null ? hostTimeout : EngineSettings.DEFAULT_HOST_TIMEOUT,
+          lockTimeout != null ? lockTimeout : EngineSettings.DEFAULT_LOCK_TIMEOUT,
+          stuckCaptureAfter != null ? stuckCaptureAfter : EngineSettings.DEFAULT_STUCK_CAPTURE_AFTER,
+          quiescePolicy != null ? quiescePolicy : QuiescePolicy.PAUSE,
+          hooks));
+    }
+
+    private <T> T once(String name, T old, T value) {
+      Objects.requireNonNull(value, name);
+      checkNotBuilt();
+      if (old != null) {
+        throw new IllegalStateException(name + " was already set to " + old);
+      }
+      return value;
+    }
+
+    private void checkNotBuilt() {
+      if (built) {
+        throw new IllegalStateException("this builder already built an engine; use a new builder");
+      }
+    }
+  }
+}
