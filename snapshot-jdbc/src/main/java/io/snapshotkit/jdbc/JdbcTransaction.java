@@ -1,0 +1,204 @@
+package io.snapshotkit.jdbc;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.Admission;
+import io.snapshotkit.spi.StoreTransaction;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * One {@link JdbcManifestStore#inTransaction} call's operations on one JDBI handle. Remembers
+ * whether a statement failed in a way that makes retrying the whole transaction worthwhile, and
+ * which manifests it changed so the store can invalidate its cache after the transaction ends.
+ *
+ * <p><b>Threading:</b> confined to the thread running the work.
+ */
+final class JdbcTransaction implements StoreTransaction {
+  private final Handle handle;
+  private final Dialect dialect;
+  private final Set<SnapshotId> touchedManifests = new HashSet<>();
+  private boolean open = true;
+  private SnapshotException retryableFailure;
+
+  JdbcTransaction(Handle handle, Dialect dialect) {
+    this.handle = handle;
+    this.dialect = dialect;
+  }
+
+  /** The failure that should make the store retry the transaction, if one happened. */
+  Optional<SnapshotException> retryableFailure() {
+    return Optional.ofNullable(retryableFailure);
+  }
+
+  Set<SnapshotId> touchedManifests() {
+    return touchedManifests;
+  }
+
+  Handle handle() {
+    return handle;
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  void close() {
+    open = false;
+  }
+
+  @Override
+  public Optional<Snapshot> find(SnapshotId id) {
+    Objects.requireNonNull(id, "id");
+    return run("reading snapshot " + id, () -> handle
+        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
+        .bind("id", id.value())
+        .map((rs, ctx) -> Sql.snapshot(rs))
+        .findOne());
+  }
+
+  @Override
+  public Admission insertCapturing(Snapshot row, int maxSnapshots) {
+    Objects.requireNonNull(row, "row");
+    if (row.status() != SnapshotStatus.CAPTURING) {
+      throw new IllegalArgumentException("insertCapturing takes a CAPTURING row, not " + row.status());
+    }
+    if (maxSnapshots < -1) {
+      throw new IllegalArgumentException("maxSnapshots is -1 (unlimited), 0 or a limit: " + maxSnapshots);
+    }
+    return run("inserting snapshot " + row.id(), () -> {
+      Sql.lockWorkload(handle, dialect, row.workload());
+      boolean exists = handle.createQuery("SELECT COUNT(*) FROM sk_snapshot WHERE id = :id")
+          .bind("id", row.id().value()).mapTo(Long.class).one() > 0;
+      if (exists) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + row.id() + " already exists; generate a new id")
+            .withSnapshot(row.id());
+      }
+      long used = handle.createQuery(
+              "SELECT COUNT(*) FROM sk_snapshot WHERE tenant = :t AND workload = :w AND status <> 'FAILED'")
+          .bind("t", row.tenant().value()).bind("w", row.workload().id())
+          .mapTo(Long.class).one();
+      if (maxSnapshots != -1 && used >= maxSnapshots) {
+        return new Admission(false, used);
+      }
+      Sql.bindSnapshot(handle.createUpdate("INSERT INTO sk_snapshot (" + Sql.SNAPSHOT_COLUMNS + ") VALUES ("
+          + ":id, :tenant, :workload, :version, :name, :trig, :status, :parent, :created_at, :expires_at, "
+          + ":size_bytes, :partial, :protected, :labels, :host, :manifest_ref, :failure)"), row).execute();
+      return new Admission(true, used);
+    });
+  }
+
+  @Override
+  public int nextVersion(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return run("assigning the next version of " + workload, () -> {
+      int last = Sql.lockWorkload(handle, dialect, workload);
+      int next = Math.addExact(last, 1);
+      handle.createUpdate("UPDATE sk_workload SET last_version = :v WHERE tenant = :t AND workload = :w")
+          .bind("v", next).bind("t", workload.tenant().value()).bind("w", workload.id()).execute();
+      return next;
+    });
+  }
+
+  @Override
+  public boolean compareAndSet(SnapshotStatus expected, Snapshot replacement) {
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(replacement, "replacement");
+    if (replacement.status() != expected && !expected.canTransitionTo(replacement.status())) {
+      throw new IllegalArgumentException(
+          "illegal status transition " + expected + " -> " + replacement.status() + " for " + replacement.id());
+    }
+    return run("updating snapshot " + replacement.id(), () -> Sql.bindSnapshot(handle.createUpdate(
+            "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
+                + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "
+                + "expires_at = :expires_at, size_bytes = :size_bytes, partial = :partial, protected = :protected, "
+                + "labels = :labels, host = :host, manifest_ref = :manifest_ref, failure = :failure "
+                + "WHERE id = :id AND status = :expected"), replacement)
+        .bind("expected", expected.name())
+        .execute() == 1);
+  }
+
+  @Override
+  public void putManifest(SnapshotId id, byte[] json) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(json, "json");
+    byte[] copy = json.clone();
+    run("storing the manifest of " + id, () -> {
+      touchedManifests.add(id);
+      int updated = handle.createUpdate("UPDATE sk_manifest SET content = :c WHERE snapshot_id = :id")
+          .bind("c", copy).bind("id", id.value()).execute();
+      if (updated == 0) {
+        handle.createUpdate("INSERT INTO sk_manifest (snapshot_id, content) VALUES (:id, :c)")
+            .bind("id", id.value()).bind("c", copy).execute();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean remove(SnapshotId id, SnapshotStatus expected) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(expected, "expected");
+    return run("removing snapshot " + id, () -> {
+      int removed = handle.createUpdate("DELETE FROM sk_snapshot WHERE id = :id AND status = :s")
+          .bind("id", id.value()).bind("s", expected.name()).execute();
+      if (removed == 0) {
+        return false;
+      }
+      touchedManifests.add(id);
+      handle.createUpdate("DELETE FROM sk_manifest WHERE snapshot_id = :id").bind("id", id.value()).execute();
+      return true;
+    });
+  }
+
+  @Override
+  public void append(SnapshotEvent event) {
+    Objects.requireNonNull(event, "event");
+    run("appending event " + event.id(), () -> {
+      String tenant = event.tenant().value();
+      String workload = event.workload().id();
+      Sql.lockWorkload(handle, dialect, event.workload());
+      Sql.lockOutbox(handle, dialect, false);
+      long seq = Sql.insertEvent(handle, dialect, event);
+      handle.createUpdate("INSERT INTO sk_delivery (hook, seq, tenant, workload, state, attempts) "
+              + "SELECT name, CAST(:seq AS BIGINT), CAST(:t AS VARCHAR(128)), CAST(:w AS VARCHAR(128)), 'PENDING', 0 FROM sk_hook")
+          .bind("seq", seq).bind("t", tenant).bind("w", workload).execute();
+      handle.createUpdate("INSERT INTO sk_claim (hook, tenant, workload) "
+              + "SELECT h.name, CAST(:t AS VARCHAR(128)), CAST(:w AS VARCHAR(128)) FROM sk_hook h WHERE NOT EXISTS "
+              + "(SELECT 1 FROM sk_claim c WHERE c.hook = h.name AND c.tenant = :t AND c.workload = :w)")
+          .bind("t", tenant).bind("w", workload).execute();
+      return null;
+    });
+  }
+
+  /** Runs statements of this transaction, classifying failures (also used by the outbox). */
+  <R> R run(String what, Supplier<R> statement) {
+    if (!open) {
+      throw new IllegalStateException("this transaction has ended; use the one passed to the current StoreWork");
+    }
+    if (retryableFailure != null) {
+      // The database already aborted this attempt; the store will roll back and run the work again.
+      throw retryableFailure;
+    }
+    try {
+      return statement.get();
+    } catch (SnapshotException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      SnapshotException mapped = SqlFailures.map(what, e);
+      if (SqlFailures.isRetryable(e)) {
+        retryableFailure = mapped;
+      }
+      throw mapped;
+    }
+  }
+}
