@@ -50,7 +50,8 @@ final class Migrations {
       String script = load(dialect, v);
       boolean applied = jdbi.inTransaction(h -> {
         if (dialect == Dialect.POSTGRES) {
-          h.createQuery("SELECT pg_advisory_xact_lock(:k)").bind("k", PG_MIGRATION_LOCK).mapTo(Object.class).one();
+          h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:k)) locked").bind("k", PG_MIGRATION_LOCK)
+              .mapTo(Integer.class).one();
         }
         int now = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM sk_schema_version").mapTo(Integer.class).one();
         if (now >= v) {

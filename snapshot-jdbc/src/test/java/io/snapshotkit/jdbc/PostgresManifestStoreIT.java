@@ -1,0 +1,26 @@
+package io.snapshotkit.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.testkit.ManifestStoreContract;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+
+/** The store contract on a real PostgreSQL server, a fresh database and pool per test. */
+@DisplayName("JdbcManifestStore on PostgreSQL")
+class PostgresManifestStoreIT extends ManifestStoreContract {
+  private HikariDataSource pool;
+
+  @Override
+  protected ManifestStore newStore() {
+    pool = PostgresServer.pool(PostgresServer.newDatabase(), 10);
+    return JdbcManifestStore.postgres(pool);
+  }
+
+  @AfterEach
+  void closePool() {
+    if (pool != null) {
+      pool.close();
+    }
+  }
+}
