@@ -288,7 +288,10 @@ public final class FakeHostAgent implements HostAgent {
     gates.put(op, new Gate(Objects.requireNonNull(arrivals, "arrivals"), Objects.requireNonNull(release, "release")));
   }
 
-  /** Lets every call blocked in a {@link Fault#hang()} right now proceed normally. */
+  /**
+   * Lets every call that has already started (see {@link #awaitCalls}) and hangs, or is about to
+   * hang, on a {@link Fault#hang()} proceed normally. Calls that start later hang until the next release.
+   */
   public void releaseHangs() {
     synchronized (hangLock) {
       hangGeneration++;
@@ -370,6 +373,10 @@ public final class FakeHostAgent implements HostAgent {
 
   /** Begins a call: records it as started and runs the gate, latency and fault; returns the fault to apply in the op. */
   private Optional<Fault> begin(Op op) {
+    long generation;
+    synchronized (hangLock) {
+      generation = hangGeneration;
+    }
     synchronized (callLock) {
       started.merge(op, 1, Integer::sum);
       int now = inFlight.merge(op, 1, Integer::sum);
@@ -409,7 +416,7 @@ public final class FakeHostAgent implements HostAgent {
       case CORRUPT -> throw new SnapshotException(ErrorCode.CORRUPT,
           "stored data on host " + hostId + " failed its check (injected by FakeHostAgent); capture a new snapshot");
       case LATENCY -> sleep(op, fault.delay());
-      case HANG -> hang(op);
+      case HANG -> hang(op, generation);
       case PARTIAL_CAPTURE, FAIL_RESOURCE -> {
         // applied by the operation itself
       }
@@ -434,9 +441,9 @@ public final class FakeHostAgent implements HostAgent {
     }
   }
 
-  private void hang(Op op) {
+  /** Waits until {@link #releaseHangs()} is called after this call began (so a release right after awaitCalls works). */
+  private void hang(Op op, long generation) {
     synchronized (hangLock) {
-      long generation = hangGeneration;
       while (hangGeneration == generation) {
         try {
           hangLock.wait();
