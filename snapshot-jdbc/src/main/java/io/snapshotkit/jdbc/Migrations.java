@@ -39,8 +39,12 @@ final class Migrations {
     if (target < 0 || target > LATEST) {
       throw new IllegalArgumentException("target schema version must be 0.." + LATEST + ": " + target);
     }
-    jdbi.useHandle(h -> h.execute(
-        "CREATE TABLE IF NOT EXISTS sk_schema_version (version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL)"));
+    jdbi.useTransaction(h -> {
+      // Under the migration lock: two PostgreSQL instances creating the table at once would collide.
+      lockMigrations(h, dialect);
+      h.execute("CREATE TABLE IF NOT EXISTS sk_schema_version "
+          + "(version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL)");
+    });
     int current = currentVersion(jdbi).orElse(0);
     if (current > LATEST) {
       throw newerSchema(current);
@@ -49,10 +53,7 @@ final class Migrations {
       int v = version;
       String script = load(dialect, v);
       boolean applied = jdbi.inTransaction(h -> {
-        if (dialect == Dialect.POSTGRES) {
-          h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:k)) locked").bind("k", PG_MIGRATION_LOCK)
-              .mapTo(Integer.class).one();
-        }
+        lockMigrations(h, dialect);
         int now = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM sk_schema_version").mapTo(Integer.class).one();
         if (now >= v) {
           return false;
@@ -69,6 +70,13 @@ final class Migrations {
       }
     }
     return currentVersion(jdbi).orElse(0);
+  }
+
+  private static void lockMigrations(Handle h, Dialect dialect) {
+    if (dialect == Dialect.POSTGRES) {
+      h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:k)) locked").bind("k", PG_MIGRATION_LOCK)
+          .mapTo(Integer.class).one();
+    }
   }
 
   /** The applied schema version, or empty if the database has no SnapshotKit schema table. */
