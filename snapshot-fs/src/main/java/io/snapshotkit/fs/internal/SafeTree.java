@@ -321,7 +321,7 @@ public final class SafeTree {
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       byte[] buffer = new byte[BUFFER];
       int n;
-      while ((n = content.read(buffer)) != -1) {
+      while ((n = readSource(content, buffer, path)) != -1) {
         if (n > limits.maxTotalBytes() - bytes) {
           throw tooManyBytes();
         }
@@ -337,6 +337,15 @@ public final class SafeTree {
     applyMode(target, mode);
     applyMtime(target, mtime);
     return written;
+  }
+
+  private int readSource(InputStream content, byte[] buffer, String path) {
+    try {
+      return content.read(buffer);
+    } catch (IOException e) {
+      throw unsafe("the content of '" + printable(path) + "' could not be read ("
+          + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+    }
   }
 
   /**
@@ -415,13 +424,17 @@ public final class SafeTree {
    * @return the exception to throw
    */
   public SnapshotException unsafe(String reason) {
+    return unsafe(reason, null);
+  }
+
+  private SnapshotException unsafe(String reason, Throwable cause) {
     Objects.requireNonNull(reason, "reason");
     return switch (origin) {
       case IMPORT -> new SnapshotException(ErrorCode.INVALID_ARGUMENT,
-          "this archive is unsafe: " + reason + "; it was not imported");
+          "this archive is unsafe: " + reason + "; it was not imported", cause);
       case STORED -> new SnapshotException(ErrorCode.CORRUPT,
           "the stored snapshot is unsafe: " + reason
-              + "; nothing was restored; run the repository check and restore another snapshot");
+              + "; nothing was restored; run the repository check and restore another snapshot", cause);
     };
   }
 

@@ -1,0 +1,256 @@
+package io.snapshotkit.fs;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.SafeTree;
+import io.snapshotkit.fs.internal.TarExport;
+import io.snapshotkit.fs.internal.TarImport;
+import io.snapshotkit.fs.internal.TarManifest;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Export and import of a snapshot's volumes as one standalone {@code tar.zst} file, so that a
+ * snapshot can move between hosts.
+ *
+ * <p><b>Format.</b> A zstd-compressed POSIX (pax) tar. The first entry, {@code
+ * snapshotkit-archive.json}, is the manifest: format version, snapshot id, workload, schema
+ * version, volume names, entry count, total bytes, then one record per later entry (path, type,
+ * size and SHA-256 for files, target for symlinks). Every volume follows as a tree under {@code
+ * volumes/<name>/}: directories (empty ones included), regular files and symlinks, with their
+ * permission bits and nanosecond mtimes. Hard links are written as separate files; fifos,
+ * sockets and device nodes are never written.
+ *
+ * <p><b>Untrusted input.</b> {@link #importArchive} treats the archive as hostile: it refuses
+ * {@code ..} and absolute paths, writing through symlinks, symlinks that leave the tree, hard
+ * links, device nodes and fifos, and entries or bytes past {@link Limits}, and checks every file
+ * against the manifest's digest. A refused import throws {@link ErrorCode#INVALID_ARGUMENT}
+ * ("this archive is unsafe: &lt;reason&gt;; it was not imported"), removes the staging directory
+ * and writes nothing outside it. Setuid, setgid and sticky bits are dropped.
+ *
+ * <p><b>Thread-safety:</b> stateless; every method is safe to call from any thread. Each call
+ * uses the caller's thread only.
+ */
+public final class SnapshotArchive {
+  /** The zstd level exports use: fast, and within a few percent of the default level's size for typical trees. */
+  public static final int ZSTD_LEVEL = 3;
+
+  private SnapshotArchive() {}
+
+  /**
+   * Caps on what an import may write.
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param maxTotalBytes the most uncompressed file content, in bytes (the manifest is capped at this too)
+   * @param maxEntries the most entries (files, directories, symlinks)
+   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   */
+  public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
+    /** Validates the caps. */
+    public Limits {
+      if (maxTotalBytes < 0) {
+        throw new IllegalArgumentException("maxTotalBytes must be 0 or more: " + maxTotalBytes);
+      }
+      if (maxEntries < 1) {
+        throw new IllegalArgumentException("maxEntries must be 1 or more: " + maxEntries);
+      }
+      if (maxPathLength < 1) {
+        throw new IllegalArgumentException("maxPathLength must be 1 or more: " + maxPathLength);
+      }
+    }
+
+    /** 64 GiB, 10 million entries, 4096-byte paths. */
+    public static Limits defaults() {
+      SafeTree.Limits d = SafeTree.Limits.defaults();
+      return new Limits(d.maxTotalBytes(), d.maxEntries(), d.maxPathLength());
+    }
+
+    SafeTree.Limits internal() {
+      return new SafeTree.Limits(maxTotalBytes, maxEntries, maxPathLength);
+    }
+  }
+
+  /**
+   * What an archive says about itself.
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param snapshotId the snapshot it holds, if it was exported from one
+   * @param workload the workload the snapshot belongs to, if known
+   * @param capturedAt when the snapshot was captured, if known
+   * @param schemaVersion the snapshot manifest schema version
+   * @param volumes the volume names, in archive order
+   * @param entryCount the number of entries (directories, files, symlinks) over all volumes
+   * @param totalBytes the sum of file sizes
+   */
+  public record Header(Optional<SnapshotId> snapshotId, Optional<WorkloadRef> workload,
+      Optional<Instant> capturedAt, int schemaVersion, List<String> volumes, long entryCount, long totalBytes) {
+    /** Validates and copies. */
+    public Header {
+      Objects.requireNonNull(snapshotId, "snapshotId");
+      Objects.requireNonNull(workload, "workload");
+      Objects.requireNonNull(capturedAt, "capturedAt");
+      volumes = List.copyOf(volumes);
+    }
+  }
+
+  /**
+   * An archive imported into a staging directory. The caller moves the volume directories where
+   * they belong (or ingests them into a repository) and then deletes the staging directory.
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param header what the archive says about itself
+   * @param staging the staging directory the import created
+   * @param volumes volume name → its directory inside {@code staging}, in archive order
+   */
+  public record Imported(Header header, Path staging, Map<String, Path> volumes) {
+    /** Copies. */
+    public Imported {
+      Objects.requireNonNull(header, "header");
+      Objects.requireNonNull(staging, "staging");
+      volumes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
+    }
+
+    /** Deletes the staging directory and everything in it, without following symlinks. */
+    public void discard() {
+      TarImport.deleteQuietly(staging);
+    }
+  }
+
+  /**
+   * Describes the snapshot an export holds; every field is optional.
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param snapshotId the snapshot's id
+   * @param workload the snapshot's workload
+   * @param capturedAt the snapshot's capture time
+   */
+  public record Description(Optional<SnapshotId> snapshotId, Optional<WorkloadRef> workload,
+      Optional<Instant> capturedAt) {
+    /** Validates. */
+    public Description {
+      Objects.requireNonNull(snapshotId, "snapshotId");
+      Objects.requireNonNull(workload, "workload");
+      Objects.requireNonNull(capturedAt, "capturedAt");
+    }
+
+    /** A description with no snapshot, workload or time: a plain directory export. */
+    public static Description none() {
+      return new Description(Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
+    /** A description of one snapshot. */
+    public static Description of(SnapshotId snapshotId, WorkloadRef workload, Instant capturedAt) {
+      return new Description(Optional.of(snapshotId), Optional.of(workload), Optional.of(capturedAt));
+    }
+  }
+
+  /**
+   * Exports live directories, one per volume. The directories should be quiet (the workload
+   * quiesced): a file that changes during the export fails it with {@link ErrorCode#CONFLICT}.
+   *
+   * @param volumes volume name (a plain file name) → directory, in the order to write them
+   * @param description what to record about the snapshot
+   * @param out where the {@code tar.zst} goes; finished and flushed, not closed
+   * @return the header as written
+   * @throws SnapshotException {@code INVALID_ARGUMENT} for a missing directory, a bad volume name
+   *     or a fifo, socket or device node in a volume; {@code CONFLICT} if a file changed during
+   *     the export; {@code INTERNAL} for an I/O failure
+   */
+  public static Header exportDirectories(Map<String, Path> volumes, Description description, OutputStream out) {
+    Objects.requireNonNull(volumes, "volumes");
+    Objects.requireNonNull(description, "description");
+    Objects.requireNonNull(out, "out");
+    if (volumes.isEmpty()) {
+      throw SnapshotException.invalid("an archive needs at least one volume; pass one or more directories");
+    }
+    TarManifest.Header written = TarExport.write(internalHeader(description), TarExport.directories(volumes), out,
+        ZSTD_LEVEL);
+    return publicHeader(written, description);
+  }
+
+  /**
+   * Exports one directory as a single volume named {@code data}.
+   *
+   * @see #exportDirectories
+   */
+  public static Header exportTree(Path root, OutputStream out) {
+    Objects.requireNonNull(root, "root");
+    return exportDirectories(Map.of("data", root), Description.none(), out);
+  }
+
+  /**
+   * Imports an archive into {@code staging}, a directory this call creates: it must not exist
+   * yet, and its parent must. Nothing is written outside it. On any failure it is removed.
+   *
+   * @param in the {@code tar.zst}; read to the end of the archive, not closed
+   * @param staging the directory to create and fill
+   * @param limits caps on entries, bytes and path length
+   * @return the header and the volume directories inside {@code staging}
+   * @throws SnapshotException {@code INVALID_ARGUMENT} if the archive is unsafe, damaged, not a
+   *     SnapshotKit archive or over the limits, or {@code staging} cannot be created; {@code
+   *     INTERNAL} for an I/O failure while writing
+   */
+  public static Imported importArchive(InputStream in, Path staging, Limits limits) {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(staging, "staging");
+    Objects.requireNonNull(limits, "limits");
+    TarImport.Result result = TarImport.read(in, staging, limits.internal());
+    try {
+      return new Imported(publicHeader(result.header()), result.staging(), result.volumes());
+    } catch (RuntimeException e) {
+      TarImport.deleteQuietly(staging);
+      throw e;
+    }
+  }
+
+  private static TarManifest.Header internalHeader(Description d) {
+    return new TarManifest.Header(d.snapshotId().map(SnapshotId::value),
+        d.workload().map(w -> w.tenant().value()), d.workload().map(WorkloadRef::id),
+        d.capturedAt().map(Instant::toString), io.snapshotkit.Manifest.SCHEMA_VERSION, List.of(), 0, 0);
+  }
+
+  private static Header publicHeader(TarManifest.Header h, Description d) {
+    return new Header(d.snapshotId(), d.workload(), d.capturedAt(), h.schemaVersion(), h.volumes(),
+        h.entryCount(), h.totalBytes());
+  }
+
+  private static Header publicHeader(TarManifest.Header h) {
+    try {
+      Optional<SnapshotId> id = h.snapshotId().map(SnapshotId::parse);
+      Optional<WorkloadRef> workload = Optional.empty();
+      if (h.tenant().isPresent() != h.workload().isPresent()) {
+        throw unsafe("its manifest names a tenant without a workload, or a workload without a tenant");
+      }
+      if (h.tenant().isPresent()) {
+        workload = Optional.of(WorkloadRef.of(h.tenant().get(), h.workload().get()));
+      }
+      Optional<Instant> at = h.capturedAt().map(Instant::parse);
+      return new Header(id, workload, at, h.schemaVersion(), h.volumes(), h.entryCount(), h.totalBytes());
+    } catch (DateTimeParseException e) {
+      throw unsafe("its manifest's capture time is not an ISO-8601 instant");
+    } catch (SnapshotException e) {
+      if (e.getMessage().startsWith("this archive is unsafe")) {
+        throw e;
+      }
+      throw unsafe("its manifest has an invalid snapshot id or workload (" + e.getMessage() + ")");
+    }
+  }
+
+  private static SnapshotException unsafe(String reason) {
+    return new SnapshotException(ErrorCode.INVALID_ARGUMENT, "this archive is unsafe: " + reason + "; it was not imported");
+  }
+}

@@ -1,0 +1,332 @@
+package io.snapshotkit.fs.internal;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a SnapshotKit archive into a fresh staging directory through {@link SafeTree}, checking
+ * every entry against the manifest in lockstep: same path, same type, same size, same SHA-256.
+ * Any refusal deletes the staging directory (without following links) and throws; nothing is
+ * ever written outside it.
+ *
+ * <p>Defence is layered: the manifest's declared entry count and byte total are checked against
+ * the limits before anything is written; each entry is checked against the manifest; and {@link
+ * SafeTree} enforces the path rules and counts entries and bytes as they stream, so a manifest
+ * that lies is still cut off at the limits.
+ *
+ * <p><b>Stability:</b> internal.
+ *
+ * <p><b>Thread-safety:</b> stateless; each call is confined to its thread.
+ */
+public final class TarImport {
+  private static final Logger LOG = LoggerFactory.getLogger(TarImport.class);
+  /** Manifest bytes allowed per entry on top of two paths, for the per-entry JSON fields. */
+  private static final int MANIFEST_BYTES_PER_ENTRY = 512;
+
+  private TarImport() {}
+
+  /**
+   * What an import produced.
+   *
+   * @param header the manifest's header
+   * @param staging the staging directory
+   * @param volumes volume name → its directory inside the staging directory, in archive order
+   */
+  public record Result(TarManifest.Header header, Path staging, Map<String, Path> volumes) {
+    /** Copies. */
+    public Result {
+      Objects.requireNonNull(header, "header");
+      Objects.requireNonNull(staging, "staging");
+      volumes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
+    }
+  }
+
+  /**
+   * Imports an archive into {@code staging}, which must not exist yet (its parent must).
+   *
+   * @throws SnapshotException {@code INVALID_ARGUMENT} if the archive is unsafe, damaged or over
+   *     the limits, or the staging directory is unusable; {@code INTERNAL} for an I/O failure
+   *     while writing
+   */
+  public static Result read(InputStream in, Path staging, SafeTree.Limits limits) {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(staging, "staging");
+    Objects.requireNonNull(limits, "limits");
+    try {
+      Files.createDirectory(staging);
+    } catch (IOException e) {
+      throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "cannot create the staging directory " + staging
+          + " (" + e.getClass().getSimpleName() + "); it must not exist yet and its parent must", e);
+    }
+    try {
+      return readInto(in, staging, limits);
+    } catch (RuntimeException | Error e) {
+      deleteQuietly(staging);
+      throw e;
+    }
+  }
+
+  private static Result readInto(InputStream in, Path staging, SafeTree.Limits limits) {
+    SafeTree tree = SafeTree.rootedAt(staging, limits, SafeTree.Origin.IMPORT);
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(new NonClosing(in)), "UTF-8")) {
+      TarArchiveEntry first = nextEntry(tar, tree);
+      if (first == null || !first.getName().equals(TarManifest.PATH) || first.getLinkFlag() != TarConstants.LF_NORMAL) {
+        throw tree.unsafe("it does not start with a SnapshotKit manifest ('" + TarManifest.PATH + "')");
+      }
+      long manifestCap = Math.min(limits.maxTotalBytes(),
+          limits.maxEntries() * (2L * limits.maxPathLength() + MANIFEST_BYTES_PER_ENTRY));
+      if (first.getSize() > manifestCap) {
+        throw tree.unsafe("its manifest is larger than the limits allow (" + manifestCap + " bytes)");
+      }
+      byte[] spill = spillManifest(tar, manifestCap, tree);
+      try (TarManifest.Reader manifest = new TarManifest.Reader(new ZstdInputStream(new ByteArrayInputStream(spill)))) {
+        TarManifest.Header header = manifest.header();
+        if (header.entryCount() > limits.maxEntries()) {
+          throw tree.unsafe("it declares " + header.entryCount() + " entries, more than the limit of "
+              + limits.maxEntries() + "; raise Limits.maxEntries if you trust it");
+        }
+        if (header.totalBytes() > limits.maxTotalBytes()) {
+          throw tree.unsafe("it declares " + header.totalBytes() + " uncompressed bytes, more than the limit of "
+              + limits.maxTotalBytes() + "; raise Limits.maxTotalBytes if you trust it");
+        }
+        Map<String, Path> volumes = new LinkedHashMap<>();
+        for (String v : header.volumes()) {
+          if (v.contains("/") || SafeTree.pathProblem(v, 255).isPresent() || volumes.containsKey(v)) {
+            throw tree.unsafe("its manifest names a volume with an unsafe or repeated name");
+          }
+          volumes.put(v, staging.resolve(TarManifest.VOLUMES + v));
+        }
+        long entries = 0;
+        long bytes = 0;
+        TarArchiveEntry entry;
+        while ((entry = nextEntry(tar, tree)) != null) {
+          entries++;
+          if (entries > header.entryCount()) {
+            throw tree.unsafe("it holds more entries than its manifest declares (" + header.entryCount() + ")");
+          }
+          bytes += writeEntry(tar, entry, tree, manifest, volumes);
+        }
+        if (manifest.next().isPresent() || entries != header.entryCount()) {
+          throw tree.unsafe("it is truncated: its manifest lists entries the archive does not hold");
+        }
+        if (bytes != header.totalBytes()) {
+          throw tree.unsafe("its files hold " + bytes + " bytes, not the " + header.totalBytes() + " its manifest declares");
+        }
+        for (Map.Entry<String, Path> v : volumes.entrySet()) {
+          if (!Files.isDirectory(v.getValue(), LinkOption.NOFOLLOW_LINKS)) {
+            throw tree.unsafe("volume '" + v.getKey() + "' has no directory entry");
+          }
+        }
+        tree.finish();
+        return new Result(header, staging, volumes);
+      } catch (TarManifest.MalformedException e) {
+        throw tree.unsafe(e.getMessage());
+      }
+    } catch (IOException e) {
+      throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "the archive could not be read ("
+          + e.getClass().getSimpleName() + ": " + e.getMessage()
+          + "); it was not imported; check that it is a complete SnapshotKit tar.zst", e);
+    }
+  }
+
+  private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, SafeTree tree) throws IOException {
+    try {
+      return tar.getNextEntry();
+    } catch (IllegalArgumentException e) {
+      throw tree.unsafe("it has a malformed tar header (" + e.getMessage() + ")");
+    }
+  }
+
+  private static byte[] spillManifest(InputStream tar, long cap, SafeTree tree) throws IOException {
+    ByteArrayOutputStream spill = new ByteArrayOutputStream();
+    try (OutputStream z = new ZstdOutputStream(spill, 3)) {
+      byte[] buffer = new byte[64 * 1024];
+      long total = 0;
+      int n;
+      while ((n = tar.read(buffer)) != -1) {
+        total += n;
+        if (total > cap) {
+          throw tree.unsafe("its manifest is larger than the limits allow (" + cap + " bytes)");
+        }
+        z.write(buffer, 0, n);
+      }
+    }
+    return spill.toByteArray();
+  }
+
+  private static long writeEntry(TarArchiveInputStream tar, TarArchiveEntry entry, SafeTree tree,
+      TarManifest.Reader manifest, Map<String, Path> volumes) throws IOException, TarManifest.MalformedException {
+    String name = entry.getName();
+    if (entry.isCharacterDevice()) {
+      throw tree.refuseSpecial(name, "character device");
+    }
+    if (entry.isBlockDevice()) {
+      throw tree.refuseSpecial(name, "block device");
+    }
+    if (entry.isFIFO()) {
+      throw tree.refuseSpecial(name, "fifo");
+    }
+    tree.resolve(name);
+    String path = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+    if (!insideAVolume(path, volumes)) {
+      throw tree.unsafe("entry '" + path + "' is not inside one of the archive's volumes");
+    }
+    if (entry.isLink()) {
+      String target = entry.getLinkName();
+      if (target == null || SafeTree.pathProblem(target, Integer.MAX_VALUE).isPresent()
+          || !insideAVolume(target, volumes)) {
+        throw tree.unsafe("hard link '" + path + "' points outside the tree");
+      }
+      throw tree.unsafe("hard link '" + path + "' is not part of the SnapshotKit archive format");
+    }
+    Optional<TarManifest.Entry> next = manifest.next();
+    if (next.isEmpty() || !next.get().path().equals(path)) {
+      throw tree.unsafe("entry '" + path + "' is not the next entry its manifest lists");
+    }
+    TarManifest.Entry expected = next.get();
+    int mode = entry.getMode() & 07777;
+    FileTime mtime = mtime(entry, expected, tree);
+    if (entry.isDirectory()) {
+      requireType(tree, expected, TarManifest.Type.DIR);
+      tree.directory(path, mode, mtime);
+      return 0;
+    }
+    if (entry.isSymbolicLink()) {
+      requireType(tree, expected, TarManifest.Type.SYMLINK);
+      if (!expected.target().equals(entry.getLinkName())) {
+        throw tree.unsafe("symlink '" + path + "' has a different target than its manifest lists");
+      }
+      tree.symlink(path, entry.getLinkName(), mtime);
+      return 0;
+    }
+    byte flag = entry.getLinkFlag();
+    if (flag != TarConstants.LF_NORMAL && flag != TarConstants.LF_OLDNORM) {
+      throw tree.unsafe("entry '" + path + "' has tar type '" + (char) flag + "', which is never imported");
+    }
+    requireType(tree, expected, TarManifest.Type.FILE);
+    if (entry.getSize() != expected.size()) {
+      throw tree.unsafe("file '" + path + "' has a different size than its manifest lists");
+    }
+    MessageDigest digest = TarExport.sha256();
+    long written = tree.file(path, new DigestInputStream(new NonClosing(tar), digest), entry.getSize(), mode, mtime);
+    if (written != expected.size() || !HexFormat.of().formatHex(digest.digest()).equals(expected.sha256())) {
+      throw tree.unsafe("file '" + path + "' does not match its SHA-256 digest; the archive is damaged");
+    }
+    return written;
+  }
+
+  /**
+   * The manifest's mtime, which keeps nanoseconds (pax headers keep 100 ns), when it agrees with
+   * the tar header to the second; otherwise the tar header's.
+   */
+  private static FileTime mtime(TarArchiveEntry entry, TarManifest.Entry expected, SafeTree tree) {
+    FileTime header = entry.getLastModifiedTime();
+    if (expected.mtime().isEmpty()) {
+      return header;
+    }
+    try {
+      Instant precise = Instant.parse(expected.mtime());
+      if (precise.getEpochSecond() != header.toInstant().getEpochSecond()) {
+        throw tree.unsafe("entry '" + expected.path() + "' has a different mtime than its manifest lists");
+      }
+      return FileTime.from(precise);
+    } catch (DateTimeParseException e) {
+      throw tree.unsafe("entry '" + expected.path() + "' has an unreadable mtime in its manifest");
+    }
+  }
+
+  private static void requireType(SafeTree tree, TarManifest.Entry expected, TarManifest.Type type) {
+    if (expected.type() != type) {
+      throw tree.unsafe("entry '" + expected.path() + "' has a different type than its manifest lists");
+    }
+  }
+
+  private static boolean insideAVolume(String path, Map<String, Path> volumes) {
+    if (!path.startsWith(TarManifest.VOLUMES)) {
+      return false;
+    }
+    String rest = path.substring(TarManifest.VOLUMES.length());
+    int slash = rest.indexOf('/');
+    String volume = slash < 0 ? rest : rest.substring(0, slash);
+    return volumes.containsKey(volume);
+  }
+
+  /**
+   * Deletes a directory tree without following symlinks, making read-only directories writable
+   * first. Failures are logged, not thrown: this runs while another failure is propagating.
+   */
+  public static void deleteQuietly(Path root) {
+    try {
+      if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          Files.setPosixFilePermissions(dir, SafeTree.permissions(0700));
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.deleteIfExists(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          if (e != null) {
+            throw e;
+          }
+          Files.deleteIfExists(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (NoSuchFileException e) {
+      LOG.debug("staging directory {} vanished while it was being removed", root);
+    } catch (IOException e) {
+      LOG.warn("could not remove the staging directory {} after a failed import; remove it by hand", root, e);
+    }
+  }
+
+  private static final class NonClosing extends FilterInputStream {
+    NonClosing(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public void close() {
+      // The caller owns the stream.
+    }
+  }
+}
