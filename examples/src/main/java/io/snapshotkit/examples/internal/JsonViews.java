@@ -1,0 +1,252 @@
+package io.snapshotkit.examples.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.Change;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.FamilyDiff;
+import io.snapshotkit.FamilyRestore;
+import io.snapshotkit.Page;
+import io.snapshotkit.RestoreReport;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.core.RetentionResult;
+import io.snapshotkit.core.SweepReport;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The JSON shapes the CLI's {@code --json} output and the REST example share, so that a script
+ * written against one reads the other. Field names are camelCase and stable; absent values are
+ * {@code null}, never omitted, so consumers can rely on every key being present.
+ *
+ * <p>Internal to the examples: not a supported API.
+ *
+ * <p><b>Thread-safety:</b> stateless and thread-safe.
+ */
+public final class JsonViews {
+  /** The mapper both front ends use: sorted map keys, indented only when asked for. */
+  public static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build();
+
+  private JsonViews() {}
+
+  /** One snapshot's metadata. */
+  public static ObjectNode snapshot(Snapshot s) {
+    Objects.requireNonNull(s, "s");
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("id", s.id().value());
+    n.put("tenant", s.tenant().value());
+    n.put("workload", s.workload().id());
+    n.put("version", s.version());
+    n.put("name", s.name());
+    n.put("displayName", s.displayName());
+    n.put("trigger", s.trigger().value());
+    n.put("status", s.status().name());
+    n.put("parent", s.parent().map(SnapshotId::value).orElse(null));
+    n.put("createdAt", s.createdAt().toString());
+    n.put("expiresAt", s.expiresAt().map(Object::toString).orElse(null));
+    if (s.sizeBytes().isPresent()) {
+      n.put("sizeBytes", s.sizeBytes().getAsLong());
+    } else {
+      n.putNull("sizeBytes");
+    }
+    n.put("partial", s.partial());
+    n.put("protected", s.isProtected());
+    ObjectNode labels = n.putObject("labels");
+    s.labels().forEach(labels::put);
+    n.put("host", s.host().orElse(null));
+    if (s.manifest().isPresent()) {
+      ObjectNode m = n.putObject("manifest");
+      m.put("external", s.manifest().get().external());
+      m.put("bytes", s.manifest().get().bytes());
+      ObjectNode counts = m.putObject("counts");
+      s.manifest().get().counts().forEach(counts::put);
+    } else {
+      n.putNull("manifest");
+    }
+    n.put("failure", s.failure().orElse(null));
+    return n;
+  }
+
+  /** A list of snapshots. */
+  public static ArrayNode snapshots(Collection<Snapshot> list) {
+    ArrayNode a = MAPPER.createArrayNode();
+    list.forEach(s -> a.add(snapshot(s)));
+    return a;
+  }
+
+  /** A page of snapshots: {@code {"items": [...], "nextCursor": id|null}}. */
+  public static ObjectNode page(Page<Snapshot> page) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.set("items", snapshots(page.items()));
+    n.put("nextCursor", page.nextCursor().map(SnapshotId::value).orElse(null));
+    return n;
+  }
+
+  /** A diff, with every change and both sides of a changed resource. */
+  public static ObjectNode diff(DiffResult d) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("from", d.from().value());
+    n.put("to", d.to().map(SnapshotId::value).orElse(null));
+    n.put("against", d.to().isPresent() ? "snapshot" : "current");
+    n.put("empty", d.isEmpty());
+    n.put("degraded", d.degraded());
+    ArrayNode problems = n.putArray("problems");
+    d.problems().forEach(problems::add);
+    n.put("changes", d.size());
+    ObjectNode families = n.putObject("families");
+    for (Map.Entry<String, FamilyDiff> e : d.families().entrySet()) {
+      ObjectNode f = families.putObject(e.getKey());
+      f.put("added", e.getValue().added());
+      f.put("removed", e.getValue().removed());
+      f.put("changed", e.getValue().changed());
+      ArrayNode items = f.putArray("items");
+      for (Change c : e.getValue().changes()) {
+        ObjectNode item = items.addObject();
+        item.put("kind", kind(c));
+        item.put("key", c.key());
+        if (c instanceof Change.Added a) {
+          item.set("after", a.after().document());
+        } else if (c instanceof Change.Removed r) {
+          item.set("before", r.before().document());
+        } else if (c instanceof Change.Changed ch) {
+          item.set("before", ch.before().document());
+          item.set("after", ch.after().document());
+        }
+      }
+    }
+    return n;
+  }
+
+  /** The lower-case kind of a change: added, removed or changed. */
+  public static String kind(Change c) {
+    if (c instanceof Change.Added) {
+      return "added";
+    }
+    if (c instanceof Change.Removed) {
+      return "removed";
+    }
+    return "changed";
+  }
+
+  /** What a restore or rollback did. */
+  public static ObjectNode restore(RestoreReport r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("snapshot", r.snapshot().value());
+    n.put("mode", r.mode().name());
+    n.put("created", r.created());
+    n.put("skipped", r.skipped());
+    n.put("hasErrors", r.hasErrors());
+    ObjectNode families = n.putObject("families");
+    for (Map.Entry<String, FamilyRestore> e : r.families().entrySet()) {
+      ObjectNode f = families.putObject(e.getKey());
+      f.put("created", e.getValue().created());
+      f.put("skipped", e.getValue().skipped());
+      ArrayNode errors = f.putArray("errors");
+      e.getValue().errors().forEach(errors::add);
+    }
+    ArrayNode unsupported = n.putArray("unsupportedFamilies");
+    r.unsupportedFamilies().forEach(unsupported::add);
+    n.put("partialSnapshot", r.partialSnapshot());
+    n.put("preRestoreSnapshot", r.preRestoreSnapshot().map(SnapshotId::value).orElse(null));
+    n.put("redeployFailed", r.redeployFailed());
+    ArrayNode warnings = n.putArray("warnings");
+    r.warnings().forEach(warnings::add);
+    return n;
+  }
+
+  /** What a retention run kept and deleted. */
+  public static ObjectNode retention(String workload, RetentionResult r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("workload", workload);
+    n.put("dryRun", r.dryRun());
+    n.set("kept", ids(r.kept()));
+    n.set("deleted", ids(r.deleted()));
+    ObjectNode failed = n.putObject("failed");
+    r.failed().forEach((id, why) -> failed.put(id.value(), why));
+    return n;
+  }
+
+  /** What an expiry sweep deleted. */
+  public static ObjectNode sweep(SweepReport r) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.set("deleted", ids(r.deleted()));
+    ObjectNode failed = n.putObject("failed");
+    r.failed().forEach((id, why) -> failed.put(id.value(), why));
+    return n;
+  }
+
+  /** One event. */
+  public static ObjectNode event(SnapshotEvent e) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("id", e.id());
+    n.put("type", e.type().wireName());
+    n.put("tenant", e.tenant().value());
+    n.put("workload", e.workload().id());
+    n.put("snapshot", e.snapshotId().map(SnapshotId::value).orElse(null));
+    n.put("version", e.version());
+    n.put("at", e.at().toString());
+    ObjectNode meta = n.putObject("metadata");
+    e.metadata().forEach(meta::put);
+    return n;
+  }
+
+  /**
+   * An error body: {@code {"error": CODE, "message": ..., "failedHosts": [...]}}. The message is
+   * the exception's, which by contract never echoes manifest contents.
+   */
+  public static ObjectNode error(SnapshotException e) {
+    ObjectNode n = error(e.code(), e.getMessage());
+    ArrayNode hosts = n.putArray("failedHosts");
+    e.failedHosts().forEach(hosts::add);
+    return n;
+  }
+
+  /** An error body from a code and a message. */
+  public static ObjectNode error(ErrorCode code, String message) {
+    return error(code.name(), message);
+  }
+
+  /** An error body from a code word (also used for HTTP-level errors such as UNAUTHENTICATED). */
+  public static ObjectNode error(String code, String message) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("error", code);
+    n.put("message", message);
+    return n;
+  }
+
+  /** Serialises compactly. */
+  public static byte[] bytes(Object node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw SnapshotException.wrap("writing JSON", e);
+    }
+  }
+
+  /** Serialises with indentation, for people. */
+  public static String pretty(Object node) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw SnapshotException.wrap("writing JSON", e);
+    }
+  }
+
+  private static ArrayNode ids(List<SnapshotId> ids) {
+    ArrayNode a = MAPPER.createArrayNode();
+    ids.forEach(id -> a.add(id.value()));
+    return a;
+  }
+}

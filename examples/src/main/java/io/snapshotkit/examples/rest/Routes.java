@@ -1,0 +1,347 @@
+package io.snapshotkit.examples.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.RestoreReport;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
+import io.snapshotkit.Trigger;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.PendingCapture;
+import io.snapshotkit.core.RestoreSpec;
+import io.snapshotkit.core.SnapshotEngine;
+import io.snapshotkit.examples.internal.JsonViews;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes requests to the engine and maps results and failures to HTTP. One instance serves every
+ * request; it holds no per-request state.
+ *
+ * <p><b>Thread-safety:</b> thread-safe (stateless apart from immutable collaborators).
+ */
+final class Routes implements HttpHandler {
+  private static final Logger log = LoggerFactory.getLogger(Routes.class);
+  /** Request bodies are tiny; anything bigger is refused rather than buffered. */
+  static final int MAX_BODY_BYTES = 64 * 1024;
+  /** Triggers the engine itself uses; a client may not claim them. */
+  private static final Set<Trigger> ENGINE_TRIGGERS = Set.of(Trigger.PRE_RESTORE, Trigger.ROLLBACK);
+
+  private final SnapshotEngine engine;
+  private final BearerAuth auth;
+
+  Routes(SnapshotEngine engine, BearerAuth auth) {
+    this.engine = engine;
+    this.auth = auth;
+  }
+
+  /** A response to send: status and JSON body (null for no body). */
+  private record Reply(int status, JsonNode body) {
+    static Reply ok(JsonNode body) {
+      return new Reply(200, body);
+    }
+  }
+
+  /** A failure at the HTTP layer that has no {@link ErrorCode}: 401, 404 route, 405, 413. */
+  private static final class HttpFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final String code;
+
+    HttpFailure(int status, String code, String message) {
+      super(message, null, false, false);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    Reply reply;
+    try {
+      reply = route(exchange);
+    } catch (SnapshotException e) {
+      if (e.code() == ErrorCode.INTERNAL) {
+        log.error("{} {} failed unexpectedly", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+      }
+      reply = new Reply(e.code().httpStatus(), JsonViews.error(e));
+    } catch (HttpFailure e) {
+      if (e.status == 401) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      }
+      reply = new Reply(e.status, JsonViews.error(e.code, e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      reply = new Reply(400, JsonViews.error(ErrorCode.INVALID_ARGUMENT, e.getMessage()));
+    } catch (RuntimeException e) {
+      log.error("{} {} failed unexpectedly", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+      reply = new Reply(500, JsonViews.error(ErrorCode.INTERNAL,
+          "the server failed unexpectedly (" + e.getClass().getSimpleName() + "); see the server log"));
+    }
+    send(exchange, reply);
+  }
+
+  private Reply route(HttpExchange ex) throws IOException {
+    List<String> path = segments(ex.getRequestURI().getRawPath());
+    String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+    if (path.size() < 3 || !path.get(0).equals("v1")) {
+      throw new HttpFailure(404, "NOT_FOUND", "no such route; see the routes table in examples/README.md");
+    }
+    TenantId tenant = auth.tenantOf(ex.getRequestHeaders().getFirst("Authorization"))
+        .orElseThrow(() -> new HttpFailure(401, "UNAUTHENTICATED",
+            "send 'Authorization: Bearer <token>' with a token the server knows"));
+    Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+    String collection = path.get(1);
+    if (collection.equals("workloads") && path.size() == 4) {
+      WorkloadRef workload = WorkloadRef.of(tenant, path.get(2));
+      switch (path.get(3)) {
+        case "snapshots":
+          if (method.equals("GET")) {
+            return Reply.ok(JsonViews.page(engine.list(listQuery(workload, query))));
+          }
+          allow(method, "POST", "GET, POST");
+          return capture(workload, body(ex));
+        case "versions":
+          allow(method, "GET", "GET");
+          return Reply.ok(JsonViews.snapshots(engine.versions(workload)));
+        case "rollback":
+          allow(method, "POST", "POST");
+          return rollback(workload, body(ex));
+        default:
+          break;
+      }
+    } else if (collection.equals("snapshots") && (path.size() == 3 || path.size() == 4)) {
+      SnapshotId id = SnapshotId.parse(path.get(2));
+      if (path.size() == 3) {
+        if (method.equals("DELETE")) {
+          engine.delete(tenant, id);
+          return new Reply(204, null);
+        }
+        allow(method, "GET", "GET, DELETE");
+        return Reply.ok(JsonViews.snapshot(engine.get(tenant, id)));
+      }
+      switch (path.get(3)) {
+        case "diff":
+          allow(method, "GET", "GET");
+          return Reply.ok(JsonViews.diff(diff(tenant, id, query.getOrDefault("against", "current"))));
+        case "restore":
+          allow(method, "POST", "POST");
+          return restore(tenant, id, body(ex));
+        default:
+          break;
+      }
+    }
+    throw new HttpFailure(404, "NOT_FOUND", "no such route; see the routes table in examples/README.md");
+  }
+
+  private Reply capture(WorkloadRef workload, JsonNode body) {
+    CaptureSpec spec = CaptureSpec.of(workload);
+    if (body.hasNonNull("name")) {
+      spec = spec.name(text(body, "name"));
+    }
+    if (body.hasNonNull("trigger")) {
+      Trigger trigger = Trigger.of(text(body, "trigger"));
+      if (ENGINE_TRIGGERS.contains(trigger)) {
+        throw SnapshotException.invalid("trigger '" + trigger + "' is reserved for snapshots the engine takes itself; use 'manual' or your own word");
+      }
+      spec = spec.trigger(trigger);
+    }
+    if (body.hasNonNull("labels")) {
+      JsonNode labels = body.get("labels");
+      if (!labels.isObject()) {
+        throw SnapshotException.invalid("'labels' must be an object of strings");
+      }
+      Map<String, String> map = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : labels.properties()) {
+        if (!e.getValue().isTextual()) {
+          throw SnapshotException.invalid("label '" + e.getKey() + "' must be a string");
+        }
+        map.put(e.getKey(), e.getValue().asText());
+      }
+      spec = spec.labels(map);
+    }
+    boolean wait = !body.has("wait") || body.get("wait").asBoolean(true);
+    if (!wait) {
+      PendingCapture pending = engine.startCapture(spec);
+      return new Reply(202, JsonViews.snapshot(pending.snapshot()));
+    }
+    Snapshot ready = engine.capture(spec);
+    return new Reply(201, JsonViews.snapshot(ready));
+  }
+
+  private Reply rollback(WorkloadRef workload, JsonNode body) {
+    JsonNode version = body.get("version");
+    if (version == null || !version.canConvertToInt() || !version.isIntegralNumber()) {
+      throw SnapshotException.invalid("send {\"version\": N} with the version to roll back to");
+    }
+    boolean safety = !body.has("preRestoreSnapshot") || body.get("preRestoreSnapshot").asBoolean(true);
+    RestoreReport report = engine.rollback(workload, version.asInt(), safety);
+    return Reply.ok(JsonViews.restore(report));
+  }
+
+  private Reply restore(TenantId tenant, SnapshotId id, JsonNode body) {
+    RestoreSpec spec = RestoreSpec.additive();
+    if (body.hasNonNull("paths")) {
+      JsonNode paths = body.get("paths");
+      if (!paths.isArray()) {
+        throw SnapshotException.invalid("'paths' must be an array of strings");
+      }
+      List<String> list = new ArrayList<>();
+      paths.forEach(p -> list.add(p.asText()));
+      spec = spec.paths(list);
+    }
+    return Reply.ok(JsonViews.restore(engine.restore(tenant, id, spec)));
+  }
+
+  private DiffResult diff(TenantId tenant, SnapshotId id, String against) {
+    if (against.equals("current")) {
+      return engine.diffCurrent(tenant, id);
+    }
+    SnapshotId other;
+    try {
+      other = SnapshotId.parse(against);
+    } catch (SnapshotException e) {
+      throw SnapshotException.invalid("'against' must be 'current' or a snapshot id");
+    }
+    return engine.diff(tenant, id, other);
+  }
+
+  private static SnapshotQuery listQuery(WorkloadRef workload, Map<String, String> query) {
+    SnapshotQuery q = SnapshotQuery.of(workload);
+    String limit = query.get("limit");
+    if (limit != null) {
+      try {
+        q = q.limit(Integer.parseInt(limit));
+      } catch (NumberFormatException e) {
+        throw SnapshotException.invalid("'limit' must be a number from 1 to " + SnapshotQuery.MAX_LIMIT);
+      }
+    }
+    String status = query.get("status");
+    if (status != null) {
+      Set<SnapshotStatus> statuses = new HashSet<>();
+      for (String s : status.split(",")) {
+        try {
+          statuses.add(SnapshotStatus.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw SnapshotException.invalid("unknown status '" + s + "'; use capturing, ready, failed or deleting");
+        }
+      }
+      q = q.statuses(statuses);
+    }
+    String trigger = query.get("trigger");
+    if (trigger != null) {
+      Set<Trigger> triggers = new HashSet<>();
+      for (String t : trigger.split(",")) {
+        triggers.add(Trigger.of(t.trim()));
+      }
+      q = q.triggers(triggers);
+    }
+    String cursor = query.get("cursor");
+    if (cursor != null) {
+      q = q.after(SnapshotId.parse(cursor));
+    }
+    return q;
+  }
+
+  private static void allow(String method, String expected, String allowed) {
+    if (!method.equals(expected)) {
+      throw new HttpFailure(405, "METHOD_NOT_ALLOWED", "use " + allowed + " on this route");
+    }
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (!v.isTextual()) {
+      throw SnapshotException.invalid("'" + field + "' must be a string");
+    }
+    return v.asText();
+  }
+
+  /** The request's JSON object body; an empty body is an empty object. */
+  private static JsonNode body(HttpExchange ex) throws IOException {
+    byte[] bytes;
+    try (InputStream in = ex.getRequestBody()) {
+      bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    }
+    if (bytes.length > MAX_BODY_BYTES) {
+      throw new HttpFailure(413, "PAYLOAD_TOO_LARGE", "request bodies are limited to " + MAX_BODY_BYTES + " bytes");
+    }
+    if (bytes.length == 0) {
+      return JsonViews.MAPPER.createObjectNode();
+    }
+    JsonNode node;
+    try {
+      node = JsonViews.MAPPER.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      throw SnapshotException.invalid("the request body is not valid JSON; send a JSON object");
+    }
+    if (node == null || node instanceof NullNode) {
+      return JsonViews.MAPPER.createObjectNode();
+    }
+    if (!(node instanceof ObjectNode)) {
+      throw SnapshotException.invalid("the request body must be a JSON object");
+    }
+    return node;
+  }
+
+  private static List<String> segments(String rawPath) {
+    List<String> out = new ArrayList<>();
+    for (String s : rawPath.split("/")) {
+      if (!s.isEmpty()) {
+        out.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      out.put(key, value);
+    }
+    return out;
+  }
+
+  private static void send(HttpExchange ex, Reply reply) throws IOException {
+    try (ex) {
+      if (reply.body() == null) {
+        ex.sendResponseHeaders(reply.status(), -1);
+        return;
+      }
+      byte[] bytes = JsonViews.bytes(reply.body());
+      ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+      ex.sendResponseHeaders(reply.status(), bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+}

@@ -1,0 +1,356 @@
+package io.snapshotkit.examples.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Plan;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.SnapshotEngine;
+import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.spi.HostStatus;
+import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.testkit.FakeHostAgent;
+import io.snapshotkit.testkit.FakeHostDirectory;
+import io.snapshotkit.testkit.Fault;
+import io.snapshotkit.testkit.InMemoryManifestStore;
+import io.snapshotkit.testkit.MutableClock;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Drives the REST example with real HTTP requests over loopback, on the testkit's fakes. */
+class SnapshotServerTest {
+  private static final TenantId ACME = TenantId.of("acme");
+  private static final TenantId GLOBEX = TenantId.of("globex");
+  private static final TenantId CAPPED = TenantId.of("capped");
+  private static final String ACME_TOKEN = "token-acme";
+  private static final String GLOBEX_TOKEN = "token-globex";
+  private static final String CAPPED_TOKEN = "token-capped";
+  private static final WorkloadRef ACME_WS = WorkloadRef.of(ACME, "ws-acme");
+  private static final WorkloadRef GLOBEX_WS = WorkloadRef.of(GLOBEX, "ws-globex");
+  private static final WorkloadRef CAPPED_WS = WorkloadRef.of(CAPPED, "ws-capped");
+
+  private final MutableClock clock = MutableClock.epoch();
+  private final InMemoryManifestStore store = new InMemoryManifestStore();
+  private final FakeHostDirectory hosts = FakeHostDirectory.withHosts(3);
+  private final FakeHostAgent h1 = hosts.agentFor("h1");
+  private ExecutorService engineThreads;
+  private ExecutorService serverThreads;
+  private SnapshotEngine engine;
+  private SnapshotServer server;
+  private HttpClient http;
+
+  @BeforeEach
+  void start() {
+    engineThreads = Executors.newFixedThreadPool(4);
+    serverThreads = Executors.newFixedThreadPool(2);
+    for (WorkloadRef w : new WorkloadRef[] {ACME_WS, GLOBEX_WS, CAPPED_WS}) {
+      h1.createWorkload(w);
+      hosts.place(w, "h1");
+      h1.put(w, "services", "api", TextNode.valueOf("v1"));
+      h1.put(w, "services", "web", TextNode.valueOf("v1"));
+    }
+    engine = SnapshotEngine.builder()
+        .manifestStore(store)
+        .hosts(hosts)
+        .lifecycle(Lifecycle.none())
+        .clock(clock)
+        .executor(engineThreads)
+        .plans(tenant -> tenant.equals(CAPPED) ? new Plan(0, Optional.empty()) : Plan.UNLIMITED)
+        .hostTimeout(Duration.ofSeconds(5))
+        .build();
+    server = SnapshotServer.builder()
+        .engine(engine)
+        .tokens(Map.of(ACME_TOKEN, ACME, GLOBEX_TOKEN, GLOBEX, CAPPED_TOKEN, CAPPED))
+        .executor(serverThreads)
+        .build()
+        .start();
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    server.close();
+    engine.close();
+    serverThreads.shutdownNow();
+    engineThreads.shutdownNow();
+    assertTrue(serverThreads.awaitTermination(10, TimeUnit.SECONDS));
+    assertTrue(engineThreads.awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  /** A response: status and parsed JSON body (null when there is none). */
+  record Reply(int status, JsonNode body) {
+    String error() {
+      return body.path("error").asText();
+    }
+  }
+
+  private Reply call(String method, String path, String token, String body) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUri() + path))
+        .timeout(Duration.ofSeconds(20))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    JsonNode json = r.body().length == 0 ? null : JsonViews.MAPPER.readTree(r.body());
+    return new Reply(r.statusCode(), json);
+  }
+
+  private String captureVia(String token, WorkloadRef w, String name) throws Exception {
+    Reply r = call("POST", "/v1/workloads/" + w.id() + "/snapshots", token, "{\"name\":\"" + name + "\"}");
+    assertEquals(201, r.status(), () -> String.valueOf(r.body()));
+    return r.body().get("id").asText();
+  }
+
+  @Test
+  @DisplayName("capture answers 201 with the READY snapshot; list, get and versions show it")
+  void captureListGet() throws Exception {
+    Reply created = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN,
+        "{\"name\":\"before upgrade\",\"labels\":{\"ticket\":\"OPS-1\"}}");
+    assertEquals(201, created.status());
+    assertEquals("READY", created.body().get("status").asText());
+    assertEquals(1, created.body().get("version").asInt());
+    assertEquals("before upgrade", created.body().get("name").asText());
+    assertEquals("OPS-1", created.body().at("/labels/ticket").asText());
+    String id = created.body().get("id").asText();
+
+    Reply list = call("GET", "/v1/workloads/ws-acme/snapshots?limit=10&status=ready", ACME_TOKEN, null);
+    assertEquals(200, list.status());
+    assertEquals(1, list.body().get("items").size());
+    assertEquals(id, list.body().at("/items/0/id").asText());
+
+    Reply get = call("GET", "/v1/snapshots/" + id, ACME_TOKEN, null);
+    assertEquals(200, get.status());
+    assertEquals("ws-acme", get.body().get("workload").asText());
+
+    Reply versions = call("GET", "/v1/workloads/ws-acme/versions", ACME_TOKEN, null);
+    assertEquals(1, versions.body().size());
+    assertEquals(1, versions.body().at("/0/version").asInt());
+  }
+
+  @Test
+  @DisplayName("capture with wait=false answers 202 with the CAPTURING row")
+  void asyncCapture() throws Exception {
+    Reply r = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"wait\":false}");
+    assertEquals(202, r.status());
+    assertEquals("CAPTURING", r.body().get("status").asText());
+    assertEquals(0, r.body().get("version").asInt());
+  }
+
+  @Test
+  @DisplayName("diff against current shows what changed since the snapshot; against a snapshot compares the two")
+  void diff() throws Exception {
+    String first = captureVia(ACME_TOKEN, ACME_WS, "one");
+    h1.put(ACME_WS, "services", "api", TextNode.valueOf("v2"));
+    h1.put(ACME_WS, "services", "worker", TextNode.valueOf("v1"));
+    h1.remove(ACME_WS, "services", "web");
+
+    Reply current = call("GET", "/v1/snapshots/" + first + "/diff?against=current", ACME_TOKEN, null);
+    assertEquals(200, current.status());
+    assertEquals("current", current.body().get("against").asText());
+    JsonNode services = current.body().at("/families/services");
+    assertEquals(1, services.get("added").asInt());
+    assertEquals(1, services.get("removed").asInt());
+    assertEquals(1, services.get("changed").asInt());
+
+    String second = captureVia(ACME_TOKEN, ACME_WS, "two");
+    Reply between = call("GET", "/v1/snapshots/" + first + "/diff?against=" + second, ACME_TOKEN, null);
+    assertEquals(200, between.status());
+    assertEquals(second, between.body().get("to").asText());
+    assertEquals(3, between.body().get("changes").asInt());
+
+    Reply none = call("GET", "/v1/snapshots/" + second + "/diff", ACME_TOKEN, null);
+    assertTrue(none.body().get("empty").asBoolean(), "no change since the second snapshot");
+  }
+
+  @Test
+  @DisplayName("additive restore re-creates what is missing and skips what exists")
+  void additiveRestore() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    h1.remove(ACME_WS, "services", "web");
+    Reply r = call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, null);
+    assertEquals(200, r.status(), () -> r.body().toString());
+    assertEquals("ADDITIVE", r.body().get("mode").asText());
+    assertEquals(1, r.body().get("created").asInt());
+    assertEquals(1, r.body().get("skipped").asInt());
+    assertTrue(h1.state(ACME_WS).get("services").containsKey("web"));
+  }
+
+  @Test
+  @DisplayName("rollback to a version replaces the workload's state and takes a safety snapshot")
+  void rollback() throws Exception {
+    captureVia(ACME_TOKEN, ACME_WS, "one");
+    h1.put(ACME_WS, "services", "api", TextNode.valueOf("broken"));
+    Reply r = call("POST", "/v1/workloads/ws-acme/rollback", ACME_TOKEN, "{\"version\":1}");
+    assertEquals(200, r.status(), () -> r.body().toString());
+    assertEquals("REPLACE", r.body().get("mode").asText());
+    assertFalse(r.body().get("preRestoreSnapshot").isNull());
+    assertEquals("v1", h1.state(ACME_WS).get("services").get("api").asText());
+
+    Reply outOfRange = call("POST", "/v1/workloads/ws-acme/rollback", ACME_TOKEN, "{\"version\":9}");
+    assertEquals(400, outOfRange.status());
+    assertTrue(outOfRange.body().get("message").asText().contains("1 to"), outOfRange.body().toString());
+  }
+
+  @Test
+  @DisplayName("delete answers 204 and the snapshot is gone")
+  void delete() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    assertEquals(204, call("DELETE", "/v1/snapshots/" + id, ACME_TOKEN, null).status());
+    Reply after = call("GET", "/v1/snapshots/" + id, ACME_TOKEN, null);
+    assertEquals(404, after.status());
+    assertEquals("NOT_FOUND", after.error());
+  }
+
+  @Test
+  @DisplayName("a delete with a host down answers 409 naming that host, and the snapshot stays READY")
+  void deleteWithHostDown() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    hosts.setStatus("h2", HostStatus.OFFLINE);
+    Reply r = call("DELETE", "/v1/snapshots/" + id, ACME_TOKEN, null);
+    assertEquals(409, r.status());
+    assertEquals("CONFLICT", r.error());
+    assertTrue(r.body().get("message").asText().contains("h2"), r.body().toString());
+    assertEquals(1, r.body().get("failedHosts").size());
+    assertEquals("h2", r.body().at("/failedHosts/0").asText());
+    Reply still = call("GET", "/v1/snapshots/" + id, ACME_TOKEN, null);
+    assertEquals("READY", still.body().get("status").asText());
+
+    hosts.setStatus("h2", HostStatus.ONLINE);
+    assertEquals(204, call("DELETE", "/v1/snapshots/" + id, ACME_TOKEN, null).status(), "retry succeeds once h2 is back");
+  }
+
+  /** Every route, as tenant ACME aimed at GLOBEX's snapshot or workload. */
+  static Stream<String[]> crossTenantRoutes() {
+    return Stream.of(
+        new String[] {"GET", "/v1/snapshots/{theirs}", null},
+        new String[] {"GET", "/v1/snapshots/{theirs}/diff?against=current", null},
+        new String[] {"GET", "/v1/snapshots/{theirs}/diff?against={mine}", null},
+        new String[] {"GET", "/v1/snapshots/{mine}/diff?against={theirs}", null},
+        new String[] {"POST", "/v1/snapshots/{theirs}/restore", "{}"},
+        new String[] {"DELETE", "/v1/snapshots/{theirs}", null},
+        new String[] {"POST", "/v1/workloads/ws-globex/rollback", "{\"version\":1}"},
+        new String[] {"POST", "/v1/workloads/ws-globex/snapshots", "{}"});
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("crossTenantRoutes")
+  @DisplayName("tenant A's token gets 404 for tenant B's snapshot on every route, and B's data is untouched")
+  void crossTenant(String method, String template, String body) throws Exception {
+    String theirs = captureVia(GLOBEX_TOKEN, GLOBEX_WS, "theirs");
+    String mine = captureVia(ACME_TOKEN, ACME_WS, "mine");
+    h1.put(GLOBEX_WS, "services", "api", TextNode.valueOf("changed-by-globex"));
+    String path = template.replace("{theirs}", theirs).replace("{mine}", mine);
+
+    Reply r = call(method, path, ACME_TOKEN, body);
+    assertEquals(404, r.status(), () -> method + " " + path + " answered " + r.body());
+    assertEquals("NOT_FOUND", r.error());
+    assertFalse(r.body().get("message").asText().contains("globex/"), "no hint of the other tenant: " + r.body());
+
+    Reply owner = call("GET", "/v1/snapshots/" + theirs, GLOBEX_TOKEN, null);
+    assertEquals(200, owner.status());
+    assertEquals("READY", owner.body().get("status").asText());
+    assertEquals("changed-by-globex", h1.state(GLOBEX_WS).get("services").get("api").asText(), "not rolled back");
+    assertEquals(1, engine.versions(GLOBEX_WS).size(), "no snapshot added or removed for globex");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ErrorCode.class)
+  @DisplayName("every ErrorCode answers with its HTTP status and {error, message}")
+  void everyErrorCode(ErrorCode code) throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    Reply r = switch (code) {
+      case NOT_FOUND -> call("GET", "/v1/snapshots/01ARZ3NDEKTSV4RRFFQ69G5FAV", ACME_TOKEN, null);
+      case INVALID_ARGUMENT -> call("GET", "/v1/snapshots/not-an-id", ACME_TOKEN, null);
+      case FORBIDDEN -> {
+        engine.protect(ACME, io.snapshotkit.SnapshotId.parse(id), true);
+        yield call("DELETE", "/v1/snapshots/" + id, ACME_TOKEN, null);
+      }
+      case CONFLICT -> {
+        hosts.setStatus("h3", HostStatus.DRAINING);
+        yield call("DELETE", "/v1/snapshots/" + id, ACME_TOKEN, null);
+      }
+      case QUOTA_EXCEEDED -> call("POST", "/v1/workloads/" + CAPPED_WS.id() + "/snapshots", CAPPED_TOKEN, "{}");
+      case HOST_UNAVAILABLE -> {
+        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.offline());
+        yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
+      }
+      case CORRUPT -> {
+        h1.failNext(FakeHostAgent.Op.RESTORE, Fault.corrupt());
+        yield call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, "{}");
+      }
+      case INTERNAL -> {
+        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.error("agent bug"));
+        yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
+      }
+    };
+    assertEquals(code.httpStatus(), r.status(), () -> code + " answered " + r.body());
+    assertEquals(code.name(), r.error());
+    assertFalse(r.body().get("message").asText().isBlank());
+  }
+
+  @Test
+  @DisplayName("a missing or unknown bearer token is 401 and reaches no data")
+  void unauthenticated() throws Exception {
+    captureVia(ACME_TOKEN, ACME_WS, "one");
+    for (String token : new String[] {null, "wrong"}) {
+      Reply r = call("GET", "/v1/workloads/ws-acme/snapshots", token, null);
+      assertEquals(401, r.status());
+      assertEquals("UNAUTHENTICATED", r.error());
+    }
+  }
+
+  @Test
+  @DisplayName("bad requests are explained: malformed JSON 400, unknown route 404, wrong method 405")
+  void badRequests() throws Exception {
+    Reply malformed = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{not json");
+    assertEquals(400, malformed.status());
+    assertEquals("INVALID_ARGUMENT", malformed.error());
+    Reply reserved = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"trigger\":\"rollback\"}");
+    assertEquals(400, reserved.status());
+    Reply noRoute = call("GET", "/v1/nothing/here", ACME_TOKEN, null);
+    assertEquals(404, noRoute.status());
+    Reply wrongMethod = call("PUT", "/v1/workloads/ws-acme/versions", ACME_TOKEN, "{}");
+    assertEquals(405, wrongMethod.status());
+    assertEquals(Set.of(), Set.copyOf(engine.versions(ACME_WS)), "nothing was captured");
+  }
+
+  @Test
+  @DisplayName("the builder reports every missing setting at once and refuses double-set")
+  void builder() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> SnapshotServer.builder().build());
+    assertTrue(e.getMessage().contains("engine") && e.getMessage().contains("tokens")
+        && e.getMessage().contains("executor"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> SnapshotServer.builder().executor(Runnable::run).executor(Runnable::run));
+    assertThrows(IllegalArgumentException.class, () -> SnapshotServer.builder().tokens(Map.of()));
+    assertNotNull(EnumSet.allOf(SnapshotStatus.class));
+  }
+}
