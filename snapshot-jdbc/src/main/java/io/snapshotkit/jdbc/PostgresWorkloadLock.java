@@ -72,11 +72,14 @@ public final class PostgresWorkloadLock implements WorkloadLock {
     Objects.requireNonNull(timeout, "timeout");
     long key = lockKey(workload);
     long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    if (Thread.currentThread().isInterrupted()) {
+      throw interrupted(workload, null);
+    }
     Connection connection;
     try {
       connection = dataSource.getConnection();
     } catch (SQLException e) {
-      throw unreachable(workload, e);
+      throw Thread.currentThread().isInterrupted() ? interrupted(workload, e) : unreachable(workload, e);
     }
     boolean leased = false;
     try {
@@ -97,9 +100,7 @@ public final class PostgresWorkloadLock implements WorkloadLock {
           TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(backoff)));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new SnapshotException(ErrorCode.CONFLICT,
-              "interrupted while waiting for the lock of workload " + workload.key() + "; retry the operation", e)
-              .withWorkload(workload);
+          throw interrupted(workload, e);
         }
         backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
       }
@@ -121,6 +122,13 @@ public final class PostgresWorkloadLock implements WorkloadLock {
         return rs.getBoolean(1);
       }
     }
+  }
+
+  /** CONFLICT for an interrupted wait; the caller's interrupt flag stays set. */
+  private static SnapshotException interrupted(WorkloadRef workload, Exception cause) {
+    return new SnapshotException(ErrorCode.CONFLICT,
+        "interrupted while waiting for the lock of workload " + workload.key() + "; retry the operation", cause)
+        .withWorkload(workload);
   }
 
   private static SnapshotException unreachable(WorkloadRef workload, SQLException e) {
