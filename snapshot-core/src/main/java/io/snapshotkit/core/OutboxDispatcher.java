@@ -23,6 +23,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Guarantees.</b> Delivery is at-least-once: an event is acknowledged for a hook only after
  * that hook returned normally, so a crash or a lost acknowledgement means the event is delivered
- * again once its claim lease expires. For one hook, the events of one workload are delivered in
+ * again: by this dispatcher on a later poll, or by another one once the claim lease expires. While
+ * the dispatcher is started, every poll renews the claims of its in-flight deliveries, so a hook
+ * slower than {@link DispatcherSettings#claimLease()} is not delivered twice at once unless polling
+ * stalls. For one hook, the events of one workload are delivered in
  * outbox order, never two at a time; different workloads are delivered concurrently on the
  * delivery executor. A hook that throws leaves the event un-acknowledged for that hook only: it is
  * retried with exponential backoff ({@link DispatcherSettings#initialBackoff()} doubling up to
@@ -78,6 +83,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final FailureReporter reporter;
 
   private final Object lock = new Object();
+  private final ReadWriteLock claimGate = new ReentrantReadWriteLock();
   private State state = State.NEW;
   private final Set<Key> inFlight = new HashSet<>();
   private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
@@ -357,38 +363,49 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
     for (Map.Entry<String, EventHook> entry : hooks.entrySet()) {
       String name = entry.getKey();
-      List<Delivery> claimed;
+      List<Delivery> toStart = new ArrayList<>();
+      // Claiming and marking in flight is atomic with respect to recording outcomes (which hold
+      // the read lock): a claim can never return an event whose delivery just finished and was
+      // already removed from the in-flight set, so it is never started twice.
+      claimGate.writeLock().lock();
       try {
-        claimed = outbox.claim(name, settings.ownerId(), settings.batchSize(), clock.instant(), settings.claimLease());
-      } catch (RuntimeException e) {
-        reporter.report("store", name, "claiming events failed; retrying on the next poll", e);
-        continue;
-      }
-      for (Delivery delivery : claimed) {
-        Key key = new Key(name, delivery.sequence());
+        List<Delivery> claimed;
+        try {
+          claimed = outbox.claim(name, settings.ownerId(), settings.batchSize(), clock.instant(),
+              settings.claimLease());
+        } catch (RuntimeException e) {
+          reporter.report("store", name, "claiming events failed; retrying on the next poll", e);
+          continue;
+        }
         synchronized (lock) {
           if (state == State.STOPPED) {
             return;
           }
-          if (!inFlight.add(key)) {
-            // Still being delivered by this dispatcher: the claim above only renewed its lease.
-            continue;
+          for (Delivery delivery : claimed) {
+            // A delivery already in flight here was only re-claimed, which renewed its lease.
+            if (inFlight.add(new Key(name, delivery.sequence()))) {
+              toStart.add(delivery);
+            }
           }
         }
+      } finally {
+        claimGate.writeLock().unlock();
+      }
+      for (Delivery delivery : toStart) {
+        Key key = new Key(name, delivery.sequence());
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
           deliveryExecutor.execute(() -> {
             try {
-              deliver(name, entry.getValue(), delivery);
+              deliver(key, entry.getValue(), delivery);
             } finally {
-              finish(key);
               done.complete(null);
             }
           });
         } catch (RuntimeException rejected) {
           finish(key);
           reporter.report("store", name, "the delivery executor refused event " + delivery.sequence()
-              + "; it stays claimed and is delivered again after the claim lease", rejected);
+              + "; it stays unacknowledged and is delivered again on a later poll", rejected);
           continue;
         }
         started.add(done);
@@ -403,31 +420,49 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
-  private void deliver(String name, EventHook hook, Delivery delivery) {
+  private void deliver(Key key, EventHook hook, Delivery delivery) {
+    String name = key.hook();
     long sequence = delivery.sequence();
-    Throwable failure;
+    Throwable failure = null;
+    boolean fatal = false;
     try {
       hook.onEvent(delivery.event());
-      failure = null;
-    } catch (VirtualMachineError fatal) {
-      reporter.error(name, "delivery of event " + sequence + " hit a fatal JVM error; the event stays claimed and is "
-          + "delivered again after the claim lease", fatal);
-      return;
+    } catch (VirtualMachineError e) {
+      fatal = true;
+      failure = e;
     } catch (Throwable t) {
       if (t instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
       failure = t;
     }
-    if (failure == null) {
-      try {
-        outbox.acknowledge(name, sequence);
-      } catch (RuntimeException e) {
-        reporter.report("store", name, "event " + sequence + " was delivered but its acknowledgement failed; it is "
-            + "delivered again after the claim lease", e);
+    claimGate.readLock().lock();
+    try {
+      if (fatal) {
+        reporter.error(name, "delivery of event " + sequence + " hit a fatal JVM error; the event stays "
+            + "unacknowledged and is delivered again", failure);
+      } else if (failure == null) {
+        acknowledge(name, sequence);
+      } else {
+        recordFailure(name, delivery, failure);
       }
-      return;
+    } finally {
+      finish(key);
+      claimGate.readLock().unlock();
     }
+  }
+
+  private void acknowledge(String name, long sequence) {
+    try {
+      outbox.acknowledge(name, sequence);
+    } catch (RuntimeException e) {
+      reporter.report("store", name, "event " + sequence + " was delivered but its acknowledgement failed; it will "
+          + "be delivered again", e);
+    }
+  }
+
+  private void recordFailure(String name, Delivery delivery, Throwable failure) {
+    long sequence = delivery.sequence();
     int attempts = delivery.attempts() + 1;
     String error = FailureReporter.describe(failure);
     Instant now = clock.instant();
@@ -443,8 +478,8 @@ public final class OutboxDispatcher implements AutoCloseable {
             + attempts + " of " + settings.maxAttempts() + "; retrying at " + retryAt, failure);
       }
     } catch (RuntimeException e) {
-      reporter.report("store", name, "recording the failed delivery of event " + sequence + " failed; it is "
-          + "delivered again after the claim lease", e);
+      reporter.report("store", name, "recording the failed delivery of event " + sequence + " failed; it will be "
+          + "delivered again", e);
     }
   }
 }

@@ -87,6 +87,6 @@ class OutboxDispatcherLoggingTest {
     outbox.loseAcks(1);
     assertEquals(1, d.pollOnce());
     assertEquals(1, count(Level.WARN, "audit", "acknowledgement failed"));
-    assertEquals(1, count(Level.WARN, "audit", "delivered again after the claim lease"));
+    assertEquals(1, count(Level.WARN, "audit", "will be delivered again"));
   }
 }
