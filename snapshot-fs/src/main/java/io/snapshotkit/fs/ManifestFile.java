@@ -1,0 +1,267 @@
+package io.snapshotkit.fs;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * The per-snapshot manifest file: every entry in {@link FileEntry#ORDER}, prefix-compressed and
+ * zstd-compressed, read and written as a stream so a million entries never sit in memory.
+ *
+ * <p>Layout inside the zstd frame: magic {@code SKM1}; per entry a tag byte (1 = same volume as
+ * the previous entry, 2 = a new volume whose name follows), the length of the path prefix shared
+ * with the previous path, the rest of the path, the type and flags, varint mode, size, mtime,
+ * inode and ctime, then the 32-byte digest (files) or the target (symlinks); a 0 tag and the
+ * entry count end the file, so a truncated manifest is detected.
+ */
+final class ManifestFile {
+  private static final int MAGIC = 0x534B4D31;
+  private static final int TORN = 0x10;
+
+  private ManifestFile() {}
+
+  /** Streams entries to a file; entries must arrive in order. Confined to one thread. */
+  static final class Writer implements Closeable {
+    private final DataOutputStream out;
+    private String volume = "";
+    private String path = "";
+    private Entry previous;
+    private long count;
+
+    Writer(Path file, int level) throws IOException {
+      OutputStream raw = Files.newOutputStream(file);
+      ZstdOutputStream z = new ZstdOutputStream(raw, level);
+      this.out = new DataOutputStream(new BufferedOutputStream(z, 1 << 16));
+      out.writeInt(MAGIC);
+    }
+
+    void write(Entry e) throws IOException {
+      if (previous != null && previous.compareKey(e) >= 0) {
+        throw new IllegalStateException("manifest entries out of order: " + previous.key() + " then " + e.key());
+      }
+      if (count == 0 || !e.volume().equals(volume)) {
+        out.writeByte(2);
+        out.writeUTF(e.volume());
+        volume = e.volume();
+        path = "";
+      } else {
+        out.writeByte(1);
+      }
+      int shared = 0;
+      int max = Math.min(path.length(), e.path().length());
+      while (shared < max && path.charAt(shared) == e.path().charAt(shared)) {
+        shared++;
+      }
+      writeVarLong(shared);
+      out.writeUTF(e.path().substring(shared));
+      out.writeByte(e.type().ordinal() | (e.torn() ? TORN : 0));
+      writeVarLong(e.mode());
+      writeVarLong(e.size());
+      writeVarLong(zigzag(e.mtimeNanos()));
+      writeVarLong(zigzag(e.inode()));
+      writeVarLong(zigzag(e.ctimeNanos()));
+      if (e.type() == FileType.FILE) {
+        out.write(e.digest().bytes());
+      } else if (e.type() == FileType.SYMLINK) {
+        out.writeUTF(e.linkTarget());
+      }
+      path = e.path();
+      previous = e;
+      count++;
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.writeByte(0);
+      out.writeLong(count);
+      out.close();
+    }
+
+    /** Closes the stream without the end marker, for a writer being abandoned. */
+    void abandon() {
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // the file is deleted by the caller
+      }
+    }
+
+    private void writeVarLong(long v) throws IOException {
+      while ((v & ~0x7FL) != 0) {
+        out.writeByte((int) ((v & 0x7F) | 0x80));
+        v >>>= 7;
+      }
+      out.writeByte((int) v);
+    }
+  }
+
+  /** Streams entries from a manifest file. Confined to one thread. */
+  static final class Reader implements Iterator<Entry>, Closeable {
+    private final Path file;
+    private final DataInputStream in;
+    private String volume = "";
+    private String path = "";
+    private Entry next;
+    private Entry last;
+    private long count;
+    private boolean done;
+
+    private Reader(Path file, InputStream raw) throws IOException {
+      this.file = file;
+      this.in = new DataInputStream(new BufferedInputStream(new ZstdInputStream(raw), 1 << 16));
+      try {
+        if (in.readInt() != MAGIC) {
+          throw corrupt(file, null);
+        }
+      } catch (IOException e) {
+        in.close();
+        throw corrupt(file, e);
+      }
+    }
+
+    /**
+     * Opens a manifest file.
+     *
+     * @throws NoSuchFileException if it does not exist
+     * @throws SnapshotException CORRUPT if it is not a manifest
+     */
+    static Reader open(Path file) throws IOException {
+      return new Reader(file, Files.newInputStream(file));
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (next == null && !done) {
+        next = read();
+      }
+      return next != null;
+    }
+
+    @Override
+    public Entry next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Entry e = next;
+      next = null;
+      return e;
+    }
+
+    /** The next entry without consuming it, or null at the end. */
+    Entry peek() {
+      return hasNext() ? next : null;
+    }
+
+    private Entry read() {
+      try {
+        int tag = in.readUnsignedByte();
+        if (tag == 0) {
+          if (in.readLong() != count) {
+            throw corrupt(file, null);
+          }
+          done = true;
+          return null;
+        }
+        if (tag == 2) {
+          volume = in.readUTF();
+          path = "";
+        } else if (tag != 1 || count == 0) {
+          throw corrupt(file, null);
+        }
+        int shared = (int) readVarLong();
+        if (shared > path.length()) {
+          throw corrupt(file, null);
+        }
+        String p = path.substring(0, shared) + in.readUTF();
+        int typeByte = in.readUnsignedByte();
+        int ordinal = typeByte & 0x0F;
+        if (ordinal >= FileType.values().length) {
+          throw corrupt(file, null);
+        }
+        FileType type = FileType.values()[ordinal];
+        int mode = (int) readVarLong();
+        long size = readVarLong();
+        long mtime = unzigzag(readVarLong());
+        long inode = unzigzag(readVarLong());
+        long ctime = unzigzag(readVarLong());
+        Digest digest = null;
+        String target = null;
+        if (type == FileType.FILE) {
+          byte[] d = new byte[Digest.BYTES];
+          in.readFully(d);
+          digest = Digest.of(d);
+        } else if (type == FileType.SYMLINK) {
+          target = in.readUTF();
+        }
+        Entry e = new Entry(volume, p, type, mode & 0777, size, mtime, inode, ctime, digest, target,
+            (typeByte & TORN) != 0);
+        if (last != null && last.compareKey(e) >= 0) {
+          throw corrupt(file, null);
+        }
+        path = p;
+        last = e;
+        count++;
+        return e;
+      } catch (EOFException e) {
+        throw corrupt(file, e);
+      } catch (IOException e) {
+        throw corrupt(file, e);
+      }
+    }
+
+    private long readVarLong() throws IOException {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        int b = in.readUnsignedByte();
+        v |= (long) (b & 0x7F) << shift;
+        if ((b & 0x80) == 0) {
+          return v;
+        }
+      }
+      throw corrupt(file, null);
+    }
+
+    @Override
+    public void close() {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // read-only stream; nothing to lose
+      }
+    }
+  }
+
+  static SnapshotException corrupt(Path file, Throwable cause) {
+    return new SnapshotException(ErrorCode.CORRUPT,
+        "the snapshot manifest " + file.getFileName() + " is truncated or damaged; run the repository check, "
+            + "delete this snapshot and restore another one",
+        cause);
+  }
+
+  private static long zigzag(long v) {
+    return (v << 1) ^ (v >> 63);
+  }
+
+  private static long unzigzag(long v) {
+    return (v >>> 1) ^ -(v & 1);
+  }
+}

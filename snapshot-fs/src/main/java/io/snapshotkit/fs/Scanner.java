@@ -1,0 +1,314 @@
+package io.snapshotkit.fs;
+
+import io.snapshotkit.SnapshotException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Walks a volume in tree order and produces its entries, reading (and, with a session, storing)
+ * only files whose size, mtime, inode or ctime differ from the previous snapshot's entry.
+ *
+ * <p>Reads may run on an executor; entries still come out in order (a bounded window of pending
+ * reads keeps memory flat). A file that changes while it is read (its stat differs before and
+ * after) is re-read up to {@link #RETRIES} times and then recorded as torn, which makes the
+ * snapshot partial. Confined to one thread (the one calling {@link #scan}).
+ */
+final class Scanner {
+  private static final Logger LOG = LoggerFactory.getLogger(Scanner.class);
+  static final int RETRIES = 3;
+  private static final int WINDOW = 256;
+  private static final String ATTRS = "unix:mode,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
+
+  /** Test seam: runs after a file's content was read and before it is stat'ed again. */
+  interface ReadHook {
+    void afterRead(Path file) throws IOException;
+  }
+
+  private final ContentStore.Session session;
+  private final Executor executor;
+  private final ReadHook hook;
+  private final boolean fullRescan;
+  private final ArrayDeque<CompletableFuture<Entry>> window = new ArrayDeque<>();
+  private boolean partial;
+  private final List<String> problems = new ArrayList<>();
+
+  /**
+   * @param session where to store new content, or null to only hash (describe, diff against live)
+   * @param executor where to read files, or null to read on the calling thread
+   */
+  Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan) {
+    this.session = session;
+    this.executor = executor;
+    this.hook = hook;
+    this.fullRescan = fullRescan;
+  }
+
+  boolean partial() {
+    return partial;
+  }
+
+  List<String> problems() {
+    return problems;
+  }
+
+  /**
+   * Scans one volume. {@code previous} is positioned anywhere before this volume's entries
+   * (or null) and is advanced past them.
+   */
+  void scan(String volume, Path root, ManifestFile.Reader previous, Consumer<Entry> sink) throws IOException {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw SnapshotException.notFound("volume '" + volume + "' at " + root
+          + " does not exist or is not a real directory; check the workload's volume mapping");
+    }
+    walk(volume, root, "", previous, sink);
+    drain(0, sink);
+  }
+
+  private void walk(String volume, Path dir, String prefix, ManifestFile.Reader previous, Consumer<Entry> sink)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+      for (Path child : children) {
+        names.add(child.getFileName().toString());
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return; // removed or replaced while walking: what is there now is captured at its new path
+    } catch (AccessDeniedException e) {
+      unreadable(prefix.isEmpty() ? "(volume root)" : prefix, e);
+      return;
+    }
+    names.sort(PathOrder::compare);
+    for (String name : names) {
+      String rel = prefix.isEmpty() ? name : prefix + "/" + name;
+      Path p = dir.resolve(name);
+      Map<String, Object> a;
+      try {
+        a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      Entry old = seek(previous, volume, rel);
+      int mode = ((Integer) a.get("mode")) & 0777;
+      long mtime = Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant());
+      long ino = (Long) a.get("ino");
+      long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
+      if (Boolean.TRUE.equals(a.get("isDirectory"))) {
+        emit(CompletableFuture.completedFuture(
+            new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false)), sink);
+        walk(volume, p, rel, previous, sink);
+      } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
+        String target;
+        try {
+          target = Files.readSymbolicLink(p).toString();
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        emit(CompletableFuture.completedFuture(new Entry(volume, rel, FileType.SYMLINK, mode,
+            target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, mtime, ino, ctime, null, target,
+            false)), sink);
+      } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
+        long size = (Long) a.get("size");
+        Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false);
+        if (!fullRescan && old != null && old.type() == FileType.FILE && !old.torn() && old.size() == size
+            && old.mtimeNanos() == mtime && old.inode() == ino && old.ctimeNanos() == ctime && reusable(old.digest())) {
+          emit(CompletableFuture.completedFuture(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino,
+              ctime, old.digest(), null, false)), sink);
+        } else if (executor == null) {
+          emit(CompletableFuture.completedFuture(read(p, stat)), sink);
+        } else {
+          emit(CompletableFuture.supplyAsync(() -> {
+            try {
+              return read(p, stat);
+            } catch (IOException e) {
+              throw new CompletionException(e);
+            }
+          }, executor), sink);
+        }
+      } else {
+        LOG.warn("skipping {} in volume '{}': device nodes, fifos and sockets are not captured", rel, volume);
+      }
+    }
+  }
+
+  private boolean reusable(Digest d) {
+    return session == null || session.reuse(d);
+  }
+
+  private static Entry seek(ManifestFile.Reader previous, String volume, String rel) {
+    if (previous == null) {
+      return null;
+    }
+    Entry e;
+    while ((e = previous.peek()) != null) {
+      int c = PathOrder.compare(e.volume(), e.path(), volume, rel);
+      if (c < 0) {
+        previous.next();
+      } else if (c == 0) {
+        return previous.next();
+      } else {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private void emit(CompletableFuture<Entry> f, Consumer<Entry> sink) throws IOException {
+    window.addLast(f);
+    if (window.size() >= WINDOW) {
+      drain(WINDOW / 2, sink);
+    }
+  }
+
+  private void drain(int keep, Consumer<Entry> sink) throws IOException {
+    while (window.size() > keep) {
+      Entry e;
+      try {
+        e = window.removeFirst().join();
+      } catch (CompletionException ce) {
+        window.forEach(f -> f.cancel(false));
+        window.clear();
+        Throwable cause = ce.getCause();
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        throw SnapshotException.wrap("reading a file", cause);
+      }
+      if (e == null) {
+        continue;
+      }
+      if (e.torn()) {
+        markPartial("file '" + e.path() + "' in volume '" + e.volume() + "' kept changing while it was read");
+      }
+      sink.accept(e);
+    }
+  }
+
+  private synchronized void markPartial(String problem) {
+    partial = true;
+    if (problems.size() < 100) {
+      problems.add(problem);
+    }
+  }
+
+  private void unreadable(String rel, IOException e) {
+    LOG.warn("cannot read {}: {}; the snapshot is partial", rel, e.toString());
+    markPartial("'" + rel + "' could not be read (" + e.getClass().getSimpleName() + ")");
+  }
+
+  /** Reads one file, re-reading while it changes underneath; null if it vanished or is unreadable. */
+  private Entry read(Path p, Entry stat) throws IOException {
+    Entry current = stat;
+    Digest digest = null;
+    for (int attempt = 0; attempt <= RETRIES; attempt++) {
+      long[] length = {0};
+      try {
+        digest = content(p, current.size(), length);
+        if (hook != null) {
+          hook.afterRead(p);
+        }
+      } catch (NoSuchFileException e) {
+        return null;
+      } catch (AccessDeniedException e) {
+        unreadable(current.path(), e);
+        return null;
+      }
+      Map<String, Object> a;
+      try {
+        a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+      if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+        return null;
+      }
+      Entry after = new Entry(current.volume(), current.path(), FileType.FILE, ((Integer) a.get("mode")) & 0777,
+          (Long) a.get("size"), Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant()),
+          (Long) a.get("ino"), Entry.nanos(((FileTime) a.get("ctime")).toInstant()), null, null, false);
+      boolean stable = after.size() == current.size() && after.mtimeNanos() == current.mtimeNanos()
+          && after.inode() == current.inode() && after.ctimeNanos() == current.ctimeNanos()
+          && length[0] == current.size();
+      if (stable) {
+        return new Entry(after.volume(), after.path(), FileType.FILE, after.mode(), length[0], after.mtimeNanos(),
+            after.inode(), after.ctimeNanos(), digest, null, false);
+      }
+      LOG.debug("{} changed while it was read (attempt {}); reading it again", p, attempt + 1);
+      current = after;
+    }
+    return new Entry(current.volume(), current.path(), FileType.FILE, current.mode(), current.size(),
+        current.mtimeNanos(), current.inode(), current.ctimeNanos(), digest, null, true);
+  }
+
+  private Digest content(Path p, long expected, long[] length) throws IOException {
+    if (expected < ContentStore.SMALL) {
+      byte[] data;
+      try (InputStream in = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        data = in.readAllBytes();
+      }
+      length[0] = data.length;
+      return session == null ? Digest.hash(data, 0, data.length) : session.storeSmall(data, data.length);
+    }
+    try (InputStream in = new CountingStream(
+        Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), length)) {
+      if (session != null) {
+        return session.storeStream(in);
+      }
+      MessageDigest md = Digest.sha256();
+      byte[] buf = new byte[1 << 16];
+      int r;
+      while ((r = in.read(buf)) > 0) {
+        md.update(buf, 0, r);
+      }
+      return Digest.of(md.digest());
+    }
+  }
+
+  private static final class CountingStream extends java.io.FilterInputStream {
+    private final long[] count;
+
+    CountingStream(InputStream in, long[] count) {
+      super(in);
+      this.count = count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count[0]++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count[0] += n;
+      }
+      return n;
+    }
+  }
+}
