@@ -76,6 +76,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final EventOutbox outbox;
   private final Map<String, EventHook> hooks;
   private final Clock clock;
+  /** Null for a dispatcher that is driven by its owner's {@link #pollOnce()} calls only. */
   private final ScheduledExecutorService scheduler;
   private final Executor deliveryExecutor;
   private final DispatcherSettings settings;
@@ -140,10 +141,34 @@ public final class OutboxDispatcher implements AutoCloseable {
       Executor deliveryExecutor,
       DispatcherSettings settings,
       DeliveryLog log) {
+    Objects.requireNonNull(scheduler, "scheduler");
+    return createChecked(outbox, hooks, clock, scheduler, deliveryExecutor, settings, log);
+  }
+
+  /**
+   * A dispatcher without a scheduler: it is driven only by {@link #pollOnce()} and {@link #prune()}
+   * calls of its owner (the engine's manual event dispatch); {@link #start()} throws.
+   */
+  static OutboxDispatcher createPolledByCaller(
+      EventOutbox outbox,
+      Map<String, EventHook> hooks,
+      Clock clock,
+      Executor deliveryExecutor,
+      DispatcherSettings settings) {
+    return createChecked(outbox, hooks, clock, null, deliveryExecutor, settings, DeliveryLog.slf4j(LOG));
+  }
+
+  private static OutboxDispatcher createChecked(
+      EventOutbox outbox,
+      Map<String, EventHook> hooks,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Executor deliveryExecutor,
+      DispatcherSettings settings,
+      DeliveryLog log) {
     Objects.requireNonNull(outbox, "outbox");
     Objects.requireNonNull(hooks, "hooks");
     Objects.requireNonNull(clock, "clock");
-    Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(log, "log");
@@ -185,10 +210,15 @@ public final class OutboxDispatcher implements AutoCloseable {
    * Starts polling every {@link DispatcherSettings#pollInterval()} and pruning every
    * {@link DispatcherSettings#pruneInterval()} on the scheduler. The first poll runs at once.
    *
-   * @throws IllegalStateException if already started or stopped
+   * @throws IllegalStateException if already started or stopped, or if the dispatcher has no
+   *     scheduler (one driven by its owner's {@code pollOnce()} calls)
    * @throws SnapshotException if the scheduler refuses the tasks
    */
   public void start() {
+    if (scheduler == null) {
+      throw new IllegalStateException("this dispatcher has no scheduler and is driven by pollOnce() and prune() only; "
+          + "give it a ScheduledExecutorService to poll in the background");
+    }
     synchronized (lock) {
       if (state != State.NEW) {
         throw new IllegalStateException("the outbox dispatcher is " + state.name().toLowerCase(java.util.Locale.ROOT)

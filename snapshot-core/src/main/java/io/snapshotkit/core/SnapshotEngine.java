@@ -39,6 +39,8 @@ import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.Quiesced;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.ParkedEvent;
+import io.snapshotkit.spi.StartPosition;
 import io.snapshotkit.spi.StoreWork;
 import io.snapshotkit.spi.WorkloadLease;
 import io.snapshotkit.spi.WorkloadLock;
@@ -54,12 +56,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,7 +91,13 @@ import org.slf4j.LoggerFactory;
  * reported as {@link ErrorCode#NOT_FOUND}, exactly like a snapshot that does not exist.
  *
  * <p><b>Events:</b> every state change appends its event to the store's outbox in the same
- * transaction as the change; a dispatcher delivers them to the hooks in {@link EngineSettings#hooks()}.
+ * transaction as the change, so a change is never stored without its event nor an event without
+ * its change. When hooks are registered ({@link Builder#eventHook}), the engine owns an
+ * {@link OutboxDispatcher} that delivers the outbox to each hook at least once, with its own
+ * durable cursor, in order per workload; see {@link Builder#eventDispatch} for background
+ * delivery and {@link Builder#manualEventDispatch} for delivery driven by {@link #pollEvents()}.
+ * A failing hook never affects the operation that appended the event: after its retries it is
+ * parked ({@link #parkedEvents}) until replayed ({@link #replayEvent}).
  *
  * <p><b>Failures:</b> every failure is a {@link SnapshotException} with an {@link ErrorCode}; an
  * unexpected exception from an adapter becomes {@link ErrorCode#INTERNAL} with the cause kept.
@@ -122,9 +132,12 @@ public final class SnapshotEngine implements AutoCloseable {
   private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
   private final ConcurrentHashMap<TenantId, Long> usage = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Delivers the outbox to the registered hooks; empty when no hook is registered. */
+  private final Optional<OutboxDispatcher> dispatcher;
 
-  private SnapshotEngine(EngineSettings settings) {
+  private SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
     this.settings = settings;
+    this.dispatcher = dispatcher;
     this.store = settings.manifestStore();
     this.blobs = settings.blobStore();
     this.hosts = settings.hosts();
@@ -1014,14 +1027,84 @@ public final class SnapshotEngine implements AutoCloseable {
     return reaped;
   }
 
+  // ───────────────────────────── events ─────────────────────────────
+
+  /**
+   * Runs one synchronous delivery cycle of the event dispatcher: for each hook, claims the events
+   * that are due, delivers them on the delivery executor, waits for those deliveries, and
+   * acknowledges, reschedules or parks each one. Hook failures are recorded and logged, never
+   * thrown. With {@link Builder#manualEventDispatch} this is how events are delivered (a CLI calls
+   * it before exiting; tests call it with a direct executor and a test clock); with background
+   * dispatch it merely delivers sooner.
+   *
+   * @return how many hook calls were made; 0 when no hook is registered
+   * @throws SnapshotException {@code CONFLICT} if the engine is closed
+   */
+  public int pollEvents() {
+    ensureOpen();
+    return dispatcher.map(OutboxDispatcher::pollOnce).orElse(0);
+  }
+
+  /**
+   * The events parked for a hook (it failed them {@link DispatcherSettings#maxAttempts()} times),
+   * oldest first, each with its attempts and last error. Later events of the same workload are
+   * delivered to the hook regardless; other hooks are not affected.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} if no hook has that name; the store's failure otherwise
+   */
+  public List<ParkedEvent> parkedEvents(String hook) {
+    Objects.requireNonNull(hook, "hook");
+    ensureOpen();
+    return requireDispatcher(hook).parked(hook);
+  }
+
+  /**
+   * Queues a parked event for delivery to {@code hook} again, with its failed attempts reset; it is
+   * delivered by a following poll. Replay once the hook is fixed; hooks must de-duplicate on
+   * {@link io.snapshotkit.SnapshotEvent#id()} because delivery is at-least-once.
+   *
+   * @return false if {@code hook} has no parked event at {@code sequence} (never parked, already
+   *     replayed, or pruned)
+   * @throws SnapshotException {@code NOT_FOUND} if no hook has that name; the store's failure otherwise
+   */
+  public boolean replayEvent(String hook, long sequence) {
+    Objects.requireNonNull(hook, "hook");
+    ensureOpen();
+    return requireDispatcher(hook).replay(hook, sequence);
+  }
+
+  /**
+   * Removes outbox events older than {@link DispatcherSettings#outboxRetention()} that every hook
+   * has acknowledged or parked. Background dispatch does this every
+   * {@link DispatcherSettings#pruneInterval()}; with manual dispatch, call it periodically.
+   *
+   * @return how many events were removed; 0 when no hook is registered (nothing is pruned then,
+   *     because no dispatcher knows when the events are done)
+   * @throws SnapshotException {@code CONFLICT} if the engine is closed; the store's failure otherwise
+   */
+  public int pruneEvents() {
+    ensureOpen();
+    return dispatcher.map(OutboxDispatcher::prune).orElse(0);
+  }
+
+  private OutboxDispatcher requireDispatcher(String hook) {
+    return dispatcher.orElseThrow(() -> SnapshotException.notFound(
+        "no event hook named '" + hook + "'; this engine has no event hooks (register them with eventHook)"));
+  }
+
   /**
    * Closes the engine: new operations fail with {@code CONFLICT}. Operations in flight, including
-   * asynchronous captures, run to the end so that every workload is resumed. The engine owns none
-   * of its collaborators (store, executor, hosts) and closes none of them.
+   * asynchronous captures, run to the end so that every workload is resumed. The event dispatcher
+   * is stopped cleanly: it stops claiming and waits up to {@link DispatcherSettings#stopTimeout()}
+   * for deliveries in flight, each of which is acknowledged when its hook returns or else delivered
+   * again after the claim lease (by the next engine on the same store); no event is acknowledged
+   * without having been delivered. The engine owns none of its collaborators (store, executors,
+   * scheduler, hosts) and closes none of them.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      dispatcher.ifPresent(OutboxDispatcher::stop);
       sizes.invalidateAll();
       usage.clear();
     }
@@ -1350,6 +1433,8 @@ public final class SnapshotEngine implements AutoCloseable {
     private Duration stuckCaptureAfter;
     private QuiescePolicy quiescePolicy;
     private final LinkedHashMap<String, EventHook> hooks = new LinkedHashMap<>();
+    private final TreeMap<String, StartPosition> hookStarts = new TreeMap<>();
+    private EventDispatch eventDispatch;
     private boolean built;
 
     private Builder() {}
@@ -1462,6 +1547,57 @@ public final class SnapshotEngine implements AutoCloseable {
     }
 
     /**
+     * Registers an event hook, as {@link #eventHook(String, EventHook)}, that starts at
+     * {@code start} the first time its name is registered with the store's outbox:
+     * {@link StartPosition#BEGINNING} receives every event still retained,
+     * {@link StartPosition#NOW} only events appended from then on. Once registered, the hook's
+     * durable cursor wins over its start position. Hooks registered without one start at
+     * {@link DispatcherSettings#defaultStart()} (BEGINNING unless changed).
+     */
+    public Builder eventHook(String name, EventHook hook, StartPosition start) {
+      Objects.requireNonNull(start, "start");
+      eventHook(name, hook);
+      hookStarts.put(name, start);
+      return this;
+    }
+
+    /**
+     * Delivers the events of the registered hooks in the background: {@link #build()} creates an
+     * {@link OutboxDispatcher} owned by the engine and starts it, so it polls the outbox every
+     * {@link DispatcherSettings#pollInterval()} and prunes it every
+     * {@link DispatcherSettings#pruneInterval()} on {@code scheduler}; hook calls run on
+     * {@code deliveryExecutor} (a pool delivers different workloads concurrently). The engine starts
+     * no threads of its own; {@link SnapshotEngine#close()} stops the dispatcher cleanly but shuts
+     * neither executor down. Required when a hook is registered, unless
+     * {@link #manualEventDispatch} is used instead.
+     */
+    public Builder eventDispatch(ScheduledExecutorService scheduler, Executor deliveryExecutor,
+        DispatcherSettings dispatcherSettings) {
+      Objects.requireNonNull(scheduler, "scheduler");
+      Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+      Objects.requireNonNull(dispatcherSettings, "dispatcherSettings");
+      eventDispatch = once("eventDispatch", eventDispatch,
+          new EventDispatch(Optional.of(scheduler), deliveryExecutor, dispatcherSettings));
+      return this;
+    }
+
+    /**
+     * Delivers the events of the registered hooks only when the caller asks, through
+     * {@link SnapshotEngine#pollEvents()} (and prunes only through
+     * {@link SnapshotEngine#pruneEvents()}): for command-line tools that deliver before exiting, for
+     * applications that drive polling from their own scheduler, and for deterministic tests (with
+     * a direct executor and a test clock). Required when a hook is registered, unless
+     * {@link #eventDispatch} is used instead.
+     */
+    public Builder manualEventDispatch(Executor deliveryExecutor, DispatcherSettings dispatcherSettings) {
+      Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+      Objects.requireNonNull(dispatcherSettings, "dispatcherSettings");
+      eventDispatch = once("eventDispatch", eventDispatch,
+          new EventDispatch(Optional.empty(), deliveryExecutor, dispatcherSettings));
+      return this;
+    }
+
+    /**
      * Builds the engine.
      *
      * @throws IllegalStateException listing every missing required setting, or if this builder already built
@@ -1484,11 +1620,43 @@ public final class SnapshotEngine implements AutoCloseable {
       if (executor == null) {
         missing.add("executor");
       }
-      if (!missing.isEmpty()) {
-        throw new IllegalStateException("cannot build a SnapshotEngine; set: " + String.join(", ", missing));
+      List<String> invalid = new ArrayList<>();
+      DispatcherSettings dispatchSettings = null;
+      if (!hooks.isEmpty() && eventDispatch == null) {
+        missing.add("eventDispatch or manualEventDispatch (event hooks " + hooks.keySet()
+            + " are registered, and without a dispatcher nothing would deliver their events)");
       }
-      built = true;
-      return new SnapshotEngine(new EngineSettings(
+      if (hooks.isEmpty() && eventDispatch != null) {
+        invalid.add("event dispatch is configured but no eventHook is registered; register a hook or drop the "
+            + "event dispatch");
+      }
+      if (eventDispatch != null) {
+        dispatchSettings = eventDispatch.settings();
+        for (String named : dispatchSettings.startPositions().keySet()) {
+          if (!hooks.containsKey(named)) {
+            invalid.add("the dispatcher settings give a start position for hook '" + named
+                + "', which is not registered; registered hooks: " + hooks.keySet());
+          }
+        }
+        for (Map.Entry<String, StartPosition> e : hookStarts.entrySet()) {
+          StartPosition inSettings = dispatchSettings.startPositions().get(e.getKey());
+          if (inSettings == null) {
+            dispatchSettings = dispatchSettings.withStartPosition(e.getKey(), e.getValue());
+          } else if (inSettings != e.getValue()) {
+            invalid.add("hook '" + e.getKey() + "' starts at " + e.getValue() + " in eventHook but at " + inSettings
+                + " in the dispatcher settings; give one start position");
+          }
+        }
+      }
+      if (!missing.isEmpty() || !invalid.isEmpty()) {
+        List<String> problems = new ArrayList<>();
+        if (!missing.isEmpty()) {
+          problems.add("set: " + String.join(", ", missing));
+        }
+        problems.addAll(invalid);
+        throw new IllegalStateException("cannot build a SnapshotEngine; " + String.join("; ", problems));
+      }
+      EngineSettings frozen = new EngineSettings(
           manifestStore,
           Optional.ofNullable(blobStore),
           hosts,
@@ -1503,8 +1671,26 @@ public final class SnapshotEngine implements AutoCloseable {
           lockTimeout != null ? lockTimeout : EngineSettings.DEFAULT_LOCK_TIMEOUT,
           stuckCaptureAfter != null ? stuckCaptureAfter : EngineSettings.DEFAULT_STUCK_CAPTURE_AFTER,
           quiescePolicy != null ? quiescePolicy : QuiescePolicy.PAUSE,
-          hooks));
+          hooks);
+      Optional<OutboxDispatcher> dispatcher = Optional.empty();
+      if (eventDispatch != null) {
+        OutboxDispatcher created = eventDispatch.scheduler().isPresent()
+            ? OutboxDispatcher.create(manifestStore.outbox(), frozen.hooks(), clock,
+                eventDispatch.scheduler().get(), eventDispatch.deliveryExecutor(), dispatchSettings)
+            : OutboxDispatcher.createPolledByCaller(manifestStore.outbox(), frozen.hooks(), clock,
+                eventDispatch.deliveryExecutor(), dispatchSettings);
+        if (eventDispatch.scheduler().isPresent()) {
+          created.start();
+        }
+        dispatcher = Optional.of(created);
+      }
+      built = true;
+      return new SnapshotEngine(frozen, dispatcher);
     }
+
+    /** How the registered hooks' events are dispatched: in the background with a scheduler, or manually. */
+    private record EventDispatch(
+        Optional<ScheduledExecutorService> scheduler, Executor deliveryExecutor, DispatcherSettings settings) {}
 
     private <T> T once(String name, T old, T value) {
       Objects.requireNonNull(value, name);

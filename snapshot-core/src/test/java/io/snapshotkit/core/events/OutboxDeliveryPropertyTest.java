@@ -39,7 +39,7 @@ import net.jqwik.api.lifecycle.AfterProperty;
  * between delivery and acknowledgement (the dispatcher is abandoned and a new one, with a new
  * owner id, takes over on the same store).
  */
-class OutboxDeliveryProperties {
+class OutboxDeliveryPropertyTest {
   private static final int HOOKS = 3;
   private static final int WORKLOADS = 3;
   private static final Duration LEASE = Duration.ofSeconds(10);
