@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# snapshot-fs against tar|zstd and restic: whole process against whole process, in the same run.
+#
+#   bench/fs-bench.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build] [--keep]
+#
+# Builds a deterministic ~1 GiB corpus (FsCorpus, seeded), then, for each comparison, runs ours and
+# the anchor alternately N times and prints `name ratio=X.XX` (median ours / median anchor; lower
+# is better for us). JVM start-up counts on our side as restic's start-up counts on theirs. Page
+# cache stays warm (nothing here can drop it). See snapshot-fs/README.md "## Benchmarks".
+set -euo pipefail
+
+WORK=/tmp/snapshotkit-fs-bench
+REPS=5
+SCALE=1
+BUILD=1
+KEEP=0
+JAVA_OPTS=${FS_BENCH_JAVA_OPTS:-}
+
+die() { echo "fs-bench: $*" >&2; exit 1; }
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) WORK=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --small) SCALE=0.05; shift ;;
+    --scale) SCALE=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage ;;
+    *) die "unknown option $1 (try --help)" ;;
+  esac
+done
+[[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC); corpus and repositories are never committed" ;; esac
+
+# ------------------------------------------------------------------------------ tools
+need_pkgs=()
+command -v restic >/dev/null || need_pkgs+=(restic)
+command -v zstd >/dev/null || need_pkgs+=(zstd)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "installing ${need_pkgs[*]} from Debian packages"
+  $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null 2>&1 \
+    || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null; } \
+    || die "could not install ${need_pkgs[*]}"
+fi
+for t in java tar awk; do command -v $t >/dev/null || die "$t is required"; done
+
+# ------------------------------------------------------------------------------ build
+JAR="$WORK/bench.jar"
+if [ "$BUILD" = 1 ]; then
+  echo "building snapshot-bench"
+  (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl snapshot-bench -am \
+                  || mvn -B -q package -DskipTests -pl snapshot-bench -am; }) || die "build failed"
+fi
+[ -f "$SRC/snapshot-bench/target/benchmarks.jar" ] || die "no snapshot-bench/target/benchmarks.jar; run without --no-build"
+# a private copy: other builds may replace target/ while we measure
+cp "$SRC/snapshot-bench/target/benchmarks.jar" "$JAR"
+OURS="java $JAVA_OPTS -cp $JAR io.snapshotkit.bench.fs.FsBench"
+
+export RESTIC_PASSWORD=snapshotkit-bench
+export RESTIC_CACHE_DIR="$WORK/restic-cache"
+export RESTIC_PROGRESS_FPS=0.016
+
+DATA="$WORK/data"
+LOG="$WORK/log"
+TIMES="$WORK/times"
+rm -rf "$LOG" "$TIMES"
+mkdir -p "$LOG" "$TIMES"
+
+# ------------------------------------------------------------------------------ timing
+# timed NAME 'shell command' : runs it once, appends its wall-clock seconds to $TIMES/NAME
+timed() {
+  local name=$1 cmd=$2 s e
+  sync
+  s=$(date +%s%N)
+  if ! bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
+    tail -20 "$LOG/$name.out" >&2
+    die "$name failed: $cmd (log: $LOG/$name.out)"
+  fi
+  e=$(date +%s%N)
+  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) / 1e9 }' >>"$TIMES/$name"
+}
+median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+
+RESULTS="$WORK/results.txt"
+TABLE="$WORK/results.md"
+: >"$RESULTS"
+{
+  echo "| comparison | ours (median s) | anchor | anchor (median s) | ratio | target |"
+  echo "|---|---:|---|---:|---:|---:|"
+} >"$TABLE"
+# ratio NAME OURS_TIMES ANCHOR_TIMES ANCHOR_LABEL TARGET
+ratio() {
+  local name=$1 o a r
+  o=$(median "$2"); a=$(median "$3")
+  r=$(awk -v o="$o" -v a="$a" 'BEGIN { printf "%.2f", o / a }')
+  echo "$name ratio=$r" | tee -a "$RESULTS"
+  echo "  ours [$(all "$2")]  anchor $4 [$(all "$3")]" | tee -a "$RESULTS"
+  echo "| $name | $o | \`$4\` | $a | $r | ≤ $5 |" >>"$TABLE"
+}
+# alternate A/B order each repetition so drift in machine load does not favour either side
+pair() { # pair REP NAME_A CMD_A NAME_B CMD_B PREP (PREP runs before each, untimed)
+  local rep=$1
+  if [ $((rep % 2)) -eq 1 ]; then
+    bash -c "$6"; timed "$2" "$3"; bash -c "$6"; timed "$4" "$5"
+  else
+    bash -c "$6"; timed "$4" "$5"; bash -c "$6"; timed "$2" "$3"
+  fi
+}
+
+# ------------------------------------------------------------------------------ corpus
+echo "corpus (scale $SCALE) in $DATA"
+rm -rf "$DATA"
+java -cp "$JAR" io.snapshotkit.bench.fs.FsCorpus generate "$DATA" --scale "$SCALE" | tee -a "$RESULTS"
+CORPUS_BYTES=$(du -sb "$DATA" | cut -f1)
+CORPUS_ENTRIES=$(find "$DATA" | wc -l)
+
+# ------------------------------------------------------------------------------ 1. full capture
+echo "full capture x$REPS: ours vs tar cf - | zstd -1 -T0"
+for rep in $(seq 1 "$REPS"); do
+  pair "$rep" \
+    ours_full "$OURS capture $WORK/ours $DATA s1" \
+    tar_zstd "tar cf - -C $WORK data | zstd -1 -T0 -q -f -o $WORK/v1.tar.zst" \
+    "rm -rf $WORK/ours"
+done
+rm -rf "$WORK/ours-full" && mv "$WORK/ours" "$WORK/ours-full"
+
+echo "restic full backup (once, to seed the incremental; informational)"
+rm -rf "$WORK/restic-full" "$RESTIC_CACHE_DIR"
+restic init -q -r "$WORK/restic-full" >"$LOG/restic_init.out" 2>&1
+timed restic_full "restic -r $WORK/restic-full backup -q $DATA"
+R1=$(restic -r "$WORK/restic-full" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+
+# ------------------------------------------------------------------------------ 2. incremental
+echo "applying the ~1% change"
+java -cp "$JAR" io.snapshotkit.bench.fs.FsCorpus change "$DATA" --scale "$SCALE" | tee -a "$RESULTS"
+echo "incremental capture x$REPS: ours vs restic backup (each from a fresh copy of the full repository)"
+for rep in $(seq 1 "$REPS"); do
+  pair "$rep" \
+    ours_incr "$OURS capture $WORK/ours $DATA s2 --parent s1" \
+    restic_incr "restic -r $WORK/restic backup -q $DATA" \
+    "rm -rf $WORK/ours $WORK/restic && cp -a $WORK/ours-full $WORK/ours && cp -a $WORK/restic-full $WORK/restic"
+done
+R2=$(restic -r "$WORK/restic" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+
+# ------------------------------------------------------------------------------ 3. restore of s1
+echo "full restore x$REPS into an empty directory: ours vs restic restore vs zstd -dc | tar xf -"
+for rep in $(seq 1 "$REPS"); do
+  pair "$rep" \
+    ours_restore "$OURS restore $WORK/ours s1 $WORK/r-ours" \
+    restic_restore "restic -r $WORK/restic restore -q $R1 --target $WORK/r-restic" \
+    "rm -rf $WORK/r-ours $WORK/r-restic $WORK/r-tar"
+  bash -c "rm -rf $WORK/r-tar && mkdir $WORK/r-tar"
+  timed tar_restore "zstd -dc -q $WORK/v1.tar.zst | tar xf - -C $WORK/r-tar"
+done
+echo "checking that our restore equals the tar restore of the same state"
+diff -r --no-dereference "$WORK/r-ours" "$WORK/r-tar/data" >"$LOG/restore_check.out" 2>&1 \
+  || die "our restore differs from the original tree: $LOG/restore_check.out"
+RESTORE_CHECK=identical
+
+# ------------------------------------------------------------------------------ 4. diff
+echo "diff s1 s2 x$REPS: ours vs restic diff"
+for rep in $(seq 1 "$REPS"); do
+  pair "$rep" \
+    ours_diff "$OURS diff $WORK/ours s1 s2" \
+    restic_diff "restic -r $WORK/restic diff $R1 $R2" \
+    "true"
+done
+DIFF_SUMMARY=$(tail -1 "$LOG/ours_diff.out")
+
+# ------------------------------------------------------------------------------ 5. repository size
+OURS_BYTES=$(du -sb "$WORK/ours" | cut -f1)
+RESTIC_BYTES=$(du -sb "$WORK/restic" | cut -f1)
+TARZ_BYTES=$(stat -c %s "$WORK/v1.tar.zst")
+
+# ------------------------------------------------------------------------------ report
+echo
+echo "corpus: $CORPUS_BYTES bytes, $CORPUS_ENTRIES entries; $REPS repetitions; medians of wall-clock seconds"
+ratio full_capture ours_full tar_zstd "tar cf - | zstd -1 -T0" 1.0
+ratio incremental_capture ours_incr restic_incr "restic backup (incremental)" 0.7
+ratio restore_vs_restic ours_restore restic_restore "restic restore" 1.0
+ratio restore_vs_tar_zstd ours_restore tar_restore "zstd -dc | tar xf -" 0.8
+ratio diff ours_diff restic_diff "restic diff" 0.5
+r=$(awk -v o="$OURS_BYTES" -v a="$RESTIC_BYTES" 'BEGIN { printf "%.2f", o / a }')
+echo "repo_bytes ratio=$r" | tee -a "$RESULTS"
+echo "  ours $OURS_BYTES bytes, restic $RESTIC_BYTES bytes (tar.zst of s1 alone: $TARZ_BYTES)" | tee -a "$RESULTS"
+echo "| repo_bytes (after both captures) | $OURS_BYTES B | restic repository | $RESTIC_BYTES B | $r | ≤ 1.05 |" >>"$TABLE"
+{
+  echo
+  echo "restic full backup (informational): $(all restic_full) s"
+  echo "our diff printed: $DIFF_SUMMARY"
+  echo "our restore of s1 vs tar's: $RESTORE_CHECK"
+} | tee -a "$RESULTS"
+echo
+cat "$TABLE"
+echo "results: $RESULTS, $TABLE; logs: $LOG"
+
+if [ "$KEEP" = 0 ]; then
+  rm -rf "$DATA" "$WORK/ours" "$WORK/ours-full" "$WORK/restic" "$WORK/restic-full" "$RESTIC_CACHE_DIR" \
+         "$WORK/r-ours" "$WORK/r-restic" "$WORK/r-tar" "$WORK/v1.tar.zst"
+fi
