@@ -1,0 +1,93 @@
+package io.snapshotkit.examples.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Human renderings of sizes, durations, rates and instants relative to now.
+ *
+ * <p><b>Thread-safety:</b> stateless and thread-safe.
+ */
+final class Format {
+  private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+
+  private Format() {}
+
+  /** {@code 0 B}, {@code 999 B}, {@code 1.0 KiB}, {@code 12.3 MiB}: binary units, one decimal above bytes. */
+  static String bytes(long n) {
+    if (n < 0) {
+      return "-" + bytes(n == Long.MIN_VALUE ? Long.MAX_VALUE : -n);
+    }
+    if (n < 1024) {
+      return n + " B";
+    }
+    int unit = 0;
+    double value = n;
+    while (value >= 1024 && unit < UNITS.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    // 1023.96 KiB would print as "1024.0 KiB"; carry it to the next unit instead.
+    if (Math.round(value * 10) >= 10240 && unit < UNITS.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", value, UNITS[unit]);
+  }
+
+  /** A rate in bytes per second: {@code 4.1 MiB/s}. */
+  static String rate(long bytes, Duration elapsed) {
+    long millis = Math.max(1, elapsed.toMillis());
+    return bytes((long) (bytes * 1000.0 / millis)) + "/s";
+  }
+
+  /** A short duration: {@code 0s}, {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
+  static String duration(Duration d) {
+    long s = Math.max(0, d.getSeconds());
+    if (s < 60) {
+      return s + "s";
+    }
+    if (s < 3600) {
+      return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+    if (s < 86_400) {
+      return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+    }
+    return String.format(Locale.ROOT, "%dd%02dh", s / 86_400, (s % 86_400) / 3600);
+  }
+
+  /**
+   * When {@code then} was, seen from {@code now}: {@code just now}, {@code 5 minutes ago},
+   * {@code yesterday}, {@code 3 days ago}, or {@code in 2 hours} for the future.
+   */
+  static String relative(Instant then, Instant now) {
+    long s = Duration.between(then, now).getSeconds();
+    boolean future = s < 0;
+    long a = Math.abs(s);
+    if (a < 10) {
+      return "just now";
+    }
+    String amount;
+    if (a < 60) {
+      amount = plural(a, "second");
+    } else if (a < 3600) {
+      amount = plural(a / 60, "minute");
+    } else if (a < 86_400) {
+      amount = plural(a / 3600, "hour");
+    } else if (a < 2 * 86_400 && !future) {
+      return "yesterday";
+    } else if (a < 30L * 86_400) {
+      amount = plural(a / 86_400, "day");
+    } else if (a < 365L * 86_400) {
+      amount = plural(a / (30L * 86_400), "month");
+    } else {
+      amount = plural(a / (365L * 86_400), "year");
+    }
+    return future ? "in " + amount : amount + " ago";
+  }
+
+  private static String plural(long n, String unit) {
+    return n + " " + unit + (n == 1 ? "" : "s");
+  }
+}

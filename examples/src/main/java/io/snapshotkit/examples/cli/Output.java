@@ -1,0 +1,105 @@
+package io.snapshotkit.examples.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.snapshotkit.examples.internal.JsonViews;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Everything the CLI writes goes through here: the only class (with {@link Progress}) that
+ * touches the process's standard streams, which {@link Main} hands in.
+ *
+ * <p>In human mode, results are tables and sentences on stdout. In {@code --json} mode stdout
+ * carries exactly one JSON document per command and nothing else, so scripts can parse it;
+ * narration is dropped. Errors always go to stderr as one line. Progress bars are drawn only when
+ * stdout is a terminal and never in JSON mode.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; used by the command's thread (progress updates from
+ * other threads are serialised by {@link Progress}).
+ */
+final class Output {
+  private final PrintStream out;
+  private final PrintStream err;
+  private final boolean json;
+  private final boolean terminal;
+  private final Clock clock;
+
+  Output(PrintStream out, PrintStream err, boolean json, boolean terminal, Clock clock) {
+    this.out = Objects.requireNonNull(out, "out");
+    this.err = Objects.requireNonNull(err, "err");
+    this.json = json;
+    this.terminal = terminal;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Whether --json was given. */
+  boolean json() {
+    return json;
+  }
+
+  /** The CLI's clock, for relative times. */
+  Clock clock() {
+    return clock;
+  }
+
+  /** A human line on stdout; dropped in JSON mode. */
+  void line(String text) {
+    if (!json) {
+      out.println(text);
+    }
+  }
+
+  /** A blank human line; dropped in JSON mode. */
+  void blank() {
+    line("");
+  }
+
+  /** A human table on stdout, or {@code empty} when it has no rows; dropped in JSON mode. */
+  void table(Table table, String empty) {
+    if (json) {
+      return;
+    }
+    if (table.isEmpty()) {
+      out.println(empty);
+      return;
+    }
+    table.lines().forEach(out::println);
+  }
+
+  /** The command's JSON result on stdout; only in JSON mode. */
+  void result(JsonNode node) {
+    if (json) {
+      out.println(JsonViews.pretty(node));
+    }
+  }
+
+  /** A one-line error on stderr. */
+  void error(String text) {
+    err.println("snapshotkit: " + text.replace('\n', ' '));
+  }
+
+  /** A stack trace on stderr (--verbose). */
+  void stackTrace(Throwable t) {
+    t.printStackTrace(err);
+  }
+
+  /** A warning line on stderr, in both modes. */
+  void warn(String text) {
+    err.println("warning: " + text);
+  }
+
+  /** How long ago {@code then} was, for people. */
+  String ago(Instant then) {
+    return Format.relative(then, clock.instant());
+  }
+
+  /**
+   * A progress bar for an operation of {@code totalBytes} (0 or less if unknown), drawn on stdout
+   * only when it is a terminal and not in JSON mode; otherwise a silent one.
+   */
+  Progress progress(String label, long totalBytes) {
+    return terminal && !json ? new Progress(out, label, totalBytes, clock) : Progress.silent();
+  }
+}
