@@ -9,6 +9,7 @@ import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.PlanProvider;
 import io.snapshotkit.testkit.FakeHostAgent;
 import io.snapshotkit.testkit.FakeHostDirectory;
@@ -17,9 +18,11 @@ import io.snapshotkit.testkit.InMemoryBlobStore;
 import io.snapshotkit.testkit.InMemoryManifestStore;
 import io.snapshotkit.testkit.MutableClock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +50,12 @@ final class Fixture implements AutoCloseable {
     Duration lockTimeout = Duration.ofSeconds(20);
     Duration stuckAfter = Duration.ofHours(1);
     boolean blobStore = true;
+    /** Hooks by name; when not empty they are dispatched manually ({@link SnapshotEngine#pollEvents()}). */
+    Map<String, EventHook> hooks = new LinkedHashMap<>();
+    /** Settings of the manual dispatcher, used when {@link #hooks} is not empty. */
+    DispatcherSettings dispatch = DispatcherSettings.defaults().withoutJitter();
+    /** Runs hook calls; direct by default so that {@code pollEvents()} is deterministic. */
+    Executor deliveryExecutor = Runnable::run;
   }
 
   final MutableClock clock = MutableClock.epoch();
@@ -90,6 +99,10 @@ final class Fixture implements AutoCloseable {
     if (o.blobStore) {
       builder.blobStore(blobs);
     }
+    if (!o.hooks.isEmpty()) {
+      o.hooks.forEach(builder::eventHook);
+      builder.manualEventDispatch(o.deliveryExecutor, o.dispatch);
+    }
     engine = builder.build();
     directory.place(W, "h1");
     seed(W, "h1");
@@ -113,6 +126,15 @@ final class Fixture implements AutoCloseable {
 
   Snapshot capture() {
     return engine.capture(CaptureSpec.of(W));
+  }
+
+  /** Polls the engine's dispatcher until a poll makes no delivery; returns the deliveries made. */
+  int drainEvents() {
+    int total = 0;
+    for (int n = engine.pollEvents(); n > 0; n = engine.pollEvents()) {
+      total += n;
+    }
+    return total;
   }
 
   Snapshot row(SnapshotId id) {
