@@ -1,0 +1,687 @@
+package io.snapshotkit.fs;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.Change;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.FamilyDiff;
+import io.snapshotkit.FamilyRestore;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.Resource;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.SafeTree;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.RestoreOutcome;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link HostAgent} for workloads made of named volumes (directories on this host), backed by
+ * a content-addressed repository directory ({@link FsRepository}).
+ *
+ * <pre>{@code
+ * try (FsHostAgent agent = FsHostAgent.builder()
+ *     .repository(Path.of("/var/lib/snapshots"))
+ *     .build()) {
+ *   agent.track(workload, Map.of("data", Path.of("/srv/app/data")));
+ *   CaptureResult r = agent.capture(new CaptureRequest(workload, id, Optional.empty(), Optional.empty(), false));
+ * }
+ * }</pre>
+ *
+ * <p><b>Manifests.</b> A snapshot's {@link Manifest} is compact: family {@value #FAMILY}, one
+ * resource per volume (key = volume name, document = {@code files, dirs, symlinks, bytes,
+ * treeDigest}); the per-file detail lives in the repository. {@link #diff(WorkloadRef, SnapshotId,
+ * Optional)} reaches every file (family {@value #FILES_FAMILY}, key {@code volume:path}), and
+ * {@link #diff(WorkloadRef, SnapshotId, Optional, Consumer)} streams file changes in bounded memory.
+ *
+ * <p><b>Capture</b> is incremental: a regular file whose size, mtime, inode and ctime equal its
+ * entry in the previous snapshot (the request's parent, else the workload's newest snapshot here)
+ * is not read again; {@link CaptureRequest#fullRescan()} reads everything. A file that keeps
+ * changing while it is read is recorded and the snapshot is marked partial, never silently torn.
+ *
+ * <p><b>Restore.</b> {@link RestoreMode#ADDITIVE} creates what the volumes lack;
+ * {@link RestoreMode#REPLACE} is journaled and all-or-nothing (staging beside each live
+ * directory, rename swap, rollback; {@link #recover()} replays journals left by a crash and runs
+ * when the agent is built). {@link RestoreRequest#target()} names a directory to restore into
+ * instead (each volume into {@code target/<volume>}); {@link RestoreRequest#paths()} selects
+ * {@code volume} or {@code volume:path} prefixes.
+ *
+ * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
+ * one workload is worked on by one operation at a time (the engine's workload lock).
+ * {@link #gc()} may run during captures. One agent per repository: the repository is locked
+ * while the agent is open; {@link #close()} releases it.
+ */
+public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
+
+  /** The manifest family holding one resource per volume. */
+  public static final String FAMILY = FsRepository.FAMILY;
+  /** The diff family holding one resource per file, keyed {@code volume:path}. */
+  public static final String FILES_FAMILY = "files";
+
+  private final String hostId;
+  private final FsRepository repo;
+  private final Volumes volumes;
+  private final Optional<VolumeResolver> resolver;
+  private final Optional<Executor> executor;
+  private final Clock clock;
+  private final Restorer restorer;
+  private final RestoreListener listener;
+  private final Scanner.ReadHook readHook;
+
+  private FsHostAgent(Builder b, FsRepository repo) {
+    this.hostId = b.hostId;
+    this.repo = repo;
+    this.volumes = new Volumes(repo.workloadsDir(), repo.root());
+    this.resolver = Optional.ofNullable(b.resolver);
+    this.executor = Optional.ofNullable(b.executor);
+    this.clock = b.clock;
+    this.restorer = new Restorer(repo, b.headroom);
+    this.listener = b.listener;
+    this.readHook = b.readHook;
+  }
+
+  /** A builder; {@link Builder#repository} is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * An agent on the repository at {@code repository} with every other setting at its default:
+   * tracked volumes only, host id {@code local}, zstd level 3, reads on the calling thread, the
+   * system UTC clock.
+   */
+  public static FsHostAgent rootedAt(Path repository) {
+    return builder().repository(repository).build();
+  }
+
+  /** This agent's host id, as given to the builder. */
+  public String hostId() {
+    return hostId;
+  }
+
+  /** The repository, for export/import, {@link FsRepository#gc()} and {@link FsRepository#check}. */
+  public FsRepository repository() {
+    return repo;
+  }
+
+  // ------------------------------------------------------------------ volumes
+
+  /**
+   * Maps a workload to its volumes (name → absolute directory) and persists the map in the
+   * repository, replacing any earlier one. A {@link VolumeResolver}'s answer takes precedence.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT for a bad name, a relative path or overlapping
+   *     volumes (all problems at once)
+   */
+  public void track(WorkloadRef workload, Map<String, Path> volumeMap) {
+    Objects.requireNonNull(workload, "workload");
+    volumes.track(workload, volumes.validate(volumeMap));
+  }
+
+  /**
+   * Forgets a tracked workload's volume map; its snapshots stay.
+   *
+   * @return whether a map was tracked
+   */
+  public boolean untrack(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return volumes.untrack(workload);
+  }
+
+  /**
+   * The workload's volumes: the resolver's answer if it has one, else the tracked map.
+   *
+   * @return empty if this host does not know the workload
+   */
+  public Optional<Map<String, Path>> volumes(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    if (resolver.isPresent()) {
+      Optional<Map<String, Path>> r;
+      try {
+        r = resolver.get().volumes(workload);
+      } catch (RuntimeException e) {
+        throw SnapshotException.wrap("resolving the volumes of " + workload, e);
+      }
+      Objects.requireNonNull(r, "VolumeResolver answered null");
+      if (r.isPresent()) {
+        return Optional.of(volumes.validate(r.get()));
+      }
+    }
+    return volumes.tracked(workload).map(volumes::validate);
+  }
+
+  private Map<String, Path> requireVolumes(WorkloadRef workload) {
+    return volumes(workload).orElseThrow(() -> SnapshotException.notFound("workload " + workload
+        + " has no volumes on host " + hostId + "; track it (FsHostAgent.track) or map it in the VolumeResolver")
+        .withWorkload(workload));
+  }
+
+  // ------------------------------------------------------------------ capture
+
+  @Override
+  public CaptureResult capture(CaptureRequest request) {
+    Objects.requireNonNull(request, "request");
+    WorkloadRef w = request.workload();
+    SnapshotId id = request.snapshotId();
+    Map<String, Path> vols = requireVolumes(w);
+    Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
+    try (FsRepository.SnapshotWriter writer = repo.begin(w, id);
+        ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan());
+      for (Map.Entry<String, Path> v : vols.entrySet()) {
+        writer.volume(v.getKey());
+        scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
+      }
+      FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
+      if (scanner.partial()) {
+        LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());
+      }
+      LOG.debug("captured snapshot {} of {} on host {}: {} entries, {} new bytes (parent {})", id, w, hostId,
+          s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
+      return new CaptureResult(s.toManifest(w), s.storedBytes());
+    } catch (IOException | UncheckedIOException e) {
+      throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
+    }
+  }
+
+  /** The snapshot to compare stats against: the given one if held, else the newest held. */
+  private Optional<SnapshotId> previous(WorkloadRef w, Optional<SnapshotId> wanted, Optional<SnapshotId> exclude) {
+    if (wanted.isPresent() && !wanted.equals(exclude) && repo.exists(w, wanted.get())) {
+      return wanted;
+    }
+    List<SnapshotId> held = repo.snapshots(w);
+    for (int i = held.size() - 1; i >= 0; i--) {
+      if (exclude.isEmpty() || !held.get(i).equals(exclude.get())) {
+        return Optional.of(held.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<ManifestFile.Reader> openQuietly(WorkloadRef w, SnapshotId id) {
+    try {
+      return Optional.of(repo.entries(w, id));
+    } catch (SnapshotException e) {
+      LOG.debug("previous snapshot {} is gone; reading every file", id, e);
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Manifest describe(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    Map<String, Path> vols = requireVolumes(workload);
+    Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
+    long[] count = {0};
+    boolean partial = scanLive(workload, vols, e -> {
+      stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
+      count[0]++;
+    });
+    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
+    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats).toManifest(workload);
+  }
+
+  /** Scans the live volumes without storing; files unchanged since the newest snapshot are not read. */
+  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Consumer<Entry> sink) {
+    Optional<SnapshotId> newest = previous(w, Optional.empty(), Optional.empty());
+    return scanLive(w, vols, newest, sink);
+  }
+
+  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
+      Consumer<Entry> sink) {
+    try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+      Scanner scanner = new Scanner(null, executor.orElse(null), readHook, false);
+      for (Map.Entry<String, Path> v : vols.entrySet()) {
+        scanner.scan(v.getKey(), v.getValue(), previous, sink);
+      }
+      return scanner.partial();
+    } catch (IOException | UncheckedIOException e) {
+      throw SnapshotException.wrap("scanning the volumes of " + w, e).withWorkload(w);
+    }
+  }
+
+  // ------------------------------------------------------------------ restore
+
+  @Override
+  public void preflight(RestoreRequest request) {
+    plan(request);
+  }
+
+  @Override
+  public RestoreOutcome restore(RestoreRequest request) {
+    Plan plan = plan(request);
+    WorkloadRef w = request.workload();
+    SnapshotId id = request.snapshotId();
+    FamilyRestore result;
+    List<String> warnings = new ArrayList<>(plan.warnings);
+    if (request.mode() == RestoreMode.ADDITIVE) {
+      List<String> errors = new ArrayList<>();
+      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, errors);
+      result = new FamilyRestore(counts[0], counts[1], errors);
+    } else {
+      int written = restorer.replace(w, id, plan.targets, plan.selection, listener);
+      result = new FamilyRestore(written, 0, List.of());
+    }
+    LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
+        request.mode(), result.created(), result.skipped(), result.errors().size());
+    return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
+  }
+
+  private record Plan(Map<String, Path> targets, Restorer.Selection selection, List<String> warnings) {}
+
+  /** Resolves and checks everything a restore needs, touching nothing. */
+  private Plan plan(RestoreRequest request) {
+    Objects.requireNonNull(request, "request");
+    WorkloadRef w = request.workload();
+    SnapshotId id = request.snapshotId();
+    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound(
+        "snapshot " + id + " of " + w + " is not on host " + hostId + "; restore one this host holds")
+        .withSnapshot(id).withWorkload(w));
+    Map<String, List<String>> selected = select(request.paths(), summary);
+    Map<String, Path> targets = new TreeMap<>();
+    List<String> warnings = new ArrayList<>();
+    if (request.target().isPresent()) {
+      Path root = targetDirectory(request.target().get());
+      selected.keySet().forEach(v -> targets.put(v, root.resolve(v)));
+    } else {
+      Map<String, Path> live = requireVolumes(w);
+      List<String> unmapped = new ArrayList<>();
+      for (String v : selected.keySet()) {
+        Path p = live.get(v);
+        if (p == null) {
+          unmapped.add(v);
+        } else {
+          targets.put(v, p);
+        }
+      }
+      if (!unmapped.isEmpty()) {
+        throw SnapshotException.invalid("snapshot " + id + " has volumes " + unmapped + " that workload " + w
+            + " no longer maps on host " + hostId + "; map them again or restore into a target directory")
+            .withSnapshot(id).withWorkload(w);
+      }
+      live.keySet().stream().filter(v -> !summary.volumes().containsKey(v)).forEach(v ->
+          warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
+      if (request.mode() == RestoreMode.REPLACE) {
+        List<String> partial = selected.entrySet().stream().filter(e -> !e.getValue().isEmpty())
+            .map(Map.Entry::getKey).toList();
+        if (!partial.isEmpty()) {
+          throw SnapshotException.invalid("a REPLACE restore in place swaps whole volumes, but only some paths of "
+              + partial + " were selected; select whole volumes, use ADDITIVE, or restore into a target directory")
+              .withSnapshot(id).withWorkload(w);
+        }
+      }
+    }
+    Restorer.Selection selection = new Restorer.Selection(selected);
+    restorer.preflight(w, id, targets, selection, summary);
+    return new Plan(targets, selection, warnings);
+  }
+
+  private Path targetDirectory(String target) {
+    Path root;
+    try {
+      root = Path.of(target);
+    } catch (RuntimeException e) {
+      throw SnapshotException.invalid("restore target '" + target + "' is not a path on host " + hostId);
+    }
+    if (!root.isAbsolute()) {
+      throw SnapshotException.invalid("restore target '" + target + "' must be an absolute directory path");
+    }
+    root = root.normalize();
+    if (root.getParent() == null || root.startsWith(repo.root()) || repo.root().startsWith(root)) {
+      throw SnapshotException.invalid("restore target " + root + " must not be the filesystem root, nor "
+          + "overlap the repository " + repo.root());
+    }
+    return root;
+  }
+
+  /** Parses {@code volume} / {@code volume:path} selections: volume → prefixes (empty = whole volume). */
+  private static Map<String, List<String>> select(List<String> paths, FsRepository.Summary summary) {
+    Map<String, List<String>> out = new TreeMap<>();
+    if (paths.isEmpty()) {
+      summary.volumes().keySet().forEach(v -> out.put(v, List.of()));
+      return out;
+    }
+    Map<String, List<String>> prefixes = new TreeMap<>();
+    List<String> problems = new ArrayList<>();
+    for (String sel : paths) {
+      int colon = sel.indexOf(':');
+      String volume = colon < 0 ? sel : sel.substring(0, colon);
+      String path = colon < 0 ? "" : sel.substring(colon + 1);
+      while (path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
+      if (!summary.volumes().containsKey(volume)) {
+        problems.add("'" + sel + "' names volume '" + volume + "', which the snapshot does not have (it has "
+            + summary.volumes().keySet() + ")");
+        continue;
+      }
+      if (!path.isEmpty()) {
+        Optional<String> bad = SafeTree.pathProblem(path, 4096);
+        if (bad.isPresent()) {
+          problems.add("'" + sel + "': " + bad.get());
+          continue;
+        }
+      }
+      List<String> list = prefixes.computeIfAbsent(volume, v -> new ArrayList<>());
+      if (path.isEmpty()) {
+        list.add(null);
+      } else {
+        list.add(path);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw SnapshotException.invalid("bad restore paths: " + String.join("; ", problems)
+          + "; select 'volume' or 'volume:relative/path'");
+    }
+    prefixes.forEach((v, list) -> out.put(v, list.contains(null) ? List.of() : List.copyOf(list)));
+    return out;
+  }
+
+  /**
+   * Replays every restore journal left in the repository by a crash: each volume ends fully
+   * original or fully restored, and staging debris is removed. Runs when the agent is built;
+   * safe to call again (idempotent).
+   *
+   * @return how many interrupted restores were replayed
+   */
+  public int recover() {
+    return restorer.recoverAll();
+  }
+
+  // ------------------------------------------------------------------ delete, size
+
+  @Override
+  public DeleteOutcome delete(WorkloadRef workload, SnapshotId snapshot) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    return repo.delete(workload, snapshot) ? DeleteOutcome.DELETED : DeleteOutcome.NOT_FOUND;
+  }
+
+  @Override
+  public OptionalLong sizeOf(WorkloadRef workload, SnapshotId snapshot) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    return repo.summary(workload, snapshot).map(s -> OptionalLong.of(s.storedBytes())).orElse(OptionalLong.empty());
+  }
+
+  /**
+   * The workload's snapshots held on this host, oldest first.
+   *
+   * @return ids; empty if none
+   */
+  public List<SnapshotId> snapshots(WorkloadRef workload) {
+    return repo.snapshots(workload);
+  }
+
+  // ------------------------------------------------------------------ diff
+
+  /**
+   * File-level differences (family {@value #FILES_FAMILY}, key {@code volume:path}, document
+   * {@code type, mode, size} and {@code digest} or {@code target}). The result holds every change
+   * in memory; for very large trees use {@link #diff(WorkloadRef, SnapshotId, Optional, Consumer)}.
+   * A side that is a partial snapshot makes the result degraded.
+   */
+  @Override
+  public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
+    List<Change> changes = new ArrayList<>();
+    DiffSummary s = diff(workload, from, to, c -> changes.add(toChange(c)));
+    List<String> problems = s.partial()
+        ? List.of("a side of the diff is partial: files that could not be read consistently are not compared")
+        : List.of();
+    return new DiffResult(from, to, Map.of(FILES_FAMILY, new FamilyDiff(changes)), s.partial(), problems);
+  }
+
+  /**
+   * Streams the file-level differences from snapshot {@code from} to snapshot {@code to} (or to
+   * the live volumes when empty), in {@link FileEntry#ORDER}, in bounded memory: both sides are
+   * merged as sorted streams, so two million-entry snapshots diff without holding either.
+   * Against the live volumes, files whose stat is unchanged since {@code from} are not read.
+   *
+   * @param sink receives each change on the calling thread
+   * @return the counts, and whether a side was partial
+   * @throws SnapshotException NOT_FOUND if a snapshot is not held here or the workload is unknown
+   *     (live diff); CORRUPT if a manifest is damaged
+   */
+  public DiffSummary diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
+      Consumer<FileChange> sink) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(sink, "sink");
+    FsRepository.Summary fromSummary = held(workload, from);
+    try (ManifestFile.Reader older = repo.entries(workload, from)) {
+      TreeDiff diff = new TreeDiff(older, sink);
+      if (to.isPresent()) {
+        FsRepository.Summary toSummary = held(workload, to.get());
+        try (ManifestFile.Reader newer = repo.entries(workload, to.get())) {
+          while (newer.hasNext()) {
+            diff.newer(newer.next());
+          }
+        }
+        return diff.finish(fromSummary.partial() || toSummary.partial());
+      }
+      boolean partial = scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
+      return diff.finish(fromSummary.partial() || partial);
+    }
+  }
+
+  private FsRepository.Summary held(WorkloadRef w, SnapshotId id) {
+    return repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
+        + " is not on host " + hostId).withSnapshot(id).withWorkload(w));
+  }
+
+  private static Change toChange(FileChange c) {
+    return switch (c.kind()) {
+      case ADDED -> new Change.Added(resource(c.after().orElseThrow()));
+      case REMOVED -> new Change.Removed(resource(c.before().orElseThrow()));
+      default -> new Change.Changed(resource(c.before().orElseThrow()), resource(c.after().orElseThrow()));
+    };
+  }
+
+  private static Resource resource(FileEntry e) {
+    ObjectNode doc = JsonNodeFactory.instance.objectNode();
+    doc.put("type", e.type().name().toLowerCase(java.util.Locale.ROOT));
+    doc.put("mode", String.format("%04o", e.mode()));
+    doc.put("size", e.size());
+    e.digest().ifPresent(d -> doc.put("digest", d));
+    e.linkTarget().ifPresent(t -> doc.put("target", t));
+    return new Resource(e.key(), e.key(), doc);
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  /**
+   * Reclaims content no snapshot references (mark and sweep); safe while captures run.
+   *
+   * @see FsRepository#gc()
+   */
+  public GcReport gc() {
+    return repo.gc();
+  }
+
+  /**
+   * Verifies stored content against its digests, all of it or a sample, and names the snapshots
+   * that reference corrupt or missing content.
+   *
+   * @see FsRepository#check(boolean)
+   */
+  public CheckReport check(boolean sample) {
+    return repo.check(sample);
+  }
+
+  /** Releases the repository lock. The agent is unusable afterwards. */
+  @Override
+  public void close() {
+    repo.close();
+  }
+
+  @Override
+  public String toString() {
+    return "FsHostAgent[" + hostId + " at " + repo.root() + "]";
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /**
+   * Configures an {@link FsHostAgent}. Each setting may be given once; {@link #build()} reports
+   * every problem at once, and the builder cannot be changed or reused after it.
+   *
+   * <p><b>Thread-safety:</b> not thread-safe; build on one thread.
+   */
+  public static final class Builder {
+    private Path repository;
+    private String hostId;
+    private VolumeResolver resolver;
+    private Integer level;
+    private Executor executor;
+    private Clock clock;
+    private Long headroom;
+    private RestoreListener listener;
+    private Scanner.ReadHook readHook;
+    private boolean built;
+    private final List<String> problems = new ArrayList<>();
+
+    private Builder() {}
+
+    private void once(Object current, String name) {
+      if (built) {
+        throw new IllegalStateException("this builder already built an agent; start a new one");
+      }
+      if (current != null) {
+        throw new IllegalStateException(name + " is already set");
+      }
+    }
+
+    /** The repository directory (created if missing). Required. */
+    public Builder repository(Path repository) {
+      once(this.repository, "repository");
+      this.repository = Objects.requireNonNull(repository, "repository").toAbsolutePath().normalize();
+      return this;
+    }
+
+    /** This host's id, used in messages and logs. Default {@code local}. */
+    public Builder hostId(String hostId) {
+      once(this.hostId, "hostId");
+      Objects.requireNonNull(hostId, "hostId");
+      if (hostId.isBlank()) {
+        problems.add("hostId must not be blank");
+      }
+      this.hostId = hostId;
+      return this;
+    }
+
+    /** Maps workloads to volumes; consulted before the tracked maps. Default: tracked maps only. */
+    public Builder volumes(VolumeResolver resolver) {
+      once(this.resolver, "volumes");
+      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      return this;
+    }
+
+    /** The zstd level for content and manifests, 1 (fastest) to 19. Default 3. */
+    public Builder compressionLevel(int level) {
+      once(this.level, "compressionLevel");
+      if (level < 1 || level > 19) {
+        problems.add("compressionLevel must be 1 to 19, not " + level);
+      }
+      this.level = level;
+      return this;
+    }
+
+    /** Where file reads of a capture run in parallel. Default: on the calling thread. */
+    public Builder executor(Executor executor) {
+      once(this.executor, "executor");
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** The clock for capture times. Default {@link Clock#systemUTC()}. */
+    public Builder clock(Clock clock) {
+      once(this.clock, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Free bytes a restore leaves on each filesystem beyond the snapshot's size. Default 64 MiB. */
+    public Builder restoreHeadroom(long bytes) {
+      once(this.headroom, "restoreHeadroom");
+      if (bytes < 0) {
+        problems.add("restoreHeadroom must not be negative: " + bytes);
+      }
+      this.headroom = bytes;
+      return this;
+    }
+
+    /** Observes the durable steps of every replace restore. Default: none. */
+    public Builder restoreListener(RestoreListener listener) {
+      once(this.listener, "restoreListener");
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Test seam: observes every file read of a scan. */
+    Builder readHook(Scanner.ReadHook hook) {
+      once(this.readHook, "readHook");
+      this.readHook = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * Opens the repository, replays interrupted restores ({@link FsHostAgent#recover()}) and
+     * returns the agent.
+     *
+     * @throws SnapshotException INVALID_ARGUMENT listing every bad setting; CONFLICT if another
+     *     agent has the repository open; CORRUPT if a restore journal cannot be replayed
+     */
+    public FsHostAgent build() {
+      if (built) {
+        throw new IllegalStateException("this builder already built an agent; start a new one");
+      }
+      List<String> all = new ArrayList<>(problems);
+      if (repository == null) {
+        all.add("repository is required");
+      }
+      if (!all.isEmpty()) {
+        throw SnapshotException.invalid("cannot build an FsHostAgent: " + String.join("; ", all));
+      }
+      built = true;
+      hostId = hostId == null ? "local" : hostId;
+      clock = clock == null ? Clock.systemUTC() : clock;
+      headroom = headroom == null ? 64L << 20 : headroom;
+      listener = listener == null ? (step, swapped) -> { } : listener;
+      FsRepository repo = FsRepository.open(repository, level == null ? 3 : level);
+      try {
+        FsHostAgent agent = new FsHostAgent(this, repo);
+        int replayed = agent.recover();
+        if (replayed > 0) {
+          LOG.warn("host {}: replayed {} interrupted restores in {}", hostId, replayed, repository);
+        }
+        return agent;
+      } catch (RuntimeException | Error e) {
+        repo.close();
+        throw e;
+      }
+    }
+  }
+}
