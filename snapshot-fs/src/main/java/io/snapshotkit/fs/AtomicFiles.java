@@ -41,6 +41,13 @@ final class AtomicFiles {
     }
   }
 
+  /** fsyncs a file's content through a read-only descriptor (works for read-only files too). */
+  static void fsyncReadable(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
   /** fsyncs a directory so renames and creations in it survive a crash. */
   static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -48,14 +55,22 @@ final class AtomicFiles {
     }
   }
 
-  /** Renames atomically (replacing the target) and fsyncs the target's directory. */
+  /**
+   * Renames atomically (replacing a target file, or an empty target directory) and fsyncs the
+   * directories of both names, so the rename survives a power loss.
+   */
   static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException("cannot rename " + from + " to " + to + " atomically; keep them on one filesystem", e);
     }
-    fsyncDirectory(to.toAbsolutePath().getParent());
+    Path toDir = to.toAbsolutePath().getParent();
+    Path fromDir = from.toAbsolutePath().getParent();
+    fsyncDirectory(toDir);
+    if (!fromDir.equals(toDir)) {
+      fsyncDirectory(fromDir);
+    }
   }
 
   static boolean exists(Path p) {

@@ -6,41 +6,70 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 /**
- * The write-ahead record of one replace restore, written atomically and fsynced before the first
- * destructive rename and checkpointed after each volume swap. Confined to one thread.
+ * The write-ahead record of one replace restore, written atomically and fsynced before anything
+ * is staged, again (state {@code PREPARED}) before the first destructive rename, after each swap
+ * (checkpoint) and once more ({@code COMMITTED}) when every swap is done. Confined to one thread.
  *
- * <p>For each volume it names the live directory, the staging directory holding the restored
- * tree, the backup name the live directory is renamed to, and a drop name used while rolling
- * back; whether the live directory existed before; and whether its swap completed. The state is
- * {@code STAGING} while staging directories are filled (recovery only removes them),
- * {@code PREPARED} once staging is complete and until every volume is swapped (recovery rolls
- * back: every volume original), then {@code COMMITTED} (recovery rolls forward: every volume
- * restored, backups removed).
+ * <p>A restore swaps <em>units</em>: a whole volume directory, or one selected path inside a
+ * volume. For each unit it names the live path, the restore's work directory (a hidden sibling of
+ * the live volume directory, so every rename stays on one filesystem) and the unit's index in it:
+ * the restored tree is staged at {@code work/new/<i>}, the live data is set aside at {@code
+ * work/old/<i>}, and a rollback parks the restored tree at {@code work/drop/<i>}. It also records
+ * whether the live path existed, whether the snapshot has it, whether its swap completed, and the
+ * topmost directory the restore had to create above a selected path (removed again on rollback).
+ *
+ * <p>Recovery by state: {@code STAGING} — nothing live was touched, the work directories go;
+ * {@code PREPARED} — roll back: every unit gets its original data back; {@code COMMITTED} — roll
+ * forward: the restored data stays, set-aside originals go. The journal is deleted last, so a
+ * crash during recovery is repaired by running recovery again.
  */
 final class Journal {
+  static final String SUFFIX = ".journal";
+
   enum State { STAGING, PREPARED, COMMITTED }
 
-  static final class Volume {
-    final String name;
+  /** One swap: a whole volume, or one selected path of a volume. */
+  static final class Unit {
+    final String volume;
+    /** The selected path inside the volume, or "" for the whole volume. */
+    final String path;
     final Path live;
-    final Path staging;
-    final Path backup;
-    final Path drop;
+    final Path work;
+    final int index;
     boolean hadLive;
+    boolean inSnapshot;
     boolean swapped;
+    /** The topmost directory created above {@link #live}, or null. */
+    Path created;
 
-    Volume(String name, Path live, Path staging, Path backup, Path drop, boolean hadLive, boolean swapped) {
-      this.name = name;
+    Unit(String volume, String path, Path live, Path work, int index) {
+      this.volume = volume;
+      this.path = path;
       this.live = live;
-      this.staging = staging;
-      this.backup = backup;
-      this.drop = drop;
-      this.hadLive = hadLive;
-      this.swapped = swapped;
+      this.work = work;
+      this.index = index;
+    }
+
+    Path staged() {
+      return work.resolve("new").resolve(Integer.toString(index));
+    }
+
+    Path backup() {
+      return work.resolve("old").resolve(Integer.toString(index));
+    }
+
+    Path drop() {
+      return work.resolve("drop").resolve(Integer.toString(index));
+    }
+
+    String describe() {
+      return path.isEmpty() ? "volume '" + volume + "'" : "'" + volume + ":" + path + "'";
     }
   }
 
@@ -48,33 +77,45 @@ final class Journal {
   final String workload;
   final String snapshot;
   State state;
-  final List<Volume> volumes;
+  final List<Unit> units;
 
-  Journal(Path file, String workload, String snapshot, State state, List<Volume> volumes) {
+  Journal(Path file, String workload, String snapshot, State state, List<Unit> units) {
     this.file = file;
     this.workload = workload;
     this.snapshot = snapshot;
     this.state = state;
-    this.volumes = volumes;
+    this.units = units;
+  }
+
+  /** The distinct work directories of this restore. */
+  Set<Path> workDirs() {
+    Set<Path> dirs = new LinkedHashSet<>();
+    for (Unit u : units) {
+      dirs.add(u.work);
+    }
+    return dirs;
   }
 
   /** Writes the journal atomically (temp, fsync, rename, fsync directory). */
   void write() throws IOException {
     StringBuilder b = new StringBuilder();
+    b.append("format=1\n");
     b.append("workload=").append(escape(workload)).append('\n');
     b.append("snapshot=").append(escape(snapshot)).append('\n');
     b.append("state=").append(state).append('\n');
-    b.append("volumes=").append(volumes.size()).append('\n');
-    for (int i = 0; i < volumes.size(); i++) {
-      Volume v = volumes.get(i);
-      String p = "v" + i + ".";
-      b.append(p).append("name=").append(escape(v.name)).append('\n');
-      b.append(p).append("live=").append(escape(v.live.toString())).append('\n');
-      b.append(p).append("staging=").append(escape(v.staging.toString())).append('\n');
-      b.append(p).append("backup=").append(escape(v.backup.toString())).append('\n');
-      b.append(p).append("drop=").append(escape(v.drop.toString())).append('\n');
-      b.append(p).append("hadLive=").append(v.hadLive).append('\n');
-      b.append(p).append("swapped=").append(v.swapped).append('\n');
+    b.append("units=").append(units.size()).append('\n');
+    for (int i = 0; i < units.size(); i++) {
+      Unit u = units.get(i);
+      String p = "u" + i + ".";
+      b.append(p).append("volume=").append(escape(u.volume)).append('\n');
+      b.append(p).append("path=").append(escape(u.path)).append('\n');
+      b.append(p).append("live=").append(escape(u.live.toString())).append('\n');
+      b.append(p).append("work=").append(escape(u.work.toString())).append('\n');
+      b.append(p).append("index=").append(u.index).append('\n');
+      b.append(p).append("hadLive=").append(u.hadLive).append('\n');
+      b.append(p).append("inSnapshot=").append(u.inSnapshot).append('\n');
+      b.append(p).append("swapped=").append(u.swapped).append('\n');
+      b.append(p).append("created=").append(u.created == null ? "" : escape(u.created.toString())).append('\n');
     }
     b.append("end=true\n");
     AtomicFiles.write(file, b.toString().getBytes(StandardCharsets.UTF_8));
@@ -83,7 +124,8 @@ final class Journal {
   private static String escape(String s) {
     StringBuilder b = new StringBuilder();
     for (char c : s.toCharArray()) {
-      if (c == '\\' || c == '\n' || c == '\r' || c == '=' || c == ':' || c == '#' || c == '!' || c < 0x20 || c > 0x7e) {
+      if (c == '\\' || c == '\n' || c == '\r' || c == '=' || c == ':' || c == '#' || c == '!' || c == ' '
+          || c < 0x20 || c > 0x7e) {
         b.append(String.format("\\u%04x", (int) c));
       } else {
         b.append(c);
@@ -92,22 +134,32 @@ final class Journal {
     return b.toString();
   }
 
+  /**
+   * Reads a journal.
+   *
+   * @throws IOException if it is unreadable or incomplete (it never is when written by {@link #write})
+   */
   static Journal read(Path file) throws IOException {
     Properties p = new Properties();
     p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
-    if (!"true".equals(p.getProperty("end"))) {
-      throw new IOException("journal " + file + " is incomplete");
+    if (!"true".equals(p.getProperty("end")) || !"1".equals(p.getProperty("format"))) {
+      throw new IOException("journal " + file + " is incomplete or of an unknown format");
     }
-    int n = Integer.parseInt(required(p, "volumes"));
-    List<Volume> volumes = new ArrayList<>();
+    int n = Integer.parseInt(required(p, "units"));
+    List<Unit> units = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      String k = "v" + i + ".";
-      volumes.add(new Volume(required(p, k + "name"), Path.of(required(p, k + "live")),
-          Path.of(required(p, k + "staging")), Path.of(required(p, k + "backup")), Path.of(required(p, k + "drop")),
-          Boolean.parseBoolean(required(p, k + "hadLive")), Boolean.parseBoolean(required(p, k + "swapped"))));
+      String k = "u" + i + ".";
+      Unit u = new Unit(required(p, k + "volume"), required(p, k + "path"), Path.of(required(p, k + "live")),
+          Path.of(required(p, k + "work")), Integer.parseInt(required(p, k + "index")));
+      u.hadLive = Boolean.parseBoolean(required(p, k + "hadLive"));
+      u.inSnapshot = Boolean.parseBoolean(required(p, k + "inSnapshot"));
+      u.swapped = Boolean.parseBoolean(required(p, k + "swapped"));
+      String created = required(p, k + "created");
+      u.created = created.isEmpty() ? null : Path.of(created);
+      units.add(u);
     }
     return new Journal(file, required(p, "workload"), required(p, "snapshot"),
-        State.valueOf(required(p, "state")), volumes);
+        State.valueOf(required(p, "state")), units);
   }
 
   private static String required(Properties p, String key) throws IOException {

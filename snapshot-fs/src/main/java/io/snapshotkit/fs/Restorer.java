@@ -7,43 +7,140 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes snapshots back to directories: additive restore into live volumes, and the journaled
- * replace restore (staging beside each live directory, rename swap, rollback) with its recovery.
- * Thread-safe (stateless apart from the repository it uses).
+ * replace restore with its start-up recovery.
+ *
+ * <p><b>Replace restore</b>, in order: pre-flight that touches nothing ({@link #preflight}: every
+ * selected volume resolves to a real directory or to nothing, the content is present, the
+ * restore fits the size limits and the free space); journal {@code STAGING}; extract every unit
+ * (a whole volume, or one selected path) into a work directory beside its live volume directory,
+ * so the later renames stay on one filesystem, and fsync it; journal {@code PREPARED}; per unit,
+ * rename live aside and staged into place, then checkpoint the journal; journal {@code
+ * COMMITTED}; remove the set-aside originals and the journal. A failure before {@code COMMITTED}
+ * rolls every unit back to its original data, removes the work directories and rethrows; a
+ * crash is repaired the same way by {@link #recoverAll()} at start-up.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; the caller (the engine, through the workload lock) makes
+ * sure one workload is restored by one thread at a time. {@link #recoverAll()} must run before
+ * any restore starts.
  */
 final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
-  private static final String JOURNAL = ".journal";
+  /** Marks the hidden work directory a replace restore keeps beside a live volume directory. */
+  static final String WORK_MARK = ".sk-restore-";
+  private static final long BLOCK = 4096;
 
   private final FsRepository repo;
   private final long headroom;
+  private final SafeTree.Limits limits;
 
   Restorer(FsRepository repo, long headroom) {
-    this.repo = repo;
-    this.headroom = headroom;
+    this(repo, headroom, SafeTree.Limits.defaults());
   }
 
-  /** Which entries a restore covers: per volume, path prefixes (an empty list: the whole volume). */
+  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits) {
+    this.repo = repo;
+    this.headroom = headroom;
+    this.limits = limits;
+  }
+
+  /**
+   * Which entries a restore covers: per volume, path prefixes (an empty list: the whole volume).
+   * Volumes not in the map are not restored. Immutable.
+   */
   record Selection(Map<String, List<String>> volumes) {
+    Selection {
+      Map<String, List<String>> copy = new TreeMap<>();
+      volumes.forEach((v, prefixes) -> copy.put(v, normalize(v, prefixes)));
+      volumes = Collections.unmodifiableMap(copy);
+    }
+
+    /** Every volume, whole. */
+    static Selection all(Collection<String> volumes) {
+      Map<String, List<String>> m = new TreeMap<>();
+      volumes.forEach(v -> m.put(v, List.of()));
+      return new Selection(m);
+    }
+
+    /**
+     * Parses {@code RestoreRequest.paths()}: {@code "vol"} selects a whole volume, {@code
+     * "vol:dir/file"} one path (and everything under it) in it; no items selects every volume.
+     *
+     * @throws SnapshotException INVALID_ARGUMENT for an unknown volume or an unsafe path
+     */
+    static Selection parse(List<String> items, Collection<String> volumes) {
+      if (items.isEmpty()) {
+        return all(volumes);
+      }
+      Map<String, List<String>> m = new TreeMap<>();
+      for (String item : items) {
+        int colon = item.indexOf(':');
+        String volume = colon < 0 ? item : item.substring(0, colon);
+        if (!volumes.contains(volume)) {
+          throw SnapshotException.invalid("'" + item + "' names volume '" + volume + "', which the snapshot does "
+              + "not have; its volumes are " + new TreeSet<>(volumes) + "; select 'volume' or 'volume:path'");
+        }
+        String path = colon < 0 ? "" : item.substring(colon + 1);
+        List<String> prefixes = m.computeIfAbsent(volume, v -> new ArrayList<>());
+        if (path.isEmpty() || path.equals("/")) {
+          m.put(volume, new ArrayList<>(List.of("")));
+        } else if (!(prefixes.size() == 1 && prefixes.get(0).isEmpty())) {
+          prefixes.add(path);
+        }
+      }
+      m.replaceAll((v, p) -> p.size() == 1 && p.get(0).isEmpty() ? List.of() : p);
+      return new Selection(m);
+    }
+
+    private static List<String> normalize(String volume, List<String> prefixes) {
+      TreeSet<String> sorted = new TreeSet<>();
+      for (String p : prefixes) {
+        String s = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+        Optional<String> problem = SafeTree.pathProblem(s, 4096);
+        if (problem.isPresent()) {
+          throw SnapshotException.invalid("cannot restore '" + volume + ":" + p + "': " + problem.get()
+              + "; select paths relative to the volume, without '..'");
+        }
+        sorted.add(s);
+      }
+      List<String> out = new ArrayList<>();
+      for (String s : sorted) {
+        if (out.stream().noneMatch(o -> s.startsWith(o + "/"))) {
+          out.add(s);
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    /** Whether an additive restore writes the entry: selected, under a selected path, or a parent of one. */
     boolean covers(Entry e) {
       List<String> prefixes = volumes.get(e.volume());
       if (prefixes == null) {
@@ -64,44 +161,200 @@ final class Restorer {
       List<String> p = volumes.get(volume);
       return p != null && p.isEmpty();
     }
+
+    /** The selected path an entry belongs to ("" for a whole volume), or empty if not selected. */
+    Optional<String> unitOf(Entry e) {
+      List<String> prefixes = volumes.get(e.volume());
+      if (prefixes == null) {
+        return Optional.empty();
+      }
+      if (prefixes.isEmpty()) {
+        return Optional.of("");
+      }
+      for (String p : prefixes) {
+        if (e.path().equals(p) || e.path().startsWith(p + "/")) {
+          return Optional.of(p);
+        }
+      }
+      return Optional.empty();
+    }
   }
 
   // ---------------------------------------------------------------- preflight
 
-  /** Checks content presence and free space, touching nothing. */
+  /** What pre-flight learned: which selected paths the snapshot has. */
+  private record Plan(Set<String> present) {}
+
+  /**
+   * Checks, touching nothing, that a restore of {@code sel} into {@code targets} can run: every
+   * selected volume is in the snapshot and maps to an absolute path that is a real directory or
+   * does not exist yet; the path to every selected path inside a live volume is made of real
+   * directories; the content is all present; the restore fits the size limits; and each
+   * filesystem has room for what will be staged on it.
+   *
+   * @throws SnapshotException NOT_FOUND (snapshot not held here), INVALID_ARGUMENT (bad target or
+   *     selection, over the limits), CORRUPT (content missing), CONFLICT (not enough disk space)
+   */
+  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+    plan(w, id, targets, sel);
+  }
+
+  /** As {@link #preflight(WorkloadRef, SnapshotId, Map, Selection)}, with the snapshot's summary already read. */
   void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
-    try (ManifestFile.Reader r = repo.entries(w, id)) {
-      while (r.hasNext()) {
-        Entry e = r.next();
-        if (e.digest() != null && sel.covers(e) && !repo.content().contains(e.digest())) {
-          throw new SnapshotException(ErrorCode.CORRUPT, "snapshot " + id + " references content that is "
-              + "missing from the repository; run the repository check and restore another snapshot")
-              .withSnapshot(id).withWorkload(w);
+    plan(w, id, targets, sel, summary);
+  }
+
+  private Plan plan(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot "
+        + id + " of " + w + " is not on this host; list the workload's snapshots to find one that is")
+        .withSnapshot(id).withWorkload(w));
+    return plan(w, id, targets, sel, summary);
+  }
+
+  private Plan plan(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      FsRepository.Summary summary) {
+    List<String> problems = new ArrayList<>();
+    List<Path> lives = new ArrayList<>();
+    for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {
+      String volume = s.getKey();
+      if (!summary.volumes().containsKey(volume)) {
+        problems.add("the snapshot has no volume '" + volume + "' (it has " + summary.volumes().keySet() + ")");
+        continue;
+      }
+      Path live = targets.get(volume);
+      if (live == null) {
+        problems.add("volume '" + volume + "' has no directory to restore into");
+        continue;
+      }
+      if (!live.isAbsolute() || live.getParent() == null || !live.normalize().equals(live)) {
+        problems.add("volume '" + volume + "' maps to '" + live + "', which is not an absolute, normalized path "
+            + "below the filesystem root");
+        continue;
+      }
+      lives.add(live);
+      Optional<BasicFileAttributes> a = attributes(live);
+      if (a.isPresent() && (!a.get().isDirectory() || a.get().isSymbolicLink())) {
+        problems.add("volume '" + volume + "' at " + live + " is a " + (a.get().isSymbolicLink() ? "symlink" : "file")
+            + ", not a real directory");
+        continue;
+      }
+      for (String p : s.getValue()) {
+        parentProblem(live, live.resolve(p).getParent()).ifPresent(problems::add);
+      }
+    }
+    for (Path a : lives) {
+      for (Path b : lives) {
+        if (a != b && b.startsWith(a)) {
+          problems.add("volume directories " + a + " and " + b + " nest; restore them separately");
         }
       }
     }
+    if (!problems.isEmpty()) {
+      throw SnapshotException.invalid("cannot restore snapshot " + id + ": " + String.join("; ", problems)
+          + "; fix the volume mapping or the selection and retry").withSnapshot(id).withWorkload(w);
+    }
+    Set<String> present = new TreeSet<>();
+    Map<String, Long> bytes = new HashMap<>();
+    long entries = 0;
+    long content = 0;
+    try (ManifestFile.Reader r = repo.entries(w, id)) {
+      while (r.hasNext()) {
+        Entry e = r.next();
+        Optional<String> unit = sel.unitOf(e);
+        if (unit.isEmpty()) {
+          continue;
+        }
+        if (e.path().equals(unit.get())) {
+          present.add(e.volume() + ":" + e.path());
+        }
+        entries++;
+        long size = BLOCK;
+        if (e.type() == FileType.FILE) {
+          content += e.size();
+          size = (e.size() + BLOCK - 1) / BLOCK * BLOCK;
+          if (!repo.content().contains(e.digest())) {
+            throw new SnapshotException(ErrorCode.CORRUPT, "snapshot " + id + " references content that is "
+                + "missing from the repository (" + e.key() + "); run the repository check and restore another "
+                + "snapshot").withSnapshot(id).withWorkload(w);
+          }
+        }
+        bytes.merge(e.volume(), size, Long::sum);
+      }
+    }
+    if (entries > limits.maxEntries() || content > limits.maxTotalBytes()) {
+      throw SnapshotException.invalid("snapshot " + id + " has " + entries + " entries and " + content
+          + " bytes to restore, over the restore limits (" + limits.maxEntries() + " entries, "
+          + limits.maxTotalBytes() + " bytes); select fewer paths or raise the limits")
+          .withSnapshot(id).withWorkload(w);
+    }
+    checkSpace(w, id, targets, sel, bytes);
+    return new Plan(present);
+  }
+
+  private void checkSpace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      Map<String, Long> bytes) {
     Map<FileStore, Long> need = new HashMap<>();
     Map<FileStore, Path> where = new HashMap<>();
     try {
-      for (Map.Entry<String, Path> t : targets.entrySet()) {
-        FsRepository.VolumeStats stats = summary.volumes().get(t.getKey());
-        long bytes = stats == null ? 0 : stats.bytes;
-        Path probe = existingAncestor(t.getValue());
+      for (String volume : sel.volumes().keySet()) {
+        Path probe = existingAncestor(targets.get(volume));
         FileStore store = Files.getFileStore(probe);
-        need.merge(store, bytes, Long::sum);
+        need.merge(store, bytes.getOrDefault(volume, 0L), Long::sum);
         where.putIfAbsent(store, probe);
       }
       for (Map.Entry<FileStore, Long> n : need.entrySet()) {
         long free = n.getKey().getUsableSpace();
-        if (free < n.getValue() + headroom) {
+        long wanted = n.getValue() + headroom;
+        if (free < wanted) {
           throw new SnapshotException(ErrorCode.CONFLICT, "not enough disk space at " + where.get(n.getKey())
-              + " to restore snapshot " + id + ": it needs about " + (n.getValue() + headroom)
-              + " bytes and " + free + " are free; free some space and retry").withSnapshot(id).withWorkload(w);
+              + " to restore snapshot " + id + ": it needs about " + wanted + " bytes (" + headroom
+              + " of them headroom) and " + free + " are free; free some space and retry")
+              .withSnapshot(id).withWorkload(w);
         }
       }
     } catch (IOException e) {
       throw SnapshotException.wrap("checking free disk space", e);
+    }
+  }
+
+  /** Every existing directory from {@code live} down to {@code parent} must be a real directory. */
+  private static Optional<String> parentProblem(Path live, Path parent) {
+    List<Path> chain = new ArrayList<>();
+    for (Path cur = parent; cur != null && cur.startsWith(live); cur = cur.getParent()) {
+      chain.add(0, cur);
+    }
+    for (Path cur : chain) {
+      Optional<BasicFileAttributes> a = attributes(cur);
+      if (a.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!a.get().isDirectory() || a.get().isSymbolicLink()) {
+        return Optional.of(cur + " is a " + (a.get().isSymbolicLink() ? "symlink" : "file")
+            + ", so nothing is restored beneath it");
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The topmost directory missing on the way from {@code live} down to {@code dir}, or null. */
+  private static Path firstMissing(Path live, Path dir) {
+    Path cur = dir;
+    Path missing = null;
+    while (cur != null && cur.startsWith(live) && !AtomicFiles.exists(cur)) {
+      missing = cur;
+      cur = cur.getParent();
+    }
+    return missing;
+  }
+
+  private static Optional<BasicFileAttributes> attributes(Path p) {
+    try {
+      return Optional.of(Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw SnapshotException.wrap("reading the attributes of " + p, e);
     }
   }
 
@@ -134,7 +387,7 @@ final class Restorer {
           } catch (IOException ex) {
             throw SnapshotException.wrap("creating volume directory " + root, ex);
           }
-          tree = SafeTree.rootedAt(root, SafeTree.Limits.defaults(), SafeTree.Origin.STORED);
+          tree = SafeTree.rootedAt(root, limits, SafeTree.Origin.STORED);
           trees.put(e.volume(), tree);
         }
         Path path = root.resolve(e.path());
@@ -143,7 +396,7 @@ final class Restorer {
           continue;
         }
         try {
-          write(tree, root, e);
+          write(tree, e.path(), e);
           created++;
         } catch (SnapshotException ex) {
           if (e.type() == FileType.FILE) {
@@ -166,39 +419,34 @@ final class Restorer {
     }
   }
 
-  /** Writes one entry under a tree; symlinks pointing outside it are written verbatim but never followed. */
-  private void write(SafeTree tree, Path root, Entry e) {
+  /** Writes one entry at {@code path} under a tree. */
+  private void write(SafeTree tree, String path, Entry e) {
     FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
     switch (e.type()) {
-      case DIRECTORY -> tree.directory(e.path(), e.mode(), mtime);
+      case DIRECTORY -> tree.directory(path, e.mode(), mtime);
       case FILE -> {
         try (InputStream in = repo.content().open(e.digest())) {
-          long n = tree.file(e.path(), in, e.size(), e.mode(), mtime);
+          long n = tree.file(path, in, e.size(), e.mode(), mtime);
           if (n != e.size()) {
             throw ContentStore.corrupt(e.digest(), null);
           }
         } catch (IOException ex) {
-          throw SnapshotException.wrap("restoring " + e.path(), ex);
+          throw SnapshotException.wrap("restoring " + e.key(), ex);
         }
       }
-      case SYMLINK -> {
-        if (SafeTree.symlinkTargetProblem(e.path(), e.linkTarget(), 4096).isEmpty()) {
-          tree.symlink(e.path(), e.linkTarget(), mtime);
-        } else {
-          outsideLink(tree, root, e, mtime);
-        }
-      }
+      case SYMLINK -> symlink(tree, path, e, mtime);
     }
   }
 
   /**
-   * A symlink whose target leaves the volume (an absolute path, say) is the user's own data and
-   * is restored as it was; every parent is checked to be a real directory so the link itself is
+   * Restores a symlink verbatim, even one whose target leaves the volume (an absolute path, say):
+   * it is the user's own data. Every parent is checked to be a real directory, so the link is
    * never created through another link, and nothing is ever written through it afterwards
-   * (SafeTree refuses to).
+   * (SafeTree refuses to write beneath a symlink).
    */
-  private static void outsideLink(SafeTree tree, Path root, Entry e, FileTime mtime) {
-    Path target = tree.resolve(e.path());
+  private static void symlink(SafeTree tree, String path, Entry e, FileTime mtime) {
+    Path root = tree.root();
+    Path target = tree.resolve(path);
     Path rel = root.relativize(target);
     Path cur = root;
     try {
@@ -216,191 +464,351 @@ final class Restorer {
       Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
           .setTimes(mtime, null, null);
     } catch (IOException ex) {
-      throw SnapshotException.wrap("restoring symlink " + e.path(), ex);
+      throw SnapshotException.wrap("restoring symlink " + e.key(), ex);
     }
   }
 
   // ------------------------------------------------------------------ replace
 
   /**
-   * The journaled replace restore. On return every selected volume holds the snapshot; on a
-   * throw every volume holds its original data (and no staging or backup directory remains).
+   * The journaled replace restore of {@code sel} into {@code targets} (volume name to directory;
+   * the live volumes, or another place to restore into). A whole selected volume becomes exactly
+   * the snapshot's; a selected path inside a volume becomes exactly the snapshot's (removed if
+   * the snapshot lacks it) while the rest of the volume is left alone.
+   *
+   * <p>On return every unit holds the snapshot and the work directories are gone. On a throw
+   * every unit holds its original data, the work directories are gone and the journal is
+   * removed; only if that rollback itself fails does the journal stay, for {@link #recoverAll()}.
+   *
+   * @return the number of entries restored
+   * @throws SnapshotException as {@link #preflight}; CORRUPT if stored content fails its digest;
+   *     INTERNAL (cause kept) for an I/O failure; the volumes are on their original data
    */
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
+    Plan plan = plan(w, id, targets, sel);
     String token = UUID.randomUUID().toString().substring(0, 8);
-    List<Journal.Volume> vols = new ArrayList<>();
-    for (Map.Entry<String, Path> t : targets.entrySet()) {
-      Path live = t.getValue();
-      Path parent = live.getParent();
-      String base = "." + live.getFileName() + ".sk-";
-      vols.add(new Journal.Volume(t.getKey(), live, parent.resolve(base + "stage-" + token),
-          parent.resolve(base + "old-" + token), parent.resolve(base + "drop-" + token), false, false));
+    List<Journal.Unit> units = new ArrayList<>();
+    for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {
+      Path live = targets.get(s.getKey());
+      Path work = live.getParent().resolve("." + live.getFileName() + WORK_MARK + token);
+      if (s.getValue().isEmpty()) {
+        Journal.Unit u = new Journal.Unit(s.getKey(), "", live, work, units.size());
+        u.inSnapshot = true;
+        units.add(u);
+      } else {
+        for (String p : s.getValue()) {
+          Journal.Unit u = new Journal.Unit(s.getKey(), p, live.resolve(p), work, units.size());
+          u.inSnapshot = plan.present().contains(s.getKey() + ":" + p);
+          units.add(u);
+        }
+      }
     }
-    Journal journal = new Journal(repo.journalDir().resolve("restore-" + token + JOURNAL), w.key(), id.value(),
-        Journal.State.STAGING, vols);
+    Journal journal = new Journal(repo.journalDir().resolve("restore-" + token + Journal.SUFFIX), w.key(),
+        id.value(), Journal.State.STAGING, units);
     int entries;
+    String phase = "staging";
     try {
-      for (Journal.Volume v : vols) {
-        Files.createDirectories(v.live.getParent());
+      for (Journal.Unit u : units) {
+        Files.createDirectories(targets.get(u.volume).getParent());
       }
       journal.write();
-      entries = stage(w, id, vols, sel);
+      entries = stage(w, id, journal, targets, sel);
       listener.reached(RestoreStep.STAGED, 0);
-      for (Journal.Volume v : vols) {
-        v.hadLive = Files.exists(v.live, LinkOption.NOFOLLOW_LINKS);
-        if (v.hadLive && !Files.isDirectory(v.live, LinkOption.NOFOLLOW_LINKS)) {
-          throw SnapshotException.invalid("volume '" + v.name + "' at " + v.live
-              + " is not a real directory (a file or a symlink); fix the volume mapping");
+      phase = "preparing the swap";
+      for (Journal.Unit u : units) {
+        Optional<BasicFileAttributes> a = attributes(u.live);
+        u.hadLive = a.isPresent();
+        if (u.path.isEmpty() && a.isPresent() && (!a.get().isDirectory() || a.get().isSymbolicLink())) {
+          throw SnapshotException.invalid("volume '" + u.volume + "' at " + u.live
+              + " became a file or a symlink during the restore; fix the volume mapping and retry");
         }
       }
       journal.state = Journal.State.PREPARED;
       journal.write();
       listener.reached(RestoreStep.JOURNALED, 0);
+      phase = "swapping";
       int swapped = 0;
-      for (Journal.Volume v : vols) {
-        if (v.hadLive) {
-          AtomicFiles.move(v.live, v.backup);
-        }
-        AtomicFiles.move(v.staging, v.live);
-        v.swapped = true;
-        journal.write();
+      for (Journal.Unit u : units) {
+        swap(journal, u, targets.get(u.volume));
         listener.reached(RestoreStep.VOLUME_SWAPPED, ++swapped);
       }
       journal.state = Journal.State.COMMITTED;
       journal.write();
     } catch (Throwable t) {
-      try {
-        recover(journal);
-      } catch (IOException | RuntimeException r) {
-        t.addSuppressed(r);
-        LOG.error("rolling back restore {} failed; the journal {} stays for start-up recovery", token,
-            journal.file, r);
-        throw fail(t, w, id);
-      }
-      throw fail(t, w, id);
+      throw rollBackAfter(t, journal, phase, w, id);
     }
-    listener.reached(RestoreStep.COMMITTED, vols.size());
+    try {
+      listener.reached(RestoreStep.COMMITTED, units.size());
+    } catch (RuntimeException e) {
+      LOG.warn("restore listener failed after snapshot {} was committed; the restore stands", id, e);
+    }
     try {
       recover(journal);
     } catch (IOException e) {
-      LOG.warn("restore {} is complete but removing its backups failed; start-up recovery will retry", token, e);
+      LOG.warn("snapshot {} is restored but removing the set-aside originals failed; start-up recovery "
+          + "will retry", id, e);
     }
+    LOG.info("restored snapshot {} of {} over {} unit(s) ({} entries)", id, w, units.size(), entries);
     return entries;
   }
 
-  private static SnapshotException fail(Throwable t, WorkloadRef w, SnapshotId id) {
+  private static RuntimeException rollBackAfter(Throwable t, Journal journal, String phase, WorkloadRef w,
+      SnapshotId id) {
+    try {
+      if (journal.state == Journal.State.COMMITTED) {
+        // the COMMITTED journal write itself failed after all swaps: roll back from PREPARED
+        journal.state = Journal.State.PREPARED;
+      }
+      recover(journal);
+    } catch (IOException | RuntimeException r) {
+      t.addSuppressed(r);
+      LOG.error("rolling back the restore of snapshot {} failed; the journal {} stays so start-up recovery "
+          + "finishes it", id, journal.file, r);
+      if (t instanceof Error err) {
+        throw err;
+      }
+      return new SnapshotException(ErrorCode.INTERNAL, "replace restore of snapshot " + id + " failed while "
+          + phase + " and rolling it back failed too; restart the agent so start-up recovery puts every volume "
+          + "back on its original data (journal " + journal.file + ")", t).withWorkload(w).withSnapshot(id);
+    }
     if (t instanceof Error err) {
       throw err;
     }
-    return SnapshotException.wrap("replace restore of " + id, t).withWorkload(w).withSnapshot(id);
+    if (t instanceof SnapshotException se) {
+      return se.withWorkload(w).withSnapshot(id);
+    }
+    return new SnapshotException(ErrorCode.INTERNAL, "replace restore of snapshot " + id + " failed while " + phase
+        + " (" + t + "); every volume was left on its original data; fix the cause and retry", t)
+        .withWorkload(w).withSnapshot(id);
   }
 
-  private int stage(WorkloadRef w, SnapshotId id, List<Journal.Volume> vols, Selection sel) throws IOException {
+  /** Extracts every unit into its work directory and makes it durable. */
+  private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel)
+      throws IOException {
+    for (Path work : journal.workDirs()) {
+      Files.createDirectory(work);
+      Files.createDirectory(work.resolve("new"));
+      Files.createDirectory(work.resolve("old"));
+      Files.createDirectory(work.resolve("drop"));
+    }
     Map<String, SafeTree> trees = new HashMap<>();
-    for (Journal.Volume v : vols) {
-      Files.createDirectory(v.staging);
-      if (Files.isDirectory(v.live, LinkOption.NOFOLLOW_LINKS)) {
-        Files.setPosixFilePermissions(v.staging, Files.getPosixFilePermissions(v.live, LinkOption.NOFOLLOW_LINKS));
+    Map<String, Journal.Unit> byKey = new LinkedHashMap<>();
+    for (Journal.Unit u : journal.units) {
+      byKey.put(u.volume + ":" + u.path, u);
+      trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), limits, SafeTree.Origin.STORED));
+      if (u.path.isEmpty()) {
+        Path root = Files.createDirectory(u.staged());
+        Path live = targets.get(u.volume);
+        if (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS)) {
+          Files.setPosixFilePermissions(root, Files.getPosixFilePermissions(live, LinkOption.NOFOLLOW_LINKS));
+        }
       }
-      trees.put(v.name, SafeTree.rootedAt(v.staging, SafeTree.Limits.defaults(), SafeTree.Origin.STORED));
     }
     int n = 0;
     try (ManifestFile.Reader r = repo.entries(w, id)) {
       while (r.hasNext()) {
         Entry e = r.next();
-        SafeTree tree = trees.get(e.volume());
-        if (tree != null && sel.covers(e)) {
-          write(tree, tree.root(), e);
-          n++;
+        Optional<String> unit = sel.unitOf(e);
+        if (unit.isEmpty()) {
+          continue;
         }
+        Journal.Unit u = byKey.get(e.volume() + ":" + unit.get());
+        String index = Integer.toString(u.index);
+        String mapped;
+        if (u.path.isEmpty()) {
+          mapped = index + "/" + e.path();
+        } else if (e.path().equals(u.path)) {
+          mapped = index;
+        } else {
+          mapped = index + "/" + e.path().substring(u.path.length() + 1);
+        }
+        write(trees.get(e.volume()), mapped, e);
+        n++;
       }
     }
     for (SafeTree t : trees.values()) {
       t.finish();
-      AtomicFiles.fsyncDirectory(t.root());
+    }
+    for (Path work : journal.workDirs()) {
+      fsyncTree(work.resolve("new"));
+      AtomicFiles.fsyncDirectory(work);
     }
     return n;
   }
 
+  private static void fsyncTree(Path root) throws IOException {
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (attrs.isRegularFile()) {
+          AtomicFiles.fsyncReadable(file);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        AtomicFiles.fsyncDirectory(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Swaps one unit: live aside, staged into place, checkpoint. */
+  private static void swap(Journal journal, Journal.Unit u, Path volumeRoot) throws IOException {
+    if (!u.path.isEmpty()) {
+      Path parent = u.live.getParent();
+      Optional<String> problem = parentProblem(volumeRoot, parent);
+      if (problem.isPresent()) {
+        throw SnapshotException.invalid("cannot restore " + u.describe() + ": " + problem.get());
+      }
+      Path missing = firstMissing(volumeRoot.getParent(), parent);
+      if (missing != null) {
+        u.created = missing;
+        journal.write();
+        Files.createDirectories(parent);
+        AtomicFiles.fsyncDirectory(missing.getParent());
+      }
+    }
+    if (u.hadLive) {
+      AtomicFiles.move(u.live, u.backup());
+    }
+    if (u.inSnapshot) {
+      AtomicFiles.move(u.staged(), u.live);
+    }
+    u.swapped = true;
+    journal.write();
+  }
+
   // ----------------------------------------------------------------- recovery
 
-  /** Replays every journal left in the repository; returns how many. */
+  /**
+   * Replays every journal left in the repository by an interrupted restore (see {@link Journal}
+   * for what each state means) and removes half-written journal temp files. Run it at start-up,
+   * before any restore.
+   *
+   * @return how many journals were replayed
+   * @throws SnapshotException CORRUPT if a journal is unreadable (it is left for a person to
+   *     inspect); INTERNAL if a volume cannot be put back (its journal stays for the next run)
+   */
   int recoverAll() {
     int n = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(repo.journalDir(), "*" + JOURNAL)) {
+    List<Path> journals = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(repo.journalDir())) {
       for (Path f : files) {
-        Journal j;
-        try {
-          j = Journal.read(f);
-        } catch (IOException | RuntimeException e) {
-          throw new SnapshotException(ErrorCode.CORRUPT, "the restore journal " + f + " is unreadable, so an "
-              + "interrupted restore cannot be replayed; inspect the volumes it names and remove it by hand", e);
+        String name = f.getFileName().toString();
+        if (name.startsWith(".tmp-")) {
+          Files.deleteIfExists(f);
+        } else if (name.endsWith(Journal.SUFFIX)) {
+          journals.add(f);
         }
-        LOG.warn("replaying interrupted restore of snapshot {} for {} (state {})", j.snapshot, j.workload, j.state);
-        recover(j);
-        n++;
       }
     } catch (NoSuchFileException e) {
       return 0;
     } catch (IOException e) {
       throw SnapshotException.wrap("restore recovery", e);
     }
+    journals.sort(null);
+    for (Path f : journals) {
+      Journal j;
+      try {
+        j = Journal.read(f);
+      } catch (IOException | RuntimeException e) {
+        throw new SnapshotException(ErrorCode.CORRUPT, "the restore journal " + f + " is unreadable, so an "
+            + "interrupted restore cannot be replayed; inspect the volumes it names and remove it by hand", e);
+      }
+      LOG.warn("replaying the interrupted restore of snapshot {} for {} (state {}): {}", j.snapshot, j.workload,
+          j.state, j.state == Journal.State.COMMITTED ? "keeping the restored data" : "putting the original data back");
+      try {
+        recover(j);
+      } catch (IOException e) {
+        throw new SnapshotException(ErrorCode.INTERNAL, "replaying the restore journal " + f + " failed; the "
+            + "journal stays and the next start retries; inspect the volumes it names", e);
+      }
+      n++;
+    }
     return n;
   }
 
   /**
-   * Brings every volume of a journal to a consistent end: COMMITTED rolls forward (restored data
-   * stays, backups go); anything earlier rolls back (original data returns). Idempotent, so a
-   * crash during recovery is repaired by running it again. Deletes the journal last.
+   * Brings every unit of a journal to a consistent end: {@code COMMITTED} rolls forward (restored
+   * data stays); anything earlier rolls back (original data returns). Then removes the work
+   * directories and, last, the journal. Idempotent, so a crash during recovery is repaired by
+   * running it again.
+   *
+   * @throws IOException if a unit cannot be put back; the work directories and the journal stay
    */
   static void recover(Journal j) throws IOException {
-    for (Journal.Volume v : j.volumes) {
-      switch (j.state) {
-        case STAGING -> AtomicFiles.deleteTree(v.staging);
-        case PREPARED -> rollBack(v);
-        case COMMITTED -> {
-          AtomicFiles.deleteTree(v.backup);
-          AtomicFiles.deleteTree(v.drop);
-          AtomicFiles.deleteTree(v.staging);
-        }
+    if (j.state == Journal.State.PREPARED) {
+      List<Journal.Unit> reversed = new ArrayList<>(j.units);
+      Collections.reverse(reversed);
+      for (Journal.Unit u : reversed) {
+        rollBack(u);
+      }
+    }
+    for (Path work : j.workDirs()) {
+      AtomicFiles.deleteTree(work);
+      if (Files.isDirectory(work.getParent())) {
+        AtomicFiles.fsyncDirectory(work.getParent());
       }
     }
     Files.deleteIfExists(j.file);
     AtomicFiles.fsyncDirectory(j.file.getParent());
   }
 
-  private static void rollBack(Journal.Volume v) throws IOException {
-    boolean live = AtomicFiles.exists(v.live);
-    boolean backup = AtomicFiles.exists(v.backup);
-    if (AtomicFiles.exists(v.drop)) {
-      // interrupted while rolling back: the restored tree was set aside already
-      if (!live && backup) {
-        AtomicFiles.move(v.backup, v.live);
-      }
-      AtomicFiles.deleteTree(v.drop);
-    } else if (!AtomicFiles.exists(v.staging)) {
-      // staging was renamed to live: live holds the restored tree
-      if (v.hadLive && !backup) {
-        LOG.error("volume '{}': staging {} and backup {} are both gone; leaving {} as it is", v.name, v.staging,
-            v.backup, v.live);
-      } else {
-        if (live) {
-          AtomicFiles.move(v.live, v.drop);
+  /**
+   * Puts one unit's original back, whatever point of its swap (or of an earlier rollback) a crash
+   * interrupted: only the swap's second rename puts something at the live path while the original
+   * is set aside, and the original is only ever at the live path or at the backup.
+   */
+  private static void rollBack(Journal.Unit u) throws IOException {
+    Path backup = u.backup();
+    Path drop = u.drop();
+    if (u.hadLive) {
+      if (AtomicFiles.exists(backup)) {
+        if (AtomicFiles.exists(u.live)) {
+          park(u.live, drop);
         }
-        if (v.hadLive) {
-          AtomicFiles.move(v.backup, v.live);
-        }
-        AtomicFiles.deleteTree(v.drop);
+        AtomicFiles.move(backup, u.live);
+      } else if (!AtomicFiles.exists(u.live)) {
+        throw new IOException(u.describe() + ": neither " + u.live + " nor its set-aside original " + backup
+            + " exists; the original cannot be put back");
       }
-    } else if (!live && backup) {
-      // set aside, but staging not yet renamed: put the original back
-      AtomicFiles.move(v.backup, v.live);
+    } else if (AtomicFiles.exists(u.live)) {
+      park(u.live, drop);
     }
-    AtomicFiles.deleteTree(v.staging);
+    AtomicFiles.deleteTree(drop);
+    AtomicFiles.deleteTree(u.staged());
+    if (u.created != null) {
+      removeEmptyDirectories(u.live.getParent(), u.created);
+    }
   }
 
-  static Optional<Path> volumeParentProblem(Path live) {
-    Path parent = live.getParent();
-    return parent == null ? Optional.of(live) : Optional.empty();
+  private static void park(Path live, Path drop) throws IOException {
+    AtomicFiles.deleteTree(drop);
+    Files.createDirectories(drop.getParent());
+    AtomicFiles.move(live, drop);
+  }
+
+  /** Removes {@code from} and its parents up to and including {@code top}, as long as they are empty. */
+  private static void removeEmptyDirectories(Path from, Path top) throws IOException {
+    if (!from.startsWith(top)) {
+      return;
+    }
+    Path cur = from;
+    while (cur != null && cur.startsWith(top)) {
+      try {
+        Files.deleteIfExists(cur);
+      } catch (DirectoryNotEmptyException e) {
+        return;
+      }
+      cur = cur.getParent();
+    }
+    if (cur != null && Files.isDirectory(cur)) {
+      AtomicFiles.fsyncDirectory(cur);
+    }
   }
 }
