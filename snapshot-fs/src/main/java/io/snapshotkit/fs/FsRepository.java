@@ -531,17 +531,22 @@ public final class FsRepository implements Closeable {
     gcLock.lock();
     try {
       long start = content.generation();
-      Set<Path> seen = new HashSet<>();
+      // a manifest is identified by its file, not its name: a capture retried under the same id
+      // replaces the file (a new inode) and must be marked again
+      Set<Object> seen = new HashSet<>();
       Set<Digest> marked = new HashSet<>();
       for (Path m : manifestFiles()) {
-        mark(m, marked);
-        seen.add(m);
+        Object identity = identity(m);
+        if (identity != null && mark(m, marked)) {
+          seen.add(identity);
+        }
       }
       long[] snapshotsMarked = {seen.size()};
       long[] swept = content.sweep(start, marked, more -> {
         for (Path m : manifestFiles()) {
-          if (seen.add(m)) {
-            mark(m, more);
+          Object identity = identity(m);
+          if (identity != null && !seen.contains(identity) && mark(m, more)) {
+            seen.add(identity);
             snapshotsMarked[0]++;
           }
         }
@@ -559,7 +564,8 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  private void mark(Path manifest, Set<Digest> marked) {
+  /** Marks a manifest's content; false if it was deleted since it was listed (its content may go). */
+  private boolean mark(Path manifest, Set<Digest> marked) {
     try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
       while (r.hasNext()) {
         Entry e = r.next();
@@ -567,8 +573,22 @@ public final class FsRepository implements Closeable {
           marked.add(e.digest());
         }
       }
+      return true;
     } catch (NoSuchFileException e) {
-      // deleted since it was listed: its content may go
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The file's identity (device and inode), or null if it is gone. */
+  private static Object identity(Path file) {
+    try {
+      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+      return key != null ? key : file;
+    } catch (NoSuchFileException e) {
+      return null;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,0 +1,251 @@
+package io.snapshotkit.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Capture on real directories: incremental reads, torn files, packing, and what a restore gives back. */
+class FsCaptureTest {
+  private static final WorkloadRef W = WorkloadRef.of("acme", "app");
+  @TempDir Path dir;
+  private final List<Path> reads = Collections.synchronizedList(new ArrayList<>());
+  private final List<FsHostAgent> agents = new ArrayList<>();
+  private int ids;
+
+  @AfterEach
+  void close() {
+    agents.forEach(FsHostAgent::close);
+  }
+
+  private FsHostAgent agent(Scanner.ReadHook hook) {
+    FsHostAgent a = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(hook).build();
+    agents.add(a);
+    return a;
+  }
+
+  private FsHostAgent countingAgent() {
+    return agent(reads::add);
+  }
+
+  private SnapshotId id() {
+    ids++;
+    return SnapshotId.generate(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(ids), new SplittableRandom(ids));
+  }
+
+  private static CaptureResult capture(FsHostAgent a, SnapshotId id, boolean full) {
+    return a.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), full));
+  }
+
+  private Path volume() {
+    Path v = dir.resolve("live/data");
+    for (int i = 0; i < 20; i++) {
+      Trees.write(v.resolve("d" + (i % 4)).resolve("f" + i + ".txt"), "file number " + i);
+    }
+    return v;
+  }
+
+  @Test
+  @DisplayName("a second capture reads only the file that changed; fullRescan reads every file again")
+  void incrementalReadsOnlyChangedFiles() {
+    Path v = volume();
+    FsHostAgent agent = countingAgent();
+    agent.track(W, Map.of("data", v));
+    capture(agent, id(), false);
+    assertEquals(20, reads.size(), "the first capture reads every file");
+
+    reads.clear();
+    Trees.write(v.resolve("d1/f1.txt"), "file number 1, changed");
+    CaptureResult second = capture(agent, id(), false);
+    assertEquals(List.of(v.resolve("d1/f1.txt")), reads, "only the changed file is read again");
+    assertFalse(second.partial());
+
+    reads.clear();
+    capture(agent, id(), true);
+    assertEquals(20, reads.size(), "fullRescan reads every file");
+  }
+
+  @Test
+  @DisplayName("a same-size rewrite with its old mtime put back is still caught (ctime changed)")
+  void sameSizeSameMtimeRewriteIsCaught() throws IOException {
+    Path v = volume();
+    FsHostAgent agent = countingAgent();
+    agent.track(W, Map.of("data", v));
+    Path f = v.resolve("d2/f2.txt");
+    FileTime mtime = Files.getLastModifiedTime(f);
+    SnapshotId first = id();
+    capture(agent, first, false);
+    Files.writeString(f, "FILE NUMBER 2");
+    Files.setLastModifiedTime(f, mtime);
+    reads.clear();
+    SnapshotId second = id();
+    capture(agent, second, false);
+    assertEquals(List.of(f), reads);
+    List<FileChange> changes = new ArrayList<>();
+    agent.diff(W, first, Optional.of(second), changes::add);
+    assertEquals(1, changes.size());
+    assertEquals(FileChange.Kind.MODIFIED, changes.get(0).kind());
+    assertEquals("data:d2/f2.txt", changes.get(0).key());
+  }
+
+  @Test
+  @DisplayName("a file that changes once while it is read is read again, and the snapshot holds its new content")
+  void fileChangedDuringReadIsReRead() {
+    Path v = volume();
+    Path victim = v.resolve("d3/f3.txt");
+    AtomicInteger changes = new AtomicInteger();
+    FsHostAgent agent = agent(file -> {
+      if (file.equals(victim) && changes.getAndIncrement() == 0) {
+        Trees.write(victim, "rewritten while being read, and longer");
+      }
+    });
+    agent.track(W, Map.of("data", v));
+    SnapshotId id = id();
+    CaptureResult r = capture(agent, id, false);
+    assertFalse(r.partial(), "the second read was consistent");
+    assertEquals(2, changes.get(), "the file was read twice");
+    Path target = dir.resolve("restored");
+    agent.restore(new RestoreRequest(W, id, r.manifest(), RestoreMode.ADDITIVE, Optional.of(target.toString()),
+        List.of("data:d3/f3.txt")));
+    assertEquals(Trees.state(v.resolve("d3"), false).get("f3.txt"),
+        Trees.state(target.resolve("data/d3"), false).get("f3.txt"));
+  }
+
+  @Test
+  @DisplayName("a file that never stops changing while it is read makes the snapshot partial, never silently torn")
+  void fileThatKeepsChangingMakesSnapshotPartial() {
+    Path v = volume();
+    Path victim = v.resolve("d0/f0.txt");
+    AtomicInteger n = new AtomicInteger();
+    FsHostAgent agent = agent(file -> {
+      if (file.equals(victim)) {
+        // a different size each time: timestamps alone may not move within one clock tick
+        Trees.write(victim, "version " + "x".repeat(n.incrementAndGet()));
+      }
+    });
+    agent.track(W, Map.of("data", v));
+    CaptureResult r = capture(agent, id(), false);
+    assertTrue(r.partial(), "the capture says it could not read everything consistently");
+    assertTrue(r.manifest().partial());
+    assertEquals(Scanner.RETRIES + 1, n.get(), "it was read " + (Scanner.RETRIES + 1) + " times before giving up");
+  }
+
+  @Test
+  @DisplayName("a torn file is read again by the next capture even if its stat has not changed since")
+  void tornFileIsNotReusedByNextCapture() {
+    Path v = volume();
+    Path victim = v.resolve("d0/f0.txt");
+    AtomicInteger n = new AtomicInteger();
+    boolean[] busy = {true};
+    FsHostAgent agent = agent(file -> {
+      reads.add(file);
+      if (file.equals(victim) && busy[0]) {
+        Trees.write(victim, "version " + "x".repeat(n.incrementAndGet()));
+      }
+    });
+    agent.track(W, Map.of("data", v));
+    assertTrue(capture(agent, id(), false).partial());
+    busy[0] = false;
+    reads.clear();
+    CaptureResult next = capture(agent, id(), false);
+    assertFalse(next.partial());
+    assertEquals(List.of(victim), reads);
+  }
+
+  @Test
+  @DisplayName("20,000 small files are stored in a handful of pack files, not 20,000 repository files")
+  void smallFilesArePacked() throws IOException {
+    Path v = dir.resolve("live/many");
+    for (int i = 0; i < 20_000; i++) {
+      Trees.write(v.resolve("d" + (i % 100)).resolve("f" + i), "small file " + i + "\n".repeat(i % 7));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).executor(pool).build();
+      agents.add(agent);
+      agent.track(W, Map.of("many", v));
+      CaptureResult r = capture(agent, id(), false);
+      assertEquals(20_000, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
+      long repoFiles;
+      try (Stream<Path> walk = Files.walk(dir.resolve("repo"))) {
+        repoFiles = walk.filter(Files::isRegularFile).count();
+      }
+      assertTrue(repoFiles < 20, "the repository holds " + repoFiles + " files");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("restore into another directory gives back contents, modes, mtimes, symlinks and empty directories")
+  void restorePreservesMetadata() throws IOException {
+    Path v = dir.resolve("live/meta");
+    Trees.write(v.resolve("bin/run.sh"), "#!/bin/sh\necho hi\n");
+    Files.setPosixFilePermissions(v.resolve("bin/run.sh"), PosixFilePermissions.fromString("rwxr-x---"));
+    Trees.write(v.resolve("secret"), "s3cret");
+    Files.setPosixFilePermissions(v.resolve("secret"), PosixFilePermissions.fromString("rw-------"));
+    Files.createDirectories(v.resolve("empty/deeper"));
+    Files.createSymbolicLink(v.resolve("rel-link"), Path.of("bin/run.sh"));
+    Files.createSymbolicLink(v.resolve("abs-link"), Path.of("/etc/hostname"));
+    Files.createSymbolicLink(v.resolve("dangling"), Path.of("nowhere/at/all"));
+    byte[] big = new byte[3 << 20];
+    new SplittableRandom(7).nextBytes(big);
+    Trees.write(v.resolve("big.bin"), big);
+    Files.setLastModifiedTime(v.resolve("secret"), FileTime.from(Instant.parse("2001-02-03T04:05:06.789Z")));
+    Files.setLastModifiedTime(v.resolve("empty/deeper"), FileTime.from(Instant.parse("2002-02-03T04:05:06Z")));
+    Files.setPosixFilePermissions(v.resolve("empty"), PosixFilePermissions.fromString("rwx--x--x"));
+    Map<String, String> before = Trees.state(v, true);
+
+    FsHostAgent agent = countingAgent();
+    agent.track(W, Map.of("meta", v));
+    SnapshotId id = id();
+    CaptureResult r = capture(agent, id, false);
+    Path target = dir.resolve("elsewhere");
+    agent.restore(new RestoreRequest(W, id, r.manifest(), RestoreMode.REPLACE, Optional.of(target.toString()),
+        List.of()));
+    assertEquals(before, Trees.state(target.resolve("meta"), true));
+    assertEquals(before, Trees.state(v, true), "restoring elsewhere leaves the live volume alone");
+  }
+
+  @Test
+  @DisplayName("describe equals the capture, and changes when a mode changes (mode is part of the tree digest)")
+  void describeTracksModes() throws IOException {
+    Path v = volume();
+    FsHostAgent agent = countingAgent();
+    agent.track(W, Map.of("data", v));
+    CaptureResult r = capture(agent, id(), false);
+    assertEquals(r.manifest().families(), agent.describe(W).families());
+    reads.clear();
+    agent.describe(W);
+    assertEquals(List.of(), reads, "describe of an unchanged volume reads no file");
+    Files.setPosixFilePermissions(v.resolve("d0/f0.txt"), PosixFilePermissions.fromString("rwx------"));
+    assertNotEquals(r.manifest().families(), agent.describe(W).families());
+  }
+}
