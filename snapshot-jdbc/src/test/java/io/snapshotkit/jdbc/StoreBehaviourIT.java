@@ -61,6 +61,42 @@ class StoreBehaviourIT {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Dialect.class)
+  @DisplayName("manifest reads are served from the cache until one of the store's own writes changes them; size 0 turns it off")
+  void manifestCacheServesReadsUntilAWrite(Dialect dialect) {
+    try (TestDatabase db = TestDatabase.create(dialect, dir)) {
+      JdbcManifestStore cached = db.builder().build();
+      JdbcManifestStore uncached = db.builder().migrateOnStart(false).manifestCacheBytes(0).build();
+      Snapshot row = Rows.capturing(W1, 1);
+      cached.inTransaction(tx -> {
+        tx.insertCapturing(row, -1);
+        tx.putManifest(row.id(), new byte[] {1});
+        return null;
+      });
+      assertArrayEquals(new byte[] {1}, cached.manifest(row.id()).orElseThrow());
+      // Change the row behind both stores' backs: only the uncached store sees it.
+      db.jdbi().useHandle(h -> h.createUpdate("UPDATE sk_manifest SET content = :c WHERE snapshot_id = :id")
+          .bind("c", new byte[] {9}).bind("id", row.id().value()).execute());
+      assertArrayEquals(new byte[] {1}, cached.manifest(row.id()).orElseThrow(), "the second read came from the cache");
+      assertArrayEquals(new byte[] {9}, uncached.manifest(row.id()).orElseThrow(), "manifestCacheBytes(0) reads the database");
+      byte[] handedOut = cached.manifest(row.id()).orElseThrow();
+      handedOut[0] = 7;
+      assertArrayEquals(new byte[] {1}, cached.manifest(row.id()).orElseThrow(), "callers get copies, never the cached array");
+
+      cached.inTransaction(tx -> {
+        tx.putManifest(row.id(), new byte[] {3});
+        return null;
+      });
+      assertArrayEquals(new byte[] {3}, cached.manifest(row.id()).orElseThrow(), "the store's put invalidated the entry");
+      // A transaction that touches the row but not the manifest keeps the (still correct) cached copy.
+      cached.inTransaction(tx -> tx.compareAndSet(SnapshotStatus.CAPTURING, row.failed("test")));
+      assertArrayEquals(new byte[] {3}, cached.manifest(row.id()).orElseThrow());
+      cached.inTransaction(tx -> tx.remove(row.id(), SnapshotStatus.FAILED));
+      assertEquals(Optional.empty(), cached.manifest(row.id()), "the store's remove invalidated the entry");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Dialect.class)
   @DisplayName("a rolled-back put leaves the committed manifest readable, not the rolled-back one")
   void rolledBackPutNotCached(Dialect dialect) {
     try (TestDatabase db = TestDatabase.create(dialect, dir)) {
