@@ -1,0 +1,151 @@
+package io.snapshotkit.fs;
+
+import static io.snapshotkit.fs.RestoreFixture.list;
+import static io.snapshotkit.fs.RestoreFixture.tree;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A child JVM runs a replace restore of a three-volume workload and is SIGKILLed at each durable
+ * step; start-up recovery in this JVM must then leave every volume byte for byte either all
+ * original or all restored (content, modes, symlinks, empty directories, times) and remove every
+ * staging directory and journal. Each test first proves the crash left work for recovery to do
+ * (debris, or volumes of mixed states), so it fails if recovery is removed.
+ */
+class CrashRestoreIT {
+  private static final String SNAPSHOT = "01JD0000000000000000000001";
+  private static final long WAIT_SECONDS = 120;
+
+  @TempDir Path tmp;
+  private Path repoDir;
+  private Path volumesDir;
+  private final Map<String, Path> volumes = new TreeMap<>();
+  private Map<String, Map<String, String>> original;
+  private Map<String, Map<String, String>> restored;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    repoDir = tmp.resolve("repo");
+    volumesDir = Files.createDirectories(tmp.resolve("volumes"));
+    for (String v : List.of("a", "b", "c")) {
+      volumes.put(v, volumesDir.resolve(v));
+      RestoreFixture.populate(volumes.get(v), v);
+    }
+    try (FsRepository repo = FsRepository.open(repoDir, 3)) {
+      RestoreFixture.capture(repo, SNAPSHOT, volumes);
+    }
+    restored = states();
+    for (Path v : volumes.values()) {
+      RestoreFixture.mutate(v);
+    }
+    original = states();
+    for (String v : volumes.keySet()) {
+      assertNotEquals(restored.get(v), original.get(v));
+    }
+  }
+
+  private Map<String, Map<String, String>> states() {
+    Map<String, Map<String, String>> out = new TreeMap<>();
+    volumes.forEach((name, path) -> out.put(name, Files.exists(path) ? tree(path, true) : Map.of("", "MISSING")));
+    return out;
+  }
+
+  @Test
+  void killedAfterStaging() throws Exception {
+    crashAt(RestoreStep.STAGED, 0);
+    assertTrue(hasDebris(), "staging directories were left beside the volumes");
+    assertEquals(original, states());
+    recoverAndExpect(original);
+  }
+
+  @Test
+  void killedAfterTheJournalWrite() throws Exception {
+    crashAt(RestoreStep.JOURNALED, 0);
+    assertTrue(hasDebris(), "staging directories were left beside the volumes");
+    recoverAndExpect(original);
+  }
+
+  @Test
+  void killedBetweenTheFirstAndSecondVolumeSwap() throws Exception {
+    crashAt(RestoreStep.VOLUME_SWAPPED, 1);
+    Map<String, Map<String, String>> now = states();
+    assertEquals(restored.get("a"), now.get("a"), "the first volume was swapped");
+    assertEquals(original.get("b"), now.get("b"), "the second was not: the workload is mixed");
+    recoverAndExpect(original);
+  }
+
+  @Test
+  void killedBetweenTheSecondAndThirdVolumeSwap() throws Exception {
+    crashAt(RestoreStep.VOLUME_SWAPPED, 2);
+    Map<String, Map<String, String>> now = states();
+    assertEquals(restored.get("b"), now.get("b"));
+    assertEquals(original.get("c"), now.get("c"), "the workload is mixed");
+    recoverAndExpect(original);
+  }
+
+  @Test
+  void killedBeforeCleanup() throws Exception {
+    crashAt(RestoreStep.COMMITTED, 3);
+    assertEquals(restored, states(), "every volume is swapped");
+    assertTrue(hasDebris(), "the set-aside originals were left beside the volumes");
+    recoverAndExpect(restored);
+  }
+
+  private void crashAt(RestoreStep step, int swapped) throws Exception {
+    Path marker = tmp.resolve("reached");
+    Path log = tmp.resolve("child.log");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), CrashRestoreChild.class.getName(), repoDir.toString(),
+        SNAPSHOT, step.name(), Integer.toString(swapped), marker.toString()));
+    volumes.forEach((name, path) -> cmd.add(name + "=" + path));
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      long polls = TimeUnit.SECONDS.toMillis(WAIT_SECONDS) / 50;
+      for (long i = 0; i < polls && !Files.exists(marker); i++) {
+        if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
+          fail("the child exited (" + child.exitValue() + ") before reaching " + step + ":\n" + Files.readString(log));
+        }
+      }
+      assertTrue(Files.exists(marker), "the child did not reach " + step + ":\n" + Files.readString(log));
+    } finally {
+      child.destroyForcibly();
+      assertTrue(child.waitFor(WAIT_SECONDS, TimeUnit.SECONDS));
+    }
+    assertEquals(137, child.exitValue(), "killed by SIGKILL");
+  }
+
+  private boolean hasDebris() {
+    return !list(volumesDir).equals(List.of("a", "b", "c"));
+  }
+
+  private void recoverAndExpect(Map<String, Map<String, String>> expected) {
+    try (FsRepository repo = FsRepository.open(repoDir, 3)) {
+      assertFalse(list(repo.journalDir()).isEmpty(), "the crash left a journal");
+      assertEquals(1, new Restorer(repo, 0).recoverAll(), "one interrupted restore replayed");
+      Map<String, Map<String, String>> now = states();
+      for (String v : volumes.keySet()) {
+        assertTrue(now.get(v).equals(original.get(v)) || now.get(v).equals(restored.get(v)),
+            "volume " + v + " is byte for byte the original or the snapshot");
+      }
+      assertEquals(expected, now, "every volume ended on the same side");
+      assertEquals(List.of("a", "b", "c"), list(volumesDir), "no staging debris beside the volumes");
+      assertEquals(List.of(), list(repo.journalDir()), "no journal left");
+      assertEquals(0, new Restorer(repo, 0).recoverAll(), "nothing left to replay");
+    }
+  }
+}
