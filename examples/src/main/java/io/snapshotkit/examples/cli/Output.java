@@ -25,13 +25,24 @@ final class Output {
   private final boolean json;
   private final boolean terminal;
   private final Clock clock;
+  private final String indent;
 
   Output(PrintStream out, PrintStream err, boolean json, boolean terminal, Clock clock) {
+    this(out, err, json, terminal, clock, "");
+  }
+
+  private Output(PrintStream out, PrintStream err, boolean json, boolean terminal, Clock clock, String indent) {
     this.out = Objects.requireNonNull(out, "out");
     this.err = Objects.requireNonNull(err, "err");
     this.json = json;
     this.terminal = terminal;
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.indent = indent;
+  }
+
+  /** The same output with every human line indented by {@code more} (the demo's narration). */
+  Output indented(String more) {
+    return new Output(out, err, json, terminal, clock, indent + more);
   }
 
   /** Whether --json was given. */
@@ -47,7 +58,7 @@ final class Output {
   /** A human line on stdout; dropped in JSON mode. */
   void line(String text) {
     if (!json) {
-      out.println(text);
+      out.println(text.isEmpty() ? "" : indent + text);
     }
   }
 
@@ -62,10 +73,10 @@ final class Output {
       return;
     }
     if (table.isEmpty()) {
-      out.println(empty);
+      out.println(indent + empty);
       return;
     }
-    table.lines().forEach(out::println);
+    table.lines().forEach(l -> out.println(indent + l));
   }
 
   /** The command's JSON result on stdout; only in JSON mode. */

@@ -1,0 +1,264 @@
+package io.snapshotkit.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.Page;
+import io.snapshotkit.RetentionPolicy;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.RetentionResult;
+import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.fs.GcReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The commands about the home directory and its upkeep: init, track, retention, gc, check,
+ * events.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
+ */
+final class AdminCommands {
+  private AdminCommands() {}
+
+  @Command(name = "init", description = "Create the home directory: the SQLite database and the file repository.")
+  static final class Init extends Base {
+    @Override
+    void run() {
+      Home h = root.home();
+      boolean existed = h.initialized();
+      try {
+        Files.createDirectories(h.dir());
+      } catch (IOException e) {
+        throw SnapshotException.invalid("cannot create the home directory " + h.dir() + " (" + e.getMessage()
+            + "); pick another with --home or " + Home.ENV);
+      }
+      try (Services s = Services.open(h, root.environment().clock(), Optional.empty())) {
+        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        n.put("home", h.dir().toString());
+        n.put("database", h.database().toString());
+        n.put("repository", s.agent().repository().root().toString());
+        n.put("alreadyInitialized", existed);
+        out().result(n);
+      }
+      out().line((existed ? "Already initialised: " : "Initialised ") + h.dir());
+      out().line("  database    " + h.database());
+      out().line("  repository  " + h.repository());
+      out().line("Next: snapshotkit track WORKLOAD DIR...   then   snapshotkit capture WORKLOAD");
+    }
+  }
+
+  @Command(name = "track", description = {
+      "Set a workload's volumes: the directories its snapshots hold.",
+      "Give each as DIR (the volume is named after the directory) or NAME=DIR. Without DIR, shows the volumes."})
+  static final class Track extends Base {
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "1 to 128 letters, digits, . _ - :")
+    String workload;
+
+    @Parameters(index = "1..*", paramLabel = "DIR", description = "A directory, or NAME=DIR.")
+    List<String> dirs = new ArrayList<>();
+
+    @Override
+    void run() {
+      WorkloadRef w = workload(workload);
+      FsHostAgent agent = root.services().agent();
+      if (!dirs.isEmpty()) {
+        agent.track(w, volumes(dirs));
+      }
+      Map<String, Path> volumes = agent.volumes(w).orElseThrow(() -> SnapshotException.notFound(
+          "workload '" + workload + "' is not tracked; track it: snapshotkit track " + workload + " DIR..."));
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("workload", workload);
+      ObjectNode v = n.putObject("volumes");
+      volumes.forEach((name, path) -> v.put(name, path.toString()));
+      out().result(n);
+      if (!dirs.isEmpty()) {
+        out().line("Tracking " + workload + ":");
+      }
+      Table t = Table.of("VOLUME", "DIRECTORY");
+      volumes.forEach((name, path) -> t.row(name, path.toString()));
+      out().table(t, "No volumes.");
+    }
+
+    /** DIR or NAME=DIR arguments to a volume map; names default to the directory's own name. */
+    static Map<String, Path> volumes(List<String> args) {
+      Map<String, Path> out = new LinkedHashMap<>();
+      for (String a : args) {
+        int eq = a.indexOf('=');
+        String name;
+        Path dir;
+        if (eq > 0) {
+          name = a.substring(0, eq);
+          dir = Path.of(a.substring(eq + 1));
+        } else {
+          dir = Path.of(a);
+          Path fileName = dir.toAbsolutePath().normalize().getFileName();
+          name = fileName == null ? "root" : fileName.toString().replaceAll("[^A-Za-z0-9._-]", "_");
+          if (name.startsWith(".") || name.startsWith("_") || name.startsWith("-")) {
+            name = "v" + name;
+          }
+        }
+        dir = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+          throw SnapshotException.invalid("'" + a + "' is not a directory; give an existing directory, or NAME=DIR");
+        }
+        if (out.putIfAbsent(name, dir) != null) {
+          throw SnapshotException.invalid("two volumes are named '" + name + "'; name them: NAME=DIR");
+        }
+      }
+      return out;
+    }
+  }
+
+  @Command(name = "retention", description = {
+      "Delete a workload's READY snapshots that no rule keeps (protected ones are always kept).",
+      "Without WORKLOAD, every workload that has snapshots."})
+  static final class Retention extends Base {
+    @Parameters(paramLabel = "WORKLOAD", arity = "0..1")
+    String workload;
+
+    @Option(names = "--keep-last", paramLabel = "N", description = "Keep the newest N.")
+    int keepLast;
+
+    @Option(names = "--daily", paramLabel = "N", description = "Keep the newest of each of the last N days (UTC).")
+    int daily;
+
+    @Option(names = "--weekly", paramLabel = "N", description = "Keep the newest of each of the last N ISO weeks (UTC).")
+    int weekly;
+
+    @Option(names = {"-n", "--dry-run"}, description = "Only show what would be deleted.")
+    boolean dryRun;
+
+    @Override
+    void run() {
+      if (keepLast <= 0 && daily <= 0 && weekly <= 0) {
+        throw SnapshotException.invalid("give at least one of --keep-last N, --daily N, --weekly N (N > 0); "
+            + "a policy that keeps nothing is refused to prevent accidents");
+      }
+      RetentionPolicy policy = new RetentionPolicy(keepLast, daily, weekly);
+      List<String> workloads = workload != null ? List.of(workload(workload).id()) : workloadsWithSnapshots();
+      ArrayNode results = JsonViews.MAPPER.createArrayNode();
+      Table t = Table.of("WORKLOAD", "KEPT", dryRun ? "WOULD DELETE" : "DELETED", "FAILED").rightAligned(1, 2, 3);
+      List<String> lines = new ArrayList<>();
+      for (String w : workloads) {
+        RetentionResult r = engine().applyRetention(workload(w), policy, dryRun);
+        results.add(JsonViews.retention(w, r));
+        t.row(w, String.valueOf(r.kept().size()), String.valueOf(r.deleted().size()), String.valueOf(r.failed().size()));
+        r.failed().forEach((id, why) -> lines.add("  failed: " + w + " " + id.value() + ": " + why));
+        r.deleted().forEach(id -> lines.add((dryRun ? "  would delete: " : "  deleted: ") + w + " " + id.value()));
+      }
+      out().result(results);
+      out().table(t, "No workloads have snapshots.");
+      lines.forEach(out()::line);
+      if (dryRun) {
+        out().line("Dry run: nothing was deleted.");
+      }
+    }
+
+    private List<String> workloadsWithSnapshots() {
+      Set<String> ids = new TreeSet<>();
+      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).statuses(Set.of(SnapshotStatus.READY)).limit(SnapshotQuery.MAX_LIMIT);
+      while (true) {
+        Page<Snapshot> page = engine().list(q);
+        page.items().forEach(s -> ids.add(s.workload().id()));
+        Optional<SnapshotId> next = page.nextCursor();
+        if (next.isEmpty()) {
+          return List.copyOf(ids);
+        }
+        q = q.after(next.get());
+      }
+    }
+  }
+
+  @Command(name = "gc", description = "Reclaim repository space that no snapshot uses any more (safe to run any time).")
+  static final class Gc extends Base {
+    @Override
+    void run() {
+      GcReport r = root.services().agent().gc();
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("snapshots", r.snapshots());
+      n.put("contentsRemoved", r.contentsRemoved());
+      n.put("bytesReclaimed", r.bytesReclaimed());
+      out().result(n);
+      out().line("Reclaimed " + Format.bytes(r.bytesReclaimed()) + " (" + r.contentsRemoved()
+          + " unused contents removed; " + r.snapshots() + " snapshots kept theirs)");
+    }
+  }
+
+  @Command(name = "check", description = "Verify stored content against its digests; exit status 9 (CORRUPT) if anything is damaged.")
+  static final class Check extends Base {
+    @Option(names = "--sample", description = "Verify a sample instead of everything (faster).")
+    boolean sample;
+
+    @Override
+    void run() {
+      CheckReport r = root.services().agent().check(sample);
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("ok", r.ok());
+      n.put("contentsChecked", r.contentsChecked());
+      n.set("corrupt", strings(r.corrupt()));
+      n.set("missing", strings(r.missing()));
+      n.set("damagedSnapshots", strings(r.damagedSnapshots()));
+      out().result(n);
+      out().line("Checked " + r.contentsChecked() + " stored contents" + (sample ? " (sample)" : "") + ": "
+          + (r.ok() ? "all intact." : r.corrupt().size() + " corrupt, " + r.missing().size() + " missing."));
+      r.damagedSnapshots().forEach(s -> out().line("  damaged: " + s));
+      r.throwIfDamaged();
+    }
+
+    private static ArrayNode strings(List<String> list) {
+      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      list.forEach(a::add);
+      return a;
+    }
+  }
+
+  @Command(name = "events", description = {
+      "Show the snapshot events recorded since the previous `snapshotkit events`.",
+      "The CLI reads the outbox through its own durable cursor (event hook 'cli'); the first run shows every retained event."})
+  static final class Events extends Base {
+    @Override
+    void run() {
+      List<SnapshotEvent> events = new ArrayList<>();
+      Services s = root.services(events::add);
+      // A poll delivers the next due event of each workload; poll until nothing is left.
+      while (s.engine().pollEvents() > 0) {
+        // keep delivering
+      }
+      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      events.forEach(e -> a.add(JsonViews.event(e)));
+      out().result(a);
+      Table t = Table.of("WHEN", "EVENT", "WORKLOAD", "VERSION", "SNAPSHOT", "DETAILS");
+      for (SnapshotEvent e : events) {
+        t.row(out().ago(e.at()), e.type().wireName(), e.workload().id(), e.version() > 0 ? String.valueOf(e.version()) : "-",
+            e.snapshotId().map(SnapshotId::value).orElse("-"), details(e.metadata()));
+      }
+      out().table(t, "No new events.");
+    }
+
+    private static String details(Map<String, String> metadata) {
+      StringBuilder sb = new StringBuilder();
+      metadata.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " ").append(k).append('=').append(v));
+      String text = sb.toString();
+      return text.length() > 60 ? text.substring(0, 57) + "..." : text;
+    }
+  }
+}

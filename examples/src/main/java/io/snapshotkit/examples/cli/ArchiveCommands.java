@@ -1,0 +1,267 @@
+package io.snapshotkit.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.Trigger;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.fs.SnapshotArchive;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Export a snapshot as a standalone {@code tar.zst} and import one as a new snapshot, through
+ * {@link SnapshotArchive}.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
+ */
+final class ArchiveCommands {
+  private ArchiveCommands() {}
+
+  @Command(name = "export", description = "Write one snapshot to a standalone .tar.zst archive (digest-checked on import).")
+  static final class Export extends Base {
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    String snapshot;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "The archive to write, such as app-3.tar.zst.")
+    Path file;
+
+    @Option(names = {"-f", "--force"}, description = "Overwrite FILE if it exists.")
+    boolean force;
+
+    @Override
+    void run() {
+      Snapshot s = snapshot(snapshot);
+      if (s.status() != SnapshotStatus.READY) {
+        throw new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "snapshot " + label(s) + " is " + s.status()
+            + "; only READY snapshots can be exported");
+      }
+      Path target = file.toAbsolutePath().normalize();
+      if (Files.exists(target) && !force) {
+        throw SnapshotException.invalid(target + " exists; pick another file or pass --force");
+      }
+      FsHostAgent agent = root.services().agent();
+      Manifest manifest = agent.repository().manifest(s.workload(), s.id()).orElseThrow(() -> SnapshotException.notFound(
+          "the files of " + label(s) + " are not in this home's repository; was it imported elsewhere?"));
+      Path work = tempDir(root.home().dir(), "export-");
+      Path partial = target.resolveSibling(target.getFileName() + ".partial");
+      try {
+        // Materialise the snapshot's volumes (read-only for the workload: a restore into another
+        // directory), then stream them into the archive.
+        agent.restore(new RestoreRequest(s.workload(), s.id(), manifest, RestoreMode.ADDITIVE,
+            Optional.of(work.toString()), List.of()));
+        Map<String, Path> volumes = new LinkedHashMap<>();
+        for (var r : manifest.family(FsHostAgent.FAMILY)) {
+          Path dir = work.resolve(r.key());
+          Files.createDirectories(dir);
+          volumes.put(r.key(), dir);
+        }
+        SnapshotArchive.Header header;
+        try (Progress progress = out().progress("export", 0);
+            OutputStream os = new CountingOutputStream(Files.newOutputStream(partial), progress)) {
+          header = SnapshotArchive.exportDirectories(volumes,
+              SnapshotArchive.Description.of(s.id(), s.workload(), s.createdAt()), os);
+        }
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        long size = Files.size(target);
+        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        n.put("snapshot", s.id().value());
+        n.put("workload", s.workload().id());
+        n.put("version", s.version());
+        n.put("file", target.toString());
+        n.put("archiveBytes", size);
+        n.put("entries", header.entryCount());
+        n.put("contentBytes", header.totalBytes());
+        out().result(n);
+        out().line("Exported " + label(s) + " to " + target + ": " + header.entryCount() + " entries, "
+            + Format.bytes(header.totalBytes()) + " of files in " + Format.bytes(size));
+      } catch (IOException e) {
+        throw SnapshotException.wrap("exporting " + label(s) + " to " + target, e);
+      } finally {
+        deleteQuietly(partial);
+        deleteTree(work);
+      }
+    }
+  }
+
+  @Command(name = "import", description = {
+      "Import an archive made by `snapshotkit export` as a new snapshot of a new workload.",
+      "The archive is unpacked safely (paths, links and sizes checked) into DIR, which becomes the workload's volumes."})
+  static final class Import extends Base {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The .tar.zst archive.")
+    Path file;
+
+    @Parameters(index = "1", paramLabel = "WORKLOAD", arity = "0..1",
+        description = "The new workload (default: the archive's workload).")
+    String workload;
+
+    @Option(names = "--into", paramLabel = "DIR", description = "Unpack here (must not exist; default: HOME/imports/WORKLOAD-TIME).")
+    Path into;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "The snapshot's display name.")
+    String name;
+
+    @Override
+    void run() {
+      Path source = file.toAbsolutePath().normalize();
+      FsHostAgent agent = root.services().agent();
+      if (workload != null && agent.volumes(workload(workload)).isPresent()) {
+        throw alreadyTracked(workload);
+      }
+      Path staging = into != null ? into.toAbsolutePath().normalize()
+          : root.home().dir().resolve("imports").resolve((workload != null ? workload : "archive") + "-"
+              + root.environment().clock().millis());
+      SnapshotArchive.Imported imported;
+      try {
+        Files.createDirectories(staging.getParent());
+        long total = Files.size(source);
+        try (Progress progress = out().progress("import", total);
+            InputStream in = new CountingInputStream(Files.newInputStream(source), progress)) {
+          imported = SnapshotArchive.importArchive(in, staging, SnapshotArchive.Limits.defaults());
+        }
+      } catch (NoSuchFileException e) {
+        throw SnapshotException.notFound("no archive at " + source + "; check the path");
+      } catch (IOException e) {
+        throw SnapshotException.wrap("importing " + source, e);
+      }
+      try {
+        String id = workload != null ? workload : imported.header().workload().map(WorkloadRef::id).orElseThrow(
+            () -> SnapshotException.invalid("the archive does not say which workload it holds; name one: snapshotkit import "
+                + file + " WORKLOAD"));
+        WorkloadRef w = workload(id);
+        if (agent.volumes(w).isPresent()) {
+          throw alreadyTracked(id);
+        }
+        agent.track(w, imported.volumes());
+        String displayName = name != null ? name
+            : imported.header().snapshotId().map(i -> "import of " + i.value()).orElse("import");
+        Map<String, String> labels = new LinkedHashMap<>();
+        imported.header().snapshotId().ifPresent(i -> labels.put("snapshotkit.imported_from", i.value()));
+        Snapshot s = engine().capture(CaptureSpec.of(w).name(displayName).trigger(Trigger.of("import")).labels(labels));
+        ObjectNode n = JsonViews.snapshot(s);
+        n.put("unpackedInto", staging.toString());
+        out().result(n);
+        out().line("Imported " + source.getFileName() + " as " + label(s) + "  " + s.id().value() + "  ("
+            + imported.header().entryCount() + " entries, files unpacked into " + staging + ")");
+      } catch (RuntimeException e) {
+        imported.discard();
+        throw e;
+      }
+    }
+
+    private static SnapshotException alreadyTracked(String workload) {
+      return new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "workload '" + workload
+          + "' already exists here; import into a new workload name: snapshotkit import FILE NEW-NAME");
+    }
+  }
+
+  static Path tempDir(Path home, String prefix) {
+    try {
+      Path tmp = home.resolve("tmp");
+      Files.createDirectories(tmp);
+      return Files.createTempDirectory(tmp, prefix);
+    } catch (IOException e) {
+      throw SnapshotException.wrap("creating a temporary directory under " + home, e);
+    }
+  }
+
+  static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // best effort: a leftover .partial file is harmless and named as such
+    }
+  }
+
+  /** Deletes a directory tree without following symbolic links. */
+  static void deleteTree(Path root) {
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          p.toFile().setWritable(true);
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // best effort: the directory is under the home's tmp/ and named as temporary
+    }
+  }
+
+  /** Counts bytes written into a progress bar. */
+  static final class CountingOutputStream extends FilterOutputStream {
+    private final Progress progress;
+
+    CountingOutputStream(OutputStream out, Progress progress) {
+      super(out);
+      this.progress = progress;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      progress.advance(1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      progress.advance(len);
+    }
+  }
+
+  /** Counts bytes read into a progress bar. */
+  static final class CountingInputStream extends FilterInputStream {
+    private final Progress progress;
+
+    CountingInputStream(InputStream in, Progress progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        progress.advance(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        progress.advance(n);
+      }
+      return n;
+    }
+  }
+}

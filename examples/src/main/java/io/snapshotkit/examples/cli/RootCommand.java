@@ -1,0 +1,213 @@
+package io.snapshotkit.examples.cli;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code snapshotkit} command: global options, the subcommands, and the mapping of failures
+ * to one-line errors and exit statuses.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command line.
+ */
+@Command(
+    name = "snapshotkit",
+    mixinStandardHelpOptions = true,
+    versionProvider = RootCommand.Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "Snapshots of directories on this machine: capture, versions, diff, restore, rollback.",
+        "Metadata lives in SQLite and files in a content-addressed repository, both under the home directory.",
+        "Name a snapshot by its id or as WORKLOAD@VERSION (WORKLOAD@latest for the newest)."},
+    footer = {"", "Start with: snapshotkit demo"},
+    subcommands = {
+        AdminCommands.Init.class,
+        AdminCommands.Track.class,
+        SnapshotCommands.Capture.class,
+        SnapshotCommands.ListCmd.class,
+        SnapshotCommands.Versions.class,
+        SnapshotCommands.Show.class,
+        SnapshotCommands.Diff.class,
+        SnapshotCommands.Restore.class,
+        SnapshotCommands.Rollback.class,
+        SnapshotCommands.Delete.class,
+        SnapshotCommands.Protect.class,
+        AdminCommands.Retention.class,
+        AdminCommands.Gc.class,
+        AdminCommands.Check.class,
+        ArchiveCommands.Export.class,
+        ArchiveCommands.Import.class,
+        AdminCommands.Events.class,
+        DemoCommand.class,
+        CommandLine.HelpCommand.class})
+final class RootCommand implements Callable<Integer> {
+
+  /**
+   * What the process gives the tool.
+   *
+   * @param env environment variables
+   * @param out standard output
+   * @param err standard error
+   * @param terminal whether standard output is a terminal
+   * @param clock the time source
+   */
+  record Environment(Map<String, String> env, PrintStream out, PrintStream err, boolean terminal, Clock clock) {
+    Environment {
+      env = Map.copyOf(env);
+      Objects.requireNonNull(out, "out");
+      Objects.requireNonNull(err, "err");
+      Objects.requireNonNull(clock, "clock");
+    }
+  }
+
+  @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
+      description = "Home directory (default: $SNAPSHOTKIT_HOME, else ~/.snapshotkit).")
+  String home;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT,
+      description = "Print the result as one JSON document, for scripts.")
+  boolean json;
+
+  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+      description = "Print stack traces with errors, and library log lines.")
+  boolean verbose;
+
+  private final Environment environment;
+  private Output output;
+  private Services services;
+
+  RootCommand(Environment environment) {
+    this.environment = environment;
+  }
+
+  /** A picocli command line with this tool's error handling. */
+  static CommandLine commandLine(RootCommand root) {
+    CommandLine cl = new CommandLine(root);
+    cl.setOut(new java.io.PrintWriter(root.environment.out(), true));
+    cl.setErr(new java.io.PrintWriter(root.environment.err(), true));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setExecutionExceptionHandler((ex, command, parseResult) -> root.fail(ex));
+    cl.setParameterExceptionHandler((ex, args) -> {
+      root.output().error(ex.getMessage() + "; see `" + qualified(ex.getCommandLine()) + " --help`");
+      return ExitCodes.USAGE;
+    });
+    return cl;
+  }
+
+  private static String qualified(CommandLine cl) {
+    return cl.getCommandSpec().qualifiedName();
+  }
+
+  @Override
+  public Integer call() {
+    // `snapshotkit` alone: show the commands.
+    CommandLine.usage(this, environment.out());
+    return ExitCodes.OK;
+  }
+
+  /** The process environment. */
+  Environment environment() {
+    return environment;
+  }
+
+  /** The output layer, configured by --json. */
+  Output output() {
+    if (output == null) {
+      output = new Output(environment.out(), environment.err(), json, environment.terminal(), environment.clock());
+    }
+    return output;
+  }
+
+  /** The home directory, resolved from --home, SNAPSHOTKIT_HOME or the default. */
+  Home home() {
+    return Home.resolve(Optional.ofNullable(home), environment.env(), System.getProperty("user.home"));
+  }
+
+  /**
+   * The store, agent and engine on the home directory, opened on first use and closed when the
+   * command ends.
+   *
+   * @throws SnapshotException NOT_FOUND if the home is not initialised
+   */
+  Services services() {
+    if (services == null) {
+      Home h = home();
+      h.requireInitialized();
+      services = Services.open(h, environment.clock(), Optional.empty());
+    }
+    return services;
+  }
+
+  /** Opens services with a collecting event hook (the events command). */
+  Services services(Services.EventSink sink) {
+    if (services != null) {
+      throw new IllegalStateException("services are already open");
+    }
+    Home h = home();
+    h.requireInitialized();
+    services = Services.open(h, environment.clock(), Optional.of(sink));
+    return services;
+  }
+
+  /** Closes what {@link #services()} opened. */
+  void closeServices() {
+    if (services != null) {
+      Services s = services;
+      services = null;
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        output().warn("closing the home directory failed: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Reports a failure as one line (plus a stack trace with --verbose) and picks the exit status. */
+  int fail(Exception ex) {
+    Output o = output();
+    if (ex instanceof SnapshotException se) {
+      String hosts = se.failedHosts().isEmpty() ? "" : " [hosts: " + String.join(", ", se.failedHosts()) + "]";
+      o.error(se.getMessage() + hosts + codeSuffix(se.code()));
+      if (verbose) {
+        o.stackTrace(ex);
+      }
+      return ExitCodes.of(se.code());
+    }
+    if (ex instanceof IllegalArgumentException) {
+      o.error(ex.getMessage() + codeSuffix(ErrorCode.INVALID_ARGUMENT));
+      if (verbose) {
+        o.stackTrace(ex);
+      }
+      return ExitCodes.of(ErrorCode.INVALID_ARGUMENT);
+    }
+    o.error("unexpected failure: " + ex + (verbose ? "" : "; run again with --verbose for the stack trace")
+        + ", and please report it");
+    if (verbose) {
+      o.stackTrace(ex);
+    }
+    return ExitCodes.UNEXPECTED;
+  }
+
+  private static String codeSuffix(ErrorCode code) {
+    return " (" + code.name() + ")";
+  }
+
+  /** The tool's version, from the jar manifest when there is one. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Optional.ofNullable(RootCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0-SNAPSHOT");
+      return new String[] {"snapshotkit " + v, "Java " + System.getProperty("java.version")};
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.snapshotkit.examples.cli;
+
+import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.core.DispatcherSettings;
+import io.snapshotkit.core.SnapshotEngine;
+import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.jdbc.JdbcManifestStore;
+import io.snapshotkit.spi.HostDirectory;
+import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.spi.StartPosition;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The parts of SnapshotKit one CLI command works with, opened on a home directory: the SQLite
+ * {@link JdbcManifestStore}, the {@link FsHostAgent} on the home's repository (one host,
+ * {@code local}), and a {@link SnapshotEngine} over both. The CLI owns the engine's thread pool
+ * and shuts it down on {@link #close()}.
+ *
+ * <p><b>Thread-safety:</b> the parts are thread-safe; open and close on one thread.
+ */
+final class Services implements AutoCloseable {
+  /** The durable name of the CLI's own event cursor (the {@code events} command). */
+  static final String EVENTS_HOOK = "cli";
+
+  /** Receives the events the {@code events} command delivers. */
+  @FunctionalInterface
+  interface EventSink {
+    /** One delivered event. */
+    void accept(SnapshotEvent event);
+  }
+
+  private final JdbcManifestStore store;
+  private final FsHostAgent agent;
+  private final SnapshotEngine engine;
+  private final ExecutorService threads;
+
+  private Services(JdbcManifestStore store, FsHostAgent agent, SnapshotEngine engine, ExecutorService threads) {
+    this.store = store;
+    this.agent = agent;
+    this.engine = engine;
+    this.threads = threads;
+  }
+
+  /**
+   * Opens (creating when needed) the database and repository under {@code home}.
+   *
+   * @param events when present, the engine delivers events to it under the hook {@value #EVENTS_HOOK}
+   *     through {@link SnapshotEngine#pollEvents()}
+   * @throws SnapshotException CONFLICT if another snapshotkit process has the repository open
+   */
+  static Services open(Home home, Clock clock, Optional<EventSink> events) {
+    ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
+    FsHostAgent agent = null;
+    try {
+      JdbcManifestStore store = JdbcManifestStore.sqlite(home.database());
+      agent = FsHostAgent.builder().repository(home.repository()).clock(clock).build();
+      SnapshotEngine.Builder b = SnapshotEngine.builder()
+          .manifestStore(store)
+          .blobStore(store.blobStore())
+          .hosts(HostDirectory.single(agent))
+          .lifecycle(Lifecycle.none())
+          .clock(clock)
+          .executor(threads);
+      if (events.isPresent()) {
+        EventSink sink = events.get();
+        b.eventHook(EVENTS_HOOK, sink::accept, StartPosition.BEGINNING)
+            .manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
+      }
+      return new Services(store, agent, b.build(), threads);
+    } catch (RuntimeException e) {
+      if (agent != null) {
+        agent.close();
+      }
+      threads.shutdownNow();
+      throw e;
+    }
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "snapshotkit-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The SQLite store. */
+  JdbcManifestStore store() {
+    return store;
+  }
+
+  /** The directory agent. */
+  FsHostAgent agent() {
+    return agent;
+  }
+
+  /** The engine. */
+  SnapshotEngine engine() {
+    return engine;
+  }
+
+  @Override
+  public void close() {
+    try {
+      engine.close();
+    } finally {
+      try {
+        agent.close();
+      } finally {
+        threads.shutdownNow();
+      }
+    }
+  }
+}

@@ -1,0 +1,327 @@
+package io.snapshotkit.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.Page;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.RestoreReport;
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.Trigger;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.RestoreSpec;
+import io.snapshotkit.examples.internal.JsonViews;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The commands about snapshots: capture, list, versions, show, diff, restore, rollback, delete,
+ * protect.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
+ */
+final class SnapshotCommands {
+  private SnapshotCommands() {}
+
+  @Command(name = "capture", description = "Capture a tracked workload's volumes as a new version.")
+  static final class Capture extends Base {
+    @Parameters(paramLabel = "WORKLOAD", description = "The workload (see `snapshotkit track`).")
+    String workload;
+
+    @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Display name (default: \"Version N\").")
+    String name = "";
+
+    @Option(names = {"-t", "--trigger"}, paramLabel = "WORD", description = "Why it is taken: manual (default), pre_exec, schedule, … or your own word.")
+    String trigger = "manual";
+
+    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "A label to store with it; repeatable.")
+    Map<String, String> labels = new LinkedHashMap<>();
+
+    @Option(names = "--protect", description = "Create it protected: delete and retention leave it alone.")
+    boolean protect;
+
+    @Option(names = "--full", description = "Re-read every file instead of trusting unchanged file metadata.")
+    boolean full;
+
+    @Override
+    void run() {
+      CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(Trigger.of(trigger))
+          .labels(labels).protect(protect).fullRescan(full);
+      Snapshot s = engine().capture(spec);
+      out().result(JsonViews.snapshot(s));
+      out().line("Captured " + label(s) + "  " + s.id().value() + "  " + size(s)
+          + (s.partial() ? "  (partial: some files changed while being read)" : ""));
+    }
+  }
+
+  @Command(name = "list", aliases = "ls", description = "List snapshots, newest first.")
+  static final class ListCmd extends Base {
+    @Option(names = {"-w", "--workload"}, paramLabel = "WORKLOAD", description = "Only this workload's.")
+    String workload;
+
+    @Option(names = {"-s", "--status"}, paramLabel = "STATUS", split = ",",
+        description = "Only these statuses: ${COMPLETION-CANDIDATES}.")
+    Set<SnapshotStatus> statuses = EnumSet.noneOf(SnapshotStatus.class);
+
+    @Option(names = "--limit", paramLabel = "N", description = "At most N (default ${DEFAULT-VALUE}).")
+    int limit = 50;
+
+    @Option(names = "--after", paramLabel = "ID", description = "Continue after this id (from the previous page's `next`).")
+    String after;
+
+    @Override
+    void run() {
+      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).limit(limit).statuses(statuses);
+      if (workload != null) {
+        q = q.workload(workload(workload).id());
+      }
+      if (after != null) {
+        q = q.after(SnapshotId.parse(after));
+      }
+      Page<Snapshot> page = engine().list(q);
+      out().result(JsonViews.page(page));
+      Table t = Table.of("ID", "SNAPSHOT", "NAME", "TRIGGER", "STATUS", "SIZE", "CREATED").rightAligned(5);
+      for (Snapshot s : page.items()) {
+        t.row(s.id().value(), label(s), s.displayName(), s.trigger().value(), status(s), size(s), out().ago(s.createdAt()));
+      }
+      out().table(t, "No snapshots yet. Track a directory and capture it: snapshotkit track app ./my-dir && snapshotkit capture app");
+      page.nextCursor().ifPresent(c -> out().line("More: snapshotkit list --after " + c.value()));
+    }
+  }
+
+  @Command(name = "versions", description = "A workload's versions, oldest first.")
+  static final class Versions extends Base {
+    @Parameters(paramLabel = "WORKLOAD")
+    String workload;
+
+    @Override
+    void run() {
+      List<Snapshot> all = engine().versions(workload(workload));
+      out().result(JsonViews.snapshots(all));
+      printVersions(out(), all);
+    }
+  }
+
+  /** The versions table, shared with the demo. */
+  static void printVersions(Output out, List<Snapshot> all) {
+    Table t = Table.of("VERSION", "ID", "NAME", "TRIGGER", "STATUS", "SIZE", "CREATED").rightAligned(0, 5);
+    for (Snapshot s : all) {
+      t.row(String.valueOf(s.version()), s.id().value(), s.displayName(), s.trigger().value(), status(s),
+          Base.size(s), out.ago(s.createdAt()));
+    }
+    out.table(t, "No versions yet.");
+  }
+
+  static String status(Snapshot s) {
+    StringBuilder sb = new StringBuilder(s.status().name());
+    if (s.isProtected()) {
+      sb.append(",protected");
+    }
+    if (s.partial()) {
+      sb.append(",partial");
+    }
+    return sb.toString();
+  }
+
+  @Command(name = "show", description = "One snapshot's details.")
+  static final class Show extends Base {
+    @Parameters(paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    String snapshot;
+
+    @Override
+    void run() {
+      Snapshot s = snapshot(snapshot);
+      ObjectNode json = JsonViews.snapshot(s);
+      Optional<io.snapshotkit.Manifest> manifest = s.status() == SnapshotStatus.READY
+          ? root.services().agent().repository().manifest(s.workload(), s.id())
+          : Optional.empty();
+      manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
+      out().result(json);
+      out().line("Snapshot   " + s.id().value() + "  (" + label(s) + ")");
+      out().line("Name       " + s.displayName());
+      out().line("Status     " + status(s) + s.failure().map(f -> "  " + f).orElse(""));
+      out().line("Trigger    " + s.trigger().value());
+      out().line("Created    " + s.createdAt() + "  (" + out().ago(s.createdAt()) + ")");
+      s.expiresAt().ifPresent(e -> out().line("Expires    " + e + "  (" + out().ago(e) + ")"));
+      out().line("Size       " + size(s));
+      s.parent().ifPresent(p -> out().line("Parent     " + p.value()));
+      s.host().ifPresent(h -> out().line("Host       " + h));
+      if (!s.labels().isEmpty()) {
+        out().line("Labels     " + s.labels());
+      }
+      manifest.ifPresent(m -> {
+        out().blank();
+        Table t = Table.of("VOLUME", "FILES", "DIRS", "SYMLINKS", "BYTES").rightAligned(1, 2, 3, 4);
+        m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).forEach(r -> t.row(r.key(),
+            r.document().path("files").asText("-"), r.document().path("dirs").asText("-"),
+            r.document().path("symlinks").asText("-"), Format.bytes(r.document().path("bytes").asLong())));
+        out().table(t, "No volumes.");
+      });
+    }
+
+    private static com.fasterxml.jackson.databind.node.ArrayNode volumesJson(io.snapshotkit.Manifest m) {
+      com.fasterxml.jackson.databind.node.ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).forEach(r -> {
+        ObjectNode v = a.addObject();
+        v.put("volume", r.key());
+        v.setAll((ObjectNode) r.document());
+      });
+      return a;
+    }
+  }
+
+  @Command(name = "diff", description = {
+      "What changed from snapshot A to snapshot B, or to the workload's current files.",
+      "Lines start with + (added), - (removed) or ~ (changed); keys are VOLUME:PATH."})
+  static final class Diff extends Base {
+    @Parameters(index = "0", paramLabel = "A", description = "The older side: an id or WORKLOAD@VERSION.")
+    String from;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Against against;
+
+    static final class Against {
+      @Parameters(index = "1", paramLabel = "B", description = "The newer side.")
+      String to;
+
+      @Option(names = "--current", description = "Compare with the workload's current files (the default).")
+      boolean current;
+    }
+
+    @Override
+    void run() {
+      Snapshot a = snapshot(from);
+      DiffResult d;
+      String toLabel;
+      if (against != null && against.to != null) {
+        Snapshot b = snapshot(against.to);
+        d = engine().diff(Cli.TENANT, a.id(), b.id());
+        toLabel = label(b);
+      } else {
+        d = engine().diffCurrent(Cli.TENANT, a.id());
+        toLabel = "current files";
+      }
+      out().result(JsonViews.diff(d));
+      out().line("Diff " + label(a) + " -> " + toLabel + ":");
+      DiffPrinter.print(out(), d);
+    }
+  }
+
+  @Command(name = "restore", description = {
+      "Restore a snapshot. By default ADDITIVE into the workload: re-create what is missing, overwrite nothing.",
+      "--replace makes the volumes exactly the snapshot (journaled; a safety snapshot is captured first)."})
+  static final class Restore extends Base {
+    @Parameters(paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    String snapshot;
+
+    @Option(names = "--to", paramLabel = "DIR", description = "Restore into DIR instead (each volume into DIR/VOLUME).")
+    Path to;
+
+    @Option(names = {"-p", "--path"}, paramLabel = "P", description = "Only VOLUME or VOLUME:PATH (a file or directory prefix); repeatable.")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = "--replace", description = "Make the target exactly the snapshot, removing files it lacks.")
+    boolean replace;
+
+    @Option(names = "--no-safety-snapshot", description = "With --replace: do not capture the workload first.")
+    boolean noSafety;
+
+    @Override
+    void run() {
+      if (noSafety && !replace) {
+        throw SnapshotException.invalid("--no-safety-snapshot goes with --replace (an additive restore overwrites nothing)");
+      }
+      Snapshot s = snapshot(snapshot);
+      RestoreSpec spec = RestoreSpec.of(replace ? RestoreMode.REPLACE : RestoreMode.ADDITIVE).paths(paths);
+      if (replace) {
+        spec = spec.preRestoreSnapshot(!noSafety);
+      }
+      if (to != null) {
+        spec = spec.target(to.toAbsolutePath().normalize().toString());
+      }
+      RestoreReport r = engine().restore(Cli.TENANT, s.id(), spec);
+      out().result(JsonViews.restore(r));
+      printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
+    }
+  }
+
+  /** The human summary of a restore or rollback, shared with the demo. */
+  static void printRestore(Output out, String what, RestoreReport r, String where) {
+    out.line("Restored " + what + " into " + where + " (" + r.mode().name().toLowerCase() + "): "
+        + r.created() + " written, " + r.skipped() + " left as they were"
+        + r.preRestoreSnapshot().map(id -> "; safety snapshot " + id.value()).orElse(""));
+    r.families().forEach((family, f) -> f.errors().forEach(e -> out.line("  error: " + e)));
+    r.warnings().forEach(w -> out.line("  warning: " + w));
+    if (r.partialSnapshot()) {
+      out.line("  note: the snapshot is partial; some files were not captured consistently");
+    }
+  }
+
+  @Command(name = "rollback", description = "Make a workload exactly one of its versions (replace restore, safety snapshot first).")
+  static final class Rollback extends Base {
+    @Parameters(index = "0", paramLabel = "WORKLOAD")
+    String workload;
+
+    @Parameters(index = "1", paramLabel = "VERSION")
+    int version;
+
+    @Option(names = "--no-safety-snapshot", description = "Do not capture the workload first.")
+    boolean noSafety;
+
+    @Override
+    void run() {
+      WorkloadRef w = workload(workload);
+      RestoreReport r = engine().rollback(w, version, !noSafety);
+      out().result(JsonViews.restore(r));
+      printRestore(out(), workload + "@" + version, r, "the workload");
+    }
+  }
+
+  @Command(name = "delete", aliases = "rm", description = "Delete a snapshot everywhere (strict: kept if a host does not confirm).")
+  static final class Delete extends Base {
+    @Parameters(paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    String snapshot;
+
+    @Override
+    void run() {
+      Snapshot s = snapshot(snapshot);
+      engine().delete(Cli.TENANT, s.id());
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("deleted", s.id().value());
+      n.put("workload", s.workload().id());
+      n.put("version", s.version());
+      out().result(n);
+      out().line("Deleted " + label(s) + "  " + s.id().value() + "; run `snapshotkit gc` to reclaim its space");
+    }
+  }
+
+  @Command(name = "protect", description = "Protect a snapshot from delete and retention (or --off to allow them again).")
+  static final class Protect extends Base {
+    @Parameters(paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    String snapshot;
+
+    @Option(names = "--off", description = "Remove the protection.")
+    boolean off;
+
+    @Override
+    void run() {
+      Snapshot s = engine().protect(Cli.TENANT, snapshot(snapshot).id(), !off);
+      out().result(JsonViews.snapshot(s));
+      out().line((off ? "Unprotected " : "Protected ") + label(s) + "  " + s.id().value());
+    }
+  }
+}
