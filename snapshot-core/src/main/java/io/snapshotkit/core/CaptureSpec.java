@@ -109,6 +109,14 @@ public record CaptureSpec(
       if (Character.isISOControl(c)) {
         throw SnapshotException.invalid("a snapshot name must not contain control characters (position " + i + "); rename it");
       }
+      if (Character.isSurrogate(c)) {
+        boolean paired = Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1));
+        if (!paired) {
+          throw SnapshotException.invalid("a snapshot name must be valid Unicode text (a lone surrogate at position " + i
+              + " cannot be stored); rename it");
+        }
+        i++;
+      }
     }
     return name;
   }

@@ -1,6 +1,7 @@
 package io.snapshotkit.core;
 
 import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,18 +25,24 @@ import java.util.Optional;
  */
 public record RestoreSpec(RestoreMode mode, Optional<String> target, List<String> paths, boolean preRestoreSnapshot) {
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @throws SnapshotException {@link io.snapshotkit.ErrorCode#INVALID_ARGUMENT} for a blank target, or a
+   *     pre-restore snapshot asked of an additive restore (both can come straight from a caller's request)
+   */
   public RestoreSpec {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(target, "target");
     paths = List.copyOf(paths);
     target.ifPresent(t -> {
       if (t.isBlank()) {
-        throw new IllegalArgumentException("a restore target must not be blank; leave it empty to restore into the workload");
+        throw SnapshotException.invalid("a restore target must not be blank; leave it empty to restore into the workload");
       }
     });
     if (preRestoreSnapshot && mode == RestoreMode.ADDITIVE) {
-      throw new IllegalArgumentException("an additive restore overwrites nothing, so it takes no pre-restore snapshot");
+      throw SnapshotException.invalid("an additive restore overwrites nothing, so it takes no pre-restore snapshot; "
+          + "ask for one with a REPLACE restore only");
     }
   }
 
