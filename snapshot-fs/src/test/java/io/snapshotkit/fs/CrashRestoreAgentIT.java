@@ -1,0 +1,116 @@
+package io.snapshotkit.fs;
+
+import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
+import static io.snapshotkit.fs.RestoreFixture.list;
+import static io.snapshotkit.fs.RestoreFixture.tree;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.spi.CaptureRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same SIGKILL crash through the public agent: a child JVM's {@link FsHostAgent#restore} is
+ * killed mid-swap or before cleanup, and merely building a new agent on the repository (start-up
+ * recovery) leaves the tracked volumes all original or all restored, with no debris.
+ */
+class CrashRestoreAgentIT {
+  private static final String SNAPSHOT = "01JD0000000000000000000002";
+
+  @TempDir Path tmp;
+  private Path repoDir;
+  private Path volumesDir;
+  private final Map<String, Path> volumes = new TreeMap<>();
+  private Map<String, Map<String, String>> original;
+  private Map<String, Map<String, String>> restored;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    repoDir = tmp.resolve("repo");
+    volumesDir = Files.createDirectories(tmp.resolve("volumes"));
+    for (String v : List.of("cache", "data")) {
+      volumes.put(v, volumesDir.resolve(v));
+      RestoreFixture.populate(volumes.get(v), v);
+    }
+    try (FsHostAgent agent = FsHostAgent.builder().repository(repoDir).build()) {
+      agent.track(WORKLOAD, volumes);
+      agent.capture(new CaptureRequest(WORKLOAD, SnapshotId.parse(SNAPSHOT), Optional.empty(), Optional.empty(),
+          false));
+    }
+    restored = states();
+    volumes.values().forEach(v -> {
+      try {
+        RestoreFixture.mutate(v);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    original = states();
+    assertNotEquals(original, restored);
+  }
+
+  private Map<String, Map<String, String>> states() {
+    Map<String, Map<String, String>> out = new TreeMap<>();
+    volumes.forEach((name, path) -> out.put(name, Files.exists(path) ? tree(path, true) : Map.of("", "MISSING")));
+    return out;
+  }
+
+  @Test
+  void killedBetweenVolumeSwapsThenAgentStartRollsBack() throws Exception {
+    crashAt(RestoreStep.VOLUME_SWAPPED, 1);
+    Map<String, Map<String, String>> now = states();
+    assertEquals(restored.get("cache"), now.get("cache"));
+    assertEquals(original.get("data"), now.get("data"), "mixed until recovery");
+    startAgentAndExpect(original);
+  }
+
+  @Test
+  void killedBeforeCleanupThenAgentStartKeepsTheRestore() throws Exception {
+    crashAt(RestoreStep.COMMITTED, 2);
+    assertTrue(list(volumesDir).size() > 2, "set-aside originals left beside the volumes");
+    startAgentAndExpect(restored);
+  }
+
+  private void crashAt(RestoreStep step, int swapped) throws Exception {
+    Path marker = tmp.resolve("reached");
+    Path log = tmp.resolve("child.log");
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), CrashAgentChild.class.getName(), repoDir.toString(), SNAPSHOT,
+        step.name(), Integer.toString(swapped), marker.toString());
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      for (int i = 0; i < 2400 && !Files.exists(marker); i++) {
+        if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
+          fail("the child exited (" + child.exitValue() + ") before reaching " + step + ":\n" + Files.readString(log));
+        }
+      }
+      assertTrue(Files.exists(marker), "the child did not reach " + step + ":\n" + Files.readString(log));
+    } finally {
+      child.destroyForcibly();
+      assertTrue(child.waitFor(120, TimeUnit.SECONDS));
+    }
+    assertEquals(137, child.exitValue(), "killed by SIGKILL");
+  }
+
+  private void startAgentAndExpect(Map<String, Map<String, String>> expected) {
+    try (FsHostAgent agent = FsHostAgent.builder().repository(repoDir).build()) {
+      assertEquals(expected, states(), "every volume on the same side, byte for byte");
+      assertEquals(List.of("cache", "data"), list(volumesDir), "no staging debris");
+      assertEquals(List.of(), list(repoDir.resolve("journal")), "no journal left");
+      assertEquals(0, agent.recover());
+    }
+  }
+}
