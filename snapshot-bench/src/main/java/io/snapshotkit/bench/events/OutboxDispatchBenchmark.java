@@ -39,9 +39,13 @@ import org.openjdk.jmh.infra.Blackhole;
  * workloads (one store transaction each, as the engine does) and drains them with
  * {@link OutboxDispatcher#pollOnce()} to three no-op hooks on a direct executor.
  *
- * <p>{@code rawOutbox} (the anchor): the same appends, then for each of three hook names a bare
+ * <p>{@code rawOutbox} (anchor 1): the same appends, then for each of three hook names a bare
  * claim-and-acknowledge loop on the {@link EventOutbox}, with no hooks and no dispatcher. The
  * ratio dispatcher / raw is the dispatcher's own cost.
+ *
+ * <p>{@code directHooks} (anchor 2): the three hooks called directly for each event, with no
+ * outbox at all: what delivery costs when it is neither durable nor retried. The ratio
+ * dispatcher / direct is the price of at-least-once delivery through the store.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -58,6 +62,7 @@ public class OutboxDispatchBenchmark {
   private OutboxDispatcher dispatcher;
   private ScheduledExecutorService scheduler;
   private Blackhole sink;
+  private EventHook[] directHooks;
 
   /** Fresh store and dispatcher per iteration so the outbox does not grow across iterations. */
   @Setup(Level.Iteration)
@@ -75,6 +80,7 @@ public class OutboxDispatchBenchmark {
     for (String name : HOOKS) {
       hooks.put(name, e -> sink.consume(e));
     }
+    directHooks = hooks.values().toArray(EventHook[]::new);
     dispatcher = OutboxDispatcher.create(store.outbox(), hooks, clock, scheduler, Runnable::run,
         DispatcherSettings.defaults().withOwnerId("bench").withClaimLease(LEASE));
   }
@@ -106,6 +112,20 @@ public class OutboxDispatchBenchmark {
       delivered += n;
     }
     store.outbox().prune(Instant.MAX);
+    return delivered;
+  }
+
+  /** Anchor: the three hooks called in turn for every event; no store, no outbox, no dispatcher. */
+  @Benchmark
+  @OperationsPerInvocation(EVENTS)
+  public int directHooks() throws Exception {
+    int delivered = 0;
+    for (SnapshotEvent e : events) {
+      for (EventHook hook : directHooks) {
+        hook.onEvent(e);
+        delivered++;
+      }
+    }
     return delivered;
   }
 
