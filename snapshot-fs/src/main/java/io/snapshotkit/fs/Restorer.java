@@ -554,6 +554,9 @@ final class Restorer {
 
   private static RuntimeException rollBackAfter(Throwable t, Journal journal, String phase, WorkloadRef w,
       SnapshotId id) {
+    // An interrupt (which may be what failed the restore) would make every FileChannel the
+    // rollback opens fail too; roll back with the flag clear and set it again afterwards.
+    boolean interrupted = Thread.interrupted();
     try {
       if (journal.state == Journal.State.COMMITTED) {
         // the COMMITTED journal write itself failed after all swaps: roll back from PREPARED
@@ -570,6 +573,10 @@ final class Restorer {
       return new SnapshotException(ErrorCode.INTERNAL, "replace restore of snapshot " + id + " failed while "
           + phase + " and rolling it back failed too; restart the agent so start-up recovery puts every volume "
           + "back on its original data (journal " + journal.file + ")", t).withWorkload(w).withSnapshot(id);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (t instanceof Error err) {
       throw err;

@@ -107,6 +107,22 @@ class RestoreReplaceTest {
   }
 
   @Test
+  void anInterruptDuringTheSwapsRollsBackAndKeepsTheInterruptFlag() {
+    SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
+        Restorer.Selection.all(live.keySet()), (step, swapped) -> {
+          if (step == RestoreStep.VOLUME_SWAPPED && swapped == 1) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+    boolean interrupted = Thread.interrupted();
+
+    assertTrue(interrupted, "the caller still sees its interrupt");
+    assertTrue(e.getMessage().contains("every volume was left on its original data"), e.getMessage());
+    assertEquals(originalState, states(true));
+    assertNoDebris();
+  }
+
+  @Test
   void anIoFailureInsideASwapRollsEveryVolumeBack() {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
         Restorer.Selection.all(live.keySet()), (step, swapped) -> {
