@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * directory, rename swap, rollback; {@link #recover()} replays journals left by a crash and runs
  * when the agent is built). {@link RestoreRequest#target()} names a directory to restore into
  * instead (each volume into {@code target/<volume>}); {@link RestoreRequest#paths()} selects
- * {@code volume} or {@code volume:path} prefixes.
+ * {@code volume} or {@code volume:path} prefixes; a REPLACE of a selected path makes exactly that
+ * path the snapshot's (removing it if the snapshot lacks it) and leaves the rest of the volume alone.
  *
  * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
  * one workload is worked on by one operation at a time (the engine's workload lock).
@@ -323,15 +324,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       }
       live.keySet().stream().filter(v -> !summary.volumes().containsKey(v)).forEach(v ->
           warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
-      if (request.mode() == RestoreMode.REPLACE) {
-        List<String> partial = selected.entrySet().stream().filter(e -> !e.getValue().isEmpty())
-            .map(Map.Entry::getKey).toList();
-        if (!partial.isEmpty()) {
-          throw SnapshotException.invalid("a REPLACE restore in place swaps whole volumes, but only some paths of "
-              + partial + " were selected; select whole volumes, use ADDITIVE, or restore into a target directory")
-              .withSnapshot(id).withWorkload(w);
-        }
-      }
     }
     Restorer.Selection selection = new Restorer.Selection(selected);
     restorer.preflight(w, id, targets, selection, summary);

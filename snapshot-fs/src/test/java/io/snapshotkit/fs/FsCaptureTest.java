@@ -181,20 +181,20 @@ class FsCaptureTest {
 
   @Test
   @DisplayName("20,000 small files are stored in a handful of pack files, not 20,000 repository files")
-  void smallFilesArePacked() throws IOException {
-    Path v = dir.resolve("live/many");
+  void smallFilesArePacked(@TempDir(factory = MemoryTempDir.class) Path mem) throws IOException {
+    Path v = mem.resolve("live/many");
     for (int i = 0; i < 20_000; i++) {
       Trees.write(v.resolve("d" + (i % 100)).resolve("f" + i), "small file " + i + "\n".repeat(i % 7));
     }
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).executor(pool).build();
+      FsHostAgent agent = FsHostAgent.builder().repository(mem.resolve("repo")).executor(pool).build();
       agents.add(agent);
       agent.track(W, Map.of("many", v));
       CaptureResult r = capture(agent, id(), false);
       assertEquals(20_000, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
       long repoFiles;
-      try (Stream<Path> walk = Files.walk(dir.resolve("repo"))) {
+      try (Stream<Path> walk = Files.walk(mem.resolve("repo"))) {
         repoFiles = walk.filter(Files::isRegularFile).count();
       }
       assertTrue(repoFiles < 20, "the repository holds " + repoFiles + " files");

@@ -1,0 +1,273 @@
+package io.snapshotkit.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.RestoreOutcome;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Delete, gc, integrity check, volume mapping and builder rules of the agent, on real directories. */
+class FsMaintenanceTest {
+  private static final WorkloadRef APP = WorkloadRef.of("acme", "app");
+  private static final WorkloadRef OTHER = WorkloadRef.of("acme", "other");
+  @TempDir Path dir;
+  private FsHostAgent agent;
+  private Path data;
+  private int ids;
+
+  @BeforeEach
+  void open() {
+    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    data = dir.resolve("live/data");
+    Trees.write(data.resolve("small.txt"), "small");
+    Trees.write(data.resolve("big.bin"), random(2 << 20, 1));
+    agent.track(APP, Map.of("data", data));
+    Path other = dir.resolve("live/other");
+    Trees.write(other.resolve("note.txt"), "another workload");
+    agent.track(OTHER, Map.of("other", other));
+  }
+
+  @AfterEach
+  void close() {
+    agent.close();
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new SplittableRandom(seed).nextBytes(b);
+    return b;
+  }
+
+  private SnapshotId capture(WorkloadRef w) {
+    ids++;
+    SnapshotId id = SnapshotId.generate(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(ids), new SplittableRandom(ids));
+    agent.capture(new CaptureRequest(w, id, Optional.empty(), Optional.empty(), false));
+    return id;
+  }
+
+  private RestoreOutcome restoreInto(SnapshotId id, Path target) {
+    Manifest m = agent.repository().manifest(APP, id).orElseThrow();
+    return agent.restore(new RestoreRequest(APP, id, m, RestoreMode.ADDITIVE, Optional.of(target.toString()), List.of()));
+  }
+
+  private List<Path> files(String sub) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir.resolve("repo").resolve(sub))) {
+      return walk.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  private static void flipByte(Path file, long at) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x5A);
+    }
+  }
+
+  @Test
+  @DisplayName("delete removes the manifest at once: restore and diff are NOT_FOUND, the other snapshots stay")
+  void deleteIsImmediate() {
+    SnapshotId a = capture(APP);
+    SnapshotId b = capture(APP);
+    assertEquals(DeleteOutcome.DELETED, agent.delete(APP, a));
+    assertEquals(List.of(b), agent.snapshots(APP));
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(SnapshotException.class,
+        () -> agent.diff(APP, a, Optional.empty(), c -> { })).code());
+    Manifest m = agent.repository().manifest(APP, b).orElseThrow();
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(SnapshotException.class, () -> agent.restore(
+        new RestoreRequest(APP, a, m, RestoreMode.ADDITIVE, Optional.empty(), List.of()))).code());
+    assertEquals(DeleteOutcome.NOT_FOUND, agent.delete(APP, a));
+    assertEquals(DeleteOutcome.NOT_FOUND, agent.delete(OTHER, b), "snapshots are per workload");
+    assertTrue(agent.check(false).ok());
+  }
+
+  @Test
+  @DisplayName("gc reclaims content only deleted snapshots referenced, and every kept snapshot still restores")
+  void gcReclaims() throws IOException {
+    SnapshotId a = capture(APP);
+    Trees.write(data.resolve("big.bin"), random(2 << 20, 2));
+    SnapshotId b = capture(APP);
+    assertEquals(2, files("blobs").size(), "each big version is its own blob");
+    GcReport nothing = agent.gc();
+    assertEquals(0, nothing.contentsRemoved(), "both snapshots still reference their content");
+
+    agent.delete(APP, a);
+    GcReport report = agent.gc();
+    assertEquals(1, report.contentsRemoved());
+    assertTrue(report.bytesReclaimed() > 2_000_000, "reclaimed " + report.bytesReclaimed());
+    assertEquals(1, files("blobs").size());
+    assertTrue(agent.check(false).ok());
+    Path target = dir.resolve("restored");
+    restoreInto(b, target);
+    assertEquals(Trees.state(data, false), Trees.state(target.resolve("data"), false));
+  }
+
+  @Test
+  @DisplayName("check names the snapshots that reference a corrupted blob as damaged, and their restore is CORRUPT")
+  void checkFindsCorruptBlob() throws IOException {
+    SnapshotId a = capture(APP);
+    Trees.write(data.resolve("small.txt"), "small, changed");
+    SnapshotId b = capture(APP);
+    SnapshotId c = capture(OTHER);
+    assertTrue(agent.check(false).ok());
+    Path blob = files("blobs").get(0);
+    flipByte(blob, Files.size(blob) / 2);
+
+    CheckReport report = agent.check(false);
+    assertFalse(report.ok());
+    assertEquals(1, report.corrupt().size());
+    assertEquals(List.of(), report.missing());
+    assertEquals(List.of("acme/app/" + a.value(), "acme/app/" + b.value()), report.damagedSnapshots());
+    assertFalse(report.damagedSnapshots().contains("acme/other/" + c.value()));
+    assertEquals(ErrorCode.CORRUPT, assertThrows(SnapshotException.class, report::throwIfDamaged).code());
+    Manifest m = agent.repository().manifest(APP, a).orElseThrow();
+    assertEquals(ErrorCode.CORRUPT, assertThrows(SnapshotException.class, () -> agent.restore(new RestoreRequest(
+        APP, a, m, RestoreMode.REPLACE, Optional.of(dir.resolve("replaced").toString()), List.of()))).code());
+    assertFalse(Files.exists(dir.resolve("replaced/data")), "a failed replace leaves nothing behind");
+    RestoreOutcome additive = restoreInto(a, dir.resolve("restored"));
+    List<String> errors = additive.families().get(FsHostAgent.FAMILY).errors();
+    assertEquals(1, errors.size(), errors.toString());
+    assertTrue(errors.get(0).startsWith("data:big.bin"), errors.toString());
+    assertFalse(Files.exists(dir.resolve("restored/data/big.bin")), "no torn file is left");
+    assertTrue(Files.exists(dir.resolve("restored/data/small.txt")), "the other files are still restored");
+  }
+
+  @Test
+  @DisplayName("check reports content missing from the repository, naming the snapshots that need it")
+  void checkFindsMissingBlob() throws IOException {
+    SnapshotId a = capture(APP);
+    SnapshotId c = capture(OTHER);
+    agent.close();
+    Files.delete(files("blobs").get(0));
+    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    CheckReport report = agent.check(false);
+    assertEquals(1, report.missing().size());
+    assertEquals(List.of("acme/app/" + a.value()), report.damagedSnapshots());
+    assertEquals(ErrorCode.CORRUPT, assertThrows(SnapshotException.class,
+        () -> restoreInto(a, dir.resolve("restored"))).code(), "pre-flight refuses before writing anything");
+    assertFalse(Files.exists(dir.resolve("restored/data/small.txt")));
+    assertTrue(agent.repository().manifest(OTHER, c).isPresent());
+  }
+
+  @Test
+  @DisplayName("check finds a damaged packed content too; a sampled check verifies at most as much as a full one")
+  void checkFindsCorruptPack() throws IOException {
+    SnapshotId a = capture(APP);
+    Path pack = files("packs").stream().filter(p -> p.toString().endsWith(".pack")).findFirst().orElseThrow();
+    flipByte(pack, 1);
+    CheckReport report = agent.check(false);
+    assertEquals(1, report.corrupt().size());
+    assertEquals(List.of("acme/app/" + a.value()), report.damagedSnapshots());
+    assertTrue(agent.check(true).contentsChecked() <= report.contentsChecked());
+  }
+
+  @Test
+  @DisplayName("tracked volumes persist across agents; a VolumeResolver answer takes precedence")
+  void trackingPersists() {
+    agent.close();
+    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    assertEquals(Optional.of(Map.of("data", data.normalize())), agent.volumes(APP));
+    agent.close();
+    Path elsewhere = dir.resolve("live/elsewhere");
+    agent = FsHostAgent.builder().repository(dir.resolve("repo"))
+        .volumes(w -> w.equals(APP) ? Optional.of(Map.of("data", elsewhere)) : Optional.empty()).build();
+    assertEquals(Optional.of(Map.of("data", elsewhere)), agent.volumes(APP));
+    assertEquals("other", agent.volumes(OTHER).orElseThrow().keySet().iterator().next(), "falls back to tracked");
+    assertTrue(agent.untrack(OTHER));
+    assertEquals(Optional.empty(), agent.volumes(OTHER));
+    assertFalse(agent.untrack(OTHER));
+  }
+
+  @Test
+  @DisplayName("track refuses bad names, relative paths and overlapping volumes, naming every problem")
+  void trackValidates() {
+    SnapshotException e = assertThrows(SnapshotException.class, () -> agent.track(APP, Map.of(
+        "../x", dir.resolve("a"), "rel", Path.of("relative"), "outer", dir.resolve("o"),
+        "inner", dir.resolve("o/i"))));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("'../x'"), e.getMessage());
+    assertTrue(e.getMessage().contains("'rel'"), e.getMessage());
+    assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+    assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SnapshotException.class,
+        () -> agent.track(APP, Map.of("repo", dir))).code(), "a volume may not contain the repository");
+    assertEquals(Optional.of(Map.of("data", data.normalize())), agent.volumes(APP), "nothing was changed");
+  }
+
+  @Test
+  @DisplayName("the builder reports every bad setting at once, refuses double settings, and one repository has one agent")
+  void builderRules() {
+    SnapshotException e = assertThrows(SnapshotException.class,
+        () -> FsHostAgent.builder().compressionLevel(0).restoreHeadroom(-1).build());
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("repository is required"), e.getMessage());
+    assertTrue(e.getMessage().contains("compressionLevel"), e.getMessage());
+    assertTrue(e.getMessage().contains("restoreHeadroom"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> FsHostAgent.builder().hostId("a").hostId("b"));
+    FsHostAgent.Builder used = FsHostAgent.builder().repository(dir.resolve("repo2"));
+    used.build().close();
+    assertThrows(IllegalStateException.class, used::build);
+    assertEquals(ErrorCode.CONFLICT, assertThrows(SnapshotException.class,
+        () -> FsHostAgent.rootedAt(dir.resolve("repo"))).code());
+  }
+
+  @Test
+  @DisplayName("restore paths select volume:path prefixes; bad selections are INVALID_ARGUMENT before anything is written")
+  void restoreSelection() {
+    SnapshotId a = capture(APP);
+    Manifest m = agent.repository().manifest(APP, a).orElseThrow();
+    Path target = dir.resolve("sel");
+    RestoreOutcome out = agent.restore(new RestoreRequest(APP, a, m, RestoreMode.ADDITIVE,
+        Optional.of(target.toString()), List.of("data:small.txt")));
+    assertEquals(1, out.families().get(FsHostAgent.FAMILY).created());
+    assertEquals(Map.of("small.txt", Trees.state(data, false).get("small.txt")), Trees.state(target.resolve("data"), false));
+    for (List<String> bad : List.of(List.of("data:../escape"), List.of("nope:x"), List.of("data:/abs"))) {
+      SnapshotException e = assertThrows(SnapshotException.class, () -> agent.restore(new RestoreRequest(APP, a, m,
+          RestoreMode.REPLACE, Optional.empty(), bad)));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), bad.toString());
+    }
+    assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SnapshotException.class, () -> agent.restore(
+        new RestoreRequest(APP, a, m, RestoreMode.ADDITIVE, Optional.of("relative/dir"), List.of()))).code());
+  }
+
+  @Test
+  @DisplayName("a REPLACE of one selected path in place restores that path and leaves the rest of the volume alone")
+  void replaceSelectedPathInPlace() {
+    SnapshotId a = capture(APP);
+    Trees.write(data.resolve("small.txt"), "changed");
+    Trees.write(data.resolve("later.txt"), "written after the snapshot");
+    Manifest m = agent.repository().manifest(APP, a).orElseThrow();
+    agent.restore(new RestoreRequest(APP, a, m, RestoreMode.REPLACE, Optional.empty(), List.of("data:small.txt")));
+    Map<String, String> now = Trees.state(data, false);
+    assertEquals(3, now.size(), now.toString());
+    assertTrue(now.containsKey("later.txt"));
+    List<FileChange> changes = new java.util.ArrayList<>();
+    agent.diff(APP, a, Optional.empty(), changes::add);
+    assertEquals(List.of("data:later.txt"), changes.stream().map(FileChange::key).toList());
+  }
+}
