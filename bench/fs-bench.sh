@@ -161,9 +161,15 @@ for rep in $(seq 1 "$REPS"); do
   timed tar_restore "zstd -dc -q $WORK/v1.tar.zst | tar xf - -C $WORK/r-tar"
 done
 echo "checking that our restore equals the tar restore of the same state"
-diff -r --no-dereference "$WORK/r-ours" "$WORK/r-tar/data" >"$LOG/restore_check.out" 2>&1 \
+diff -r --no-dereference "$WORK/r-ours/data" "$WORK/r-tar/data" >"$LOG/restore_check.out" 2>&1 \
   || die "our restore differs from the original tree: $LOG/restore_check.out"
-RESTORE_CHECK=identical
+meta() { (cd "$1" && find . -mindepth 1 -printf '%P %y %m %T@ %s %l\n' | sort); }
+if cmp -s <(meta "$WORK/r-ours/data") <(meta "$WORK/r-tar/data"); then
+  RESTORE_CHECK="identical (content, types, modes, mtimes, link targets)"
+else
+  diff <(meta "$WORK/r-ours/data") <(meta "$WORK/r-tar/data") >"$LOG/restore_meta.out" || true
+  RESTORE_CHECK="content identical; metadata differs in $(grep -c '^<' "$LOG/restore_meta.out") entries (see $LOG/restore_meta.out)"
+fi
 
 # ------------------------------------------------------------------------------ 4. diff
 echo "diff s1 s2 x$REPS: ours vs restic diff"
