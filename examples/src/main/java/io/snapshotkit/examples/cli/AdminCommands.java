@@ -243,6 +243,8 @@ final class AdminCommands {
       while (s.engine().pollEvents() > 0) {
         // keep delivering
       }
+      // Delivery interleaves workloads; show them in the order they happened.
+      events.sort(java.util.Comparator.comparing(SnapshotEvent::at));
       ArrayNode a = JsonViews.MAPPER.createArrayNode();
       events.forEach(e -> a.add(JsonViews.event(e)));
       out().result(a);

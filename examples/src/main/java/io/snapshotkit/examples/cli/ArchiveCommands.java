@@ -163,9 +163,12 @@ final class ArchiveCommands {
         Snapshot s = engine().capture(CaptureSpec.of(w).name(displayName).trigger(Trigger.of("import")).labels(labels));
         ObjectNode n = JsonViews.snapshot(s);
         n.put("unpackedInto", staging.toString());
+        ObjectNode vols = n.putObject("volumes");
+        imported.volumes().forEach((v, dir) -> vols.put(v, dir.toString()));
         out().result(n);
         out().line("Imported " + source.getFileName() + " as " + label(s) + "  " + s.id().value() + "  ("
-            + imported.header().entryCount() + " entries, files unpacked into " + staging + ")");
+            + imported.header().entryCount() + " entries)");
+        imported.volumes().forEach((v, dir) -> out().line("  volume " + v + " is now " + dir));
       } catch (RuntimeException e) {
         imported.discard();
         throw e;

@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.examples.internal.JsonViews;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Map;
@@ -98,6 +99,7 @@ final class RootCommand implements Callable<Integer> {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((ex, command, parseResult) -> root.fail(ex));
     cl.setParameterExceptionHandler((ex, args) -> {
+      root.output().result(JsonViews.error("USAGE", ex.getMessage()));
       root.output().error(ex.getMessage() + "; see `" + qualified(ex.getCommandLine()) + " --help`");
       return ExitCodes.USAGE;
     });
@@ -176,6 +178,7 @@ final class RootCommand implements Callable<Integer> {
   int fail(Exception ex) {
     Output o = output();
     if (ex instanceof SnapshotException se) {
+      o.result(JsonViews.error(se));
       String hosts = se.failedHosts().isEmpty() ? "" : " [hosts: " + String.join(", ", se.failedHosts()) + "]";
       o.error(se.getMessage() + hosts + codeSuffix(se.code()));
       if (verbose) {
@@ -184,12 +187,14 @@ final class RootCommand implements Callable<Integer> {
       return ExitCodes.of(se.code());
     }
     if (ex instanceof IllegalArgumentException) {
+      o.result(JsonViews.error(ErrorCode.INVALID_ARGUMENT, String.valueOf(ex.getMessage())));
       o.error(ex.getMessage() + codeSuffix(ErrorCode.INVALID_ARGUMENT));
       if (verbose) {
         o.stackTrace(ex);
       }
       return ExitCodes.of(ErrorCode.INVALID_ARGUMENT);
     }
+    o.result(JsonViews.error("UNEXPECTED", String.valueOf(ex)));
     o.error("unexpected failure: " + ex + (verbose ? "" : "; run again with --verbose for the stack trace")
         + ", and please report it");
     if (verbose) {

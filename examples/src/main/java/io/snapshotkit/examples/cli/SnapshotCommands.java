@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -191,24 +190,22 @@ final class SnapshotCommands {
     @Parameters(index = "0", paramLabel = "A", description = "The older side: an id or WORKLOAD@VERSION.")
     String from;
 
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    Against against;
+    @Parameters(index = "1", arity = "0..1", paramLabel = "B", description = "The newer side (default: the current files).")
+    String to;
 
-    static final class Against {
-      @Parameters(index = "1", paramLabel = "B", description = "The newer side.")
-      String to;
-
-      @Option(names = "--current", description = "Compare with the workload's current files (the default).")
-      boolean current;
-    }
+    @Option(names = "--current", description = "Compare with the workload's current files (the default without B).")
+    boolean current;
 
     @Override
     void run() {
+      if (to != null && current) {
+        throw SnapshotException.invalid("give either B or --current, not both");
+      }
       Snapshot a = snapshot(from);
       DiffResult d;
       String toLabel;
-      if (against != null && against.to != null) {
-        Snapshot b = snapshot(against.to);
+      if (to != null) {
+        Snapshot b = snapshot(to);
         d = engine().diff(Cli.TENANT, a.id(), b.id());
         toLabel = label(b);
       } else {

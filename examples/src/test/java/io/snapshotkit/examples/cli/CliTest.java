@@ -1,0 +1,296 @@
+package io.snapshotkit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI in-process through {@link Main#run}: real SQLite and a real repository in a temporary
+ * home, real directories; only the process boundary is skipped (CliIT covers it).
+ */
+class CliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path tmp;
+  private Path home;
+  private Path project;
+
+  /** What one run printed. */
+  record Run(int status, String out, String err) {
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+
+    JsonNode json() {
+      try {
+        return JSON.readTree(out);
+      } catch (IOException e) {
+        throw new AssertionError("stdout is not JSON: " + out, e);
+      }
+    }
+  }
+
+  private Run run(boolean terminal, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(args, Map.of(Home.ENV, home.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        terminal, Clock.systemUTC());
+    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private Run run(String... args) {
+    return run(false, args);
+  }
+
+  private Run ok(String... args) {
+    Run r = run(args);
+    assertEquals(0, r.status(), () -> Arrays.toString(args) + " failed: " + r.err() + r.out());
+    return r;
+  }
+
+  @BeforeEach
+  void setUp() throws IOException {
+    home = tmp.resolve("home");
+    project = tmp.resolve("project");
+    Files.createDirectories(project.resolve("src"));
+    Files.writeString(project.resolve("README.md"), "hello\n");
+    Files.writeString(project.resolve("src/main.py"), "print(1)\n");
+  }
+
+  private String captureJson(String... extra) {
+    String[] args = new String[extra.length + 3];
+    args[0] = "--json";
+    args[1] = "capture";
+    args[2] = "app";
+    System.arraycopy(extra, 0, args, 3, extra.length);
+    return ok(args).json().path("id").asText();
+  }
+
+  private void initAndTrack() {
+    ok("init");
+    ok("track", "app", project.toString());
+  }
+
+  @Test
+  void theDemoExitsZeroAndPrintsADiffAndAVersionList() {
+    Run r = ok("demo");
+    assertTrue(r.out().contains("- workspace:README.md"), r.out());
+    assertTrue(r.out().contains("~ workspace:config/settings.json"), r.out());
+    assertTrue(r.out().contains("+ workspace:data/cache.bin"), r.out());
+    assertTrue(r.out().contains("VERSION  ID"), r.out());
+    assertTrue(r.out().contains("byte-for-byte version 1 again"), r.out());
+    assertFalse(Files.exists(home), "the demo uses its own temporary home");
+  }
+
+  @Test
+  void jsonOutputIsOneParsableDocumentPerCommand() {
+    initAndTrack();
+    String id = captureJson("--name", "first", "--label", "team=core");
+    Run list = ok("--json", "list");
+    JsonNode items = list.json().path("items");
+    assertEquals(1, items.size());
+    assertEquals(id, items.get(0).path("id").asText());
+    assertEquals("first", items.get(0).path("name").asText());
+    assertEquals("core", items.get(0).path("labels").path("team").asText());
+    JsonNode versions = ok("versions", "app", "--json").json();
+    assertEquals(1, versions.get(0).path("version").asInt());
+    JsonNode show = ok("show", "app@1", "--json").json();
+    assertEquals("project", show.path("volumes").get(0).path("volume").asText());
+    assertEquals(2, show.path("volumes").get(0).path("files").asInt());
+  }
+
+  @Test
+  void diffRestoreAndRollbackWorkOnARealDirectory() throws IOException {
+    initAndTrack();
+    captureJson();
+    Files.writeString(project.resolve("README.md"), "changed\n");
+    Files.delete(project.resolve("src/main.py"));
+    Files.writeString(project.resolve("new.txt"), "new\n");
+
+    JsonNode diff = ok("--json", "diff", "app@1").json();
+    assertEquals(3, diff.path("changes").asInt());
+    Set<String> keys = new HashSet<>();
+    diff.path("families").path("files").path("items").forEach(i -> keys.add(i.path("kind").asText() + " " + i.path("key").asText()));
+    assertEquals(Set.of("changed project:README.md", "removed project:src/main.py", "added project:new.txt"), keys);
+    Run human = ok("diff", "app@1", "--current");
+    assertTrue(human.out().contains("  ~ project:README.md"), human.out());
+    assertTrue(human.out().contains("3 changes: 1 added, 1 removed, 1 changed"), human.out());
+
+    // Additive: brings back the deleted file, overwrites nothing.
+    ok("restore", "app@1");
+    assertEquals("print(1)\n", Files.readString(project.resolve("src/main.py")));
+    assertEquals("changed\n", Files.readString(project.resolve("README.md")));
+
+    // Into another directory, only one path.
+    Path other = tmp.resolve("other");
+    ok("restore", "app@1", "--to", other.toString(), "--path", "project:src");
+    assertTrue(Files.exists(other.resolve("project/src/main.py")));
+    assertFalse(Files.exists(other.resolve("project/README.md")));
+
+    // Rollback: exactly version 1, with a safety snapshot as version 2.
+    ok("rollback", "app", "1");
+    assertEquals("hello\n", Files.readString(project.resolve("README.md")));
+    assertFalse(Files.exists(project.resolve("new.txt")));
+    assertTrue(ok("diff", "app@1").out().contains("No differences."));
+    assertEquals("rollback", ok("--json", "show", "app@2").json().path("trigger").asText());
+  }
+
+  @Test
+  void anUninitialisedHomeIsNotFoundWithOneLineThatSaysToRunInit() {
+    Run r = run("list");
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), r.status());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().contains("snapshotkit init"), r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void aBadSnapshotNameExitsWithInvalidArgumentAndOneLine() {
+    initAndTrack();
+    Run r = run("show", "not-a-snapshot");
+    assertEquals(4, r.status());
+    assertEquals(List.of("snapshotkit: 'not-a-snapshot' does not name a snapshot: it is neither an id (26 characters) "
+        + "nor WORKLOAD@VERSION; use an id from `snapshotkit list` or WORKLOAD@VERSION such as app@3 (INVALID_ARGUMENT)"),
+        r.errLines());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void withJsonAnErrorIsAlsoAJsonDocumentOnStdout() {
+    initAndTrack();
+    Run r = run("--json", "show", "app@1");
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), r.status());
+    assertEquals("NOT_FOUND", r.json().path("error").asText());
+    assertTrue(r.json().path("message").asText().contains("no versions"), r.out());
+  }
+
+  @Test
+  void aProtectedSnapshotCannotBeDeletedAndSaysSo() {
+    initAndTrack();
+    captureJson("--protect");
+    Run r = run("delete", "app@1");
+    assertEquals(ExitCodes.of(ErrorCode.FORBIDDEN), r.status());
+    assertTrue(r.err().contains("protected"), r.err());
+    ok("protect", "app@1", "--off");
+    ok("delete", "app@1");
+    assertEquals(0, ok("--json", "list").json().path("items").size());
+  }
+
+  @Test
+  void aBadCommandLineIsUsageStatusTwo() {
+    Run r = run("capture");
+    assertEquals(ExitCodes.USAGE, r.status());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().contains("WORKLOAD"), r.err());
+    assertEquals(ExitCodes.USAGE, run("no-such-command").status());
+  }
+
+  @Test
+  void verbosePrintsTheStackTraceAndQuietDoesNot() {
+    assertEquals(1, run("list").errLines().size());
+    Run r = run("list", "--verbose");
+    assertTrue(r.errLines().size() > 1, r.err());
+    assertTrue(r.err().contains("at io.snapshotkit."), r.err());
+  }
+
+  @Test
+  void everyErrorCodeHasItsOwnExitStatus() {
+    Set<Integer> seen = new HashSet<>();
+    for (ErrorCode c : ErrorCode.values()) {
+      int status = ExitCodes.of(c);
+      assertTrue(seen.add(status), c + " shares " + status);
+      assertNotEquals(ExitCodes.OK, status);
+      assertNotEquals(ExitCodes.UNEXPECTED, status);
+      assertNotEquals(ExitCodes.USAGE, status);
+    }
+  }
+
+  @Test
+  void exportThenImportMakesAnEqualNewWorkloadAndProgressIsDrawnOnlyOnATerminal() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path archive = tmp.resolve("app.tar.zst");
+    Run quiet = run(false, "export", "app@1", archive.toString());
+    assertEquals(0, quiet.status(), quiet.err());
+    assertFalse(quiet.out().contains("\r"), "no progress when stdout is not a terminal");
+    Path archive2 = tmp.resolve("app2.tar.zst");
+    Run drawn = run(true, "export", "app@1", archive2.toString());
+    assertEquals(0, drawn.status(), drawn.err());
+    assertTrue(drawn.out().contains("\rexport  "), "a progress bar on a terminal");
+    assertEquals(4, run("export", "app@1", archive.toString()).status(), "no silent overwrite");
+
+    JsonNode imported = ok("--json", "import", archive.toString(), "copy").json();
+    assertEquals("copy", imported.path("workload").asText());
+    assertEquals("import", imported.path("trigger").asText());
+    Path unpacked = Path.of(imported.path("volumes").path("project").asText());
+    assertTrue(unpacked.startsWith(Path.of(imported.path("unpackedInto").asText())));
+    assertEquals("print(1)\n", Files.readString(unpacked.resolve("src/main.py")));
+    assertEquals("hello\n", Files.readString(unpacked.resolve("README.md")));
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), run("import", archive.toString(), "copy").status());
+  }
+
+  @Test
+  void retentionKeepsTheNewestAndADryRunDeletesNothing() {
+    initAndTrack();
+    captureJson();
+    captureJson();
+    captureJson();
+    JsonNode dry = ok("--json", "retention", "app", "--keep-last", "1", "--dry-run").json();
+    assertEquals(2, dry.get(0).path("deleted").size());
+    assertEquals(3, ok("--json", "versions", "app").json().size());
+    ok("retention", "--keep-last", "1");
+    assertEquals(1, ok("--json", "versions", "app").json().size());
+    assertEquals(4, run("retention", "app").status(), "a policy that keeps nothing is refused");
+    assertTrue(ok("--json", "gc").json().path("bytesReclaimed").asLong() >= 0);
+    assertTrue(ok("--json", "check").json().path("ok").asBoolean());
+  }
+
+  @Test
+  void eventsAreShownOnceThroughTheCliCursor() {
+    initAndTrack();
+    captureJson();
+    JsonNode first = ok("--json", "events").json();
+    Set<String> types = new HashSet<>();
+    first.forEach(e -> types.add(e.path("type").asText()));
+    assertEquals(Set.of("snapshot.capture.started", "snapshot.created"), types);
+    assertEquals(0, ok("--json", "events").json().size());
+    captureJson();
+    assertEquals(2, ok("--json", "events").json().size());
+  }
+
+  @Test
+  void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
+    Path a = Files.createDirectories(tmp.resolve("a dir"));
+    Path b = Files.createDirectories(tmp.resolve("b"));
+    assertEquals(Map.of("a_dir", a, "data", b), AdminCommands.Track.volumes(List.of(a.toString(), "data=" + b)));
+    SnapshotException dup = assertThrows(SnapshotException.class,
+        () -> AdminCommands.Track.volumes(List.of(b.toString(), b.toString())));
+    assertTrue(dup.getMessage().contains("NAME=DIR"), dup.getMessage());
+    SnapshotException missing = assertThrows(SnapshotException.class,
+        () -> AdminCommands.Track.volumes(List.of(tmp.resolve("nope").toString())));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, missing.code());
+  }
+}
