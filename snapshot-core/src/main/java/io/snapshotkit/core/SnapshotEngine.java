@@ -1410,7 +1410,9 @@ public final class SnapshotEngine implements AutoCloseable {
 
   /**
    * Configures a {@link SnapshotEngine}. Required: {@link #manifestStore}, {@link #hosts},
-   * {@link #lifecycle}, {@link #clock} and {@link #executor}. Each setting may be set once: setting
+   * {@link #lifecycle}, {@link #clock} and {@link #executor}; when event hooks are registered, also
+   * one delivery mode, {@link #eventDispatch} (background) or {@link #manualEventDispatch}
+   * ({@link SnapshotEngine#pollEvents()}). Each setting may be set once: setting
    * it again throws {@link IllegalStateException} naming the old value; a bad value throws
    * {@link IllegalArgumentException}. {@link #build()} reports every missing setting at once and
    * freezes the settings; a builder builds one engine.
@@ -1600,7 +1602,11 @@ public final class SnapshotEngine implements AutoCloseable {
     /**
      * Builds the engine.
      *
-     * @throws IllegalStateException listing every missing required setting, or if this builder already built
+     * @throws IllegalStateException listing every missing required setting and every inconsistent
+     *     event setting (hooks without a delivery mode, a delivery mode without hooks, start positions
+     *     for unknown hooks or given twice differently), or if this builder already built
+     * @throws SnapshotException if registering a hook with the store's outbox fails, or the
+     *     scheduler refuses background dispatch
      */
     public SnapshotEngine build() {
       checkNotBuilt();
@@ -1690,7 +1696,13 @@ public final class SnapshotEngine implements AutoCloseable {
 
     /** How the registered hooks' events are dispatched: in the background with a scheduler, or manually. */
     private record EventDispatch(
-        Optional<ScheduledExecutorService> scheduler, Executor deliveryExecutor, DispatcherSettings settings) {}
+        Optional<ScheduledExecutorService> scheduler, Executor deliveryExecutor, DispatcherSettings settings) {
+      @Override
+      public String toString() {
+        return (scheduler.isPresent() ? "background dispatch" : "manual dispatch") + " (owner "
+            + settings.ownerId() + ")";
+      }
+    }
 
     private <T> T once(String name, T old, T value) {
       Objects.requireNonNull(value, name);

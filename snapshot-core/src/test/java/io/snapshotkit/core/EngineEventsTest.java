@@ -296,6 +296,52 @@ class EngineEventsTest {
   }
 
   @Test
+  @DisplayName("an engine closed while a delivery is in flight: the next engine delivers that event again after the lease, then the rest")
+  void closeDuringDeliveryThenRestart() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    ExecutorService delivery = Executors.newFixedThreadPool(2);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch unblock = new CountDownLatch(1);
+    List<String> firstEngine = Collections.synchronizedList(new ArrayList<>());
+    EventHook blocking = e -> {
+      firstEngine.add(e.id());
+      entered.countDown();
+      unblock.await();
+    };
+    try (Fixture f = Fixture.create()) {
+      f.engine.close();
+      SnapshotEngine a = base(f)
+          .eventHook("audit", blocking)
+          .eventDispatch(scheduler, delivery, DispatcherSettings.defaults()
+              .withPollInterval(Duration.ofMillis(10)).withStopTimeout(Duration.ofMillis(50)))
+          .build();
+      a.capture(CaptureSpec.of(W));
+      assertTrue(entered.await(20, TimeUnit.SECONDS), "the first event reached the hook");
+      a.close(); // gives up waiting for the blocked delivery; its claim stays until the lease ends
+
+      RecordingEventHook second = new RecordingEventHook();
+      try (SnapshotEngine b = restart(f, "audit", second)) {
+        assertEquals(0, b.pollEvents(), "the in-flight claim still holds");
+        f.clock.advance(DispatcherSettings.defaults().claimLease().plusSeconds(1));
+        while (b.pollEvents() > 0) {
+          // drain
+        }
+        List<SnapshotEvent> stored = f.store.events();
+        assertEquals(List.of(stored.get(0).id()), firstEngine);
+        assertEquals(stored.stream().map(SnapshotEvent::id).toList(),
+            second.events().stream().map(SnapshotEvent::id).toList(),
+            "the interrupted event again, with the same id, then the rest: nothing lost");
+      } finally {
+        unblock.countDown();
+      }
+    } finally {
+      unblock.countDown();
+      scheduler.shutdownNow();
+      delivery.shutdownNow();
+    }
+  }
+
+  @Test
   @DisplayName("a hook registered with StartPosition.NOW skips retained events; BEGINNING (the default) receives them")
   void startPositions() throws Exception {
     try (Fixture f = Fixture.create()) {
@@ -385,7 +431,8 @@ class EngineEventsTest {
       SnapshotEngine.Builder twice = base(f).manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
       IllegalStateException again = assertThrows(IllegalStateException.class,
           () -> twice.manualEventDispatch(Runnable::run, DispatcherSettings.defaults()));
-      assertTrue(again.getMessage().startsWith("eventDispatch was already set to"), again.getMessage());
+      assertTrue(again.getMessage().startsWith("eventDispatch was already set to manual dispatch (owner dispatcher-"),
+          again.getMessage());
     }
   }
 
