@@ -41,13 +41,6 @@ final class AtomicFiles {
     }
   }
 
-  /** fsyncs a file's content through a read-only descriptor (works for read-only files too). */
-  static void fsyncReadable(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
-  }
-
   /** fsyncs a directory so renames and creations in it survive a crash. */
   static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
