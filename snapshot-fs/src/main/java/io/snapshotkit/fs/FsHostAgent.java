@@ -537,8 +537,10 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   // ------------------------------------------------------------------ builder
 
   /**
-   * Configures an {@link FsHostAgent}. Each setting may be given once; {@link #build()} reports
-   * every problem at once, and the builder cannot be changed or reused after it.
+   * Configures an {@link FsHostAgent}. Each setting may be given once (a second call throws
+   * {@link IllegalStateException}); a bad value throws {@link IllegalArgumentException} at once;
+   * {@link #build()} reports every missing setting at once, and the builder cannot be changed or
+   * reused after it.
    *
    * <p><b>Thread-safety:</b> not thread-safe; build on one thread.
    */
@@ -553,7 +555,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     private RestoreListener listener;
     private Scanner.ReadHook readHook;
     private boolean built;
-    private final List<String> problems = new ArrayList<>();
 
     private Builder() {}
 
@@ -562,7 +563,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
         throw new IllegalStateException("this builder already built an agent; start a new one");
       }
       if (current != null) {
-        throw new IllegalStateException(name + " is already set");
+        throw new IllegalStateException(name + " is already set (to " + current + "); set it once");
       }
     }
 
@@ -578,7 +579,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       once(this.hostId, "hostId");
       Objects.requireNonNull(hostId, "hostId");
       if (hostId.isBlank()) {
-        problems.add("hostId must not be blank");
+        throw new IllegalArgumentException("hostId must not be blank");
       }
       this.hostId = hostId;
       return this;
@@ -595,7 +596,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     public Builder compressionLevel(int level) {
       once(this.level, "compressionLevel");
       if (level < 1 || level > 19) {
-        problems.add("compressionLevel must be 1 to 19, not " + level);
+        throw new IllegalArgumentException("compressionLevel must be 1 to 19, not " + level);
       }
       this.level = level;
       return this;
@@ -619,7 +620,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     public Builder restoreHeadroom(long bytes) {
       once(this.headroom, "restoreHeadroom");
       if (bytes < 0) {
-        problems.add("restoreHeadroom must not be negative: " + bytes);
+        throw new IllegalArgumentException("restoreHeadroom must not be negative: " + bytes);
       }
       this.headroom = bytes;
       return this;
@@ -643,14 +644,14 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
      * Opens the repository, replays interrupted restores ({@link FsHostAgent#recover()}) and
      * returns the agent.
      *
-     * @throws SnapshotException INVALID_ARGUMENT listing every bad setting; CONFLICT if another
+     * @throws SnapshotException INVALID_ARGUMENT listing every missing setting; CONFLICT if another
      *     agent has the repository open; CORRUPT if a restore journal cannot be replayed
      */
     public FsHostAgent build() {
       if (built) {
         throw new IllegalStateException("this builder already built an agent; start a new one");
       }
-      List<String> all = new ArrayList<>(problems);
+      List<String> all = new ArrayList<>();
       if (repository == null) {
         all.add("repository is required");
       }

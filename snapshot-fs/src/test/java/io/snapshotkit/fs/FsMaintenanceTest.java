@@ -220,14 +220,15 @@ class FsMaintenanceTest {
   }
 
   @Test
-  @DisplayName("the builder reports every bad setting at once, refuses double settings, and one repository has one agent")
+  @DisplayName("the builder refuses bad values and double settings at once, names what is missing, and one repository has one agent")
   void builderRules() {
-    SnapshotException e = assertThrows(SnapshotException.class,
-        () -> FsHostAgent.builder().compressionLevel(0).restoreHeadroom(-1).build());
+    SnapshotException e = assertThrows(SnapshotException.class, () -> FsHostAgent.builder().build());
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().contains("repository is required"), e.getMessage());
-    assertTrue(e.getMessage().contains("compressionLevel"), e.getMessage());
-    assertTrue(e.getMessage().contains("restoreHeadroom"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> FsHostAgent.builder().compressionLevel(0));
+    assertThrows(IllegalArgumentException.class, () -> FsHostAgent.builder().compressionLevel(20));
+    assertThrows(IllegalArgumentException.class, () -> FsHostAgent.builder().restoreHeadroom(-1));
+    assertThrows(IllegalArgumentException.class, () -> FsHostAgent.builder().hostId(" "));
     assertThrows(IllegalStateException.class, () -> FsHostAgent.builder().hostId("a").hostId("b"));
     FsHostAgent.Builder used = FsHostAgent.builder().repository(dir.resolve("repo2"));
     used.build().close();
