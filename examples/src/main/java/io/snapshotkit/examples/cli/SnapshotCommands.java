@@ -58,7 +58,12 @@ final class SnapshotCommands {
 
     @Override
     void run() {
-      CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(Trigger.of(trigger))
+      Trigger t = Trigger.of(trigger);
+      if (t.equals(Trigger.PRE_RESTORE) || t.equals(Trigger.ROLLBACK)) {
+        throw SnapshotException.invalid("trigger '" + t + "' is reserved for the safety snapshots restore and rollback "
+            + "take themselves; use 'manual' or your own word");
+      }
+      CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(t)
           .labels(labels).protect(protect).fullRescan(full);
       Snapshot s = engine().capture(spec);
       out().result(JsonViews.snapshot(s));
