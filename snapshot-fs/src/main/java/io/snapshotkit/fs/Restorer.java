@@ -484,6 +484,7 @@ final class Restorer {
    */
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
     Plan plan = plan(w, id, targets, sel);
+    refuseMountPoints(w, id, targets, sel);
     String token = UUID.randomUUID().toString().substring(0, 8);
     List<Journal.Unit> units = new ArrayList<>();
     for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {
@@ -548,6 +549,38 @@ final class Restorer {
     }
     LOG.info("restored snapshot {} of {} over {} unit(s) ({} entries)", id, w, units.size(), entries);
     return entries;
+  }
+
+  /**
+   * A replace restore renames what it swaps, which a mount point (a bind-mounted volume, say)
+   * does not allow; say so before touching anything rather than failing mid-swap.
+   */
+  private static void refuseMountPoints(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+    List<String> mounts = new ArrayList<>();
+    try {
+      for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {
+        Path volume = targets.get(s.getKey());
+        List<Path> swapped = new ArrayList<>();
+        if (s.getValue().isEmpty()) {
+          swapped.add(volume);
+        } else {
+          s.getValue().forEach(p -> swapped.add(volume.resolve(p)));
+        }
+        for (Path p : swapped) {
+          if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+              && !Files.getFileStore(p).equals(Files.getFileStore(p.getParent()))) {
+            mounts.add(p.toString());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw SnapshotException.wrap("checking for mount points", e);
+    }
+    if (!mounts.isEmpty()) {
+      throw SnapshotException.invalid("cannot replace-restore snapshot " + id + ": " + mounts + " are mount points, "
+          + "and a replace restore swaps directories by renaming them; use an ADDITIVE restore, restore into a "
+          + "target directory, or map the volume to a directory inside the mount").withSnapshot(id).withWorkload(w);
+    }
   }
 
   private static RuntimeException rollBackAfter(Throwable t, Journal journal, String phase, WorkloadRef w,

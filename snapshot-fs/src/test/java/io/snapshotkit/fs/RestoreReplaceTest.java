@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,6 +212,24 @@ class RestoreReplaceTest {
     e = assertThrows(SnapshotException.class, () -> restorer().preflight(WORKLOAD,
         SnapshotId.parse("01JD0000000000000000000009"), live, Restorer.Selection.all(live.keySet())));
     assertEquals(ErrorCode.NOT_FOUND, e.code());
+    assertNoDebris();
+  }
+
+  @Test
+  void aVolumeThatIsAMountPointIsRefusedBeforeAnythingIsTouched() throws IOException {
+    Path mount = Path.of("/dev/shm");
+    Assumptions.assumeTrue(Files.isDirectory(mount)
+        && !Files.getFileStore(mount).equals(Files.getFileStore(mount.getParent())), "/dev/shm is a mount point");
+    List<String> before = list(mount);
+    Map<String, Path> targets = new TreeMap<>(live);
+    targets.put("db", mount);
+
+    SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, targets,
+        Restorer.Selection.all(targets.keySet()), (s, n) -> { }));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("mount point"), e.getMessage());
+    assertEquals(before, list(mount));
+    assertEquals(originalState.get("app"), tree(live.get("app"), true));
     assertNoDebris();
   }
 
