@@ -241,10 +241,11 @@ final class Restorer {
         parentProblem(live, live.resolve(p).getParent()).ifPresent(problems::add);
       }
     }
-    for (Path a : lives) {
-      for (Path b : lives) {
-        if (a != b && b.startsWith(a)) {
-          problems.add("volume directories " + a + " and " + b + " nest; restore them separately");
+    for (int i = 0; i < lives.size(); i++) {
+      for (int k = 0; k < lives.size(); k++) {
+        if (i != k && lives.get(k).startsWith(lives.get(i)) && (i < k || !lives.get(i).equals(lives.get(k)))) {
+          problems.add("volume directories " + lives.get(i) + " and " + lives.get(k) + " are the same or nest; "
+              + "map every volume to its own directory");
         }
       }
     }
@@ -590,8 +591,12 @@ final class Restorer {
     boolean interrupted = Thread.interrupted();
     try {
       if (journal.state == Journal.State.COMMITTED) {
-        // the COMMITTED journal write itself failed after all swaps: roll back from PREPARED
+        // Writing COMMITTED failed after every swap, perhaps after its rename reached the disk:
+        // record the decision to roll back first, or a crash mid-rollback would roll forward
+        // over half-restored volumes. If even that cannot be written, touch nothing: the journal
+        // on disk (PREPARED or COMMITTED) is consistent either way, and recovery settles it.
         journal.state = Journal.State.PREPARED;
+        journal.write();
       }
       recover(journal);
     } catch (IOException | RuntimeException r) {

@@ -197,6 +197,11 @@ class RestoreReplaceTest {
     assertTrue(e.getMessage().contains("symlink"), e.getMessage());
     assertEquals(originalState, states(true), "the volume that did resolve was not touched either");
 
+    Map<String, Path> same = Map.of("app", live.get("app"), "db", live.get("app"));
+    e = assertThrows(SnapshotException.class,
+        () -> restorer().preflight(WORKLOAD, snap, same, Restorer.Selection.all(live.keySet())));
+    assertTrue(e.getMessage().contains("are the same or nest"), e.getMessage());
+
     Map<String, Path> missing = Map.of("app", live.get("app"));
     e = assertThrows(SnapshotException.class,
         () -> restorer().preflight(WORKLOAD, snap, missing, Restorer.Selection.all(live.keySet())));
