@@ -455,7 +455,8 @@ final class ContentStore {
   /**
    * The sweep phase of a collection: under the index monitor, adds every pinned digest to
    * {@code marked}, lets {@code remark} add the digests of manifests committed since marking
-   * began, and removes every content published before {@code gcStart} that is still unmarked.
+   * began, and removes every unmarked content published no later than {@code gcStart} (the
+   * generation when the collection began; content published after it has a higher generation).
    * Then deletes or compacts the files that held it.
    *
    * @return the bytes and contents reclaimed
@@ -468,7 +469,7 @@ final class ContentStore {
       }
       remark.accept(marked);
       index.entrySet().removeIf(e -> {
-        if (e.getValue().generation() < gcStart && !marked.contains(e.getKey())) {
+        if (e.getValue().generation() <= gcStart && !marked.contains(e.getKey())) {
           removed.put(e.getKey(), e.getValue());
           return true;
         }
