@@ -103,15 +103,15 @@ ratio() {
   r=$(awk -v o="$o" -v a="$a" 'BEGIN { printf "%.2f", o / a }')
   echo "$name ratio=$r" | tee -a "$RESULTS"
   echo "  ours [$(all "$2")]  anchor $4 [$(all "$3")]" | tee -a "$RESULTS"
-  echo "| $name | $o | \`$4\` | $a | $r | ≤ $5 |" >>"$TABLE"
+  echo "| $name | $o | \`${4//|/\\|}\` | $a | $r | ≤ $5 |" >>"$TABLE"
 }
 # alternate A/B order each repetition so drift in machine load does not favour either side
-pair() { # pair REP NAME_A CMD_A NAME_B CMD_B PREP (PREP runs before each, untimed)
+pair() { # pair REP NAME_A CMD_A PREP_A NAME_B CMD_B PREP_B (each PREP runs, untimed, just before its command)
   local rep=$1
   if [ $((rep % 2)) -eq 1 ]; then
-    bash -c "$6"; timed "$2" "$3"; bash -c "$6"; timed "$4" "$5"
+    bash -c "$4"; timed "$2" "$3"; bash -c "$7"; timed "$5" "$6"
   else
-    bash -c "$6"; timed "$4" "$5"; bash -c "$6"; timed "$2" "$3"
+    bash -c "$7"; timed "$5" "$6"; bash -c "$4"; timed "$2" "$3"
   fi
 }
 
@@ -126,9 +126,8 @@ CORPUS_ENTRIES=$(find "$DATA" | wc -l)
 echo "full capture x$REPS: ours vs tar cf - | zstd -1 -T0"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_full "$OURS capture $WORK/ours $DATA s1" \
-    tar_zstd "tar cf - -C $WORK data | zstd -1 -T0 -q -f -o $WORK/v1.tar.zst" \
-    "rm -rf $WORK/ours"
+    ours_full "$OURS capture $WORK/ours $DATA s1" "rm -rf $WORK/ours" \
+    tar_zstd "tar cf - -C $WORK data | zstd -1 -T0 -q -f -o $WORK/v1.tar.zst" "rm -f $WORK/v1.tar.zst"
 done
 rm -rf "$WORK/ours-full" && mv "$WORK/ours" "$WORK/ours-full"
 
@@ -144,9 +143,8 @@ java -cp "$JAR" io.snapshotkit.bench.fs.FsCorpus change "$DATA" --scale "$SCALE"
 echo "incremental capture x$REPS: ours vs restic backup (each from a fresh copy of the full repository)"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_incr "$OURS capture $WORK/ours $DATA s2 --parent s1" \
-    restic_incr "restic -r $WORK/restic backup -q $DATA" \
-    "rm -rf $WORK/ours $WORK/restic && cp -a $WORK/ours-full $WORK/ours && cp -a $WORK/restic-full $WORK/restic"
+    ours_incr "$OURS capture $WORK/ours $DATA s2 --parent s1" "rm -rf $WORK/ours && cp -a $WORK/ours-full $WORK/ours" \
+    restic_incr "restic -r $WORK/restic backup -q $DATA" "rm -rf $WORK/restic && cp -a $WORK/restic-full $WORK/restic"
 done
 R2=$(restic -r "$WORK/restic" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
 
@@ -154,9 +152,8 @@ R2=$(restic -r "$WORK/restic" snapshots --json | python3 -c 'import json,sys; pr
 echo "full restore x$REPS into an empty directory: ours vs restic restore vs zstd -dc | tar xf -"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_restore "$OURS restore $WORK/ours s1 $WORK/r-ours" \
-    restic_restore "restic -r $WORK/restic restore -q $R1 --target $WORK/r-restic" \
-    "rm -rf $WORK/r-ours $WORK/r-restic $WORK/r-tar"
+    ours_restore "$OURS restore $WORK/ours s1 $WORK/r-ours" "rm -rf $WORK/r-ours" \
+    restic_restore "restic -r $WORK/restic restore -q $R1 --target $WORK/r-restic" "rm -rf $WORK/r-restic"
   bash -c "rm -rf $WORK/r-tar && mkdir $WORK/r-tar"
   timed tar_restore "zstd -dc -q $WORK/v1.tar.zst | tar xf - -C $WORK/r-tar"
 done
@@ -175,9 +172,8 @@ fi
 echo "diff s1 s2 x$REPS: ours vs restic diff"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_diff "$OURS diff $WORK/ours s1 s2" \
-    restic_diff "restic -r $WORK/restic diff $R1 $R2" \
-    "true"
+    ours_diff "$OURS diff $WORK/ours s1 s2" true \
+    restic_diff "restic -r $WORK/restic diff $R1 $R2" true
 done
 DIFF_SUMMARY=$(tail -1 "$LOG/ours_diff.out")
 
