@@ -5,6 +5,7 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,6 +84,10 @@ final class RootCommand implements Callable<Integer> {
       description = "Print stack traces with errors, and library log lines.")
   boolean verbose;
 
+  @Option(names = "--lock-wait", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+      description = "How long to wait for another snapshotkit command using the same home (default: ${DEFAULT-VALUE}).")
+  int lockWaitSeconds = 30;
+
   private final Environment environment;
   private Output output;
   private Services services;
@@ -145,7 +150,7 @@ final class RootCommand implements Callable<Integer> {
     if (services == null) {
       Home h = home();
       h.requireInitialized();
-      services = Services.open(h, environment.clock(), Optional.empty());
+      services = Services.open(h, environment.clock(), Optional.empty(), lockWait(), this::announceWait);
     }
     return services;
   }
@@ -157,8 +162,20 @@ final class RootCommand implements Callable<Integer> {
     }
     Home h = home();
     h.requireInitialized();
-    services = Services.open(h, environment.clock(), Optional.of(sink));
+    services = Services.open(h, environment.clock(), Optional.of(sink), lockWait(), this::announceWait);
     return services;
+  }
+
+  /** The --lock-wait duration. */
+  Duration lockWait() {
+    if (lockWaitSeconds < 0) {
+      throw SnapshotException.invalid("--lock-wait is a number of seconds, 0 or more");
+    }
+    return Duration.ofSeconds(lockWaitSeconds);
+  }
+
+  private void announceWait() {
+    output().warn("another snapshotkit command is using " + home().dir() + "; waiting up to " + lockWaitSeconds + " s");
   }
 
   /** Closes what {@link #services()} opened. */

@@ -1,5 +1,6 @@
 package io.snapshotkit.examples.cli;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.core.DispatcherSettings;
@@ -10,6 +11,7 @@ import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.StartPosition;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Services implements AutoCloseable {
   /** The durable name of the CLI's own event cursor (the {@code events} command). */
   static final String EVENTS_HOOK = "cli";
+  /** How often to retry a repository another process holds. */
+  private static final long LOCK_POLL_MILLIS = 100;
 
   /** Receives the events the {@code events} command delivers. */
   @FunctionalInterface
@@ -55,11 +59,21 @@ final class Services implements AutoCloseable {
    * @throws SnapshotException CONFLICT if another snapshotkit process has the repository open
    */
   static Services open(Home home, Clock clock, Optional<EventSink> events) {
+    return open(home, clock, events, Duration.ZERO, () -> { });
+  }
+
+  /**
+   * As {@link #open(Home, Clock, Optional)}, waiting up to {@code lockWait} for another
+   * snapshotkit process to release the repository; {@code waiting} runs once if it has to wait.
+   *
+   * @throws SnapshotException CONFLICT, saying so, if the repository is still in use after the wait
+   */
+  static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     FsHostAgent agent = null;
     try {
       JdbcManifestStore store = JdbcManifestStore.sqlite(home.database());
-      agent = FsHostAgent.builder().repository(home.repository()).clock(clock).build();
+      agent = openAgent(home, clock, lockWait, waiting);
       SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
@@ -79,6 +93,35 @@ final class Services implements AutoCloseable {
       }
       threads.shutdownNow();
       throw e;
+    }
+  }
+
+  private static FsHostAgent openAgent(Home home, Clock clock, Duration lockWait, Runnable waiting) {
+    long deadline = System.nanoTime() + lockWait.toNanos();
+    boolean announced = false;
+    while (true) {
+      try {
+        return FsHostAgent.builder().repository(home.repository()).clock(clock).build();
+      } catch (SnapshotException e) {
+        if (e.code() != ErrorCode.CONFLICT) {
+          throw e;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          throw new SnapshotException(ErrorCode.CONFLICT, "another snapshotkit command is using " + home.dir()
+              + (lockWait.isZero() ? "" : " (waited " + Format.duration(lockWait) + ")")
+              + "; wait for it to finish and try again, or raise --lock-wait", e);
+        }
+        if (!announced) {
+          announced = true;
+          waiting.run();
+        }
+        try {
+          Thread.sleep(LOCK_POLL_MILLIS);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new SnapshotException(ErrorCode.CONFLICT, "interrupted while waiting for another snapshotkit command to finish", ie);
+        }
+      }
     }
   }
 

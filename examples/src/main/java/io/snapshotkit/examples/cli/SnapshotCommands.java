@@ -63,6 +63,10 @@ final class SnapshotCommands {
         throw SnapshotException.invalid("trigger '" + t + "' is reserved for the safety snapshots restore and rollback "
             + "take themselves; use 'manual' or your own word");
       }
+      if (root.services().agent().volumes(workload(workload)).isEmpty()) {
+        throw SnapshotException.notFound("workload '" + workload + "' is not tracked; track its directories first: "
+            + "snapshotkit track " + workload + " DIR...");
+      }
       CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(t)
           .labels(labels).protect(protect).fullRescan(full);
       Snapshot s = engine().capture(spec);

@@ -281,6 +281,59 @@ class CliTest {
     assertEquals(2, ok("--json", "events").json().size());
   }
 
+  /** Opens the home as another snapshotkit process would, holding its repository lock. */
+  private Services holdHome() {
+    return Services.open(Home.resolve(java.util.Optional.of(home.toString()), Map.of(), "/u"),
+        Clock.systemUTC(), java.util.Optional.empty());
+  }
+
+  @Test
+  void anotherCommandHoldingTheHomeIsAConflictAfterTheWait() {
+    initAndTrack();
+    Services held = holdHome();
+    try {
+      Run r = run("list", "--lock-wait", "0");
+      assertEquals(ExitCodes.of(ErrorCode.CONFLICT), r.status());
+      assertEquals(1, r.errLines().size(), r.err());
+      assertTrue(r.err().contains("another snapshotkit command is using " + home), r.err());
+    } finally {
+      held.close();
+    }
+    ok("list", "--lock-wait", "0");
+  }
+
+  @Test
+  void aCommandWaitsForAnotherToReleaseTheHome() throws Exception {
+    initAndTrack();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int[] status = {-1};
+    Thread waiter;
+    Services held = holdHome();
+    try {
+      waiter = new Thread(() -> status[0] = Main.run(new String[] {"list", "--lock-wait", "600"},
+          Map.of(Home.ENV, home.toString()), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8), false, Clock.systemUTC()));
+      waiter.start();
+      while (!err.toString(StandardCharsets.UTF_8).contains("waiting up to 600 s")) {
+        assertTrue(waiter.isAlive(), "the command gave up instead of waiting: " + err);
+        Thread.onSpinWait();
+      }
+    } finally {
+      held.close();
+    }
+    waiter.join();
+    assertEquals(0, status[0], err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void capturingAnUntrackedWorkloadSaysToTrackItAndLeavesNoFailedRow() {
+    ok("init");
+    Run r = run("capture", "ghost");
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), r.status());
+    assertTrue(r.err().contains("snapshotkit track ghost DIR"), r.err());
+    assertEquals(0, ok("--json", "list").json().path("items").size());
+  }
+
   @Test
   void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a dir"));
