@@ -60,10 +60,16 @@ final class Restorer {
   private final long headroom;
   private final SafeTree.Limits limits;
 
+  /**
+   * A restorer without a size policy: a restore may be as large as the snapshot. Each restore
+   * still caps what it writes at what the snapshot's manifest declares (entries and bytes), so a
+   * damaged content stream cannot write past it.
+   */
   Restorer(FsRepository repo, long headroom) {
-    this(repo, headroom, SafeTree.Limits.defaults());
+    this(repo, headroom, new SafeTree.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096));
   }
 
+  /** A restorer that refuses, in pre-flight, any restore larger than {@code limits}. */
   Restorer(FsRepository repo, long headroom, SafeTree.Limits limits) {
     this.repo = repo;
     this.headroom = headroom;
@@ -181,7 +187,12 @@ final class Restorer {
   // ---------------------------------------------------------------- preflight
 
   /** What pre-flight learned: which selected paths the snapshot has. */
-  private record Plan(Set<String> present) {}
+  private record Plan(Set<String> present, long entries, long bytes) {
+    /** The caps for writing this restore: exactly what the manifest declares. */
+    SafeTree.Limits caps() {
+      return new SafeTree.Limits(bytes, Math.max(1, entries), 4096);
+    }
+  }
 
   /**
    * Checks, touching nothing, that a restore of {@code sel} into {@code targets} can run: every
@@ -288,7 +299,7 @@ final class Restorer {
           .withSnapshot(id).withWorkload(w);
     }
     checkSpace(w, id, targets, sel, bytes);
-    return new Plan(present);
+    return new Plan(present, entries, content);
   }
 
   private void checkSpace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
@@ -512,7 +523,7 @@ final class Restorer {
         Files.createDirectories(targets.get(u.volume).getParent());
       }
       journal.write();
-      entries = stage(w, id, journal, targets, sel);
+      entries = stage(w, id, journal, targets, sel, plan.caps());
       listener.reached(RestoreStep.STAGED, 0);
       phase = "preparing the swap";
       for (Journal.Unit u : units) {
@@ -626,8 +637,8 @@ final class Restorer {
   }
 
   /** Extracts every unit into its work directory and makes it durable. */
-  private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel)
-      throws IOException {
+  private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel,
+      SafeTree.Limits caps) throws IOException {
     for (Path work : journal.workDirs()) {
       Files.createDirectory(work);
       Files.createDirectory(work.resolve("new"));
@@ -638,7 +649,7 @@ final class Restorer {
     Map<String, Journal.Unit> byKey = new LinkedHashMap<>();
     for (Journal.Unit u : journal.units) {
       byKey.put(u.volume + ":" + u.path, u);
-      trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), limits, SafeTree.Origin.STORED));
+      trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), caps, SafeTree.Origin.STORED));
       if (u.path.isEmpty()) {
         Path root = Files.createDirectory(u.staged());
         Path live = targets.get(u.volume);
