@@ -22,6 +22,7 @@ import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Capture</b> is incremental: a regular file whose size, mtime, inode and ctime equal its
  * entry in the previous snapshot (the request's parent, else the workload's newest snapshot here)
- * is not read again; {@link CaptureRequest#fullRescan()} reads everything. A file that keeps
+ * is not read again; {@link CaptureRequest#fullRescan()} reads everything. A file changed less
+ * than two seconds (filesystem time) before a capture is read again by the next one, since a
+ * same-size rewrite within one timestamp tick would leave its stat unchanged. A file that keeps
  * changing while it is read is recorded and the snapshot is marked partial, never silently torn.
  *
  * <p><b>Restore.</b> {@link RestoreMode#ADDITIVE} creates what the volumes lack;
@@ -90,6 +94,13 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private final Restorer restorer;
   private final RestoreListener listener;
   private final Scanner.ReadHook readHook;
+  private final LongSupplier racyCutoff;
+
+  /**
+   * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
+   * to be trusted by the next capture. Covers coarse kernel timestamp ticks and 2-second FAT times.
+   */
+  static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
   private FsHostAgent(Builder b, FsRepository repo) {
     this.hostId = b.hostId;
@@ -101,6 +112,22 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     this.restorer = new Restorer(repo, b.headroom);
     this.listener = b.listener;
     this.readHook = b.readHook;
+    this.racyCutoff = b.racyCutoff != null ? b.racyCutoff : this::probeRacyCutoff;
+  }
+
+  /** The filesystem's own time now (a fresh file's mtime), less the racy window. */
+  private long probeRacyCutoff() {
+    Path tmp = repo.root().resolve("tmp");
+    try {
+      Path probe = Files.createTempFile(tmp, "clock-", ".probe");
+      try {
+        return Entry.nanos(Files.getLastModifiedTime(probe).toInstant()) - RACY_WINDOW_NANOS;
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+    } catch (IOException e) {
+      throw SnapshotException.wrap("reading the filesystem time in " + tmp, e);
+    }
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -190,7 +217,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
     try (FsRepository.SnapshotWriter writer = repo.begin(w, id);
         ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan());
+      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan(),
+          racyCutoff.getAsLong());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         writer.volume(v.getKey());
         scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
@@ -554,6 +582,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     private Long headroom;
     private RestoreListener listener;
     private Scanner.ReadHook readHook;
+    private LongSupplier racyCutoff;
     private boolean built;
 
     private Builder() {}
@@ -637,6 +666,13 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Builder readHook(Scanner.ReadHook hook) {
       once(this.readHook, "readHook");
       this.readHook = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /** Test seam: the filesystem time from which file stats are not trusted by the next capture. */
+    Builder racyCutoff(LongSupplier cutoff) {
+      once(this.racyCutoff, "racyCutoff");
+      this.racyCutoff = Objects.requireNonNull(cutoff, "cutoff");
       return this;
     }
 

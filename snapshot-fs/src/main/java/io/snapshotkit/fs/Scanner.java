@@ -48,6 +48,7 @@ final class Scanner {
   private final Executor executor;
   private final ReadHook hook;
   private final boolean fullRescan;
+  private final long racyFrom;
   private final ArrayDeque<CompletableFuture<Entry>> window = new ArrayDeque<>();
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
@@ -57,10 +58,21 @@ final class Scanner {
    * @param executor where to read files, or null to read on the calling thread
    */
   Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan) {
+    this(session, executor, hook, fullRescan, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param racyFrom filesystem time (epoch nanoseconds) from which a file's timestamps are too
+   *     recent to be trusted by the next capture: a same-size rewrite within the same timestamp
+   *     tick would leave size, mtime and ctime unchanged. Such files are stored with an unknown
+   *     ctime, so the next capture reads them again. {@code Long.MAX_VALUE} trusts every stat.
+   */
+  Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
     this.session = session;
     this.executor = executor;
     this.hook = hook;
     this.fullRescan = fullRescan;
+    this.racyFrom = racyFrom;
   }
 
   boolean partial() {
@@ -251,8 +263,9 @@ final class Scanner {
           && after.inode() == current.inode() && after.ctimeNanos() == current.ctimeNanos()
           && length[0] == current.size();
       if (stable) {
+        boolean racy = Math.max(after.mtimeNanos(), after.ctimeNanos()) >= racyFrom;
         return new Entry(after.volume(), after.path(), FileType.FILE, after.mode(), length[0], after.mtimeNanos(),
-            after.inode(), after.ctimeNanos(), digest, null, false);
+            after.inode(), racy ? Entry.UNKNOWN : after.ctimeNanos(), digest, null, false);
       }
       LOG.debug("{} changed while it was read (attempt {}); reading it again", p, attempt + 1);
       current = after;

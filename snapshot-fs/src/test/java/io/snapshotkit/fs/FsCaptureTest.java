@@ -46,7 +46,9 @@ class FsCaptureTest {
   }
 
   private FsHostAgent agent(Scanner.ReadHook hook) {
-    FsHostAgent a = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(hook).build();
+    // every stat trusted: these files were all written a moment ago, inside the racy window
+    FsHostAgent a = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(hook)
+        .racyCutoff(() -> Long.MAX_VALUE).build();
     agents.add(a);
     return a;
   }
@@ -232,6 +234,43 @@ class FsCaptureTest {
         List.of()));
     assertEquals(before, Trees.state(target.resolve("meta"), true));
     assertEquals(before, Trees.state(v, true), "restoring elsewhere leaves the live volume alone");
+  }
+
+  @Test
+  @DisplayName("files changed within the racy window before a capture are read again by the next one, even unchanged")
+  void racyFilesAreReadAgain() {
+    Path v = volume();
+    FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(reads::add).build();
+    agents.add(agent);
+    agent.track(W, Map.of("data", v));
+    capture(agent, id(), false);
+    reads.clear();
+    CaptureResult again = capture(agent, id(), false);
+    assertEquals(20, reads.size(), "every file was written moments before the first capture, so none is trusted");
+    assertFalse(again.partial());
+    assertEquals(again.manifest().families(), agent.describe(W).families());
+  }
+
+  @Test
+  @DisplayName("entries a capture stored as racy are read again by the next capture, even one that trusts every stat")
+  void racyEntriesAreNeverReused() {
+    Path v = volume();
+    // the first capture distrusts every stat (cutoff 0); the second trusts every stat it sees
+    long[] cutoff = {0};
+    FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(reads::add)
+        .racyCutoff(() -> cutoff[0]).build();
+    agents.add(agent);
+    agent.track(W, Map.of("data", v));
+    SnapshotId first = id();
+    capture(agent, first, false);
+    cutoff[0] = Long.MAX_VALUE;
+    reads.clear();
+    SnapshotId second = id();
+    capture(agent, second, false);
+    assertEquals(20, reads.size(), "entries stored with an untrusted ctime are never reused");
+    reads.clear();
+    capture(agent, id(), false);
+    assertEquals(List.of(), reads, "the second capture trusted what it saw, so the third reads nothing");
   }
 
   @Test

@@ -43,7 +43,8 @@ class FsDiffTest {
 
   @BeforeEach
   void open() throws IOException {
-    agent = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(f -> reads.incrementAndGet()).build();
+    agent = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(f -> reads.incrementAndGet())
+        .racyCutoff(() -> Long.MAX_VALUE).build();
     data = dir.resolve("live/data");
     conf = dir.resolve("live/conf");
     Trees.write(data.resolve("keep.txt"), "unchanged");
