@@ -192,7 +192,8 @@ final class AdminCommands {
   static final class Gc extends Base {
     @Override
     void run() {
-      GcReport r = root.services().agent().gc();
+      GcReport r = out().tracking("gc", 0, Activity.Counter.BOTH,
+          () -> root.services().agent().gc());
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("snapshots", r.snapshots());
       n.put("contentsRemoved", r.contentsRemoved());
@@ -210,7 +211,10 @@ final class AdminCommands {
 
     @Override
     void run() {
-      CheckReport r = root.services().agent().check(sample);
+      // A full check reads every stored content once: the stored bytes are the total.
+      long total = sample ? 0 : storedBytes(root.services().agent().repository().root());
+      CheckReport r = out().tracking("check", total, Activity.Counter.READ,
+          () -> root.services().agent().check(sample));
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("ok", r.ok());
       n.put("contentsChecked", r.contentsChecked());
@@ -222,6 +226,23 @@ final class AdminCommands {
           + (r.ok() ? "all intact." : r.corrupt().size() + " corrupt, " + r.missing().size() + " missing."));
       r.damagedSnapshots().forEach(s -> out().line("  damaged: " + s));
       r.throwIfDamaged();
+    }
+
+    /** Bytes of stored content (packs and blobs) in the repository; 0 if it cannot be measured. */
+    private static long storedBytes(Path repository) {
+      long sum = 0;
+      for (String dir : List.of("packs", "blobs")) {
+        Path d = repository.resolve(dir);
+        if (!Files.isDirectory(d)) {
+          continue;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(d)) {
+          sum += walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+          return 0;
+        }
+      }
+      return sum;
     }
 
     private static ArrayNode strings(List<String> list) {

@@ -107,6 +107,26 @@ final class Output {
   }
 
   /**
+   * Progress for an operation that reports none itself, sampled from this process's I/O counters
+   * (see {@link Activity}); drawn only when stdout is a terminal and not in JSON mode.
+   *
+   * @param totalBytes the bytes the counter will move when done, or 0 or less if unknown
+   */
+  Activity activity(String label, long totalBytes, Activity.Counter counter) {
+    return terminal && !json ? Activity.start(new Progress(out, label, totalBytes, clock), counter) : Activity.none();
+  }
+
+  /** Runs {@code work} with an {@link #activity} bar drawn around it. */
+  <T> T tracking(String label, long totalBytes, Activity.Counter counter, java.util.function.Supplier<T> work) {
+    Activity activity = activity(label, totalBytes, counter);
+    try {
+      return work.get();
+    } finally {
+      activity.close();
+    }
+  }
+
+  /**
    * A progress bar for an operation of {@code totalBytes} (0 or less if unknown), drawn on stdout
    * only when it is a terminal and not in JSON mode; otherwise a silent one.
    */

@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * A one-line progress bar with bytes done, rate and ETA, redrawn in place ({@code \r}) at most
  * ten times a second: {@code capture  [######------]  52%  12.3 MiB / 23.6 MiB  8.1 MiB/s  ETA 1s}.
- * With an unknown total it shows bytes and rate only. {@link #silent()} draws nothing: used when
+ * With an unknown total it shows bytes, rate and elapsed time. {@link #silent()} draws nothing: used when
  * stdout is not a terminal, so logs and pipes never see control characters.
  *
  * <p><b>Thread-safety:</b> thread-safe; updates may come from any thread.
@@ -83,6 +83,8 @@ class Progress implements AutoCloseable {
   static String render(String label, long done, long total, Duration elapsed) {
     StringBuilder sb = new StringBuilder(label).append("  ");
     if (total > 0) {
+      // Sampled counters can overshoot an estimated total a little (journals, safety snapshots).
+      done = Math.min(done, total);
       double fraction = Math.min(1.0, (double) done / total);
       int filled = (int) Math.round(fraction * WIDTH);
       sb.append('[').append("#".repeat(filled)).append("-".repeat(WIDTH - filled)).append("]  ");
@@ -92,6 +94,9 @@ class Progress implements AutoCloseable {
       sb.append(Format.bytes(done));
     }
     sb.append("  ").append(Format.rate(done, elapsed));
+    if (total <= 0) {
+      sb.append("  ").append(Format.duration(elapsed));
+    }
     if (total > 0 && done > 0 && done < total) {
       long millis = Math.max(1, elapsed.toMillis());
       long remaining = (long) ((total - done) * (double) millis / done);

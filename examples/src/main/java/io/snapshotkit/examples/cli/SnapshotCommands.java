@@ -69,7 +69,8 @@ final class SnapshotCommands {
       }
       CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(t)
           .labels(labels).protect(protect).fullRescan(full);
-      Snapshot s = engine().capture(spec);
+      Snapshot s = out().tracking("capture", 0, Activity.Counter.READ,
+          () -> engine().capture(spec));
       out().result(JsonViews.snapshot(s));
       out().line("Captured " + label(s) + "  " + s.id().value() + "  " + size(s)
           + (s.partial() ? "  (partial: some files changed while being read)" : ""));
@@ -259,10 +260,22 @@ final class SnapshotCommands {
       if (to != null) {
         spec = spec.target(to.toAbsolutePath().normalize().toString());
       }
-      RestoreReport r = engine().restore(Cli.TENANT, s.id(), spec);
+      RestoreSpec finalSpec = spec;
+      // A replace restore, or one into another directory, writes the whole snapshot: a known total.
+      long total = replace || to != null ? snapshotBytes(root, s) : 0;
+      RestoreReport r = out().tracking("restore", total, Activity.Counter.WRITTEN,
+          () -> engine().restore(Cli.TENANT, s.id(), finalSpec));
       out().result(JsonViews.restore(r));
       printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
     }
+  }
+
+  /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
+  static long snapshotBytes(RootCommand root, Snapshot s) {
+    return root.services().agent().repository().manifest(s.workload(), s.id())
+        .map(m -> m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).stream()
+            .mapToLong(r -> r.document().path("bytes").asLong()).sum())
+        .orElse(0L);
   }
 
   /** The human summary of a restore or rollback, shared with the demo. */
@@ -291,7 +304,9 @@ final class SnapshotCommands {
     @Override
     void run() {
       WorkloadRef w = workload(workload);
-      RestoreReport r = engine().rollback(w, version, !noSafety);
+      long total = snapshotBytes(root, engine().version(w, version));
+      RestoreReport r = out().tracking("rollback", total, Activity.Counter.WRITTEN,
+          () -> engine().rollback(w, version, !noSafety));
       out().result(JsonViews.restore(r));
       printRestore(out(), workload + "@" + version, r, "the workload");
     }

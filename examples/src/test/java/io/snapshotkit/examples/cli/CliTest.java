@@ -253,6 +253,27 @@ class CliTest {
   }
 
   @Test
+  void captureRestoreAndCheckDrawProgressOnlyOnATerminal() throws IOException {
+    initAndTrack();
+    Run piped = run(false, "capture", "app");
+    assertEquals(0, piped.status(), piped.err());
+    assertFalse(piped.out().contains("\r"), piped.out());
+    Run capture = run(true, "capture", "app");
+    assertEquals(0, capture.status(), capture.err());
+    assertTrue(capture.out().contains("\rcapture  "), capture.out());
+    Run restore = run(true, "restore", "app@1", "--replace");
+    assertEquals(0, restore.status(), restore.err());
+    assertTrue(restore.out().contains("\rrestore  ["), "a known total draws a bar: " + restore.out());
+    Run check = run(true, "check");
+    assertEquals(0, check.status(), check.err());
+    assertTrue(check.out().contains("\rcheck  "), check.out());
+    Run json = run(true, "--json", "capture", "app");
+    assertEquals(0, json.status(), json.err());
+    assertFalse(json.out().contains("\r"), "never in JSON mode");
+    json.json();
+  }
+
+  @Test
   void retentionKeepsTheNewestAndADryRunDeletesNothing() {
     initAndTrack();
     captureJson();

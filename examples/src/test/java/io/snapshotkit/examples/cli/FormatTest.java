@@ -89,8 +89,17 @@ class FormatTest {
   }
 
   @Test
-  void aProgressFrameWithoutTotalShowsBytesAndRateOnly() {
-    assertEquals("gc  3.0 KiB  3.0 KiB/s", Progress.render("gc", 3072, 0, Duration.ofSeconds(1)));
+  void aProgressFrameWithoutTotalShowsBytesRateAndElapsedTime() {
+    assertEquals("gc  3.0 KiB  3.0 KiB/s  1s", Progress.render("gc", 3072, 0, Duration.ofSeconds(1)));
+  }
+
+  @Test
+  void theProcessIoCountersAreParsed() {
+    String procIo = "rchar: 6976\nwchar: 12\nsyscr: 10\nread_bytes: 0\n";
+    assertEquals(java.util.OptionalLong.of(6976), Activity.Counter.value(procIo, "rchar"));
+    assertEquals(java.util.OptionalLong.of(12), Activity.Counter.value(procIo, "wchar"));
+    assertEquals(java.util.OptionalLong.empty(), Activity.Counter.value(procIo, "nope"));
+    assertEquals(java.util.OptionalLong.empty(), Activity.Counter.value("rchar: x\n", "rchar"));
   }
 
   @Test
