@@ -13,6 +13,8 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.SafeTree;
+import io.snapshotkit.fs.internal.TarExport;
+import io.snapshotkit.fs.internal.TarManifest;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
@@ -528,6 +530,127 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     e.digest().ifPresent(d -> doc.put("digest", d));
     e.linkTarget().ifPresent(t -> doc.put("target", t));
     return new Resource(e.key(), e.key(), doc);
+  }
+
+  // ------------------------------------------------------------------ export and import
+
+  /**
+   * Writes one snapshot as a standalone {@code tar.zst} (the {@link SnapshotArchive} format),
+   * straight from the repository: no staging, content verified against its digest as it is
+   * written, in bounded memory apart from the archive's compressed entry list.
+   *
+   * @param out where the archive goes; finished and flushed, not closed
+   * @return the header as written
+   * @throws SnapshotException NOT_FOUND if this host does not hold the snapshot; CORRUPT if stored
+   *     content fails its digest (the archive is then incomplete and must be discarded)
+   */
+  public SnapshotArchive.Header exportSnapshot(WorkloadRef workload, SnapshotId id, java.io.OutputStream out) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(out, "out");
+    FsRepository.Summary summary = held(workload, id);
+    TarManifest.Header header = new TarManifest.Header(Optional.of(id.value()), Optional.of(workload.tenant().value()),
+        Optional.of(workload.id()), Optional.of(summary.capturedAt().toString()), Manifest.SCHEMA_VERSION, List.of(),
+        0, 0);
+    TarManifest.Header written = TarExport.write(header, new RepositoryTree(workload, id, summary), out,
+        SnapshotArchive.ZSTD_LEVEL);
+    return new SnapshotArchive.Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
+        written.schemaVersion(), written.volumes(), written.entryCount(), written.totalBytes());
+  }
+
+  /** A snapshot in the repository seen as an export tree: manifest entries, content by digest. */
+  private final class RepositoryTree implements TarExport.Tree {
+    private final WorkloadRef workload;
+    private final SnapshotId id;
+    private final FsRepository.Summary summary;
+
+    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
+      this.workload = workload;
+      this.id = id;
+      this.summary = summary;
+    }
+
+    @Override
+    public List<String> volumes() {
+      return List.copyOf(summary.volumes().keySet());
+    }
+
+    @Override
+    public void walk(String volume, TarExport.Visitor visitor) throws IOException {
+      java.nio.file.attribute.FileTime captured = java.nio.file.attribute.FileTime.from(summary.capturedAt());
+      visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
+      try (ManifestFile.Reader r = repo.entries(workload, id)) {
+        while (r.hasNext()) {
+          Entry e = r.next();
+          int c = e.volume().compareTo(volume);
+          if (c < 0) {
+            continue;
+          }
+          if (c > 0) {
+            break;
+          }
+          java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.from(Entry.instant(e.mtimeNanos()));
+          visitor.visit(switch (e.type()) {
+            case DIRECTORY -> new TarExport.Item(e.path(), TarManifest.Type.DIR, e.mode(), mtime, 0, "", "");
+            case SYMLINK -> new TarExport.Item(e.path(), TarManifest.Type.SYMLINK, e.mode(), mtime, 0, "",
+                e.linkTarget());
+            case FILE -> new TarExport.Item(e.path(), TarManifest.Type.FILE, e.mode(), mtime, e.size(),
+                e.digest().hex(), "");
+          });
+        }
+      }
+    }
+
+    @Override
+    public java.io.InputStream open(String volume, TarExport.Item item) {
+      return repo.content().open(Digest.parse(item.sha256()));
+    }
+  }
+
+  /**
+   * Imports a {@code tar.zst} made by {@link #exportSnapshot} (or {@link SnapshotArchive}) as
+   * snapshot {@code id} of {@code workload}. The archive is treated as hostile (see
+   * {@link SnapshotArchive#importArchive}): it is unpacked into a staging directory inside the
+   * repository, then stored like a capture of that directory, and the staging directory is
+   * removed. The workload need not be tracked on this host.
+   *
+   * @param in the archive; read to its end, not closed
+   * @param limits caps on entries, bytes and path length
+   * @return the new snapshot's manifest
+   * @throws SnapshotException INVALID_ARGUMENT if the archive is unsafe, damaged or over the
+   *     limits (nothing is stored); CONFLICT if this host already holds {@code id}
+   */
+  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, java.io.InputStream in,
+      SnapshotArchive.Limits limits) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(limits, "limits");
+    if (repo.exists(workload, id)) {
+      throw new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
+          + hostId + "; delete it first or import under another id").withSnapshot(id).withWorkload(workload);
+    }
+    Path staging = repo.root().resolve("tmp").resolve("import-" + java.util.UUID.randomUUID());
+    SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
+    try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
+      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), null, true, Long.MAX_VALUE);
+      for (Map.Entry<String, Path> v : new TreeMap<>(imported.volumes()).entrySet()) {
+        if (!Volumes.validName(v.getKey())) {
+          throw SnapshotException.invalid("this archive is unsafe: volume name '" + v.getKey()
+              + "' is not allowed; it was not imported");
+        }
+        writer.volume(v.getKey());
+        scanner.scan(v.getKey(), v.getValue(), null, writer::add);
+      }
+      FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
+          scanner.partial());
+      LOG.info("imported snapshot {} of {} on host {}: {} entries", id, workload, hostId, s.entries());
+      return s.toManifest(workload);
+    } catch (IOException | UncheckedIOException e) {
+      throw SnapshotException.wrap("import of snapshot " + id, e).withSnapshot(id).withWorkload(workload);
+    } finally {
+      imported.discard();
+    }
   }
 
   // ------------------------------------------------------------------ maintenance

@@ -1,0 +1,111 @@
+package io.snapshotkit.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A snapshot moves between hosts: exported from one repository as tar.zst, imported into another. */
+class FsExportImportTest {
+  private static final WorkloadRef W = WorkloadRef.of("acme", "app");
+  private static final SnapshotId ID = SnapshotId.generate(Instant.parse("2026-03-01T00:00:00Z"), new SplittableRandom(3));
+  @TempDir Path dir;
+
+  private Path volume(String name) throws IOException {
+    Path v = dir.resolve("live").resolve(name);
+    Trees.write(v.resolve("a.txt"), "alpha " + name);
+    Trees.write(v.resolve("sub/deep/b.bin"), new byte[] {0, 1, 2, 3});
+    byte[] big = new byte[(1 << 20) + 17];
+    new SplittableRandom(5).nextBytes(big);
+    Trees.write(v.resolve("big.bin"), big);
+    Files.createDirectories(v.resolve("empty"));
+    Files.createSymbolicLink(v.resolve("link"), Path.of("sub/deep/b.bin"));
+    Files.setPosixFilePermissions(v.resolve("a.txt"), PosixFilePermissions.fromString("rw-r-----"));
+    return v;
+  }
+
+  @Test
+  @DisplayName("export from one host and import into another gives the same snapshot: same manifest, same restored tree")
+  void roundTrip() throws IOException {
+    Path data = volume("data");
+    Path logs = volume("logs");
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    CaptureResult captured;
+    try (FsHostAgent source = FsHostAgent.rootedAt(dir.resolve("repo-a"))) {
+      source.track(W, Map.of("data", data, "logs", logs));
+      captured = source.capture(new CaptureRequest(W, ID, Optional.empty(), Optional.empty(), false));
+      SnapshotArchive.Header header = source.exportSnapshot(W, ID, archive);
+      assertEquals(List.of("data", "logs"), header.volumes());
+      assertEquals(Optional.of(ID), header.snapshotId());
+    }
+    try (FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
+      Manifest imported = target.importSnapshot(W, ID, new ByteArrayInputStream(archive.toByteArray()),
+          SnapshotArchive.Limits.defaults());
+      assertEquals(captured.manifest().families(), imported.families());
+      assertEquals(captured.manifest().capturedAt(), imported.capturedAt());
+      assertEquals(List.of(ID), target.snapshots(W));
+      Path out = dir.resolve("restored");
+      target.restore(new RestoreRequest(W, ID, imported, RestoreMode.REPLACE, Optional.of(out.toString()), List.of()));
+      assertEquals(Trees.state(data, true), Trees.state(out.resolve("data"), true));
+      assertEquals(Trees.state(logs, true), Trees.state(out.resolve("logs"), true));
+      assertTrue(target.check(false).ok());
+      assertEquals(ErrorCode.CONFLICT, assertThrows(SnapshotException.class, () -> target.importSnapshot(W, ID,
+          new ByteArrayInputStream(archive.toByteArray()), SnapshotArchive.Limits.defaults())).code());
+    }
+  }
+
+  @Test
+  @DisplayName("a damaged archive is refused as INVALID_ARGUMENT and stores nothing; the repository's tmp is left empty")
+  void damagedArchiveStoresNothing() throws IOException {
+    Path data = volume("data");
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    try (FsHostAgent source = FsHostAgent.rootedAt(dir.resolve("repo-a"))) {
+      source.track(W, Map.of("data", data));
+      source.capture(new CaptureRequest(W, ID, Optional.empty(), Optional.empty(), false));
+      source.exportSnapshot(W, ID, archive);
+    }
+    byte[] truncated = Arrays.copyOf(archive.toByteArray(), archive.size() / 2);
+    try (FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
+      SnapshotException e = assertThrows(SnapshotException.class, () -> target.importSnapshot(W, ID,
+          new ByteArrayInputStream(truncated), SnapshotArchive.Limits.defaults()));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), e.getMessage());
+      assertEquals(List.of(), target.snapshots(W));
+      try (var left = Files.list(dir.resolve("repo-b/tmp"))) {
+        assertEquals(0, left.count());
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("export of a snapshot this host does not hold is NOT_FOUND")
+  void exportUnknown() {
+    try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
+      assertEquals(ErrorCode.NOT_FOUND, assertThrows(SnapshotException.class,
+          () -> agent.exportSnapshot(W, ID, new ByteArrayOutputStream())).code());
+    }
+  }
+}
