@@ -58,6 +58,12 @@ import org.sqlite.SQLiteDataSource;
  * reach this cache; the engine writes a snapshot's manifest once, before it is READY, so readers
  * never see a stale one in practice. Rows are never cached.
  *
+ * <p><b>Connections.</b> A store on a {@link DataSource} borrows one connection per call or
+ * transaction and returns it at once; give it a pool. A store built with {@link #sqlite(Path)}
+ * keeps up to four SQLite connections open between transactions (re-opening them, and the WAL
+ * checkpoint SQLite runs when the last one closes, would otherwise dominate every write);
+ * {@link #close()} releases them.
+ *
  * <p><b>Failure:</b> an unreachable database is {@link ErrorCode#HOST_UNAVAILABLE} ("check the
  * database is reachable"), a duplicate snapshot id is {@link ErrorCode#CONFLICT}, transactions
  * that keep conflicting are {@code CONFLICT}, and every other SQL failure is
@@ -66,7 +72,7 @@ import org.sqlite.SQLiteDataSource;
  * <p><b>Threading:</b> thread-safe, and safe for several engine instances sharing one PostgreSQL
  * database.
  */
-public final class JdbcManifestStore implements ManifestStore {
+public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcManifestStore.class);
 
   /** How many times a transaction that hit a deadlock, lock timeout or busy database is run. */
@@ -78,10 +84,12 @@ public final class JdbcManifestStore implements ManifestStore {
   private final JdbcOutbox outbox;
   private final JdbcBlobStore blobStore;
   private final ThreadLocal<Boolean> inTransaction = new ThreadLocal<>();
+  private final Optional<SqliteConnections> ownConnections;
 
   private JdbcManifestStore(Settings settings) {
     this.dialect = settings.dialect();
     this.jdbi = settings.jdbi();
+    this.ownConnections = settings.ownConnections();
     this.jdbi.setTemplateEngine(TemplateEngine.NOP);
     this.manifestCache = settings.manifestCacheBytes() == 0 ? null : Caffeine.newBuilder()
         .maximumWeight(settings.manifestCacheBytes())
@@ -90,7 +98,12 @@ public final class JdbcManifestStore implements ManifestStore {
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
     if (settings.migrateOnStart()) {
-      migrate();
+      try {
+        migrate();
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
     }
   }
 
@@ -374,13 +387,25 @@ public final class JdbcManifestStore implements ManifestStore {
     }
   }
 
+  /**
+   * Closes the SQLite connections a store built with {@link #sqlite(Path)} /
+   * {@link Builder#sqlite(Path)} keeps open between transactions; later calls fail with
+   * {@link IllegalStateException}. A store on a {@link DataSource} or URL you gave it holds nothing
+   * open between calls, so this does nothing for it: close your pool yourself. Idempotent.
+   */
+  @Override
+  public void close() {
+    ownConnections.ifPresent(SqliteConnections::close);
+  }
+
   @Override
   public String toString() {
     return "JdbcManifestStore[" + dialect + "]";
   }
 
   /** The frozen settings of one store. */
-  private record Settings(Dialect dialect, Jdbi jdbi, boolean migrateOnStart, long manifestCacheBytes) {}
+  private record Settings(Dialect dialect, Jdbi jdbi, Optional<SqliteConnections> ownConnections,
+      boolean migrateOnStart, long manifestCacheBytes) {}
 
   /**
    * Builds a {@link JdbcManifestStore}. Choose exactly one database ({@link #sqlite},
@@ -491,14 +516,18 @@ public final class JdbcManifestStore implements ManifestStore {
       }
       built = true;
       Jdbi jdbi;
+      Optional<SqliteConnections> own = Optional.empty();
       if (target instanceof Path file) {
-        jdbi = Jdbi.create(sqliteDataSource(file, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout));
+        SqliteConnections connections =
+            new SqliteConnections(sqliteDataSource(file, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout));
+        own = Optional.of(connections);
+        jdbi = Jdbi.create(connections);
       } else if (target instanceof String url) {
         jdbi = Jdbi.create(url);
       } else {
         jdbi = Jdbi.create((DataSource) target);
       }
-      return new JdbcManifestStore(new Settings(dialect, jdbi,
+      return new JdbcManifestStore(new Settings(dialect, jdbi, own,
           migrateOnStart == null || migrateOnStart,
           manifestCacheBytes == null ? DEFAULT_MANIFEST_CACHE_BYTES : manifestCacheBytes));
     }
@@ -525,7 +554,7 @@ public final class JdbcManifestStore implements ManifestStore {
       }
     }
 
-    private static DataSource sqliteDataSource(Path file, Duration busyTimeout) {
+    private static SQLiteDataSource sqliteDataSource(Path file, Duration busyTimeout) {
       SQLiteConfig config = new SQLiteConfig();
       config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
       config.setBusyTimeout((int) busyTimeout.toMillis());

@@ -4,6 +4,7 @@ import static io.snapshotkit.jdbc.Rows.W1;
 import static io.snapshotkit.jdbc.Rows.W2;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotStatus;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +94,24 @@ class StoreBehaviourIT {
       assertArrayEquals(new byte[] {3}, cached.manifest(row.id()).orElseThrow());
       cached.inTransaction(tx -> tx.remove(row.id(), SnapshotStatus.FAILED));
       assertEquals(Optional.empty(), cached.manifest(row.id()), "the store's remove invalidated the entry");
+    }
+  }
+
+  @Test
+  @DisplayName("SQLite: the store keeps a connection open between transactions; close() releases it and the WAL is checkpointed")
+  void sqliteConnectionsKeptAndReleased() {
+    Path file = dir.resolve("kept.db");
+    Path wal = dir.resolve("kept.db-wal");
+    JdbcManifestStore store = JdbcManifestStore.sqlite(file);
+    assertEquals(Integer.valueOf(1), store.inTransaction(tx -> tx.nextVersion(W1)));
+    assertTrue(Files.exists(wal), "an open connection keeps the write-ahead log");
+    store.close();
+    assertFalse(Files.exists(wal), "closing the last connection checkpointed the log into the database file");
+    assertThrows(IllegalStateException.class, () -> store.inTransaction(tx -> tx.nextVersion(W1)));
+    assertThrows(IllegalStateException.class, () -> store.find(Rows.id(1)));
+    store.close();
+    try (JdbcManifestStore reopened = JdbcManifestStore.sqlite(file)) {
+      assertEquals(Integer.valueOf(2), reopened.inTransaction(tx -> tx.nextVersion(W1)), "nothing was lost");
     }
   }
 
