@@ -56,9 +56,40 @@ final class Restorer {
   static final String WORK_MARK = ".sk-restore-";
   private static final long BLOCK = 4096;
 
+  /**
+   * The durable steps of a replace restore and its recovery (renames and journal writes): the
+   * seam a test uses to crash between any two of them.
+   */
+  interface Durable {
+    void move(Path from, Path to) throws IOException;
+
+    void write(Journal journal) throws IOException;
+
+    /** Makes a directory's entries durable. */
+    void sync(Path directory) throws IOException;
+
+    Durable REAL = new Durable() {
+      @Override
+      public void sync(Path directory) throws IOException {
+        AtomicFiles.fsyncDirectory(directory);
+      }
+
+      @Override
+      public void move(Path from, Path to) throws IOException {
+        AtomicFiles.move(from, to);
+      }
+
+      @Override
+      public void write(Journal journal) throws IOException {
+        journal.write();
+      }
+    };
+  }
+
   private final FsRepository repo;
   private final long headroom;
   private final SafeTree.Limits limits;
+  private final Durable durable;
 
   /**
    * A restorer without a size policy: a restore may be as large as the snapshot. Each restore
@@ -71,9 +102,14 @@ final class Restorer {
 
   /** A restorer that refuses, in pre-flight, any restore larger than {@code limits}. */
   Restorer(FsRepository repo, long headroom, SafeTree.Limits limits) {
+    this(repo, headroom, limits, Durable.REAL);
+  }
+
+  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits, Durable durable) {
     this.repo = repo;
     this.headroom = headroom;
     this.limits = limits;
+    this.durable = durable;
   }
 
   /**
@@ -522,7 +558,7 @@ final class Restorer {
       for (Journal.Unit u : units) {
         Files.createDirectories(targets.get(u.volume).getParent());
       }
-      journal.write();
+      durable.write(journal);
       entries = stage(w, id, journal, targets, sel, plan.caps());
       listener.reached(RestoreStep.STAGED, 0);
       phase = "preparing the swap";
@@ -535,7 +571,7 @@ final class Restorer {
         }
       }
       journal.state = Journal.State.PREPARED;
-      journal.write();
+      durable.write(journal);
       listener.reached(RestoreStep.JOURNALED, 0);
       phase = "swapping";
       int swapped = 0;
@@ -544,7 +580,7 @@ final class Restorer {
         listener.reached(RestoreStep.VOLUME_SWAPPED, ++swapped);
       }
       journal.state = Journal.State.COMMITTED;
-      journal.write();
+      durable.write(journal);
     } catch (Throwable t) {
       throw rollBackAfter(t, journal, phase, w, id);
     }
@@ -595,7 +631,7 @@ final class Restorer {
     }
   }
 
-  private static RuntimeException rollBackAfter(Throwable t, Journal journal, String phase, WorkloadRef w,
+  private RuntimeException rollBackAfter(Throwable t, Journal journal, String phase, WorkloadRef w,
       SnapshotId id) {
     // An interrupt (which may be what failed the restore) would make every FileChannel the
     // rollback opens fail too; roll back with the flag clear and set it again afterwards.
@@ -607,7 +643,7 @@ final class Restorer {
         // over half-restored volumes. If even that cannot be written, touch nothing: the journal
         // on disk (PREPARED or COMMITTED) is consistent either way, and recovery settles it.
         journal.state = Journal.State.PREPARED;
-        journal.write();
+        durable.write(journal);
       }
       recover(journal);
     } catch (IOException | RuntimeException r) {
@@ -688,15 +724,15 @@ final class Restorer {
     // nothing either way; see the README for the power-loss trade-off. The work directories
     // themselves are fsynced, so the renames that follow have durable names to act on.
     for (Path work : journal.workDirs()) {
-      AtomicFiles.fsyncDirectory(work.resolve("new"));
-      AtomicFiles.fsyncDirectory(work);
-      AtomicFiles.fsyncDirectory(work.getParent());
+      durable.sync(work.resolve("new"));
+      durable.sync(work);
+      durable.sync(work.getParent());
     }
     return n;
   }
 
   /** Swaps one unit: live aside, staged into place, checkpoint. */
-  private static void swap(Journal journal, Journal.Unit u, Path volumeRoot) throws IOException {
+  private void swap(Journal journal, Journal.Unit u, Path volumeRoot) throws IOException {
     if (!u.path.isEmpty()) {
       Path parent = u.live.getParent();
       Optional<String> problem = parentProblem(volumeRoot, parent);
@@ -706,19 +742,19 @@ final class Restorer {
       Path missing = firstMissing(volumeRoot.getParent(), parent);
       if (missing != null) {
         u.created = missing;
-        journal.write();
+        durable.write(journal);
         Files.createDirectories(parent);
-        AtomicFiles.fsyncDirectory(missing.getParent());
+        durable.sync(missing.getParent());
       }
     }
     if (u.hadLive) {
-      AtomicFiles.move(u.live, u.backup());
+      durable.move(u.live, u.backup());
     }
     if (u.inSnapshot) {
-      AtomicFiles.move(u.staged(), u.live);
+      durable.move(u.staged(), u.live);
     }
     u.swapped = true;
-    journal.write();
+    durable.write(journal);
   }
 
   // ----------------------------------------------------------------- recovery
@@ -779,7 +815,7 @@ final class Restorer {
    *
    * @throws IOException if a unit cannot be put back; the work directories and the journal stay
    */
-  static void recover(Journal j) throws IOException {
+  void recover(Journal j) throws IOException {
     if (j.state == Journal.State.PREPARED) {
       List<Journal.Unit> reversed = new ArrayList<>(j.units);
       Collections.reverse(reversed);
@@ -790,11 +826,11 @@ final class Restorer {
     for (Path work : j.workDirs()) {
       AtomicFiles.deleteTree(work);
       if (Files.isDirectory(work.getParent())) {
-        AtomicFiles.fsyncDirectory(work.getParent());
+        durable.sync(work.getParent());
       }
     }
     Files.deleteIfExists(j.file);
-    AtomicFiles.fsyncDirectory(j.file.getParent());
+    durable.sync(j.file.getParent());
   }
 
   /**
@@ -802,7 +838,7 @@ final class Restorer {
    * interrupted: only the swap's second rename puts something at the live path while the original
    * is set aside, and the original is only ever at the live path or at the backup.
    */
-  private static void rollBack(Journal.Unit u) throws IOException {
+  private void rollBack(Journal.Unit u) throws IOException {
     Path backup = u.backup();
     Path drop = u.drop();
     if (u.hadLive) {
@@ -810,7 +846,7 @@ final class Restorer {
         if (AtomicFiles.exists(u.live)) {
           park(u.live, drop);
         }
-        AtomicFiles.move(backup, u.live);
+        durable.move(backup, u.live);
       } else if (!AtomicFiles.exists(u.live)) {
         throw new IOException(u.describe() + ": neither " + u.live + " nor its set-aside original " + backup
             + " exists; the original cannot be put back");
@@ -825,10 +861,10 @@ final class Restorer {
     }
   }
 
-  private static void park(Path live, Path drop) throws IOException {
+  private void park(Path live, Path drop) throws IOException {
     AtomicFiles.deleteTree(drop);
     Files.createDirectories(drop.getParent());
-    AtomicFiles.move(live, drop);
+    durable.move(live, drop);
   }
 
   /** Removes {@code from} and its parents up to and including {@code top}, as long as they are empty. */
