@@ -151,6 +151,7 @@ final class RootCommand implements Callable<Integer> {
       Home h = home();
       h.requireInitialized();
       services = Services.open(h, environment.clock(), Optional.empty(), lockWait(), this::announceWait);
+      reportReaped(services);
     }
     return services;
   }
@@ -163,6 +164,7 @@ final class RootCommand implements Callable<Integer> {
     Home h = home();
     h.requireInitialized();
     services = Services.open(h, environment.clock(), Optional.of(sink), lockWait(), this::announceWait);
+    reportReaped(services);
     return services;
   }
 
@@ -172,6 +174,13 @@ final class RootCommand implements Callable<Integer> {
       throw SnapshotException.invalid("--lock-wait is a number of seconds, 0 or more");
     }
     return Duration.ofSeconds(lockWaitSeconds);
+  }
+
+  private void reportReaped(Services s) {
+    if (s.reapedCaptures() > 0) {
+      output().warn(s.reapedCaptures() + " capture(s) interrupted by a stopped snapshotkit process were marked FAILED; "
+          + "see `snapshotkit list --status failed`, and delete them when you like");
+    }
   }
 
   private void announceWait() {

@@ -31,6 +31,8 @@ final class Services implements AutoCloseable {
   static final String EVENTS_HOOK = "cli";
   /** How often to retry a repository another process holds. */
   private static final long LOCK_POLL_MILLIS = 100;
+  /** A capture older than this, found when the home is opened, was interrupted. */
+  private static final Duration STALE_CAPTURE = Duration.ofSeconds(1);
 
   /** Receives the events the {@code events} command delivers. */
   @FunctionalInterface
@@ -43,12 +45,20 @@ final class Services implements AutoCloseable {
   private final FsHostAgent agent;
   private final SnapshotEngine engine;
   private final ExecutorService threads;
+  private final int reaped;
 
-  private Services(JdbcManifestStore store, FsHostAgent agent, SnapshotEngine engine, ExecutorService threads) {
+  private Services(JdbcManifestStore store, FsHostAgent agent, SnapshotEngine engine, ExecutorService threads,
+      int reaped) {
     this.store = store;
     this.agent = agent;
     this.engine = engine;
     this.threads = threads;
+    this.reaped = reaped;
+  }
+
+  /** How many captures left CAPTURING by a stopped process were marked FAILED when this opened. */
+  int reapedCaptures() {
+    return reaped;
   }
 
   /**
@@ -80,13 +90,18 @@ final class Services implements AutoCloseable {
           .hosts(HostDirectory.single(agent))
           .lifecycle(Lifecycle.none())
           .clock(clock)
-          .executor(threads);
+          .executor(threads)
+          // Holding the repository lock proves no other snapshotkit process is capturing on this
+          // home, so a CAPTURING row older than a second is left by one that was stopped.
+          .stuckCaptureAfter(STALE_CAPTURE);
       if (events.isPresent()) {
         EventSink sink = events.get();
         b.eventHook(EVENTS_HOOK, sink::accept, StartPosition.BEGINNING)
             .manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
       }
-      return new Services(store, agent, b.build(), threads);
+      SnapshotEngine engine = b.build();
+      int reaped = engine.reapStuckCaptures();
+      return new Services(store, agent, engine, threads, reaped);
     } catch (RuntimeException e) {
       if (agent != null) {
         agent.close();

@@ -356,6 +356,34 @@ class CliTest {
   }
 
   @Test
+  void aCaptureLeftByAStoppedProcessIsMarkedFailedWhenTheHomeIsNextOpened() {
+    initAndTrack();
+    // A capture whose process stopped: the row is stored CAPTURING and its work never runs.
+    Home h = Home.resolve(java.util.Optional.of(home.toString()), Map.of(), "/u");
+    try (io.snapshotkit.fs.FsHostAgent agent = io.snapshotkit.fs.FsHostAgent.rootedAt(h.repository());
+        io.snapshotkit.core.SnapshotEngine engine = io.snapshotkit.core.SnapshotEngine.builder()
+            .manifestStore(io.snapshotkit.jdbc.JdbcManifestStore.sqlite(h.database()))
+            .hosts(io.snapshotkit.spi.HostDirectory.single(agent))
+            .lifecycle(io.snapshotkit.spi.Lifecycle.none())
+            .clock(Clock.systemUTC())
+            .executor(task -> { })
+            .build()) {
+      engine.startCapture(io.snapshotkit.core.CaptureSpec.of(Base.workload("app")));
+    }
+    // The next command, a little later (its clock is a minute ahead), finds it.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(new String[] {"--json", "list"}, Map.of(Home.ENV, home.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), false,
+        Clock.offset(Clock.systemUTC(), java.time.Duration.ofMinutes(1)));
+    assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("1 capture(s) interrupted"), err.toString(StandardCharsets.UTF_8));
+    JsonNode items = new Run(0, out.toString(StandardCharsets.UTF_8), "").json().path("items");
+    assertEquals("FAILED", items.get(0).path("status").asText());
+    assertEquals(0, run("list").errLines().size(), "reaped once");
+  }
+
+  @Test
   void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a dir"));
     Path b = Files.createDirectories(tmp.resolve("b"));
