@@ -45,8 +45,24 @@ final class FsWorld implements AutoCloseable {
   private FsHostAgent agent;
   private SnapshotEngine engine;
   private final long restoreHeadroom;
+  private final Hooks hooks;
 
-  private FsWorld(Path base, long restoreHeadroom) {
+  /**
+   * Seams a crash or fault test uses to stop an operation at a chosen point.
+   *
+   * @param agentReads where the agent reads files during a capture, or null for the calling thread
+   * @param lifecycle the engine's lifecycle (quiesce and resume)
+   * @param wrap wraps the fs agent before the engine sees it (to pause or fail host calls)
+   */
+  record Hooks(java.util.concurrent.Executor agentReads, Lifecycle lifecycle,
+      java.util.function.UnaryOperator<io.snapshotkit.spi.HostAgent> wrap) {
+    static Hooks none() {
+      return new Hooks(null, Lifecycle.none(), a -> a);
+    }
+  }
+
+  private FsWorld(Path base, long restoreHeadroom, Hooks hooks) {
+    this.hooks = hooks;
     this.base = base;
     this.repo = base.resolve("repo");
     this.volumes = base.resolve("volumes");
@@ -62,7 +78,7 @@ final class FsWorld implements AutoCloseable {
 
   /** As {@link #create(Path)}, with the agent's restore headroom (free bytes it insists on). */
   static FsWorld create(Path base, long restoreHeadroom) {
-    FsWorld w = new FsWorld(base, restoreHeadroom);
+    FsWorld w = new FsWorld(base, restoreHeadroom, Hooks.none());
     try {
       Files.createDirectories(w.volumes);
       Sentinel.populate(w.sentinel, new SplittableRandom(42));
@@ -73,14 +89,25 @@ final class FsWorld implements AutoCloseable {
     return w;
   }
 
+  /** Opens an existing world (made by {@link #create}) with {@code hooks}: what a restarted process does. */
+  static FsWorld reopen(Path base, Hooks hooks) {
+    FsWorld w = new FsWorld(base, 0, hooks);
+    w.open();
+    return w;
+  }
+
   /** Opens store, agent and engine on the world's files (replaying restore journals, like a start-up). */
   void open() {
     executor = Executors.newFixedThreadPool(2);
-    agent = FsHostAgent.builder().repository(repo).clock(clock).restoreHeadroom(restoreHeadroom).build();
+    FsHostAgent.Builder b = FsHostAgent.builder().repository(repo).clock(clock).restoreHeadroom(restoreHeadroom);
+    if (hooks.agentReads() != null) {
+      b.executor(hooks.agentReads());
+    }
+    agent = b.build();
     engine = SnapshotEngine.builder()
         .manifestStore(JdbcManifestStore.sqlite(db))
-        .hosts(HostDirectory.single(agent))
-        .lifecycle(Lifecycle.none())
+        .hosts(HostDirectory.single(hooks.wrap().apply(agent)))
+        .lifecycle(hooks.lifecycle())
         .clock(clock)
         .executor(executor)
         .hostTimeout(Duration.ofSeconds(30))
