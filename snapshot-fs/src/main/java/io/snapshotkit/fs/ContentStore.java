@@ -1,6 +1,8 @@
 package io.snapshotkit.fs;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
@@ -30,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -67,6 +70,10 @@ final class ContentStore {
   private final Map<Long, Set<Digest>> pins = new HashMap<>();
   private final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
+  // zstd contexts are costly to create (several times the cost of compressing a small file), so
+  // each is reused; one thread uses a context at a time, and the pools hold at most one per thread
+  private final ConcurrentLinkedQueue<ZstdCompressCtx> compressors = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<ZstdDecompressCtx> decompressors = new ConcurrentLinkedQueue<>();
 
   ContentStore(Path root, int level) throws IOException {
     this.packs = root.resolve("packs");
@@ -146,6 +153,45 @@ final class ContentStore {
     }
   }
 
+  private byte[] compress(byte[] data, int length) {
+    ZstdCompressCtx ctx = compressors.poll();
+    if (ctx == null) {
+      ctx = new ZstdCompressCtx();
+      ctx.setLevel(level);
+    }
+    try {
+      byte[] out = new byte[Math.toIntExact(Zstd.compressBound(length))];
+      int n = ctx.compressByteArray(out, 0, out.length, data, 0, length);
+      return java.util.Arrays.copyOf(out, n);
+    } finally {
+      compressors.offer(ctx);
+    }
+  }
+
+  private byte[] decompress(byte[] compressed, int rawSize) {
+    ZstdDecompressCtx ctx = decompressors.poll();
+    if (ctx == null) {
+      ctx = new ZstdDecompressCtx();
+    }
+    try {
+      return ctx.decompress(compressed, rawSize);
+    } finally {
+      decompressors.offer(ctx);
+    }
+  }
+
+  /** Frees the pooled zstd contexts. */
+  void close() {
+    ZstdCompressCtx c;
+    while ((c = compressors.poll()) != null) {
+      c.close();
+    }
+    ZstdDecompressCtx d;
+    while ((d = decompressors.poll()) != null) {
+      d.close();
+    }
+  }
+
   /** Whether the content is stored. */
   boolean contains(Digest d) {
     synchronized (lock) {
@@ -205,7 +251,7 @@ final class ContentStore {
       }
       byte[] raw;
       try {
-        raw = Zstd.decompress(compressed, Math.toIntExact(loc.rawSize()));
+        raw = decompress(compressed, Math.toIntExact(loc.rawSize()));
       } catch (ZstdException | ArithmeticException e) {
         throw corrupt(d, e);
       }
@@ -330,7 +376,7 @@ final class ContentStore {
       if (reuse(d)) {
         return d;
       }
-      byte[] compressed = Zstd.compress(java.util.Arrays.copyOf(data, length), level);
+      byte[] compressed = compress(data, length);
       synchronized (this) {
         if (pending.containsKey(d)) {
           return d;

@@ -145,6 +145,7 @@ public final class FsRepository implements Closeable {
   /** Releases the repository lock. */
   @Override
   public void close() {
+    content.close();
     try {
       lock.release();
     } catch (IOException e) {
