@@ -304,6 +304,11 @@ public final class FsRepository implements Closeable {
       AtomicFiles.fsync(tmp);
       long stored = session.storedBytes() + Files.size(tmp);
       Summary s = new Summary(capturedAt, partial, stored, writer.count(), new TreeMap<>(volumes));
+      // a retry replaces an earlier attempt: retire its manifest first, so that a crash in between
+      // leaves no snapshot rather than the new summary beside the old entries
+      if (Files.deleteIfExists(manifestPath(workload, id))) {
+        AtomicFiles.fsyncDirectory(dir(workload));
+      }
       AtomicFiles.write(summaryPath(workload, id), s.format().getBytes(StandardCharsets.UTF_8));
       AtomicFiles.move(tmp, manifestPath(workload, id));
       committed = true;
