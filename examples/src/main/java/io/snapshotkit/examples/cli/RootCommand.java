@@ -50,6 +50,7 @@ import picocli.CommandLine.ScopeType;
         ArchiveCommands.Export.class,
         ArchiveCommands.Import.class,
         AdminCommands.Events.class,
+        ServeCommand.class,
         DemoCommand.class,
         CommandLine.HelpCommand.class})
 final class RootCommand implements Callable<Integer> {

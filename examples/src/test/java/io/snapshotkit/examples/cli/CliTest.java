@@ -384,6 +384,37 @@ class CliTest {
   }
 
   @Test
+  void serveAnswersRestRequestsForTheHomeUntilStopped() throws Exception {
+    initAndTrack();
+    captureJson();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int[] status = {-1};
+    Thread server = new Thread(() -> status[0] = Main.run(new String[] {"--json", "serve", "--port", "0", "--token", "t0ken"},
+        Map.of(Home.ENV, home.toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false, Clock.systemUTC()));
+    server.start();
+    while (!out.toString(StandardCharsets.UTF_8).contains("}")) {
+      assertTrue(server.isAlive(), "serve stopped early: " + out);
+      Thread.onSpinWait();
+    }
+    String uri = JSON.readTree(out.toString(StandardCharsets.UTF_8)).path("uri").asText();
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<String> versions = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(uri + "/v1/workloads/app/versions")).header("Authorization", "Bearer t0ken").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, versions.statusCode(), versions.body());
+    assertEquals(1, JSON.readTree(versions.body()).get(0).path("version").asInt());
+    java.net.http.HttpResponse<String> denied = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(uri + "/v1/workloads/app/versions")).header("Authorization", "Bearer wrong").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, denied.statusCode());
+    server.interrupt();
+    server.join();
+    assertEquals(0, status[0]);
+    ok("list", "--lock-wait", "0");
+  }
+
+  @Test
   void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a dir"));
     Path b = Files.createDirectories(tmp.resolve("b"));

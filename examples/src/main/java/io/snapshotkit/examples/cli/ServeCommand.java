@@ -1,0 +1,103 @@
+package io.snapshotkit.examples.cli;
+
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.examples.rest.SnapshotServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Serves the home's snapshots over the REST example ({@link SnapshotServer}) until stopped: the
+ * CLI's workloads (tenant {@code local}) behind one bearer token.
+ *
+ * <p><b>Thread-safety:</b> not thread-safe; one instance serves once.
+ */
+@Command(name = "serve", description = {
+    "Serve this home's snapshots over HTTP (the REST example) until Ctrl-C.",
+    "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves."})
+final class ServeCommand extends Base {
+  @Option(names = "--port", paramLabel = "PORT", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port = 8080;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind = "127.0.0.1";
+
+  @Option(names = "--token", paramLabel = "TOKEN", description = "The bearer token to accept (default: a random one, printed).")
+  String token;
+
+  @Override
+  void run() {
+    if (port < 0 || port > 65_535) {
+      throw SnapshotException.invalid("--port must be 0 to 65535");
+    }
+    if (token != null && token.isBlank()) {
+      throw SnapshotException.invalid("--token must not be blank");
+    }
+    String secret = token != null ? token : randomToken();
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(bind);
+    } catch (UnknownHostException e) {
+      throw SnapshotException.invalid("--bind " + bind + " is not an address of this machine");
+    }
+    ExecutorService requests = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "snapshotkit-http");
+      t.setDaemon(true);
+      return t;
+    });
+    CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    // On Ctrl-C, let the server close before the JVM halts.
+    Thread hook = new Thread(() -> {
+      stopped.countDown();
+      try {
+        closed.await(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "snapshotkit-stop");
+    try (SnapshotServer server = SnapshotServer.builder()
+        .engine(engine())
+        .tokens(Map.of(secret, Cli.TENANT))
+        .executor(requests)
+        .address(new InetSocketAddress(address, port))
+        .build()
+        .start()) {
+      Runtime.getRuntime().addShutdownHook(hook);
+      out().line("Listening on " + server.baseUri() + " (tenant " + Cli.TENANT.value() + "); Ctrl-C stops.");
+      out().line("Try: curl -H 'Authorization: Bearer " + secret + "' " + server.baseUri() + "/v1/workloads/WORKLOAD/versions");
+      out().line("Routes: examples/README.md, \"REST example\".");
+      com.fasterxml.jackson.databind.node.ObjectNode n = io.snapshotkit.examples.internal.JsonViews.MAPPER.createObjectNode();
+      n.put("uri", server.baseUri().toString());
+      n.put("token", secret);
+      out().result(n);
+      root.environment().out().flush();
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting: the hook has run
+      }
+      requests.shutdownNow();
+      closed.countDown();
+    }
+    out().line("Stopped.");
+  }
+
+  private static String randomToken() {
+    byte[] b = new byte[16];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}
