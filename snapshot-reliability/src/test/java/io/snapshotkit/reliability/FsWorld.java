@@ -61,10 +61,10 @@ final class FsWorld implements AutoCloseable {
     }
   }
 
-  private FsWorld(Path base, long restoreHeadroom, Hooks hooks) {
+  private FsWorld(Path base, Path repo, long restoreHeadroom, Hooks hooks) {
     this.hooks = hooks;
     this.base = base;
-    this.repo = base.resolve("repo");
+    this.repo = repo;
     this.volumes = base.resolve("volumes");
     this.sentinel = base.resolve("sentinel");
     this.db = base.resolve("store.db");
@@ -78,7 +78,12 @@ final class FsWorld implements AutoCloseable {
 
   /** As {@link #create(Path)}, with the agent's restore headroom (free bytes it insists on). */
   static FsWorld create(Path base, long restoreHeadroom) {
-    FsWorld w = new FsWorld(base, restoreHeadroom, Hooks.none());
+    return create(base, base.resolve("repo"), restoreHeadroom, Hooks.none());
+  }
+
+  /** A fresh world under {@code base} with its repository at {@code repo} (a small filesystem, say). */
+  static FsWorld create(Path base, Path repo, long restoreHeadroom, Hooks hooks) {
+    FsWorld w = new FsWorld(base, repo, restoreHeadroom, hooks);
     try {
       Files.createDirectories(w.volumes);
       Sentinel.populate(w.sentinel, new SplittableRandom(42));
@@ -91,7 +96,7 @@ final class FsWorld implements AutoCloseable {
 
   /** Opens an existing world (made by {@link #create}) with {@code hooks}: what a restarted process does. */
   static FsWorld reopen(Path base, Hooks hooks) {
-    FsWorld w = new FsWorld(base, 0, hooks);
+    FsWorld w = new FsWorld(base, base.resolve("repo"), 0, hooks);
     w.open();
     return w;
   }
@@ -132,7 +137,11 @@ final class FsWorld implements AutoCloseable {
 
   /** Makes the workload's volume directory {@code volumes/<id>/data} and tracks it. */
   Path track(WorkloadRef workload) {
-    Path data = volumes.resolve(workload.id()).resolve("data");
+    return track(workload, volumes.resolve(workload.id()).resolve("data"));
+  }
+
+  /** Tracks {@code data} (created if missing) as the workload's one volume, named {@code data}. */
+  Path track(WorkloadRef workload, Path data) {
     try {
       Files.createDirectories(data);
     } catch (IOException e) {

@@ -1,0 +1,227 @@
+package io.snapshotkit.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.RestoreSpec;
+import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.spi.QuiescePolicy;
+import io.snapshotkit.spi.Quiesced;
+import io.snapshotkit.spi.WorkloadLease;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Full disks and unreadable files. A size-limited tmpfs (8 MiB, mounted by the test; the suite
+ * runs as root) holds the repository while a capture fills it, or the volume while a replace
+ * restore fills it. The operation must fail with a clear error that says the disk is full, leave
+ * the live volume untouched and nothing half-written behind, and the next operation must succeed
+ * once space is freed. If {@code mount} is not permitted the tests FAIL with the reason: they are
+ * never skipped.
+ */
+class DiskFaultIT {
+  private static final WorkloadRef WS = WorkloadRef.of("disk", "ws");
+
+  @TempDir Path base;
+  private Path small;
+
+  @BeforeEach
+  void mountSmallFilesystem() throws Exception {
+    small = Files.createDirectories(base.resolve("small"));
+    run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", small.toString());
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    if (small != null) {
+      run("umount", small.toString());
+    }
+  }
+
+  @Test
+  void repositoryFillsUpDuringCapture() throws Exception {
+    Path volume = base.resolve("volume");
+    Files.createDirectories(volume);
+    Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(1, 2_500_000));
+    Files.write(volume.resolve("b.bin"), ProcessKillIT.randomBytes(2, 2_500_000));
+    Files.writeString(volume.resolve("note.txt"), "small", StandardCharsets.UTF_8);
+    Map<String, String> before = Sentinel.read(volume);
+    try (FsWorld w = FsWorld.create(base, small.resolve("repo"), 0, FsWorld.Hooks.none())) {
+      w.track(WS, volume);
+      Path filler = small.resolve("filler");
+      Files.write(filler, ProcessKillIT.randomBytes(3, 4_000_000)); // leaves ~4 MiB: less than the 5 MB to store
+
+      SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().capture(CaptureSpec.of(WS)));
+
+      assertEquals(before, Sentinel.read(volume), "the live volume is untouched");
+      Snapshot failed = only(w);
+      assertEquals(SnapshotStatus.FAILED, failed.status(), "the listing reflects the failed capture");
+      assertTrue(w.agent().snapshots(WS).isEmpty(), "no snapshot was committed");
+      assertTrue(w.agent().check(false).ok());
+
+      Files.delete(filler);
+      w.engine().delete(WS.tenant(), failed.id());
+      w.agent().gc();
+      Snapshot ok = w.engine().capture(CaptureSpec.of(WS).name("after freeing space"));
+      assertEquals(SnapshotStatus.READY, ok.status());
+      Path target = base.resolve("restored");
+      w.engine().restore(WS.tenant(), ok.id(), RestoreSpec.additive().target(target.toString()));
+      assertEquals(before, Sentinel.read(target.resolve("data")), "the capture after freeing space restores byte for byte");
+      assertDiskFullMessage(e); // last, so that a vague message does not hide the checks above
+    }
+  }
+
+  @Test
+  void volumeFillsUpDuringReplaceRestore() throws Exception {
+    Path volume = small.resolve("volume");
+    Files.createDirectories(volume);
+    Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(10, 2_000_000));
+    Files.writeString(volume.resolve("note.txt"), "version one", StandardCharsets.UTF_8);
+    Path filler = small.resolve("filler");
+    AtomicBoolean fillOnQuiesce = new AtomicBoolean();
+    // The lifecycle fills the disk after the pre-flight passed and before the agent stages the
+    // restore, so the disk runs out in the middle of the restore itself, not in its pre-flight.
+    Lifecycle filling = new Lifecycle() {
+      @Override
+      public Quiesced quiesce(WorkloadLease lease, QuiescePolicy policy) {
+        if (fillOnQuiesce.get()) {
+          try {
+            Files.write(filler, ProcessKillIT.randomBytes(12, 5_000_000));
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+        return Lifecycle.none().quiesce(lease, policy);
+      }
+
+      @Override
+      public void resume(WorkloadLease lease, Quiesced state) {
+        Lifecycle.none().resume(lease, state);
+      }
+    };
+    try (FsWorld w = FsWorld.create(base, base.resolve("repo"), 0, new FsWorld.Hooks(null, filling, a -> a))) {
+      w.track(WS, volume);
+      Snapshot one = w.engine().capture(CaptureSpec.of(WS).name("one"));
+      Map<String, String> oneTree = Sentinel.read(volume);
+      Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(11, 2_000_000));
+      Files.writeString(volume.resolve("note.txt"), "version two", StandardCharsets.UTF_8);
+      Map<String, String> live = Sentinel.read(volume);
+
+      fillOnQuiesce.set(true);
+      SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().restore(WS.tenant(), one.id(),
+          RestoreSpec.replace().preRestoreSnapshot(false)));
+
+      assertEquals(live, Sentinel.read(volume), "the live volume is untouched by the failed replace restore");
+      assertEquals(List.of("filler", "volume"), list(small), "no staging or set-aside directories are left");
+      assertEquals(List.of(), list(w.repo.resolve("journal")), "no journal is left");
+
+      fillOnQuiesce.set(false);
+      Files.delete(filler);
+      w.engine().restore(WS.tenant(), one.id(), RestoreSpec.replace().preRestoreSnapshot(false));
+      assertEquals(oneTree, Sentinel.read(volume), "after freeing space the restore succeeds byte for byte");
+      Snapshot next = w.engine().capture(CaptureSpec.of(WS).name("next"));
+      assertEquals(SnapshotStatus.READY, next.status(), "and the next capture succeeds");
+      assertDiskFullMessage(e);
+    }
+  }
+
+  /**
+   * A file even root cannot read: a write-only sysfs attribute bind-mounted into the volume (as
+   * root, permission bits alone would not stop a read). The fs agent's policy is a partial
+   * snapshot: READY, marked partial, everything readable captured, and a restore that says so.
+   */
+  @Test
+  void unreadableFileGivesAPartialSnapshot() throws Exception {
+    Path volume = Files.createDirectories(base.resolve("volume-u"));
+    Files.createDirectories(volume.resolve("dir"));
+    Files.writeString(volume.resolve("ok.txt"), "readable", StandardCharsets.UTF_8);
+    Files.writeString(volume.resolve("dir/ok2.txt"), "readable too", StandardCharsets.UTF_8);
+    Path unreadable = Files.createFile(volume.resolve("unreadable.bin"));
+    Path writeOnly = Path.of("/sys/bus/pci/rescan");
+    assertTrue(Files.exists(writeOnly), writeOnly + " (a write-only sysfs file) is needed to make a file root cannot read");
+    run("mount", "--bind", writeOnly.toString(), unreadable.toString());
+    try (FsWorld w = FsWorld.create(base)) {
+      assertThrows(IOException.class, () -> Files.readAllBytes(unreadable), "the bind-mounted file is unreadable");
+      w.track(WS, volume);
+
+      Snapshot s = w.engine().capture(CaptureSpec.of(WS).name("partial"));
+
+      assertEquals(SnapshotStatus.READY, s.status());
+      assertTrue(s.partial(), "a snapshot missing an unreadable file is marked partial");
+      Path target = base.resolve("restored-u");
+      io.snapshotkit.RestoreReport report = w.engine().restore(WS.tenant(), s.id(),
+          RestoreSpec.additive().target(target.toString()));
+      assertTrue(report.partialSnapshot(), "the restore says the snapshot was partial");
+      assertTrue(report.warnings().stream().anyMatch(l -> l.contains("partial")), "and warns: " + report.warnings());
+      Map<String, String> restored = Sentinel.read(target.resolve("data"));
+      assertEquals(Sentinel.sha256("readable".getBytes(StandardCharsets.UTF_8)), restored.get("ok.txt").substring(2));
+      assertEquals(Sentinel.sha256("readable too".getBytes(StandardCharsets.UTF_8)), restored.get("dir/ok2.txt").substring(2));
+      assertTrue(!restored.containsKey("unreadable.bin") || restored.get("unreadable.bin").equals("f:" + Sentinel.sha256(new byte[0])),
+          "the unreadable file's content was not invented: " + restored);
+      assertTrue(w.agent().check(false).ok());
+    } finally {
+      run("umount", unreadable.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** What a person sees must say the disk is full, not just "failed unexpectedly". */
+  private static void assertDiskFullMessage(SnapshotException e) {
+    String message = e.getMessage().toLowerCase(Locale.ROOT);
+    assertTrue(message.contains("space") || message.contains("disk is full") || message.contains("full"),
+        "the error does not say the disk is full: " + e.code() + ": " + e.getMessage() + causes(e));
+  }
+
+  private static String causes(Throwable e) {
+    StringBuilder out = new StringBuilder();
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      out.append("\n  caused by ").append(c);
+    }
+    return out.toString();
+  }
+
+  private static Snapshot only(FsWorld w) {
+    List<Snapshot> all = w.engine().list(SnapshotQuery.of(WS)).items();
+    assertEquals(1, all.size(), "one snapshot: " + all);
+    return all.get(0);
+  }
+
+  private static List<String> list(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      fail(String.join(" ", command) + " failed (" + output.trim() + "). The disk-fault tests need a size-limited "
+          + "tmpfs and so must run as root (or with CAP_SYS_ADMIN); they are not skipped.");
+    }
+  }
+}
