@@ -60,6 +60,9 @@ final class ArchiveCommands {
             + "; only READY snapshots can be exported");
       }
       Path target = file.toAbsolutePath().normalize();
+      if (target.getParent() == null || !Files.isDirectory(target.getParent())) {
+        throw SnapshotException.invalid("the directory of " + target + " does not exist; create it or pick another file");
+      }
       if (Files.exists(target) && !force) {
         throw SnapshotException.invalid(target + " exists; pick another file or pass --force");
       }

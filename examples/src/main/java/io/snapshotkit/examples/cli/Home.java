@@ -43,29 +43,30 @@ record Home(Path dir, String source) {
     Objects.requireNonNull(env, "env");
     Objects.requireNonNull(userHome, "userHome");
     if (option.isPresent()) {
-      return new Home(path(option.get(), "--home"), "--home");
+      return new Home(path(option.get(), "--home", userHome), "--home");
     }
     String fromEnv = env.get(ENV);
     if (fromEnv != null && !fromEnv.isBlank()) {
-      return new Home(path(fromEnv, ENV), ENV);
+      return new Home(path(fromEnv, ENV, userHome), ENV);
     }
-    return new Home(path(userHome, "user.home").resolve(".snapshotkit"), "default");
+    return new Home(path(userHome, "user.home", userHome).resolve(".snapshotkit"), "default");
   }
 
-  private static Path path(String text, String where) {
+  private static Path path(String text, String where, String userHome) {
     if (text.isBlank()) {
       throw SnapshotException.invalid(where + " is empty; give it a directory path");
     }
     try {
-      return Path.of(expandTilde(text));
+      return Path.of(expandTilde(text, userHome));
     } catch (InvalidPathException e) {
       throw SnapshotException.invalid(where + " is not a valid path (" + e.getReason() + "): " + text);
     }
   }
 
-  private static String expandTilde(String text) {
+  /** A leading {@code ~} means the user's home, as a shell would expand it (for values set in files). */
+  private static String expandTilde(String text, String userHome) {
     if (text.equals("~") || text.startsWith("~/")) {
-      return System.getProperty("user.home") + text.substring(1);
+      return userHome + text.substring(1);
     }
     return text;
   }

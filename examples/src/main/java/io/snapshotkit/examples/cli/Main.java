@@ -62,8 +62,9 @@ public final class Main {
   }
 
   /**
-   * slf4j-simple reads its settings once, when the first logger is made: keep library logs to
-   * warnings (on stderr) unless --verbose asks for more, and never override an explicit setting.
+   * slf4j-simple reads its settings once, when the first logger is made. The tool reports what
+   * matters itself (one line per error, warnings it understands), so library log lines are shown
+   * only at ERROR unless --verbose asks for INFO; an explicit setting always wins.
    */
   private static void configureLogging(String[] args) {
     String key = "org.slf4j.simpleLogger.defaultLogLevel";
@@ -74,7 +75,7 @@ public final class Main {
           verbose = true;
         }
       }
-      System.setProperty(key, verbose ? "info" : "warn");
+      System.setProperty(key, verbose ? "info" : "error");
     }
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
   }

@@ -42,6 +42,12 @@ class HomeTest {
   }
 
   @Test
+  void aLeadingTildeIsTheUsersHome() {
+    assertEquals(tmp.resolve("snaps"), Home.resolve(Optional.empty(), Map.of(Home.ENV, "~/snaps"), tmp.toString()).dir());
+    assertEquals(tmp, Home.resolve(Optional.of("~"), Map.of(), tmp.toString()).dir());
+  }
+
+  @Test
   void relativePathsBecomeAbsolute() {
     assertTrue(Home.resolve(Optional.of("rel/dir"), Map.of(), "/u").dir().isAbsolute());
   }
