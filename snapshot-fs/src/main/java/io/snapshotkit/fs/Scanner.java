@@ -36,7 +36,14 @@ import org.slf4j.LoggerFactory;
 final class Scanner {
   private static final Logger LOG = LoggerFactory.getLogger(Scanner.class);
   static final int RETRIES = 3;
+  /** Entries a scan may hold back before emitting, so a consumer (a diff) sees changes early. */
   private static final int WINDOW = 256;
+  /**
+   * The window of a capture reading on an executor: large enough that while one thread
+   * compresses a 100 MiB file the others keep reading thousands of small files behind it
+   * (entries must still be emitted in order). A pending entry costs a few hundred bytes.
+   */
+  static final int CAPTURE_WINDOW = 8192;
   private static final String ATTRS = "unix:mode,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
 
   /** Test seam: runs after a file's content was read and before it is stat'ed again. */
@@ -49,6 +56,7 @@ final class Scanner {
   private final ReadHook hook;
   private final boolean fullRescan;
   private final long racyFrom;
+  private final int windowSize;
   private final ArrayDeque<CompletableFuture<Entry>> window = new ArrayDeque<>();
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
@@ -73,6 +81,7 @@ final class Scanner {
     this.hook = hook;
     this.fullRescan = fullRescan;
     this.racyFrom = racyFrom;
+    this.windowSize = session != null && executor != null ? CAPTURE_WINDOW : WINDOW;
   }
 
   boolean partial() {
@@ -186,8 +195,8 @@ final class Scanner {
 
   private void emit(CompletableFuture<Entry> f, Consumer<Entry> sink) throws IOException {
     window.addLast(f);
-    if (window.size() >= WINDOW) {
-      drain(WINDOW / 2, sink);
+    if (window.size() >= windowSize) {
+      drain(windowSize / 2, sink);
     }
   }
 
