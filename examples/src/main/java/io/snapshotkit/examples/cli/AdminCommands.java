@@ -17,15 +17,18 @@ import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.GcReport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -236,9 +239,9 @@ final class AdminCommands {
         if (!Files.isDirectory(d)) {
           continue;
         }
-        try (java.util.stream.Stream<Path> walk = Files.walk(d)) {
+        try (Stream<Path> walk = Files.walk(d)) {
           sum += walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
           return 0;
         }
       }
@@ -265,7 +268,7 @@ final class AdminCommands {
         // keep delivering
       }
       // Delivery interleaves workloads; show them in the order they happened.
-      events.sort(java.util.Comparator.comparing(SnapshotEvent::at));
+      events.sort(Comparator.comparing(SnapshotEvent::at));
       ArrayNode a = JsonViews.MAPPER.createArrayNode();
       events.forEach(e -> a.add(JsonViews.event(e)));
       out().result(a);

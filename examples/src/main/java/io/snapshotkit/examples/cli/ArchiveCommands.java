@@ -1,6 +1,7 @@
 package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.Snapshot;
@@ -18,7 +19,9 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -56,7 +59,7 @@ final class ArchiveCommands {
     void run() {
       Snapshot s = snapshot(snapshot);
       if (s.status() != SnapshotStatus.READY) {
-        throw new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "snapshot " + label(s) + " is " + s.status()
+        throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + label(s) + " is " + s.status()
             + "; only READY snapshots can be exported");
       }
       Path target = file.toAbsolutePath().normalize();
@@ -179,7 +182,7 @@ final class ArchiveCommands {
     }
 
     private static SnapshotException alreadyTracked(String workload) {
-      return new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "workload '" + workload
+      return new SnapshotException(ErrorCode.CONFLICT, "workload '" + workload
           + "' already exists here; import into a new workload name: snapshotkit import FILE NEW-NAME");
     }
   }
@@ -204,7 +207,7 @@ final class ArchiveCommands {
 
   /** Deletes a directory tree without following symbolic links. */
   static void deleteTree(Path root) {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try (Stream<Path> walk = Files.walk(root)) {
@@ -213,10 +216,10 @@ final class ArchiveCommands {
           p.toFile().setWritable(true);
           Files.deleteIfExists(p);
         } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
+          throw new UncheckedIOException(e);
         }
       });
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // best effort: the directory is under the home's tmp/ and named as temporary
     }
   }

@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
@@ -134,7 +135,7 @@ final class DemoCommand extends Base {
       json.set("versions", JsonViews.snapshots(versions));
       o.result(json);
       if (!after.isEmpty()) {
-        throw new SnapshotException(io.snapshotkit.ErrorCode.INTERNAL,
+        throw new SnapshotException(ErrorCode.INTERNAL,
             "the rollback left differences; please report this with the output above");
       }
     }

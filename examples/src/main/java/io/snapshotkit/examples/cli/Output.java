@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Everything the CLI writes goes through here: the only class (with {@link Progress}) that
@@ -117,7 +118,7 @@ final class Output {
   }
 
   /** Runs {@code work} with an {@link #activity} bar drawn around it. */
-  <T> T tracking(String label, long totalBytes, Activity.Counter counter, java.util.function.Supplier<T> work) {
+  <T> T tracking(String label, long totalBytes, Activity.Counter counter, Supplier<T> work) {
     Activity activity = activity(label, totalBytes, counter);
     try {
       return work.get();

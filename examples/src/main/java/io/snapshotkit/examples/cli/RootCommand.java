@@ -4,6 +4,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -100,8 +101,8 @@ final class RootCommand implements Callable<Integer> {
   /** A picocli command line with this tool's error handling. */
   static CommandLine commandLine(RootCommand root) {
     CommandLine cl = new CommandLine(root);
-    cl.setOut(new java.io.PrintWriter(root.environment.out(), true));
-    cl.setErr(new java.io.PrintWriter(root.environment.err(), true));
+    cl.setOut(new PrintWriter(root.environment.out(), true));
+    cl.setErr(new PrintWriter(root.environment.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((ex, command, parseResult) -> root.fail(ex));
     cl.setParameterExceptionHandler((ex, args) -> {

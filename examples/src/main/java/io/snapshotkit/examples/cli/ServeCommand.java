@@ -1,6 +1,8 @@
 package io.snapshotkit.examples.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.examples.rest.SnapshotServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,7 +62,7 @@ final class ServeCommand extends Base {
     Thread hook = new Thread(() -> {
       stopped.countDown();
       try {
-        closed.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        closed.await(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -75,7 +78,7 @@ final class ServeCommand extends Base {
       out().line("Listening on " + server.baseUri() + " (tenant " + Cli.TENANT.value() + "); Ctrl-C stops.");
       out().line("Try: curl -H 'Authorization: Bearer " + secret + "' " + server.baseUri() + "/v1/workloads/WORKLOAD/versions");
       out().line("Routes: examples/README.md, \"REST example\".");
-      com.fasterxml.jackson.databind.node.ObjectNode n = io.snapshotkit.examples.internal.JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("uri", server.baseUri().toString());
       n.put("token", secret);
       out().result(n);

@@ -1,7 +1,9 @@
 package io.snapshotkit.examples.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.Manifest;
 import io.snapshotkit.Page;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.RestoreReport;
@@ -15,6 +17,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.CaptureSpec;
 import io.snapshotkit.core.RestoreSpec;
 import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.fs.FsHostAgent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -155,7 +158,7 @@ final class SnapshotCommands {
     void run() {
       Snapshot s = snapshot(snapshot);
       ObjectNode json = JsonViews.snapshot(s);
-      Optional<io.snapshotkit.Manifest> manifest = s.status() == SnapshotStatus.READY
+      Optional<Manifest> manifest = s.status() == SnapshotStatus.READY
           ? root.services().agent().repository().manifest(s.workload(), s.id())
           : Optional.empty();
       manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
@@ -175,16 +178,16 @@ final class SnapshotCommands {
       manifest.ifPresent(m -> {
         out().blank();
         Table t = Table.of("VOLUME", "FILES", "DIRS", "SYMLINKS", "BYTES").rightAligned(1, 2, 3, 4);
-        m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).forEach(r -> t.row(r.key(),
+        m.family(FsHostAgent.FAMILY).forEach(r -> t.row(r.key(),
             r.document().path("files").asText("-"), r.document().path("dirs").asText("-"),
             r.document().path("symlinks").asText("-"), Format.bytes(r.document().path("bytes").asLong())));
         out().table(t, "No volumes.");
       });
     }
 
-    private static com.fasterxml.jackson.databind.node.ArrayNode volumesJson(io.snapshotkit.Manifest m) {
-      com.fasterxml.jackson.databind.node.ArrayNode a = JsonViews.MAPPER.createArrayNode();
-      m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).forEach(r -> {
+    private static ArrayNode volumesJson(Manifest m) {
+      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      m.family(FsHostAgent.FAMILY).forEach(r -> {
         ObjectNode v = a.addObject();
         v.put("volume", r.key());
         v.setAll((ObjectNode) r.document());
@@ -273,7 +276,7 @@ final class SnapshotCommands {
   /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
   static long snapshotBytes(RootCommand root, Snapshot s) {
     return root.services().agent().repository().manifest(s.workload(), s.id())
-        .map(m -> m.family(io.snapshotkit.fs.FsHostAgent.FAMILY).stream()
+        .map(m -> m.family(FsHostAgent.FAMILY).stream()
             .mapToLong(r -> r.document().path("bytes").asLong()).sum())
         .orElse(0L);
   }
