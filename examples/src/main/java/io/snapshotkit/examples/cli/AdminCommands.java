@@ -267,6 +267,8 @@ final class AdminCommands {
       while (s.engine().pollEvents() > 0) {
         // keep delivering
       }
+      // Events every hook has seen are kept only for the dispatcher's retention period.
+      s.engine().pruneEvents();
       // Delivery interleaves workloads; show them in the order they happened.
       events.sort(Comparator.comparing(SnapshotEvent::at));
       ArrayNode a = JsonViews.MAPPER.createArrayNode();
