@@ -1,8 +1,9 @@
 package io.snapshotkit.jdbc;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.ManifestRef;
 import io.snapshotkit.SnapshotException;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +23,6 @@ final class Codec {
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
       .build();
   private static final TypeReference<TreeMap<String, String>> STRING_MAP = new TypeReference<>() {};
-  private static final TypeReference<TreeMap<String, Integer>> COUNT_MAP = new TypeReference<>() {};
   private static final long NANOS = 1_000_000_000L;
 
   private Codec() {}
@@ -78,13 +79,35 @@ final class Codec {
     if (json == null) {
       return Optional.empty();
     }
-    try {
-      JsonNode node = JSON.readTree(json);
-      Map<String, Integer> counts = JSON.convertValue(node.path("counts"), COUNT_MAP);
-      JsonNode key = node.get("blobKey");
-      return Optional.of(new ManifestRef(node.path("external").asBoolean(),
-          key == null ? Optional.empty() : Optional.of(key.asText()), counts, node.path("bytes").asLong()));
-    } catch (JsonProcessingException | IllegalArgumentException e) {
+    // Read with the streaming parser: this runs for every row a listing returns.
+    try (JsonParser p = JSON.getFactory().createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      boolean external = false;
+      String blobKey = null;
+      Map<String, Integer> counts = new TreeMap<>();
+      long bytes = 0;
+      for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "external" -> external = value == JsonToken.VALUE_TRUE;
+          case "blobKey" -> blobKey = value == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+          case "bytes" -> bytes = p.getValueAsLong();
+          case "counts" -> {
+            if (value != JsonToken.START_OBJECT) {
+              throw new IllegalArgumentException("counts is not a JSON object");
+            }
+            for (String family = p.nextFieldName(); family != null; family = p.nextFieldName()) {
+              p.nextToken();
+              counts.put(family, p.getValueAsInt());
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return Optional.of(new ManifestRef(external, Optional.ofNullable(blobKey), counts, bytes));
+    } catch (IOException | IllegalArgumentException e) {
       throw corrupt("a manifest reference column", e);
     }
   }

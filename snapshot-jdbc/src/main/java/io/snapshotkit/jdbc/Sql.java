@@ -9,8 +9,10 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.EventType;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.SqlStatement;
 
@@ -56,7 +58,7 @@ final class Sql {
         WorkloadRef.of(rs.getString("tenant"), rs.getString("workload")),
         version,
         rs.getString("name"),
-        Trigger.of(rs.getString("trig")),
+        trigger(rs.getString("trig")),
         SnapshotStatus.valueOf(rs.getString("status")),
         parent == null ? Optional.empty() : Optional.of(new SnapshotId(parent)),
         Codec.instant(rs.getLong("created_at")),
@@ -68,6 +70,25 @@ final class Sql {
         Optional.ofNullable(rs.getString("host")),
         Codec.manifestRef(rs.getString("manifest_ref")),
         Optional.ofNullable(rs.getString("failure")));
+  }
+
+  /** Trigger words seen in rows, so a listing does not re-validate the same few words per row. */
+  private static final Map<String, Trigger> TRIGGERS = new ConcurrentHashMap<>();
+  private static final int MAX_CACHED_TRIGGERS = 256;
+
+  private static Trigger trigger(String word) {
+    if (word == null) {
+      return Trigger.of(null); // refused with the usual message
+    }
+    Trigger known = TRIGGERS.get(word);
+    if (known != null) {
+      return known;
+    }
+    Trigger parsed = Trigger.of(word);
+    if (TRIGGERS.size() < MAX_CACHED_TRIGGERS) {
+      TRIGGERS.putIfAbsent(word, parsed);
+    }
+    return parsed;
   }
 
   static SnapshotEvent event(ResultSet rs) throws SQLException {
