@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -195,11 +196,6 @@ final class Restorer {
         }
       }
       return false;
-    }
-
-    boolean whole(String volume) {
-      List<String> p = volumes.get(volume);
-      return p != null && p.isEmpty();
     }
 
     /** The selected path an entry belongs to ("" for a whole volume), or empty if not selected. */
@@ -683,14 +679,17 @@ final class Restorer {
     }
     Map<String, SafeTree> trees = new HashMap<>();
     Map<String, Journal.Unit> byKey = new LinkedHashMap<>();
+    Map<Path, Set<PosixFilePermission>> rootModes = new HashMap<>();
     for (Journal.Unit u : journal.units) {
       byKey.put(u.volume + ":" + u.path, u);
       trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), caps, SafeTree.Origin.STORED));
       if (u.path.isEmpty()) {
+        // a volume root keeps the live root's mode (the snapshot does not record it), applied
+        // once its children are written, in case it is read-only
         Path root = Files.createDirectory(u.staged());
         Path live = targets.get(u.volume);
         if (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS)) {
-          Files.setPosixFilePermissions(root, Files.getPosixFilePermissions(live, LinkOption.NOFOLLOW_LINKS));
+          rootModes.put(root, Files.getPosixFilePermissions(live, LinkOption.NOFOLLOW_LINKS));
         }
       }
     }
@@ -718,6 +717,9 @@ final class Restorer {
     }
     for (SafeTree t : trees.values()) {
       t.finish();
+    }
+    for (Map.Entry<Path, Set<PosixFilePermission>> m : rootModes.entrySet()) {
+      Files.setPosixFilePermissions(m.getKey(), m.getValue());
     }
     // Staged contents are left to the kernel's writeback rather than fsynced file by file: 20,000
     // fsyncs took about 60 s on the test VM, more than the whole restore. A process crash loses

@@ -16,6 +16,7 @@ import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,8 @@ class RestoreReplaceTest {
   }
 
   @Test
-  void replaceMakesEveryVolumeExactlyTheSnapshotAndReportsEachDurableStep() {
+  void replaceMakesEveryVolumeExactlyTheSnapshotAndReportsEachDurableStep() throws IOException {
+    Files.setPosixFilePermissions(live.get("app"), PosixFilePermissions.fromString("r-xr-x---"));
     List<String> steps = new ArrayList<>();
     int entries = restorer().replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()),
         (step, swapped) -> steps.add(step + ":" + swapped));
@@ -80,6 +82,8 @@ class RestoreReplaceTest {
     assertEquals(snapshotState, states(true));
     assertEquals(List.of("STAGED:0", "JOURNALED:0", "VOLUME_SWAPPED:1", "VOLUME_SWAPPED:2", "COMMITTED:2"), steps);
     assertEquals(2 * 13, entries);
+    assertEquals("r-xr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(live.get("app"))),
+        "the volume root keeps its (read-only) mode");
     assertNoDebris();
   }
 
