@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
@@ -23,17 +24,22 @@ import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -524,7 +530,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
 
   private static Resource resource(FileEntry e) {
     ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("type", e.type().name().toLowerCase(java.util.Locale.ROOT));
+    doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
     doc.put("mode", String.format("%04o", e.mode()));
     doc.put("size", e.size());
     e.digest().ifPresent(d -> doc.put("digest", d));
@@ -544,7 +550,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * @throws SnapshotException NOT_FOUND if this host does not hold the snapshot; CORRUPT if stored
    *     content fails its digest (the archive is then incomplete and must be discarded)
    */
-  public SnapshotArchive.Header exportSnapshot(WorkloadRef workload, SnapshotId id, java.io.OutputStream out) {
+  public SnapshotArchive.Header exportSnapshot(WorkloadRef workload, SnapshotId id, OutputStream out) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(out, "out");
@@ -577,7 +583,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
 
     @Override
     public void walk(String volume, TarExport.Visitor visitor) throws IOException {
-      java.nio.file.attribute.FileTime captured = java.nio.file.attribute.FileTime.from(summary.capturedAt());
+      FileTime captured = FileTime.from(summary.capturedAt());
       visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
       try (ManifestFile.Reader r = repo.entries(workload, id)) {
         while (r.hasNext()) {
@@ -589,7 +595,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
           if (c > 0) {
             break;
           }
-          java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.from(Entry.instant(e.mtimeNanos()));
+          FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
           visitor.visit(switch (e.type()) {
             case DIRECTORY -> new TarExport.Item(e.path(), TarManifest.Type.DIR, e.mode(), mtime, 0, "", "");
             case SYMLINK -> new TarExport.Item(e.path(), TarManifest.Type.SYMLINK, e.mode(), mtime, 0, "",
@@ -602,7 +608,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     }
 
     @Override
-    public java.io.InputStream open(String volume, TarExport.Item item) {
+    public InputStream open(String volume, TarExport.Item item) {
       return repo.content().open(Digest.parse(item.sha256()));
     }
   }
@@ -620,17 +626,17 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * @throws SnapshotException INVALID_ARGUMENT if the archive is unsafe, damaged or over the
    *     limits (nothing is stored); CONFLICT if this host already holds {@code id}
    */
-  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, java.io.InputStream in,
+  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, InputStream in,
       SnapshotArchive.Limits limits) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(limits, "limits");
     if (repo.exists(workload, id)) {
-      throw new SnapshotException(io.snapshotkit.ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
+      throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
           + hostId + "; delete it first or import under another id").withSnapshot(id).withWorkload(workload);
     }
-    Path staging = repo.root().resolve("tmp").resolve("import-" + java.util.UUID.randomUUID());
+    Path staging = repo.root().resolve("tmp").resolve("import-" + UUID.randomUUID());
     SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
     try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
       Scanner scanner = new Scanner(writer.session(), executor.orElse(null), null, true, Long.MAX_VALUE);

@@ -142,7 +142,10 @@ public final class FsRepository implements Closeable {
     return root.resolve("workloads");
   }
 
-  /** Releases the repository lock. */
+  /**
+   * Releases the repository lock and pooled compression contexts. {@link FsHostAgent#close()}
+   * calls it; do not close the repository of an agent that is still in use.
+   */
   @Override
   public void close() {
     content.close();
