@@ -24,6 +24,8 @@ import io.snapshotkit.jdbc.PostgresWorkloadLock;
 import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.testkit.FakeHostAgent;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -53,6 +55,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A bounded soak on a real PostgreSQL: two engine instances (each with its own connection pool,
@@ -62,8 +65,9 @@ import org.junit.jupiter.api.Test;
  * through a randomly chosen engine, and a quarter of the captures hit a neighbour's workload so
  * the two engines contend for the same workload locks.
  *
- * <p>Host side: one {@link FakeHostAgent} shared by both engines (in-memory state, thread-safe):
- * the fs agent keeps per-repository state in one process and is exercised by the model-based test.
+ * <p>Host side: by default one real {@link FsHostAgent} (one agent per repository) shared by both
+ * engines, as two engine instances in one process share it; {@code -Dreliability.soak.host=fake}
+ * uses a {@link FakeHostAgent} instead, to measure the engine, store and outbox alone.
  *
  * <p>Asserts: every worker finishes within a bounded wait (no deadlock: a thread dump is printed
  * otherwise); no operation fails; every event in the outbox reaches both counting hooks (two
@@ -112,17 +116,55 @@ class PostgresSoakIT {
     }
   }
 
+  /** Changes a workload's live state between operations. */
+  private interface Mutator {
+    void change(WorkloadRef workload, SplittableRandom random, int step);
+  }
+
   @Test
-  void twoEnginesSixteenWorkloadsLoseNothing() throws Exception {
+  void twoEnginesSixteenWorkloadsLoseNothing(@TempDir Path dir) throws Exception {
     int seconds = Integer.getInteger("reliability.soak.seconds", 20);
+    boolean fs = !"fake".equals(System.getProperty("reliability.soak.host", "fs"));
     String database = PostgresStarter.newDatabase("soak");
     List<AutoCloseable> closing = new ArrayList<>();
-    FakeHostAgent agent = new FakeHostAgent("host-1");
     List<WorkloadRef> workloads = new ArrayList<>();
     for (int i = 0; i < WORKLOADS; i++) {
-      WorkloadRef w = WorkloadRef.of("tenant-" + (i % 2), "ws-" + i);
-      agent.createWorkload(w);
-      workloads.add(w);
+      workloads.add(WorkloadRef.of("tenant-" + (i % 2), "ws-" + i));
+    }
+    HostAgent agent;
+    Mutator mutator;
+    if (fs) {
+      // One FsHostAgent (one per repository) shared by both engines, as two engine instances in
+      // one process would share it; the PostgreSQL advisory lock serialises each workload across them.
+      FsHostAgent fsAgent = FsHostAgent.builder().repository(dir.resolve("repo")).restoreHeadroom(0).build();
+      closing.add(fsAgent);
+      for (WorkloadRef w : workloads) {
+        Path volume = Files.createDirectories(dir.resolve("volumes").resolve(w.id()));
+        fsAgent.track(w, Map.of("data", volume));
+      }
+      agent = fsAgent;
+      mutator = (w, random, step) -> {
+        Path volume = dir.resolve("volumes").resolve(w.id());
+        try {
+          Files.writeString(volume.resolve("f" + random.nextInt(20)), "step " + step + " of " + w,
+              StandardCharsets.UTF_8);
+          if (random.nextInt(4) == 0) {
+            Files.deleteIfExists(volume.resolve("f" + random.nextInt(20)));
+          }
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      };
+    } else {
+      FakeHostAgent fake = new FakeHostAgent("host-1");
+      workloads.forEach(fake::createWorkload);
+      agent = fake;
+      mutator = (w, random, step) -> {
+        fake.put(w, "files", "f" + random.nextInt(20), JsonNodeFactory.instance.objectNode().put("step", step));
+        if (random.nextInt(4) == 0) {
+          fake.remove(w, "files", "f" + random.nextInt(20));
+        }
+      };
     }
     Map<String, CountingHook> hooks = new LinkedHashMap<>();
     for (String name : HOOKS) {
@@ -175,7 +217,7 @@ class PostgresSoakIT {
       for (int i = 0; i < WORKLOADS; i++) {
         int index = i;
         running.add(workers.submit(() -> {
-          work(index, workloads, engines, agent, deadline, latency, expected);
+          work(index, workloads, engines, mutator, deadline, latency, expected);
           return null;
         }));
       }
@@ -211,9 +253,9 @@ class PostgresSoakIT {
 
       String table = latency.table(elapsed);
       String header = String.format(java.util.Locale.ROOT,
-          "PostgreSQL soak: %d s, 2 engines, %d workloads, %d operations, %d events delivered to each of %d hooks"
+          "PostgreSQL soak (%s host): %d s, 2 engines, %d workloads, %d operations, %d events delivered to each of %d hooks"
               + " (outbox drained %.1f s after the load stopped)%n%n",
-          seconds, WORKLOADS, latency.total(), stored.size(), HOOKS.length, drained);
+          fs ? "FsHostAgent" : "FakeHostAgent", seconds, WORKLOADS, latency.total(), stored.size(), HOOKS.length, drained);
       System.out.println(header + table);
       Path report = Path.of("target", "reliability", "soak.md");
       Files.createDirectories(report.getParent());
@@ -265,7 +307,7 @@ class PostgresSoakIT {
   }
 
   /** One worker: owns workload {@code index}, also captures its neighbour's, until the deadline. */
-  private static void work(int index, List<WorkloadRef> workloads, SnapshotEngine[] engines, FakeHostAgent agent,
+  private static void work(int index, List<WorkloadRef> workloads, SnapshotEngine[] engines, Mutator mutator,
       long deadline, LatencyRecorder latency, Expected expected) {
     SplittableRandom random = new SplittableRandom(1000L + index);
     WorkloadRef own = workloads.get(index);
@@ -285,11 +327,7 @@ class PostgresSoakIT {
         });
         Expected.inc(expected.deleted, own);
       } else if (roll < 30 || versions.size() < 2) {
-        agent.put(own, "files", "f" + random.nextInt(20),
-            JsonNodeFactory.instance.objectNode().put("step", step).put("worker", index));
-        if (random.nextInt(4) == 0) {
-          agent.remove(own, "files", "f" + random.nextInt(20));
-        }
+        mutator.change(own, random, step);
         timed(latency, "capture", () -> engine.capture(CaptureSpec.of(own).name(name)));
         Expected.inc(expected.created, own);
       } else if (roll < 45) {
