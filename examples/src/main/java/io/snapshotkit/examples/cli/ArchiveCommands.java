@@ -2,8 +2,6 @@ package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
-import io.snapshotkit.Manifest;
-import io.snapshotkit.RestoreMode;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
@@ -13,7 +11,6 @@ import io.snapshotkit.core.CaptureSpec;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.SnapshotArchive;
-import io.snapshotkit.spi.RestoreRequest;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -27,9 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,26 +65,13 @@ final class ArchiveCommands {
         throw SnapshotException.invalid(target + " exists; pick another file or pass --force");
       }
       FsHostAgent agent = root.services().agent();
-      Manifest manifest = agent.repository().manifest(s.workload(), s.id()).orElseThrow(() -> SnapshotException.notFound(
-          "the files of " + label(s) + " are not in this home's repository; was it imported elsewhere?"));
-      Path work = tempDir(root.home().dir(), "export-");
       Path partial = target.resolveSibling(target.getFileName() + ".partial");
       try {
-        // Materialise the snapshot's volumes (read-only for the workload: a restore into another
-        // directory), then stream them into the archive.
-        agent.restore(new RestoreRequest(s.workload(), s.id(), manifest, RestoreMode.ADDITIVE,
-            Optional.of(work.toString()), List.of()));
-        Map<String, Path> volumes = new LinkedHashMap<>();
-        for (var r : manifest.family(FsHostAgent.FAMILY)) {
-          Path dir = work.resolve(r.key());
-          Files.createDirectories(dir);
-          volumes.put(r.key(), dir);
-        }
+        // Straight from the repository, each content verified against its digest as it is written.
         SnapshotArchive.Header header;
         try (Progress progress = out().progress("export", 0);
             OutputStream os = new CountingOutputStream(Files.newOutputStream(partial), progress)) {
-          header = SnapshotArchive.exportDirectories(volumes,
-              SnapshotArchive.Description.of(s.id(), s.workload(), s.createdAt()), os);
+          header = agent.exportSnapshot(s.workload(), s.id(), os);
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         long size = Files.size(target);
@@ -108,7 +90,6 @@ final class ArchiveCommands {
         throw SnapshotException.wrap("exporting " + label(s) + " to " + target, e);
       } finally {
         deleteQuietly(partial);
-        deleteTree(work);
       }
     }
   }
@@ -184,16 +165,6 @@ final class ArchiveCommands {
     private static SnapshotException alreadyTracked(String workload) {
       return new SnapshotException(ErrorCode.CONFLICT, "workload '" + workload
           + "' already exists here; import into a new workload name: snapshotkit import FILE NEW-NAME");
-    }
-  }
-
-  static Path tempDir(Path home, String prefix) {
-    try {
-      Path tmp = home.resolve("tmp");
-      Files.createDirectories(tmp);
-      return Files.createTempDirectory(tmp, prefix);
-    } catch (IOException e) {
-      throw SnapshotException.wrap("creating a temporary directory under " + home, e);
     }
   }
 
