@@ -529,7 +529,7 @@ final class Restorer {
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
     Plan plan = plan(w, id, targets, sel);
     refuseMountPoints(w, id, targets, sel);
-    String token = UUID.randomUUID().toString().substring(0, 8);
+    String token = freshToken(targets, sel);
     List<Journal.Unit> units = new ArrayList<>();
     for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {
       Path live = targets.get(s.getKey());
@@ -593,6 +593,24 @@ final class Restorer {
     }
     LOG.info("restored snapshot {} of {} over {} unit(s) ({} entries)", id, w, units.size(), entries);
     return entries;
+  }
+
+  /**
+   * A token naming this restore's journal and work directories that no other restore uses:
+   * recovery deletes the work directories a journal names, so two restores must never share one.
+   */
+  private String freshToken(Map<String, Path> targets, Selection sel) {
+    while (true) {
+      String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+      boolean taken = AtomicFiles.exists(repo.journalDir().resolve("restore-" + token + Journal.SUFFIX));
+      for (String v : sel.volumes().keySet()) {
+        Path live = targets.get(v);
+        taken |= AtomicFiles.exists(live.getParent().resolve("." + live.getFileName() + WORK_MARK + token));
+      }
+      if (!taken) {
+        return token;
+      }
+    }
   }
 
   /**
