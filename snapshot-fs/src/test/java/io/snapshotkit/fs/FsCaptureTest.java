@@ -274,6 +274,39 @@ class FsCaptureTest {
   }
 
   @Test
+  @DisplayName("a fifo in a volume is skipped, never opened (opening it would block the capture)")
+  void fifoIsSkipped() throws Exception {
+    Path v = volume();
+    Process mkfifo = new ProcessBuilder("mkfifo", v.resolve("d0/pipe").toString()).start();
+    assertEquals(0, mkfifo.waitFor());
+    FsHostAgent agent = countingAgent();
+    agent.track(W, Map.of("data", v));
+    CaptureResult r = capture(agent, id(), false);
+    assertFalse(r.partial());
+    assertEquals(20, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
+    assertFalse(reads.contains(v.resolve("d0/pipe")));
+  }
+
+  @Test
+  @DisplayName("a file deleted while the volume is walked is left out, and the snapshot is still complete")
+  void fileVanishingDuringWalk() {
+    Path v = volume();
+    Path doomed = v.resolve("d3/f7.txt");
+    FsHostAgent agent = agent(file -> {
+      reads.add(file);
+      Files.deleteIfExists(doomed);
+    });
+    agent.track(W, Map.of("data", v));
+    SnapshotId id = id();
+    CaptureResult r = capture(agent, id, false);
+    assertFalse(r.partial());
+    assertEquals(19, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
+    List<FileChange> changes = new ArrayList<>();
+    agent.diff(W, id, Optional.empty(), changes::add);
+    assertEquals(List.of(), changes, "the snapshot matches what the volume now holds");
+  }
+
+  @Test
   @DisplayName("describe equals the capture, and changes when a mode changes (mode is part of the tree digest)")
   void describeTracksModes() throws IOException {
     Path v = volume();
