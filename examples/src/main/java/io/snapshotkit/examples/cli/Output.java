@@ -27,6 +27,7 @@ final class Output {
   private final boolean terminal;
   private final Clock clock;
   private final String indent;
+  private boolean resultWritten;
 
   Output(PrintStream out, PrintStream err, boolean json, boolean terminal, Clock clock) {
     this(out, err, json, terminal, clock, "");
@@ -80,9 +81,14 @@ final class Output {
     table.lines().forEach(l -> out.println(indent + l));
   }
 
-  /** The command's JSON result on stdout; only in JSON mode. */
+  /**
+   * The command's JSON result on stdout; only in JSON mode, and only once per command, so that
+   * stdout stays one parsable document (a failure after the result, such as {@code check} finding
+   * damage, then shows on stderr and in the exit status only).
+   */
   void result(JsonNode node) {
-    if (json) {
+    if (json && !resultWritten) {
+      resultWritten = true;
       out.println(JsonViews.pretty(node));
     }
   }

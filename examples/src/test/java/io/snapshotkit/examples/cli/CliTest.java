@@ -415,6 +415,29 @@ class CliTest {
   }
 
   @Test
+  void checkFindsDamageExitsCorruptAndStillPrintsOneJsonDocument() throws IOException {
+    initAndTrack();
+    captureJson();
+    // Damage every stored content: flip a byte in the middle of each pack and blob file.
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      for (Path f : files.filter(Files::isRegularFile)
+          .filter(p -> p.toString().contains("/packs/") || p.toString().contains("/blobs/"))
+          .filter(p -> !p.toString().endsWith(".idx")).toList()) {
+        byte[] b = Files.readAllBytes(f);
+        if (b.length > 0) {
+          b[b.length / 2] ^= 0x5a;
+          Files.write(f, b);
+        }
+      }
+    }
+    Run r = run("--json", "check");
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
+    assertFalse(r.json().path("ok").asBoolean(), r.out());
+    assertTrue(r.json().path("damagedSnapshots").size() > 0, r.out());
+    assertEquals(1, r.errLines().size(), r.err());
+  }
+
+  @Test
   void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a dir"));
     Path b = Files.createDirectories(tmp.resolve("b"));
