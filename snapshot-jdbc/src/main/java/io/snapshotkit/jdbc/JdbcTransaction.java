@@ -9,7 +9,9 @@ import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Admission;
 import io.snapshotkit.spi.StoreTransaction;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +29,8 @@ final class JdbcTransaction implements StoreTransaction {
   private final Handle handle;
   private final Dialect dialect;
   private final Set<SnapshotId> touchedManifests = new HashSet<>();
+  /** Workload counter rows this transaction holds locked, with their last version as of now. */
+  private final Map<WorkloadRef, Integer> lockedWorkloads = new HashMap<>();
   private boolean open = true;
   private SnapshotException retryableFailure;
 
@@ -76,7 +80,7 @@ final class JdbcTransaction implements StoreTransaction {
       throw new IllegalArgumentException("maxSnapshots is -1 (unlimited), 0 or a limit: " + maxSnapshots);
     }
     return run("inserting snapshot " + row.id(), () -> {
-      Sql.lockWorkload(handle, dialect, row.workload());
+      lockWorkload(row.workload());
       boolean exists = handle.createQuery("SELECT COUNT(*) FROM sk_snapshot WHERE id = :id")
           .bind("id", row.id().value()).mapTo(Long.class).one() > 0;
       if (exists) {
@@ -101,10 +105,11 @@ final class JdbcTransaction implements StoreTransaction {
   public int nextVersion(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
     return run("assigning the next version of " + workload, () -> {
-      int last = Sql.lockWorkload(handle, dialect, workload);
+      int last = lockWorkload(workload);
       int next = Math.addExact(last, 1);
       handle.createUpdate("UPDATE sk_workload SET last_version = :v WHERE tenant = :t AND workload = :w")
           .bind("v", next).bind("t", workload.tenant().value()).bind("w", workload.id()).execute();
+      lockedWorkloads.put(workload, next);
       return next;
     });
   }
@@ -166,7 +171,7 @@ final class JdbcTransaction implements StoreTransaction {
     run("appending event " + event.id(), () -> {
       String tenant = event.tenant().value();
       String workload = event.workload().id();
-      Sql.lockWorkload(handle, dialect, event.workload());
+      lockWorkload(event.workload());
       Sql.lockOutbox(handle, dialect, false);
       long seq = Sql.insertEvent(handle, dialect, event);
       handle.createUpdate("INSERT INTO sk_delivery (hook, seq, tenant, workload, state, attempts) "
@@ -178,6 +183,20 @@ final class JdbcTransaction implements StoreTransaction {
           .bind("t", tenant).bind("w", workload).execute();
       return null;
     });
+  }
+
+  /**
+   * Locks the workload's counter row once per transaction and returns its last version; later
+   * calls in the same transaction already hold the lock, and nobody else can change the row.
+   */
+  private int lockWorkload(WorkloadRef workload) {
+    Integer held = lockedWorkloads.get(workload);
+    if (held != null) {
+      return held;
+    }
+    int last = Sql.lockWorkload(handle, dialect, workload);
+    lockedWorkloads.put(workload, last);
+    return last;
   }
 
   /** Runs statements of this transaction, classifying failures (also used by the outbox). */
