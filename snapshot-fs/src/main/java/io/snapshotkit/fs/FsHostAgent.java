@@ -671,7 +671,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   }
 
   /**
-   * Verifies stored content against its digests, all of it or a sample, and names the snapshots
+   * Verifies stored content against its digests, all of it or a sample (one sixteenth, a different
+   * one each call, so sixteen sampled checks cover everything), and names the snapshots
    * that reference corrupt or missing content.
    *
    * @see FsRepository#check(boolean)

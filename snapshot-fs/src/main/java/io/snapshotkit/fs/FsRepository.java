@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,8 @@ public final class FsRepository implements Closeable {
   static final String FAMILY = "volumes";
   private static final String MANIFEST = ".skm";
   private static final String SUMMARY = ".summary";
+  /** Temporary files (manifests being written) start with this; they are never snapshots. */
+  private static final String TMP_PREFIX = ".tmp-";
 
   private final Path root;
   private final Path snapshots;
@@ -72,6 +75,7 @@ public final class FsRepository implements Closeable {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ReentrantLock gcLock = new ReentrantLock();
+  private final AtomicInteger sampleSlice = new AtomicInteger();
 
   private FsRepository(Path root, int level, FileChannel lockChannel, FileLock lock) throws IOException {
     this.root = root;
@@ -83,6 +87,20 @@ public final class FsRepository implements Closeable {
     Files.createDirectories(root.resolve("journal"));
     Files.createDirectories(root.resolve("workloads"));
     this.content = new ContentStore(root, level);
+    removeAbandonedManifests();
+  }
+
+  /**
+   * Removes the temporary manifests of captures a crash interrupted. Safe at open: the repository
+   * lock is held, so no capture of this repository is running.
+   */
+  private void removeAbandonedManifests() throws IOException {
+    try (var walk = Files.walk(snapshots, 3)) {
+      for (Path p : walk.filter(f -> f.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
+        LOG.warn("removing {}, the manifest of a capture that was interrupted", snapshots.relativize(p));
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /**
@@ -186,6 +204,9 @@ public final class FsRepository implements Closeable {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir(workload), "*" + MANIFEST)) {
       for (Path f : files) {
         String n = f.getFileName().toString();
+        if (n.startsWith(TMP_PREFIX)) {
+          continue; // a capture in progress, or one a crash interrupted (removed at the next open)
+        }
         ids.add(SnapshotId.parse(n.substring(0, n.length() - MANIFEST.length())));
       }
     } catch (NoSuchFileException e) {
@@ -618,15 +639,18 @@ public final class FsRepository implements Closeable {
 
   /**
    * Verifies stored content against its digest (all of it, or about one in sixteen contents when
-   * {@code sample}) and that every snapshot's content is present, and names the snapshots that
+   * {@code sample}: each sampled check takes the next of sixteen slices of the digest space, so
+   * sixteen sampled checks together verify everything) and that every snapshot's content is
+   * present, and names the snapshots that
    * reference anything corrupt or missing.
    */
   public CheckReport check(boolean sample) {
     Set<Digest> corrupt = new TreeSet<>();
     long checked = 0;
+    int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
     for (Map.Entry<Digest, ContentStore.Location> e : content.snapshotIndex().entrySet()) {
       Digest d = e.getKey();
-      if (sample && Math.floorMod(d.hashCode(), 16) != 0) {
+      if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
         continue;
       }
       checked++;
