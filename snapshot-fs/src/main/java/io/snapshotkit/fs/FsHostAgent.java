@@ -239,8 +239,24 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
           s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
       return new CaptureResult(s.toManifest(w), s.storedBytes());
     } catch (IOException | UncheckedIOException e) {
+      if (outOfSpace(e)) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + repo.root() + " on host " + hostId
+            + " ran out of disk space while capturing snapshot " + id + "; nothing of it was kept; free space "
+            + "(delete old snapshots, then run gc) and capture again", e).withWorkload(w).withSnapshot(id);
+      }
       throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
     }
+  }
+
+  /** Whether a write failed because the filesystem is full (ENOSPC), anywhere in the cause chain. */
+  private static boolean outOfSpace(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && message.contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The snapshot to compare stats against: the given one if held, else the newest held. */
