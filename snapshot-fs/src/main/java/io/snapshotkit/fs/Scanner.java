@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,7 @@ final class Scanner {
   private final boolean fullRescan;
   private final long racyFrom;
   private final int windowSize;
-  private final ArrayDeque<CompletableFuture<Entry>> window = new ArrayDeque<>();
+  private final ArrayDeque<Pending> window = new ArrayDeque<>();
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
 
@@ -134,7 +136,7 @@ final class Scanner {
       long ino = (Long) a.get("ino");
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
       if (Boolean.TRUE.equals(a.get("isDirectory"))) {
-        emit(CompletableFuture.completedFuture(
+        emit(Pending.done(
             new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false)), sink);
         walk(volume, p, rel, previous, sink);
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
@@ -144,7 +146,7 @@ final class Scanner {
         } catch (NoSuchFileException e) {
           continue;
         }
-        emit(CompletableFuture.completedFuture(new Entry(volume, rel, FileType.SYMLINK, mode,
+        emit(Pending.done(new Entry(volume, rel, FileType.SYMLINK, mode,
             target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, mtime, ino, ctime, null, target,
             false)), sink);
       } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
@@ -152,18 +154,18 @@ final class Scanner {
         Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false);
         if (!fullRescan && old != null && old.type() == FileType.FILE && !old.torn() && old.size() == size
             && old.mtimeNanos() == mtime && old.inode() == ino && old.ctimeNanos() == ctime && reusable(old.digest())) {
-          emit(CompletableFuture.completedFuture(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino,
+          emit(Pending.done(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino,
               ctime, old.digest(), null, false)), sink);
         } else if (executor == null) {
-          emit(CompletableFuture.completedFuture(read(p, stat)), sink);
+          emit(Pending.done(read(p, stat)), sink);
         } else {
-          emit(CompletableFuture.supplyAsync(() -> {
-            try {
-              return read(p, stat);
-            } catch (IOException e) {
-              throw new CompletionException(e);
-            }
-          }, executor), sink);
+          Pending read = new Pending(() -> read(p, stat));
+          try {
+            executor.execute(read::run);
+          } catch (RejectedExecutionException e) {
+            read.run();
+          }
+          emit(read, sink);
         }
       } else {
         LOG.warn("skipping {} in volume '{}': device nodes, fifos and sockets are not captured", rel, volume);
@@ -193,7 +195,7 @@ final class Scanner {
     return null;
   }
 
-  private void emit(CompletableFuture<Entry> f, Consumer<Entry> sink) throws IOException {
+  private void emit(Pending f, Consumer<Entry> sink) throws IOException {
     window.addLast(f);
     if (window.size() >= windowSize) {
       drain(windowSize / 2, sink);
@@ -203,17 +205,23 @@ final class Scanner {
   private void drain(int keep, Consumer<Entry> sink) throws IOException {
     while (window.size() > keep) {
       Entry e;
+      Pending head = window.removeFirst();
+      // not started yet (the executor is busy, perhaps with the caller's own task): read it here,
+      // so a capture always progresses even on an executor it shares with its caller
+      head.run();
       try {
-        e = window.removeFirst().join();
+        e = head.result.join();
       } catch (CompletionException ce) {
-        window.forEach(f -> f.cancel(false));
-        window.clear();
+        abandon();
         Throwable cause = ce.getCause();
         if (cause instanceof IOException io) {
           throw io;
         }
         if (cause instanceof RuntimeException re) {
           throw re;
+        }
+        if (cause instanceof Error err) {
+          throw err;
         }
         throw SnapshotException.wrap("reading a file", cause);
       }
@@ -225,6 +233,63 @@ final class Scanner {
       }
       sink.accept(e);
     }
+  }
+
+  /** After a failure: reads not yet started never start; reads running are waited for. */
+  private void abandon() {
+    for (Pending p : window) {
+      if (!p.cancel()) {
+        try {
+          p.result.join();
+        } catch (CompletionException | java.util.concurrent.CancellationException ignored) {
+          // the first failure is the one reported
+        }
+      }
+    }
+    window.clear();
+  }
+
+  /** One file's read, done on the executor or, if nobody started it yet, by whoever needs it first. */
+  private static final class Pending {
+    private final AtomicBoolean claimed;
+    private final ReadWork work;
+    final CompletableFuture<Entry> result = new CompletableFuture<>();
+
+    Pending(ReadWork work) {
+      this.claimed = new AtomicBoolean();
+      this.work = work;
+    }
+
+    private Pending(Entry done) {
+      this.claimed = new AtomicBoolean(true);
+      this.work = null;
+      result.complete(done);
+    }
+
+    static Pending done(Entry e) {
+      return new Pending(e);
+    }
+
+    /** Runs the read unless someone already did (or is doing) it. */
+    void run() {
+      if (claimed.compareAndSet(false, true)) {
+        try {
+          result.complete(work.read());
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        }
+      }
+    }
+
+    /** Prevents a read that has not started from ever running; false if it has started. */
+    boolean cancel() {
+      return claimed.compareAndSet(false, true) && result.cancel(false);
+    }
+  }
+
+  @FunctionalInterface
+  private interface ReadWork {
+    Entry read() throws IOException;
   }
 
   private synchronized void markPartial(String problem) {

@@ -307,6 +307,40 @@ class FsCaptureTest {
   }
 
   @Test
+  @DisplayName("a capture run on the only thread of the executor it reads on completes (reads not started are done inline)")
+  void captureOnItsOwnExecutorDoesNotDeadlock() throws Exception {
+    Path v = volume();
+    ExecutorService single = Executors.newSingleThreadExecutor();
+    try {
+      FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).executor(single).build();
+      agents.add(agent);
+      agent.track(W, Map.of("data", v));
+      SnapshotId id = id();
+      // the timeout only stops a deadlock from hanging the build
+      CaptureResult r = single.submit(() -> capture(agent, id, false)).get(2, java.util.concurrent.TimeUnit.MINUTES);
+      assertEquals(20, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
+      assertTrue(agent.check(false).ok());
+    } finally {
+      single.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("an executor that queues reads and never runs them does not stall a capture")
+  void captureWithStalledExecutor() {
+    Path v = volume();
+    List<Runnable> neverRun = Collections.synchronizedList(new ArrayList<>());
+    FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).executor(neverRun::add).build();
+    agents.add(agent);
+    agent.track(W, Map.of("data", v));
+    CaptureResult r = capture(agent, id(), false);
+    assertEquals(20, neverRun.size(), "every read was offered to the executor");
+    assertEquals(20, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
+    neverRun.forEach(Runnable::run);
+    assertTrue(agent.check(false).ok(), "a late run of an already-done read changes nothing");
+  }
+
+  @Test
   @DisplayName("describe equals the capture, and changes when a mode changes (mode is part of the tree digest)")
   void describeTracksModes() throws IOException {
     Path v = volume();
