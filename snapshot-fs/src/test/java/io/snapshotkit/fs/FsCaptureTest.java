@@ -3,9 +3,11 @@ package io.snapshotkit.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.RestoreMode;
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.CaptureRequest;
@@ -22,6 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -338,6 +341,33 @@ class FsCaptureTest {
     assertEquals(20, r.manifest().family(FsHostAgent.FAMILY).get(0).document().get("files").asLong());
     neverRun.forEach(Runnable::run);
     assertTrue(agent.check(false).ok(), "a late run of an already-done read changes nothing");
+  }
+
+  @Test
+  @DisplayName("a capture that fails leaves no snapshot, and gc reclaims whatever content it had already stored")
+  void failedCaptureLeavesNothing() throws IOException {
+    Path v = volume();
+    byte[] big = new byte[(2 << 20) + 3];
+    new SplittableRandom(9).nextBytes(big);
+    Trees.write(v.resolve("a-big.bin"), big);
+    FsHostAgent agent = agent(file -> {
+      if (file.endsWith("f9.txt")) {
+        throw new IOException("disk read error (injected)");
+      }
+    });
+    agent.track(W, Map.of("data", v));
+    SnapshotId id = id();
+    assertThrows(SnapshotException.class, () -> capture(agent, id, false));
+    assertEquals(List.of(), agent.snapshots(W));
+    assertEquals(OptionalLong.empty(), agent.sizeOf(W, id));
+    GcReport gc = agent.gc();
+    assertEquals(1, gc.contentsRemoved(), "the large file's blob, stored before the failure");
+    try (Stream<Path> left = Files.walk(dir.resolve("repo"))) {
+      assertEquals(List.of(), left.filter(Files::isRegularFile)
+          .filter(p -> p.toString().contains("/blobs/") || p.toString().contains("/packs/")
+              || p.toString().contains("/snapshots/"))
+          .toList());
+    }
   }
 
   @Test
