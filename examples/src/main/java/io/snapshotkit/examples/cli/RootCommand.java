@@ -239,7 +239,7 @@ final class RootCommand implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Optional.ofNullable(RootCommand.class.getPackage().getImplementationVersion()).orElse("0.1.0-SNAPSHOT");
+      String v = Optional.ofNullable(RootCommand.class.getPackage().getImplementationVersion()).orElse("(development build)");
       return new String[] {"snapshotkit " + v, "Java " + System.getProperty("java.version")};
     }
   }
