@@ -42,6 +42,7 @@ case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC); c
 need_pkgs=()
 command -v restic >/dev/null || need_pkgs+=(restic)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
+[ -x /usr/bin/time ] || need_pkgs+=(time)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "installing ${need_pkgs[*]} from Debian packages"
@@ -49,7 +50,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null; } \
     || die "could not install ${need_pkgs[*]}"
 fi
-for t in java tar awk; do command -v $t >/dev/null || die "$t is required"; done
+for t in java tar awk python3; do command -v $t >/dev/null || die "$t is required"; done
+[ -x /usr/bin/time ] || die "/usr/bin/time is required (Debian package 'time')"
 
 # ------------------------------------------------------------------------------ build
 JAR="$WORK/bench.jar"
@@ -74,21 +76,22 @@ rm -rf "$LOG" "$TIMES"
 mkdir -p "$LOG" "$TIMES"
 
 # ------------------------------------------------------------------------------ timing
-# timed NAME 'shell command' : runs it once, appends its wall-clock seconds to $TIMES/NAME
+# timed NAME 'shell command' : runs it once; appends its wall-clock seconds to $TIMES/NAME and its
+# CPU seconds (user + sys of the whole process tree, from /usr/bin/time) to $TIMES/NAME.cpu
 timed() {
-  local name=$1 cmd=$2 s e
+  local name=$1 cmd=$2
   sync
-  s=$(date +%s%N)
-  if ! bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
+  if ! /usr/bin/time -f '%e %U %S' -o "$TIMES/.last" bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
     tail -20 "$LOG/$name.out" >&2
     die "$name failed: $cmd (log: $LOG/$name.out)"
   fi
-  e=$(date +%s%N)
-  awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) / 1e9 }' >>"$TIMES/$name"
+  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $1 }' >>"$TIMES/$name"
+  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
 }
 median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
 
+CPU_ROWS=
 RESULTS="$WORK/results.txt"
 TABLE="$WORK/results.md"
 : >"$RESULTS"
@@ -103,6 +106,11 @@ ratio() {
   r=$(awk -v o="$o" -v a="$a" 'BEGIN { printf "%.2f", o / a }')
   echo "$name ratio=$r" | tee -a "$RESULTS"
   echo "  ours [$(all "$2")]  anchor $4 [$(all "$3")]" | tee -a "$RESULTS"
+  local oc ac
+  oc=$(median "$2.cpu"); ac=$(median "$3.cpu")
+  echo "  cpu (user+sys) medians: ours $oc s, anchor $ac s, cpu ratio $(awk -v o="$oc" -v a="$ac" 'BEGIN { printf "%.2f", o / a }')" \
+    | tee -a "$RESULTS"
+  CPU_ROWS+="| $name | $oc | \`${4//|/\\|}\` | $ac | $(awk -v o="$oc" -v a="$ac" 'BEGIN { printf "%.2f", o / a }') |"$'\n'
   echo "| $name | $o | \`${4//|/\\|}\` | $a | $r | ≤ $5 |" >>"$TABLE"
 }
 # alternate A/B order each repetition so drift in machine load does not favour either side
@@ -196,7 +204,13 @@ echo "  ours $OURS_BYTES bytes, restic $RESTIC_BYTES bytes (tar.zst of s1 alone:
 echo "| repo_bytes (after both captures) | $OURS_BYTES B | restic repository | $RESTIC_BYTES B | $r | ≤ 1.05 |" >>"$TABLE"
 {
   echo
-  echo "restic full backup (informational): $(all restic_full) s"
+  echo "| comparison (CPU seconds, user+sys) | ours | anchor | anchor | cpu ratio |"
+  echo "|---|---:|---|---:|---:|"
+  printf '%s' "$CPU_ROWS"
+} >>"$TABLE"
+{
+  echo
+  echo "restic full backup (informational): $(all restic_full) s wall, $(all restic_full.cpu) s cpu"
   echo "our diff printed: $DIFF_SUMMARY"
   echo "our restore of s1 vs tar's: $RESTORE_CHECK"
 } | tee -a "$RESULTS"
