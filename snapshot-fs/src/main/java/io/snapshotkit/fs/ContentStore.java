@@ -55,6 +55,10 @@ final class ContentStore {
   /** Contents smaller than this are packed. */
   static final int SMALL = 1 << 20;
   private static final long PACK_TARGET = 64L << 20;
+  /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
+  private static final long SMALL_PACK = 8L << 20;
+  /** How many small packs make a merge worth it. */
+  static final int MERGE_MIN = 8;
   private static final int IDX_MAGIC = 0x534B4931;
   private static final int IDX_RECORD = Digest.BYTES + 8 + 4 + 8;
 
@@ -537,6 +541,7 @@ final class ContentStore {
     for (Path pack : touchedPacks) {
       bytes += compact(pack);
     }
+    bytes += mergeSmallPacks();
     return new long[] {bytes, removed.size()};
   }
 
@@ -573,23 +578,43 @@ final class ContentStore {
       AtomicFiles.write(idx, buf.array());
       return 0;
     }
+    return rewrite(Map.of(pack, live));
+  }
+
+  /**
+   * Copies the live contents of {@code sources} (pack → its live contents) into one new pack,
+   * repoints the index, then deletes the old packs. A crash at any point leaves every content
+   * readable: until the old index files are deleted both packs list it, and a pack whose index
+   * is gone is removed at the next open. Readers holding an old location retry on
+   * {@link NoSuchFileException}.
+   *
+   * @return the bytes freed
+   */
+  private long rewrite(Map<Path, Map<Digest, Location>> sources) throws IOException {
     String base = "p-" + UUID.randomUUID();
     Path newPack = packs.resolve(base + ".pack");
     Path t = packs.resolve(".tmp-" + base + ".pack");
     Map<Digest, Location> moved = new HashMap<>();
-    try (FileChannel in = FileChannel.open(pack, StandardOpenOption.READ);
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-            Files.newOutputStream(t, StandardOpenOption.CREATE_NEW), 1 << 16))) {
+    Map<Digest, Path> from = new HashMap<>();
+    long oldBytes = 0;
+    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+        Files.newOutputStream(t, StandardOpenOption.CREATE_NEW), 1 << 16))) {
       long offset = 0;
-      for (Map.Entry<Digest, Location> e : live.entrySet()) {
-        Location loc = e.getValue();
-        ByteBuffer b = ByteBuffer.allocate(loc.length());
-        while (b.hasRemaining() && in.read(b, loc.offset() + b.position()) > 0) {
-          // keep reading
+      for (Map.Entry<Path, Map<Digest, Location>> source : sources.entrySet()) {
+        oldBytes += sizeOrZero(source.getKey());
+        try (FileChannel in = FileChannel.open(source.getKey(), StandardOpenOption.READ)) {
+          for (Map.Entry<Digest, Location> e : source.getValue().entrySet()) {
+            Location loc = e.getValue();
+            ByteBuffer b = ByteBuffer.allocate(loc.length());
+            while (b.hasRemaining() && in.read(b, loc.offset() + b.position()) > 0) {
+              // keep reading
+            }
+            out.write(b.array());
+            moved.put(e.getKey(), new Location(newPack, offset, loc.length(), loc.rawSize(), true, loc.generation()));
+            from.put(e.getKey(), source.getKey());
+            offset += loc.length();
+          }
         }
-        out.write(b.array());
-        moved.put(e.getKey(), new Location(newPack, offset, loc.length(), loc.rawSize(), true, loc.generation()));
-        offset += loc.length();
       }
     }
     AtomicFiles.fsync(t);
@@ -599,11 +624,51 @@ final class ContentStore {
     moved.forEach((d, loc) -> buf.put(d.bytes()).putLong(loc.offset()).putInt(loc.length()).putLong(loc.rawSize()));
     AtomicFiles.write(packs.resolve(base + ".idx"), buf.array());
     synchronized (lock) {
-      moved.forEach((d, loc) -> index.computeIfPresent(d, (k, old) -> old.file().equals(pack) ? loc : old));
+      moved.forEach((d, loc) -> index.computeIfPresent(d, (k, old) -> old.file().equals(from.get(d)) ? loc : old));
     }
-    Files.deleteIfExists(idx);
-    Files.deleteIfExists(pack);
-    return packSize - sizeOrZero(newPack);
+    for (Path old : sources.keySet()) {
+      Files.deleteIfExists(old.resolveSibling(idxName(old)));
+      Files.deleteIfExists(old);
+    }
+    AtomicFiles.fsyncDirectory(packs);
+    return oldBytes - sizeOrZero(newPack);
+  }
+
+  /**
+   * Merges small packs (each capture seals at least one, so frequent small captures leave many)
+   * into packs of up to {@link #PACK_TARGET}, once there are {@link #MERGE_MIN} or more of them.
+   *
+   * @return the bytes freed
+   */
+  long mergeSmallPacks() throws IOException {
+    Map<Path, Map<Digest, Location>> byPack = new HashMap<>();
+    synchronized (lock) {
+      index.forEach((d, loc) -> {
+        if (loc.packed()) {
+          byPack.computeIfAbsent(loc.file(), k -> new HashMap<>()).put(d, loc);
+        }
+      });
+    }
+    List<Path> small = byPack.keySet().stream().filter(p -> sizeOrZero(p) < SMALL_PACK).sorted().toList();
+    if (small.size() < MERGE_MIN) {
+      return 0;
+    }
+    long freed = 0;
+    Map<Path, Map<Digest, Location>> batch = new java.util.LinkedHashMap<>();
+    long batchBytes = 0;
+    for (Path p : small) {
+      batch.put(p, byPack.get(p));
+      batchBytes += sizeOrZero(p);
+      if (batchBytes >= PACK_TARGET) {
+        freed += rewrite(batch);
+        batch = new java.util.LinkedHashMap<>();
+        batchBytes = 0;
+      }
+    }
+    if (batch.size() > 1) {
+      freed += rewrite(batch);
+    }
+    return freed;
   }
 
   /** Total bytes of pack and blob files. */

@@ -129,6 +129,31 @@ class FsMaintenanceTest {
   }
 
   @Test
+  @DisplayName("gc merges the small packs that frequent captures leave into one, and every snapshot still restores")
+  void gcMergesSmallPacks() throws IOException {
+    List<SnapshotId> ids = new java.util.ArrayList<>();
+    List<Map<String, String>> states = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      Trees.write(data.resolve("step-" + i + ".txt"), "step " + i);
+      ids.add(capture(APP));
+      states.add(Trees.state(data, false));
+    }
+    long packsBefore = files("packs").stream().filter(p -> p.toString().endsWith(".pack")).count();
+    assertTrue(packsBefore >= 12, "each capture sealed its own pack: " + packsBefore);
+    agent.gc();
+    assertEquals(1, files("packs").stream().filter(p -> p.toString().endsWith(".pack")).count());
+    assertTrue(agent.check(false).ok());
+    for (int i : new int[] {0, 5, 11}) {
+      Path target = dir.resolve("restored-" + i);
+      restoreInto(ids.get(i), target);
+      assertEquals(states.get(i), Trees.state(target.resolve("data"), false));
+    }
+    agent.close();
+    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    assertTrue(agent.check(false).ok(), "the merged pack's index is durable");
+  }
+
+  @Test
   @DisplayName("check names the snapshots that reference a corrupted blob as damaged, and their restore is CORRUPT")
   void checkFindsCorruptBlob() throws IOException {
     SnapshotId a = capture(APP);
