@@ -131,6 +131,23 @@ final class AdminCommands {
     }
   }
 
+  @Command(name = "untrack", description = "Forget a workload's volumes; its snapshots stay (restore them --to a directory).")
+  static final class Untrack extends Base {
+    @Parameters(paramLabel = "WORKLOAD")
+    String workload;
+
+    @Override
+    void run() {
+      if (!root.services().agent().untrack(workload(workload))) {
+        throw SnapshotException.notFound("workload '" + workload + "' is not tracked; nothing to forget");
+      }
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("untracked", workload);
+      out().result(n);
+      out().line("Forgot the volumes of " + workload + "; its snapshots stay");
+    }
+  }
+
   @Command(name = "retention", description = {
       "Delete a workload's READY snapshots that no rule keeps (protected ones are always kept).",
       "Without WORKLOAD, every workload that has snapshots."})

@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         AdminCommands.Init.class,
         AdminCommands.Track.class,
+        AdminCommands.Untrack.class,
         SnapshotCommands.Capture.class,
         SnapshotCommands.ListCmd.class,
         SnapshotCommands.Versions.class,

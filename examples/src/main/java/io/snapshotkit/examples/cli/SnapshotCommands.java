@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -89,6 +90,9 @@ final class SnapshotCommands {
         description = "Only these statuses: ${COMPLETION-CANDIDATES}.")
     Set<SnapshotStatus> statuses = EnumSet.noneOf(SnapshotStatus.class);
 
+    @Option(names = {"-t", "--trigger"}, paramLabel = "WORD", split = ",", description = "Only these triggers (manual, rollback, ...).")
+    List<String> triggers = new ArrayList<>();
+
     @Option(names = "--limit", paramLabel = "N", description = "At most N (default ${DEFAULT-VALUE}).")
     int limit = 50;
 
@@ -97,7 +101,8 @@ final class SnapshotCommands {
 
     @Override
     void run() {
-      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).limit(limit).statuses(statuses);
+      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).limit(limit).statuses(statuses)
+          .triggers(triggers.stream().map(Trigger::of).collect(Collectors.toSet()));
       if (workload != null) {
         q = q.workload(workload(workload).id());
       }

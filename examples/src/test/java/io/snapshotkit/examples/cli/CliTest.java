@@ -115,6 +115,9 @@ class CliTest {
     assertEquals(id, items.get(0).path("id").asText());
     assertEquals("first", items.get(0).path("name").asText());
     assertEquals("core", items.get(0).path("labels").path("team").asText());
+    captureJson("--trigger", "schedule");
+    assertEquals(1, ok("--json", "list", "--trigger", "schedule").json().path("items").size());
+    assertEquals(2, ok("--json", "list", "-t", "manual,schedule").json().path("items").size());
     JsonNode versions = ok("versions", "app", "--json").json();
     assertEquals(1, versions.get(0).path("version").asInt());
     JsonNode show = ok("show", "app@1", "--json").json();
@@ -321,6 +324,19 @@ class CliTest {
       held.close();
     }
     ok("list", "--lock-wait", "0");
+  }
+
+  @Test
+  void untrackForgetsTheVolumesButKeepsTheSnapshots() {
+    initAndTrack();
+    captureJson();
+    ok("untrack", "app");
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), run("track", "app").status());
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), run("capture", "app").status());
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), run("untrack", "app").status());
+    assertEquals(1, ok("--json", "versions", "app").json().size());
+    ok("restore", "app@1", "--to", tmp.resolve("out").toString());
+    assertTrue(Files.exists(tmp.resolve("out/project/src/main.py")));
   }
 
   @Test
