@@ -160,6 +160,10 @@ class FsCaptureTest {
     assertTrue(r.partial(), "the capture says it could not read everything consistently");
     assertTrue(r.manifest().partial());
     assertEquals(Scanner.RETRIES + 1, n.get(), "it was read " + (Scanner.RETRIES + 1) + " times before giving up");
+    SnapshotId id = agent.snapshots(W).get(0);
+    io.snapshotkit.DiffResult diff = agent.diff(W, id, Optional.empty());
+    assertTrue(diff.degraded(), "a diff against a partial snapshot says it may be missing differences");
+    assertFalse(diff.problems().isEmpty());
   }
 
   @Test
