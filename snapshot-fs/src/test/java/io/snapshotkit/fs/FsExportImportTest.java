@@ -101,6 +101,59 @@ class FsExportImportTest {
   }
 
   @Test
+  @DisplayName("openSnapshot streams verified entries that ingest stores as the same snapshot elsewhere")
+  void openSnapshotThenIngest() throws IOException {
+    Path data = volume("data");
+    try (FsHostAgent source = FsHostAgent.rootedAt(dir.resolve("repo-a"));
+        FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
+      source.track(W, Map.of("data", data));
+      CaptureResult captured = source.capture(new CaptureRequest(W, ID, Optional.empty(), Optional.empty(), false));
+      Manifest ingested;
+      try (SnapshotReader reader = source.repository().openSnapshot(W, ID)) {
+        assertEquals(captured.manifest().families(), reader.manifest().families());
+        ingested = target.repository().ingest(W, ID, captured.manifest().capturedAt(), false, reader);
+      }
+      assertEquals(captured.manifest().families(), ingested.families());
+      Path out = dir.resolve("restored");
+      target.restore(new RestoreRequest(W, ID, ingested, RestoreMode.ADDITIVE, Optional.of(out.toString()), List.of()));
+      assertEquals(Trees.state(data, true), Trees.state(out.resolve("data"), true));
+    }
+  }
+
+  @Test
+  @DisplayName("ingest refuses an unsafe path or entries out of order as INVALID_ARGUMENT and stores nothing")
+  void ingestRefusesHostileEntries() {
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    FileEntry dirEntry = new FileEntry("data", "a", FileType.DIRECTORY, 0755, 0, t, Optional.empty(), Optional.empty());
+    FileEntry escape = new FileEntry("data", "../outside", FileType.DIRECTORY, 0755, 0, t, Optional.empty(),
+        Optional.empty());
+    FileEntry earlier = new FileEntry("data", "0-first", FileType.DIRECTORY, 0755, 0, t, Optional.empty(),
+        Optional.empty());
+    try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
+      for (List<FileEntry> bad : List.of(List.of(escape), List.of(dirEntry, earlier))) {
+        SnapshotException e = assertThrows(SnapshotException.class, () -> agent.repository().ingest(W, ID, t, false,
+            bad.stream().map(FsExportImportTest::withoutContent).iterator()));
+        assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), e.getMessage());
+        assertEquals(List.of(), agent.snapshots(W));
+      }
+    }
+  }
+
+  private static FsEntry withoutContent(FileEntry e) {
+    return new FsEntry() {
+      @Override
+      public FileEntry entry() {
+        return e;
+      }
+
+      @Override
+      public java.io.InputStream content() {
+        throw new IllegalStateException("a directory has no content");
+      }
+    };
+  }
+
+  @Test
   @DisplayName("export of a snapshot this host does not hold is NOT_FOUND")
   void exportUnknown() {
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
