@@ -337,7 +337,9 @@ final class Scanner {
           && after.inode() == current.inode() && after.ctimeNanos() == current.ctimeNanos()
           && length[0] == current.size();
       if (stable) {
-        boolean racy = Math.max(after.mtimeNanos(), after.ctimeNanos()) >= racyFrom;
+        // ctime, not mtime: the kernel sets it on every change, while mtime can be set to anything
+        // (a future mtime would otherwise make a file look racy forever)
+        boolean racy = after.ctimeNanos() >= racyFrom;
         return new Entry(after.volume(), after.path(), FileType.FILE, after.mode(), length[0], after.mtimeNanos(),
             after.inode(), racy ? Entry.UNKNOWN : after.ctimeNanos(), digest, null, false);
       }

@@ -281,6 +281,22 @@ class FsCaptureTest {
   }
 
   @Test
+  @DisplayName("the racy guard judges by ctime: a file whose mtime was set far in the future is still trusted")
+  void futureMtimeIsNotRacy() throws IOException {
+    Path v = volume();
+    Files.setLastModifiedTime(v.resolve("d0/f4.txt"), FileTime.from(Instant.parse("2200-01-01T00:00:00Z")));
+    long cutoff = Entry.nanos(Instant.parse("2100-01-01T00:00:00Z"));
+    FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(reads::add)
+        .racyCutoff(() -> cutoff).build();
+    agents.add(agent);
+    agent.track(W, Map.of("data", v));
+    capture(agent, id(), false);
+    reads.clear();
+    capture(agent, id(), false);
+    assertEquals(List.of(), reads, "no file changed since the first capture, whatever its mtime says");
+  }
+
+  @Test
   @DisplayName("a fifo in a volume is skipped, never opened (opening it would block the capture)")
   void fifoIsSkipped() throws Exception {
     Path v = volume();
