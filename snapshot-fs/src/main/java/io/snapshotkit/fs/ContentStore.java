@@ -430,11 +430,17 @@ final class ContentStore {
         synchronized (this) {
           dirty.add(shard);
         }
-        storedBytes.addAndGet(size);
+        Location previous;
         synchronized (lock) {
-          index.putIfAbsent(d, new Location(target, 0, (int) Math.min(size, Integer.MAX_VALUE), -1, false,
-              generation.incrementAndGet()));
+          previous = index.putIfAbsent(d, new Location(target, 0, (int) Math.min(size, Integer.MAX_VALUE), -1,
+              false, generation.incrementAndGet()));
           pins.get(id).add(d);
+        }
+        if (previous != null) {
+          // another capture stored the same content meanwhile; the index (and GC) only know its copy
+          Files.deleteIfExists(target);
+        } else {
+          storedBytes.addAndGet(size);
         }
         return d;
       } finally {
