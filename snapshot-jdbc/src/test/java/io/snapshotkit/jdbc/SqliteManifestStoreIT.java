@@ -3,6 +3,9 @@ package io.snapshotkit.jdbc;
 import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.testkit.ManifestStoreContract;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,8 +15,18 @@ class SqliteManifestStoreIT extends ManifestStoreContract {
   @TempDir
   Path dir;
 
+  private final List<JdbcManifestStore> opened = new ArrayList<>();
+
   @Override
   protected ManifestStore newStore() {
-    return JdbcManifestStore.sqlite(dir.resolve("snapshots.db"));
+    JdbcManifestStore store = JdbcManifestStore.sqlite(dir.resolve("snapshots.db"));
+    opened.add(store);
+    return store;
+  }
+
+  /** Releases the connections each store keeps open, before the temporary directory is removed. */
+  @AfterEach
+  void closeStores() {
+    opened.forEach(JdbcManifestStore::close);
   }
 }
