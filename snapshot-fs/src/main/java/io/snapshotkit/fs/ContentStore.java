@@ -680,9 +680,17 @@ final class ContentStore {
   /** Total bytes of pack and blob files. */
   long diskBytes() throws IOException {
     long[] total = {0};
-    for (Path dir : List.of(packs, blobs)) {
-      try (var walk = Files.walk(dir)) {
-        walk.filter(Files::isRegularFile).forEach(p -> total[0] += sizeOrZero(p));
+    // directory streams do not stat entries, so files a concurrent GC removes are simply skipped
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(packs)) {
+      files.forEach(p -> total[0] += sizeOrZero(p));
+    }
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(blobs)) {
+      for (Path shard : shards) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+          files.forEach(p -> total[0] += sizeOrZero(p));
+        } catch (NoSuchFileException e) {
+          // an empty shard removed meanwhile
+        }
       }
     }
     return total[0];

@@ -624,18 +624,38 @@ public final class FsRepository implements Closeable {
     }
   }
 
+  /**
+   * Every committed manifest, as {@code snapshots/<tenant>/<workload>/<id>.skm}. Listed with
+   * directory streams, which do not stat their entries, so manifests being committed, replaced or
+   * deleted meanwhile (captures and deletes run during GC and checks) never fail the listing.
+   */
   private List<Path> manifestFiles() {
     List<Path> out = new ArrayList<>();
-    try (var walk = Files.walk(snapshots, 3)) {
-      walk.filter(p -> {
-        String n = p.getFileName().toString();
-        return n.endsWith(MANIFEST) && !n.startsWith(".tmp-");
-      }).forEach(out::add);
+    for (Path tenant : children(snapshots, "*")) {
+      for (Path workload : children(tenant, "*")) {
+        for (Path m : children(workload, "*" + MANIFEST)) {
+          if (!m.getFileName().toString().startsWith(TMP_PREFIX)) {
+            out.add(m);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A directory's entries matching {@code glob}; empty if it is gone or not a directory. */
+  private static List<Path> children(Path dir, String glob) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob)) {
+      entries.forEach(out::add);
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+      return List.of();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return out;
   }
+
 
   /**
    * Verifies stored content against its digest (all of it, or about one in sixteen contents when
