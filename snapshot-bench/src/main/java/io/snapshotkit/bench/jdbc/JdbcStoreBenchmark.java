@@ -11,7 +11,11 @@ import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.jdbc.JdbcManifestStore;
+import io.snapshotkit.spi.Lifecycle;
+import io.snapshotkit.testkit.FakeHostDirectory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +27,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Map;
@@ -59,6 +64,9 @@ import org.sqlite.SQLiteConfig;
  * snapshot to READY, INSERT manifest, INSERT event — with none of the store's per-workload row
  * lock, duplicate-id check, quota count, delivery fan-out, retry or row mapping.
  *
+ * <p>{@code engineCapture}: the whole engine capture on the same store with an in-memory host
+ * agent, for the engine's share of the cost.
+ *
  * <p>{@code storeList} / {@code rawList}: the first page (50 rows, newest first) of a tenant with
  * {@value #LIST_ROWS} READY snapshots; the store maps rows to {@link Snapshot} records, the anchor
  * reads every column of the same SELECT.
@@ -74,7 +82,7 @@ import org.sqlite.SQLiteConfig;
 public class JdbcStoreBenchmark {
   static final int LIST_ROWS = 5_000;
   static final int LIST_LIMIT = 50;
-  private static final int CAPTURE_WORKLOADS = 64;
+  private static final int CAPTURE_WORKLOADS = 1_024;
   private static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
   private static final TenantId CAPTURER = TenantId.of("acme");
   private static final TenantId LISTER = TenantId.of("lister");
@@ -92,6 +100,7 @@ public class JdbcStoreBenchmark {
   private Connection rawSqlite;
   private JdbcManifestStore store;
   private JdbcManifestStore rawSchema;
+  private SnapshotEngine engine;
   private final WorkloadRef[] workloads = new WorkloadRef[CAPTURE_WORKLOADS];
   private final SplittableRandom random = new SplittableRandom(42);
   private byte[] manifest;
@@ -129,6 +138,18 @@ public class JdbcStoreBenchmark {
       throw new IllegalArgumentException("database is SQLITE or POSTGRES: " + database);
     }
     manifestRef = "{\"counts\":{\"files\":201},\"bytes\":" + manifest.length + "}";
+    FakeHostDirectory hosts = FakeHostDirectory.withHosts(1);
+    for (WorkloadRef w : workloads) {
+      hosts.agentFor("h1").createWorkload(w);
+      hosts.place(w, "h1");
+    }
+    engine = SnapshotEngine.builder()
+        .manifestStore(store)
+        .hosts(hosts)
+        .lifecycle(Lifecycle.none())
+        .clock(Clock.systemUTC())
+        .executor(Runnable::run)
+        .build();
     // The same list rows in both databases, written through the store so they are valid rows.
     fillListTenant(store);
     fillListTenant(rawSchema);
@@ -177,6 +198,7 @@ public class JdbcStoreBenchmark {
   /** Removes the temporary database files or stops the embedded server. */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    engine.close();
     store.close();
     rawSchema.close();
     if (rawSqlite != null) {
@@ -236,6 +258,17 @@ public class JdbcStoreBenchmark {
           Map.of("trigger", "manual", "partial", "false")));
       return ready;
     });
+  }
+
+  /**
+   * A whole {@link SnapshotEngine#capture} on the store with an in-memory host agent (empty
+   * workload, in-process workload lock, unlimited plan, no hooks): the store path above plus the
+   * engine's own reads (latest READY version, usage re-sync) and the host call.
+   */
+  @Benchmark
+  public Snapshot engineCapture() {
+    captures++;
+    return engine.capture(CaptureSpec.of(nextWorkload()));
   }
 
   /** The anchor: the same rows through hand-written JDBC, no locking, checks or mapping. */
