@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # snapshot-fs against tar|zstd and restic: whole process against whole process, in the same run.
 #
-#   bench/fs-bench.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build] [--keep]
+#   bench/fs-bench.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build | --jar JAR] [--keep]
 #
 # Builds a deterministic ~1 GiB corpus (FsCorpus, seeded), then, for each comparison, runs ours and
 # the anchor alternately N times and prints `name ratio=X.XX` (median ours / median anchor; lower
@@ -14,6 +14,7 @@ REPS=5
 SCALE=1
 BUILD=1
 KEEP=0
+GIVEN_JAR=
 JAVA_OPTS=${FS_BENCH_JAVA_OPTS:-}
 
 die() { echo "fs-bench: $*" >&2; exit 1; }
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --small) SCALE=0.05; shift ;;
     --scale) SCALE=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --jar) BUILD=0; GIVEN_JAR=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage ;;
     *) die "unknown option $1 (try --help)" ;;
@@ -60,9 +62,10 @@ if [ "$BUILD" = 1 ]; then
   (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl snapshot-bench -am \
                   || mvn -B -q package -DskipTests -pl snapshot-bench -am; }) || die "build failed"
 fi
-[ -f "$SRC/snapshot-bench/target/benchmarks.jar" ] || die "no snapshot-bench/target/benchmarks.jar; run without --no-build"
+BUILT_JAR=${GIVEN_JAR:-$SRC/snapshot-bench/target/benchmarks.jar}
+[ -f "$BUILT_JAR" ] || die "no $BUILT_JAR; run without --no-build/--jar"
 # a private copy: other builds may replace target/ while we measure
-cp "$SRC/snapshot-bench/target/benchmarks.jar" "$JAR"
+cp "$BUILT_JAR" "$JAR"
 OURS="java $JAVA_OPTS -cp $JAR io.snapshotkit.bench.fs.FsBench"
 
 export RESTIC_PASSWORD=snapshotkit-bench
