@@ -38,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -51,30 +53,31 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * Metadata-only capture and list throughput of {@link JdbcManifestStore} on SQLite and PostgreSQL,
- * each beside a raw-JDBC anchor on an identical schema in the same run.
+ * each measured <em>at the same time</em> as a raw-JDBC anchor on an identical schema: every JMH
+ * group runs the store side and the anchor side in two threads side by side, so both see the same
+ * machine load (the machine these figures come from is shared), and the ratio of their scores is
+ * the store's overhead. Each side has its own database (SQLite file or PostgreSQL database).
  *
- * <p>{@code storeCapture}: the store calls one capture makes through the engine, with no host work:
- * transaction 1 {@code insertCapturing} (unlimited plan) + {@code append(capture.started)};
+ * <p>{@code capture} group. {@code captureStore}: the store calls of one engine capture, without
+ * the host: transaction 1 {@code insertCapturing} (unlimited plan) + {@code append(capture.started)};
  * transaction 2 {@code find} + {@code nextVersion} + {@code compareAndSet(CAPTURING → READY)} +
- * {@code putManifest} (a 1 KiB inline manifest) + {@code append(created)}. This is exactly
- * {@code SnapshotEngine.capture}'s admit and commit, minus the host agent and the engine's own reads.
+ * {@code putManifest} (a 1 KiB inline manifest) + {@code append(created)}: exactly
+ * {@code SnapshotEngine.capture}'s admit and commit. {@code captureRaw} (the anchor): the same rows
+ * with hand-written JDBC in two transactions — INSERT snapshot + INSERT event; UPDATE the
+ * workload's version counter, UPDATE the snapshot to READY, INSERT manifest, INSERT event — with
+ * none of the store's row lock, duplicate-id check, quota count, outbox fan-out, retry or mapping.
  *
- * <p>{@code rawCapture} (the anchor): the same rows written with hand-written JDBC in two
- * transactions — INSERT snapshot + INSERT event; UPDATE the workload's version counter, UPDATE the
- * snapshot to READY, INSERT manifest, INSERT event — with none of the store's per-workload row
- * lock, duplicate-id check, quota count, delivery fan-out, retry or row mapping.
+ * <p>{@code engine} group. {@code engineCapture}: a whole {@code SnapshotEngine.capture} on the
+ * store with an in-memory host agent; {@code engineRaw}: the same anchor as above.
  *
- * <p>{@code engineCapture}: the whole engine capture on the same store with an in-memory host
- * agent, for the engine's share of the cost.
- *
- * <p>{@code storeList} / {@code rawList}: the first page (50 rows, newest first) of a tenant with
+ * <p>{@code list} group. The first page (50 rows, newest first) of a tenant with
  * {@value #LIST_ROWS} READY snapshots; the store maps rows to {@link Snapshot} records, the anchor
  * reads every column of the same SELECT.
  *
  * <p>The store's SQLite connections are the ones {@link JdbcManifestStore#sqlite(Path)} opens and
  * keeps ({@code BEGIN IMMEDIATE}, WAL, synchronous NORMAL); the SQLite anchor keeps one connection
- * with the same settings. On PostgreSQL both borrow from the same kind of small pool. One thread;
- * ratios store / raw are the store's overhead.
+ * with the same settings. On PostgreSQL (an embedded server started in {@code @Setup}) both sides
+ * borrow from the same kind of small pool. Captures rotate over {@value #CAPTURE_WORKLOADS} workloads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -102,10 +105,23 @@ public class JdbcStoreBenchmark {
   private JdbcManifestStore rawSchema;
   private SnapshotEngine engine;
   private final WorkloadRef[] workloads = new WorkloadRef[CAPTURE_WORKLOADS];
-  private final SplittableRandom random = new SplittableRandom(42);
   private byte[] manifest;
   private String manifestRef;
-  private long captures;
+
+  /** One measuring thread's position in the workload rotation and time line, and its id randomness. */
+  @State(Scope.Thread)
+  public static class Cursor {
+    private final SplittableRandom random = new SplittableRandom(42);
+    private long n;
+
+    WorkloadRef workload(WorkloadRef[] all) {
+      return all[(int) (n % all.length)];
+    }
+
+    Instant next() {
+      return BASE.plusMillis(n++);
+    }
+  }
 
   /** Starts the database, migrates two identical schemas (store's and anchor's) and fills the list tenant. */
   @Setup(Level.Trial)
@@ -224,20 +240,14 @@ public class JdbcStoreBenchmark {
     }
   }
 
-  private WorkloadRef nextWorkload() {
-    return workloads[(int) (captures % CAPTURE_WORKLOADS)];
-  }
-
-  private Instant nextInstant() {
-    return BASE.plusMillis(captures++);
-  }
-
   /** The store's capture path, as {@code SnapshotEngine.capture} drives it. */
   @Benchmark
-  public Snapshot storeCapture() {
-    WorkloadRef w = nextWorkload();
-    Instant at = nextInstant();
-    Snapshot row = Snapshot.capturing(SnapshotId.generate(at, random), w, "bench", Trigger.MANUAL, Optional.empty(),
+  @Group("capture")
+  @GroupThreads(1)
+  public Snapshot captureStore(Cursor cursor) {
+    WorkloadRef w = cursor.workload(workloads);
+    Instant at = cursor.next();
+    Snapshot row = Snapshot.capturing(SnapshotId.generate(at, cursor.random), w, "bench", Trigger.MANUAL, Optional.empty(),
         at, Optional.empty(), Map.of());
     store.inTransaction(tx -> {
       if (tx.insertCapturing(row, -1).admitted()) {
@@ -266,17 +276,34 @@ public class JdbcStoreBenchmark {
    * engine's own reads (latest READY version, usage re-sync) and the host call.
    */
   @Benchmark
-  public Snapshot engineCapture() {
-    captures++;
-    return engine.capture(CaptureSpec.of(nextWorkload()));
+  @Group("engine")
+  @GroupThreads(1)
+  public Snapshot engineCapture(Cursor cursor) {
+    WorkloadRef w = cursor.workload(workloads);
+    cursor.next();
+    return engine.capture(CaptureSpec.of(w));
+  }
+
+  /** The anchor of the {@code engine} group, measured at the same time as the engine. */
+  @Benchmark
+  @Group("engine")
+  @GroupThreads(1)
+  public int engineRaw(Cursor cursor) throws SQLException {
+    return rawCapture(cursor);
   }
 
   /** The anchor: the same rows through hand-written JDBC, no locking, checks or mapping. */
   @Benchmark
-  public int rawCapture() throws SQLException {
-    WorkloadRef w = nextWorkload();
-    Instant at = nextInstant();
-    String id = SnapshotId.generate(at, random).value();
+  @Group("capture")
+  @GroupThreads(1)
+  public int captureRaw(Cursor cursor) throws SQLException {
+    return rawCapture(cursor);
+  }
+
+  private int rawCapture(Cursor cursor) throws SQLException {
+    WorkloadRef w = cursor.workload(workloads);
+    Instant at = cursor.next();
+    String id = SnapshotId.generate(at, cursor.random).value();
     long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano();
     Connection c = borrow();
     try {
@@ -350,13 +377,17 @@ public class JdbcStoreBenchmark {
 
   /** The store's first page of a tenant's snapshots. */
   @Benchmark
-  public Page<Snapshot> storeList() {
+  @Group("list")
+  @GroupThreads(1)
+  public Page<Snapshot> listStore() {
     return store.list(SnapshotQuery.of(LISTER).limit(LIST_LIMIT));
   }
 
   /** The anchor: the same SELECT (one row more, as the store fetches to know if a next page exists), every column read. */
   @Benchmark
-  public void rawList(Blackhole sink) throws SQLException {
+  @Group("list")
+  @GroupThreads(1)
+  public void listRaw(Blackhole sink) throws SQLException {
     Connection c = borrow();
     try (PreparedStatement s = c.prepareStatement(
         "SELECT " + COLUMNS + " FROM sk_snapshot WHERE tenant = ? ORDER BY id DESC LIMIT ?")) {
