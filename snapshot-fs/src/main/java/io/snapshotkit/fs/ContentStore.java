@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   /** Contents smaller than this are packed. */
-  static final int SMALL = 1 << 20;
+  static final int SMALL = 8 << 20;
   private static final long PACK_TARGET = 64L << 20;
   /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
   private static final long SMALL_PACK = 8L << 20;
@@ -69,6 +69,7 @@ final class ContentStore {
   private final Path blobs;
   private final Path tmp;
   private final int level;
+  private final int small;
   private final Object lock = new Object();
   private final Map<Digest, Location> index = new HashMap<>();
   private final Map<Long, Set<Digest>> pins = new HashMap<>();
@@ -79,7 +80,8 @@ final class ContentStore {
   private final ConcurrentLinkedQueue<ZstdCompressCtx> compressors = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<ZstdDecompressCtx> decompressors = new ConcurrentLinkedQueue<>();
 
-  ContentStore(Path root, int level) throws IOException {
+  ContentStore(Path root, int level, int small) throws IOException {
+    this.small = small;
     this.packs = root.resolve("packs");
     this.blobs = root.resolve("blobs");
     this.tmp = root.resolve("tmp");
@@ -351,6 +353,11 @@ final class ContentStore {
 
     private Session(long id) {
       this.id = id;
+    }
+
+    /** Contents smaller than this are stored with {@link #storeSmall}, larger ones with {@link #storeStream}. */
+    int smallLimit() {
+      return small;
     }
 
     /** Compressed bytes this session added to the repository. */
@@ -655,14 +662,14 @@ final class ContentStore {
         }
       });
     }
-    List<Path> small = byPack.keySet().stream().filter(p -> sizeOrZero(p) < SMALL_PACK).sorted().toList();
-    if (small.size() < MERGE_MIN) {
+    List<Path> smallPacks = byPack.keySet().stream().filter(p -> sizeOrZero(p) < SMALL_PACK).sorted().toList();
+    if (smallPacks.size() < MERGE_MIN) {
       return 0;
     }
     long freed = 0;
     Map<Path, Map<Digest, Location>> batch = new java.util.LinkedHashMap<>();
     long batchBytes = 0;
-    for (Path p : small) {
+    for (Path p : smallPacks) {
       batch.put(p, byPack.get(p));
       batchBytes += sizeOrZero(p);
       if (batchBytes >= PACK_TARGET) {

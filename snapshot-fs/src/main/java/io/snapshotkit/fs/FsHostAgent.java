@@ -729,6 +729,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     private RestoreListener listener;
     private Scanner.ReadHook readHook;
     private LongSupplier racyCutoff;
+    private Integer packLimit;
     private boolean built;
 
     private Builder() {}
@@ -815,6 +816,13 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       return this;
     }
 
+    /** Test seam: contents smaller than this are packed (default 8 MiB), so tests can make blobs cheaply. */
+    Builder packLimit(int bytes) {
+      once(this.packLimit, "packLimit");
+      this.packLimit = bytes;
+      return this;
+    }
+
     /** Test seam: the filesystem time from which file stats are not trusted by the next capture. */
     Builder racyCutoff(LongSupplier cutoff) {
       once(this.racyCutoff, "racyCutoff");
@@ -845,7 +853,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       clock = clock == null ? Clock.systemUTC() : clock;
       headroom = headroom == null ? 64L << 20 : headroom;
       listener = listener == null ? (step, swapped) -> { } : listener;
-      FsRepository repo = FsRepository.open(repository, level == null ? 3 : level);
+      FsRepository repo = FsRepository.open(repository, level == null ? 3 : level,
+          packLimit == null ? ContentStore.SMALL : packLimit);
       try {
         FsHostAgent agent = new FsHostAgent(this, repo);
         int replayed = agent.recover();

@@ -77,7 +77,7 @@ public final class FsRepository implements Closeable {
   private final ReentrantLock gcLock = new ReentrantLock();
   private final AtomicInteger sampleSlice = new AtomicInteger();
 
-  private FsRepository(Path root, int level, FileChannel lockChannel, FileLock lock) throws IOException {
+  private FsRepository(Path root, int level, int small, FileChannel lockChannel, FileLock lock) throws IOException {
     this.root = root;
     this.snapshots = root.resolve("snapshots");
     this.level = level;
@@ -86,7 +86,7 @@ public final class FsRepository implements Closeable {
     Files.createDirectories(snapshots);
     Files.createDirectories(root.resolve("journal"));
     Files.createDirectories(root.resolve("workloads"));
-    this.content = new ContentStore(root, level);
+    this.content = new ContentStore(root, level, small);
     removeAbandonedManifests();
   }
 
@@ -109,6 +109,11 @@ public final class FsRepository implements Closeable {
    * @throws SnapshotException CONFLICT if another agent (in this or another process) has it open
    */
   static FsRepository open(Path root, int level) {
+    return open(root, level, ContentStore.SMALL);
+  }
+
+  /** As {@link #open(Path, int)}, packing contents smaller than {@code small} bytes. */
+  static FsRepository open(Path root, int level, int small) {
     FileChannel ch = null;
     try {
       Files.createDirectories(root);
@@ -123,7 +128,7 @@ public final class FsRepository implements Closeable {
         throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + root
             + " is open in another agent; close it first (one agent per repository)");
       }
-      return new FsRepository(root, level, ch, lock);
+      return new FsRepository(root, level, small, ch, lock);
     } catch (IOException e) {
       closeQuietly(ch);
       throw SnapshotException.wrap("opening the repository " + root, e);

@@ -351,7 +351,7 @@ final class Scanner {
   }
 
   private Digest content(Path p, long expected, long[] length) throws IOException {
-    if (expected < ContentStore.SMALL) {
+    if (expected < (session == null ? ContentStore.SMALL : session.smallLimit())) {
       byte[] data;
       try (InputStream in = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
         data = in.readAllBytes();

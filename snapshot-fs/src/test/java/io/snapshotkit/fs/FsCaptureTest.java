@@ -51,7 +51,7 @@ class FsCaptureTest {
   private FsHostAgent agent(Scanner.ReadHook hook) {
     // every stat trusted: these files were all written a moment ago, inside the racy window
     FsHostAgent a = FsHostAgent.builder().repository(dir.resolve("repo")).readHook(hook)
-        .racyCutoff(() -> Long.MAX_VALUE).build();
+        .racyCutoff(() -> Long.MAX_VALUE).packLimit(1 << 20).build();
     agents.add(a);
     return a;
   }

@@ -39,6 +39,7 @@ import net.jqwik.api.constraints.IntRange;
 class FsGcPropertyTest {
   private static final WorkloadRef W = WorkloadRef.of("acme", "gc");
   private static final AtomicLong INTERLEAVINGS = new AtomicLong();
+  private static final int BLOB = 64 << 10;
   private static ExecutorService pool;
 
   @BeforeContainer
@@ -64,7 +65,10 @@ class FsGcPropertyTest {
     Map<SnapshotId, Map<String, String>> expected = new LinkedHashMap<>();
     try (FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("repo")).compressionLevel(1)
         // trust every stat, so captures reuse (and pin) their parent's content instead of re-reading
-        .racyCutoff(() -> Long.MAX_VALUE).build()) {
+        .racyCutoff(() -> Long.MAX_VALUE)
+        // 64 KiB and larger are blobs here, so the blob path is exercised without big writes
+        .packLimit(BLOB)
+        .build()) {
       Files.createDirectories(volume);
       agent.track(W, Map.of("v", volume));
       for (int round = 0; round < rounds; round++) {
@@ -129,7 +133,7 @@ class FsGcPropertyTest {
       switch (random.nextInt(4)) {
         case 0 -> Files.deleteIfExists(f);
         case 1 -> {
-          byte[] big = new byte[ContentStore.SMALL + random.nextInt(64)];
+          byte[] big = new byte[BLOB + random.nextInt(64)];
           big[random.nextInt(big.length)] = (byte) random.nextInt();
           Trees.write(f, big);
         }

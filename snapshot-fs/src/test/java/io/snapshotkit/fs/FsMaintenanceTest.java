@@ -41,8 +41,8 @@ class FsMaintenanceTest {
   private int ids;
 
   @BeforeEach
-  void open() {
-    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+  void start() {
+    agent = open();
     data = dir.resolve("live/data");
     Trees.write(data.resolve("small.txt"), "small");
     Trees.write(data.resolve("big.bin"), random(2 << 20, 1));
@@ -50,6 +50,11 @@ class FsMaintenanceTest {
     Path other = dir.resolve("live/other");
     Trees.write(other.resolve("note.txt"), "another workload");
     agent.track(OTHER, Map.of("other", other));
+  }
+
+  /** An agent whose 2 MiB test file is a blob (not packed), so blob damage and reclaim can be shown cheaply. */
+  private FsHostAgent open() {
+    return FsHostAgent.builder().repository(dir.resolve("repo")).packLimit(1 << 20).build();
   }
 
   @AfterEach
@@ -149,7 +154,7 @@ class FsMaintenanceTest {
       assertEquals(states.get(i), Trees.state(target.resolve("data"), false));
     }
     agent.close();
-    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    agent = open();
     assertTrue(agent.check(false).ok(), "the merged pack's index is durable");
   }
 
@@ -190,7 +195,7 @@ class FsMaintenanceTest {
     SnapshotId c = capture(OTHER);
     agent.close();
     Files.delete(files("blobs").get(0));
-    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    agent = open();
     CheckReport report = agent.check(false);
     assertEquals(1, report.missing().size());
     assertEquals(List.of("acme/app/" + a.value()), report.damagedSnapshots());
@@ -224,7 +229,7 @@ class FsMaintenanceTest {
   @DisplayName("tracked volumes persist across agents; a VolumeResolver answer takes precedence")
   void trackingPersists() {
     agent.close();
-    agent = FsHostAgent.rootedAt(dir.resolve("repo"));
+    agent = open();
     assertEquals(Optional.of(Map.of("data", data.normalize())), agent.volumes(APP));
     agent.close();
     Path elsewhere = dir.resolve("live/elsewhere");
