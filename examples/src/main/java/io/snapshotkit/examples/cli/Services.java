@@ -81,8 +81,9 @@ final class Services implements AutoCloseable {
   static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     FsHostAgent agent = null;
+    JdbcManifestStore store = null;
     try {
-      JdbcManifestStore store = JdbcManifestStore.sqlite(home.database());
+      store = JdbcManifestStore.sqlite(home.database());
       agent = openAgent(home, clock, lockWait, waiting);
       SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
@@ -105,6 +106,9 @@ final class Services implements AutoCloseable {
     } catch (RuntimeException e) {
       if (agent != null) {
         agent.close();
+      }
+      if (store != null) {
+        store.close();
       }
       threads.shutdownNow();
       throw e;
@@ -172,7 +176,12 @@ final class Services implements AutoCloseable {
       try {
         agent.close();
       } finally {
-        threads.shutdownNow();
+        try {
+          // Releases the kept SQLite connections; the last close folds the WAL into the database.
+          store.close();
+        } finally {
+          threads.shutdownNow();
+        }
       }
     }
   }

@@ -64,8 +64,8 @@ public final class EmbeddingExample {
 
     // 1. The pieces: a metadata store, a host agent, threads and a clock that the application owns.
     ExecutorService threads = Executors.newFixedThreadPool(2);
-    JdbcManifestStore store = JdbcManifestStore.sqlite(scratch.resolve("snapshots.db"));
-    try (FsHostAgent agent = FsHostAgent.rootedAt(scratch.resolve("repository"));
+    try (JdbcManifestStore store = JdbcManifestStore.sqlite(scratch.resolve("snapshots.db"));
+        FsHostAgent agent = FsHostAgent.rootedAt(scratch.resolve("repository"));
         SnapshotEngine engine = SnapshotEngine.builder()
             .manifestStore(store)
             .blobStore(store.blobStore())
