@@ -54,8 +54,32 @@ class DiskFaultIT {
   @AfterEach
   void unmount() throws Exception {
     if (small != null) {
+      List<String> open = openFilesUnder(small);
+      if (!open.isEmpty()) {
+        run("umount", "-l", small.toString()); // detach anyway, so the next test gets a fresh filesystem
+        fail("files on the small filesystem are still open after every agent and engine was closed "
+            + "(a leaked file descriptor): " + open);
+      }
       run("umount", small.toString());
     }
+  }
+
+  /** This JVM's open file descriptors that point under {@code dir}. */
+  private static List<String> openFilesUnder(Path dir) throws IOException {
+    List<String> out = new java.util.ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          Path target = Files.readSymbolicLink(fd);
+          if (target.startsWith(dir)) {
+            out.add(dir.relativize(target).toString());
+          }
+        } catch (IOException e) {
+          // closed while listing
+        }
+      }
+    }
+    return out;
   }
 
   @Test
