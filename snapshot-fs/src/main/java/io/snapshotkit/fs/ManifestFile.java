@@ -37,6 +37,7 @@ final class ManifestFile {
 
   /** Streams entries to a file; entries must arrive in order. Confined to one thread. */
   static final class Writer implements Closeable {
+    private final OutputStream raw;
     private final DataOutputStream out;
     private String volume = "";
     private String path = "";
@@ -44,7 +45,7 @@ final class ManifestFile {
     private long count;
 
     Writer(Path file, int level) throws IOException {
-      OutputStream raw = Files.newOutputStream(file);
+      this.raw = Files.newOutputStream(file);
       ZstdOutputStream z = new ZstdOutputStream(raw, level);
       this.out = new DataOutputStream(new BufferedOutputStream(z, 1 << 16));
       out.writeInt(MAGIC);
@@ -102,6 +103,13 @@ final class ManifestFile {
         out.close();
       } catch (IOException ignored) {
         // the file is deleted by the caller
+      }
+      // A failed write (a full disk) can leave the compressor unable to close what it wraps; close
+      // the file itself too, or the deleted file keeps its descriptor and its disk space.
+      try {
+        raw.close();
+      } catch (IOException ignored) {
+        // already closed, or nothing more to release
       }
     }
 
