@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -116,6 +117,12 @@ public final class SafeTree {
   private final Limits limits;
   private final Origin origin;
   private final List<PendingDirectory> directories = new ArrayList<>();
+  /**
+   * Directories this tree created or found to be real directories. This tree never deletes or
+   * replaces anything, and the root is private to it (see the class limitation), so each stays a
+   * real directory: later entries beneath it skip re-checking its parents (one stat per level).
+   */
+  private final Set<Path> knownDirectories = new HashSet<>();
   private long entries;
   private long bytes;
 
@@ -296,6 +303,7 @@ public final class SafeTree {
     } catch (IOException e) {
       throw io("creating directory " + target, e);
     }
+    knownDirectories.add(target);
     directories.add(new PendingDirectory(target, root.relativize(target).getNameCount(), mode, mtime));
     return target;
   }
@@ -463,10 +471,18 @@ public final class SafeTree {
 
   /** Creates missing parents as real directories; refuses any parent that is not one. */
   private void ensureParents(Path target) {
+    Path parent = target.getParent();
+    if (parent != null && knownDirectories.contains(parent)) {
+      // a known directory's ancestors were checked when it became known
+      return;
+    }
     Path relative = root.relativize(target);
     Path current = root;
     for (int i = 0; i < relative.getNameCount() - 1; i++) {
       current = current.resolve(relative.getName(i));
+      if (knownDirectories.contains(current)) {
+        continue;
+      }
       Optional<BasicFileAttributes> attrs = attributes(current);
       if (attrs.isEmpty()) {
         try {
@@ -481,6 +497,7 @@ public final class SafeTree {
         throw unsafe("entry '" + printable(relative.toString()) + "' would be written under the file '"
             + printable(root.relativize(current).toString()) + "'");
       }
+      knownDirectories.add(current);
     }
   }
 
