@@ -55,6 +55,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -132,6 +133,8 @@ public final class SnapshotEngine implements AutoCloseable {
   private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
   private final ConcurrentHashMap<TenantId, Long> usage = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Snapshots this engine is deleting right now; a DELETING row not in here was interrupted. */
+  private final Set<SnapshotId> deletesInFlight = ConcurrentHashMap.newKeySet();
   /** Delivers the outbox to the registered hooks; empty when no hook is registered. */
   private final Optional<OutboxDispatcher> dispatcher;
 
@@ -770,6 +773,12 @@ public final class SnapshotEngine implements AutoCloseable {
    * <p>A FAILED snapshot is deleted the same way (its host may hold partial data), without the
    * DELETING mark.
    *
+   * <p>A DELETING snapshot that this engine is not deleting was left by an interrupted delete (a
+   * crash, or another instance that stopped): deleting it again resumes that delete, which is
+   * safe because hosts treat a repeated delete as done. Its data may already be gone from some
+   * hosts, so if the resumed delete fails again the snapshot stays DELETING, never READY, until a
+   * later delete, expiry sweep or retention run completes it.
+   *
    * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
    *     {@code FORBIDDEN} if it is protected; {@code CONFLICT} if its capture is still running, a
    *     delete is already in flight, or a host failed ({@link SnapshotException#failedHosts()} names
@@ -783,10 +792,23 @@ public final class SnapshotEngine implements AutoCloseable {
   }
 
   private void strictDelete(Snapshot snapshot, EventType doneEvent) {
+    SnapshotId id = snapshot.id();
+    if (!deletesInFlight.add(id)) {
+      throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id
+          + " cannot be deleted now: a delete is in flight; wait for it to finish")
+          .withWorkload(snapshot.workload()).withSnapshot(id);
+    }
+    try {
+      strictDeleteOnce(snapshot, doneEvent);
+    } finally {
+      deletesInFlight.remove(id);
+    }
+  }
+
+  private void strictDeleteOnce(Snapshot snapshot, EventType doneEvent) {
     WorkloadRef workload = snapshot.workload();
     SnapshotId id = snapshot.id();
-    SnapshotStatus from = snapshot.status();
-    transaction("marking snapshot " + id + " DELETING", tx -> {
+    SnapshotStatus from = transaction("marking snapshot " + id + " DELETING", tx -> {
       Snapshot current = tx.find(id).orElseThrow(() -> notFound(id, workload));
       checkDeletable(current);
       if (current.status() == SnapshotStatus.READY
@@ -794,8 +816,12 @@ public final class SnapshotEngine implements AutoCloseable {
         throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id
             + " changed while the delete started; retry").withWorkload(workload).withSnapshot(id);
       }
-      return null;
+      return current.status();
     });
+    boolean resumed = from == SnapshotStatus.DELETING;
+    if (resumed) {
+      log.info("resuming the interrupted delete of snapshot {}", id);
+    }
     SnapshotStatus marked = from == SnapshotStatus.FAILED ? SnapshotStatus.FAILED : SnapshotStatus.DELETING;
     List<HostFailure> failures = broadcastDelete(workload, id);
     if (!failures.isEmpty()) {
@@ -803,15 +829,17 @@ public final class SnapshotEngine implements AutoCloseable {
       String described = String.join(", ", failures.stream().map(f -> f.host() + " (" + f.reason() + ")").toList());
       transaction("returning snapshot " + id + " to READY after a refused delete", tx -> {
         Optional<Snapshot> current = tx.find(id);
-        if (current.isPresent() && current.get().status() == SnapshotStatus.DELETING) {
+        // A resumed delete may follow one that already removed data from some hosts: it stays DELETING.
+        if (!resumed && current.isPresent() && current.get().status() == SnapshotStatus.DELETING) {
           tx.compareAndSet(SnapshotStatus.DELETING, current.get().withStatus(SnapshotStatus.READY));
         }
         tx.append(event(EventType.DELETE_FAILED, current.orElse(snapshot), Map.of("hosts", String.join(",", failedHosts))));
         return null;
       });
       throw new SnapshotException(ErrorCode.CONFLICT, "could not remove snapshot " + id
-          + " from every host: " + described + "; the snapshot was kept so nothing is orphaned; "
-          + "retry the delete when these hosts are back").withWorkload(workload).withSnapshot(id)
+          + " from every host: " + described + "; the snapshot was kept"
+          + (resumed ? " (still DELETING, as an earlier delete was interrupted)" : "")
+          + " so nothing is orphaned; retry the delete when these hosts are back").withWorkload(workload).withSnapshot(id)
           .withFailedHosts(failedHosts);
     }
     boolean removed = transaction("removing snapshot " + id, tx -> {
@@ -839,10 +867,7 @@ public final class SnapshotEngine implements AutoCloseable {
       case CAPTURING -> throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + s.id()
           + " cannot be deleted while its capture is still running; retry when it is READY or FAILED")
           .withWorkload(s.workload()).withSnapshot(s.id());
-      case DELETING -> throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + s.id()
-          + " cannot be deleted now: a delete is in flight; wait for it to finish")
-          .withWorkload(s.workload()).withSnapshot(s.id());
-      case READY, FAILED -> { }
+      case READY, FAILED, DELETING -> { }
     }
   }
 
@@ -962,7 +987,7 @@ public final class SnapshotEngine implements AutoCloseable {
     List<SnapshotId> deleted = new ArrayList<>();
     Map<SnapshotId, String> failed = new LinkedHashMap<>();
     for (Snapshot s : expired) {
-      if (s.isProtected() || s.status() != SnapshotStatus.READY) {
+      if (s.isProtected() || !(s.status() == SnapshotStatus.READY || s.status() == SnapshotStatus.DELETING)) {
         continue;
       }
       try {
@@ -985,15 +1010,21 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(policy, "policy");
     ensureOpen();
-    RetentionPlanner.Plan plan = RetentionPlanner.plan(versions(workload), policy);
+    List<Snapshot> all = versions(workload);
+    RetentionPlanner.Plan plan = RetentionPlanner.plan(all, policy);
+    // Deletes that an earlier run chose but did not finish (interrupted while DELETING) finish now.
+    List<Snapshot> toDelete = new ArrayList<>(plan.delete());
+    all.stream()
+        .filter(s -> s.status() == SnapshotStatus.DELETING && !s.isProtected() && !deletesInFlight.contains(s.id()))
+        .forEach(toDelete::add);
     List<SnapshotId> kept = plan.keep().stream().map(Snapshot::id).toList();
-    List<SnapshotId> planned = plan.delete().stream().map(Snapshot::id).toList();
+    List<SnapshotId> planned = toDelete.stream().map(Snapshot::id).toList();
     if (dryRun) {
       return new RetentionResult(kept, planned, Map.of(), true);
     }
     List<SnapshotId> deleted = new ArrayList<>();
     Map<SnapshotId, String> failed = new LinkedHashMap<>();
-    for (Snapshot s : plan.delete()) {
+    for (Snapshot s : toDelete) {
       try {
         strictDelete(s, EventType.DELETED);
         deleted.add(s.id());
