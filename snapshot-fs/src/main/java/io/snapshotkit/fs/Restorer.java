@@ -753,13 +753,6 @@ final class Restorer {
 
   /** Swaps one unit: live aside, staged into place, checkpoint. */
   private void swap(Journal journal, Journal.Unit u, Path volumeRoot) throws IOException {
-    if (!u.inSnapshot && !u.hadLive) {
-      // Selected, but neither in the snapshot nor live: the path already is what the snapshot
-      // says. Creating its parents would leave directories the snapshot never had.
-      u.swapped = true;
-      durable.write(journal);
-      return;
-    }
     if (!u.path.isEmpty()) {
       Path parent = u.live.getParent();
       Optional<String> problem = parentProblem(volumeRoot, parent);
@@ -767,6 +760,8 @@ final class Restorer {
         throw SnapshotException.invalid("cannot restore " + u.describe() + ": " + problem.get());
       }
       Path missing = firstMissing(volumeRoot.getParent(), parent);
+      // Only a path the snapshot has needs its parents: one it lacks stays absent, and creating
+      // its parents would leave directories the snapshot never had.
       if (missing != null && u.inSnapshot) {
         u.created = missing;
         durable.write(journal);
