@@ -159,16 +159,20 @@ final class ContentStore {
     }
   }
 
-  private byte[] compress(byte[] data, int length) {
+  /** The largest compressed size of {@code length} bytes. */
+  static int compressBound(int length) {
+    return Math.toIntExact(Zstd.compressBound(length));
+  }
+
+  /** Compresses into {@code out} (at least {@link #compressBound} long); returns the compressed length. */
+  private int compress(byte[] data, int length, byte[] out) {
     ZstdCompressCtx ctx = compressors.poll();
     if (ctx == null) {
       ctx = new ZstdCompressCtx();
       ctx.setLevel(level);
     }
     try {
-      byte[] out = new byte[Math.toIntExact(Zstd.compressBound(length))];
-      int n = ctx.compressByteArray(out, 0, out.length, data, 0, length);
-      return java.util.Arrays.copyOf(out, n);
+      return ctx.compressByteArray(out, 0, out.length, data, 0, length);
     } finally {
       compressors.offer(ctx);
     }
@@ -349,6 +353,7 @@ final class ContentStore {
     private OutputStream packOut;
     private long packSize;
     private final AtomicLong storedBytes = new AtomicLong();
+    private final Buffers buffers = new Buffers();
     private boolean closed;
 
     private Session(long id) {
@@ -387,24 +392,29 @@ final class ContentStore {
       if (reuse(d)) {
         return d;
       }
-      byte[] compressed = compress(data, length);
-      synchronized (this) {
-        if (pending.containsKey(d)) {
-          return d;
+      byte[] compressed = buffers.take(compressBound(length));
+      try {
+        int n = compress(data, length, compressed);
+        synchronized (this) {
+          if (pending.containsKey(d)) {
+            return d;
+          }
+          if (packOut == null) {
+            packFile = packs.resolve(".tmp-" + UUID.randomUUID() + ".pack");
+            packOut = new BufferedOutputStream(Files.newOutputStream(packFile, StandardOpenOption.CREATE_NEW), 1 << 16);
+            packSize = 0;
+          }
+          packOut.write(compressed, 0, n);
+          packEntries.add(new Object[] {d, packSize, n, (long) length});
+          packSize += n;
+          pending.put(d, Boolean.TRUE);
+          storedBytes.addAndGet(n);
+          if (packSize >= PACK_TARGET) {
+            commitPack();
+          }
         }
-        if (packOut == null) {
-          packFile = packs.resolve(".tmp-" + UUID.randomUUID() + ".pack");
-          packOut = new BufferedOutputStream(Files.newOutputStream(packFile, StandardOpenOption.CREATE_NEW), 1 << 16);
-          packSize = 0;
-        }
-        packOut.write(compressed);
-        packEntries.add(new Object[] {d, packSize, compressed.length, (long) length});
-        packSize += compressed.length;
-        pending.put(d, Boolean.TRUE);
-        storedBytes.addAndGet(compressed.length);
-        if (packSize >= PACK_TARGET) {
-          commitPack();
-        }
+      } finally {
+        buffers.give(compressed);
       }
       return d;
     }

@@ -117,7 +117,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     this.resolver = Optional.ofNullable(b.resolver);
     this.executor = Optional.ofNullable(b.executor);
     this.clock = b.clock;
-    this.restorer = new Restorer(repo, b.headroom);
+    this.restorer = new Restorer(repo, b.headroom, Restorer.UNLIMITED, Restorer.Durable.REAL, b.executor);
     this.listener = b.listener;
     this.readHook = b.readHook;
     this.racyCutoff = b.racyCutoff != null ? b.racyCutoff : this::probeRacyCutoff;
@@ -778,7 +778,12 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       return this;
     }
 
-    /** Where file reads of a capture run in parallel. Default: on the calling thread. */
+    /**
+     * Where the file work of a capture (reading, hashing, compressing) and of a restore
+     * (decompressing, verifying, writing) runs, several files at once. The calling thread takes
+     * part too and runs any file no pool thread has started, so an executor shared with the
+     * caller cannot deadlock. Default: everything on the calling thread.
+     */
     public Builder executor(Executor executor) {
       once(this.executor, "executor");
       this.executor = Objects.requireNonNull(executor, "executor");

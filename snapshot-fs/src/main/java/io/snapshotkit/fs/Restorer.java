@@ -4,6 +4,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.OrderedWork.Work;
 import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
+  /** File writes a restore keeps in flight (their contents are read as they run, not before). */
+  private static final int WRITE_WINDOW = 64;
+  /** No size policy: a restore may be as large as its snapshot. */
+  static final SafeTree.Limits UNLIMITED = new SafeTree.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
   /** Marks the hidden work directory a replace restore keeps beside a live volume directory. */
   static final String WORK_MARK = ".sk-restore-";
   private static final long BLOCK = 4096;
@@ -91,6 +97,7 @@ final class Restorer {
   private final long headroom;
   private final SafeTree.Limits limits;
   private final Durable durable;
+  private final Executor executor;
 
   /**
    * A restorer without a size policy: a restore may be as large as the snapshot. Each restore
@@ -98,7 +105,7 @@ final class Restorer {
    * damaged content stream cannot write past it.
    */
   Restorer(FsRepository repo, long headroom) {
-    this(repo, headroom, new SafeTree.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096));
+    this(repo, headroom, UNLIMITED);
   }
 
   /** A restorer that refuses, in pre-flight, any restore larger than {@code limits}. */
@@ -107,10 +114,20 @@ final class Restorer {
   }
 
   Restorer(FsRepository repo, long headroom, SafeTree.Limits limits, Durable durable) {
+    this(repo, headroom, limits, durable, null);
+  }
+
+  /**
+   * @param executor where file contents are decompressed, verified and written, several at once
+   *     (directories and links are created in manifest order on the restoring thread), or null
+   *     to write every file on the restoring thread
+   */
+  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits, Durable durable, Executor executor) {
     this.repo = repo;
     this.headroom = headroom;
     this.limits = limits;
     this.durable = durable;
+    this.executor = executor;
   }
 
   /**
@@ -412,45 +429,68 @@ final class Restorer {
 
   /** Creates what the volumes lack; returns {created, skipped} and collects per-entry errors. */
   int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, List<String> errors) {
-    int created = 0;
-    int skipped = 0;
+    int[] counts = {0, 0};
     Map<String, SafeTree> trees = new HashMap<>();
-    try (ManifestFile.Reader r = repo.entries(w, id)) {
-      while (r.hasNext()) {
-        Entry e = r.next();
-        if (!sel.covers(e) || !targets.containsKey(e.volume())) {
-          continue;
-        }
-        Path root = targets.get(e.volume());
-        SafeTree tree = trees.get(e.volume());
-        if (tree == null) {
+    // a file's write answers its error, or null when it was written
+    try (ManifestFile.Reader r = repo.entries(w, id);
+        OrderedWork<String> writes = new OrderedWork<>(executor, WRITE_WINDOW, error -> {
+          if (error == null) {
+            counts[0]++;
+          } else {
+            errors.add(error);
+          }
+        })) {
+      try {
+        while (r.hasNext()) {
+          Entry e = r.next();
+          if (!sel.covers(e) || !targets.containsKey(e.volume())) {
+            continue;
+          }
+          Path root = targets.get(e.volume());
+          SafeTree tree = trees.get(e.volume());
+          if (tree == null) {
+            try {
+              Files.createDirectories(root);
+            } catch (IOException ex) {
+              throw SnapshotException.wrap("creating volume directory " + root, ex);
+            }
+            tree = SafeTree.rootedAt(root, limits, SafeTree.Origin.STORED);
+            trees.put(e.volume(), tree);
+          }
+          Path path = root.resolve(e.path());
+          if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            counts[1]++;
+            continue;
+          }
+          Optional<Work<String>> content;
           try {
-            Files.createDirectories(root);
-          } catch (IOException ex) {
-            throw SnapshotException.wrap("creating volume directory " + root, ex);
+            content = write(tree, e.path(), e);
+          } catch (SnapshotException ex) {
+            writes.done(e.key() + ": " + ex.getMessage());
+            continue;
           }
-          tree = SafeTree.rootedAt(root, limits, SafeTree.Origin.STORED);
-          trees.put(e.volume(), tree);
-        }
-        Path path = root.resolve(e.path());
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-          skipped++;
-          continue;
-        }
-        try {
-          write(tree, e.path(), e);
-          created++;
-        } catch (SnapshotException ex) {
-          if (e.type() == FileType.FILE) {
-            deleteQuietly(path);
+          if (content.isEmpty()) {
+            writes.done(null);
+          } else {
+            Work<String> write = content.get();
+            writes.submit(() -> {
+              try {
+                return write.run();
+              } catch (SnapshotException ex) {
+                deleteQuietly(path);
+                return e.key() + ": " + ex.getMessage();
+              }
+            });
           }
-          errors.add(e.key() + ": " + ex.getMessage());
         }
+        writes.finish();
+      } catch (IOException ex) {
+        throw SnapshotException.wrap("restoring snapshot " + id, ex);
       }
     } finally {
       trees.values().forEach(SafeTree::finish);
     }
-    return new int[] {created, skipped};
+    return counts;
   }
 
   private static void deleteQuietly(Path p) {
@@ -461,23 +501,32 @@ final class Restorer {
     }
   }
 
-  /** Writes one entry at {@code path} under a tree. */
-  private void write(SafeTree tree, String path, Entry e) {
+  /**
+   * Writes one entry at {@code path} under a tree: a directory or link now; a file is checked and
+   * its parents created now, and its content is returned as work to run on any thread (its
+   * result is always null).
+   */
+  private Optional<Work<String>> write(SafeTree tree, String path, Entry e) {
     FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
     switch (e.type()) {
       case DIRECTORY -> tree.directory(path, e.mode(), mtime);
-      case FILE -> {
-        try (InputStream in = repo.content().open(e.digest())) {
-          long n = tree.file(path, in, e.size(), e.mode(), mtime);
-          if (n != e.size()) {
-            throw ContentStore.corrupt(e.digest(), null);
-          }
-        } catch (IOException ex) {
-          throw SnapshotException.wrap("restoring " + e.key(), ex);
-        }
-      }
       case SYMLINK -> symlink(tree, path, e, mtime);
+      case FILE -> {
+        SafeTree.PendingFile file = tree.reserveFile(path, e.size());
+        return Optional.of(() -> {
+          try (InputStream in = repo.content().open(e.digest())) {
+            long n = file.write(in, e.mode(), mtime);
+            if (n != e.size()) {
+              throw ContentStore.corrupt(e.digest(), null);
+            }
+          } catch (IOException ex) {
+            throw SnapshotException.wrap("restoring " + e.key(), ex);
+          }
+          return null;
+        });
+      }
     }
+    return Optional.empty();
   }
 
   /**
@@ -712,7 +761,8 @@ final class Restorer {
       }
     }
     int n = 0;
-    try (ManifestFile.Reader r = repo.entries(w, id)) {
+    try (ManifestFile.Reader r = repo.entries(w, id);
+        OrderedWork<String> writes = new OrderedWork<>(executor, WRITE_WINDOW, ignored -> { })) {
       while (r.hasNext()) {
         Entry e = r.next();
         Optional<String> unit = sel.unitOf(e);
@@ -729,9 +779,13 @@ final class Restorer {
         } else {
           mapped = index + "/" + e.path().substring(u.path.length() + 1);
         }
-        write(trees.get(e.volume()), mapped, e);
+        Optional<Work<String>> content = write(trees.get(e.volume()), mapped, e);
+        if (content.isPresent()) {
+          writes.submit(content.get());
+        }
         n++;
       }
+      writes.finish();
     }
     for (SafeTree t : trees.values()) {
       t.finish();

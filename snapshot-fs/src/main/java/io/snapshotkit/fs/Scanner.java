@@ -13,15 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +54,7 @@ final class Scanner {
   private final boolean fullRescan;
   private final long racyFrom;
   private final int windowSize;
-  private final ArrayDeque<Pending> window = new ArrayDeque<>();
+  private final Buffers buffers = new Buffers();
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
 
@@ -103,11 +98,21 @@ final class Scanner {
       throw SnapshotException.notFound("volume '" + volume + "' at " + root
           + " does not exist or is not a real directory; check the workload's volume mapping");
     }
-    walk(volume, root, "", previous, sink);
-    drain(0, sink);
+    try (OrderedWork<Entry> reads = new OrderedWork<>(executor, windowSize, e -> {
+      if (e == null) {
+        return; // vanished or unreadable while being read
+      }
+      if (e.torn()) {
+        markPartial("file '" + e.path() + "' in volume '" + e.volume() + "' kept changing while it was read");
+      }
+      sink.accept(e);
+    })) {
+      walk(volume, root, "", previous, reads);
+      reads.finish();
+    }
   }
 
-  private void walk(String volume, Path dir, String prefix, ManifestFile.Reader previous, Consumer<Entry> sink)
+  private void walk(String volume, Path dir, String prefix, ManifestFile.Reader previous, OrderedWork<Entry> sink)
       throws IOException {
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
@@ -136,8 +141,7 @@ final class Scanner {
       long ino = (Long) a.get("ino");
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
       if (Boolean.TRUE.equals(a.get("isDirectory"))) {
-        emit(Pending.done(
-            new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false)), sink);
+        sink.done(new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false));
         walk(volume, p, rel, previous, sink);
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
         String target;
@@ -146,26 +150,17 @@ final class Scanner {
         } catch (NoSuchFileException e) {
           continue;
         }
-        emit(Pending.done(new Entry(volume, rel, FileType.SYMLINK, mode,
+        sink.done(new Entry(volume, rel, FileType.SYMLINK, mode,
             target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, mtime, ino, ctime, null, target,
-            false)), sink);
+            false));
       } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
         long size = (Long) a.get("size");
         Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false);
         if (!fullRescan && old != null && old.type() == FileType.FILE && !old.torn() && old.size() == size
             && old.mtimeNanos() == mtime && old.inode() == ino && old.ctimeNanos() == ctime && reusable(old.digest())) {
-          emit(Pending.done(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino,
-              ctime, old.digest(), null, false)), sink);
-        } else if (executor == null) {
-          emit(Pending.done(read(p, stat)), sink);
+          sink.done(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, old.digest(), null, false));
         } else {
-          Pending read = new Pending(() -> read(p, stat));
-          try {
-            executor.execute(read::run);
-          } catch (RejectedExecutionException e) {
-            read.run();
-          }
-          emit(read, sink);
+          sink.submit(() -> read(p, stat));
         }
       } else {
         LOG.warn("skipping {} in volume '{}': device nodes, fifos and sockets are not captured", rel, volume);
@@ -193,103 +188,6 @@ final class Scanner {
       }
     }
     return null;
-  }
-
-  private void emit(Pending f, Consumer<Entry> sink) throws IOException {
-    window.addLast(f);
-    if (window.size() >= windowSize) {
-      drain(windowSize / 2, sink);
-    }
-  }
-
-  private void drain(int keep, Consumer<Entry> sink) throws IOException {
-    while (window.size() > keep) {
-      Entry e;
-      Pending head = window.removeFirst();
-      // not started yet (the executor is busy, perhaps with the caller's own task): read it here,
-      // so a capture always progresses even on an executor it shares with its caller
-      head.run();
-      try {
-        e = head.result.join();
-      } catch (CompletionException ce) {
-        abandon();
-        Throwable cause = ce.getCause();
-        if (cause instanceof IOException io) {
-          throw io;
-        }
-        if (cause instanceof RuntimeException re) {
-          throw re;
-        }
-        if (cause instanceof Error err) {
-          throw err;
-        }
-        throw SnapshotException.wrap("reading a file", cause);
-      }
-      if (e == null) {
-        continue;
-      }
-      if (e.torn()) {
-        markPartial("file '" + e.path() + "' in volume '" + e.volume() + "' kept changing while it was read");
-      }
-      sink.accept(e);
-    }
-  }
-
-  /** After a failure: reads not yet started never start; reads running are waited for. */
-  private void abandon() {
-    for (Pending p : window) {
-      if (!p.cancel()) {
-        try {
-          p.result.join();
-        } catch (CompletionException | java.util.concurrent.CancellationException ignored) {
-          // the first failure is the one reported
-        }
-      }
-    }
-    window.clear();
-  }
-
-  /** One file's read, done on the executor or, if nobody started it yet, by whoever needs it first. */
-  private static final class Pending {
-    private final AtomicBoolean claimed;
-    private final ReadWork work;
-    final CompletableFuture<Entry> result = new CompletableFuture<>();
-
-    Pending(ReadWork work) {
-      this.claimed = new AtomicBoolean();
-      this.work = work;
-    }
-
-    private Pending(Entry done) {
-      this.claimed = new AtomicBoolean(true);
-      this.work = null;
-      result.complete(done);
-    }
-
-    static Pending done(Entry e) {
-      return new Pending(e);
-    }
-
-    /** Runs the read unless someone already did (or is doing) it. */
-    void run() {
-      if (claimed.compareAndSet(false, true)) {
-        try {
-          result.complete(work.read());
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }
-    }
-
-    /** Prevents a read that has not started from ever running; false if it has started. */
-    boolean cancel() {
-      return claimed.compareAndSet(false, true) && result.cancel(false);
-    }
-  }
-
-  @FunctionalInterface
-  private interface ReadWork {
-    Entry read() throws IOException;
   }
 
   private synchronized void markPartial(String problem) {
@@ -352,12 +250,19 @@ final class Scanner {
 
   private Digest content(Path p, long expected, long[] length) throws IOException {
     if (expected < (session == null ? ContentStore.SMALL : session.smallLimit())) {
-      byte[] data;
-      try (InputStream in = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-        data = in.readAllBytes();
+      // one byte more than expected, so a file that grew since its stat reads longer than its
+      // size and is read again (see read)
+      byte[] data = buffers.take((int) expected + 1);
+      try {
+        int n;
+        try (InputStream in = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+          n = in.readNBytes(data, 0, data.length);
+        }
+        length[0] = n;
+        return session == null ? Digest.hash(data, 0, n) : session.storeSmall(data, n);
+      } finally {
+        buffers.give(data);
       }
-      length[0] = data.length;
-      return session == null ? Digest.hash(data, 0, data.length) : session.storeSmall(data, data.length);
     }
     try (InputStream in = new CountingStream(
         Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), length)) {

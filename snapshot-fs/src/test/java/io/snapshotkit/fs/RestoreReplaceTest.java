@@ -30,11 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Replace restore on real directories: the swap, rollback on failure, pre-flight, targets, selected paths. */
 class RestoreReplaceTest {
   @TempDir Path tmp;
-  private FsRepository repo;
+  FsRepository repo;
   private Path volumes;
-  private Map<String, Path> live;
-  private SnapshotId snap;
-  private Map<String, Map<String, String>> snapshotState;
+  Map<String, Path> live;
+  SnapshotId snap;
+  Map<String, Map<String, String>> snapshotState;
   private Map<String, Map<String, String>> originalState;
 
   @BeforeEach
@@ -57,17 +57,18 @@ class RestoreReplaceTest {
     repo.close();
   }
 
-  private Map<String, Map<String, String>> states(boolean dirTimes) {
+  Map<String, Map<String, String>> states(boolean dirTimes) {
     Map<String, Map<String, String>> out = new TreeMap<>();
     live.forEach((name, path) -> out.put(name, tree(path, dirTimes)));
     return out;
   }
 
-  private Restorer restorer() {
+  /** The restorer under test; {@link RestoreParallelTest} runs every test here with a pool. */
+  Restorer restorer() {
     return new Restorer(repo, 0);
   }
 
-  private void assertNoDebris() {
+  void assertNoDebris() {
     assertEquals(List.of("app", "db"), list(volumes), "only the volumes remain beside the volumes");
     assertEquals(List.of(), list(repo.journalDir()), "no journal remains");
   }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes an untrusted file tree (an imported archive, or a stored snapshot being restored) under
@@ -66,7 +67,8 @@ import java.util.Set;
  * fresh staging directory), since a concurrent writer could swap a checked directory for a
  * symlink between the check and the write.
  *
- * <p><b>Thread-safety:</b> confined to one thread.
+ * <p><b>Thread-safety:</b> confined to one thread, except that {@link PendingFile#write} may run
+ * on other threads (see {@link #reserveFile}).
  */
 public final class SafeTree {
   /** The longest file or directory name most filesystems accept, in bytes. */
@@ -124,7 +126,7 @@ public final class SafeTree {
    */
   private final Set<Path> knownDirectories = new HashSet<>();
   private long entries;
-  private long bytes;
+  private final AtomicLong bytes = new AtomicLong();
 
   private SafeTree(Path root, Limits limits, Origin origin) {
     this.root = root;
@@ -263,7 +265,7 @@ public final class SafeTree {
 
   /** File content bytes written so far. */
   public long bytes() {
-    return bytes;
+    return bytes.get();
   }
 
   /**
@@ -316,35 +318,76 @@ public final class SafeTree {
    * @return the bytes written
    */
   public long file(String path, InputStream content, long declaredSize, int mode, FileTime mtime) {
-    Objects.requireNonNull(content, "content");
-    Objects.requireNonNull(mtime, "mtime");
+    return reserveFile(path, declaredSize).write(content, mode, mtime);
+  }
+
+  /**
+   * Checks a regular file's path, counts it as an entry and creates its parents, so that its
+   * content can be written later, on another thread, with {@link PendingFile#write}. Every
+   * pending file must be written (or abandoned) before {@link #finish()}.
+   *
+   * @param declaredSize the size the source announces, checked against the cap now, or -1 if
+   *     unknown; the content is still counted as it is written
+   * @return the file to write
+   */
+  public PendingFile reserveFile(String path, long declaredSize) {
     Path target = resolve(path);
     countEntry(path);
-    if (declaredSize > limits.maxTotalBytes() - bytes) {
+    if (declaredSize > limits.maxTotalBytes() - bytes.get()) {
       throw tooManyBytes();
     }
     ensureParents(target);
-    long written = 0;
-    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] buffer = new byte[BUFFER];
-      int n;
-      while ((n = readSource(content, buffer, path)) != -1) {
-        if (n > limits.maxTotalBytes() - bytes) {
-          throw tooManyBytes();
-        }
-        out.write(buffer, 0, n);
-        bytes += n;
-        written += n;
-      }
-    } catch (FileAlreadyExistsException e) {
-      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
-    } catch (IOException e) {
-      throw io("writing " + target, e);
+    return new PendingFile(path, target);
+  }
+
+  /**
+   * A regular file whose path was checked and whose parents exist, waiting for its content.
+   *
+   * <p><b>Thread-safety:</b> {@link #write} may run on any thread, concurrently with other
+   * pending files' writes and with the tree's other methods (except {@link SafeTree#finish()}).
+   */
+  public final class PendingFile {
+    private final String path;
+    private final Path target;
+
+    private PendingFile(String path, Path target) {
+      this.path = path;
+      this.target = target;
     }
-    applyMode(target, mode);
-    applyMtime(target, mtime);
-    return written;
+
+    /** The file's path under the root. */
+    public Path target() {
+      return target;
+    }
+
+    /**
+     * Creates the file (never through or over an existing entry), streams its content counting
+     * bytes against the tree's cap, then applies its mode and mtime.
+     *
+     * @return the bytes written
+     */
+    public long write(InputStream content, int mode, FileTime mtime) {
+      Objects.requireNonNull(content, "content");
+      Objects.requireNonNull(mtime, "mtime");
+      long written = 0;
+      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        byte[] buffer = new byte[BUFFER];
+        int n;
+        while ((n = readSource(content, buffer, path)) != -1) {
+          countBytes(n);
+          out.write(buffer, 0, n);
+          written += n;
+        }
+      } catch (FileAlreadyExistsException e) {
+        throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+      } catch (IOException e) {
+        throw io("writing " + target, e);
+      }
+      applyMode(target, mode);
+      applyMtime(target, mtime);
+      return written;
+    }
   }
 
   private int readSource(InputStream content, byte[] buffer, String path) {
@@ -462,6 +505,17 @@ public final class SafeTree {
           + "'); raise Limits.maxEntries if you trust it");
     }
     entries++;
+  }
+
+  /** Counts bytes about to be written, refusing (and not counting) them if they pass the cap. */
+  private void countBytes(int n) {
+    long before;
+    do {
+      before = bytes.get();
+      if (n > limits.maxTotalBytes() - before) {
+        throw tooManyBytes();
+      }
+    } while (!bytes.compareAndSet(before, before + n));
   }
 
   private SnapshotException tooManyBytes() {
