@@ -131,7 +131,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final Executor executor;
   private final RandomGenerator random;
   private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
-  private final ConcurrentHashMap<TenantId, Long> usage = new ConcurrentHashMap<>();
+  private final UsageGauge usage = new UsageGauge();
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Snapshots this engine is deleting right now; a DELETING row not in here was interrupted. */
   private final Set<SnapshotId> deletesInFlight = ConcurrentHashMap.newKeySet();
@@ -169,7 +169,9 @@ public final class SnapshotEngine implements AutoCloseable {
    *
    * <p>The CAPTURING row (and its {@code snapshot.capture.started} event) is stored first, under
    * the plan's limit. Then, holding the workload's lock, the workload is quiesced, captured on its
-   * host and always resumed, even if the capture fails or this thread is interrupted. The manifest
+   * host against its parent (the workload's latest READY snapshot, read under the lock, so the
+   * CAPTURING row has none yet) and always resumed, even if the capture fails or this thread is
+   * interrupted. The manifest
    * is stored inline, or in the blob store when it is larger than the inline limit; the version is
    * assigned and the snapshot marked READY in one transaction with its {@code snapshot.created} event.
    *
@@ -229,8 +231,9 @@ public final class SnapshotEngine implements AutoCloseable {
           "snapshots are not enabled on this plan; choose a plan that includes snapshots").withWorkload(workload);
     }
     Instant now = clock.instant();
+    // The parent is chosen when the capture runs, under the workload's lock (captureUnderLease).
     Snapshot row = Snapshot.capturing(newSnapshotId(now), workload, spec.name(), spec.trigger(),
-        latestReady(workload), now, plan.retention().map(now::plus), spec.labels());
+        Optional.empty(), now, plan.retention().map(now::plus), spec.labels());
     if (spec.protect()) {
       row = row.withProtected(true);
     }
@@ -264,12 +267,13 @@ public final class SnapshotEngine implements AutoCloseable {
   /** Locks, quiesces, captures, resumes and commits; on any failure marks the row FAILED and rethrows. */
   private Snapshot runCapture(Snapshot row, CaptureSpec spec) {
     try (WorkloadLease lease = lock(row.workload())) {
-      Snapshot ready = captureUnderLease(row, lease,
+      return captureUnderLease(row, lease,
           spec.quiesce().orElse(settings.quiescePolicy()), spec.fullRescan(), Optional.empty());
-      resyncUsage(row.tenant());
-      return ready;
     } catch (RuntimeException | Error e) {
       throw failCapture(row, e);
+    } finally {
+      // Even a failed commit may have committed (a lost acknowledgement): forget, never guess.
+      usage.invalidate(row.tenant());
     }
   }
 
@@ -277,6 +281,10 @@ public final class SnapshotEngine implements AutoCloseable {
    * Captures {@code row} while the caller holds the workload's lease. With {@code quiesced} empty
    * the workload is quiesced and resumed here; otherwise the caller already quiesced it (a
    * pre-restore snapshot) and resumes it itself.
+   *
+   * <p>The parent is the workload's latest READY snapshot, read once, here: under the lease no
+   * other capture of the workload can commit, so it is the snapshot the new one follows. It is
+   * what the host captures against and what the READY row records.
    */
   private Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
       Optional<Quiesced> quiesced) {
@@ -475,19 +483,17 @@ public final class SnapshotEngine implements AutoCloseable {
   }
 
   /**
-   * The tenant's total stored snapshot bytes (known sizes of READY and DELETING snapshots). Kept as
-   * a gauge that is re-synced from the store after every capture, delete and size resolution.
+   * The tenant's total stored snapshot bytes (known sizes of READY and DELETING snapshots), as the
+   * store sums them. The sum is cached per tenant and dropped by every capture, delete and size
+   * resolution of this engine, so it is re-read from the store on the next call after a change
+   * rather than on every write. Another engine's writes on a shared store are seen once this
+   * engine next changes the tenant, or on a new engine; no quota depends on this figure (the
+   * snapshot limit is enforced by the store when a capture is admitted).
    */
   public long usageBytes(TenantId tenant) {
     Objects.requireNonNull(tenant, "tenant");
     ensureOpen();
-    Long cached = usage.get(tenant);
-    if (cached != null) {
-      return cached;
-    }
-    long bytes = read("summing the usage of tenant " + tenant, () -> store.usageBytes(tenant));
-    usage.put(tenant, bytes);
-    return bytes;
+    return usage.get(tenant, t -> read("summing the usage of tenant " + t, () -> store.usageBytes(t)));
   }
 
   // ───────────────────────────── diff ─────────────────────────────
@@ -688,15 +694,15 @@ public final class SnapshotEngine implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      Snapshot ready = captureUnderLease(row, lease, quiesced.policy(), false, Optional.of(quiesced));
-      resyncUsage(workload.tenant());
-      return Optional.of(ready.id());
+      return Optional.of(captureUnderLease(row, lease, quiesced.policy(), false, Optional.of(quiesced)).id());
     } catch (RuntimeException e) {
       RuntimeException reported = failCapture(row, e);
       log.warn("the pre-restore snapshot {} of {} failed (continuing with the restore): {}",
           row.id(), workload, reported.getMessage());
       warnings.add("the pre-restore snapshot " + row.id() + " failed: " + oneLine(reported.getMessage()));
       return Optional.empty();
+    } finally {
+      usage.invalidate(workload.tenant());
     }
   }
 
@@ -768,7 +774,7 @@ public final class SnapshotEngine implements AutoCloseable {
    * fails or times out fails the delete: the snapshot goes back to READY (event
    * {@code snapshot.delete_failed}) so the delete can be retried. A host that never held the data
    * counts as confirmed. Only when every host confirmed is the record removed (event
-   * {@code snapshot.deleted}), its manifest blob deleted and the tenant's usage re-synced.
+   * {@code snapshot.deleted}), its manifest blob deleted and the tenant's usage gauge invalidated.
    *
    * <p>A FAILED snapshot is deleted the same way (its host may hold partial data), without the
    * DELETING mark.
@@ -802,6 +808,8 @@ public final class SnapshotEngine implements AutoCloseable {
       strictDeleteOnce(snapshot, doneEvent);
     } finally {
       deletesInFlight.remove(id);
+      // Also after a failure: the removal may have committed before its acknowledgement was lost.
+      usage.invalidate(snapshot.tenant());
     }
   }
 
@@ -855,7 +863,6 @@ public final class SnapshotEngine implements AutoCloseable {
     }
     snapshot.manifest().flatMap(ManifestRef::blobKey).ifPresent(this::deleteBlobQuietly);
     sizes.invalidate(id);
-    resyncUsage(workload.tenant());
   }
 
   private static void checkDeletable(Snapshot s) {
@@ -1359,17 +1366,8 @@ public final class SnapshotEngine implements AutoCloseable {
         log.debug("could not persist the size of snapshot {}; it stays cached", s.id(), e);
       }
     }
-    changed.forEach(this::resyncUsage);
+    changed.forEach(usage::invalidate);
     return result;
-  }
-
-  private void resyncUsage(TenantId tenant) {
-    try {
-      usage.put(tenant, store.usageBytes(tenant));
-    } catch (RuntimeException e) {
-      usage.remove(tenant);
-      log.warn("could not re-sync the usage of tenant {}; it is re-read on next use: {}", tenant, e.toString());
-    }
   }
 
   private void deleteBlobQuietly(String key) {

@@ -247,6 +247,22 @@ class EnginePropertyTest {
     }
   }
 
+  @Property(tries = 30)
+  @Label("the usage gauge equals the store's sum after every step: captures, failures, deletes, late reports, sweeps")
+  void usageGaugeIsExact(@ForAll("lifeScripts") List<Step> script) throws Exception {
+    try (Fixture f = Fixture.create(o -> {
+      o.hosts = 2;
+      o.threads = 2;
+      o.stuckAfter = STUCK_AFTER;
+      o.plans = t -> Plan.of(-1, Duration.ofDays(1));
+    })) {
+      for (Step step : script) {
+        run(f, step);
+        assertEquals(f.store.usageBytes(ACME), f.engine.usageBytes(ACME), "after " + step);
+      }
+    }
+  }
+
   private static void run(Fixture f, Step step) throws Exception {
     if (step instanceof Capture) {
       f.capture();

@@ -10,6 +10,7 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventHook;
+import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.spi.PlanProvider;
 import io.snapshotkit.testkit.FakeHostAgent;
 import io.snapshotkit.testkit.FakeHostDirectory;
@@ -28,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Wires a real engine to the testkit fakes: an in-memory store and blob store, a directory of fake
@@ -56,6 +58,8 @@ final class Fixture implements AutoCloseable {
     DispatcherSettings dispatch = DispatcherSettings.defaults().withoutJitter();
     /** Runs hook calls; direct by default so that {@code pollEvents()} is deterministic. */
     Executor deliveryExecutor = Runnable::run;
+    /** What the engine is given in place of {@link #store} (a recording or failing wrapper); the store itself by default. */
+    UnaryOperator<ManifestStore> engineStore = UnaryOperator.identity();
   }
 
   final MutableClock clock = MutableClock.epoch();
@@ -85,7 +89,7 @@ final class Fixture implements AutoCloseable {
       return t;
     });
     SnapshotEngine.Builder builder = SnapshotEngine.builder()
-        .manifestStore(store)
+        .manifestStore(o.engineStore.apply(store))
         .hosts(directory)
         .lifecycle(lifecycle)
         .plans(o.plans)
