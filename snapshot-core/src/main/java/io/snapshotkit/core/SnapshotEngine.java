@@ -385,7 +385,7 @@ public final class SnapshotEngine implements AutoCloseable {
     SnapshotException reported = context(SnapshotException.wrap("capture of " + row.workload(), failure),
         row.workload(), row.id());
     try {
-      markFailed(row.id(), oneLine(reported.getMessage()));
+      markFailed(row.id(), failureReason(reported));
     } catch (RuntimeException e) {
       log.error("could not mark snapshot {} FAILED after its capture failed; the reaper will", row.id(), e);
       failure.addSuppressed(e);
@@ -394,6 +394,23 @@ public final class SnapshotEngine implements AutoCloseable {
       throw error;
     }
     return reported;
+  }
+
+  /**
+   * The reason a FAILED row and its event carry: the failure's message and, when it wraps an
+   * adapter's exception whose own message it does not repeat ({@link SnapshotException#wrap} names
+   * only the exception's class), that message too, so an event consumer sees what the host said.
+   */
+  private static String failureReason(SnapshotException reported) {
+    String reason = oneLine(reported.getMessage());
+    Throwable cause = reported.getCause();
+    for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {
+      String said = oneLine(cause.getMessage());
+      if (!said.isEmpty()) {
+        return reason.contains(said) ? reason : oneLine(reason + "; cause: " + said);
+      }
+    }
+    return reason;
   }
 
   /** CAS CAPTURING → FAILED with a FAILED event; false if the row is no longer CAPTURING. */

@@ -153,19 +153,27 @@ class CaptureTest {
       Snapshot failed = f.row(e.snapshotId().orElseThrow());
       assertEquals(SnapshotStatus.FAILED, failed.status());
       assertTrue(failed.failure().orElseThrow().contains("capture on host h1"));
+      assertTrue(failed.failure().orElseThrow().contains("snapshotter crashed"), "the agent's own message is kept");
       assertEquals(List.of(EventType.CAPTURE_STARTED, EventType.FAILED), f.eventTypes());
+      String reason = f.events(EventType.FAILED).get(0).metadata().get("reason");
+      assertTrue(reason.contains("capture on host h1") && reason.contains("snapshotter crashed"),
+          "the snapshot.failed event tells its consumers what the agent said: " + reason);
       assertTrue(f.engine.versions(W).isEmpty(), "a failed capture consumes no version");
       assertEquals(1, f.capture().version());
     }
   }
 
   @Test
-  @DisplayName("a host error keeps its code: an offline host is HOST_UNAVAILABLE")
+  @DisplayName("a host error keeps its code and its message: an offline host is HOST_UNAVAILABLE, and the FAILED event says so once")
   void hostUnavailableKeepsCode() throws Exception {
     try (Fixture f = Fixture.create()) {
       f.h1().failNext(Op.CAPTURE, Fault.offline());
-      assertEquals(ErrorCode.HOST_UNAVAILABLE, assertThrows(SnapshotException.class, f::capture).code());
+      SnapshotException e = assertThrows(SnapshotException.class, f::capture);
+      assertEquals(ErrorCode.HOST_UNAVAILABLE, e.code());
       f.lifecycle.assertAllResumed();
+      assertEquals(e.getMessage(), f.events(EventType.FAILED).get(0).metadata().get("reason"),
+          "the agent's own SnapshotException is the reason, unchanged");
+      assertEquals(Optional.of(e.getMessage()), f.row(e.snapshotId().orElseThrow()).failure());
     }
   }
 
