@@ -273,7 +273,7 @@ public class JdbcStoreBenchmark {
   /**
    * A whole {@link SnapshotEngine#capture} on the store with an in-memory host agent (empty
    * workload, in-process workload lock, unlimited plan, no hooks): the store path above plus the
-   * engine's own reads (latest READY version, usage re-sync) and the host call.
+   * engine's own read (the workload's versions, listed once to find the parent) and the host call.
    */
   @Benchmark
   @Group("engine")
