@@ -1,6 +1,7 @@
 package io.snapshotkit.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.testkit.ManifestStoreContract;
 import org.junit.jupiter.api.AfterEach;

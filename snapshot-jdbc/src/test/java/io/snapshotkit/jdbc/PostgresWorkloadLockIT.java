@@ -11,6 +11,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import io.snapshotkit.spi.WorkloadLease;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.snapshotkit.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import java.nio.file.Path;
 import org.jdbi.v3.core.Jdbi;
 

@@ -15,6 +15,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.CaptureSpec;
 import io.snapshotkit.core.DispatcherSettings;
 import io.snapshotkit.core.SnapshotEngine;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.testkit.FakeHostAgent;

@@ -21,6 +21,7 @@ import io.snapshotkit.core.RestoreSpec;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.jdbc.JdbcManifestStore;
 import io.snapshotkit.jdbc.PostgresWorkloadLock;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
@@ -125,7 +126,7 @@ class PostgresSoakIT {
   void twoEnginesSixteenWorkloadsLoseNothing(@TempDir Path dir) throws Exception {
     int seconds = Integer.getInteger("reliability.soak.seconds", 20);
     boolean fs = !"fake".equals(System.getProperty("reliability.soak.host", "fs"));
-    String database = PostgresStarter.newDatabase("soak");
+    String database = PostgresServer.newDatabase("soak");
     List<AutoCloseable> closing = new ArrayList<>();
     List<WorkloadRef> workloads = new ArrayList<>();
     for (int i = 0; i < WORKLOADS; i++) {
@@ -178,7 +179,7 @@ class PostgresSoakIT {
     ExecutorService workers = Executors.newFixedThreadPool(WORKLOADS);
     try {
       for (int e = 0; e < 2; e++) {
-        HikariDataSource pool = PostgresStarter.pool(database, "soak-engine-" + e, 40);
+        HikariDataSource pool = PostgresServer.pool(database, "soak-engine-" + e, 40);
         closing.add(pool);
         if (firstPool == null) {
           firstPool = pool;
