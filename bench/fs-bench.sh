@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # snapshot-fs against tar|zstd and restic: whole process against whole process, in the same run.
 #
-#   bench/fs-bench.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build | --jar JAR] [--keep]
+#   bench/fs-bench.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build | --jar JAR] [--keep] [--no-image]
 #
 # Builds a deterministic ~1 GiB corpus (FsCorpus, seeded), then, for each comparison, runs ours and
 # the anchor alternately N times and prints `name ratio=X.XX` (median ours / median anchor; lower
 # is better for us). JVM start-up counts on our side as restic's start-up counts on theirs. Page
-# cache stays warm (nothing here can drop it). Our JVM runs with $FS_BENCH_JAVA_OPTS if set, else
-# -XX:+UseSerialGC -Xshare:auto. See snapshot-fs/README.md "## Benchmarks".
+# cache stays warm (nothing here can drop it). As root, corpus, repositories and restores live on a
+# fresh journaled ext4 made for the run (a sparse image in --work, loop-mounted with direct I/O), so
+# the host filesystem's history does not time the runs; --no-image uses --work itself. Our JVM
+# runs with $FS_BENCH_JAVA_OPTS if set, else -XX:+UseSerialGC -Xshare:auto. See
+# snapshot-fs/README.md "## Benchmarks".
 set -euo pipefail
 
 WORK=/tmp/snapshotkit-fs-bench
@@ -15,13 +18,14 @@ REPS=5
 SCALE=1
 BUILD=1
 KEEP=0
+IMAGE=1
 GIVEN_JAR=
 # The CLI launcher's defaults (examples/bin/snapshotkit) without -XX:TieredStopAtLevel=1, which
 # examples/README.md says to drop for large trees: C1 alone has no SHA-256 intrinsic.
 JAVA_OPTS=${FS_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
 die() { echo "fs-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0; shift ;;
     --jar) BUILD=0; GIVEN_JAR=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --no-image) IMAGE=0; shift ;;
     -h|--help) usage ;;
     *) die "unknown option $1 (try --help)" ;;
   esac
@@ -42,6 +47,39 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC); corpus and repositories are never committed" ;; esac
+
+# ------------------------------------------------------------------------------ filesystem
+# The machine this was written on has an ext4 root without a journal, whose inode allocator checks
+# every free inode's deletion time and skips those freed in the last 30 s: after a few runs that
+# create and delete 20,000-file trees, creating files costs 3-5x more kernel time for every tool,
+# by how recently and where earlier files were freed. A fresh journaled ext4 per run removes that.
+FS=$WORK
+LOOPDEV=
+cleanup_fs() {
+  if [ -n "$LOOPDEV" ]; then
+    sync
+    umount "$WORK/fs" 2>/dev/null || true
+    losetup -d "$LOOPDEV" 2>/dev/null || true
+    LOOPDEV=
+    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
+  fi
+}
+if [ "$IMAGE" = 1 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
+    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
+  fi
+  mkdir -p "$WORK/fs"
+  umount "$WORK/fs" 2>/dev/null || true
+  rm -f "$WORK/fs.img"
+  # sparse: only what the run writes takes space (about 6 GiB, plus 1 GiB per restore: 3 per repetition)
+  truncate -s 40G "$WORK/fs.img"
+  mkfs.ext4 -q -F "$WORK/fs.img"
+  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
+  trap cleanup_fs EXIT
+  mount "$LOOPDEV" "$WORK/fs"
+  FS="$WORK/fs"
+  echo "fresh journaled ext4 on $LOOPDEV at $FS"
+fi
 
 # ------------------------------------------------------------------------------ tools
 need_pkgs=()
@@ -72,10 +110,10 @@ cp "$BUILT_JAR" "$JAR"
 OURS="java $JAVA_OPTS -cp $JAR io.snapshotkit.bench.fs.FsBench"
 
 export RESTIC_PASSWORD=snapshotkit-bench
-export RESTIC_CACHE_DIR="$WORK/restic-cache"
+export RESTIC_CACHE_DIR="$FS/restic-cache"
 export RESTIC_PROGRESS_FPS=0.016
 
-DATA="$WORK/data"
+DATA="$FS/data"
 LOG="$WORK/log"
 TIMES="$WORK/times"
 rm -rf "$LOG" "$TIMES"
@@ -131,7 +169,7 @@ pair() { # pair REP NAME_A CMD_A PREP_A NAME_B CMD_B PREP_B (each PREP runs, unt
 
 # ------------------------------------------------------------------------------ corpus
 echo "corpus (scale $SCALE) in $DATA"
-rm -rf "$DATA" "$WORK"/r-*  # restores a previous run left (see 3.: long before the restores start)
+rm -rf "$DATA" "$FS"/r-*  # restores a previous run left (see 3.: long before the restores start)
 java -cp "$JAR" io.snapshotkit.bench.fs.FsCorpus generate "$DATA" --scale "$SCALE" | tee -a "$RESULTS"
 CORPUS_BYTES=$(du -sb "$DATA" | cut -f1)
 CORPUS_ENTRIES=$(find "$DATA" | wc -l)
@@ -140,16 +178,16 @@ CORPUS_ENTRIES=$(find "$DATA" | wc -l)
 echo "full capture x$REPS: ours vs tar cf - | zstd -1 -T0"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_full "$OURS capture $WORK/ours $DATA s1" "rm -rf $WORK/ours" \
-    tar_zstd "tar cf - -C $WORK data | zstd -1 -T0 -q -f -o $WORK/v1.tar.zst" "rm -f $WORK/v1.tar.zst"
+    ours_full "$OURS capture $FS/ours $DATA s1" "rm -rf $FS/ours" \
+    tar_zstd "tar cf - -C $FS data | zstd -1 -T0 -q -f -o $FS/v1.tar.zst" "rm -f $FS/v1.tar.zst"
 done
-rm -rf "$WORK/ours-full" && mv "$WORK/ours" "$WORK/ours-full"
+rm -rf "$FS/ours-full" && mv "$FS/ours" "$FS/ours-full"
 
 echo "restic full backup (once, to seed the incremental; informational)"
-rm -rf "$WORK/restic-full" "$RESTIC_CACHE_DIR"
-restic init -q -r "$WORK/restic-full" >"$LOG/restic_init.out" 2>&1
-timed restic_full "restic -r $WORK/restic-full backup -q $DATA"
-R1=$(restic -r "$WORK/restic-full" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+rm -rf "$FS/restic-full" "$RESTIC_CACHE_DIR"
+restic init -q -r "$FS/restic-full" >"$LOG/restic_init.out" 2>&1
+timed restic_full "restic -r $FS/restic-full backup -q $DATA"
+R1=$(restic -r "$FS/restic-full" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
 
 # ------------------------------------------------------------------------------ 2. incremental
 echo "applying the ~1% change"
@@ -157,49 +195,48 @@ java -cp "$JAR" io.snapshotkit.bench.fs.FsCorpus change "$DATA" --scale "$SCALE"
 echo "incremental capture x$REPS: ours vs restic backup (each from a fresh copy of the full repository)"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_incr "$OURS capture $WORK/ours $DATA s2 --parent s1" "rm -rf $WORK/ours && cp -a $WORK/ours-full $WORK/ours" \
-    restic_incr "restic -r $WORK/restic backup -q $DATA" "rm -rf $WORK/restic && cp -a $WORK/restic-full $WORK/restic"
+    ours_incr "$OURS capture $FS/ours $DATA s2 --parent s1" "rm -rf $FS/ours && cp -a $FS/ours-full $FS/ours" \
+    restic_incr "restic -r $FS/restic backup -q $DATA" "rm -rf $FS/restic && cp -a $FS/restic-full $FS/restic"
 done
-R2=$(restic -r "$WORK/restic" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+R2=$(restic -r "$FS/restic" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
 
 # ------------------------------------------------------------------------------ 3. restore of s1
-# Every repetition restores into new directories, and none is removed until the phase is over: on
-# ext4 without a journal (this machine's root filesystem) the inode allocator skips inodes freed in
-# the last 30 s one by one, so a restore run just after 20,000 files were deleted spends seconds
-# more in the kernel, by how recently and where they were freed rather than by what it does.
+# Every repetition restores into new directories, none removed until the phase is over, so no
+# restore runs just after 20,000 files were deleted (which costs the next file creations kernel
+# time on any ext4, and far more without a journal: see "filesystem" above).
 echo "full restore x$REPS into an empty directory: ours vs restic restore vs zstd -dc | tar xf -"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_restore "$OURS restore $WORK/ours s1 $WORK/r-ours-$rep" true \
-    restic_restore "restic -r $WORK/restic restore -q $R1 --target $WORK/r-restic-$rep" true
-  mkdir "$WORK/r-tar-$rep"
-  timed tar_restore "zstd -dc -q $WORK/v1.tar.zst | tar xf - -C $WORK/r-tar-$rep"
+    ours_restore "$OURS restore $FS/ours s1 $FS/r-ours-$rep" true \
+    restic_restore "restic -r $FS/restic restore -q $R1 --target $FS/r-restic-$rep" true
+  mkdir "$FS/r-tar-$rep"
+  timed tar_restore "zstd -dc -q $FS/v1.tar.zst | tar xf - -C $FS/r-tar-$rep"
 done
 echo "checking that our restore equals the tar restore of the same state"
-diff -r --no-dereference "$WORK/r-ours-1/data" "$WORK/r-tar-1/data" >"$LOG/restore_check.out" 2>&1 \
+diff -r --no-dereference "$FS/r-ours-1/data" "$FS/r-tar-1/data" >"$LOG/restore_check.out" 2>&1 \
   || die "our restore differs from the original tree: $LOG/restore_check.out"
 meta() { (cd "$1" && find . -mindepth 1 -printf '%P %y %m %T@ %s %l\n' | sort); }
-if cmp -s <(meta "$WORK/r-ours-1/data") <(meta "$WORK/r-tar-1/data"); then
+if cmp -s <(meta "$FS/r-ours-1/data") <(meta "$FS/r-tar-1/data"); then
   RESTORE_CHECK="identical (content, types, modes, mtimes, link targets)"
 else
-  diff <(meta "$WORK/r-ours-1/data") <(meta "$WORK/r-tar-1/data") >"$LOG/restore_meta.out" || true
+  diff <(meta "$FS/r-ours-1/data") <(meta "$FS/r-tar-1/data") >"$LOG/restore_meta.out" || true
   RESTORE_CHECK="content identical; metadata differs in $(grep -c '^<' "$LOG/restore_meta.out") entries (see $LOG/restore_meta.out)"
 fi
-rm -rf "$WORK"/r-ours-* "$WORK"/r-restic-* "$WORK"/r-tar-*
+rm -rf "$FS"/r-ours-* "$FS"/r-restic-* "$FS"/r-tar-*
 
 # ------------------------------------------------------------------------------ 4. diff
 echo "diff s1 s2 x$REPS: ours vs restic diff"
 for rep in $(seq 1 "$REPS"); do
   pair "$rep" \
-    ours_diff "$OURS diff $WORK/ours s1 s2" true \
-    restic_diff "restic -r $WORK/restic diff $R1 $R2" true
+    ours_diff "$OURS diff $FS/ours s1 s2" true \
+    restic_diff "restic -r $FS/restic diff $R1 $R2" true
 done
 DIFF_SUMMARY=$(tail -1 "$LOG/ours_diff.out")
 
 # ------------------------------------------------------------------------------ 5. repository size
-OURS_BYTES=$(du -sb "$WORK/ours" | cut -f1)
-RESTIC_BYTES=$(du -sb "$WORK/restic" | cut -f1)
-TARZ_BYTES=$(stat -c %s "$WORK/v1.tar.zst")
+OURS_BYTES=$(du -sb "$FS/ours" | cut -f1)
+RESTIC_BYTES=$(du -sb "$FS/restic" | cut -f1)
+TARZ_BYTES=$(stat -c %s "$FS/v1.tar.zst")
 
 # ------------------------------------------------------------------------------ report
 echo
@@ -230,6 +267,6 @@ cat "$TABLE"
 echo "results: $RESULTS, $TABLE; logs: $LOG"
 
 if [ "$KEEP" = 0 ]; then
-  rm -rf "$DATA" "$WORK/ours" "$WORK/ours-full" "$WORK/restic" "$WORK/restic-full" "$RESTIC_CACHE_DIR" \
-         "$WORK/v1.tar.zst"
+  rm -rf "$DATA" "$FS/ours" "$FS/ours-full" "$FS/restic" "$FS/restic-full" "$RESTIC_CACHE_DIR" \
+         "$FS/v1.tar.zst"
 fi
