@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * FsBench capture REPO DIR NAME [--parent NAME] [--full-rescan]
  * FsBench restore REPO NAME TARGET        (the volume lands in TARGET/data)
  * FsBench diff REPO FROM TO
+ * FsBench warm N capture|restore ARGS   (N runs in one JVM, each timed; see warm)
  * </pre>
  *
  * <p>{@code NAME}s are mapped to fixed {@link SnapshotId}s, so runs are repeatable. The workload
@@ -54,13 +55,25 @@ public final class FsBench {
       usage();
     }
     int threads = Integer.getInteger("fsbench.threads", Runtime.getRuntime().availableProcessors());
-    Integer level = Integer.getInteger("fsbench.level");
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "fsbench-read");
       t.setDaemon(true);
       return t;
     });
+    try {
+      if (args[0].equals("warm")) {
+        warm(pool, args);
+      } else {
+        run(pool, args);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static void run(ExecutorService pool, String[] args) {
     FsHostAgent.Builder builder = FsHostAgent.builder().repository(Path.of(args[1])).executor(pool);
+    Integer level = Integer.getInteger("fsbench.level");
     if (level != null) {
       builder.compressionLevel(level);
     }
@@ -71,14 +84,37 @@ public final class FsBench {
         case "diff" -> diff(agent, args);
         default -> usage();
       }
-    } finally {
-      pool.shutdown();
+    }
+  }
+
+  /**
+   * {@code warm N OP ARGS}: runs a capture or restore N times in this one JVM and prints each
+   * run's time, to show what an embedding application that has already warmed up pays. Run i
+   * captures into {@code REPO-i} (so every run stores everything) or restores into {@code
+   * TARGET-i}. Informational: the comparisons of {@code bench/fs-bench.sh} time whole processes.
+   */
+  private static void warm(ExecutorService pool, String[] args) {
+    if (args.length < 5) {
+      usage();
+    }
+    int n = Integer.parseInt(args[1]);
+    String[] op = java.util.Arrays.copyOfRange(args, 2, args.length);
+    for (int i = 1; i <= n; i++) {
+      String[] a = op.clone();
+      switch (a[0]) {
+        case "capture" -> a[1] = a[1] + "-" + i;
+        case "restore" -> a[3] = a[3] + "-" + i;
+        default -> usage();
+      }
+      long start = System.nanoTime();
+      run(pool, a);
+      System.out.printf("warm %s run %d of %d: %.3f s%n", a[0], i, n, (System.nanoTime() - start) / 1e9);
     }
   }
 
   private static void usage() {
     System.err.println("usage: FsBench capture REPO DIR NAME [--parent NAME] [--full-rescan]"
-        + " | restore REPO NAME TARGET | diff REPO FROM TO");
+        + " | restore REPO NAME TARGET | diff REPO FROM TO | warm N (capture|restore) ARGS");
     System.exit(2);
   }
 
