@@ -513,6 +513,11 @@ final class ContentStore {
       if (packOut != null) {
         try {
           packOut.close();
+        } catch (IOException e) {
+          // a full disk fails the flush of what is still buffered; the file is closed regardless
+          LOG.debug("closing the abandoned pack {} failed", packFile, e);
+        }
+        try {
           Files.deleteIfExists(packFile);
         } catch (IOException e) {
           LOG.warn("could not remove an abandoned pack {}", packFile, e);

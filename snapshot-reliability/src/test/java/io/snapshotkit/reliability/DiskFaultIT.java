@@ -116,6 +116,36 @@ class DiskFaultIT {
   }
 
   @Test
+  void smallFilesFillingTheDiskLeaveNoPackBehind() throws Exception {
+    // Many small files go through the pack writer's buffer, so the disk fills while bytes are
+    // still buffered and closing the abandoned pack fails too: the pack must be removed anyway,
+    // or its space stays taken and the next capture fails for want of it (found by the test
+    // above, which hit this only when a small file happened to be buffered at that moment).
+    Path volume = base.resolve("many");
+    for (int i = 0; i < 400; i++) {
+      Path f = volume.resolve("d" + (i % 10)).resolve("f" + i + ".bin");
+      Files.createDirectories(f.getParent());
+      Files.write(f, ProcessKillIT.randomBytes(100 + i, 2_000));
+    }
+    try (FsWorld w = FsWorld.create(base, small.resolve("repo"), 0, FsWorld.Hooks.none())) {
+      w.track(WS, volume);
+      Path filler = small.resolve("filler");
+      Files.write(filler, ProcessKillIT.randomBytes(4, 8 * 1024 * 1024 - 400_000)); // ~400 KB left for 800 KB
+
+      SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().capture(CaptureSpec.of(WS)));
+
+      try (Stream<Path> left = Files.list(small.resolve("repo").resolve("packs"))) {
+        assertEquals(List.of(), left.map(p -> p.getFileName().toString()).toList(),
+            "the abandoned pack was removed");
+      }
+      Files.delete(filler);
+      Snapshot ok = w.engine().capture(CaptureSpec.of(WS).name("after freeing space"));
+      assertEquals(SnapshotStatus.READY, ok.status());
+      assertDiskFullMessage(e);
+    }
+  }
+
+  @Test
   void volumeFillsUpDuringReplaceRestore() throws Exception {
     Path volume = small.resolve("volume");
     Files.createDirectories(volume);
