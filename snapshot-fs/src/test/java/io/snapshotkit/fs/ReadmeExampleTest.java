@@ -40,7 +40,7 @@ class ReadmeExampleTest {
       try (FsHostAgent agent = FsHostAgent.builder()
           .repository(repositoryDir)          // created if missing; locked while the agent is open
           .hostId("worker-1")
-          .executor(readers)                  // parallel file reads; omit to read on the caller's thread
+          .executor(readers)                  // parallel capture reads, restore writes; omit: caller's thread
           .clock(Clock.systemUTC())
           .build()) {                         // replays any restore a crash interrupted
         agent.track(workload, Map.of("data", dataDir));
