@@ -211,15 +211,20 @@ class EnginePropertyTest {
         .list().ofMinSize(1).ofMaxSize(25);
   }
 
-  @Property(tries = 50)
-  @Label("a snapshot's status only moves along SnapshotStatus.canTransitionTo, even with late reports, and its version never changes")
-  void statusNeverMovesBackwards(@ForAll("lifeScripts") List<Step> script) throws Exception {
-    try (Fixture f = Fixture.create(o -> {
+  /** Two hosts and two threads, no snapshot limit, captures reaped after {@link #STUCK_AFTER}. */
+  private static Fixture lifeFixture() {
+    return Fixture.create(o -> {
       o.hosts = 2;
       o.threads = 2;
       o.stuckAfter = STUCK_AFTER;
       o.plans = t -> Plan.of(-1, Duration.ofDays(1));
-    })) {
+    });
+  }
+
+  @Property(tries = 50)
+  @Label("a snapshot's status only moves along SnapshotStatus.canTransitionTo, even with late reports, and its version never changes")
+  void statusNeverMovesBackwards(@ForAll("lifeScripts") List<Step> script) throws Exception {
+    try (Fixture f = lifeFixture()) {
       Map<SnapshotId, Snapshot> before = rows(f);
       for (Step step : script) {
         run(f, step);
@@ -250,12 +255,7 @@ class EnginePropertyTest {
   @Property(tries = 30)
   @Label("the usage gauge equals the store's sum after every step: captures, failures, deletes, late reports, sweeps")
   void usageGaugeIsExact(@ForAll("lifeScripts") List<Step> script) throws Exception {
-    try (Fixture f = Fixture.create(o -> {
-      o.hosts = 2;
-      o.threads = 2;
-      o.stuckAfter = STUCK_AFTER;
-      o.plans = t -> Plan.of(-1, Duration.ofDays(1));
-    })) {
+    try (Fixture f = lifeFixture()) {
       for (Step step : script) {
         run(f, step);
         assertEquals(f.store.usageBytes(ACME), f.engine.usageBytes(ACME), "after " + step);
