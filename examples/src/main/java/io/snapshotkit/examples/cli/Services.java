@@ -84,7 +84,7 @@ final class Services implements AutoCloseable {
     JdbcManifestStore store = null;
     try {
       store = JdbcManifestStore.sqlite(home.database());
-      agent = openAgent(home, clock, lockWait, waiting);
+      agent = openAgent(home, clock, threads, lockWait, waiting);
       SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
@@ -115,12 +115,15 @@ final class Services implements AutoCloseable {
     }
   }
 
-  private static FsHostAgent openAgent(Home home, Clock clock, Duration lockWait, Runnable waiting) {
+  private static FsHostAgent openAgent(Home home, Clock clock, ExecutorService threads, Duration lockWait,
+      Runnable waiting) {
     long deadline = System.nanoTime() + lockWait.toNanos();
     boolean announced = false;
     while (true) {
       try {
-        return FsHostAgent.builder().repository(home.repository()).clock(clock).build();
+        // the engine's pool: the agent reads, hashes and writes several files at once on it, and
+        // handles on the calling thread any file no pool thread has started, so sharing is safe
+        return FsHostAgent.builder().repository(home.repository()).clock(clock).executor(threads).build();
       } catch (SnapshotException e) {
         if (e.code() != ErrorCode.CONFLICT) {
           throw e;
