@@ -259,7 +259,8 @@ public final class OutboxDispatcher implements AutoCloseable {
    * {@link DispatcherSettings#batchSize()} events (runs of consecutive events per workload),
    * delivers each workload's run in order on the delivery executor, and acknowledges the delivered
    * events of each run together, or schedules a retry or parks the event that failed; then waits
-   * until every delivery started by this cycle has finished. Never throws hook or storage failures; they are logged.
+   * until every delivery started by this cycle has finished. Never throws hook or storage
+   * failures; they are logged.
    *
    * @return how many deliveries were attempted (hook calls, successful or not)
    * @throws IllegalStateException if the dispatcher was stopped
@@ -437,11 +438,12 @@ public final class OutboxDispatcher implements AutoCloseable {
       // Claiming and marking in flight is atomic with respect to recording outcomes (which hold
       // the read lock): a claim can never return a run whose chain just finished and was already
       // removed from the in-flight set, so no event is ever started twice.
+      Instant claimedAt = clock.instant();
       claimGate.writeLock().lock();
       try {
         List<Delivery> claimed;
         try {
-          claimed = outbox.claimRuns(name, settings.ownerId(), settings.batchSize(), perWorkload(), clock.instant(),
+          claimed = outbox.claimRuns(name, settings.ownerId(), settings.batchSize(), perWorkload(), claimedAt,
               settings.claimLease());
         } catch (RuntimeException e) {
           reporter.report("store", name, "claiming events failed; retrying on the next poll", e);
@@ -474,7 +476,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           deliveryExecutor.execute(() -> {
             int attempted = 0;
             try {
-              attempted = deliverRun(key, entry.getValue(), run.getValue());
+              attempted = deliverRun(key, entry.getValue(), run.getValue(), claimedAt);
             } finally {
               done.complete(attempted);
             }
@@ -529,19 +531,22 @@ public final class OutboxDispatcher implements AutoCloseable {
   }
 
   /**
-   * Delivers one workload's claimed run in order, acknowledging the delivered events together; stops
-   * at the first failure (recorded as a retry or parking, which releases the claim) or when the
-   * dispatcher is stopped (the rest stays claimed until the lease expires).
+   * Delivers one workload's claimed run in order, acknowledging the delivered events together. Stops
+   * at the first failure (recorded as a retry or parking, which releases the claim), when the
+   * dispatcher is stopped, or once half the claim lease has passed since the claim, so that a run
+   * of slow hook calls never outlives its claim; the rest stays claimed by this dispatcher, which
+   * takes it again on its next poll (or another one after the lease).
    *
    * @return how many hook calls were made
    */
-  private int deliverRun(Key key, EventHook hook, List<Delivery> run) {
+  private int deliverRun(Key key, EventHook hook, List<Delivery> run, Instant claimedAt) {
     String name = key.hook();
+    Instant stopBy = claimedAt.plus(settings.claimLease().dividedBy(2));
     List<Long> delivered = new ArrayList<>(run.size());
     int attempted = 0;
     try {
       for (Delivery delivery : run) {
-        if (attempted > 0 && stopped()) {
+        if (attempted > 0 && (stopped() || clock.instant().isAfter(stopBy))) {
           break;
         }
         attempted++;

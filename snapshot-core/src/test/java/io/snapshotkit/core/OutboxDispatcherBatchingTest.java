@@ -126,6 +126,29 @@ class OutboxDispatcherBatchingTest {
   }
 
   @Test
+  @DisplayName("a run of slow hook calls stops once half the lease has passed, so it never outlives its claim")
+  void slowRunStopsBeforeItsLeaseEnds() {
+    WorkloadRef w = workload("w0");
+    SnapshotEvent e1 = event(w, 1, clock.instant());
+    SnapshotEvent e2 = event(w, 2, clock.instant());
+    SnapshotEvent e3 = event(w, 3, clock.instant());
+    append(store, e1, e2, e3);
+    List<SnapshotEvent> calls = new ArrayList<>();
+    EventHook slow = e -> {
+      calls.add(e);
+      clock.advance(Duration.ofSeconds(6)); // each call takes 6 s of a 10 s lease
+    };
+    OutboxDispatcher d = OutboxDispatcher.create(store.outbox(), hooks("billing", slow), clock, scheduler, DIRECT,
+        settings.withClaimLease(Duration.ofSeconds(10)));
+
+    assertEquals(1, d.pollOnce(), "a second call would end after the lease: the run stops after e1");
+    assertEquals(1, d.pollOnce());
+    assertEquals(1, d.pollOnce());
+    assertEquals(0, d.pollOnce());
+    assertEquals(List.of(e1, e2, e3), calls, "each event once, in order");
+  }
+
+  @Test
   @DisplayName("started: a full claim is followed by another poll at once, not after the poll interval")
   void fullClaimRepollsAtOnce() {
     int workloads = 2;
