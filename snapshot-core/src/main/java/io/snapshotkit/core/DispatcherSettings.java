@@ -39,7 +39,9 @@ import java.util.random.RandomGenerator;
  *     failing hooks on many engines do not retry in lockstep (default 0.2; 0 disables jitter)
  * @param random the source of jitter
  * @param pollInterval the delay between two polls of the outbox after {@link OutboxDispatcher#start()} (default 200 ms)
- * @param batchSize how many events are claimed per hook and poll (default 100)
+ * @param batchSize how many events are claimed per hook and poll, in one store round trip (default
+ *     100); each workload contributes a run of at most a quarter of it, so one busy workload cannot
+ *     take the whole batch
  * @param claimLease how long a claim keeps other dispatchers off an event; must exceed the longest
  *     hook call, because an expired claim lets another dispatcher deliver the event again (default 1 min)
  * @param defaultStart where a newly registered hook starts unless {@code startPositions} names it (default BEGINNING)

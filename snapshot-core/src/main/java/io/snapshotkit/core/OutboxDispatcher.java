@@ -1,6 +1,7 @@
 package io.snapshotkit.core;
 
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.events.internal.Backoff;
 import io.snapshotkit.core.events.internal.DeliveryLog;
 import io.snapshotkit.core.events.internal.FailureReporter;
@@ -12,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +25,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
@@ -45,6 +48,15 @@ import org.slf4j.LoggerFactory;
  * failed attempts, parked with its last failure recorded; {@link #parked} lists parked events and
  * {@link #replay} queues one again. Later events of that workload wait for the failing event of
  * the same hook; other hooks and workloads never wait for it.
+ *
+ * <p><b>Throughput.</b> Each poll claims, per hook and in one store call, up to
+ * {@link DispatcherSettings#batchSize()} events: for each free workload a run of up to a quarter of
+ * the batch of its next events, in order. A workload's run is delivered in order by one task on
+ * the delivery executor and its delivered events are acknowledged together in one store call;
+ * the run stops at the first failure (the events after it are claimed again later, behind the
+ * failed one). While polls come back full, the started dispatcher polls again as soon as the
+ * deliveries of the last poll are done, rather than after {@link DispatcherSettings#pollInterval()},
+ * so a backlog drains at the rate of the store and the hooks.
  *
  * <p><b>Failures are contained.</b> Hook failures and outbox storage failures during delivery
  * are logged (the first per hook and kind at WARN, repeats at DEBUG) and never thrown at a
@@ -71,7 +83,8 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private enum State { NEW, RUNNING, STOPPED }
 
-  private record Key(String hook, long sequence) {}
+  /** One hook's claim on one workload: at most one delivery chain runs for it at a time. */
+  private record Key(String hook, WorkloadRef workload) {}
 
   private final EventOutbox outbox;
   private final Map<String, EventHook> hooks;
@@ -88,6 +101,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private State state = State.NEW;
   private final Set<Key> inFlight = new HashSet<>();
   private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+  /** Set while an immediate re-poll after a full claim is waiting for that poll's deliveries. */
+  private final AtomicBoolean repollPending = new AtomicBoolean();
 
   private OutboxDispatcher(
       EventOutbox outbox,
@@ -241,18 +256,23 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   /**
    * Runs one synchronous cycle: for each hook in order, claims up to
-   * {@link DispatcherSettings#batchSize()} events, delivers them on the delivery executor, and
-   * acknowledges, schedules a retry or parks each one; then waits until every delivery started by
-   * this cycle has finished. Never throws hook or storage failures; they are logged.
+   * {@link DispatcherSettings#batchSize()} events (runs of consecutive events per workload),
+   * delivers each workload's run in order on the delivery executor, and acknowledges the delivered
+   * events of each run together, or schedules a retry or parks the event that failed; then waits
+   * until every delivery started by this cycle has finished. Never throws hook or storage
+   * failures; they are logged.
    *
    * @return how many deliveries were attempted (hook calls, successful or not)
    * @throws IllegalStateException if the dispatcher was stopped
    */
   public int pollOnce() {
-    List<CompletableFuture<Void>> started = new ArrayList<>();
+    List<CompletableFuture<Integer>> started = new ArrayList<>();
     cycle(started, true);
-    CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).join();
-    return started.size();
+    int attempted = 0;
+    for (CompletableFuture<Integer> run : started) {
+      attempted += run.join();
+    }
+    return attempted;
   }
 
   /**
@@ -365,7 +385,21 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private void pollInBackground() {
     try {
-      cycle(new ArrayList<>(), false);
+      List<CompletableFuture<Integer>> started = new ArrayList<>();
+      boolean full = cycle(started, false);
+      if (full && !started.isEmpty() && repollPending.compareAndSet(false, true)) {
+        // A full claim means a backlog: poll again as soon as this poll's deliveries are done
+        // instead of waiting for the next tick, so throughput is not capped at batchSize per interval.
+        CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+          repollPending.set(false);
+          try {
+            scheduler.execute(this::pollInBackground);
+          } catch (RuntimeException rejected) {
+            LOG.debug("outbox dispatcher {}: the scheduler refused an immediate re-poll; the next tick polls",
+                settings.ownerId(), rejected);
+          }
+        });
+      }
     } catch (RuntimeException e) {
       // Never let an exception escape: the scheduler would silently cancel all further polls.
       LOG.error("outbox dispatcher {} poll failed unexpectedly; polling continues", settings.ownerId(), e);
@@ -382,65 +416,105 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
-  private void cycle(List<CompletableFuture<Void>> started, boolean explicit) {
+  /**
+   * Claims for every hook and starts one delivery chain per claimed workload run.
+   *
+   * @return true if some hook's claim came back full (a whole batch, or a whole run of some
+   *     workload), so more events are probably waiting
+   */
+  private boolean cycle(List<CompletableFuture<Integer>> started, boolean explicit) {
     synchronized (lock) {
       if (state == State.STOPPED) {
         if (explicit) {
           throw new IllegalStateException("the outbox dispatcher is stopped; create a new one to resume from the cursors");
         }
-        return;
+        return false;
       }
     }
+    boolean full = false;
     for (Map.Entry<String, EventHook> entry : hooks.entrySet()) {
       String name = entry.getKey();
-      List<Delivery> toStart = new ArrayList<>();
+      Map<Key, List<Delivery>> toStart = new LinkedHashMap<>();
       // Claiming and marking in flight is atomic with respect to recording outcomes (which hold
-      // the read lock): a claim can never return an event whose delivery just finished and was
-      // already removed from the in-flight set, so it is never started twice.
+      // the read lock): a claim can never return a run whose chain just finished and was already
+      // removed from the in-flight set, so no event is ever started twice.
+      Instant claimedAt = clock.instant();
       claimGate.writeLock().lock();
       try {
         List<Delivery> claimed;
         try {
-          claimed = outbox.claim(name, settings.ownerId(), settings.batchSize(), clock.instant(),
+          claimed = outbox.claimRuns(name, settings.ownerId(), settings.batchSize(), perWorkload(), claimedAt,
               settings.claimLease());
         } catch (RuntimeException e) {
           reporter.report("store", name, "claiming events failed; retrying on the next poll", e);
           continue;
         }
+        full |= claimed.size() >= settings.batchSize() || someRunCapped(claimed);
         synchronized (lock) {
           if (state == State.STOPPED) {
-            return;
+            return false;
           }
+          Set<Key> busy = new HashSet<>();
           for (Delivery delivery : claimed) {
-            // A delivery already in flight here was only re-claimed, which renewed its lease.
-            if (inFlight.add(new Key(name, delivery.sequence()))) {
-              toStart.add(delivery);
+            Key key = new Key(name, delivery.event().workload());
+            // A workload already in flight here was only re-claimed, which renewed its lease; its
+            // chain delivers what it holds, and a later poll picks up whatever follows.
+            if (busy.contains(key) || (!toStart.containsKey(key) && !inFlight.add(key))) {
+              busy.add(key);
+              continue;
             }
+            toStart.computeIfAbsent(key, k -> new ArrayList<>()).add(delivery);
           }
         }
       } finally {
         claimGate.writeLock().unlock();
       }
-      for (Delivery delivery : toStart) {
-        Key key = new Key(name, delivery.sequence());
-        CompletableFuture<Void> done = new CompletableFuture<>();
+      for (Map.Entry<Key, List<Delivery>> run : toStart.entrySet()) {
+        Key key = run.getKey();
+        CompletableFuture<Integer> done = new CompletableFuture<>();
         try {
           deliveryExecutor.execute(() -> {
+            int attempted = 0;
             try {
-              deliver(key, entry.getValue(), delivery);
+              attempted = deliverRun(key, entry.getValue(), run.getValue(), claimedAt);
             } finally {
-              done.complete(null);
+              done.complete(attempted);
             }
           });
         } catch (RuntimeException rejected) {
           finish(key);
-          reporter.report("store", name, "the delivery executor refused event " + delivery.sequence()
-              + "; it stays unacknowledged and is delivered again on a later poll", rejected);
+          reporter.report("store", name, "the delivery executor refused events " + sequences(run.getValue())
+              + "; they stay unacknowledged and are delivered again on a later poll", rejected);
           continue;
         }
         started.add(done);
       }
     }
+    return full;
+  }
+
+  /** Events claimed per workload and poll: a quarter of the batch, so one busy workload cannot take all of it. */
+  private int perWorkload() {
+    return Math.max(1, settings.batchSize() / 4);
+  }
+
+  /** True if some workload's run reached {@link #perWorkload()}: that workload probably has more events waiting. */
+  private boolean someRunCapped(List<Delivery> claimed) {
+    Map<WorkloadRef, Integer> perRun = new HashMap<>();
+    for (Delivery d : claimed) {
+      if (perRun.merge(d.event().workload(), 1, Integer::sum) >= perWorkload()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<Long> sequences(List<Delivery> run) {
+    List<Long> out = new ArrayList<>(run.size());
+    for (Delivery d : run) {
+      out.add(d.sequence());
+    }
+    return out;
   }
 
   private void finish(Key key) {
@@ -450,44 +524,85 @@ public final class OutboxDispatcher implements AutoCloseable {
     }
   }
 
-  private void deliver(Key key, EventHook hook, Delivery delivery) {
-    String name = key.hook();
-    long sequence = delivery.sequence();
-    Throwable failure = null;
-    boolean fatal = false;
-    try {
-      hook.onEvent(delivery.event());
-    } catch (VirtualMachineError e) {
-      fatal = true;
-      failure = e;
-    } catch (Throwable t) {
-      if (t instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      failure = t;
-    }
-    claimGate.readLock().lock();
-    try {
-      if (fatal) {
-        reporter.error(name, "delivery of event " + sequence + " hit a fatal JVM error; the event stays "
-            + "unacknowledged and is delivered again", failure);
-      } else if (failure == null) {
-        acknowledge(name, sequence);
-      } else {
-        recordFailure(name, delivery, failure);
-      }
-    } finally {
-      finish(key);
-      claimGate.readLock().unlock();
+  private boolean stopped() {
+    synchronized (lock) {
+      return state == State.STOPPED;
     }
   }
 
-  private void acknowledge(String name, long sequence) {
+  /**
+   * Delivers one workload's claimed run in order, acknowledging the delivered events together. Stops
+   * at the first failure (recorded as a retry or parking, which releases the claim), when the
+   * dispatcher is stopped, or once half the claim lease has passed since the claim, so that a run
+   * of slow hook calls never outlives its claim; the rest stays claimed by this dispatcher, which
+   * takes it again on its next poll (or another one after the lease).
+   *
+   * @return how many hook calls were made
+   */
+  private int deliverRun(Key key, EventHook hook, List<Delivery> run, Instant claimedAt) {
+    String name = key.hook();
+    Instant stopBy = claimedAt.plus(settings.claimLease().dividedBy(2));
+    List<Long> delivered = new ArrayList<>(run.size());
+    int attempted = 0;
     try {
-      outbox.acknowledge(name, sequence);
+      for (Delivery delivery : run) {
+        if (attempted > 0 && (stopped() || clock.instant().isAfter(stopBy))) {
+          break;
+        }
+        attempted++;
+        Throwable failure = null;
+        boolean fatal = false;
+        try {
+          hook.onEvent(delivery.event());
+        } catch (VirtualMachineError e) {
+          fatal = true;
+          failure = e;
+        } catch (Throwable t) {
+          if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+          }
+          failure = t;
+        }
+        if (failure == null) {
+          delivered.add(delivery.sequence());
+          continue;
+        }
+        claimGate.readLock().lock();
+        try {
+          acknowledge(name, delivered);
+          delivered.clear();
+          if (fatal) {
+            reporter.error(name, "delivery of event " + delivery.sequence() + " hit a fatal JVM error; the event "
+                + "stays unacknowledged and is delivered again", failure);
+          } else {
+            recordFailure(name, delivery, failure);
+          }
+        } finally {
+          claimGate.readLock().unlock();
+        }
+        break;
+      }
+    } finally {
+      claimGate.readLock().lock();
+      try {
+        acknowledge(name, delivered);
+      } finally {
+        finish(key);
+        claimGate.readLock().unlock();
+      }
+    }
+    return attempted;
+  }
+
+  private void acknowledge(String name, List<Long> sequences) {
+    if (sequences.isEmpty()) {
+      return;
+    }
+    try {
+      outbox.acknowledgeAll(name, sequences);
     } catch (RuntimeException e) {
-      reporter.report("store", name, "event " + sequence + " was delivered but its acknowledgement failed; it will "
-          + "be delivered again", e);
+      reporter.report("store", name, "events " + sequences + " were delivered but their acknowledgement failed; "
+          + "they will be delivered again", e);
     }
   }
 

@@ -152,7 +152,9 @@ class OutboxDispatcherTest {
       // drain what is deliverable now
     }
     assertEquals(List.of(b1), flaky.events(), "w1 waits for its failed head; w2 is not held back");
-    assertEquals(List.of(a1, b1, a2), steady.events());
+    assertEquals(List.of(a1, a2), steady.events().stream().filter(e -> e.workload().equals(W1)).toList(),
+        "steady gets w1 in order");
+    assertEquals(3, steady.events().size(), "steady gets every event once");
 
     clock.advance(Duration.ofSeconds(1));
     while (d.pollOnce() > 0) {

@@ -76,12 +76,20 @@ final class JdbcOutbox implements EventOutbox {
 
   @Override
   public List<Delivery> claim(String hook, String owner, int max, Instant now, Duration lease) {
+    return claimRuns(hook, owner, max, 1, now, lease);
+  }
+
+  @Override
+  public List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
     Objects.requireNonNull(hook, "hook");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(lease, "lease");
     if (max < 1) {
       throw new IllegalArgumentException("max must be 1 or more: " + max);
+    }
+    if (perWorkload < 1) {
+      throw new IllegalArgumentException("perWorkload must be 1 or more: " + perWorkload);
     }
     if (lease.isNegative() || lease.isZero()) {
       throw new IllegalArgumentException("lease must be positive: " + lease);
@@ -91,27 +99,41 @@ final class JdbcOutbox implements EventOutbox {
     return store.transaction("claiming events for hook " + hook, tx -> tx.run("claiming events for hook " + hook, () -> {
       Handle h = tx.handle();
       requireHook(h, hook);
-      List<Head> heads = h.createQuery("SELECT tenant, workload, MIN(seq) AS head FROM sk_delivery "
-              + "WHERE hook = :h AND state = 'PENDING' GROUP BY tenant, workload ORDER BY head")
-          .bind("h", hook)
-          .map((rs, ctx) -> new Head(rs.getString("tenant"), rs.getString("workload"), rs.getLong("head")))
+      // One index probe per claimable workload (its lowest PENDING sequence), not a scan of every
+      // pending delivery of the hook: the backlog does not make each poll slower.
+      List<Head> heads = h.createQuery("SELECT c.tenant, c.workload, (SELECT MIN(d.seq) FROM sk_delivery d "
+              + "WHERE d.hook = c.hook AND d.state = 'PENDING' AND d.tenant = c.tenant AND d.workload = c.workload) "
+              + "AS head FROM sk_claim c WHERE c.hook = :h "
+              + "AND (c.owner IS NULL OR c.owner = :o OR c.lease_until IS NULL OR c.lease_until <= :n)")
+          .bind("h", hook).bind("o", owner).bind("n", nowNanos)
+          .map((rs, ctx) -> {
+            long head = rs.getLong("head");
+            return new Head(rs.getString("tenant"), rs.getString("workload"), rs.wasNull() ? -1L : head);
+          })
           .list();
-      List<Delivery> out = new ArrayList<>();
+      List<Head> ordered = new ArrayList<>();
       for (Head head : heads) {
+        if (head.seq() >= 0) {
+          ordered.add(head);
+        }
+      }
+      ordered.sort(Comparator.comparingLong(Head::seq));
+      List<Delivery> out = new ArrayList<>();
+      for (Head head : ordered) {
         if (out.size() == max) {
           break;
         }
-        Optional<Delivery> claimed = claimWorkload(h, tx.dialect(), hook, owner, head, nowNanos, until);
-        claimed.ifPresent(out::add);
+        int room = Math.min(perWorkload, max - out.size());
+        out.addAll(claimWorkload(h, tx.dialect(), hook, owner, head, room, nowNanos, until));
       }
       out.sort(Comparator.comparingLong(Delivery::sequence));
       return out;
     }));
   }
 
-  /** Claims the first pending event of one workload for a hook, if nobody else holds it. */
-  private static Optional<Delivery> claimWorkload(
-      Handle h, Dialect dialect, String hook, String owner, Head head, long now, long until) {
+  /** Claims up to {@code room} first pending events of one workload for a hook, if nobody else holds it. */
+  private static List<Delivery> claimWorkload(
+      Handle h, Dialect dialect, String hook, String owner, Head head, int room, long now, long until) {
     Optional<Holder> holder = h.createQuery("SELECT owner, lease_until FROM sk_claim "
             + "WHERE hook = :h AND tenant = :t AND workload = :w" + Sql.claimLock(dialect))
         .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload())
@@ -121,34 +143,72 @@ final class JdbcOutbox implements EventOutbox {
         })
         .findOne();
     if (holder.isEmpty()) {
-      return Optional.empty(); // another dispatcher is claiming this workload right now
+      return List.of(); // another dispatcher is claiming this workload right now
     }
     Holder held = holder.get();
     if (held.owner() != null && !held.owner().equals(owner) && held.leaseUntil() > now) {
-      return Optional.empty();
+      return List.of();
     }
     // Re-read under the claim-row lock: an acknowledgement committed since the candidate query counts.
-    Optional<Pending> first = h.createQuery("SELECT seq, attempts, not_before FROM sk_delivery "
-            + "WHERE hook = :h AND tenant = :t AND workload = :w AND state = 'PENDING' ORDER BY seq LIMIT 1")
-        .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload())
+    List<Pending> pending = h.createQuery("SELECT d.seq, d.attempts, d.not_before, e.event_id, e.type, e.tenant, "
+            + "e.workload, e.snapshot_id, e.version, e.at_nanos, e.metadata "
+            + "FROM sk_delivery d JOIN sk_event e ON e.seq = d.seq "
+            + "WHERE d.hook = :h AND d.tenant = :t AND d.workload = :w AND d.state = 'PENDING' "
+            + "ORDER BY d.seq LIMIT :k")
+        .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload()).bind("k", room)
         .map((rs, ctx) -> {
           long notBefore = rs.getLong("not_before");
-          return new Pending(rs.getLong("seq"), rs.getInt("attempts"), rs.wasNull() ? Long.MIN_VALUE : notBefore);
+          boolean waiting = !rs.wasNull() && notBefore > now;
+          return new Pending(new Delivery(rs.getLong("seq"), Sql.event(rs), rs.getInt("attempts")), waiting);
         })
-        .findOne();
-    if (first.isEmpty() || first.get().notBefore() > now) {
-      return Optional.empty();
+        .list();
+    List<Delivery> run = new ArrayList<>();
+    for (Pending p : pending) {
+      if (p.waiting()) {
+        break; // a failed event waits for its retry time, and everything after it waits with it
+      }
+      run.add(p.delivery());
     }
-    Pending pending = first.get();
+    if (run.isEmpty()) {
+      return List.of();
+    }
     h.createUpdate("UPDATE sk_claim SET owner = :o, seq = :s, lease_until = :u "
             + "WHERE hook = :h AND tenant = :t AND workload = :w")
-        .bind("o", owner).bind("s", pending.seq()).bind("u", until)
+        .bind("o", owner).bind("s", run.get(run.size() - 1).sequence()).bind("u", until)
         .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload())
         .execute();
-    return h.createQuery("SELECT " + Sql.EVENT_COLUMNS + " FROM sk_event WHERE seq = :s")
-        .bind("s", pending.seq())
-        .map((rs, ctx) -> new Delivery(pending.seq(), Sql.event(rs), pending.attempts()))
-        .findOne();
+    return run;
+  }
+
+  @Override
+  public void acknowledgeAll(String hook, List<Long> sequences) {
+    Objects.requireNonNull(hook, "hook");
+    Objects.requireNonNull(sequences, "sequences");
+    if (sequences.isEmpty()) {
+      return;
+    }
+    List<Long> seqs = List.copyOf(sequences);
+    // The store runs without a template engine, so the IN list is spelled out as named parameters.
+    StringBuilder in = new StringBuilder();
+    for (int i = 0; i < seqs.size(); i++) {
+      in.append(i == 0 ? ":s" : ", :s").append(i);
+    }
+    String what = "acknowledging " + seqs.size() + " events for hook " + hook;
+    store.transaction(what, tx -> tx.run(what, () -> {
+      Handle h = tx.handle();
+      requireHook(h, hook);
+      var done = h.createUpdate("UPDATE sk_delivery SET state = 'DONE', not_before = NULL "
+          + "WHERE hook = :h AND seq IN (" + in + ") AND state <> 'DONE'").bind("h", hook);
+      var release = h.createUpdate("UPDATE sk_claim SET owner = NULL, seq = NULL, lease_until = NULL "
+          + "WHERE hook = :h AND seq IN (" + in + ")").bind("h", hook);
+      for (int i = 0; i < seqs.size(); i++) {
+        done.bind("s" + i, seqs.get(i).longValue());
+        release.bind("s" + i, seqs.get(i).longValue());
+      }
+      done.execute();
+      release.execute();
+      return null;
+    }));
   }
 
   @Override
@@ -184,7 +244,7 @@ final class JdbcOutbox implements EventOutbox {
   }
 
   /** Updates one delivery row and releases the hook's claim on that event. */
-  private void settle(String what, String hook, long sequence, boolean eventMustExist, String update,
+  private void settle(String what, String hook, long sequence, boolean failed, String update,
       java.util.function.Consumer<org.jdbi.v3.core.statement.Update> binder) {
     store.transaction(what, tx -> tx.run(what, () -> {
       Handle h = tx.handle();
@@ -194,7 +254,7 @@ final class JdbcOutbox implements EventOutbox {
           .map((rs, ctx) -> new String[] {rs.getString("tenant"), rs.getString("workload")})
           .findOne();
       if (workload.isEmpty()) {
-        if (eventMustExist) {
+        if (failed) {
           throw new SnapshotException(ErrorCode.NOT_FOUND,
               "no outbox event with sequence " + sequence + "; it may have been pruned");
         }
@@ -205,8 +265,10 @@ final class JdbcOutbox implements EventOutbox {
         binder.accept(u);
       }
       u.execute();
+      // An acknowledgement releases a claim that ends at this event; a failure (retry, park) also
+      // one whose run goes on past it, because the rest of the run must wait behind it.
       h.createUpdate("UPDATE sk_claim SET owner = NULL, seq = NULL, lease_until = NULL "
-              + "WHERE hook = :h AND tenant = :t AND workload = :w AND seq = :s")
+              + "WHERE hook = :h AND tenant = :t AND workload = :w AND seq " + (failed ? ">=" : "=") + " :s")
           .bind("h", hook).bind("t", workload.get()[0]).bind("w", workload.get()[1]).bind("s", sequence)
           .execute();
       return null;
@@ -284,5 +346,5 @@ final class JdbcOutbox implements EventOutbox {
 
   private record Holder(String owner, long leaseUntil) {}
 
-  private record Pending(long seq, int attempts, long notBefore) {}
+  private record Pending(Delivery delivery, boolean waiting) {}
 }

@@ -25,11 +25,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -439,7 +441,7 @@ public final class InMemoryManifestStore implements ManifestStore {
     }
   }
 
-  /** A claim on one workload's head event for one hook. */
+  /** A claim on a run of one workload's events for one hook, ending at {@code sequence}. */
   private record Claim(String owner, long sequence, Instant expiresAt) {}
 
   /** One registered hook: where it started, its progress per event and its claims per workload. */
@@ -467,9 +469,18 @@ public final class InMemoryManifestStore implements ManifestStore {
       return p != null && p.done();
     }
 
+    /** Releases the workload's claim if it ends at {@code sequence}: its last event is done. */
     void release(WorkloadRef workload, long sequence) {
       Claim c = claims.get(workload);
       if (c != null && c.sequence() == sequence) {
+        claims.remove(workload);
+      }
+    }
+
+    /** Releases the workload's claim if its run includes {@code sequence}: that event failed. */
+    void releaseCovering(WorkloadRef workload, long sequence) {
+      Claim c = claims.get(workload);
+      if (c != null && c.sequence() >= sequence) {
         claims.remove(workload);
       }
     }
@@ -502,11 +513,19 @@ public final class InMemoryManifestStore implements ManifestStore {
 
     @Override
     public List<Delivery> claim(String hook, String owner, int max, Instant now, Duration lease) {
+      return claimRuns(hook, owner, max, 1, now, lease);
+    }
+
+    @Override
+    public List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
       Objects.requireNonNull(owner, "owner");
       Objects.requireNonNull(now, "now");
       Objects.requireNonNull(lease, "lease");
       if (max < 1) {
         throw new IllegalArgumentException("max must be 1 or more: " + max);
+      }
+      if (perWorkload < 1) {
+        throw new IllegalArgumentException("perWorkload must be 1 or more: " + perWorkload);
       }
       if (lease.isNegative() || lease.isZero()) {
         throw new IllegalArgumentException("lease must be positive: " + lease);
@@ -519,31 +538,61 @@ public final class InMemoryManifestStore implements ManifestStore {
           h.floor = above;
           above = events.higherKey(above);
         }
-        Map<WorkloadRef, Long> heads = new LinkedHashMap<>();
+        // Each workload's undone events in sequence order, up to perWorkload, cut before the first
+        // one still waiting for its retry time; workloads in the order of their head event.
+        Map<WorkloadRef, List<Long>> runs = new LinkedHashMap<>();
+        Set<WorkloadRef> closed = new HashSet<>();
         for (Map.Entry<Long, SnapshotEvent> e : events.tailMap(h.floor, false).entrySet()) {
           WorkloadRef w = e.getValue().workload();
-          if (!heads.containsKey(w) && !h.done(e.getKey())) {
-            heads.put(w, e.getKey());
+          long seq = e.getKey();
+          if (closed.contains(w) || h.done(seq)) {
+            continue;
+          }
+          Progress p = h.progress.get(seq);
+          List<Long> run = runs.computeIfAbsent(w, k -> new ArrayList<>());
+          if (p != null && p.notBefore != null && p.notBefore.isAfter(now)) {
+            closed.add(w);
+            continue;
+          }
+          run.add(seq);
+          if (run.size() == perWorkload) {
+            closed.add(w);
           }
         }
         List<Delivery> out = new ArrayList<>();
-        for (Map.Entry<WorkloadRef, Long> head : heads.entrySet()) {
+        for (Map.Entry<WorkloadRef, List<Long>> run : runs.entrySet()) {
           if (out.size() == max) {
             break;
           }
-          long seq = head.getValue();
-          Progress p = h.progress.get(seq);
-          if (p != null && p.notBefore != null && p.notBefore.isAfter(now)) {
+          if (run.getValue().isEmpty()) {
             continue;
           }
-          Claim held = h.claims.get(head.getKey());
+          Claim held = h.claims.get(run.getKey());
           if (held != null && !held.owner().equals(owner) && held.expiresAt().isAfter(now)) {
             continue;
           }
-          h.claims.put(head.getKey(), new Claim(owner, seq, now.plus(lease)));
-          out.add(new Delivery(seq, events.get(seq), p == null ? 0 : p.attempts));
+          List<Long> taken = run.getValue().subList(0, Math.min(run.getValue().size(), max - out.size()));
+          h.claims.put(run.getKey(), new Claim(owner, taken.get(taken.size() - 1), now.plus(lease)));
+          for (long seq : taken) {
+            Progress p = h.progress.get(seq);
+            out.add(new Delivery(seq, events.get(seq), p == null ? 0 : p.attempts));
+          }
         }
+        out.sort(Comparator.comparingLong(Delivery::sequence));
         return out;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void acknowledgeAll(String hook, List<Long> sequences) {
+      Objects.requireNonNull(sequences, "sequences");
+      lock.lock();
+      try {
+        for (long sequence : sequences) {
+          acknowledge(hook, sequence);
+        }
       } finally {
         lock.unlock();
       }
@@ -582,7 +631,7 @@ public final class InMemoryManifestStore implements ManifestStore {
         p.attempts = attempts;
         p.notBefore = notBefore;
         p.lastError = error;
-        h.release(e.workload(), sequence);
+        h.releaseCovering(e.workload(), sequence);
       } finally {
         lock.unlock();
       }
@@ -605,7 +654,7 @@ public final class InMemoryManifestStore implements ManifestStore {
         p.lastError = error;
         p.parkedAt = now;
         p.notBefore = null;
-        h.release(e.workload(), sequence);
+        h.releaseCovering(e.workload(), sequence);
       } finally {
         lock.unlock();
       }

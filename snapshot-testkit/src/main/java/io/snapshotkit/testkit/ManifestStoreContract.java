@@ -707,6 +707,64 @@ public abstract class ManifestStoreContract {
   }
 
   @Test
+  @DisplayName("claimRuns takes up to perWorkload first undone events of each workload, in order, up to max in all")
+  void claimRunsTakesRunsPerWorkload() {
+    outbox().register("audit", StartPosition.BEGINNING);
+    append(event(W1, 1));
+    append(event(W2, 2));
+    append(event(W1, 3));
+    append(event(W1, 4));
+    append(event(W2, 5));
+    append(event(OTHER, 6));
+    assertEquals(List.of("evt-1", "evt-2", "evt-3", "evt-5"),
+        eventIds(outbox().claimRuns("audit", "a", 4, 2, at(10), LEASE)),
+        "two per workload, oldest workloads first, four in all, ordered by sequence");
+    assertEquals(List.of("evt-6"), eventIds(outbox().claimRuns("audit", "b", 10, 10, at(10), LEASE)),
+        "another owner gets the free workload only, not the unclaimed tail of a held one");
+    assertEquals(List.of("evt-1", "evt-2", "evt-3", "evt-4", "evt-5"),
+        eventIds(outbox().claimRuns("audit", "a", 10, 10, at(11), LEASE)),
+        "the holder re-claims, renewing and extending its runs");
+  }
+
+  @Test
+  @DisplayName("a run's claim is released by acknowledging its last event, not an earlier one")
+  void claimRunsReleasedByLastAcknowledgement() {
+    outbox().register("audit", StartPosition.BEGINNING);
+    append(event(W1, 1));
+    append(event(W1, 2));
+    append(event(W1, 3));
+    List<Delivery> run = outbox().claimRuns("audit", "a", 10, 2, at(0), LEASE);
+    assertEquals(List.of("evt-1", "evt-2"), eventIds(run));
+    outbox().acknowledgeAll("audit", List.of(run.get(0).sequence()));
+    assertEquals(List.of(), outbox().claimRuns("audit", "b", 10, 10, at(1), LEASE),
+        "evt-2 is still claimed by a, so b must not take the workload");
+    outbox().acknowledgeAll("audit", List.of(run.get(1).sequence(), run.get(1).sequence()));
+    assertEquals(List.of("evt-3"), eventIds(outbox().claimRuns("audit", "b", 10, 10, at(2), LEASE)),
+        "the run is done: its claim is released and only undone events are handed out");
+  }
+
+  @Test
+  @DisplayName("a failure inside a run releases the run's claim; the event and its successors wait for the retry time")
+  void claimRunsReleasedByFailureInside() {
+    outbox().register("audit", StartPosition.BEGINNING);
+    append(event(W1, 1));
+    append(event(W1, 2));
+    append(event(W1, 3));
+    List<Delivery> run = outbox().claimRuns("audit", "a", 10, 10, at(0), LEASE);
+    assertEquals(List.of("evt-1", "evt-2", "evt-3"), eventIds(run));
+    outbox().acknowledgeAll("audit", List.of(run.get(0).sequence()));
+    outbox().retryLater("audit", run.get(1).sequence(), 1, at(30), "timeout");
+    assertEquals(List.of(), outbox().claimRuns("audit", "b", 10, 10, at(29), LEASE),
+        "evt-3 must not overtake the failed evt-2");
+    List<Delivery> retried = outbox().claimRuns("audit", "b", 10, 10, at(30), LEASE);
+    assertEquals(List.of("evt-2", "evt-3"), eventIds(retried), "released for any owner, long before a's lease ends");
+    assertEquals(1, retried.get(0).attempts());
+    outbox().park("audit", retried.get(0).sequence(), 2, "gave up", at(31));
+    assertEquals(List.of("evt-3"), eventIds(outbox().claimRuns("audit", "c", 10, 10, at(31), LEASE)),
+        "parking inside a run releases it too");
+  }
+
+  @Test
   @DisplayName("two events of one workload are never claimed at once, even by different owners")
   void neverTwoOfOneWorkload() {
     outbox().register("audit", StartPosition.BEGINNING);

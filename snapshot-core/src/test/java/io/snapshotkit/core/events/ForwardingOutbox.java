@@ -19,6 +19,8 @@ public final class ForwardingOutbox implements EventOutbox {
   private final EventOutbox delegate;
   private final AtomicInteger acksToLose = new AtomicInteger();
   private final AtomicInteger claimsToFail = new AtomicInteger();
+  private final AtomicInteger claimCalls = new AtomicInteger();
+  private final AtomicInteger acknowledgeCalls = new AtomicInteger();
 
   /** Wraps {@code delegate}. */
   public ForwardingOutbox(EventOutbox delegate) {
@@ -35,6 +37,16 @@ public final class ForwardingOutbox implements EventOutbox {
     claimsToFail.set(n);
   }
 
+  /** How many claim calls (single or runs) reached the store: one round trip each. */
+  public int claimCalls() {
+    return claimCalls.get();
+  }
+
+  /** How many acknowledgement calls (single or batched) reached the store: one round trip each. */
+  public int acknowledgeCalls() {
+    return acknowledgeCalls.get();
+  }
+
   @Override
   public void register(String hook, StartPosition start) {
     delegate.register(hook, start);
@@ -45,7 +57,27 @@ public final class ForwardingOutbox implements EventOutbox {
     if (claimsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "simulated: outbox database unreachable");
     }
+    claimCalls.incrementAndGet();
     return delegate.claim(hook, owner, max, now, lease);
+  }
+
+  @Override
+  public List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
+    if (claimsToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "simulated: outbox database unreachable");
+    }
+    claimCalls.incrementAndGet();
+    return delegate.claimRuns(hook, owner, max, perWorkload, now, lease);
+  }
+
+  /** A lost acknowledgement loses the whole batch, as a failed transaction would. */
+  @Override
+  public void acknowledgeAll(String hook, List<Long> sequences) {
+    if (acksToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new SnapshotException(ErrorCode.INTERNAL, "simulated: process died before the acknowledgement");
+    }
+    acknowledgeCalls.incrementAndGet();
+    delegate.acknowledgeAll(hook, sequences);
   }
 
   @Override
@@ -53,6 +85,7 @@ public final class ForwardingOutbox implements EventOutbox {
     if (acksToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new SnapshotException(ErrorCode.INTERNAL, "simulated: process died before the acknowledgement");
     }
+    acknowledgeCalls.incrementAndGet();
     delegate.acknowledge(hook, sequence);
   }
 
