@@ -99,14 +99,21 @@ class OutboxDispatcherBatchingTest {
     assertInOrderOnce(hook, WORKLOADS, PER_WORKLOAD);
   }
 
+  /** Appends events 1, 2 and 3 of one workload, now. */
+  private List<SnapshotEvent> appendThree(WorkloadRef w) {
+    List<SnapshotEvent> three = List.of(event(w, 1, clock.instant()), event(w, 2, clock.instant()),
+        event(w, 3, clock.instant()));
+    append(store, three.toArray(SnapshotEvent[]::new));
+    return three;
+  }
+
   @Test
   @DisplayName("a failure inside a run: earlier events acknowledged, later ones wait behind the failed one, order kept")
   void failureInsideRunStopsIt() {
-    WorkloadRef w = workload("w0");
-    SnapshotEvent e1 = event(w, 1, clock.instant());
-    SnapshotEvent e2 = event(w, 2, clock.instant());
-    SnapshotEvent e3 = event(w, 3, clock.instant());
-    append(store, e1, e2, e3);
+    List<SnapshotEvent> three = appendThree(workload("w0"));
+    SnapshotEvent e1 = three.get(0);
+    SnapshotEvent e2 = three.get(1);
+    SnapshotEvent e3 = three.get(2);
     List<SnapshotEvent> calls = new ArrayList<>();
     EventHook failsE2Once = e -> {
       calls.add(e);
@@ -128,11 +135,10 @@ class OutboxDispatcherBatchingTest {
   @Test
   @DisplayName("a run of slow hook calls stops once half the lease has passed, so it never outlives its claim")
   void slowRunStopsBeforeItsLeaseEnds() {
-    WorkloadRef w = workload("w0");
-    SnapshotEvent e1 = event(w, 1, clock.instant());
-    SnapshotEvent e2 = event(w, 2, clock.instant());
-    SnapshotEvent e3 = event(w, 3, clock.instant());
-    append(store, e1, e2, e3);
+    List<SnapshotEvent> three = appendThree(workload("w0"));
+    SnapshotEvent e1 = three.get(0);
+    SnapshotEvent e2 = three.get(1);
+    SnapshotEvent e3 = three.get(2);
     List<SnapshotEvent> calls = new ArrayList<>();
     EventHook slow = e -> {
       calls.add(e);
