@@ -83,7 +83,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
  * one workload is worked on by one operation at a time (the engine's workload lock).
  * {@link #gc()} may run during captures. One agent per repository: the repository is locked
- * while the agent is open; {@link #close()} releases it.
+ * while the agent is open; {@link #close()} releases it. Given an executor ({@link
+ * Builder#executor}), a capture reads, hashes and compresses, and a restore decompresses, verifies
+ * and writes, several files at once on it; the calling thread takes part and handles any file the
+ * executor has not started, so an executor shared with the caller cannot deadlock.
  */
 public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
