@@ -2,11 +2,9 @@ package io.snapshotkit.fs;
 
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
-import static io.snapshotkit.fs.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.spi.CaptureRequest;
@@ -17,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,9 +60,7 @@ class CrashRestoreAgentIT {
   }
 
   private Map<String, Map<String, String>> states() {
-    Map<String, Map<String, String>> out = new TreeMap<>();
-    volumes.forEach((name, path) -> out.put(name, Files.exists(path) ? tree(path, true) : Map.of("", "MISSING")));
-    return out;
+    return CrashPoint.states(volumes);
   }
 
   @Test
@@ -85,25 +80,10 @@ class CrashRestoreAgentIT {
   }
 
   private void crashAt(RestoreStep step, int swapped) throws Exception {
-    Path marker = tmp.resolve("reached");
-    Path log = tmp.resolve("child.log");
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), CrashAgentChild.class.getName(), repoDir.toString(), SNAPSHOT,
-        step.name(), Integer.toString(swapped), marker.toString());
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
-      for (int i = 0; i < 2400 && !Files.exists(marker); i++) {
-        if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
-          fail("the child exited (" + child.exitValue() + ") before reaching " + step + ":\n" + Files.readString(log));
-        }
-      }
-      assertTrue(Files.exists(marker), "the child did not reach " + step + ":\n" + Files.readString(log));
-    } finally {
-      child.destroyForcibly();
-      assertTrue(child.waitFor(120, TimeUnit.SECONDS));
-    }
-    assertEquals(137, child.exitValue(), "killed by SIGKILL");
+    new CrashPoint(repoDir, SnapshotId.parse(SNAPSHOT), step, swapped, tmp.resolve("reached"))
+        .killChild(CrashAgentChild.class, List.of());
   }
+
 
   private void startAgentAndExpect(Map<String, Map<String, String>> expected) {
     try (FsHostAgent agent = FsHostAgent.builder().repository(repoDir).build()) {

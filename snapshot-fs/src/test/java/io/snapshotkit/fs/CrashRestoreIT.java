@@ -1,13 +1,12 @@
 package io.snapshotkit.fs;
 
 import static io.snapshotkit.fs.RestoreFixture.list;
-import static io.snapshotkit.fs.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import io.snapshotkit.SnapshotId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRestoreIT {
   private static final String SNAPSHOT = "01JD0000000000000000000001";
-  private static final long WAIT_SECONDS = 120;
 
   @TempDir Path tmp;
   private Path repoDir;
@@ -60,9 +57,7 @@ class CrashRestoreIT {
   }
 
   private Map<String, Map<String, String>> states() {
-    Map<String, Map<String, String>> out = new TreeMap<>();
-    volumes.forEach((name, path) -> out.put(name, Files.exists(path) ? tree(path, true) : Map.of("", "MISSING")));
-    return out;
+    return CrashPoint.states(volumes);
   }
 
   @Test
@@ -107,27 +102,12 @@ class CrashRestoreIT {
   }
 
   private void crashAt(RestoreStep step, int swapped) throws Exception {
-    Path marker = tmp.resolve("reached");
-    Path log = tmp.resolve("child.log");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), CrashRestoreChild.class.getName(), repoDir.toString(),
-        SNAPSHOT, step.name(), Integer.toString(swapped), marker.toString()));
-    volumes.forEach((name, path) -> cmd.add(name + "=" + path));
-    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
-      long polls = TimeUnit.SECONDS.toMillis(WAIT_SECONDS) / 50;
-      for (long i = 0; i < polls && !Files.exists(marker); i++) {
-        if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
-          fail("the child exited (" + child.exitValue() + ") before reaching " + step + ":\n" + Files.readString(log));
-        }
-      }
-      assertTrue(Files.exists(marker), "the child did not reach " + step + ":\n" + Files.readString(log));
-    } finally {
-      child.destroyForcibly();
-      assertTrue(child.waitFor(WAIT_SECONDS, TimeUnit.SECONDS));
-    }
-    assertEquals(137, child.exitValue(), "killed by SIGKILL");
+    List<String> volumeArgs = new ArrayList<>();
+    volumes.forEach((name, path) -> volumeArgs.add(name + "=" + path));
+    new CrashPoint(repoDir, SnapshotId.parse(SNAPSHOT), step, swapped, tmp.resolve("reached"))
+        .killChild(CrashRestoreChild.class, volumeArgs);
   }
+
 
   private boolean hasDebris() {
     return !list(volumesDir).equals(List.of("a", "b", "c"));
