@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * @param labels application metadata, copied and sorted
  * @param host the host that captured it, when known
  * @param manifest where its manifest lives, once READY
- * @param failure why the capture failed, for FAILED snapshots
+ * @param failure why the capture failed, for FAILED snapshots; for a DELETING snapshot whose
+ *     delete some host did not confirm, which hosts and how to finish it
  */
 public record Snapshot(
     SnapshotId id,

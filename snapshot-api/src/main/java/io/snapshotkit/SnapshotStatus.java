@@ -3,8 +3,8 @@ package io.snapshotkit;
 /**
  * Where a snapshot is in its life. Transitions are compare-and-set and only go forward:
  * {@code CAPTURING → READY | FAILED}, {@code READY → DELETING}, {@code DELETING → READY} (a strict
- * delete that a host refused) or removal of the row. A duplicate or late report never moves a
- * snapshot backwards.
+ * delete that no host confirmed, so the data is intact) or removal of the row. A duplicate or late
+ * report never moves a snapshot backwards.
  *
  * <p><b>Thread-safety:</b> immutable.
  */
@@ -15,7 +15,11 @@ public enum SnapshotStatus {
   READY,
   /** The capture failed; kept so listings reflect reality, never restorable. */
   FAILED,
-  /** A strict delete is in flight; the row is removed once every host confirmed. */
+  /**
+   * A strict delete is in flight, or unfinished because some host did not confirm after another
+   * had (its data may be partly gone: never restorable); the row is removed once every host
+   * confirmed.
+   */
   DELETING;
 
   /** Whether a compare-and-set from this status to {@code next} is a legal transition. */

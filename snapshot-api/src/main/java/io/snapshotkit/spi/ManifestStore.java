@@ -43,7 +43,10 @@ public interface ManifestStore {
   /** The workload's snapshots that have a version, ascending by version. */
   List<Snapshot> versions(WorkloadRef workload);
 
-  /** READY, unprotected snapshots of any tenant whose {@code expiresAt} is at or before {@code now}, oldest first. */
+  /**
+   * READY and DELETING (an unfinished delete the sweep finishes), unprotected snapshots of any
+   * tenant whose {@code expiresAt} is at or before {@code now}, oldest first.
+   */
   List<Snapshot> expired(Instant now, int limit);
 
   /** CAPTURING snapshots of any tenant created before {@code before}, oldest first. */

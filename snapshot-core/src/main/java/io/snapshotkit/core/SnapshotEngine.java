@@ -88,6 +88,24 @@ import org.slf4j.LoggerFactory;
  * Snapshot s = engine.capture(CaptureSpec.of(WorkloadRef.of("acme", "ws-1")).name("before upgrade"));
  * }</pre>
  *
+ * <p><b>Life of a snapshot</b> (each transition is a compare-and-set stored with its event):
+ * <pre>
+ *   CAPTURING ──▶ READY             capture committed, version assigned
+ *   CAPTURING ──▶ FAILED            capture failed, or reaped as stuck
+ *   READY     ──▶ DELETING          a strict delete starts (every host in the directory is ONLINE)
+ *   DELETING  ──▶ (row removed)     every host confirmed
+ *   DELETING  ──▶ READY             no host confirmed and none timed out: the data is intact
+ *   DELETING  ──▶ DELETING          some host confirmed (or may have, having timed out) and another
+ *                                   did not: unfinished, finished by the next delete, expiry sweep
+ *                                   or retention run
+ *   FAILED    ──▶ (row removed)     a strict delete (its host may hold partial data)
+ * </pre>
+ * A delete while the directory reports a host that is not ONLINE is refused before any host is
+ * asked, and the row stays as it was. So a READY snapshot always has its data: once any host may
+ * have dropped it, the snapshot is DELETING for good, listed as such, and restore, rollback and
+ * diff refuse it with {@code CONFLICT} naming the hosts to wait for (kept in
+ * {@link Snapshot#failure()}). A late or duplicate capture report never moves a snapshot back.
+ *
  * <p><b>Tenancy:</b> every operation is scoped by tenant. A snapshot of another tenant is
  * reported as {@link ErrorCode#NOT_FOUND}, exactly like a snapshot that does not exist.
  *
@@ -786,12 +804,18 @@ public final class SnapshotEngine implements AutoCloseable {
 
   /**
    * Deletes a snapshot strictly: its data is removed from every host in the directory before its
-   * record is. The snapshot is marked DELETING and every host is asked in parallel (on the
-   * executor), each bounded by the host timeout. A host that is not online, cannot be reached,
-   * fails or times out fails the delete: the snapshot goes back to READY (event
-   * {@code snapshot.delete_failed}) so the delete can be retried. A host that never held the data
-   * counts as confirmed. Only when every host confirmed is the record removed (event
+   * record is. If the directory reports a host that is not ONLINE, the delete fails at once with
+   * {@code CONFLICT} naming it (event {@code snapshot.delete_failed}): no host is asked and the
+   * snapshot is left as it was. Otherwise the snapshot is marked DELETING and every host is asked
+   * in parallel (on the executor), each bounded by the host timeout; a host that never held the
+   * data counts as confirmed. Only when every host confirmed is the record removed (event
    * {@code snapshot.deleted}), its manifest blob deleted and the tenant's usage gauge invalidated.
+   *
+   * <p>A host that cannot be reached, fails or times out fails the delete (event
+   * {@code snapshot.delete_failed}). If no host confirmed and none timed out, the data is intact
+   * and the snapshot goes back to READY. Otherwise some data may be gone, so the snapshot stays
+   * DELETING (restore refused, saying which hosts to wait for) until the next delete, expiry sweep
+   * or retention run finishes it.
    *
    * <p>A FAILED snapshot is deleted the same way (its host may hold partial data), without the
    * DELETING mark.
@@ -800,7 +824,7 @@ public final class SnapshotEngine implements AutoCloseable {
    * crash, or another instance that stopped): deleting it again resumes that delete, which is
    * safe because hosts treat a repeated delete as done. Its data may already be gone from some
    * hosts, so if the resumed delete fails again the snapshot stays DELETING, never READY, until a
-   * later delete, expiry sweep or retention run completes it.
+   * later delete, expiry sweep (if it has expired) or retention run completes it.
    *
    * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
    *     {@code FORBIDDEN} if it is protected; {@code CONFLICT} if its capture is still running, a
@@ -833,9 +857,17 @@ public final class SnapshotEngine implements AutoCloseable {
   private void strictDeleteOnce(Snapshot snapshot, EventType doneEvent) {
     WorkloadRef workload = snapshot.workload();
     SnapshotId id = snapshot.id();
+    List<HostInfo> all = read("listing hosts", hosts::hosts);
+    List<HostFailure> notOnline = all.stream().filter(h -> h.status() != HostStatus.ONLINE)
+        .map(h -> new HostFailure(h.id(), "host is " + h.status().name().toLowerCase(Locale.ROOT), false)).toList();
     SnapshotStatus from = transaction("marking snapshot " + id + " DELETING", tx -> {
       Snapshot current = tx.find(id).orElseThrow(() -> notFound(id, workload));
       checkDeletable(current);
+      if (!notOnline.isEmpty()) {
+        // Refused before any host is asked: nothing is deleted, the row is left as it is.
+        tx.append(event(EventType.DELETE_FAILED, current, Map.of("hosts", hostList(notOnline, ","))));
+        return current.status();
+      }
       if (current.status() == SnapshotStatus.READY
           && !tx.compareAndSet(SnapshotStatus.READY, current.withStatus(SnapshotStatus.DELETING))) {
         throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id
@@ -843,28 +875,50 @@ public final class SnapshotEngine implements AutoCloseable {
       }
       return current.status();
     });
+    if (!notOnline.isEmpty()) {
+      throw new SnapshotException(ErrorCode.CONFLICT, "cannot delete snapshot " + id + ": " + described(notOnline)
+          + "; the directory does not report " + (notOnline.size() == 1 ? "it" : "them") + " ONLINE, so no host was "
+          + "asked and nothing was deleted (the snapshot is still " + from + "); retry the delete once "
+          + hostList(notOnline, ", ") + (notOnline.size() == 1 ? " is" : " are") + " back online")
+          .withWorkload(workload).withSnapshot(id).withFailedHosts(notOnline.stream().map(HostFailure::host).toList());
+    }
     boolean resumed = from == SnapshotStatus.DELETING;
     if (resumed) {
-      log.info("resuming the interrupted delete of snapshot {}", id);
+      log.info("resuming the unfinished delete of snapshot {}", id);
     }
     SnapshotStatus marked = from == SnapshotStatus.FAILED ? SnapshotStatus.FAILED : SnapshotStatus.DELETING;
-    List<HostFailure> failures = broadcastDelete(workload, id);
+    Broadcast broadcast = broadcastDelete(workload, id, all);
+    List<HostFailure> failures = broadcast.failures();
     if (!failures.isEmpty()) {
       List<String> failedHosts = failures.stream().map(HostFailure::host).toList();
-      String described = String.join(", ", failures.stream().map(f -> f.host() + " (" + f.reason() + ")").toList());
-      transaction("returning snapshot " + id + " to READY after a refused delete", tx -> {
+      // READY again only while the data is certainly intact: no host confirmed, none may have
+      // deleted without answering, and no earlier delete of it had started.
+      boolean dataMayBeGone = resumed || broadcast.anyConfirmed() || failures.stream().anyMatch(HostFailure::mayHaveDeleted);
+      String unfinished = "its delete was not confirmed by " + described(failures) + "; run delete again once "
+          + hostList(failures, ", ") + (failures.size() == 1 ? " is" : " are") + " back to finish it";
+      SnapshotStatus left = transaction("recording the refused delete of snapshot " + id, tx -> {
         Optional<Snapshot> current = tx.find(id);
-        // A resumed delete may follow one that already removed data from some hosts: it stays DELETING.
-        if (!resumed && current.isPresent() && current.get().status() == SnapshotStatus.DELETING) {
-          tx.compareAndSet(SnapshotStatus.DELETING, current.get().withStatus(SnapshotStatus.READY));
+        SnapshotStatus now = current.map(Snapshot::status).orElse(marked);
+        if (current.isPresent() && now == SnapshotStatus.DELETING) {
+          Snapshot row = current.get();
+          Snapshot kept = dataMayBeGone ? withFailure(row, unfinished) : row.withStatus(SnapshotStatus.READY);
+          if (tx.compareAndSet(SnapshotStatus.DELETING, kept)) {
+            now = kept.status();
+          }
         }
         tx.append(event(EventType.DELETE_FAILED, current.orElse(snapshot), Map.of("hosts", String.join(",", failedHosts))));
-        return null;
+        return now;
       });
+      String outcome = switch (left) {
+        case READY -> "no host deleted anything, so the snapshot is READY again; retry the delete when "
+            + hostList(failures, ", ") + (failures.size() == 1 ? " is" : " are") + " back";
+        case DELETING -> "some hosts may already have dropped its data, so the snapshot stays DELETING and cannot be "
+            + "restored; run delete again once " + hostList(failures, ", ") + (failures.size() == 1 ? " is" : " are")
+            + " back to finish it (an expiry sweep or retention run also finishes it)";
+        default -> "the snapshot was kept (" + left + ") so nothing is orphaned; retry the delete when these hosts are back";
+      };
       throw new SnapshotException(ErrorCode.CONFLICT, "could not remove snapshot " + id
-          + " from every host: " + described + "; the snapshot was kept"
-          + (resumed ? " (still DELETING, as an earlier delete was interrupted)" : "")
-          + " so nothing is orphaned; retry the delete when these hosts are back").withWorkload(workload).withSnapshot(id)
+          + " from every host: " + described(failures) + "; " + outcome).withWorkload(workload).withSnapshot(id)
           .withFailedHosts(failedHosts);
     }
     boolean removed = transaction("removing snapshot " + id, tx -> {
@@ -882,6 +936,22 @@ public final class SnapshotEngine implements AutoCloseable {
     sizes.invalidate(id);
   }
 
+  /** "h3 (host is offline), h4 (timed out …)". */
+  private static String described(List<HostFailure> failures) {
+    return String.join(", ", failures.stream().map(f -> f.host() + " (" + f.reason() + ")").toList());
+  }
+
+  private static String hostList(List<HostFailure> failures, String separator) {
+    return String.join(separator, failures.stream().map(HostFailure::host).toList());
+  }
+
+  /** The row with {@code text} in its failure field: why a DELETING snapshot's delete is unfinished. */
+  private static Snapshot withFailure(Snapshot s, String text) {
+    return new Snapshot(s.id(), s.workload(), s.version(), s.name(), s.trigger(), s.status(), s.parent(),
+        s.createdAt(), s.expiresAt(), s.sizeBytes(), s.partial(), s.isProtected(), s.labels(), s.host(),
+        s.manifest(), Optional.of(text));
+  }
+
   private static void checkDeletable(Snapshot s) {
     if (s.isProtected()) {
       throw new SnapshotException(ErrorCode.FORBIDDEN, "snapshot " + s.id()
@@ -895,12 +965,17 @@ public final class SnapshotEngine implements AutoCloseable {
     }
   }
 
-  /** A host that did not confirm a delete, and why. */
-  private record HostFailure(String host, String reason) {}
+  /**
+   * A host that did not confirm a delete, and why; {@code mayHaveDeleted} when it was asked and
+   * gave no answer (timed out, interrupted), so its part of the data may be gone.
+   */
+  private record HostFailure(String host, String reason, boolean mayHaveDeleted) {}
 
-  /** Asks every host to delete, in parallel; returns the hosts that did not confirm, in directory order. */
-  private List<HostFailure> broadcastDelete(WorkloadRef workload, SnapshotId id) {
-    List<HostInfo> all = read("listing hosts", hosts::hosts);
+  /** What a delete fan-out found: the hosts that did not confirm, and whether any host confirmed. */
+  private record Broadcast(List<HostFailure> failures, boolean anyConfirmed) {}
+
+  /** Asks every host of {@code all} to delete, in parallel; the hosts that did not confirm are in directory order. */
+  private Broadcast broadcastDelete(WorkloadRef workload, SnapshotId id, List<HostInfo> all) {
     Map<String, FutureTask<DeleteOutcome>> tasks = new LinkedHashMap<>();
     Map<String, String> refused = new LinkedHashMap<>();
     for (HostInfo host : all) {
@@ -918,33 +993,37 @@ public final class SnapshotEngine implements AutoCloseable {
     }
     long deadline = System.nanoTime() + settings.hostTimeout().toNanos();
     boolean interrupted = false;
-    Map<String, String> failed = new LinkedHashMap<>();
+    boolean anyConfirmed = false;
+    List<HostFailure> failures = new ArrayList<>();
     for (HostInfo host : all) {
       String reason = refused.get(host.id());
       FutureTask<DeleteOutcome> task = tasks.get(host.id());
+      boolean unanswered = false;
       if (reason == null && task != null) {
-        reason = interrupted ? "the delete was interrupted" : await(task, deadline, host.id());
+        reason = interrupted ? INTERRUPTED : await(task, deadline, host.id());
+        unanswered = reason != null && (reason.equals(INTERRUPTED) || reason.startsWith(TIMED_OUT));
         if (reason != null && reason.equals(INTERRUPTED)) {
           interrupted = true;
           reason = "the delete was interrupted";
         }
         if (reason != null) {
           task.cancel(true);
+        } else {
+          anyConfirmed = true;
         }
       }
       if (reason != null) {
-        failed.put(host.id(), reason);
+        failures.add(new HostFailure(host.id(), reason, unanswered));
       }
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    List<HostFailure> failures = new ArrayList<>();
-    failed.forEach((host, reason) -> failures.add(new HostFailure(host, reason)));
-    return failures;
+    return new Broadcast(failures, anyConfirmed);
   }
 
   private static final String INTERRUPTED = "\0interrupted";
+  private static final String TIMED_OUT = "timed out after ";
 
   /** Waits for one host's delete; null when it confirmed, else why not. */
   private String await(FutureTask<DeleteOutcome> task, long deadline, String host) {
@@ -952,7 +1031,7 @@ public final class SnapshotEngine implements AutoCloseable {
       DeleteOutcome outcome = task.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       return outcome == null ? "host gave no answer" : null;
     } catch (TimeoutException e) {
-      return "timed out after " + settings.hostTimeout();
+      return TIMED_OUT + settings.hostTimeout();
     } catch (InterruptedException e) {
       return INTERRUPTED;
     } catch (ExecutionException e) {
@@ -1001,8 +1080,10 @@ public final class SnapshotEngine implements AutoCloseable {
 
   /**
    * Deletes snapshots whose plan retention has passed (up to {@value #SWEEP_BATCH} per run,
-   * oldest first) through the strict delete, with event {@code snapshot.expired}. A snapshot whose
-   * delete fails stays READY and is retried by the next sweep. Protected snapshots never expire.
+   * oldest first) through the strict delete, with event {@code snapshot.expired}; an expired
+   * snapshot left DELETING by an unfinished delete is finished the same way. A snapshot whose
+   * delete fails stays READY or DELETING, as {@link #delete} leaves it, and is retried by the next
+   * sweep. Protected snapshots never expire.
    * Call it periodically (for instance from a scheduled executor).
    */
   public SweepReport sweepExpired() {
@@ -1011,7 +1092,8 @@ public final class SnapshotEngine implements AutoCloseable {
     List<SnapshotId> deleted = new ArrayList<>();
     Map<SnapshotId, String> failed = new LinkedHashMap<>();
     for (Snapshot s : expired) {
-      if (s.isProtected() || !(s.status() == SnapshotStatus.READY || s.status() == SnapshotStatus.DELETING)) {
+      if (s.isProtected() || !(s.status() == SnapshotStatus.READY || s.status() == SnapshotStatus.DELETING)
+          || deletesInFlight.contains(s.id())) {
         continue;
       }
       try {
@@ -1028,7 +1110,9 @@ public final class SnapshotEngine implements AutoCloseable {
   /**
    * Applies a keep-last / keep-daily / keep-weekly policy to one workload's READY snapshots (see
    * {@link RetentionPolicy}); protected snapshots are always kept. The rest are deleted through
-   * the strict delete, unless {@code dryRun}; failures are reported and leave those snapshots READY.
+   * the strict delete, unless {@code dryRun}, together with every snapshot of the workload left
+   * DELETING by an unfinished delete; failures are reported and leave those snapshots READY or
+   * DELETING, as {@link #delete} leaves them.
    */
   public RetentionResult applyRetention(WorkloadRef workload, RetentionPolicy policy, boolean dryRun) {
     Objects.requireNonNull(workload, "workload");
@@ -1257,7 +1341,8 @@ public final class SnapshotEngine implements AutoCloseable {
       case READY -> null;
       case CAPTURING -> "its capture is still running; wait until it is READY";
       case FAILED -> "its capture failed; pick another snapshot";
-      case DELETING -> "a delete is in flight";
+      case DELETING -> "a delete of it is in progress; " + s.failure().orElse(
+          "wait for it to finish, or run delete again to finish it if it was interrupted");
     };
     if (why != null) {
       throw new SnapshotException(ErrorCode.CONFLICT, "cannot " + verb + " snapshot " + s.id() + ": " + why)

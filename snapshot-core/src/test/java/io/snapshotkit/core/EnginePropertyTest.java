@@ -65,7 +65,7 @@ class EnginePropertyTest {
 
   record Delete(int pick) implements Step {}
 
-  /** A delete while host h2 is offline: refused, the row goes back to READY. */
+  /** A delete while host h2 is offline: refused before any host is asked, the row untouched. */
   record FailDelete(int pick) implements Step {}
 
   /** A capture reaped as stuck while it runs, whose result then arrives late. */

@@ -327,7 +327,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     Objects.requireNonNull(now, "now");
     requirePositive(limit);
     return read("listing expired snapshots", h -> h
-        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status = 'READY' "
+        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status IN ('READY', 'DELETING') "
             + "AND protected = :no AND expires_at IS NOT NULL AND expires_at <= :now ORDER BY expires_at, id LIMIT :limit")
         .bind("no", false)
         .bind("now", Codec.boundNanos(now))

@@ -320,7 +320,7 @@ public final class InMemoryManifestStore implements ManifestStore {
     lock.lock();
     try {
       return rows.values().stream()
-          .filter(s -> s.status() == SnapshotStatus.READY && !s.isProtected()
+          .filter(s -> (s.status() == SnapshotStatus.READY || s.status() == SnapshotStatus.DELETING) && !s.isProtected()
               && s.expiresAt().map(t -> !t.isAfter(now)).orElse(false))
           .sorted(Comparator.comparing((Snapshot s) -> s.expiresAt().orElseThrow()).thenComparing(Snapshot::id))
           .limit(limit)

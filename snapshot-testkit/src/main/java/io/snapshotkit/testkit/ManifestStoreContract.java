@@ -389,7 +389,7 @@ public abstract class ManifestStoreContract {
   }
 
   @Test
-  @DisplayName("a strict delete that a host refused moves DELETING back to READY")
+  @DisplayName("a strict delete that no host confirmed moves DELETING back to READY")
   void deletingBackToReady() {
     Snapshot ready = readyRow(W1, 1, OptionalLong.of(5));
     Snapshot deleting = ready.withStatus(SnapshotStatus.DELETING);
@@ -562,9 +562,11 @@ public abstract class ManifestStoreContract {
   }
 
   @Test
-  @DisplayName("expired returns READY unprotected snapshots due at or before now, oldest first, across tenants")
+  @DisplayName("expired returns READY and DELETING unprotected snapshots due at or before now, oldest first, across tenants")
   void expiredQuery() {
     Snapshot due1 = expiring(W1, 1, at(100));
+    Snapshot unfinishedDelete = expiring(W2, 8, at(150)).withStatus(SnapshotStatus.DELETING);
+    assertTrue(check(tx -> tx.compareAndSet(SnapshotStatus.READY, unfinishedDelete)));
     Snapshot dueExactlyNow = expiring(OTHER, 2, at(200));
     expiring(W1, 3, at(201));
     Snapshot prot = expiring(W1, 4, at(50));
@@ -572,7 +574,7 @@ public abstract class ManifestStoreContract {
     insert(Snapshot.capturing(id(5), W1, "", Trigger.MANUAL, Optional.empty(), at(5), Optional.of(at(10)), Map.of()));
     readyRow(W2, 6, OptionalLong.empty());
     Snapshot due0 = expiring(W2, 7, at(20));
-    assertEquals(List.of(due0, due1, dueExactlyNow), store.expired(at(200), 10));
+    assertEquals(List.of(due0, due1, unfinishedDelete, dueExactlyNow), store.expired(at(200), 10));
     assertEquals(List.of(due0, due1), store.expired(at(200), 2));
     assertEquals(List.of(), store.expired(at(19), 10));
   }
