@@ -14,7 +14,10 @@ public enum EventType {
   FAILED("snapshot.failed"),
   /** Every host confirmed the delete and the record is gone. */
   DELETED("snapshot.deleted"),
-  /** A strict delete was refused by at least one host; the snapshot is READY again. */
+  /**
+   * A strict delete did not finish: a host was not ONLINE (no host was asked) or did not confirm.
+   * The snapshot is READY while its data is certainly intact, else it stays DELETING.
+   */
   DELETE_FAILED("snapshot.delete_failed"),
   /** A restore (additive or replace) finished. */
   RESTORED("snapshot.restored"),
@@ -22,7 +25,7 @@ public enum EventType {
   ROLLED_BACK("snapshot.rolled_back"),
   /** Retention deleted an expired snapshot. */
   EXPIRED("snapshot.expired"),
-  /** A capture was refused by the plan limit. */
+  /** A capture was refused by the plan: its limit is reached or it disables snapshots (limit 0). */
   QUOTA_REJECTED("snapshot.quota_rejected");
 
   private final String wireName;

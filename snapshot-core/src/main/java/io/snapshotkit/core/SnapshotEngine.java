@@ -244,10 +244,8 @@ public final class SnapshotEngine implements AutoCloseable {
     } catch (RuntimeException e) {
       throw context(SnapshotException.wrap("looking up the plan of tenant " + workload.tenant(), e), workload, null);
     }
-    if (!plan.enabled()) {
-      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED,
-          "snapshots are not enabled on this plan; choose a plan that includes snapshots").withWorkload(workload);
-    }
+    // A disabled plan (maxSnapshots 0) is refused by the store's admission like a reached limit,
+    // so both refusals append their snapshot.quota_rejected event.
     Instant now = clock.instant();
     // The parent is chosen when the capture runs, under the workload's lock (captureUnderLease).
     Snapshot row = Snapshot.capturing(newSnapshotId(now), workload, spec.name(), spec.trigger(),
@@ -275,9 +273,9 @@ public final class SnapshotEngine implements AutoCloseable {
       } catch (SnapshotException e) {
         log.warn("could not record the quota rejection of a capture of {}: {}", workload, e.getMessage());
       }
-      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED,
-          "snapshot limit reached (" + usedOfMax + "); delete an old snapshot or raise the plan limit")
-          .withWorkload(workload);
+      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED, plan.enabled()
+          ? "snapshot limit reached (" + usedOfMax + "); delete an old snapshot or raise the plan limit"
+          : "snapshots are not enabled on this plan; choose a plan that includes snapshots").withWorkload(workload);
     }
     return inserted;
   }

@@ -13,6 +13,7 @@ import io.snapshotkit.EventType;
 import io.snapshotkit.ManifestRef;
 import io.snapshotkit.Plan;
 import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.Trigger;
@@ -23,6 +24,7 @@ import io.snapshotkit.testkit.Fault;
 import io.snapshotkit.testkit.FakeHostAgent.Op;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -108,6 +110,18 @@ class CaptureTest {
       assertTrue(e.getMessage().contains("snapshots are not enabled on this plan"), e.getMessage());
       assertEquals(0, f.store.snapshotCount());
       assertEquals(0, f.lifecycle.quiesceCount());
+    }
+  }
+
+  @Test
+  @DisplayName("a capture refused because the plan disables snapshots appends QUOTA_REJECTED, as reaching the limit does")
+  void disabledPlanEmitsQuotaRejected() throws Exception {
+    try (Fixture f = Fixture.create(o -> o.plans = t -> new Plan(0, Optional.empty()))) {
+      assertThrows(SnapshotException.class, () -> f.engine.capture(CaptureSpec.of(W).trigger(Trigger.SCHEDULE)));
+      List<SnapshotEvent> rejected = f.events(EventType.QUOTA_REJECTED);
+      assertEquals(1, rejected.size());
+      assertEquals(W, rejected.get(0).workload());
+      assertEquals(Map.of("used", "0", "max", "0", "trigger", "schedule"), rejected.get(0).metadata());
     }
   }
 
