@@ -6,8 +6,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * A time-sortable snapshot identifier: 26 characters of Crockford base32, the first ten encoding
- * the creation time in milliseconds and the rest 80 random bits (the ULID layout). Ids sort in
- * creation order as plain strings, which is what list pagination relies on.
+ * the creation time in milliseconds and the rest 80 random bits (the ULID layout). Ids sort by
+ * their millisecond as plain strings; the engine makes the ids of one millisecond monotonic
+ * ({@link #successor()}), so its ids sort in creation order, which is what listing relies on.
  *
  * <p><b>Thread-safety:</b> immutable.
  *
@@ -72,6 +73,26 @@ public record SnapshotId(String value) implements Comparable<SnapshotId> {
       lo >>>= 5;
     }
     return new SnapshotId(new String(out));
+  }
+
+  /**
+   * The id that follows this one within its millisecond: the same timestamp and the 80-bit random
+   * part plus one, so it sorts right after this id. This is how a generator keeps ids monotonic
+   * when several are made in one millisecond (as monotonic ULIDs do).
+   *
+   * @return empty when the random part is already at its maximum (the millisecond is exhausted)
+   */
+  public java.util.Optional<SnapshotId> successor() {
+    char[] next = value.toCharArray();
+    for (int i = LENGTH - 1; i >= 10; i--) {
+      int digit = decode(next[i]);
+      if (digit < 31) {
+        next[i] = ALPHABET[digit + 1];
+        return java.util.Optional.of(new SnapshotId(new String(next)));
+      }
+      next[i] = ALPHABET[0];
+    }
+    return java.util.Optional.empty();
   }
 
   /** The creation time encoded in the id, to the millisecond. */

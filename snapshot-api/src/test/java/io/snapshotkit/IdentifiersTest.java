@@ -77,4 +77,21 @@ class IdentifiersTest {
     assertEquals("nightly_backup", Trigger.of("nightly_backup").value());
     assertEquals(Trigger.MANUAL, Trigger.of("manual"));
   }
+
+  @Property(tries = 200)
+  @Label("an id's successor keeps its millisecond and sorts right after it")
+  void successorSortsNext(@ForAll @LongRange(min = 0, max = 1L << 46) long millis, @ForAll long seed) {
+    SnapshotId id = SnapshotId.generate(Instant.ofEpochMilli(millis), new Random(seed));
+    SnapshotId next = id.successor().orElseThrow();
+    assertTrue(next.compareTo(id) > 0);
+    assertEquals(id.timestamp(), next.timestamp());
+  }
+
+  @Test
+  @DisplayName("the successor carries across digits and is empty once the millisecond is exhausted")
+  void successorCarriesAndEnds() {
+    assertEquals(java.util.Optional.of(new SnapshotId("01ARZ3NDEK0000000000000010")),
+        new SnapshotId("01ARZ3NDEK000000000000000Z").successor());
+    assertEquals(java.util.Optional.empty(), new SnapshotId("01ARZ3NDEKZZZZZZZZZZZZZZZZ").successor());
+  }
 }

@@ -147,7 +147,8 @@ public final class SnapshotEngine implements AutoCloseable {
   private final PlanProvider plans;
   private final Clock clock;
   private final Executor executor;
-  private final RandomGenerator random;
+  /** Snapshot and event ids, increasing even within one millisecond, so listings are in creation order. */
+  private final MonotonicIds ids;
   private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
   private final UsageGauge usage = new UsageGauge();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -167,7 +168,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.plans = settings.plans();
     this.clock = settings.clock();
     this.executor = settings.executor();
-    this.random = settings.random();
+    this.ids = new MonotonicIds(settings.random());
   }
 
   /** A new builder. */
@@ -1501,9 +1502,7 @@ public final class SnapshotEngine implements AutoCloseable {
   }
 
   private SnapshotId newSnapshotId(Instant now) {
-    synchronized (random) {
-      return SnapshotId.generate(now, random);
-    }
+    return ids.next(now);
   }
 
   private String newEventId() {

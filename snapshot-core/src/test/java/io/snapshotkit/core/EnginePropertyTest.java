@@ -115,6 +115,31 @@ class EnginePropertyTest {
     }
   }
 
+  @Property(tries = 30)
+  @Label("captures within one millisecond (a clock that does not advance) list newest first by version, on one page and paged")
+  void sameMillisecondCapturesListNewestFirst(@ForAll @IntRange(min = 2, max = 40) int captures,
+      @ForAll @IntRange(min = 1, max = 7) int pageSize) throws Exception {
+    try (Fixture f = Fixture.create(o -> o.threads = 1)) {
+      for (int i = 0; i < captures; i++) {
+        f.capture();
+      }
+      List<Integer> newestFirst = IntStream.rangeClosed(1, captures).map(v -> captures + 1 - v).boxed().toList();
+      assertEquals(newestFirst, f.engine.list(SnapshotQuery.of(W).limit(SnapshotQuery.MAX_LIMIT)).items().stream()
+          .map(Snapshot::version).toList());
+      List<Integer> paged = new ArrayList<>();
+      SnapshotQuery query = SnapshotQuery.of(W).limit(pageSize);
+      while (true) {
+        io.snapshotkit.Page<Snapshot> page = f.engine.list(query);
+        page.items().forEach(s -> paged.add(s.version()));
+        if (page.nextCursor().isEmpty()) {
+          break;
+        }
+        query = query.after(page.nextCursor().get());
+      }
+      assertEquals(newestFirst, paged, "pages follow the same order");
+    }
+  }
+
   /** {@code round} only repeats each size: the interleavings differ from run to run. */
   @Property(tries = 12)
   @Label("8 threads capturing one workload get versions 1..N with no gap and no duplicate")
