@@ -35,8 +35,11 @@ public interface ManifestStore {
   Optional<Snapshot> find(SnapshotId id);
 
   /**
-   * A page of snapshots matching the query, newest first (descending id), starting after the
-   * cursor; {@link Page#nextCursor()} is present when more may follow.
+   * A page of snapshots matching the query, newest first, starting after the cursor;
+   * {@link Page#nextCursor()} is present when more may follow. Order and cursor use one key, the
+   * id, descending: an id carries its creation millisecond and the engine makes the ids of one
+   * millisecond increase, so this is creation order, and a cursor stays valid after its snapshot
+   * is removed.
    */
   Page<Snapshot> list(SnapshotQuery query);
 

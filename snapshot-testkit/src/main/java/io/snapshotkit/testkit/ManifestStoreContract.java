@@ -461,6 +461,38 @@ public abstract class ManifestStoreContract {
   }
 
   @Test
+  @DisplayName("ids of one millisecond (as the engine makes them, each the previous one's successor) list newest first, also across pages and after the cursor's row is removed")
+  void listSameMillisecondByIdAcrossPages() {
+    List<SnapshotId> created = new ArrayList<>();
+    SnapshotId next = id(7);
+    for (int i = 0; i < 9; i++) {
+      created.add(next);
+      insert(Snapshot.capturing(next, W1, "", Trigger.MANUAL, Optional.empty(), at(7), Optional.empty(), Map.of()));
+      next = next.successor().orElseThrow();
+    }
+    List<SnapshotId> newestFirst = new ArrayList<>(created);
+    Collections.reverse(newestFirst);
+    assertEquals(newestFirst, ids(listAll(SnapshotQuery.of(W1))));
+
+    List<SnapshotId> seen = new ArrayList<>();
+    SnapshotQuery query = SnapshotQuery.of(W1).limit(2);
+    for (int pages = 0; ; pages++) {
+      assertTrue(pages < 20, "pagination does not terminate");
+      Page<Snapshot> page = store.list(query);
+      seen.addAll(ids(page.items()));
+      if (page.nextCursor().isEmpty()) {
+        break;
+      }
+      SnapshotId cursor = page.nextCursor().get();
+      if (pages == 1) {
+        assertTrue(check(tx -> tx.remove(cursor, SnapshotStatus.CAPTURING)), "the cursor's row is removed between pages");
+      }
+      query = query.after(cursor);
+    }
+    assertEquals(newestFirst, seen);
+  }
+
+  @Test
   @DisplayName("list filters by workload, status and trigger")
   void listFilters() {
     readyRow(W1, 1, OptionalLong.empty());
