@@ -893,7 +893,7 @@ public final class SnapshotEngine implements AutoCloseable {
       // READY again only while the data is certainly intact: no host confirmed, none may have
       // deleted without answering, and no earlier delete of it had started.
       boolean dataMayBeGone = resumed || broadcast.anyConfirmed() || failures.stream().anyMatch(HostFailure::mayHaveDeleted);
-      String unfinished = "its delete was not confirmed by " + described(failures) + "; run delete again once "
+      String unfinished = described(failures) + " did not confirm the delete; run delete again once "
           + hostList(failures, ", ") + (failures.size() == 1 ? " is" : " are") + " back to finish it";
       SnapshotStatus left = transaction("recording the refused delete of snapshot " + id, tx -> {
         Optional<Snapshot> current = tx.find(id);

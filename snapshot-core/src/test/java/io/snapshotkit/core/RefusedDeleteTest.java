@@ -71,6 +71,8 @@ class RefusedDeleteTest {
       assertTrue(e.getMessage().contains("run delete again once h3 is back"), e.getMessage());
       assertFalse(f.h1().hasSnapshot(s.id()), "h1 dropped the data");
       assertEquals(SnapshotStatus.DELETING, f.row(s.id()).status(), "not READY: its data is gone from h1");
+      assertEquals("h3 (error: disk I/O error) did not confirm the delete; run delete again once h3 is back to finish it",
+          f.row(s.id()).failure().orElseThrow(), "the row says what is left to do");
       assertEquals(List.of(SnapshotStatus.DELETING),
           f.engine.list(SnapshotQuery.of(W)).items().stream().map(Snapshot::status).toList());
 
