@@ -400,6 +400,14 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       throw SnapshotException.invalid("restore target " + root + " must not be the filesystem root, nor "
           + "overlap the repository " + repo.root());
     }
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      throw SnapshotException.invalid("restore target " + root + (existing.equals(root) ? " is" : " is below "
+          + existing + ", which is") + " a file, not a directory; restore into a directory (created if missing)");
+    }
     return root;
   }
 

@@ -465,4 +465,109 @@ class CliTest {
         () -> AdminCommands.Track.volumes(List.of(tmp.resolve("nope").toString())));
     assertEquals(ErrorCode.INVALID_ARGUMENT, missing.code());
   }
+
+  @Test
+  void aRegularFileAsRestoreTargetOrADirectoryAsExportFileIsInvalidArgumentNotInternal() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path file = Files.writeString(tmp.resolve("a-file"), "keep me\n");
+    for (String[] args : List.of(
+        new String[] {"restore", "app@1", "--to", file.toString()},
+        new String[] {"restore", "app@1", "--to", file.toString(), "--replace"},
+        new String[] {"restore", "app@1", "--to", file.resolve("below").toString()})) {
+      Run r = run(args);
+      assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), r.status(), Arrays.toString(args) + ": " + r.err());
+      assertTrue(r.err().contains(file.toString()) && r.err().contains("not a directory"), r.err());
+    }
+    assertEquals("keep me\n", Files.readString(file));
+    Path dir = Files.createDirectories(tmp.resolve("a-dir"));
+    Run export = run("export", "app@1", dir.toString(), "--force");
+    assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), export.status(), export.err());
+    assertTrue(export.err().contains(dir + " is a directory"), export.err());
+    assertTrue(Files.isDirectory(dir));
+  }
+
+  @Test
+  void aVersionOutOfRangeIsNotFoundAndANonPositiveVersionIsInvalid() {
+    initAndTrack();
+    captureJson();
+    for (String[] args : List.of(new String[] {"show", "app@7"}, new String[] {"restore", "app@7"},
+        new String[] {"rollback", "app", "7"}, new String[] {"export", "app@7", tmp.resolve("x.tar.zst").toString()})) {
+      Run r = run(args);
+      assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), r.status(), Arrays.toString(args) + ": " + r.err());
+      assertTrue(r.err().contains("versions 1 to 1"), r.err());
+    }
+    assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), run("rollback", "app", "0").status());
+  }
+
+  @Test
+  void listsMoreHintRepeatsTheHomeTheFiltersAndTheLimit() {
+    initAndTrack();
+    String oldest = captureJson();
+    captureJson();
+    captureJson();
+    Run first = ok("--home", home.toString(), "list", "-w", "app", "-t", "manual", "-s", "ready", "--limit", "2");
+    List<String> more = first.out().lines().filter(l -> l.startsWith("More: ")).toList();
+    assertEquals(1, more.size(), first.out());
+    String hint = more.get(0).substring("More: ".length());
+    assertTrue(hint.startsWith("snapshotkit --home " + home + " list --workload app --status READY --trigger manual "
+        + "--limit 2 --after "), hint);
+    List<String> args = new java.util.ArrayList<>(List.of(hint.substring("snapshotkit ".length()).split(" ")));
+    args.add(0, "--json");
+    JsonNode next = ok(args.toArray(String[]::new)).json();
+    assertEquals(1, next.path("items").size(), next.toString());
+    assertEquals(oldest, next.path("items").get(0).path("id").asText());
+  }
+
+  @Test
+  void listSaysNoSnapshotsYetOnlyWhenThereAreNone() {
+    initAndTrack();
+    assertTrue(ok("list").out().startsWith("No snapshots yet."), "an empty home");
+    String id = captureJson();
+    Run filtered = ok("list", "--status", "failed", "-w", "app");
+    assertEquals("No snapshots match --workload app --status FAILED.\n", filtered.out());
+    Run pastTheEnd = ok("list", "--after", id);
+    assertEquals("", pastTheEnd.out(), "nothing after the last page");
+  }
+
+  @Test
+  void listLimitBelowOneIsAUsageErrorAndAboveTheMaximumIsClampedWithAWarning() {
+    ok("init");
+    for (String bad : List.of("0", "-3")) {
+      Run r = run("list", "--limit", bad);
+      assertEquals(ExitCodes.USAGE, r.status(), r.err());
+      assertTrue(r.err().contains("--limit must be 1 to 500"), r.err());
+    }
+    Run big = ok("list", "--limit", "1000");
+    assertTrue(big.err().contains("--limit 1000 is over the maximum; showing at most 500"), big.err());
+  }
+
+  @Test
+  void restoreToADirectoryWithReplaceTakesNoSafetySnapshotOfTheLiveVolumes() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path out = tmp.resolve("elsewhere");
+    JsonNode r = ok("--json", "restore", "app@1", "--to", out.toString(), "--replace").json();
+    assertTrue(r.path("preRestoreSnapshot").isNull(), r.toString());
+    assertEquals(1, ok("--json", "versions", "app").json().size(), "no pre_restore version of the untouched workload");
+    assertEquals("print(1)\n", Files.readString(out.resolve("project/src/main.py")));
+    assertEquals(0, ok("--json", "list", "--trigger", "pre_restore").json().path("items").size());
+  }
+
+  @Test
+  void everyCommandsHelpListsHelpAndVersionOnceAndVersionPrintsTheVersion() {
+    RootCommand root = new RootCommand(new RootCommand.Environment(Map.of(), System.out, System.err, false,
+        Clock.systemUTC()));
+    for (String name : RootCommand.commandLine(root).getSubcommands().keySet()) {
+      Run help = run(name, "--help");
+      assertEquals(0, help.status(), name + ": " + help.err());
+      assertEquals(1, help.out().lines().filter(l -> l.trim().startsWith("-h, --help")).count(), name + ":\n" + help.out());
+      if (!name.equals("help")) {
+        assertEquals(1, help.out().lines().filter(l -> l.trim().startsWith("-V, --version")).count(),
+            name + ":\n" + help.out());
+        Run version = run(name, "--version");
+        assertTrue(version.out().startsWith("snapshotkit "), name + " --version printed: '" + version.out() + "'");
+      }
+    }
+  }
 }
