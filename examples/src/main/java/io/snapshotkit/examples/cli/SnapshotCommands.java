@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -333,11 +334,22 @@ final class SnapshotCommands {
       RestoreSpec finalSpec = spec;
       // A replace restore, or one into another directory, writes the whole snapshot: a known total.
       long total = replace || to != null ? snapshotBytes(root, s) : 0;
-      RestoreReport r = out().tracking("restore", total, Activity.Counter.WRITTEN,
+      Supplier<RestoreReport> work = () -> out().tracking("restore", total, Activity.Counter.WRITTEN,
           () -> engine().restore(Cli.TENANT, s.id(), finalSpec));
+      RestoreReport r = replace ? root.guard().during(label(s), volumes(root, s, paths), work) : work.get();
       out().result(JsonViews.restore(r));
       printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
     }
+  }
+
+  /** The volumes a restore of {@code s} writes: those {@code paths} name, else every one it holds. */
+  static List<String> volumes(RootCommand root, Snapshot s, List<String> paths) {
+    if (!paths.isEmpty()) {
+      return paths.stream().map(p -> p.contains(":") ? p.substring(0, p.indexOf(':')) : p).distinct().toList();
+    }
+    return root.services().agent().repository().manifest(s.workload(), s.id())
+        .map(m -> m.family(FsHostAgent.FAMILY).stream().map(r -> r.key()).toList())
+        .orElse(List.of());
   }
 
   /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
@@ -374,9 +386,10 @@ final class SnapshotCommands {
     @Override
     void run() {
       WorkloadRef w = workload(workload);
-      long total = snapshotBytes(root, SnapshotRef.version(engine(), w, version));
-      RestoreReport r = out().tracking("rollback", total, Activity.Counter.WRITTEN,
-          () -> engine().rollback(w, version, !noSafety));
+      Snapshot s = SnapshotRef.version(engine(), w, version);
+      long total = snapshotBytes(root, s);
+      RestoreReport r = root.guard().during(label(s), volumes(root, s, List.of()),
+          () -> out().tracking("rollback", total, Activity.Counter.WRITTEN, () -> engine().rollback(w, version, !noSafety)));
       out().result(JsonViews.restore(r));
       printRestore(out(), workload + "@" + version, r, "the workload");
     }
