@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param target restore somewhere else (agent-specific, such as a directory); empty restores into the workload
  * @param paths restore only these natural keys or path prefixes; empty means everything
  * @param preRestoreSnapshot for {@link RestoreMode#REPLACE} only: capture the workload first, best effort
- *     (default true); must be false for {@link RestoreMode#ADDITIVE}, which overwrites nothing
+ *     (default true); must be false for {@link RestoreMode#ADDITIVE}, which overwrites nothing; ignored
+ *     with a {@code target}, since that restore leaves the workload's own data alone
  */
 public record RestoreSpec(RestoreMode mode, Optional<String> target, List<String> paths, boolean preRestoreSnapshot) {
 

@@ -614,7 +614,8 @@ public final class SnapshotEngine implements AutoCloseable {
    * <p>{@link RestoreMode#REPLACE}: the host's pre-flight runs first and touches nothing; then under
    * the lock the engine re-checks that the host still runs the workload, stops it
    * ({@link QuiescePolicy#STOP}), takes a pre-restore snapshot with trigger
-   * {@link Trigger#PRE_RESTORE} if asked (best effort: a failure is a warning in the report), replaces
+   * {@link Trigger#PRE_RESTORE} if asked and the restore writes into the workload, not into
+   * {@link RestoreSpec#target()} (best effort: a failure is a warning in the report), replaces
    * the data and resumes. If the replace fails the workload is resumed on its original data and the
    * failure thrown; if only the resume fails, the restored data is kept and the report says
    * {@link RestoreReport#redeployFailed()}.
@@ -706,7 +707,8 @@ public final class SnapshotEngine implements AutoCloseable {
             .withWorkload(workload);
       }
       quiet = whileQuiesced(lease, QuiescePolicy.STOP, q -> {
-        if (spec.preRestoreSnapshot()) {
+        // a restore into another target touches no live volume, so there is nothing to keep safe
+        if (spec.preRestoreSnapshot() && spec.target().isEmpty()) {
           preRestore.set(preRestoreSnapshot(snapshot, lease, q, preTrigger, warnings));
         }
         return restoreOnHost(agent, host, request);

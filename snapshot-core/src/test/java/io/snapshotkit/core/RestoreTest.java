@@ -150,6 +150,20 @@ class RestoreTest {
   }
 
   @Test
+  @DisplayName("a replace restore into another target takes no pre-restore snapshot: the workload's data is not touched")
+  void replaceIntoTargetTakesNoPreRestoreSnapshot() throws Exception {
+    try (Fixture f = Fixture.create()) {
+      Snapshot s = f.capture();
+      Map<String, Map<String, JsonNode>> live = f.h1().state(W);
+      RestoreReport r = f.engine.restore(ACME, s.id(), RestoreSpec.replace().target("ws-copy"));
+      assertEquals(Optional.empty(), r.preRestoreSnapshot());
+      assertEquals(List.of(s.id()), f.engine.versions(W).stream().map(Snapshot::id).toList(),
+          "no pre_restore version of the workload");
+      assertEquals(live, f.h1().state(W));
+    }
+  }
+
+  @Test
   @DisplayName("a failing pre-flight touches nothing: no lock, no quiesce, no pre-restore snapshot")
   void preflightFailure() throws Exception {
     try (Fixture f = Fixture.create()) {

@@ -106,6 +106,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private final RestoreListener listener;
   private final Scanner.ReadHook readHook;
   private final LongSupplier racyCutoff;
+  /** What start-up recovery did when this agent was built. */
+  private List<String> recoveredAtStart = List.of();
 
   /**
    * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
@@ -400,6 +402,14 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       throw SnapshotException.invalid("restore target " + root + " must not be the filesystem root, nor "
           + "overlap the repository " + repo.root());
     }
+    Path existing = root;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing != null && !Files.isDirectory(existing)) {
+      throw SnapshotException.invalid("restore target " + root + (existing.equals(root) ? " is" : " is below "
+          + existing + ", which is") + " a file, not a directory; restore into a directory (created if missing)");
+    }
     return root;
   }
 
@@ -454,7 +464,17 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * @return how many interrupted restores were replayed
    */
   public int recover() {
-    return restorer.recoverAll();
+    return restorer.recoverAll().size();
+  }
+
+  /**
+   * What start-up recovery did when this agent was built, one sentence per interrupted replace
+   * restore it replayed (naming the snapshot, the workload, its volumes and whether they were rolled
+   * back to their original data or finished), so a caller can tell its user; empty if none was
+   * interrupted.
+   */
+  public List<String> startupRecovery() {
+    return recoveredAtStart;
   }
 
   // ------------------------------------------------------------------ delete, size
@@ -865,9 +885,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
           packLimit == null ? ContentStore.SMALL : packLimit);
       try {
         FsHostAgent agent = new FsHostAgent(this, repo);
-        int replayed = agent.recover();
-        if (replayed > 0) {
-          LOG.warn("host {}: replayed {} interrupted restores in {}", hostId, replayed, repository);
+        agent.recoveredAtStart = List.copyOf(agent.restorer.recoverAll());
+        if (!agent.recoveredAtStart.isEmpty()) {
+          LOG.warn("host {}: replayed {} interrupted restores in {}", hostId, agent.recoveredAtStart.size(), repository);
         }
         return agent;
       } catch (RuntimeException | Error e) {

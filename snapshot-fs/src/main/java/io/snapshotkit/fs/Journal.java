@@ -89,6 +89,23 @@ final class Journal {
     this.units = units;
   }
 
+  /**
+   * What recovering this journal does, as one sentence for people: by state, that the restore had
+   * touched no volume, was rolled back, or was finished, naming every unit.
+   */
+  String recoveryOutcome() {
+    List<String> names = new ArrayList<>();
+    units.forEach(u -> names.add(u.describe()));
+    String what = String.join(", ", names);
+    String holds = units.size() == 1 ? " holds" : " hold";
+    String restore = "the interrupted replace restore of snapshot " + snapshot + " for " + workload;
+    return switch (state) {
+      case STAGING -> restore + " had touched no volume (" + what + "); its staging files were removed";
+      case PREPARED -> restore + " was rolled back: " + what + holds + " the original data again";
+      case COMMITTED -> restore + " was finished: " + what + holds + " the restored snapshot";
+    };
+  }
+
   /** The distinct work directories of this restore. */
   Set<Path> workDirs() {
     Set<Path> dirs = new LinkedHashSet<>();

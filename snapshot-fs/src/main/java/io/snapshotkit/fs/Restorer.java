@@ -840,12 +840,12 @@ final class Restorer {
    * for what each state means) and removes half-written journal temp files. Run it at start-up,
    * before any restore.
    *
-   * @return how many journals were replayed
+   * @return what was done, one sentence per replayed journal ({@link Journal#recoveryOutcome()})
    * @throws SnapshotException CORRUPT if a journal is unreadable (it is left for a person to
    *     inspect); INTERNAL if a volume cannot be put back (its journal stays for the next run)
    */
-  int recoverAll() {
-    int n = 0;
+  List<String> recoverAll() {
+    List<String> done = new ArrayList<>();
     List<Path> journals = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(repo.journalDir())) {
       for (Path f : files) {
@@ -857,7 +857,7 @@ final class Restorer {
         }
       }
     } catch (NoSuchFileException e) {
-      return 0;
+      return done;
     } catch (IOException e) {
       throw SnapshotException.wrap("restore recovery", e);
     }
@@ -878,9 +878,9 @@ final class Restorer {
         throw new SnapshotException(ErrorCode.INTERNAL, "replaying the restore journal " + f + " failed; the "
             + "journal stays and the next start retries; inspect the volumes it names", e);
       }
-      n++;
+      done.add(j.recoveryOutcome());
     }
-    return n;
+    return done;
   }
 
   /**

@@ -69,14 +69,14 @@ class CrashRestoreAgentIT {
     Map<String, Map<String, String>> now = states();
     assertEquals(restored.get("cache"), now.get("cache"));
     assertEquals(original.get("data"), now.get("data"), "mixed until recovery");
-    startAgentAndExpect(original);
+    startAgentAndExpect(original, "was rolled back: volume 'cache', volume 'data' hold the original data again");
   }
 
   @Test
   void killedBeforeCleanupThenAgentStartKeepsTheRestore() throws Exception {
     crashAt(RestoreStep.COMMITTED, 2);
     assertTrue(list(volumesDir).size() > 2, "set-aside originals left beside the volumes");
-    startAgentAndExpect(restored);
+    startAgentAndExpect(restored, "was finished: volume 'cache', volume 'data' hold the restored snapshot");
   }
 
   private void crashAt(RestoreStep step, int swapped) throws Exception {
@@ -85,12 +85,19 @@ class CrashRestoreAgentIT {
   }
 
 
-  private void startAgentAndExpect(Map<String, Map<String, String>> expected) {
+  /** Builds an agent (start-up recovery) and checks the volumes and what it says it did. */
+  private void startAgentAndExpect(Map<String, Map<String, String>> expected, String outcome) {
     try (FsHostAgent agent = FsHostAgent.builder().repository(repoDir).build()) {
+      assertEquals(1, agent.startupRecovery().size(), agent.startupRecovery().toString());
+      assertTrue(agent.startupRecovery().get(0).startsWith("the interrupted replace restore of snapshot " + SNAPSHOT
+          + " for " + WORKLOAD.key()) && agent.startupRecovery().get(0).endsWith(outcome), agent.startupRecovery().get(0));
       assertEquals(expected, states(), "every volume on the same side, byte for byte");
       assertEquals(List.of("cache", "data"), list(volumesDir), "no staging debris");
       assertEquals(List.of(), list(repoDir.resolve("journal")), "no journal left");
       assertEquals(0, agent.recover());
+    }
+    try (FsHostAgent again = FsHostAgent.builder().repository(repoDir).build()) {
+      assertEquals(List.of(), again.startupRecovery(), "nothing to replay the second time");
     }
   }
 }

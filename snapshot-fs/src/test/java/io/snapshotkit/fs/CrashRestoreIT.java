@@ -116,7 +116,7 @@ class CrashRestoreIT {
   private void recoverAndExpect(Map<String, Map<String, String>> expected) {
     try (FsRepository repo = FsRepository.open(repoDir, 3)) {
       assertFalse(list(repo.journalDir()).isEmpty(), "the crash left a journal");
-      assertEquals(1, new Restorer(repo, 0).recoverAll(), "one interrupted restore replayed");
+      assertEquals(1, new Restorer(repo, 0).recoverAll().size(), "one interrupted restore replayed");
       Map<String, Map<String, String>> now = states();
       for (String v : volumes.keySet()) {
         assertTrue(now.get(v).equals(original.get(v)) || now.get(v).equals(restored.get(v)),
@@ -125,7 +125,7 @@ class CrashRestoreIT {
       assertEquals(expected, now, "every volume ended on the same side");
       assertEquals(List.of("a", "b", "c"), list(volumesDir), "no staging debris beside the volumes");
       assertEquals(List.of(), list(repo.journalDir()), "no journal left");
-      assertEquals(0, new Restorer(repo, 0).recoverAll(), "nothing left to replay");
+      assertEquals(0, new Restorer(repo, 0).recoverAll().size(), "nothing left to replay");
     }
   }
 }

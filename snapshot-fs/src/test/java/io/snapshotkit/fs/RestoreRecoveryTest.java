@@ -68,7 +68,7 @@ class RestoreRecoveryTest {
   }
 
   private int recoverAll() {
-    return new Restorer(repo, 0).recoverAll();
+    return new Restorer(repo, 0).recoverAll().size();
   }
 
   private void assertClean() {

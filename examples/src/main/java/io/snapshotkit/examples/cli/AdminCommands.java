@@ -54,7 +54,9 @@ final class AdminCommands {
         throw SnapshotException.invalid("cannot create the home directory " + h.dir() + " (" + e.getMessage()
             + "); pick another with --home or " + Home.ENV);
       }
-      try (Services s = Services.open(h, root.environment().clock(), Optional.empty(), root.lockWait(), () -> { })) {
+      try (Services s = Services.open(h, root.environment().clock(), Optional.empty(), root.lockWait(), () -> { },
+          root.restoreSteps())) {
+        root.reportRecovery(s);
         ObjectNode n = JsonViews.MAPPER.createObjectNode();
         n.put("home", h.dir().toString());
         n.put("database", h.database().toString());

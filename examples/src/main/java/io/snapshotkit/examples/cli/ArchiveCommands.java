@@ -61,6 +61,10 @@ final class ArchiveCommands {
       if (target.getParent() == null || !Files.isDirectory(target.getParent())) {
         throw SnapshotException.invalid("the directory of " + target + " does not exist; create it or pick another file");
       }
+      if (Files.isDirectory(target)) {
+        throw SnapshotException.invalid(target + " is a directory; name the archive file to write, such as "
+            + target.resolve(s.workload().id() + "-" + s.version() + ".tar.zst"));
+      }
       if (Files.exists(target) && !force) {
         throw SnapshotException.invalid(target + " exists; pick another file or pass --force");
       }

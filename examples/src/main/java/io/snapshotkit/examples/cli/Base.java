@@ -12,7 +12,9 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
  */
-@Command(mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true)
+// -V/--version on a subcommand prints the tool's version too (without a provider it printed nothing)
+@Command(mixinStandardHelpOptions = true, versionProvider = RootCommand.Version.class, sortOptions = false,
+    usageHelpAutoWidth = true)
 abstract class Base implements Callable<Integer> {
   @ParentCommand RootCommand root;
 

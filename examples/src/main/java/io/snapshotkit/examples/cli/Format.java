@@ -87,6 +87,17 @@ final class Format {
     return future ? "in " + amount : amount + " ago";
   }
 
+  /**
+   * {@code text} as one word of a POSIX shell command line: unchanged when it holds only characters
+   * a shell leaves alone, else single-quoted.
+   */
+  static String shellWord(String text) {
+    if (!text.isEmpty() && text.matches("[A-Za-z0-9_./:@%+=,-]+")) {
+      return text;
+    }
+    return "'" + text.replace("'", "'\\''") + "'";
+  }
+
   private static String plural(long n, String unit) {
     return n + " " + unit + (n == 1 ? "" : "s");
   }

@@ -50,14 +50,21 @@ public final class Main {
   public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
       boolean terminal, Clock clock) {
     Objects.requireNonNull(args, "args");
-    RootCommand root = new RootCommand(new RootCommand.Environment(env, out, err, terminal, clock));
+    return run(args, new RootCommand.Environment(env, out, err, terminal, clock));
+  }
+
+  /** Runs one command line in {@code environment} and returns its exit status. */
+  static int run(String[] args, RootCommand.Environment environment) {
+    RootCommand root = new RootCommand(environment);
     CommandLine cl = RootCommand.commandLine(root);
     try {
       return cl.execute(args);
     } finally {
       root.closeServices();
-      out.flush();
-      err.flush();
+      environment.out().flush();
+      environment.err().flush();
+      // a signal that arrived during a replace restore held the JVM's exit until now
+      root.ended();
     }
   }
 

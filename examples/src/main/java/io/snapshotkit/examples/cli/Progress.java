@@ -24,7 +24,9 @@ class Progress implements AutoCloseable {
   private final Clock clock;
   private final long startMillis;
   private long done;
-  private long lastDraw = Long.MIN_VALUE;
+  /** When the last frame was drawn; none yet while {@link #drawn} is false. */
+  private long lastDraw;
+  private boolean drawn;
   private int lastWidth;
   private boolean closed;
 
@@ -53,7 +55,9 @@ class Progress implements AutoCloseable {
     }
     done = doneBytes;
     long now = clock.millis();
-    if (now - lastDraw >= REDRAW_MILLIS) {
+    // the first update draws at once, later ones at most every REDRAW_MILLIS
+    if (!drawn || now - lastDraw >= REDRAW_MILLIS) {
+      drawn = true;
       lastDraw = now;
       draw(now);
     }

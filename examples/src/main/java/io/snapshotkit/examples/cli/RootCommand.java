@@ -3,6 +3,7 @@ package io.snapshotkit.examples.cli;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.fs.RestoreListener;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -65,13 +66,21 @@ final class RootCommand implements Callable<Integer> {
    * @param err standard error
    * @param terminal whether standard output is a terminal
    * @param clock the time source
+   * @param restoreSteps observes every replace restore's durable steps (tests stop a restore at one)
    */
-  record Environment(Map<String, String> env, PrintStream out, PrintStream err, boolean terminal, Clock clock) {
+  record Environment(Map<String, String> env, PrintStream out, PrintStream err, boolean terminal, Clock clock,
+      RestoreListener restoreSteps) {
     Environment {
       env = Map.copyOf(env);
       Objects.requireNonNull(out, "out");
       Objects.requireNonNull(err, "err");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(restoreSteps, "restoreSteps");
+    }
+
+    /** A process's environment, with no observer of restore steps. */
+    Environment(Map<String, String> env, PrintStream out, PrintStream err, boolean terminal, Clock clock) {
+      this(env, out, err, terminal, clock, (step, swapped) -> { });
     }
   }
 
@@ -94,6 +103,7 @@ final class RootCommand implements Callable<Integer> {
   private final Environment environment;
   private Output output;
   private Services services;
+  private SignalGuard guard;
 
   RootCommand(Environment environment) {
     this.environment = environment;
@@ -153,7 +163,8 @@ final class RootCommand implements Callable<Integer> {
     if (services == null) {
       Home h = home();
       h.requireInitialized();
-      services = Services.open(h, environment.clock(), Optional.empty(), lockWait(), this::announceWait);
+      services = Services.open(h, environment.clock(), Optional.empty(), lockWait(), this::announceWait,
+          restoreSteps());
       reportReaped(services);
     }
     return services;
@@ -166,7 +177,8 @@ final class RootCommand implements Callable<Integer> {
     }
     Home h = home();
     h.requireInitialized();
-    services = Services.open(h, environment.clock(), Optional.of(sink), lockWait(), this::announceWait);
+    services = Services.open(h, environment.clock(), Optional.of(sink), lockWait(), this::announceWait,
+        restoreSteps());
     reportReaped(services);
     return services;
   }
@@ -183,6 +195,40 @@ final class RootCommand implements Callable<Integer> {
     if (s.reapedCaptures() > 0) {
       output().warn(s.reapedCaptures() + " capture(s) interrupted by a stopped snapshotkit process were marked FAILED; "
           + "see `snapshotkit list --status failed`, and delete them when you like");
+    }
+    reportRecovery(s);
+  }
+
+  /** Warns about every replace restore a stopped process left unfinished and opening the home finished or undid. */
+  void reportRecovery(Services s) {
+    s.recoveredRestores().forEach(r -> output().warn(r + " (it was stopped by an earlier snapshotkit process)"));
+  }
+
+  /**
+   * The guard that finishes or undoes a replace restore when a signal stops the process; the
+   * restore and rollback commands run their restore through {@link SignalGuard#during}.
+   */
+  SignalGuard guard() {
+    if (guard == null) {
+      guard = new SignalGuard(this::output, SignalGuard.BOUND);
+    }
+    return guard;
+  }
+
+  /** What observes every replace restore's steps: the environment's observer, then the {@link #guard()}. */
+  RestoreListener restoreSteps() {
+    SignalGuard g = guard();
+    RestoreListener observer = environment.restoreSteps();
+    return (step, swapped) -> {
+      observer.reached(step, swapped);
+      g.reached(step, swapped);
+    };
+  }
+
+  /** The command has ended and its output is flushed: a signalled process may now exit. */
+  void ended() {
+    if (guard != null) {
+      guard.release();
     }
   }
 

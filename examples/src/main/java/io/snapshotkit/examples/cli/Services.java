@@ -6,12 +6,14 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.core.DispatcherSettings;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.jdbc.JdbcManifestStore;
 import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.StartPosition;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +58,14 @@ final class Services implements AutoCloseable {
     this.reaped = reaped;
   }
 
+  /**
+   * What the agent's start-up recovery did to replace restores a stopped process left unfinished,
+   * one sentence each (see {@link FsHostAgent#startupRecovery()}).
+   */
+  List<String> recoveredRestores() {
+    return agent.startupRecovery();
+  }
+
   /** How many captures left CAPTURING by a stopped process were marked FAILED when this opened. */
   int reapedCaptures() {
     return reaped;
@@ -69,22 +79,24 @@ final class Services implements AutoCloseable {
    * @throws SnapshotException CONFLICT if another snapshotkit process has the repository open
    */
   static Services open(Home home, Clock clock, Optional<EventSink> events) {
-    return open(home, clock, events, Duration.ZERO, () -> { });
+    return open(home, clock, events, Duration.ZERO, () -> { }, (step, swapped) -> { });
   }
 
   /**
    * As {@link #open(Home, Clock, Optional)}, waiting up to {@code lockWait} for another
-   * snapshotkit process to release the repository; {@code waiting} runs once if it has to wait.
+   * snapshotkit process to release the repository; {@code waiting} runs once if it has to wait;
+   * {@code restoreSteps} observes every replace restore's durable steps (the {@link SignalGuard}).
    *
    * @throws SnapshotException CONFLICT, saying so, if the repository is still in use after the wait
    */
-  static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting) {
+  static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting,
+      RestoreListener restoreSteps) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     FsHostAgent agent = null;
     JdbcManifestStore store = null;
     try {
       store = JdbcManifestStore.sqlite(home.database());
-      agent = openAgent(home, clock, threads, lockWait, waiting);
+      agent = openAgent(home, clock, threads, lockWait, waiting, restoreSteps);
       SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
@@ -116,14 +128,15 @@ final class Services implements AutoCloseable {
   }
 
   private static FsHostAgent openAgent(Home home, Clock clock, ExecutorService threads, Duration lockWait,
-      Runnable waiting) {
+      Runnable waiting, RestoreListener restoreSteps) {
     long deadline = System.nanoTime() + lockWait.toNanos();
     boolean announced = false;
     while (true) {
       try {
         // the engine's pool: the agent reads, hashes and writes several files at once on it, and
         // handles on the calling thread any file no pool thread has started, so sharing is safe
-        return FsHostAgent.builder().repository(home.repository()).clock(clock).executor(threads).build();
+        return FsHostAgent.builder().repository(home.repository()).clock(clock).executor(threads)
+            .restoreListener(restoreSteps).build();
       } catch (SnapshotException e) {
         if (e.code() != ErrorCode.CONFLICT) {
           throw e;

@@ -26,10 +26,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The commands about snapshots: capture, list, versions, show, diff, restore, rollback, delete,
@@ -83,6 +87,9 @@ final class SnapshotCommands {
 
   @Command(name = "list", aliases = "ls", description = "List snapshots, newest first.")
   static final class ListCmd extends Base {
+    /** The page size without --limit. */
+    private static final int DEFAULT_LIMIT = 50;
+
     @Option(names = {"-w", "--workload"}, paramLabel = "WORKLOAD", description = "Only this workload's.")
     String workload;
 
@@ -93,15 +100,26 @@ final class SnapshotCommands {
     @Option(names = {"-t", "--trigger"}, paramLabel = "WORD", split = ",", description = "Only these triggers (manual, rollback, ...).")
     List<String> triggers = new ArrayList<>();
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N (default ${DEFAULT-VALUE}).")
-    int limit = 50;
+    @Option(names = "--limit", paramLabel = "N",
+        description = "At most N per page, 1 to " + SnapshotQuery.MAX_LIMIT + " (default " + DEFAULT_LIMIT + ").")
+    Integer limit;
 
     @Option(names = "--after", paramLabel = "ID", description = "Continue after this id (from the previous page's `next`).")
     String after;
 
+    @Spec CommandSpec spec;
+
     @Override
     void run() {
-      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).limit(limit).statuses(statuses)
+      int size = limit == null ? DEFAULT_LIMIT : limit;
+      if (size < 1) {
+        throw new ParameterException(spec.commandLine(), "--limit must be 1 to " + SnapshotQuery.MAX_LIMIT + ", not " + size);
+      }
+      if (size > SnapshotQuery.MAX_LIMIT) {
+        out().warn("--limit " + size + " is over the maximum; showing at most " + SnapshotQuery.MAX_LIMIT + " per page");
+        size = SnapshotQuery.MAX_LIMIT;
+      }
+      SnapshotQuery q = SnapshotQuery.of(Cli.TENANT).limit(size).statuses(statuses)
           .triggers(triggers.stream().map(Trigger::of).collect(Collectors.toSet()));
       if (workload != null) {
         q = q.workload(workload(workload).id());
@@ -115,8 +133,53 @@ final class SnapshotCommands {
       for (Snapshot s : page.items()) {
         t.row(s.id().value(), label(s), s.displayName(), s.trigger().value(), status(s), size(s), out().ago(s.createdAt()));
       }
-      out().table(t, "No snapshots yet. Track a directory and capture it: snapshotkit track app ./my-dir && snapshotkit capture app");
-      page.nextCursor().ifPresent(c -> out().line("More: snapshotkit list --after " + c.value()));
+      List<String> filters = filters();
+      if (!t.isEmpty()) {
+        out().table(t, "");
+      } else if (after == null) {
+        // past the last page (--after) an empty page says nothing
+        out().line(filters.isEmpty()
+            ? "No snapshots yet. Track a directory and capture it: snapshotkit track app ./my-dir && snapshotkit capture app"
+            : "No snapshots match " + String.join(" ", filters) + ".");
+      }
+      page.nextCursor().ifPresent(c -> out().line("More: " + nextPage(filters, c)));
+    }
+
+    /** The filter options as given, in a fixed order, ready to repeat on a command line. */
+    private List<String> filters() {
+      List<String> words = new ArrayList<>();
+      if (workload != null) {
+        words.add("--workload");
+        words.add(Format.shellWord(workload));
+      }
+      if (!statuses.isEmpty()) {
+        words.add("--status");
+        words.add(statuses.stream().map(Enum::name).collect(Collectors.joining(",")));
+      }
+      if (!triggers.isEmpty()) {
+        words.add("--trigger");
+        words.add(Format.shellWord(String.join(",", triggers)));
+      }
+      return words;
+    }
+
+    /** The command that lists the next page: this one's home, filters and limit, after {@code cursor}. */
+    private String nextPage(List<String> filters, SnapshotId cursor) {
+      List<String> words = new ArrayList<>(List.of("snapshotkit"));
+      Home home = root.home();
+      if (home.source().equals("--home")) {
+        words.add("--home");
+        words.add(Format.shellWord(home.dir().toString()));
+      }
+      words.add("list");
+      words.addAll(filters);
+      if (limit != null) {
+        words.add("--limit");
+        words.add(Integer.toString(Math.min(limit, SnapshotQuery.MAX_LIMIT)));
+      }
+      words.add("--after");
+      words.add(cursor.value());
+      return String.join(" ", words);
     }
   }
 
@@ -271,11 +334,22 @@ final class SnapshotCommands {
       RestoreSpec finalSpec = spec;
       // A replace restore, or one into another directory, writes the whole snapshot: a known total.
       long total = replace || to != null ? snapshotBytes(root, s) : 0;
-      RestoreReport r = out().tracking("restore", total, Activity.Counter.WRITTEN,
+      Supplier<RestoreReport> work = () -> out().tracking("restore", total, Activity.Counter.WRITTEN,
           () -> engine().restore(Cli.TENANT, s.id(), finalSpec));
+      RestoreReport r = replace ? root.guard().during(label(s), volumes(root, s, paths), work) : work.get();
       out().result(JsonViews.restore(r));
       printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
     }
+  }
+
+  /** The volumes a restore of {@code s} writes: those {@code paths} name, else every one it holds. */
+  static List<String> volumes(RootCommand root, Snapshot s, List<String> paths) {
+    if (!paths.isEmpty()) {
+      return paths.stream().map(p -> p.contains(":") ? p.substring(0, p.indexOf(':')) : p).distinct().toList();
+    }
+    return root.services().agent().repository().manifest(s.workload(), s.id())
+        .map(m -> m.family(FsHostAgent.FAMILY).stream().map(r -> r.key()).toList())
+        .orElse(List.of());
   }
 
   /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
@@ -312,9 +386,10 @@ final class SnapshotCommands {
     @Override
     void run() {
       WorkloadRef w = workload(workload);
-      long total = snapshotBytes(root, engine().version(w, version));
-      RestoreReport r = out().tracking("rollback", total, Activity.Counter.WRITTEN,
-          () -> engine().rollback(w, version, !noSafety));
+      Snapshot s = SnapshotRef.version(engine(), w, version);
+      long total = snapshotBytes(root, s);
+      RestoreReport r = root.guard().during(label(s), volumes(root, s, List.of()),
+          () -> out().tracking("rollback", total, Activity.Counter.WRITTEN, () -> engine().rollback(w, version, !noSafety)));
       out().result(JsonViews.restore(r));
       printRestore(out(), workload + "@" + version, r, "the workload");
     }

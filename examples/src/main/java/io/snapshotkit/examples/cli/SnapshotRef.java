@@ -1,5 +1,6 @@
 package io.snapshotkit.examples.cli;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -61,6 +62,25 @@ sealed interface SnapshotRef {
   Snapshot resolve(SnapshotEngine engine, TenantId tenant);
 
   /**
+   * The workload's snapshot with this version. The engine answers a version past the newest with
+   * INVALID_ARGUMENT (naming the range); for the CLI that is no such version, NOT_FOUND (exit 3),
+   * while a version below 1 stays INVALID_ARGUMENT.
+   *
+   * @throws SnapshotException NOT_FOUND for a version the workload does not have
+   */
+  static Snapshot version(SnapshotEngine engine, WorkloadRef workload, int version) {
+    try {
+      return engine.version(workload, version);
+    } catch (SnapshotException e) {
+      if (e.code() == ErrorCode.INVALID_ARGUMENT && version >= 1) {
+        throw new SnapshotException(ErrorCode.NOT_FOUND, e.getMessage() + "; see `snapshotkit versions "
+            + workload.id() + "`", e).withWorkload(workload);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * A snapshot named by id.
    *
    * @param id the id
@@ -97,7 +117,7 @@ sealed interface SnapshotRef {
     public Snapshot resolve(SnapshotEngine engine, TenantId tenant) {
       WorkloadRef w = WorkloadRef.of(tenant, workload);
       if (version.isPresent()) {
-        return engine.version(w, version.getAsInt());
+        return SnapshotRef.version(engine, w, version.getAsInt());
       }
       List<Snapshot> all = engine.versions(w);
       if (all.isEmpty()) {

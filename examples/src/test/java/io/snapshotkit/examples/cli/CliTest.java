@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.RestoreStep;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -464,5 +467,259 @@ class CliTest {
     SnapshotException missing = assertThrows(SnapshotException.class,
         () -> AdminCommands.Track.volumes(List.of(tmp.resolve("nope").toString())));
     assertEquals(ErrorCode.INVALID_ARGUMENT, missing.code());
+  }
+
+  @Test
+  void aRegularFileAsRestoreTargetOrADirectoryAsExportFileIsInvalidArgumentNotInternal() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path file = Files.writeString(tmp.resolve("a-file"), "keep me\n");
+    for (String[] args : List.of(
+        new String[] {"restore", "app@1", "--to", file.toString()},
+        new String[] {"restore", "app@1", "--to", file.toString(), "--replace"},
+        new String[] {"restore", "app@1", "--to", file.resolve("below").toString()})) {
+      Run r = run(args);
+      assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), r.status(), Arrays.toString(args) + ": " + r.err());
+      assertTrue(r.err().contains(file.toString()) && r.err().contains("not a directory"), r.err());
+    }
+    assertEquals("keep me\n", Files.readString(file));
+    Path dir = Files.createDirectories(tmp.resolve("a-dir"));
+    Run export = run("export", "app@1", dir.toString(), "--force");
+    assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), export.status(), export.err());
+    assertTrue(export.err().contains(dir + " is a directory"), export.err());
+    assertTrue(Files.isDirectory(dir));
+  }
+
+  @Test
+  void aVersionOutOfRangeIsNotFoundAndANonPositiveVersionIsInvalid() {
+    initAndTrack();
+    captureJson();
+    for (String[] args : List.of(new String[] {"show", "app@7"}, new String[] {"restore", "app@7"},
+        new String[] {"rollback", "app", "7"}, new String[] {"export", "app@7", tmp.resolve("x.tar.zst").toString()})) {
+      Run r = run(args);
+      assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), r.status(), Arrays.toString(args) + ": " + r.err());
+      assertTrue(r.err().contains("versions 1 to 1"), r.err());
+    }
+    assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), run("rollback", "app", "0").status());
+  }
+
+  @Test
+  void listsMoreHintRepeatsTheHomeTheFiltersAndTheLimit() {
+    initAndTrack();
+    String oldest = captureJson();
+    captureJson();
+    captureJson();
+    Run first = ok("--home", home.toString(), "list", "-w", "app", "-t", "manual", "-s", "ready", "--limit", "2");
+    List<String> more = first.out().lines().filter(l -> l.startsWith("More: ")).toList();
+    assertEquals(1, more.size(), first.out());
+    String hint = more.get(0).substring("More: ".length());
+    assertTrue(hint.startsWith("snapshotkit --home " + home + " list --workload app --status READY --trigger manual "
+        + "--limit 2 --after "), hint);
+    List<String> args = new java.util.ArrayList<>(List.of(hint.substring("snapshotkit ".length()).split(" ")));
+    args.add(0, "--json");
+    JsonNode next = ok(args.toArray(String[]::new)).json();
+    assertEquals(1, next.path("items").size(), next.toString());
+    assertEquals(oldest, next.path("items").get(0).path("id").asText());
+  }
+
+  @Test
+  void listSaysNoSnapshotsYetOnlyWhenThereAreNone() {
+    initAndTrack();
+    assertTrue(ok("list").out().startsWith("No snapshots yet."), "an empty home");
+    String id = captureJson();
+    Run filtered = ok("list", "--status", "failed", "-w", "app");
+    assertEquals("No snapshots match --workload app --status FAILED.\n", filtered.out());
+    Run pastTheEnd = ok("list", "--after", id);
+    assertEquals("", pastTheEnd.out(), "nothing after the last page");
+  }
+
+  @Test
+  void listLimitBelowOneIsAUsageErrorAndAboveTheMaximumIsClampedWithAWarning() {
+    ok("init");
+    for (String bad : List.of("0", "-3")) {
+      Run r = run("list", "--limit", bad);
+      assertEquals(ExitCodes.USAGE, r.status(), r.err());
+      assertTrue(r.err().contains("--limit must be 1 to 500"), r.err());
+    }
+    Run big = ok("list", "--limit", "1000");
+    assertTrue(big.err().contains("--limit 1000 is over the maximum; showing at most 500"), big.err());
+  }
+
+  @Test
+  void restoreToADirectoryWithReplaceTakesNoSafetySnapshotOfTheLiveVolumes() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path out = tmp.resolve("elsewhere");
+    JsonNode r = ok("--json", "restore", "app@1", "--to", out.toString(), "--replace").json();
+    assertTrue(r.path("preRestoreSnapshot").isNull(), r.toString());
+    assertEquals(1, ok("--json", "versions", "app").json().size(), "no pre_restore version of the untouched workload");
+    assertEquals("print(1)\n", Files.readString(out.resolve("project/src/main.py")));
+    assertEquals(0, ok("--json", "list", "--trigger", "pre_restore").json().path("items").size());
+  }
+
+  @Test
+  void everyCommandsHelpListsHelpAndVersionOnceAndVersionPrintsTheVersion() {
+    RootCommand root = new RootCommand(new RootCommand.Environment(Map.of(), System.out, System.err, false,
+        Clock.systemUTC()));
+    for (String name : RootCommand.commandLine(root).getSubcommands().keySet()) {
+      Run help = run(name, "--help");
+      assertEquals(0, help.status(), name + ": " + help.err());
+      assertEquals(1, help.out().lines().filter(l -> l.trim().startsWith("-h, --help")).count(), name + ":\n" + help.out());
+      if (!name.equals("help")) {
+        assertEquals(1, help.out().lines().filter(l -> l.trim().startsWith("-V, --version")).count(),
+            name + ":\n" + help.out());
+        Run version = run(name, "--version");
+        assertTrue(version.out().startsWith("snapshotkit "), name + " --version printed: '" + version.out() + "'");
+      }
+    }
+  }
+
+  /** Every file under {@code root}: relative path to content; MISSING if the directory is gone. */
+  private static Map<String, String> files(Path root) throws IOException {
+    Map<String, String> out = new java.util.TreeMap<>();
+    if (!Files.isDirectory(root)) {
+      out.put("", "MISSING");
+      return out;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
+        out.put(root.relativize(p).toString(), Files.readString(p));
+      }
+    }
+    return out;
+  }
+
+  /** What a signalled child left: its exit status and stderr. */
+  private record Signalled(int status, String err) {}
+
+  /**
+   * Runs {@code args} in a child JVM ({@link InterruptedRestoreChild}) that holds a replace restore
+   * at {@code step}, sends it {@code signal} there and waits for it to exit.
+   */
+  private Signalled signalDuringRestore(RestoreStep step, int swapped, String signal, String... args)
+      throws IOException, InterruptedException {
+    Path marker = tmp.resolve("reached");
+    Path err = tmp.resolve("child.err");
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), InterruptedRestoreChild.class.getName(),
+        marker.toString(), step.name(), Integer.toString(swapped)));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile())
+        .redirectOutput(tmp.resolve("child.out").toFile());
+    pb.environment().put(Home.ENV, home.toString());
+    Process p = pb.start();
+    try {
+      for (int i = 0; i < 2400 && !Files.exists(marker); i++) {
+        assertFalse(p.waitFor(50, TimeUnit.MILLISECONDS), () -> "the child exited before " + step + ": " + read(err));
+      }
+      assertTrue(Files.exists(marker), () -> "the child did not reach " + step + ": " + read(err));
+      if (signal.equals("TERM")) {
+        p.destroy();
+      } else {
+        String ignored = Files.readAllLines(Path.of("/proc/" + p.pid() + "/status")).stream()
+            .filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow().substring(7).trim();
+        // A JVM started with SIGINT ignored (a background job's children) keeps ignoring it.
+        assumeTrue((Long.parseLong(ignored, 16) & 0b10) == 0, "SIGINT is ignored in this test environment");
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
+      }
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the signalled child did not exit");
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    return new Signalled(p.exitValue(), read(err));
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Two volumes, project and data, captured as app@1, then both changed. Returns app@1's files. */
+  private Map<String, Map<String, String>> twoVolumesCapturedThenChanged() throws IOException {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("db.txt"), "rows v1\n");
+    ok("init");
+    ok("track", "app", project.toString(), data.toString());
+    captureJson();
+    Map<String, Map<String, String>> v1 = Map.of("project", files(project), "data", files(data));
+    Files.writeString(project.resolve("README.md"), "changed\n");
+    Files.writeString(data.resolve("db.txt"), "rows v2\n");
+    Files.writeString(data.resolve("new.txt"), "new\n");
+    return v1;
+  }
+
+  private Map<String, Map<String, String>> liveVolumes() throws IOException {
+    return Map.of("project", files(project), "data", files(tmp.resolve("data")));
+  }
+
+  /** Nothing is left for the next command to recover: no journal, no staging directory. */
+  private void nothingLeftToRecover() throws IOException {
+    try (java.util.stream.Stream<Path> journals = Files.list(home.resolve("repository/journal"))) {
+      assertEquals(List.of(), journals.toList(), "no restore journal left");
+    }
+    try (java.util.stream.Stream<Path> beside = Files.list(tmp)) {
+      assertEquals(List.of(), beside.filter(p -> p.getFileName().toString().contains(".sk-restore-")).toList());
+    }
+    Run next = ok("list");
+    assertEquals("", next.err(), "the next command has nothing to replay");
+  }
+
+  @Test
+  void aSigtermBetweenTwoVolumeSwapsFinishesTheRestoreBeforeTheProcessExits() throws Exception {
+    Map<String, Map<String, String>> v1 = twoVolumesCapturedThenChanged();
+    Signalled child = signalDuringRestore(RestoreStep.VOLUME_SWAPPED, 1, "TERM", "restore", "app@1", "--replace");
+    assertEquals(143, child.status(), child.err());
+    assertEquals(v1, liveVolumes(), "both volumes hold app@1 as soon as the process has exited: " + child.err());
+    assertEquals(List.of("snapshotkit: interrupted: finished restoring volumes 'data', 'project' from app@1 "
+        + "before stopping; they hold the snapshot"), child.err().lines().toList());
+    nothingLeftToRecover();
+  }
+
+  @Test
+  void aSigintWhileAReplaceRestoreIsStagingRollsItBackBeforeTheProcessExits() throws Exception {
+    twoVolumesCapturedThenChanged();
+    Map<String, Map<String, String>> before = liveVolumes();
+    Signalled child = signalDuringRestore(RestoreStep.STAGED, 0, "INT", "rollback", "app", "1");
+    assertEquals(130, child.status(), child.err());
+    assertEquals(before, liveVolumes(), "both volumes as they were: " + child.err());
+    assertEquals(List.of("snapshotkit: interrupted: rolled back the restore of app@1 before any volume was "
+        + "swapped; volumes 'data', 'project' are as before (CONFLICT)"), child.err().lines().toList());
+    nothingLeftToRecover();
+  }
+
+  @Test
+  void openingAHomeAfterAnInterruptedRestoreWarnsWhatRecoveryDid() throws Exception {
+    Map<String, Map<String, String>> v1 = twoVolumesCapturedThenChanged();
+    Map<String, Map<String, String>> before = liveVolumes();
+    // SIGKILL between the two swaps: no hook runs, data is swapped, project is not.
+    Path marker = tmp.resolve("reached");
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), InterruptedRestoreChild.class.getName(),
+        marker.toString(), RestoreStep.VOLUME_SWAPPED.name(), "1", "restore", "app@1", "--replace");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
+    pb.environment().put(Home.ENV, home.toString());
+    Process p = pb.start();
+    try {
+      for (int i = 0; i < 2400 && !Files.exists(marker); i++) {
+        assertFalse(p.waitFor(50, TimeUnit.MILLISECONDS), () -> read(tmp.resolve("child.log")));
+      }
+    } finally {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    assertEquals(v1.get("data"), liveVolumes().get("data"), "killed mid-restore");
+    assertEquals(before.get("project"), liveVolumes().get("project"));
+    Run next = ok("list");
+    assertEquals(1, next.errLines().size(), next.err());
+    assertTrue(next.err().startsWith("warning: the interrupted replace restore of snapshot "), next.err());
+    assertTrue(next.err().contains(" for local/app was rolled back: volume 'data', volume 'project' hold the original "
+        + "data again (it was stopped by an earlier snapshotkit process)"), next.err());
+    assertEquals(before, liveVolumes());
+    nothingLeftToRecover();
   }
 }

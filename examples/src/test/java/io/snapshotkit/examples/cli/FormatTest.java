@@ -108,4 +108,12 @@ class FormatTest {
     assertTrue(frame.contains("100%"), frame);
     assertFalse(frame.contains("ETA"), frame);
   }
+
+  @Test
+  void shellWordsAreLeftAloneOrSingleQuotedSoTheHintPastesBack() {
+    assertEquals("/home/me/.snapshotkit", Format.shellWord("/home/me/.snapshotkit"));
+    assertEquals("'/tmp/my home'", Format.shellWord("/tmp/my home"));
+    assertEquals("'it'\\''s'", Format.shellWord("it's"));
+    assertEquals("''", Format.shellWord(""));
+  }
 }
