@@ -454,6 +454,34 @@ class CliTest {
   }
 
   @Test
+  void trackAndImportRefuseDirectoriesThatOverlapAnotherWorkloadsVolumes() throws IOException {
+    ok("init");
+    Path inner = Files.createDirectories(tmp.resolve("outer/inner"));
+    ok("track", "app", project.toString(), inner.toString());
+    for (Map.Entry<Path, Path> attempt : Map.of(project, project, project.resolve("src"), project,
+        tmp.resolve("outer"), inner).entrySet()) {
+      Run r = run("track", "other", attempt.getKey().toString());
+      assertEquals(ExitCodes.of(ErrorCode.CONFLICT), r.status(), r.err() + r.out());
+      assertTrue(r.err().contains("local/other") && r.err().contains("local/app"), r.err());
+      assertTrue(r.err().contains(attempt.getKey().toString()) && r.err().contains(attempt.getValue().toString()), r.err());
+      assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), run("track", "other").status(), "other stays untracked");
+    }
+    captureJson();
+    Path archive = tmp.resolve("app.tar.zst");
+    ok("export", "app@1", archive.toString());
+    Path into = project.resolve("imported");
+    Run named = run("import", archive.toString(), "copy", "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), named.status(), named.err() + named.out());
+    assertTrue(named.err().contains("local/app") && named.err().contains(into.toString()), named.err());
+    Run unnamed = run("import", archive.toString(), "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), unnamed.status(), unnamed.err() + unnamed.out());
+    assertFalse(Files.exists(into), "nothing was left in app's volume");
+    Path damaged = Files.write(tmp.resolve("damaged.tar.zst"), new byte[] {1, 2, 3});
+    Run early = run("import", damaged.toString(), "copy", "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), early.status(), "refused before the archive is unpacked: " + early.err());
+  }
+
+  @Test
   void trackNamesVolumesAfterTheirDirectoriesOrAsGiven() throws IOException {
     Path a = Files.createDirectories(tmp.resolve("a dir"));
     Path b = Files.createDirectories(tmp.resolve("b"));
