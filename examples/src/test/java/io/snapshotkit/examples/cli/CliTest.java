@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.testkit.ReadOnlyDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -451,6 +452,45 @@ class CliTest {
     assertFalse(r.json().path("ok").asBoolean(), r.out());
     assertTrue(r.json().path("damagedSnapshots").size() > 0, r.out());
     assertEquals(1, r.errLines().size(), r.err());
+  }
+
+  @Test
+  void aDamagedDatabaseIsReportedCorruptNamingTheFileAndWhatToDo() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path db = home.resolve("snapshotkit.db");
+    byte[] garbage = new byte[64 * 1024];
+    new java.util.Random(7).nextBytes(garbage);
+    Files.write(db, garbage);
+    for (String[] command : List.of(new String[] {"list"}, new String[] {"capture", "app"})) {
+      Run r = run(command);
+      assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), Arrays.toString(command) + ": " + r.err());
+      assertTrue(r.err().contains(db.toString()), r.err());
+      assertTrue(r.err().contains("backup") && r.err().contains("move it away"), r.err());
+      assertFalse(r.err().contains("could not be reached"), r.err());
+    }
+  }
+
+  @Test
+  void aReadOnlyHomeStillListsAndShowsAndRefusesWritesSayingItIsReadOnly() throws IOException {
+    try (ReadOnlyDirectory ro = ReadOnlyDirectory.at(tmp.resolve("ro"))) {
+      home = ro.dir().resolve("home");
+      initAndTrack();
+      String id = captureJson("--name", "kept");
+      ro.makeReadOnly();
+      JsonNode items = ok("--json", "list").json().path("items");
+      assertEquals(1, items.size());
+      assertEquals(id, items.get(0).path("id").asText());
+      assertEquals(1, ok("--json", "versions", "app").json().size());
+      assertEquals("kept", ok("--json", "show", "app@1").json().path("name").asText());
+      for (String[] write : List.of(new String[] {"capture", "app"}, new String[] {"protect", "app@1"},
+          new String[] {"diff", "app@1"})) {
+        Run r = run(write);
+        assertEquals(ExitCodes.of(ErrorCode.FORBIDDEN), r.status(), Arrays.toString(write) + ": " + r.err() + r.out());
+        assertTrue(r.err().contains("read-only") && r.err().contains(home.toString()), r.err());
+        assertFalse(r.err().contains("could not be reached"), r.err());
+      }
+    }
   }
 
   @Test
