@@ -359,7 +359,7 @@ final class Routes {
     return out;
   }
 
-  /** Answers an HTTP-level failure that has no {@link ErrorCode} (413, 503), as every error is shaped. */
+  /** Answers an HTTP-level failure that has no {@link ErrorCode} (503 BUSY), shaped as every error is. */
   static void sendError(HttpExchange ex, int status, String code, String message) throws IOException {
     send(ex, new Reply(status, JsonViews.error(code, message)));
   }
