@@ -174,11 +174,25 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * repository, replacing any earlier one. A {@link VolumeResolver}'s answer takes precedence.
    *
    * @throws SnapshotException INVALID_ARGUMENT for a bad name, a relative path or overlapping
-   *     volumes (all problems at once)
+   *     volumes (all problems at once); CONFLICT if a directory is, contains or is inside (after
+   *     resolving links) a volume another tracked workload holds, naming both workloads and both
+   *     directories; untrack that workload first or choose another directory
    */
   public void track(WorkloadRef workload, Map<String, Path> volumeMap) {
     Objects.requireNonNull(workload, "workload");
     volumes.track(workload, volumes.validate(volumeMap));
+  }
+
+  /**
+   * Runs {@link #track}'s checks without tracking anything: for a tool that is about to fill
+   * directories which will become {@code workload}'s volumes (an import) and must not write into
+   * another workload's volumes first.
+   *
+   * @throws SnapshotException as {@link #track} would
+   */
+  public void checkTrackable(WorkloadRef workload, Map<String, Path> volumeMap) {
+    Objects.requireNonNull(workload, "workload");
+    volumes.checkUnshared(workload, volumes.validate(volumeMap));
   }
 
   /**

@@ -1,11 +1,13 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -96,7 +98,17 @@ final class Volumes {
     return dir.resolve(w.tenant().value()).resolve(w.id() + SUFFIX);
   }
 
+  /**
+   * Persists {@code w}'s validated volume map, replacing any earlier one, unless one of its
+   * directories is, contains or is inside a volume another tracked workload (of any tenant) holds:
+   * a restore of one would then rewrite the other. Directories are compared by their real paths
+   * (links resolved, as far as the directory exists). Maps a {@link VolumeResolver} gives are not
+   * seen here: the resolver's owner keeps those apart.
+   *
+   * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
+   */
   synchronized void track(WorkloadRef w, Map<String, Path> volumes) {
+    checkUnshared(w, volumes);
     Properties p = new Properties();
     volumes.forEach((name, path) -> p.setProperty(name, path.toString()));
     StringWriter text = new StringWriter();
@@ -106,6 +118,36 @@ final class Volumes {
       AtomicFiles.write(file(w), text.toString().getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw SnapshotException.wrap("saving the volumes of " + w, e);
+    }
+  }
+
+  /**
+   * Checks that no tracked workload but {@code w} holds a volume that is, contains or is inside
+   * one of {@code volumes}' directories (see {@link #track}).
+   *
+   * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
+   */
+  synchronized void checkUnshared(WorkloadRef w, Map<String, Path> volumes) {
+    List<String> overlaps = new ArrayList<>();
+    Map<String, Path> real = new TreeMap<>();
+    volumes.forEach((name, path) -> real.put(name, realPath(path)));
+    for (Map.Entry<WorkloadRef, Map<String, Path>> other : others(w).entrySet()) {
+      other.getValue().forEach((otherName, otherPath) -> {
+        Path otherReal = realPath(otherPath);
+        volumes.forEach((name, path) -> {
+          Path mine = real.get(name);
+          if (mine.startsWith(otherReal) || otherReal.startsWith(mine)) {
+            String relation = mine.equals(otherReal) ? "is the same directory as" : mine.startsWith(otherReal) ? "is inside" : "contains";
+            overlaps.add("volume '" + name + "' of workload " + w.key() + " at " + shown(path, mine) + " " + relation
+                + " volume '" + otherName + "' of workload " + other.getKey().key() + " at " + shown(otherPath, otherReal));
+          }
+        });
+      });
+    }
+    if (!overlaps.isEmpty()) {
+      throw new SnapshotException(ErrorCode.CONFLICT, String.join("; ", overlaps) + "; a restore of one would "
+          + "rewrite the other: choose a directory no other workload holds, or untrack the other workload first")
+          .withWorkload(w);
     }
   }
 
@@ -119,6 +161,57 @@ final class Volumes {
     } catch (IOException e) {
       throw SnapshotException.wrap("forgetting the volumes of " + w, e);
     }
+  }
+
+  /** Every tracked workload but {@code w}, with its map. */
+  private Map<WorkloadRef, Map<String, Path>> others(WorkloadRef w) {
+    Map<WorkloadRef, Map<String, Path>> out = new TreeMap<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> tenants = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path tenant : tenants) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tenant, "*" + SUFFIX)) {
+          for (Path f : files) {
+            String name = f.getFileName().toString();
+            WorkloadRef other;
+            try {
+              other = WorkloadRef.of(tenant.getFileName().toString(), name.substring(0, name.length() - SUFFIX.length()));
+            } catch (SnapshotException notOurs) {
+              continue; // track never writes such a name: not a tracked map
+            }
+            if (!other.equals(w)) {
+              tracked(other).ifPresent(m -> out.put(other, m));
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw SnapshotException.wrap("listing the tracked workloads in " + dir, e);
+    }
+    return out;
+  }
+
+  /**
+   * {@code path} with its links resolved: the real path of its deepest existing ancestor, joined
+   * with the part that does not exist yet.
+   */
+  static Path realPath(Path path) {
+    Path p = path.toAbsolutePath().normalize();
+    Path rest = p.getFileSystem().getPath("");
+    for (Path at = p; at != null; at = at.getParent()) {
+      try {
+        return at.toRealPath().resolve(rest).normalize();
+      } catch (IOException e) {
+        Path name = at.getFileName();
+        rest = name == null ? rest : name.resolve(rest);
+      }
+    }
+    return p;
+  }
+
+  private static String shown(Path given, Path real) {
+    return given.normalize().equals(real) ? given.toString() : given + " (really " + real + ")";
   }
 
   Optional<Map<String, Path>> tracked(WorkloadRef w) {

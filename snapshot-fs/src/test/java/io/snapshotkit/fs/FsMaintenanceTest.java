@@ -258,6 +258,44 @@ class FsMaintenanceTest {
   }
 
   @Test
+  @DisplayName("track refuses a directory that is, contains or is inside another workload's volume (real paths, any tenant), naming both")
+  void trackRefusesOverlapWithAnotherWorkload() throws IOException {
+    WorkloadRef newcomer = WorkloadRef.of("acme", "newcomer");
+    WorkloadRef stranger = WorkloadRef.of("globex", "app");
+    Path link = Files.createSymbolicLink(dir.resolve("link-to-data"), data);
+    Files.createDirectories(data.resolve("sub"));
+    Map<String, Path> data0 = Map.of("data", data.normalize());
+    for (Map.Entry<WorkloadRef, Path> attempt : List.of(
+        Map.entry(newcomer, data), Map.entry(newcomer, dir.resolve("live")), Map.entry(newcomer, data.resolve("sub")),
+        Map.entry(newcomer, link.resolve("sub")), Map.entry(stranger, data))) {
+      SnapshotException e = assertThrows(SnapshotException.class,
+          () -> agent.track(attempt.getKey(), Map.of("v", attempt.getValue())), attempt.toString());
+      assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains(attempt.getKey().key()) && e.getMessage().contains(APP.key()), e.getMessage());
+      assertTrue(e.getMessage().contains(attempt.getValue().toString()), e.getMessage());
+      assertTrue(e.getMessage().contains(data.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("untrack"), "says what to do: " + e.getMessage());
+      assertEquals(Optional.empty(), agent.volumes(attempt.getKey()), "nothing was tracked");
+      assertEquals(ErrorCode.CONFLICT, assertThrows(SnapshotException.class,
+          () -> agent.checkTrackable(attempt.getKey(), Map.of("v", attempt.getValue()))).code(), "the dry run agrees");
+    }
+    agent.checkTrackable(newcomer, Map.of("v", dir.resolve("live/free")));
+    assertEquals(Optional.empty(), agent.volumes(newcomer), "the dry run tracks nothing");
+    assertEquals(Optional.of(data0), agent.volumes(APP), "the other workload is unchanged");
+    agent.track(APP, Map.of("data", data, "more", dir.resolve("live/more")));
+    assertEquals(Optional.of(Map.of("sub", data.resolve("sub"))),
+        reTrack(APP, Map.of("sub", data.resolve("sub"))), "a workload may re-track inside its own volumes");
+    assertTrue(agent.untrack(APP));
+    agent.track(newcomer, Map.of("v", data));
+    assertEquals(Optional.of(Map.of("v", data)), agent.volumes(newcomer), "free once the owner is untracked");
+  }
+
+  private Optional<Map<String, Path>> reTrack(WorkloadRef w, Map<String, Path> volumes) {
+    agent.track(w, volumes);
+    return agent.volumes(w);
+  }
+
+  @Test
   @DisplayName("the builder refuses bad values and double settings at once, names what is missing, and one repository has one agent")
   void builderRules() {
     SnapshotException e = assertThrows(SnapshotException.class, () -> FsHostAgent.builder().build());

@@ -15,6 +15,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.spi.StoreWork;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,7 +65,15 @@ import org.sqlite.SQLiteDataSource;
  * checkpoint SQLite runs when the last one closes, would otherwise dominate every write);
  * {@link #close()} releases them.
  *
- * <p><b>Failure:</b> an unreachable database is {@link ErrorCode#HOST_UNAVAILABLE} ("check the
+ * <p><b>Read-only SQLite.</b> A store built with {@link #sqlite(Path)} on an existing file that
+ * cannot be written (the file or its directory is read-only, as on a read-only mount) opens it
+ * read-only: reads work, migrations are not run (the schema must already be current), and a write
+ * is {@link ErrorCode#FORBIDDEN} naming the file. With no {@code -wal} file beside it the database
+ * is read as immutable (SQLite cannot open a WAL database read-only otherwise), so no other
+ * process may write it meanwhile.
+ *
+ * <p><b>Failure:</b> a damaged SQLite file is {@link ErrorCode#CORRUPT} naming the file and what
+ * to do; an unreachable database is {@link ErrorCode#HOST_UNAVAILABLE} ("check the
  * database is reachable"), a duplicate snapshot id is {@link ErrorCode#CONFLICT}, transactions
  * that keep conflicting are {@code CONFLICT}, and every other SQL failure is
  * {@link ErrorCode#INTERNAL} with the cause kept.
@@ -85,11 +94,14 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   private final JdbcBlobStore blobStore;
   private final ThreadLocal<Boolean> inTransaction = new ThreadLocal<>();
   private final Optional<SqliteConnections> ownConnections;
+  /** How failures name the database: with its file for SQLite. */
+  private final String database;
 
   private JdbcManifestStore(Settings settings) {
     this.dialect = settings.dialect();
     this.jdbi = settings.jdbi();
     this.ownConnections = settings.ownConnections();
+    this.database = settings.database();
     this.jdbi.setTemplateEngine(TemplateEngine.NOP);
     this.manifestCache = settings.manifestCacheBytes() == 0 ? null : Caffeine.newBuilder()
         .maximumWeight(settings.manifestCacheBytes())
@@ -97,13 +109,15 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         .build();
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
-    if (settings.migrateOnStart()) {
-      try {
+    try {
+      if (settings.readOnly()) {
+        requireCurrentSchema();
+      } else if (settings.migrateOnStart()) {
         migrate();
-      } catch (RuntimeException e) {
-        close();
-        throw e;
       }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
     }
   }
 
@@ -147,7 +161,19 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     try {
       return Migrations.migrate(jdbi, dialect, Migrations.LATEST);
     } catch (RuntimeException e) {
-      throw SqlFailures.map("migrating the snapshot database schema", e);
+      throw SqlFailures.map("migrating the snapshot database schema", e, database);
+    }
+  }
+
+  /** A read-only database cannot be migrated: it must already have this version's schema. */
+  private void requireCurrentSchema() {
+    int found = schemaVersion();
+    if (found > Migrations.LATEST) {
+      throw Migrations.newerSchema(found);
+    }
+    if (found < Migrations.LATEST) {
+      throw SqlFailures.readOnly("bringing its schema from version " + found + " to " + Migrations.LATEST,
+          database, null);
     }
   }
 
@@ -156,7 +182,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     try {
       return Migrations.currentVersion(jdbi).orElse(0);
     } catch (RuntimeException e) {
-      throw SqlFailures.map("reading the schema version", e);
+      throw SqlFailures.map("reading the schema version", e, database);
     }
   }
 
@@ -196,7 +222,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         JdbcTransaction[] current = new JdbcTransaction[1];
         try {
           return jdbi.inTransaction(h -> {
-            JdbcTransaction tx = new JdbcTransaction(h, dialect);
+            JdbcTransaction tx = new JdbcTransaction(h, dialect, database);
             current[0] = tx;
             try {
               T result = body.apply(tx);
@@ -243,12 +269,12 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     }
   }
 
-  private static RuntimeException surface(String what, RuntimeException e) {
+  private RuntimeException surface(String what, RuntimeException e) {
     if (e instanceof SnapshotException || SqlFailures.sqlCause(e) == null
         && !(e instanceof org.jdbi.v3.core.JdbiException)) {
       return e;
     }
-    return SqlFailures.map(what, e);
+    return SqlFailures.map(what, e, database);
   }
 
   private void invalidate(Iterable<SnapshotId> ids) {
@@ -405,7 +431,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
 
   /** The frozen settings of one store. */
   private record Settings(Dialect dialect, Jdbi jdbi, Optional<SqliteConnections> ownConnections,
-      boolean migrateOnStart, long manifestCacheBytes) {}
+      boolean migrateOnStart, long manifestCacheBytes, String database, boolean readOnly) {}
 
   /**
    * Builds a {@link JdbcManifestStore}. Choose exactly one database ({@link #sqlite},
@@ -517,9 +543,14 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       built = true;
       Jdbi jdbi;
       Optional<SqliteConnections> own = Optional.empty();
+      String database = SqlFailures.DATABASE;
+      boolean readOnly = false;
       if (target instanceof Path file) {
-        SqliteConnections connections =
-            new SqliteConnections(sqliteDataSource(file, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout));
+        Path absolute = file.toAbsolutePath();
+        database = SqlFailures.DATABASE + " " + absolute;
+        readOnly = Files.exists(absolute) && !(Files.isWritable(absolute) && Files.isWritable(absolute.getParent()));
+        SqliteConnections connections = new SqliteConnections(
+            sqliteDataSource(absolute, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout, readOnly));
         own = Optional.of(connections);
         jdbi = Jdbi.create(connections);
       } else if (target instanceof String url) {
@@ -529,7 +560,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       }
       return new JdbcManifestStore(new Settings(dialect, jdbi, own,
           migrateOnStart == null || migrateOnStart,
-          manifestCacheBytes == null ? DEFAULT_MANIFEST_CACHE_BYTES : manifestCacheBytes));
+          manifestCacheBytes == null ? DEFAULT_MANIFEST_CACHE_BYTES : manifestCacheBytes, database, readOnly));
     }
 
     private Builder database(Dialect chosen, Object where) {
@@ -554,14 +585,25 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       }
     }
 
-    private static SQLiteDataSource sqliteDataSource(Path file, Duration busyTimeout) {
+    private static SQLiteDataSource sqliteDataSource(Path file, Duration busyTimeout, boolean readOnly) {
       SQLiteConfig config = new SQLiteConfig();
-      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
       config.setBusyTimeout((int) busyTimeout.toMillis());
+      if (readOnly) {
+        // No write lock to take and no journal mode to set. SQLite opens a WAL database read-only
+        // only beside existing -wal/-shm files (it cannot create them here); without them the last
+        // writer checkpointed everything into the file, which is then read as immutable.
+        config.setReadOnly(true);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
+        SQLiteDataSource ds = new SQLiteDataSource(config);
+        boolean walPresent = Files.exists(file.resolveSibling(file.getFileName() + "-wal"));
+        ds.setUrl("jdbc:sqlite:" + (walPresent ? file.toString() : file.toUri() + "?immutable=1"));
+        return ds;
+      }
+      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
       config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
       SQLiteDataSource ds = new SQLiteDataSource(config);
-      ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+      ds.setUrl("jdbc:sqlite:" + file);
       return ds;
     }
   }

@@ -28,15 +28,17 @@ import org.jdbi.v3.core.Handle;
 final class JdbcTransaction implements StoreTransaction {
   private final Handle handle;
   private final Dialect dialect;
+  private final String database;
   private final Set<SnapshotId> touchedManifests = new HashSet<>();
   /** Workload counter rows this transaction holds locked, with their last version as of now. */
   private final Map<WorkloadRef, Integer> lockedWorkloads = new HashMap<>();
   private boolean open = true;
   private SnapshotException retryableFailure;
 
-  JdbcTransaction(Handle handle, Dialect dialect) {
+  JdbcTransaction(Handle handle, Dialect dialect, String database) {
     this.handle = handle;
     this.dialect = dialect;
+    this.database = database;
   }
 
   /** The failure that should make the store retry the transaction, if one happened. */
@@ -213,7 +215,7 @@ final class JdbcTransaction implements StoreTransaction {
     } catch (SnapshotException e) {
       throw e;
     } catch (RuntimeException e) {
-      SnapshotException mapped = SqlFailures.map(what, e);
+      SnapshotException mapped = SqlFailures.map(what, e, database);
       if (SqlFailures.isRetryable(e)) {
         retryableFailure = mapped;
       }

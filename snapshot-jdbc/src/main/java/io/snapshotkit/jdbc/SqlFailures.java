@@ -14,7 +14,12 @@ import org.jdbi.v3.core.ConnectionException;
 final class SqlFailures {
   private static final int SQLITE_BUSY = 5;
   private static final int SQLITE_LOCKED = 6;
+  private static final int SQLITE_READONLY = 8;
+  private static final int SQLITE_CORRUPT = 11;
   private static final int SQLITE_CONSTRAINT = 19;
+  private static final int SQLITE_NOTADB = 26;
+  /** How a failure names the database when the store has nothing more precise. */
+  static final String DATABASE = "the snapshot database";
   private static final int H2_LOCK_TIMEOUT = 50200;
 
   private SqlFailures() {}
@@ -63,6 +68,19 @@ final class SqlFailures {
         && (message.contains("UNIQUE") || message.contains("PRIMARYKEY") || message.contains("PRIMARY KEY"));
   }
 
+  /** Whether SQLite found the database file damaged or not a database at all. */
+  static boolean isCorrupt(Throwable failure) {
+    SQLException e = sqlCause(failure);
+    return e != null && isSqlite(e)
+        && ((e.getErrorCode() & 0xff) == SQLITE_CORRUPT || (e.getErrorCode() & 0xff) == SQLITE_NOTADB);
+  }
+
+  /** Whether SQLite refused a write because the database (or its directory) is read-only. */
+  static boolean isReadOnly(Throwable failure) {
+    SQLException e = sqlCause(failure);
+    return e != null && isSqlite(e) && (e.getErrorCode() & 0xff) == SQLITE_READONLY;
+  }
+
   /** Whether the database could not be reached at all. */
   static boolean isUnreachable(Throwable failure) {
     if (failure instanceof ConnectionException) {
@@ -84,14 +102,29 @@ final class SqlFailures {
     return false;
   }
 
-  /**
-   * The {@link SnapshotException} a caller sees for a failure while doing {@code what}:
-   * unreachable database → HOST_UNAVAILABLE, unique violation → CONFLICT, anything else INTERNAL
-   * with the cause kept. A SnapshotException passes through unchanged.
-   */
+  /** As {@link #map(String, RuntimeException, String)} for a database with no more precise name. */
   static SnapshotException map(String what, RuntimeException failure) {
+    return map(what, failure, DATABASE);
+  }
+
+  /**
+   * The {@link SnapshotException} a caller sees for a failure while doing {@code what}: a damaged
+   * SQLite file → CORRUPT, a write to a read-only one → FORBIDDEN (both naming {@code database},
+   * such as "the snapshot database /path/file.db", and what to do), unreachable database →
+   * HOST_UNAVAILABLE, unique violation → CONFLICT, anything else INTERNAL with the cause kept.
+   * A SnapshotException passes through unchanged.
+   */
+  static SnapshotException map(String what, RuntimeException failure, String database) {
     if (failure instanceof SnapshotException e) {
       return e;
+    }
+    if (isCorrupt(failure)) {
+      return new SnapshotException(ErrorCode.CORRUPT, what + " failed: " + database + " is damaged ("
+          + sqlCause(failure).getMessage() + "); restore it from a backup, or move it away to start over with an "
+          + "empty database (the snapshots it recorded are then forgotten)", failure);
+    }
+    if (isReadOnly(failure)) {
+      return readOnly(what, database, failure);
     }
     if (isUnreachable(failure)) {
       return new SnapshotException(ErrorCode.HOST_UNAVAILABLE,
@@ -108,6 +141,12 @@ final class SqlFailures {
           what + " kept conflicting with concurrent transactions; retry the operation", failure);
     }
     return SnapshotException.wrap(what, failure);
+  }
+
+  /** FORBIDDEN: {@code what} needs to write {@code database}, which is read-only. */
+  static SnapshotException readOnly(String what, String database, Throwable cause) {
+    return new SnapshotException(ErrorCode.FORBIDDEN, what + " needs to write " + database + ", which is read-only; "
+        + "make the file and its directory writable and retry (commands that only read work meanwhile)", cause);
   }
 
   private static boolean isSqlite(SQLException e) {

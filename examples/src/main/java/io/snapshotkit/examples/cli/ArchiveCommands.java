@@ -125,6 +125,9 @@ final class ArchiveCommands {
       Path staging = into != null ? into.toAbsolutePath().normalize()
           : root.home().dir().resolve("imports").resolve((workload != null ? workload : "archive") + "-"
               + root.environment().clock().millis());
+      if (workload != null) { // unnamed, the archive names it: track below refuses it, and the unpacked files go
+        agent.checkTrackable(workload(workload), Map.of("import", staging));
+      }
       SnapshotArchive.Imported imported;
       try {
         Files.createDirectories(staging.getParent());

@@ -10,9 +10,10 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,6 +28,9 @@ import picocli.CommandLine.Option;
     "Serve this home's snapshots over HTTP (the REST example) until Ctrl-C.",
     "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves."})
 final class ServeCommand extends Base {
+  /** Requests that may wait for one of the four request threads; more are answered 503. */
+  static final int QUEUED_REQUESTS = 64;
+
   @Option(names = "--port", paramLabel = "PORT", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port = 8080;
 
@@ -51,7 +55,8 @@ final class ServeCommand extends Base {
     } catch (UnknownHostException e) {
       throw SnapshotException.invalid("--bind " + bind + " is not an address of this machine");
     }
-    ExecutorService requests = Executors.newFixedThreadPool(4, r -> {
+    // Four request threads and a bounded queue: a request beyond them is answered 503, not left waiting.
+    ExecutorService requests = new ThreadPoolExecutor(4, 4, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED_REQUESTS), r -> {
       Thread t = new Thread(r, "snapshotkit-http");
       t.setDaemon(true);
       return t;

@@ -3,14 +3,18 @@ package io.snapshotkit.examples.cli;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.DispatcherSettings;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.jdbc.JdbcManifestStore;
+import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDirectory;
+import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.StartPosition;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -44,15 +48,18 @@ final class Services implements AutoCloseable {
   }
 
   private final JdbcManifestStore store;
+  /** Null on a read-only home: the repository cannot be opened there (see {@link #readOnly()}). */
   private final FsHostAgent agent;
+  private final Optional<SnapshotException> readOnly;
   private final SnapshotEngine engine;
   private final ExecutorService threads;
   private final int reaped;
 
-  private Services(JdbcManifestStore store, FsHostAgent agent, SnapshotEngine engine, ExecutorService threads,
-      int reaped) {
+  private Services(JdbcManifestStore store, FsHostAgent agent, Optional<SnapshotException> readOnly,
+      SnapshotEngine engine, ExecutorService threads, int reaped) {
     this.store = store;
     this.agent = agent;
+    this.readOnly = readOnly;
     this.engine = engine;
     this.threads = threads;
     this.reaped = reaped;
@@ -60,10 +67,11 @@ final class Services implements AutoCloseable {
 
   /**
    * What the agent's start-up recovery did to replace restores a stopped process left unfinished,
-   * one sentence each (see {@link FsHostAgent#startupRecovery()}).
+   * one sentence each (see {@link FsHostAgent#startupRecovery()}); none on a read-only home, where
+   * no agent is opened.
    */
   List<String> recoveredRestores() {
-    return agent.startupRecovery();
+    return agent == null ? List.of() : agent.startupRecovery();
   }
 
   /** How many captures left CAPTURING by a stopped process were marked FAILED when this opened. */
@@ -72,7 +80,10 @@ final class Services implements AutoCloseable {
   }
 
   /**
-   * Opens (creating when needed) the database and repository under {@code home}.
+   * Opens (creating when needed) the database and repository under {@code home}. On a home that
+   * cannot be written (a read-only mount, or no write permission) only the database is opened,
+   * read-only: commands that only read rows work, and every other one fails FORBIDDEN saying the
+   * home is read-only.
    *
    * @param events when present, the engine delivers events to it under the hook {@value #EVENTS_HOOK}
    *     through {@link SnapshotEngine#pollEvents()}
@@ -96,11 +107,19 @@ final class Services implements AutoCloseable {
     JdbcManifestStore store = null;
     try {
       store = JdbcManifestStore.sqlite(home.database());
-      agent = openAgent(home, clock, threads, lockWait, waiting, restoreSteps);
+      Optional<SnapshotException> readOnly = Files.isWritable(home.dir()) && Files.isWritable(home.database())
+          ? Optional.empty() : Optional.of(readOnlyHome(home));
+      HostDirectory hosts;
+      if (readOnly.isPresent()) {
+        hosts = readOnlyHosts(readOnly.get());
+      } else {
+        agent = openAgent(home, clock, threads, lockWait, waiting, restoreSteps);
+        hosts = HostDirectory.single(agent);
+      }
       SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
-          .hosts(HostDirectory.single(agent))
+          .hosts(hosts)
           .lifecycle(Lifecycle.none())
           .clock(clock)
           .executor(threads)
@@ -113,8 +132,9 @@ final class Services implements AutoCloseable {
             .manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
       }
       SnapshotEngine engine = b.build();
-      int reaped = engine.reapStuckCaptures();
-      return new Services(store, agent, engine, threads, reaped);
+      // Nothing can be reaped on a read-only home, and no capture can be running on it either.
+      int reaped = readOnly.isPresent() ? 0 : engine.reapStuckCaptures();
+      return new Services(store, agent, readOnly, engine, threads, reaped);
     } catch (RuntimeException e) {
       if (agent != null) {
         agent.close();
@@ -160,6 +180,32 @@ final class Services implements AutoCloseable {
     }
   }
 
+  private static SnapshotException readOnlyHome(Home home) {
+    return new SnapshotException(ErrorCode.FORBIDDEN, "the home " + home.dir() + " is read-only (a read-only mount, "
+        + "or no write permission), and this command needs to write its repository " + home.repository()
+        + "; `list`, `versions` and `show` work on a read-only home: make it writable for the rest");
+  }
+
+  /** The one local host, whose agent cannot be opened on a read-only home: asking for it says why. */
+  private static HostDirectory readOnlyHosts(SnapshotException why) {
+    return new HostDirectory() {
+      @Override
+      public List<HostInfo> hosts() {
+        return List.of(HostInfo.online("local"));
+      }
+
+      @Override
+      public Optional<String> hostOf(WorkloadRef workload) {
+        return Optional.of("local");
+      }
+
+      @Override
+      public HostAgent agent(String hostId) {
+        throw why;
+      }
+    };
+  }
+
   private static ThreadFactory daemonThreads() {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -174,9 +220,21 @@ final class Services implements AutoCloseable {
     return store;
   }
 
-  /** The directory agent. */
+  /**
+   * The directory agent.
+   *
+   * @throws SnapshotException FORBIDDEN on a read-only home, saying so
+   */
   FsHostAgent agent() {
+    if (readOnly.isPresent()) {
+      throw readOnly.get();
+    }
     return agent;
+  }
+
+  /** Whether the home is read-only: only the database is open, for reading. */
+  boolean readOnly() {
+    return readOnly.isPresent();
   }
 
   /** The engine. */
@@ -190,7 +248,9 @@ final class Services implements AutoCloseable {
       engine.close();
     } finally {
       try {
-        agent.close();
+        if (agent != null) {
+          agent.close();
+        }
       } finally {
         try {
           // Releases the kept SQLite connections; the last close folds the WAL into the database.

@@ -226,9 +226,13 @@ final class SnapshotCommands {
     void run() {
       Snapshot s = snapshot(snapshot);
       ObjectNode json = JsonViews.snapshot(s);
-      Optional<Manifest> manifest = s.status() == SnapshotStatus.READY
+      boolean readOnly = root.services().readOnly(); // its repository cannot be opened: show the row alone
+      Optional<Manifest> manifest = s.status() == SnapshotStatus.READY && !readOnly
           ? root.services().agent().repository().manifest(s.workload(), s.id())
           : Optional.empty();
+      if (readOnly) {
+        out().warn("volume details are not shown: the home is read-only, so its repository cannot be opened");
+      }
       manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
       out().result(json);
       out().line("Snapshot   " + s.id().value() + "  (" + label(s) + ")");

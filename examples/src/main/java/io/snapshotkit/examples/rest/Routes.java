@@ -1,11 +1,9 @@
 package io.snapshotkit.examples.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.RestoreReport;
@@ -23,7 +21,6 @@ import io.snapshotkit.core.RestoreSpec;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.examples.internal.JsonViews;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +36,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes requests to the engine and maps results and failures to HTTP. One instance serves every
- * request; it holds no per-request state.
+ * request; it holds no per-request state. It is handed requests whose body {@link Intake} has
+ * already read, on the executor's threads.
  *
  * <p><b>Thread-safety:</b> thread-safe (stateless apart from immutable collaborators).
  */
-final class Routes implements HttpHandler {
+final class Routes {
   private static final Logger log = LoggerFactory.getLogger(Routes.class);
-  /** Request bodies are tiny; anything bigger is refused rather than buffered. */
-  static final int MAX_BODY_BYTES = 64 * 1024;
   /** Triggers the engine itself uses; a client may not claim them. */
   private static final Set<Trigger> ENGINE_TRIGGERS = Set.of(Trigger.PRE_RESTORE, Trigger.ROLLBACK);
 
@@ -65,24 +61,31 @@ final class Routes implements HttpHandler {
     }
   }
 
-  /** A failure at the HTTP layer that has no {@link ErrorCode}: 401, 404 route, 405, 413. */
+  /** A failure at the HTTP layer that has no {@link ErrorCode}: 401, 404 route, 405. */
   private static final class HttpFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int status;
     final String code;
+    /** For a 405: the methods the route takes, for the {@code Allow} header. */
+    final String allow;
 
     HttpFailure(int status, String code, String message) {
+      this(status, code, message, null);
+    }
+
+    HttpFailure(int status, String code, String message, String allow) {
       super(message, null, false, false);
       this.status = status;
       this.code = code;
+      this.allow = allow;
     }
   }
 
-  @Override
-  public void handle(HttpExchange exchange) throws IOException {
+  /** Answers one request whose body (at most {@link Intake#MAX_BODY_BYTES}) has been read. */
+  void handle(HttpExchange exchange, byte[] body) throws IOException {
     Reply reply;
     try {
-      reply = route(exchange);
+      reply = route(exchange, body);
     } catch (SnapshotException e) {
       if (e.code() == ErrorCode.INTERNAL) {
         log.error("{} {} failed unexpectedly", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
@@ -91,6 +94,9 @@ final class Routes implements HttpHandler {
     } catch (HttpFailure e) {
       if (e.status == 401) {
         exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      }
+      if (e.allow != null) {
+        exchange.getResponseHeaders().set("Allow", e.allow);
       }
       reply = new Reply(e.status, JsonViews.error(e.code, e.getMessage()));
     } catch (IllegalArgumentException e) {
@@ -103,7 +109,7 @@ final class Routes implements HttpHandler {
     send(exchange, reply);
   }
 
-  private Reply route(HttpExchange ex) throws IOException {
+  private Reply route(HttpExchange ex, byte[] rawBody) {
     List<String> path = segments(ex.getRequestURI().getRawPath());
     String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
     if (path.size() < 3 || !path.get(0).equals("v1")) {
@@ -122,13 +128,13 @@ final class Routes implements HttpHandler {
             return Reply.ok(JsonViews.page(engine.list(listQuery(workload, query))));
           }
           allow(method, "POST", "GET, POST");
-          return capture(workload, body(ex));
+          return capture(workload, body(rawBody));
         case "versions":
           allow(method, "GET", "GET");
           return Reply.ok(JsonViews.snapshots(engine.versions(workload)));
         case "rollback":
           allow(method, "POST", "POST");
-          return rollback(workload, body(ex));
+          return rollback(workload, body(rawBody));
         default:
           break;
       }
@@ -148,7 +154,7 @@ final class Routes implements HttpHandler {
           return Reply.ok(JsonViews.diff(diff(tenant, id, query.getOrDefault("against", "current"))));
         case "restore":
           allow(method, "POST", "POST");
-          return restore(tenant, id, body(ex));
+          return restore(tenant, id, body(rawBody));
         default:
           break;
       }
@@ -157,6 +163,7 @@ final class Routes implements HttpHandler {
   }
 
   private Reply capture(WorkloadRef workload, JsonNode body) {
+    fields(body, "name", "trigger", "labels", "wait");
     CaptureSpec spec = CaptureSpec.of(workload);
     if (body.hasNonNull("name")) {
       spec = spec.name(text(body, "name"));
@@ -182,7 +189,7 @@ final class Routes implements HttpHandler {
       }
       spec = spec.labels(map);
     }
-    boolean wait = !body.has("wait") || body.get("wait").asBoolean(true);
+    boolean wait = flag(body, "wait", true);
     if (!wait) {
       PendingCapture pending = engine.startCapture(spec);
       return new Reply(202, JsonViews.snapshot(pending.snapshot()));
@@ -192,16 +199,18 @@ final class Routes implements HttpHandler {
   }
 
   private Reply rollback(WorkloadRef workload, JsonNode body) {
+    fields(body, "version", "preRestoreSnapshot");
     JsonNode version = body.get("version");
     if (version == null || !version.canConvertToInt() || !version.isIntegralNumber()) {
       throw SnapshotException.invalid("send {\"version\": N} with the version to roll back to");
     }
-    boolean safety = !body.has("preRestoreSnapshot") || body.get("preRestoreSnapshot").asBoolean(true);
+    boolean safety = flag(body, "preRestoreSnapshot", true);
     RestoreReport report = engine.rollback(workload, version.asInt(), safety);
     return Reply.ok(JsonViews.restore(report));
   }
 
   private Reply restore(TenantId tenant, SnapshotId id, JsonNode body) {
+    fields(body, "paths");
     RestoreSpec spec = RestoreSpec.additive();
     if (body.hasNonNull("paths")) {
       JsonNode paths = body.get("paths");
@@ -209,7 +218,12 @@ final class Routes implements HttpHandler {
         throw SnapshotException.invalid("'paths' must be an array of strings");
       }
       List<String> list = new ArrayList<>();
-      paths.forEach(p -> list.add(p.asText()));
+      paths.forEach(p -> {
+        if (!p.isTextual()) {
+          throw SnapshotException.invalid("'paths' must be an array of strings, not " + p);
+        }
+        list.add(p.asText());
+      });
       spec = spec.paths(list);
     }
     return Reply.ok(JsonViews.restore(engine.restore(tenant, id, spec)));
@@ -267,8 +281,30 @@ final class Routes implements HttpHandler {
 
   private static void allow(String method, String expected, String allowed) {
     if (!method.equals(expected)) {
-      throw new HttpFailure(405, "METHOD_NOT_ALLOWED", "use " + allowed + " on this route");
+      throw new HttpFailure(405, "METHOD_NOT_ALLOWED", "use " + allowed + " on this route", allowed);
     }
+  }
+
+  /** Refuses a body field the route does not take (a typo would otherwise be silently ignored). */
+  private static void fields(JsonNode body, String... known) {
+    List<String> allowed = List.of(known);
+    for (String name : (Iterable<String>) body::fieldNames) {
+      if (!allowed.contains(name)) {
+        throw SnapshotException.invalid("unknown field '" + name + "'; this route takes " + String.join(", ", allowed));
+      }
+    }
+  }
+
+  /** A boolean field, {@code otherwise} when absent or null. */
+  private static boolean flag(JsonNode body, String field, boolean otherwise) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return otherwise;
+    }
+    if (!v.isBoolean()) {
+      throw SnapshotException.invalid("'" + field + "' must be true or false, not " + v);
+    }
+    return v.booleanValue();
   }
 
   private static String text(JsonNode body, String field) {
@@ -280,21 +316,14 @@ final class Routes implements HttpHandler {
   }
 
   /** The request's JSON object body; an empty body is an empty object. */
-  private static JsonNode body(HttpExchange ex) throws IOException {
-    byte[] bytes;
-    try (InputStream in = ex.getRequestBody()) {
-      bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw new HttpFailure(413, "PAYLOAD_TOO_LARGE", "request bodies are limited to " + MAX_BODY_BYTES + " bytes");
-    }
+  private static JsonNode body(byte[] bytes) {
     if (bytes.length == 0) {
       return JsonViews.MAPPER.createObjectNode();
     }
     JsonNode node;
     try {
       node = JsonViews.MAPPER.readTree(bytes);
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       throw SnapshotException.invalid("the request body is not valid JSON; send a JSON object");
     }
     if (node == null || node instanceof NullNode) {
@@ -328,6 +357,11 @@ final class Routes implements HttpHandler {
       out.put(key, value);
     }
     return out;
+  }
+
+  /** Answers an HTTP-level failure that has no {@link ErrorCode} (503 BUSY), shaped as every error is. */
+  static void sendError(HttpExchange ex, int status, String code, String message) throws IOException {
+    send(ex, new Reply(status, JsonViews.error(code, message)));
   }
 
   private static void send(HttpExchange ex, Reply reply) throws IOException {

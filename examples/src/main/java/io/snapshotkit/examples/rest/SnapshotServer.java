@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,29 +53,40 @@ import org.slf4j.LoggerFactory;
  * <p>Every {@link io.snapshotkit.SnapshotException} answers with its code's
  * {@link io.snapshotkit.ErrorCode#httpStatus()} and the body
  * {@code {"error": CODE, "message": ..., "failedHosts": [...]}}. A missing or unknown token is
- * 401 {@code UNAUTHENTICATED}; an unknown path 404, a wrong method 405.
+ * 401 {@code UNAUTHENTICATED}; an unknown path 404, a wrong method 405 (with {@code Allow}); an
+ * unknown or mistyped body field 400 naming it; a body over 64 KiB 413 {@code PAYLOAD_TOO_LARGE};
+ * a request the executor refuses 503 {@code BUSY} (with {@code Retry-After}).
  *
- * <p><b>Threads:</b> requests run on the executor given to the builder. The JDK server itself
- * runs one dispatcher thread that accepts connections; that is the only thread this class
- * causes to exist, and {@link #close()} ends it.
+ * <p><b>Threads:</b> requests run on the executor given to the builder; give it a bounded queue
+ * (a {@link java.util.concurrent.ThreadPoolExecutor} with an {@code ArrayBlockingQueue}) and a
+ * request it rejects is answered 503 at once instead of waiting. Requests are <em>read</em> on
+ * the server's own threads (at most 64 at once; a connection beyond them is closed), so a slow
+ * client never holds a request thread; a client that has not sent its whole request within the
+ * {@linkplain Builder#requestTimeout request timeout} is disconnected, and one that connects and
+ * sends nothing holds no thread. The JDK server runs one dispatcher thread that accepts
+ * connections, and one timer thread keeps the deadlines; {@link #close()} ends all of them.
  *
  * <p><b>Thread-safety:</b> thread-safe. {@link #start()} and {@link #close()} may be called once each.
  */
 public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
+  private static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   private final SnapshotEngine engine;
   private final Map<String, TenantId> tokens;
   private final Executor executor;
   private final InetSocketAddress address;
+  private final Duration requestTimeout;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile HttpServer server;
+  private volatile RequestReaders readers;
 
   private SnapshotServer(Builder b) {
     this.engine = b.engine;
     this.tokens = Map.copyOf(b.tokens);
     this.executor = b.executor;
     this.address = b.address;
+    this.requestTimeout = b.requestTimeout;
   }
 
   /** A new builder. */
@@ -99,9 +111,11 @@ public final class SnapshotServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + address + "; pick a free port (0 picks one)", e);
     }
-    http.createContext("/", new Routes(engine, new BearerAuth(tokens)));
-    http.setExecutor(executor);
+    RequestReaders reading = new RequestReaders(requestTimeout);
+    http.createContext("/", new Intake(new Routes(engine, new BearerAuth(tokens)), executor));
+    http.setExecutor(reading);
     http.start();
+    readers = reading;
     server = http;
     log.info("snapshot REST server listening on {}", baseUri());
     return this;
@@ -130,13 +144,14 @@ public final class SnapshotServer implements AutoCloseable {
     return URI.create("http://" + host + ":" + bound.getPort());
   }
 
-  /** Stops accepting connections and ends the server's dispatcher thread; requests in flight are cut. */
+  /** Stops accepting connections and ends the server's own threads; requests in flight are cut. */
   @Override
   public void close() {
     HttpServer http = server;
     if (http != null) {
       server = null;
       http.stop(0);
+      readers.close();
       log.info("snapshot REST server stopped");
     }
   }
@@ -160,6 +175,7 @@ public final class SnapshotServer implements AutoCloseable {
     private Map<String, TenantId> tokens;
     private Executor executor;
     private InetSocketAddress address;
+    private Duration requestTimeout;
 
     private Builder() {}
 
@@ -205,6 +221,21 @@ public final class SnapshotServer implements AutoCloseable {
     }
 
     /**
+     * Optional: how long a client may take to send a whole request (line, headers and body) once
+     * it has sent its first byte; a slower one is disconnected. Default 10 seconds.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder requestTimeout(Duration value) {
+      Objects.requireNonNull(value, "requestTimeout");
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("the request timeout must be positive, not " + value);
+      }
+      requestTimeout = once("requestTimeout", requestTimeout, value);
+      return this;
+    }
+
+    /**
      * Builds a server that is not yet listening.
      *
      * @throws IllegalStateException listing every missing required setting
@@ -225,6 +256,9 @@ public final class SnapshotServer implements AutoCloseable {
       }
       if (address == null) {
         address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+      }
+      if (requestTimeout == null) {
+        requestTimeout = DEFAULT_REQUEST_TIMEOUT;
       }
       return new SnapshotServer(this);
     }

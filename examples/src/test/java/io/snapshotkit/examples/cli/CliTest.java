@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.RestoreStep;
+import io.snapshotkit.testkit.ReadOnlyDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -454,6 +455,73 @@ class CliTest {
     assertFalse(r.json().path("ok").asBoolean(), r.out());
     assertTrue(r.json().path("damagedSnapshots").size() > 0, r.out());
     assertEquals(1, r.errLines().size(), r.err());
+  }
+
+  @Test
+  void aDamagedDatabaseIsReportedCorruptNamingTheFileAndWhatToDo() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path db = home.resolve("snapshotkit.db");
+    byte[] garbage = new byte[64 * 1024];
+    new java.util.Random(7).nextBytes(garbage);
+    Files.write(db, garbage);
+    for (String[] command : List.of(new String[] {"list"}, new String[] {"capture", "app"})) {
+      Run r = run(command);
+      assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), Arrays.toString(command) + ": " + r.err());
+      assertTrue(r.err().contains(db.toString()), r.err());
+      assertTrue(r.err().contains("backup") && r.err().contains("move it away"), r.err());
+      assertFalse(r.err().contains("could not be reached"), r.err());
+    }
+  }
+
+  @Test
+  void aReadOnlyHomeStillListsAndShowsAndRefusesWritesSayingItIsReadOnly() throws IOException {
+    try (ReadOnlyDirectory ro = ReadOnlyDirectory.at(tmp.resolve("ro"))) {
+      home = ro.dir().resolve("home");
+      initAndTrack();
+      String id = captureJson("--name", "kept");
+      ro.makeReadOnly();
+      JsonNode items = ok("--json", "list").json().path("items");
+      assertEquals(1, items.size());
+      assertEquals(id, items.get(0).path("id").asText());
+      assertEquals(1, ok("--json", "versions", "app").json().size());
+      assertEquals("kept", ok("--json", "show", "app@1").json().path("name").asText());
+      for (String[] write : List.of(new String[] {"capture", "app"}, new String[] {"protect", "app@1"},
+          new String[] {"diff", "app@1"})) {
+        Run r = run(write);
+        assertEquals(ExitCodes.of(ErrorCode.FORBIDDEN), r.status(), Arrays.toString(write) + ": " + r.err() + r.out());
+        assertTrue(r.err().contains("read-only") && r.err().contains(home.toString()), r.err());
+        assertFalse(r.err().contains("could not be reached"), r.err());
+      }
+    }
+  }
+
+  @Test
+  void trackAndImportRefuseDirectoriesThatOverlapAnotherWorkloadsVolumes() throws IOException {
+    ok("init");
+    Path inner = Files.createDirectories(tmp.resolve("outer/inner"));
+    ok("track", "app", project.toString(), inner.toString());
+    for (Map.Entry<Path, Path> attempt : Map.of(project, project, project.resolve("src"), project,
+        tmp.resolve("outer"), inner).entrySet()) {
+      Run r = run("track", "other", attempt.getKey().toString());
+      assertEquals(ExitCodes.of(ErrorCode.CONFLICT), r.status(), r.err() + r.out());
+      assertTrue(r.err().contains("local/other") && r.err().contains("local/app"), r.err());
+      assertTrue(r.err().contains(attempt.getKey().toString()) && r.err().contains(attempt.getValue().toString()), r.err());
+      assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), run("track", "other").status(), "other stays untracked");
+    }
+    captureJson();
+    Path archive = tmp.resolve("app.tar.zst");
+    ok("export", "app@1", archive.toString());
+    Path into = project.resolve("imported");
+    Run named = run("import", archive.toString(), "copy", "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), named.status(), named.err() + named.out());
+    assertTrue(named.err().contains("local/app") && named.err().contains(into.toString()), named.err());
+    Run unnamed = run("import", archive.toString(), "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), unnamed.status(), unnamed.err() + unnamed.out());
+    assertFalse(Files.exists(into), "nothing was left in app's volume");
+    Path damaged = Files.write(tmp.resolve("damaged.tar.zst"), new byte[] {1, 2, 3});
+    Run early = run("import", damaged.toString(), "copy", "--into", into.toString());
+    assertEquals(ExitCodes.of(ErrorCode.CONFLICT), early.status(), "refused before the archive is unpacked: " + early.err());
   }
 
   @Test

@@ -24,17 +24,25 @@ import io.snapshotkit.testkit.Fault;
 import io.snapshotkit.testkit.InMemoryManifestStore;
 import io.snapshotkit.testkit.MutableClock;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -90,6 +98,7 @@ class SnapshotServerTest {
         .engine(engine)
         .tokens(Map.of(ACME_TOKEN, ACME, GLOBEX_TOKEN, GLOBEX, CAPPED_TOKEN, CAPPED))
         .executor(serverThreads)
+        .requestTimeout(Duration.ofSeconds(3))
         .build()
         .start();
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -113,15 +122,20 @@ class SnapshotServerTest {
   }
 
   private Reply call(String method, String path, String token, String body) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r = send(method, path, token, body);
+    JsonNode json = r.body().length == 0 ? null : JsonViews.MAPPER.readTree(r.body());
+    return new Reply(r.statusCode(), json);
+  }
+
+  private HttpResponse<byte[]> send(String method, String path, String token, String body)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUri() + path))
         .timeout(Duration.ofSeconds(20))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    JsonNode json = r.body().length == 0 ? null : JsonViews.MAPPER.readTree(r.body());
-    return new Reply(r.statusCode(), json);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private String captureVia(String token, WorkloadRef w, String name) throws Exception {
@@ -341,6 +355,182 @@ class SnapshotServerTest {
     Reply wrongMethod = call("PUT", "/v1/workloads/ws-acme/versions", ACME_TOKEN, "{}");
     assertEquals(405, wrongMethod.status());
     assertEquals(Set.of(), Set.copyOf(engine.versions(ACME_WS)), "nothing was captured");
+  }
+
+  @Test
+  @DisplayName("a wrong method is 405 with an Allow header naming the methods the route takes")
+  void wrongMethodNamesTheAllowedOnes() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    Map<String, String> expected = Map.of(
+        "PUT /v1/workloads/ws-acme/versions", "GET",
+        "DELETE /v1/workloads/ws-acme/snapshots", "GET, POST",
+        "GET /v1/workloads/ws-acme/rollback", "POST",
+        "PUT /v1/snapshots/" + id, "GET, DELETE",
+        "POST /v1/snapshots/" + id + "/diff", "GET",
+        "GET /v1/snapshots/" + id + "/restore", "POST");
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      String[] request = e.getKey().split(" ");
+      HttpResponse<byte[]> r = send(request[0], request[1], ACME_TOKEN, "{}");
+      assertEquals(405, r.statusCode(), e.getKey());
+      assertEquals(Optional.of(e.getValue()), r.headers().firstValue("Allow"), e.getKey());
+      assertEquals("METHOD_NOT_ALLOWED", JsonViews.MAPPER.readTree(r.body()).path("error").asText(), e.getKey());
+    }
+  }
+
+  @Test
+  @DisplayName("an unknown or mistyped body field is 400 naming the field, and nothing is done")
+  void unknownOrMistypedBodyFieldsAreRefusedByName() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    h1.put(ACME_WS, "services", "api", TextNode.valueOf("changed"));
+    Map<String, String[]> refused = Map.of(
+        "{\"nmae\":\"typo\"}", new String[] {"POST", "/v1/workloads/ws-acme/snapshots", "nmae"},
+        "{\"wait\":\"no\"}", new String[] {"POST", "/v1/workloads/ws-acme/snapshots", "wait"},
+        "{\"name\":\"x\",\"labels\":{},\"wait\":0}", new String[] {"POST", "/v1/workloads/ws-acme/snapshots", "wait"},
+        "{\"version\":1,\"preRestoreSnapshot\":\"yes\"}", new String[] {"POST", "/v1/workloads/ws-acme/rollback", "preRestoreSnapshot"},
+        "{\"version\":1,\"verison\":1}", new String[] {"POST", "/v1/workloads/ws-acme/rollback", "verison"},
+        "{\"paths\":[\"services:api\",7]}", new String[] {"POST", "/v1/snapshots/" + id + "/restore", "paths"},
+        "{\"path\":[\"services:api\"]}", new String[] {"POST", "/v1/snapshots/" + id + "/restore", "path"});
+    for (Map.Entry<String, String[]> e : refused.entrySet()) {
+      String[] route = e.getValue();
+      Reply r = call(route[0], route[1], ACME_TOKEN, e.getKey());
+      assertEquals(400, r.status(), () -> e.getKey() + " answered " + r.body());
+      assertEquals("INVALID_ARGUMENT", r.error());
+      assertTrue(r.body().path("message").asText().contains("'" + route[2] + "'"), e.getKey() + ": " + r.body());
+    }
+    assertEquals(1, engine.versions(ACME_WS).size(), "nothing was captured");
+    assertEquals("changed", h1.state(ACME_WS).get("services").get("api").asText(), "nothing was restored");
+  }
+
+  @Test
+  @DisplayName("an oversized body gets a 413 JSON answer the client can read, and the server keeps serving")
+  void oversizedBodyIsAnswered413() throws Exception {
+    byte[] big = new byte[4 << 20];
+    java.util.Arrays.fill(big, (byte) 'x');
+    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUri() + "/v1/workloads/ws-acme/snapshots"))
+        .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + ACME_TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(413, r.statusCode());
+    JsonNode json = JsonViews.MAPPER.readTree(r.body());
+    assertEquals("PAYLOAD_TOO_LARGE", json.path("error").asText());
+    assertTrue(json.path("message").asText().contains(String.valueOf(Intake.MAX_BODY_BYTES)), json.toString());
+
+    try (Socket raw = new Socket(server.baseUri().getHost(), server.port())) {
+      raw.setSoTimeout(20_000);
+      Thread writer = new Thread(() -> {
+        try {
+          OutputStream out = raw.getOutputStream();
+          out.write(("POST /v1/workloads/ws-acme/snapshots HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ACME_TOKEN
+              + "\r\nConnection: close\r\nContent-Length: " + big.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write(big);
+          out.flush();
+        } catch (IOException ignored) {
+          // the reader's assertions tell whether the answer arrived
+        }
+      });
+      writer.start();
+      String answer = new String(raw.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+      assertTrue(answer.contains("PAYLOAD_TOO_LARGE"), answer);
+      writer.join(20_000);
+    }
+    assertEquals(200, call("GET", "/v1/workloads/ws-acme/versions", ACME_TOKEN, null).status());
+    assertEquals(0, engine.versions(ACME_WS).size(), "nothing was captured");
+  }
+
+  @Test
+  @DisplayName("clients that connect and stay silent, or send their request a byte at a time, cannot starve a normal request, and the slow ones are cut off")
+  void slowClientsCannotStarveOthers() throws Exception {
+    List<Socket> silent = new ArrayList<>();
+    List<Socket> trickling = new ArrayList<>();
+    ExecutorService tricklers = Executors.newCachedThreadPool();
+    try {
+      for (int i = 0; i < 6; i++) {
+        silent.add(new Socket(server.baseUri().getHost(), server.port()));
+      }
+      for (int i = 0; i < 6; i++) {
+        Socket s = new Socket(server.baseUri().getHost(), server.port());
+        trickling.add(s);
+        String head = "POST /v1/workloads/ws-acme/snapshots HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ACME_TOKEN
+            + "\r\nContent-Length: 500\r\n\r\n";
+        String request = i % 2 == 0 ? head.replace("\r\n\r\n", "\r\nX-Slow: " + "z".repeat(500)) : head + " ".repeat(500);
+        int start = i % 2 == 0 ? 0 : head.length(); // half trickle their headers, half their body
+        tricklers.execute(() -> {
+          try {
+            OutputStream out = s.getOutputStream();
+            out.write(request.substring(0, start).getBytes(StandardCharsets.US_ASCII));
+            for (int c = start; c < request.length(); c++) {
+              out.write(request.charAt(c));
+              out.flush();
+              Thread.sleep(200);
+            }
+          } catch (IOException | InterruptedException cutOff) {
+            // the server closed the connection: what the test expects
+          }
+        });
+      }
+      Thread.sleep(500); // every slow client has started its request
+      long started = System.nanoTime();
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, call("GET", "/v1/workloads/ws-acme/versions", ACME_TOKEN, null).status());
+      }
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertTrue(millis < 3_000, "three normal requests took " + millis + " ms beside 12 slow clients");
+      for (Socket s : trickling) {
+        s.setSoTimeout(10_000);
+        long t0 = System.nanoTime();
+        int read;
+        try {
+          read = s.getInputStream().read();
+        } catch (IOException reset) {
+          read = -1;
+        }
+        assertEquals(-1, read, "a client that takes too long to send its request is cut off");
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0) < 6, "cut off after the 3 s request timeout");
+      }
+    } finally {
+      tricklers.shutdownNow();
+      for (Socket s : silent) {
+        s.close();
+      }
+      for (Socket s : trickling) {
+        s.close();
+      }
+    }
+    assertEquals(0, engine.versions(ACME_WS).size(), "no slow request was served");
+  }
+
+  @Test
+  @DisplayName("a request the executor cannot take (its bounded queue is full) is answered 503 at once, not left hanging")
+  void overflowIs503() throws Exception {
+    ThreadPoolExecutor bounded = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1));
+    CountDownLatch release = new CountDownLatch(1);
+    try (SnapshotServer small = SnapshotServer.builder().engine(engine).tokens(Map.of(ACME_TOKEN, ACME))
+        .executor(bounded).build().start()) {
+      String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+      h1.gate(FakeHostAgent.Op.DESCRIBE, new CountDownLatch(1), release);
+      HttpRequest diff = HttpRequest.newBuilder(URI.create(small.baseUri() + "/v1/snapshots/" + id + "/diff"))
+          .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + ACME_TOKEN).build();
+      var running = http.sendAsync(diff, HttpResponse.BodyHandlers.ofByteArray());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (bounded.getActiveCount() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      var queued = http.sendAsync(diff, HttpResponse.BodyHandlers.ofByteArray());
+      while (bounded.getQueue().size() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      HttpResponse<byte[]> overflow = http.send(diff, HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(503, overflow.statusCode());
+      JsonNode json = JsonViews.MAPPER.readTree(overflow.body());
+      assertEquals("BUSY", json.path("error").asText());
+      assertTrue(overflow.headers().firstValue("Retry-After").isPresent());
+      release.countDown();
+      assertEquals(200, running.get(20, TimeUnit.SECONDS).statusCode());
+      assertEquals(200, queued.get(20, TimeUnit.SECONDS).statusCode());
+    } finally {
+      release.countDown();
+      bounded.shutdownNow();
+    }
   }
 
   @Test
