@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and export/import, byte for byte.
  */
 class FsRawNamesTest {
-  private static final WorkloadRef W = WorkloadRef.of("acme", "names");
+  static final WorkloadRef W = WorkloadRef.of("acme", "names");
   private static final SplittableRandom IDS = new SplittableRandom(11);
 
   /** Names by raw bytes (ISO-8859-1 spelling: one char per byte). */
@@ -51,7 +51,7 @@ class FsRawNamesTest {
   }
 
   /** A volume holding every name as a file, a directory with a file inside, and links to anywhere. */
-  private Path volume(Path v, boolean specialBits) throws IOException {
+  static Path volume(Path v, boolean specialBits) throws IOException {
     Files.createDirectories(v);
     int i = 0;
     for (String n : NAMES) {
@@ -71,18 +71,18 @@ class FsRawNamesTest {
     return v;
   }
 
-  private static SnapshotId capture(FsHostAgent agent) {
+  static SnapshotId capture(FsHostAgent agent) {
     SnapshotId id = id();
     CaptureResult r = agent.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false));
     assertFalse(r.manifest().partial(), "the capture is complete");
     return id;
   }
 
-  private static Manifest manifest(FsHostAgent agent, SnapshotId id) {
+  static Manifest manifest(FsHostAgent agent, SnapshotId id) {
     return agent.repository().manifest(W, id).orElseThrow();
   }
 
-  private static RestoreOutcome restore(FsHostAgent agent, SnapshotId id, RestoreMode mode, Path target) {
+  static RestoreOutcome restore(FsHostAgent agent, SnapshotId id, RestoreMode mode, Path target) {
     return agent.restore(new RestoreRequest(W, id, manifest(agent, id), mode,
         Optional.ofNullable(target).map(Path::toString), List.of()));
   }
@@ -223,6 +223,71 @@ class FsRawNamesTest {
     List<String> all = new ArrayList<>(o.warnings());
     o.families().values().forEach(f -> all.addAll(f.errors()));
     return all;
+  }
+
+  @Test
+  @DisplayName("under an ASCII locale (LC_ALL=C, so sun.jnu.encoding is not UTF-8) raw names still round-trip")
+  void asciiLocaleKeepsRawNames() throws Exception {
+    Path log = dir.resolve("child.log");
+    java.util.List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), RawNamesChild.class.getName(), dir.resolve("child").toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE"));
+    pb.environment().put("LC_ALL", "C");
+    Process child = pb.start();
+    assertTrue(child.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child finishes");
+    String out = Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertEquals(0, child.exitValue(), out);
+    assertTrue(out.contains("sun.jnu.encoding=ANSI_X3.4-1968"), out);
+    assertTrue(out.contains("OK"), out);
+  }
+
+  @Test
+  @DisplayName("an archive of format 1 (UTF-8 pax names) with non-ASCII and long names still imports")
+  void formatOneArchivesStillImport() throws IOException {
+    String longName = "\u00fcn\u00ef-" + "x".repeat(120);
+    byte[] content = "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String sha = HexFormat.of().formatHex(io.snapshotkit.fs.internal.TarExport.sha256().digest(content));
+    String json = "{\"format\":\"snapshotkit-archive\",\"formatVersion\":1,\"schemaVersion\":1,"
+        + "\"digestAlgorithm\":\"SHA-256\",\"volumes\":[\"data\"],\"entryCount\":3,\"totalBytes\":2,\"entries\":["
+        + "{\"path\":\"volumes/data\",\"type\":\"dir\",\"mode\":493,\"mtime\":\"\"},"
+        + "{\"path\":\"volumes/data/" + longName + "\",\"type\":\"file\",\"size\":2,\"sha256\":\"" + sha
+        + "\",\"mode\":420,\"mtime\":\"\"},"
+        + "{\"path\":\"volumes/data/l\",\"type\":\"symlink\",\"target\":\"" + longName + "\",\"mode\":511,\"mtime\":\"\"}]}";
+    byte[] manifest = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    // written as format 1 was: UTF-8 headers, pax names for long and non-ASCII names
+    try (var zstd = new com.github.luben.zstd.ZstdOutputStream(archive, 1);
+        var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(zstd, "UTF-8")) {
+      tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+      tar.setAddPaxHeadersForNonAsciiNames(true);
+      var m = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("snapshotkit-archive.json");
+      m.setSize(manifest.length);
+      tar.putArchiveEntry(m);
+      tar.write(manifest);
+      tar.closeArchiveEntry();
+      var d = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("volumes/data/");
+      d.setMode(0755);
+      tar.putArchiveEntry(d);
+      tar.closeArchiveEntry();
+      var f = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("volumes/data/" + longName);
+      f.setSize(2);
+      f.setMode(0644);
+      tar.putArchiveEntry(f);
+      tar.write(content);
+      tar.closeArchiveEntry();
+      var l = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("volumes/data/l",
+          org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+      l.setLinkName(longName);
+      tar.putArchiveEntry(l);
+      tar.closeArchiveEntry();
+    }
+    SnapshotArchive.Imported imported = SnapshotArchive.importArchive(new ByteArrayInputStream(archive.toByteArray()),
+        dir.resolve("staging"), SnapshotArchive.Limits.defaults());
+    Path data = imported.volumes().get("data");
+    assertEquals("v1", Files.readString(data.resolve(longName)));
+    assertEquals(Path.of(longName), Files.readSymbolicLink(data.resolve("l")));
+    imported.discard();
   }
 
   /** Printable, so a failure report shows lone surrogates and control chars. */
