@@ -68,6 +68,7 @@ class FsRawNamesTest {
     Files.createSymbolicLink(RawTree.child(v, RawTree.bytes("raw-link-\u00e9")),
         RawTree.relative(RawTree.bytes("dir-\u00ff\u00fe/\u00ff\u00fe")));
     Files.createSymbolicLink(v.resolve("weird-target"), RawTree.relative(RawTree.bytes("a\\b\nc\u00e9")));
+    Files.createSymbolicLink(v.resolve("up-raw"), RawTree.relative(RawTree.bytes("../\u00e9/./x/..")));
     return v;
   }
 

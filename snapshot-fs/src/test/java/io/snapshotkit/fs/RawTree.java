@@ -35,7 +35,15 @@ final class RawTree {
 
   /** A relative path (a symlink target) with exactly these bytes. */
   static Path relative(byte[] bytes) {
-    return Path.of("/").relativize(Path.of(URI.create("file:///" + pct(bytes))));
+    // not Path.relativize, which drops '.' and '..': join the names, each read raw from "/name"
+    Path out = null;
+    for (String name : pct(bytes).split("/")) {
+      if (!name.isEmpty()) {
+        Path one = Path.of(URI.create("file:///" + name)).getFileName();
+        out = out == null ? one : out.resolve(one);
+      }
+    }
+    return out;
   }
 
   /** An absolute path with exactly these bytes (which start with '/'). */

@@ -203,10 +203,23 @@ public final class RawNames {
     if (b[0] == '/') {
       return fromUri(b);
     }
-    byte[] abs = new byte[b.length + 1];
-    abs[0] = '/';
-    System.arraycopy(b, 0, abs, 1, b.length);
-    return SLASH.relativize(fromUri(abs));
+    // Path.relativize would normalize '.' and '..' away, so the relative path is built from its
+    // names, each taken raw from an absolute path of one name; resolve() keeps them as they are
+    Path relative = null;
+    int start = 0;
+    for (int i = 0; i <= b.length; i++) {
+      if (i == b.length || b[i] == '/') {
+        if (i > start) {
+          byte[] one = new byte[i - start + 1];
+          one[0] = '/';
+          System.arraycopy(b, start, one, 1, i - start);
+          Path name = fromUri(one).getFileName();
+          relative = relative == null ? name : relative.resolve(name);
+        }
+        start = i + 1;
+      }
+    }
+    return relative;
   }
 
   /**
