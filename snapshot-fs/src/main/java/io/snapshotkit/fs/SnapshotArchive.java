@@ -58,7 +58,7 @@ public final class SnapshotArchive {
    *
    * @param maxTotalBytes the most uncompressed file content, in bytes (the manifest is capped at this too)
    * @param maxEntries the most entries (files, directories, symlinks)
-   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   * @param maxPathLength the longest entry path, in bytes
    */
   public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
     /** Validates the caps. */

@@ -244,6 +244,24 @@ class FsRawNamesTest {
   }
 
   @Test
+  @DisplayName("ingest, the other way entries come from outside, stores raw names and strips special bits like an import")
+  void ingestStripsSpecialBits() throws IOException {
+    Path data = volume(dir.resolve("live/data"), true);
+    try (FsHostAgent source = FsHostAgent.rootedAt(dir.resolve("repo-a"));
+        FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
+      source.track(W, Map.of("data", data));
+      SnapshotId id = capture(source);
+      try (SnapshotReader reader = source.repository().openSnapshot(W, id)) {
+        target.repository().ingest(W, id, Instant.parse("2026-03-01T00:00:00Z"), false, reader);
+      }
+      restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
+      Map<String, String> expected = new TreeMap<>();
+      RawTree.state(data).forEach((k, v) -> expected.put(k, v.replaceFirst("^(file|dir) [0-7]?([0-7]{3})", "$1 $2")));
+      assertEquals(expected, RawTree.state(dir.resolve("restored/data")));
+    }
+  }
+
+  @Test
   @DisplayName("an archive of format 1 (UTF-8 pax names) with non-ASCII and long names still imports")
   void formatOneArchivesStillImport() throws IOException {
     String longName = "\u00fcn\u00ef-" + "x".repeat(120);

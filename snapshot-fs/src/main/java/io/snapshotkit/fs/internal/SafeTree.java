@@ -84,7 +84,7 @@ public final class SafeTree {
    *
    * @param maxTotalBytes the most uncompressed file content, in bytes, over all entries
    * @param maxEntries the most entries (files, directories, links)
-   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   * @param maxPathLength the longest entry path, in bytes
    */
   public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
     /** Validates the caps. */
