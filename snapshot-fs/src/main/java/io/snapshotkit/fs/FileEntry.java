@@ -15,13 +15,16 @@ import java.util.Optional;
  * <p><b>Thread-safety:</b> immutable.
  *
  * @param volume the volume's name
- * @param path the path relative to the volume root, {@code /}-separated, never empty
+ * @param path the path relative to the volume root, {@code /}-separated, never empty. Names are
+ *     any bytes but {@code /} and NUL: they read as UTF-8, and each byte that is not part of
+ *     valid UTF-8 reads as the lone surrogate {@code U+DC00 + byte} (as Python's
+ *     "surrogateescape"), so every name has one exact text
  * @param type file, directory or symlink
- * @param mode the POSIX permission bits ({@code 0777} mask)
+ * @param mode the POSIX mode bits: permissions plus setuid, setgid and sticky ({@code 07777} mask)
  * @param size the content size in bytes (0 for directories; the target length for symlinks)
  * @param mtime the last-modified time, to the nanosecond the filesystem keeps
  * @param digest the lower-case hex SHA-256 of the content, for files only
- * @param linkTarget the target text, for symlinks only
+ * @param linkTarget the target text (bytes as in {@code path}), verbatim, for symlinks only
  */
 public record FileEntry(
     String volume, String path, FileType type, int mode, long size, Instant mtime,
@@ -51,7 +54,7 @@ public record FileEntry(
     if ((type == FileType.SYMLINK) != linkTarget.isPresent()) {
       throw new IllegalArgumentException("a symlink entry, and only a symlink entry, has a target: " + path);
     }
-    mode &= 0777;
+    mode &= 07777;
   }
 
   /** The natural key diffs and selected-path restores use: {@code volume:path}. */

@@ -671,7 +671,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * snapshot {@code id} of {@code workload}. The archive is treated as hostile (see
    * {@link SnapshotArchive#importArchive}): it is unpacked into a staging directory inside the
    * repository, then stored like a capture of that directory, and the staging directory is
-   * removed. The workload need not be tracked on this host.
+   * removed. The workload need not be tracked on this host. Setuid, setgid and sticky bits are
+   * dropped (the archive is untrusted); names, contents, permission bits, times and symlink
+   * targets are kept exactly.
    *
    * @param in the archive; read to its end, not closed
    * @param limits caps on entries, bytes and path length

@@ -497,7 +497,9 @@ public final class FsRepository implements Closeable {
    * Stores a stream of entries as a new snapshot of {@code workload} (the import side of the
    * tar.zst archive). Entries must arrive in {@link FileEntry#ORDER}; every path is checked as
    * untrusted input, and each file's content is read once, stored, and checked against the
-   * entry's digest when one is given.
+   * entry's digest when one is given. Names and symlink targets are stored exactly (a target is
+   * data, whatever it points to); as with an archive import, setuid, setgid and sticky bits are
+   * dropped, since the entries are not trusted.
    *
    * @return the new snapshot's compact manifest
    * @throws SnapshotException INVALID_ARGUMENT for an unsafe path, entries out of order, a digest
@@ -546,7 +548,10 @@ public final class FsRepository implements Closeable {
                 + "the archive is damaged; it was not imported");
           }
         }
-        w.add(Entry.fromPublic(e, digest));
+        Entry stored = Entry.fromPublic(e, digest);
+        w.add(new Entry(stored.volume(), stored.path(), stored.type(), stored.mode() & 0777, stored.size(),
+            stored.mtimeNanos(), stored.inode(), stored.ctimeNanos(), stored.digest(), stored.linkTarget(),
+            stored.torn()));
         previous = e;
       }
       return w.commit(capturedAt, partial).toManifest(workload);

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.RawNames;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -136,13 +137,13 @@ final class Journal {
       String p = "u" + i + ".";
       b.append(p).append("volume=").append(escape(u.volume)).append('\n');
       b.append(p).append("path=").append(escape(u.path)).append('\n');
-      b.append(p).append("live=").append(escape(u.live.toString())).append('\n');
-      b.append(p).append("work=").append(escape(u.work.toString())).append('\n');
+      b.append(p).append("live=").append(escape(RawNames.text(u.live))).append('\n');
+      b.append(p).append("work=").append(escape(RawNames.text(u.work))).append('\n');
       b.append(p).append("index=").append(u.index).append('\n');
       b.append(p).append("hadLive=").append(u.hadLive).append('\n');
       b.append(p).append("inSnapshot=").append(u.inSnapshot).append('\n');
       b.append(p).append("swapped=").append(u.swapped).append('\n');
-      b.append(p).append("created=").append(u.created == null ? "" : escape(u.created.toString())).append('\n');
+      b.append(p).append("created=").append(u.created == null ? "" : escape(RawNames.text(u.created))).append('\n');
     }
     b.append("end=true\n");
     byte[] data = b.toString().getBytes(StandardCharsets.UTF_8);
@@ -183,13 +184,13 @@ final class Journal {
     List<Unit> units = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String k = "u" + i + ".";
-      Unit u = new Unit(required(p, k + "volume"), required(p, k + "path"), Path.of(required(p, k + "live")),
-          Path.of(required(p, k + "work")), Integer.parseInt(required(p, k + "index")));
+      Unit u = new Unit(required(p, k + "volume"), required(p, k + "path"), RawNames.path(required(p, k + "live")),
+          RawNames.path(required(p, k + "work")), Integer.parseInt(required(p, k + "index")));
       u.hadLive = Boolean.parseBoolean(required(p, k + "hadLive"));
       u.inSnapshot = Boolean.parseBoolean(required(p, k + "inSnapshot"));
       u.swapped = Boolean.parseBoolean(required(p, k + "swapped"));
       String created = required(p, k + "created");
-      u.created = created.isEmpty() ? null : Path.of(created);
+      u.created = created.isEmpty() ? null : RawNames.path(created);
       units.add(u);
     }
     return new Journal(file, required(p, "workload"), required(p, "snapshot"),

@@ -27,6 +27,14 @@ import java.util.NoSuchElementException;
  * with the previous path, the rest of the path, the type and flags, varint mode, size, mtime,
  * inode and ctime, then the 32-byte digest (files) or the target (symlinks); a 0 tag and the
  * entry count end the file, so a truncated manifest is detected.
+ *
+ * <p><b>Names.</b> Paths and targets are stored as their {@link
+ * io.snapshotkit.fs.internal.RawNames} text in modified UTF-8, which encodes each char on its own,
+ * lone surrogates included: a name that is not valid UTF-8 (each stray byte a lone surrogate
+ * U+DC80..U+DCFF) is stored losslessly, with no change to the format. A manifest written before
+ * names were read as raw bytes reads as it always did (its non-UTF-8 names had been replaced by
+ * U+FFFD at capture, which no reader can undo). The mode keeps the setuid, setgid and sticky bits
+ * ({@code 07777}); older manifests hold {@code 0777} values, which read the same.
  */
 final class ManifestFile {
   private static final int MAGIC = 0x534B4D31;
@@ -293,7 +301,7 @@ final class ManifestFile {
         } else if (type == FileType.SYMLINK) {
           target = in.readUTF();
         }
-        Entry e = new Entry(volume, p, type, mode & 0777, size, mtime, inode, ctime, digest, target,
+        Entry e = new Entry(volume, p, type, mode & 07777, size, mtime, inode, ctime, digest, target,
             (typeByte & TORN) != 0);
         if (last != null && last.compareKey(e) >= 0) {
           throw corrupt(file, null);

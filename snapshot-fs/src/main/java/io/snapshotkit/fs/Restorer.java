@@ -5,6 +5,7 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.OrderedWork.Work;
+import io.snapshotkit.fs.internal.RawNames;
 import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -298,7 +297,7 @@ final class Restorer {
         continue;
       }
       for (String p : s.getValue()) {
-        parentProblem(live, live.resolve(p).getParent()).ifPresent(problems::add);
+        parentProblem(live, RawNames.resolve(live, p).getParent()).ifPresent(problems::add);
       }
     }
     for (int i = 0; i < lives.size(); i++) {
@@ -457,7 +456,7 @@ final class Restorer {
             tree = SafeTree.rootedAt(root, limits, SafeTree.Origin.STORED);
             trees.put(e.volume(), tree);
           }
-          Path path = root.resolve(e.path());
+          Path path = RawNames.resolve(root, e.path());
           if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             counts[1]++;
             continue;
@@ -510,7 +509,7 @@ final class Restorer {
     FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
     switch (e.type()) {
       case DIRECTORY -> tree.directory(path, e.mode(), mtime);
-      case SYMLINK -> symlink(tree, path, e, mtime);
+      case SYMLINK -> tree.symlink(path, e.linkTarget(), mtime);
       case FILE -> {
         SafeTree.PendingFile file = tree.reserveFile(path, e.size());
         return Optional.of(() -> {
@@ -527,36 +526,6 @@ final class Restorer {
       }
     }
     return Optional.empty();
-  }
-
-  /**
-   * Restores a symlink verbatim, even one whose target leaves the volume (an absolute path, say):
-   * it is the user's own data. Every parent is checked to be a real directory, so the link is
-   * never created through another link, and nothing is ever written through it afterwards
-   * (SafeTree refuses to write beneath a symlink).
-   */
-  private static void symlink(SafeTree tree, String path, Entry e, FileTime mtime) {
-    Path root = tree.root();
-    Path target = tree.resolve(path);
-    Path rel = root.relativize(target);
-    Path cur = root;
-    try {
-      for (int i = 0; i < rel.getNameCount() - 1; i++) {
-        cur = cur.resolve(rel.getName(i));
-        if (!Files.exists(cur, LinkOption.NOFOLLOW_LINKS)) {
-          tree.directory(root.relativize(cur).toString(), 0755, FileTime.fromMillis(0));
-        }
-        BasicFileAttributes a = Files.readAttributes(cur, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!a.isDirectory() || a.isSymbolicLink()) {
-          throw tree.unsafe("symlink '" + e.path() + "' would be created through '" + root.relativize(cur) + "'");
-        }
-      }
-      Files.createSymbolicLink(target, Path.of(e.linkTarget()));
-      Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(mtime, null, null);
-    } catch (IOException ex) {
-      throw SnapshotException.wrap("restoring symlink " + e.key(), ex);
-    }
   }
 
   // ------------------------------------------------------------------ replace
@@ -589,7 +558,7 @@ final class Restorer {
         units.add(u);
       } else {
         for (String p : s.getValue()) {
-          Journal.Unit u = new Journal.Unit(s.getKey(), p, live.resolve(p), work, units.size());
+          Journal.Unit u = new Journal.Unit(s.getKey(), p, RawNames.resolve(live, p), work, units.size());
           u.inSnapshot = plan.present().contains(s.getKey() + ":" + p);
           units.add(u);
         }
@@ -675,7 +644,7 @@ final class Restorer {
         if (s.getValue().isEmpty()) {
           swapped.add(volume);
         } else {
-          s.getValue().forEach(p -> swapped.add(volume.resolve(p)));
+          s.getValue().forEach(p -> swapped.add(RawNames.resolve(volume, p)));
         }
         for (Path p : swapped) {
           if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
@@ -746,7 +715,7 @@ final class Restorer {
     }
     Map<String, SafeTree> trees = new HashMap<>();
     Map<String, Journal.Unit> byKey = new LinkedHashMap<>();
-    Map<Path, Set<PosixFilePermission>> rootModes = new HashMap<>();
+    Map<Path, Integer> rootModes = new HashMap<>();
     for (Journal.Unit u : journal.units) {
       byKey.put(u.volume + ":" + u.path, u);
       trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), caps, SafeTree.Origin.STORED));
@@ -756,7 +725,7 @@ final class Restorer {
         Path root = Files.createDirectory(u.staged());
         Path live = targets.get(u.volume);
         if (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS)) {
-          rootModes.put(root, Files.getPosixFilePermissions(live, LinkOption.NOFOLLOW_LINKS));
+          rootModes.put(root, (Integer) Files.getAttribute(live, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
         }
       }
     }
@@ -790,8 +759,8 @@ final class Restorer {
     for (SafeTree t : trees.values()) {
       t.finish();
     }
-    for (Map.Entry<Path, Set<PosixFilePermission>> m : rootModes.entrySet()) {
-      Files.setPosixFilePermissions(m.getKey(), m.getValue());
+    for (Map.Entry<Path, Integer> m : rootModes.entrySet()) {
+      Files.setAttribute(m.getKey(), "unix:mode", m.getValue());
     }
     // Staged contents are left to the kernel's writeback rather than fsynced file by file: 20,000
     // fsyncs took about 60 s on the test VM, more than the whole restore. A process crash loses

@@ -1,6 +1,7 @@
 package io.snapshotkit.fs;
 
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.internal.RawNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -114,10 +115,12 @@ final class Scanner {
 
   private void walk(String volume, Path dir, String prefix, ManifestFile.Reader previous, OrderedWork<Entry> sink)
       throws IOException {
-    List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-      for (Path child : children) {
-        names.add(child.getFileName().toString());
+    // a name's text keeps its raw bytes (RawNames), so a name that is not UTF-8 is captured as
+    // itself; the child's Path, which holds those bytes, is what is read
+    Map<String, Path> children = new java.util.TreeMap<>(PathOrder::compare);
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path child : stream) {
+        children.put(RawNames.name(child), child);
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
       return; // removed or replaced while walking: what is there now is captured at its new path
@@ -125,10 +128,10 @@ final class Scanner {
       unreadable(prefix.isEmpty() ? "(volume root)" : prefix, e);
       return;
     }
-    names.sort(PathOrder::compare);
-    for (String name : names) {
+    for (Map.Entry<String, Path> child : children.entrySet()) {
+      String name = child.getKey();
       String rel = prefix.isEmpty() ? name : prefix + "/" + name;
-      Path p = dir.resolve(name);
+      Path p = child.getValue();
       Map<String, Object> a;
       try {
         a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
@@ -136,7 +139,7 @@ final class Scanner {
         continue;
       }
       Entry old = seek(previous, volume, rel);
-      int mode = ((Integer) a.get("mode")) & 0777;
+      int mode = ((Integer) a.get("mode")) & 07777;
       long mtime = Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant());
       long ino = (Long) a.get("ino");
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
@@ -146,13 +149,12 @@ final class Scanner {
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
         String target;
         try {
-          target = Files.readSymbolicLink(p).toString();
+          target = RawNames.text(Files.readSymbolicLink(p));
         } catch (NoSuchFileException e) {
           continue;
         }
-        sink.done(new Entry(volume, rel, FileType.SYMLINK, mode,
-            target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, mtime, ino, ctime, null, target,
-            false));
+        sink.done(new Entry(volume, rel, FileType.SYMLINK, mode, RawNames.length(target), mtime, ino, ctime, null,
+            target, false));
       } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
         long size = (Long) a.get("size");
         Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false);
@@ -228,7 +230,7 @@ final class Scanner {
       if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
         return null;
       }
-      Entry after = new Entry(current.volume(), current.path(), FileType.FILE, ((Integer) a.get("mode")) & 0777,
+      Entry after = new Entry(current.volume(), current.path(), FileType.FILE, ((Integer) a.get("mode")) & 07777,
           (Long) a.get("size"), Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant()),
           (Long) a.get("ino"), Entry.nanos(((FileTime) a.get("ctime")).toInstant()), null, null, false);
       boolean stable = after.size() == current.size() && after.mtimeNanos() == current.mtimeNanos()

@@ -28,15 +28,19 @@ import java.util.Optional;
  * version, volume names, entry count, total bytes, then one record per later entry (path, type,
  * size and SHA-256 for files, target for symlinks). Every volume follows as a tree under {@code
  * volumes/<name>/}: directories (empty ones included), regular files and symlinks, with their
- * permission bits and nanosecond mtimes. Hard links are written as separate files; fifos,
+ * modes (setuid, setgid and sticky bits included) and nanosecond mtimes. Names and link targets
+ * are any bytes but NUL: tar headers carry their raw bytes (format 2) and the manifest their
+ * lossless text ({@link FileEntry#path}). Hard links are written as separate files; fifos,
  * sockets and device nodes are never written.
  *
  * <p><b>Untrusted input.</b> {@link #importArchive} treats the archive as hostile: it refuses
- * {@code ..} and absolute paths, writing through symlinks, symlinks that leave the tree, hard
- * links, device nodes and fifos, and entries or bytes past {@link Limits}, and checks every file
- * against the manifest's digest. A refused import throws {@link ErrorCode#INVALID_ARGUMENT}
- * ("this archive is unsafe: &lt;reason&gt;; it was not imported"), removes the staging directory
- * and writes nothing outside it. Setuid, setgid and sticky bits are dropped.
+ * {@code ..} and absolute entry paths, writing through symlinks, hard links, device nodes and
+ * fifos, and entries or bytes past {@link Limits}, and checks every file against the manifest's
+ * digest. A symlink's target is data and is created verbatim, wherever it points (nothing is
+ * written through it). A refused import throws {@link ErrorCode#INVALID_ARGUMENT} ("this archive
+ * is unsafe: &lt;reason&gt;; it was not imported"), removes the staging directory and writes
+ * nothing outside it. Setuid, setgid and sticky bits are dropped on import: the archive is not
+ * trusted, and a setuid file from it would be a privilege escalation.
  *
  * <p><b>Thread-safety:</b> stateless; every method is safe to call from any thread. Each call
  * uses the caller's thread only.
@@ -54,7 +58,7 @@ public final class SnapshotArchive {
    *
    * @param maxTotalBytes the most uncompressed file content, in bytes (the manifest is capped at this too)
    * @param maxEntries the most entries (files, directories, symlinks)
-   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   * @param maxPathLength the longest entry path, in bytes
    */
   public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
     /** Validates the caps. */
@@ -194,7 +198,9 @@ public final class SnapshotArchive {
 
   /**
    * Imports an archive into {@code staging}, a directory this call creates: it must not exist
-   * yet, and its parent must. Nothing is written outside it. On any failure it is removed.
+   * yet, and its parent must. Nothing is written outside it. On any failure it is removed. Files
+   * and directories get their permission bits only: setuid, setgid and sticky bits are dropped,
+   * since the archive is untrusted. Symlinks are created with their targets verbatim.
    *
    * @param in the {@code tar.zst}; read to the end of the archive, not closed
    * @param staging the directory to create and fill

@@ -218,13 +218,16 @@ class MaliciousArchiveTest {
   }
 
   @Test
-  @DisplayName("a symlink out of the tree is refused, and so is a file written through an inner symlink")
+  @DisplayName("a file written through a symlink is refused, wherever the symlink points")
   void symlinkThenFile() throws IOException {
+    // The links themselves are data (see linksAnywhereAreImportedVerbatim); what is refused is
+    // writing through them.
     assertRefused(archive("link-tmp", List.of(dir("volumes/data"), symlink("volumes/data/link", "/tmp"),
-        file("volumes/data/link/" + tmpEvil.getFileName(), "pwned"))), LIMITS, "points to an absolute path");
+        file("volumes/data/link/" + tmpEvil.getFileName(), "pwned"))), LIMITS,
+        "would be written through the symlink 'volumes/data/link'");
     assertRefused(archive("link-sentinel", List.of(dir("volumes/data"),
         symlink("volumes/data/link", "../../../sentinel"), file("volumes/data/link/evil", "pwned"))), LIMITS,
-        "points outside the tree");
+        "would be written through the symlink 'volumes/data/link'");
     // 'link -> ..' stays inside the tree, so it is created; the file through it is not.
     assertRefused(archive("link-dotdot", List.of(dir("volumes/data"), symlink("volumes/data/link", ".."),
         file("volumes/data/link/x", "pwned"))), LIMITS, "would be written through the symlink 'volumes/data/link'");
@@ -412,6 +415,25 @@ class MaliciousArchiveTest {
       whole.transferTo(OutputStream.nullOutputStream());
     }
     assertEquals(1_000_000, producedAll[0], "the generator really holds a million entries");
+  }
+
+  @Test
+  @DisplayName("symlinks to absolute paths or out of the tree are imported verbatim and nothing outside changes")
+  void linksAnywhereAreImportedVerbatim() throws IOException {
+    Path ok = archive("links", List.of(dir("volumes/data"), symlink("volumes/data/abs", "/tmp"),
+        symlink("volumes/data/keep", sentinel.resolve("keep").toString()),
+        symlink("volumes/data/out", "../../../sentinel")));
+    SnapshotArchive.Imported imported;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(ok))) {
+      imported = SnapshotArchive.importArchive(in, staging, LIMITS);
+    }
+    Path data = imported.volumes().get("data");
+    assertEquals(Path.of("/tmp"), Files.readSymbolicLink(data.resolve("abs")));
+    assertEquals(sentinel.resolve("keep"), Files.readSymbolicLink(data.resolve("keep")));
+    assertEquals(Path.of("../../../sentinel"), Files.readSymbolicLink(data.resolve("out")));
+    assertEquals("untouched", Files.readString(sentinel.resolve("keep")));
+    imported.discard();
+    assertEquals(before, state(temp));
   }
 
   @Test

@@ -47,7 +47,7 @@ class ManifestFilePropertyTest {
     int i = 0;
     for (String p : unique) {
       FileType type = FileType.values()[i % 3];
-      entries.add(new Entry(volume, p, type, (i * 73) & 0777, Math.abs(size % 1_000_000) + i, mtime + i, inode - i,
+      entries.add(new Entry(volume, p, type, (i * 273) & 07777, Math.abs(size % 1_000_000) + i, mtime + i, inode - i,
           -1 - i, type == FileType.FILE ? Digest.hash(p.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, 1) : null,
           type == FileType.SYMLINK ? p + "-target" : null, i % 5 == 4 && type == FileType.FILE));
       i++;

@@ -69,8 +69,8 @@ class SafeTreeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/", "..", "../evil", "a/../../evil", "a/..", "/tmp/evil", "//x", "C:/evil", "c:evil",
-      "a\\..\\evil", "a\u0000b", "a\nb", "a\u007fb", "a//b", "./a", "a/./b"})
+  @ValueSource(strings = {"", "/", "..", "../evil", "a/../../evil", "a/..", "/tmp/evil", "//x", "a\u0000b", "a//b",
+      "./a", "a/./b", "a\udc41b", "\udcc3\udca9", "a\ud800"})
   @DisplayName("unsafe entry paths are refused before anything is written")
   void unsafePathsAreRefused(String path) throws IOException {
     assertTrue(SafeTree.pathProblem(path, 4096).isPresent(), path);
@@ -82,8 +82,10 @@ class SafeTreeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a", "a/b/c.txt", "dir/", "..a", "a..", ".hidden", "spaces in name", "ünïcødé/名前"})
-  @DisplayName("ordinary relative paths are accepted")
+  @ValueSource(strings = {"a", "a/b/c.txt", "dir/", "..a", "a..", ".hidden", "spaces in name", "ünïcødé/名前",
+      "C:/evil", "c:evil", "a\\..\\evil", "a\nb", "a\tb", "a\u007fb", "\u0001", "latin1-\udce9", "\udcff\udcfe/x"})
+  @DisplayName("relative paths are accepted with any byte but NUL in their names: backslash, control bytes, "
+      + "a drive-letter prefix and bytes that are not UTF-8 are all legal Linux names")
   void safePathsAreAccepted(String path) {
     assertEquals(Optional.empty(), SafeTree.pathProblem(path, 4096));
   }
@@ -193,11 +195,24 @@ class SafeTreeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/tmp", "/", "..", "../..", "d/../../x", "x/../y", "C:/x", "a\\b", "", "a\u0000"})
-  @DisplayName("symlinks whose target is absolute or escapes the tree are refused")
-  void refusesEscapingSymlinks(String target) throws IOException {
+  @ValueSource(strings = {"", "a\u0000", "a\udc41"})
+  @DisplayName("symlink targets that are no byte string (empty, NUL, a stray surrogate) are refused")
+  void refusesUnstorableSymlinkTargets(String target) throws IOException {
     refused(() -> tree().symlink("link", target, T1));
     assertFalse(Files.exists(root.resolve("link"), LinkOption.NOFOLLOW_LINKS));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/tmp", "/", "..", "../..", "d/../../x", "x/../y", "C:/x", "a\\b", "../outside/sentinel",
+      "a\nb\u00e9", "raw-\udce9"})
+  @DisplayName("a symlink target is data: created verbatim wherever it points, and nothing is written through it")
+  void createsAnySymlinkTargetVerbatim(String target) throws IOException {
+    SafeTree tree = tree();
+    tree.symlink("link", target, T1);
+    assertEquals(target, io.snapshotkit.fs.internal.RawNames.text(Files.readSymbolicLink(root.resolve("link"))));
+    refused(() -> tree.file("link/x", text("pwned"), 5, 0644, T1));
+    refused(() -> tree.directory("link/d", 0755, T1));
+    assertOutsideUntouched();
   }
 
   @Test

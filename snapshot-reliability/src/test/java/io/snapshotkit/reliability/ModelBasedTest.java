@@ -54,15 +54,21 @@ import net.jqwik.api.state.Transformer;
  * real engine (SQLite {@code JdbcManifestStore}, {@code FsHostAgent}, real directories), checked
  * against a reference model: a map version → expected tree, plus the expected live tree.
  *
+ * <p>Trees hold fixed ASCII paths plus file and directory names drawn from the whole byte
+ * alphabet but '/' and NUL (invalid UTF-8, backslash, newline, tab and other control bytes
+ * included), a symlink whose target may be absolute, leave the volume or hold raw bytes, and
+ * modes with setuid, setgid and sticky bits. Trees are compared by the raw bytes of every name,
+ * the full mode ({@code 07777}), the content and the link target ({@link RawPaths#read}).
+ *
  * <p>After every step: the store's versions are exactly the model's (strictly increasing, each
  * capture got the next number, none reused: gap-free), the store's READY snapshots are exactly the
  * ones the repository holds, the live volume equals the model, {@code check} is clean (no
- * referenced content corrupt or missing), and one READY snapshot (rotating) restores
- * byte-for-byte into a scratch directory; at the end of each sequence every READY snapshot does.
- * Diff steps compare the file-level diff to the model's.
+ * referenced content corrupt or missing), and one READY snapshot (rotating) restores exactly
+ * (names, contents, modes) into a scratch directory; at the end of each sequence every READY
+ * snapshot does. Diff steps compare the file-level diff to the model's.
  *
  * <p>Sequences: {@code reliability.sequences} (CI 200, {@code -Psoak} 2000) of up to 50 steps.
- * Trees are tiny (at most 8 paths) and the deployment lives on {@code /dev/shm} when present,
+ * Trees are small (a few fixed paths plus the raw names a sequence writes) and the deployment lives on {@code /dev/shm} when present,
  * where fsync is free; crash durability is the process-kill tests' business, not this one's.
  */
 class ModelBasedTest {
@@ -104,7 +110,7 @@ class ModelBasedTest {
     final FsWorld world;
     final WorkloadRef ws;
     final Path data;
-    /** Expected live tree in {@link Sentinel#read} form. */
+    /** Expected live tree in {@link RawPaths#read} form. */
     TreeMap<String, String> live = new TreeMap<>();
     /** READY snapshots by version: id and expected tree. */
     final TreeMap<Integer, SnapshotId> ids = new TreeMap<>();
@@ -139,7 +145,8 @@ class ModelBasedTest {
 
     @Override
     public String toString() {
-      return "Model[" + ws + ": versions " + ids.keySet() + ", last " + lastVersion + ", live " + live.keySet() + "]";
+      return "Model[" + ws + ": versions " + ids.keySet() + ", last " + lastVersion + ", live "
+          + live.keySet().stream().map(RawPaths::escape).toList() + "]";
     }
   }
 
@@ -197,28 +204,92 @@ class ModelBasedTest {
     m.recordCapture(s, m.live);
   }
 
-  /** Writes, overwrites or deletes a file, (re)points the link, or removes a directory. */
+  /**
+   * A file name from the whole byte alphabet but '/' and NUL: mostly bytes that are not valid
+   * UTF-8, with the ones that used to break restores (backslash, newline, tab, DEL) over-weighted.
+   */
+  static Arbitrary<byte[]> rawName() {
+    Arbitrary<Integer> anyByte = Arbitraries.integers().between(1, 255).filter(b -> b != '/');
+    Arbitrary<Integer> tricky = Arbitraries.of((int) '\\', (int) '\n', (int) '\t', 0x7f, 0x80, 0xc3, 0xa9, 0xed, 0xff,
+        (int) ':', (int) '%', (int) '.');
+    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, anyByte), net.jqwik.api.Tuple.of(1, tricky)).list()
+        .ofMinSize(1).ofMaxSize(6).map(l -> {
+          byte[] b = new byte[l.size()];
+          for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (int) l.get(i);
+          }
+          return b;
+        }).filter(b -> !(b.length == 1 && b[0] == '.') && !(b.length == 2 && b[0] == '.' && b[1] == '.'));
+  }
+
+  /**
+   * Where a file may be written: the fixed ASCII paths, a raw name under {@code w/} (files only)
+   * or a raw directory name under {@code v/} holding a file {@code z}, so no path is ever a file
+   * in one state and a directory in another.
+   */
+  static Arbitrary<byte[]> filePath() {
+    return Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(4, Arbitraries.of(FILES).map(RawPaths::ascii)),
+        net.jqwik.api.Tuple.of(2, rawName().map(n -> RawPaths.concat(RawPaths.ascii("w/"), n))),
+        net.jqwik.api.Tuple.of(1, rawName().map(n -> RawPaths.concat(RawPaths.ascii("v/"), n, RawPaths.ascii("/z")))));
+  }
+
+  /** File modes, setuid, setgid and sticky bits included. */
+  static final List<Integer> FILE_MODES = List.of(0644, 0600, 0755, 04755, 02755, 06755, 01644, 04711, 02644);
+  /** Directory modes, setgid and sticky bits included. */
+  static final List<Integer> DIR_MODES = List.of(0755, 0700, 0775, 01777, 02775, 03775);
+
+  /**
+   * Writes, overwrites or deletes a file, (re)points the link, changes a mode (setuid, setgid
+   * and sticky bits included), or removes a directory.
+   */
   static final class ChangeFiles implements Action.Independent<Model> {
     @Override
     public Arbitrary<Transformer<Model>> transformer() {
-      Arbitrary<Transformer<Model>> write = Combinators.combine(Arbitraries.of(FILES), Arbitraries.strings()
-          .withCharRange('a', 'e').ofMaxLength(12)).as((p, content) -> Transformer.mutate("write " + p + "=" + content,
-              m -> write(m, p, content)));
-      Arbitrary<Transformer<Model>> delete = Arbitraries.of(FILES).map(p -> Transformer.mutate("rm " + p, m -> {
-        deleteIfPresent(m.data.resolve(p));
-        m.live.remove(p);
-      }));
-      Arbitrary<Transformer<Model>> link = Arbitraries.of("a", "d/c", "missing", "../outside")
-          .map(t -> Transformer.mutate("ln -s " + t + " l", m -> {
+      Arbitrary<Transformer<Model>> write = Combinators.combine(filePath(), Arbitraries.strings()
+          .withCharRange('a', 'e').ofMaxLength(12)).as((p, content) -> Transformer.mutate("write "
+              + RawPaths.escape(RawPaths.text(p)) + "=" + content, m -> write(m, p, content)));
+      Arbitrary<Transformer<Model>> delete = Arbitraries.integers().between(0, 1000).map(i -> Transformer.mutate(
+          "rm file #" + i, m -> {
+            List<String> files = m.live.entrySet().stream().filter(e -> e.getValue().startsWith("f:"))
+                .map(Map.Entry::getKey).toList();
+            if (!files.isEmpty()) {
+              String p = files.get(i % files.size());
+              deleteIfPresent(RawPaths.resolve(m.data, RawPaths.bytes(p)));
+              m.live.remove(p);
+            }
+          }));
+      Arbitrary<byte[]> targets = Arbitraries.frequencyOf(
+          net.jqwik.api.Tuple.of(2, Arbitraries.of("a", "d/c", "missing", "../outside").map(RawPaths::ascii)),
+          net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("", "/", "../", "../../outside/", "/tmp/"),
+              rawName()).as((prefix, n) -> RawPaths.concat(RawPaths.ascii(prefix), n))));
+      Arbitrary<Transformer<Model>> link = targets
+          .map(t -> Transformer.mutate("ln -s " + RawPaths.escape(RawPaths.text(t)) + " l", m -> {
             deleteIfPresent(m.data.resolve("l"));
             try {
-              Files.createSymbolicLink(m.data.resolve("l"), Path.of(t));
+              Files.createSymbolicLink(m.data.resolve("l"), RawPaths.path(t));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-            m.live.put("l", "l:" + t);
+            m.live.put("l", "l:" + RawPaths.text(t));
           }));
-      Arbitrary<Transformer<Model>> rmdir = Arbitraries.of("d", "d/e", "g").map(dir -> Transformer.mutate("rm -r " + dir, m -> {
+      Arbitrary<Transformer<Model>> chmod = Combinators.combine(Arbitraries.integers().between(0, 1000),
+          Arbitraries.of(FILE_MODES), Arbitraries.of(DIR_MODES)).as((i, fileMode, dirMode) -> Transformer.mutate(
+              "chmod #" + i + " " + Integer.toOctalString(fileMode) + "/" + Integer.toOctalString(dirMode), m -> {
+                List<String> paths = m.live.entrySet().stream().filter(e -> !e.getValue().startsWith("l:"))
+                    .map(Map.Entry::getKey).toList();
+                if (paths.isEmpty()) {
+                  return;
+                }
+                String p = paths.get(i % paths.size());
+                String old = m.live.get(p);
+                boolean dir = old.startsWith("d:");
+                int mode = dir ? dirMode : fileMode;
+                RawPaths.chmod(RawPaths.resolve(m.data, RawPaths.bytes(p)), mode);
+                m.live.put(p, dir ? "d:" + Integer.toOctalString(mode)
+                    : "f:" + Integer.toOctalString(mode) + old.substring(old.indexOf(':', 2)));
+              }));
+      Arbitrary<Transformer<Model>> rmdir = Arbitraries.of("d", "d/e", "g", "w", "v").map(dir -> Transformer.mutate("rm -r " + dir, m -> {
         Path p = m.data.resolve(dir);
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           try {
@@ -231,23 +302,37 @@ class ModelBasedTest {
       }));
       return Arbitraries.frequencyOf(
           net.jqwik.api.Tuple.of(6, write), net.jqwik.api.Tuple.of(2, delete), net.jqwik.api.Tuple.of(1, link),
-          net.jqwik.api.Tuple.of(1, rmdir));
+          net.jqwik.api.Tuple.of(2, chmod), net.jqwik.api.Tuple.of(1, rmdir));
     }
 
-    static void write(Model m, String path, String content) {
-      Path file = m.data.resolve(path);
+    /**
+     * Writes {@code content} at the raw path, creating missing parents with mode 0755; a new file
+     * gets 0644 and an existing one keeps its mode (set again, whatever a write may clear).
+     */
+    static void write(Model m, byte[] path, String content) {
+      String text = RawPaths.text(path);
+      Path file = RawPaths.resolve(m.data, path);
       try {
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, content, StandardCharsets.UTF_8);
+        for (int i = 0; i < path.length; i++) {
+          if (path[i] == '/') {
+            byte[] parent = java.util.Arrays.copyOf(path, i);
+            Path dir = RawPaths.resolve(m.data, parent);
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+              Files.createDirectory(dir);
+              RawPaths.chmod(dir, 0755);
+              m.live.put(RawPaths.text(parent), "d:755");
+            }
+          }
+        }
+        String old = m.live.get(text);
+        int mode = old == null ? 0644 : Integer.parseInt(old.substring(2, old.indexOf(':', 2)), 8);
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        Files.write(file, bytes);
+        RawPaths.chmod(file, mode);
+        m.live.put(text, "f:" + Integer.toOctalString(mode) + ":" + Sentinel.sha256(bytes));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      String parent = path;
-      while (parent.contains("/")) {
-        parent = parent.substring(0, parent.lastIndexOf('/'));
-        m.live.put(parent, "d");
-      }
-      m.live.put(path, "f:" + Sentinel.sha256(content.getBytes(StandardCharsets.UTF_8)));
     }
 
     static void deleteIfPresent(Path p) {
@@ -424,7 +509,7 @@ class ModelBasedTest {
     assertEquals(versions.size(), all.size(), "no CAPTURING, FAILED or DELETING rows are left: " + all);
     assertEquals(new TreeSet<>(m.ids.values()), new TreeSet<>(m.world.agent().snapshots(m.ws)),
         "the repository holds exactly the store's READY snapshots");
-    assertEquals(m.live, Sentinel.read(m.data), "the live volume");
+    assertSameTree(m.live, RawPaths.read(m.data), "the live volume");
     assertClean(m.world.agent().check(false));
     int step = m.steps++;
     if (!m.ids.isEmpty() && step % RESTORE_CHECK_EVERY == 0) {
@@ -441,12 +526,18 @@ class ModelBasedTest {
   static void restoresExactly(Model m, int v) {
     Path target = m.world.base.resolve("scratch-" + m.scratch++);
     m.world.engine().restore(m.ws.tenant(), m.ids.get(v), RestoreSpec.additive().target(target.toString()));
-    assertEquals(m.trees.get(v), Sentinel.read(target.resolve("data")), "version " + v + " restored into " + target);
+    assertSameTree(m.trees.get(v), RawPaths.read(target.resolve("data")), "version " + v + " restored into " + target);
     try {
       InputFuzzTest.deleteTree(target);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Equal trees: the same names (by their bytes), types, full modes, contents and link targets. */
+  static void assertSameTree(TreeMap<String, String> expected, TreeMap<String, String> actual, String what) {
+    assertTrue(expected.equals(actual), () -> what + ": expected " + RawPaths.printable(expected) + " but was "
+        + RawPaths.printable(actual));
   }
 
   /** The engine's file-level diff equals the model's: same added, removed and changed keys. */
@@ -468,9 +559,14 @@ class ModelBasedTest {
       }
     }
     FamilyDiff files = d.families().getOrDefault(FsHostAgent.FILES_FAMILY, new FamilyDiff(List.of()));
-    assertEquals(added, keys(files, Change.Added.class), what + ": added");
-    assertEquals(removed, keys(files, Change.Removed.class), what + ": removed");
-    assertEquals(changed, keys(files, Change.Changed.class), what + ": changed");
+    assertSameKeys(added, keys(files, Change.Added.class), what + ": added");
+    assertSameKeys(removed, keys(files, Change.Removed.class), what + ": removed");
+    assertSameKeys(changed, keys(files, Change.Changed.class), what + ": changed");
+  }
+
+  private static void assertSameKeys(Set<String> expected, Set<String> actual, String what) {
+    assertTrue(expected.equals(actual), () -> what + ": expected " + expected.stream().map(RawPaths::escape).toList()
+        + " but was " + actual.stream().map(RawPaths::escape).toList());
   }
 
   private static Set<String> keys(FamilyDiff diff, Class<? extends Change> kind) {

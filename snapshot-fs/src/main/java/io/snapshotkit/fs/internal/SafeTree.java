@@ -5,7 +5,6 @@ import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -35,26 +34,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * module, which live in different packages, share one implementation; not part of the API.
  *
  * <p><b>Rules.</b> Every entry path is checked by {@link #pathProblem}: it must be relative,
- * non-empty, made of non-empty segments that are neither {@code .} nor {@code ..}, free of
- * backslashes, drive letters, NUL and other control characters, at most {@link
- * Limits#maxPathLength()} UTF-8 bytes long, and no segment longer than {@value #MAX_NAME_BYTES}
- * bytes. While writing, every parent directory is checked without following links and must be a
- * real directory (a symlink anywhere on the path is refused, never followed); files, links and
- * directories are created with {@code CREATE_NEW} semantics, so an existing entry (a duplicate,
- * or a planted symlink) is refused rather than overwritten. A symlink's target must be relative
- * and stay inside the tree: it may start with {@code ..} segments that do not climb above the
- * root, followed only by ordinary segments (a {@code ..} after an ordinary segment is refused,
- * because the segment before it may itself be a symlink and then a lexical check would lie). A
+ * non-empty, made of non-empty segments that are neither {@code .} nor {@code ..}, free of NUL,
+ * the canonical text of a byte string (see {@link RawNames}), at most {@link
+ * Limits#maxPathLength()} bytes long, and no segment longer than {@value #MAX_NAME_BYTES} bytes.
+ * Any other byte is a legal Linux name and is written as it is: a backslash, a newline, a control
+ * byte, a {@code c:} prefix or bytes that are not UTF-8. While writing, every parent directory is
+ * checked without following links and must be a real directory (a symlink anywhere on the path is
+ * refused, never followed); files, links and directories are created with {@code CREATE_NEW}
+ * semantics, so an existing entry (a duplicate, or a planted symlink) is refused rather than
+ * overwritten. A symlink's target is data: it is created verbatim, whatever it points to (an
+ * absolute path, a place outside the tree), since nothing is ever written or read through it. A
  * hard link must name a regular file already written in this tree. Device nodes, fifos and
  * sockets are refused ({@link #refuseSpecial}). {@link Limits} caps the entry count and the
  * uncompressed bytes; the byte cap is enforced while streaming, so a decompression bomb is cut
  * off at the cap and never written past it.
  *
- * <p><b>Modes.</b> Only the permission bits ({@code 0777}) are applied: setuid, setgid and
- * sticky bits are dropped, because restoring a setuid file from an untrusted archive is a
- * privilege escalation and Java's POSIX view cannot set them anyway. Directory modes and mtimes
- * are applied in {@link #finish()}, deepest first, so that writing a directory's children (or a
- * read-only directory mode) does not disturb them. Mtimes are set without following links.
+ * <p><b>Modes.</b> A tree read back from this host's repository ({@link Origin#STORED}) gets its
+ * full mode, setuid, setgid and sticky bits included ({@code 07777}), through the JDK's {@code
+ * unix:mode} attribute. An imported archive ({@link Origin#IMPORT}) gets only the permission bits
+ * ({@code 0777}): setuid, setgid and sticky bits are dropped, because a setuid file from an
+ * untrusted archive is a privilege escalation. Directory modes and mtimes are applied in {@link
+ * #finish()}, deepest first, so that writing a directory's children (or a read-only directory
+ * mode) does not disturb them. Mtimes are set without following links.
  *
  * <p><b>Errors.</b> A refusal is a {@link SnapshotException}: for {@link Origin#IMPORT} it is
  * {@link ErrorCode#INVALID_ARGUMENT} ("this archive is unsafe: &lt;reason&gt;; it was not
@@ -83,7 +84,7 @@ public final class SafeTree {
    *
    * @param maxTotalBytes the most uncompressed file content, in bytes, over all entries
    * @param maxEntries the most entries (files, directories, links)
-   * @param maxPathLength the longest entry path, in UTF-8 bytes
+   * @param maxPathLength the longest entry path, in bytes
    */
   public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
     /** Validates the caps. */
@@ -163,22 +164,17 @@ public final class SafeTree {
     if (p.isEmpty()) {
       return Optional.of("an entry has an empty path");
     }
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        return Optional.of("entry '" + printable(path) + "' has a NUL or control character in its path");
-      }
-      if (c == '\\') {
-        return Optional.of("entry '" + printable(path) + "' has a backslash in its path");
-      }
+    if (path.indexOf('\0') >= 0) {
+      return Optional.of("entry '" + printable(path) + "' has a NUL byte in its path");
+    }
+    Optional<String> raw = RawNames.problem(path);
+    if (raw.isPresent()) {
+      return Optional.of("entry '" + printable(path) + "' is not the text of a file name (" + raw.get() + ")");
     }
     if (p.startsWith("/")) {
       return Optional.of("entry '" + printable(path) + "' has an absolute path");
     }
-    if (p.length() >= 2 && p.charAt(1) == ':' && Character.isLetter(p.charAt(0))) {
-      return Optional.of("entry '" + printable(path) + "' starts with a drive letter");
-    }
-    if (p.getBytes(StandardCharsets.UTF_8).length > maxPathLength) {
+    if (RawNames.length(p) > maxPathLength) {
       return Optional.of("an entry's path is longer than " + maxPathLength + " bytes");
     }
     for (String segment : p.split("/", -1)) {
@@ -191,7 +187,7 @@ public final class SafeTree {
       if (segment.equals(".")) {
         return Optional.of("entry '" + printable(path) + "' has a '.' segment");
       }
-      if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      if (RawNames.length(segment) > MAX_NAME_BYTES) {
         return Optional.of("an entry has a name longer than " + MAX_NAME_BYTES + " bytes");
       }
     }
@@ -199,12 +195,15 @@ public final class SafeTree {
   }
 
   /**
-   * Checks an untrusted symlink target for a link at {@code linkPath}, touching nothing.
+   * Checks a symlink target for a link at {@code linkPath}, touching nothing. The target is data,
+   * kept verbatim: it may be absolute or lead outside the tree (nothing is ever written or read
+   * through a link), but it must be a non-empty byte string without NUL, at most {@code
+   * maxPathLength} bytes long.
    *
    * @param linkPath the link's own (already safe) relative path
-   * @param target the link's target text
-   * @param maxPathLength the longest accepted target, in UTF-8 bytes
-   * @return why the target is unsafe, or empty if it is safe
+   * @param target the link's target text (see {@link RawNames})
+   * @param maxPathLength the longest accepted target, in bytes
+   * @return why the target cannot be stored, or empty if it can
    */
   public static Optional<String> symlinkTargetProblem(String linkPath, String target, int maxPathLength) {
     Objects.requireNonNull(linkPath, "linkPath");
@@ -213,42 +212,15 @@ public final class SafeTree {
     if (target.isEmpty()) {
       return Optional.of(where + " has an empty target");
     }
-    if (target.getBytes(StandardCharsets.UTF_8).length > maxPathLength) {
+    if (target.indexOf('\0') >= 0) {
+      return Optional.of(where + " has a NUL byte in its target");
+    }
+    Optional<String> raw = RawNames.problem(target);
+    if (raw.isPresent()) {
+      return Optional.of(where + " has a target that is not the text of a path (" + raw.get() + ")");
+    }
+    if (RawNames.length(target) > maxPathLength) {
       return Optional.of(where + " has a target longer than " + maxPathLength + " bytes");
-    }
-    for (int i = 0; i < target.length(); i++) {
-      char c = target.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        return Optional.of(where + " has a NUL or control character in its target");
-      }
-      if (c == '\\') {
-        return Optional.of(where + " has a backslash in its target");
-      }
-    }
-    if (target.startsWith("/")) {
-      return Optional.of(where + " points to an absolute path");
-    }
-    if (target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0))) {
-      return Optional.of(where + " points to a drive letter");
-    }
-    String parent = linkPath.endsWith("/") ? linkPath.substring(0, linkPath.length() - 1) : linkPath;
-    int depth = (int) parent.chars().filter(c -> c == '/').count();
-    boolean ordinarySeen = false;
-    for (String segment : target.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".")) {
-        continue;
-      }
-      if (segment.equals("..")) {
-        if (ordinarySeen) {
-          return Optional.of(where + " has '..' after a name in its target; only leading '..' segments are accepted");
-        }
-        depth--;
-        if (depth < 0) {
-          return Optional.of(where + " points outside the tree");
-        }
-      } else {
-        ordinarySeen = true;
-      }
     }
     return Optional.empty();
   }
@@ -280,7 +252,7 @@ public final class SafeTree {
       throw unsafe(problem.get());
     }
     String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    return root.resolve(p);
+    return RawNames.resolve(root, p);
   }
 
   /**
@@ -400,7 +372,8 @@ public final class SafeTree {
   }
 
   /**
-   * Creates a symlink whose target stays inside the tree (see {@link #symlinkTargetProblem}).
+   * Creates a symlink with its target verbatim (see {@link #symlinkTargetProblem}); every parent
+   * must be a real directory, so the link is never created through another link.
    *
    * @return the link's path
    */
@@ -415,7 +388,7 @@ public final class SafeTree {
     countEntry(path);
     ensureParents(target);
     try {
-      Files.createSymbolicLink(target, Path.of(linkTarget));
+      Files.createSymbolicLink(target, RawNames.path(linkTarget));
     } catch (FileAlreadyExistsException e) {
       throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
     } catch (IOException e) {
@@ -579,13 +552,20 @@ public final class SafeTree {
   }
 
   private void applyMode(Path path, int mode) {
-    PosixFileAttributeView view =
-        Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-    if (view == null) {
-      return;
-    }
+    int bits = origin == Origin.STORED ? mode & 07777 : mode & 0777;
     try {
-      view.setPermissions(permissions(mode));
+      Files.setAttribute(path, "unix:mode", bits, LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      // no unix view (not Linux): the permission bits are what POSIX can set
+      PosixFileAttributeView view =
+          Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      if (view != null) {
+        try {
+          view.setPermissions(permissions(mode));
+        } catch (IOException io) {
+          throw io("setting the mode of " + path, io);
+        }
+      }
     } catch (IOException e) {
       throw io("setting the mode of " + path, e);
     }

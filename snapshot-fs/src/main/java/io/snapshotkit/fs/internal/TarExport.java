@@ -130,10 +130,12 @@ public final class TarExport {
       byte[] suffix = TarManifest.suffix();
 
       ZstdOutputStream zstd = new ZstdOutputStream(new NonClosing(out), zstdLevel);
-      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(zstd, "UTF-8")) {
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      // Header names and link targets carry their raw bytes: one ISO-8859-1 char per byte (see
+      // RawNames#latin1), long ones as GNU long names, which keep bytes (pax headers are UTF-8
+      // by definition and could not hold a name that is not). GNU tar and bsdtar read both.
+      try (TarArchiveOutputStream tar = new TarArchiveOutputStream(zstd, "ISO-8859-1")) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
 
         TarArchiveEntry manifest = new TarArchiveEntry(TarManifest.PATH);
         manifest.setSize(prefix.length + counts[2] + suffix.length);
@@ -182,13 +184,13 @@ public final class TarExport {
     FileTime mtime = FileTime.from(Instant.parse(e.mtime()));
     TarArchiveEntry entry;
     switch (e.type()) {
-      case DIR -> entry = new TarArchiveEntry(e.path() + "/");
+      case DIR -> entry = new TarArchiveEntry(RawNames.latin1(e.path()) + "/");
       case SYMLINK -> {
-        entry = new TarArchiveEntry(e.path(), TarConstants.LF_SYMLINK);
-        entry.setLinkName(e.target());
+        entry = new TarArchiveEntry(RawNames.latin1(e.path()), TarConstants.LF_SYMLINK);
+        entry.setLinkName(RawNames.latin1(e.target()));
       }
       case FILE -> {
-        entry = new TarArchiveEntry(e.path());
+        entry = new TarArchiveEntry(RawNames.latin1(e.path()));
         entry.setSize(e.size());
       }
       default -> throw new IllegalStateException("unknown type " + e.type());
@@ -265,7 +267,7 @@ public final class TarExport {
 
       @Override
       public InputStream open(String volume, Item item) throws IOException {
-        return Files.newInputStream(copy.get(volume).resolve(item.relativePath()), StandardOpenOption.READ,
+        return Files.newInputStream(RawNames.resolve(copy.get(volume), item.relativePath()), StandardOpenOption.READ,
             LinkOption.NOFOLLOW_LINKS);
       }
     };
@@ -277,7 +279,7 @@ public final class TarExport {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       stream.forEach(children::add);
     }
-    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+    children.sort((a, b) -> RawNames.name(a).compareTo(RawNames.name(b)));
     for (Path child : children) {
       PosixFileAttributes attrs = Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (attrs.isDirectory()) {
@@ -290,14 +292,14 @@ public final class TarExport {
 
   private static Item item(Path root, Path p) throws IOException {
     PosixFileAttributes attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    String rel = root.relativize(p).toString();
-    int mode = SafeTree.mode(attrs.permissions());
+    String rel = p.equals(root) ? "" : RawNames.text(root.relativize(p));
+    int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     if (attrs.isDirectory()) {
       return new Item(rel, TarManifest.Type.DIR, mode, attrs.lastModifiedTime(), 0, "", "");
     }
     if (attrs.isSymbolicLink()) {
       return new Item(rel, TarManifest.Type.SYMLINK, mode, attrs.lastModifiedTime(), 0, "",
-          Files.readSymbolicLink(p).toString());
+          RawNames.text(Files.readSymbolicLink(p)));
     }
     if (attrs.isRegularFile()) {
       MessageDigest digest = sha256();

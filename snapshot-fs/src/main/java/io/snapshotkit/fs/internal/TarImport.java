@@ -98,7 +98,10 @@ public final class TarImport {
 
   private static Result readInto(InputStream in, Path staging, SafeTree.Limits limits) {
     SafeTree tree = SafeTree.rootedAt(staging, limits, SafeTree.Origin.IMPORT);
-    try (TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(new NonClosing(in)), "UTF-8")) {
+    // ISO-8859-1: a header name reads as one char per raw byte (format 2, see TarExport); the
+    // UTF-8 pax names of format 1 are decoded as pax headers always are, so both read right
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new ZstdInputStream(new NonClosing(in)),
+        "ISO-8859-1")) {
       TarArchiveEntry first = nextEntry(tar, tree);
       if (first == null || !first.getName().equals(TarManifest.PATH) || first.getLinkFlag() != TarConstants.LF_NORMAL) {
         throw tree.unsafe("it does not start with a SnapshotKit manifest ('" + TarManifest.PATH + "')");
@@ -134,7 +137,7 @@ public final class TarImport {
           if (entries > header.entryCount()) {
             throw tree.unsafe("it holds more entries than its manifest declares (" + header.entryCount() + ")");
           }
-          bytes += writeEntry(tar, entry, tree, manifest, volumes);
+          bytes += writeEntry(tar, entry, tree, manifest, volumes, manifest.formatVersion() >= 2);
         }
         if (manifest.next().isPresent() || entries != header.entryCount()) {
           throw tree.unsafe("it is truncated: its manifest lists entries the archive does not hold");
@@ -185,8 +188,9 @@ public final class TarImport {
   }
 
   private static long writeEntry(TarArchiveInputStream tar, TarArchiveEntry entry, SafeTree tree,
-      TarManifest.Reader manifest, Map<String, Path> volumes) throws IOException, TarManifest.MalformedException {
-    String name = entry.getName();
+      TarManifest.Reader manifest, Map<String, Path> volumes, boolean rawHeaders)
+      throws IOException, TarManifest.MalformedException {
+    String name = headerText(entry.getName(), rawHeaders, tree);
     if (entry.isCharacterDevice()) {
       throw tree.refuseSpecial(name, "character device");
     }
@@ -223,10 +227,11 @@ public final class TarImport {
     }
     if (entry.isSymbolicLink()) {
       requireType(tree, expected, TarManifest.Type.SYMLINK);
-      if (!expected.target().equals(entry.getLinkName())) {
+      String target = headerText(entry.getLinkName(), rawHeaders, tree);
+      if (!expected.target().equals(target)) {
         throw tree.unsafe("symlink '" + path + "' has a different target than its manifest lists");
       }
-      tree.symlink(path, entry.getLinkName(), mtime);
+      tree.symlink(path, target, mtime);
       return 0;
     }
     byte flag = entry.getLinkFlag();
@@ -243,6 +248,18 @@ public final class TarImport {
       throw tree.unsafe("file '" + path + "' does not match its SHA-256 digest; the archive is damaged");
     }
     return written;
+  }
+
+  /**
+   * A header name or link target as {@link RawNames} text: from its raw bytes (format 2, read as
+   * ISO-8859-1), or as read (format 1, whose non-ASCII names are UTF-8 pax headers).
+   */
+  private static String headerText(String header, boolean rawHeaders, SafeTree tree) {
+    if (!rawHeaders) {
+      return header;
+    }
+    return RawNames.fromLatin1(header).orElseThrow(() -> tree.unsafe("an entry's tar name is not raw bytes "
+        + "(a pax header name), which no SnapshotKit archive of its format version holds"));
   }
 
   /**

@@ -30,8 +30,15 @@ public final class TarManifest {
   public static final String PATH = "snapshotkit-archive.json";
   /** The value of the {@code format} field. */
   public static final String FORMAT = "snapshotkit-archive";
-  /** The archive format version this code writes and reads. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The archive format version this code writes. Version 2 writes tar header names and link
+   * targets as their raw bytes (ISO-8859-1 headers, GNU long names) and JSON paths and targets as
+   * {@link RawNames} text, so names that are not UTF-8 round-trip; version 1 wrote UTF-8 pax
+   * headers. Both are read.
+   */
+  public static final int FORMAT_VERSION = 2;
+  /** The oldest archive format version this code reads. */
+  public static final int OLDEST_FORMAT_VERSION = 1;
   /** The digest algorithm of the {@code sha256} fields. */
   public static final String DIGEST = "SHA-256";
   /** The directory inside the archive that holds one directory per volume. */
@@ -54,12 +61,13 @@ public final class TarManifest {
   /**
    * One entry record.
    *
-   * @param path the tar path, without a trailing slash
+   * @param path the tar path, without a trailing slash, as {@link RawNames} text
    * @param type the entry kind
    * @param size the content size in bytes (0 unless a file)
    * @param sha256 lower-case hex SHA-256 of the content (empty unless a file)
-   * @param target the link target (empty unless a symlink)
-   * @param mode the POSIX permission bits (informative; the tar header is authoritative)
+   * @param target the link target, verbatim, as {@link RawNames} text (empty unless a symlink)
+   * @param mode the POSIX mode bits, setuid, setgid and sticky included (informative; the tar
+   *     header is authoritative)
    * @param mtime the modification time as an ISO-8601 instant with nanoseconds; the importer
    *     uses it when it agrees with the tar header to the second
    */
@@ -193,6 +201,7 @@ public final class TarManifest {
   public static final class Reader implements AutoCloseable {
     private final JsonParser parser;
     private final Header header;
+    private int formatVersion;
     private boolean done;
 
     /** Parses the header from {@code in}, which it closes on {@link #close()}. */
@@ -204,6 +213,11 @@ public final class TarManifest {
     /** The header fields. */
     public Header header() {
       return header;
+    }
+
+    /** The archive format version the manifest declares (one this code reads). */
+    public int formatVersion() {
+      return formatVersion;
     }
 
     private Header readHeader() throws IOException, MalformedException {
@@ -261,10 +275,12 @@ public final class TarManifest {
             if (!FORMAT.equals(format)) {
               throw new MalformedException("it is not a SnapshotKit archive (its manifest has no format '" + FORMAT + "')");
             }
-            if (formatVersion != FORMAT_VERSION) {
+            if (formatVersion < OLDEST_FORMAT_VERSION || formatVersion > FORMAT_VERSION) {
               throw new MalformedException("it has archive format version " + formatVersion
-                  + ", which this version of SnapshotKit cannot read (it reads " + FORMAT_VERSION + ")");
+                  + ", which this version of SnapshotKit cannot read (it reads " + OLDEST_FORMAT_VERSION + " to "
+                  + FORMAT_VERSION + ")");
             }
+            this.formatVersion = formatVersion;
             if (!DIGEST.equals(digest)) {
               throw new MalformedException("its manifest's digest algorithm is not " + DIGEST);
             }
