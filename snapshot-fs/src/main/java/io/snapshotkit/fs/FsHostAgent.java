@@ -7,6 +7,7 @@ import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Resource;
 import io.snapshotkit.RestoreMode;
@@ -333,9 +334,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     FamilyRestore result;
     List<String> warnings = new ArrayList<>(plan.warnings);
     if (request.mode() == RestoreMode.ADDITIVE) {
-      List<String> errors = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, errors);
-      result = new FamilyRestore(counts[0], counts[1], errors);
+      List<RestoreFailure> failures = new ArrayList<>();
+      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures);
+      result = FamilyRestore.of(counts[0], counts[1], failures);
     } else {
       int written = restorer.replace(w, id, plan.targets, plan.selection, listener);
       result = new FamilyRestore(written, 0, List.of());

@@ -1,6 +1,7 @@
 package io.snapshotkit.fs;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -427,17 +428,22 @@ final class Restorer {
 
   // ----------------------------------------------------------------- additive
 
-  /** Creates what the volumes lack; returns {created, skipped} and collects per-entry errors. */
-  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, List<String> errors) {
+  /**
+   * Creates what the volumes lack; returns {created, skipped} and collects, per entry that could
+   * not be written, what failed, why and its code (CORRUPT for damaged stored content,
+   * INSUFFICIENT_STORAGE for a full disk); the other entries are still written.
+   */
+  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      List<RestoreFailure> failures) {
     int[] counts = {0, 0};
     Map<String, SafeTree> trees = new HashMap<>();
-    // a file's write answers its error, or null when it was written
+    // a write answers its failure, or null when it was written
     try (ManifestFile.Reader r = repo.entries(w, id);
-        OrderedWork<String> writes = new OrderedWork<>(executor, WRITE_WINDOW, error -> {
-          if (error == null) {
+        OrderedWork<RestoreFailure> writes = new OrderedWork<>(executor, WRITE_WINDOW, failure -> {
+          if (failure == null) {
             counts[0]++;
           } else {
-            errors.add(error);
+            failures.add(failure);
           }
         })) {
       try {
@@ -466,7 +472,7 @@ final class Restorer {
           try {
             content = write(tree, e.path(), e);
           } catch (SnapshotException ex) {
-            writes.done(e.key() + ": " + ex.getMessage());
+            writes.done(RestoreFailure.of(e.key(), ex));
             continue;
           }
           if (content.isEmpty()) {
@@ -475,10 +481,11 @@ final class Restorer {
             Work<String> write = content.get();
             writes.submit(() -> {
               try {
-                return write.run();
+                write.run();
+                return null;
               } catch (SnapshotException ex) {
                 deleteQuietly(path);
-                return e.key() + ": " + ex.getMessage();
+                return RestoreFailure.of(e.key(), ex);
               }
             });
           }

@@ -314,7 +314,7 @@ class RestoreReplaceTest {
 
   @Test
   void additiveRestoreCreatesOnlyWhatIsMissingAndIsIdempotent() {
-    List<String> errors = new ArrayList<>();
+    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>();
     int[] first = restorer().additive(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), errors);
     assertEquals(List.of(), errors);
     Map<String, String> app = tree(live.get("app"), false);

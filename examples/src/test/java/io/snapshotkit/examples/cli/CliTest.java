@@ -431,6 +431,51 @@ class CliTest {
   }
 
   @Test
+  void restoreThatCouldNotWriteEveryFileExitsCorruptWithASummaryLine() throws IOException {
+    initAndTrack();
+    byte[] big = new byte[9 << 20]; // over the 8 MiB pack limit: a blob of its own
+    new java.util.Random(7).nextBytes(big);
+    Files.write(project.resolve("big.bin"), big);
+    captureJson();
+    // Damage the middle of the pack (one of README.md and main.py) but not the blob of the large file.
+    damageStoredContent(p -> p.toString().contains("/packs/"));
+    Path target = tmp.resolve("restored");
+
+    Run r = run("restore", "app@1", "--to", target.toString());
+
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
+    assertTrue(r.out().contains("Restored part of app@1"), r.out());
+    assertTrue(r.out().contains(", 1 failed"), r.out());
+    assertTrue(r.out().contains("  failed: project:"), r.out());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().matches("(?s)snapshotkit: restored 3 of 4 entries; 1 failed: project:\\S+; run `snapshotkit check`.*"
+        + "\\(CORRUPT\\)\\s*"), r.err());
+    assertFalse(r.out().contains("nothing was restored") || r.err().contains("nothing was restored"), r.out() + r.err());
+    assertTrue(Files.exists(target.resolve("project/big.bin")), "the undamaged file is restored");
+
+    Run json = run("--json", "restore", "app@1", "--to", tmp.resolve("restored-json").toString());
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), json.status(), json.err());
+    assertFalse(json.json().path("complete").asBoolean(), json.out());
+    assertEquals("CORRUPT", json.json().path("failureCode").asText(), json.out());
+    assertEquals(1, json.json().path("failures").size(), json.out());
+    assertEquals("CORRUPT", json.json().path("failures").get(0).path("code").asText(), json.out());
+  }
+
+  private void damageStoredContent(java.util.function.Predicate<Path> which) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      for (Path f : files.filter(Files::isRegularFile)
+          .filter(p -> p.toString().contains("/packs/") || p.toString().contains("/blobs/"))
+          .filter(p -> !p.toString().endsWith(".idx")).filter(which).toList()) {
+        byte[] b = Files.readAllBytes(f);
+        if (b.length > 0) {
+          b[b.length / 2] ^= 0x5a;
+          Files.write(f, b);
+        }
+      }
+    }
+  }
+
+  @Test
   void checkFindsDamageExitsCorruptAndStillPrintsOneJsonDocument() throws IOException {
     initAndTrack();
     captureJson();

@@ -485,7 +485,7 @@ public final class SafeTree {
           "this archive is unsafe: " + reason + "; it was not imported", cause);
       case STORED -> new SnapshotException(ErrorCode.CORRUPT,
           "the stored snapshot is unsafe: " + reason
-              + "; nothing was restored; run the repository check and restore another snapshot", cause);
+              + "; run the repository check and restore another snapshot", cause);
     };
   }
 
