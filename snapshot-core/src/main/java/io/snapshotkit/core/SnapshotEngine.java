@@ -518,12 +518,13 @@ public final class SnapshotEngine implements AutoCloseable {
   /**
    * Differences from snapshot {@code from} (older side) to snapshot {@code to}, per family, by
    * natural key, in a deterministic order. Uses the host's own diff when its agent implements
-   * {@link HostDiff}. A stored manifest that cannot be read gives a result marked degraded that
-   * says what is missing, never a silently empty one.
+   * {@link HostDiff}. A stored manifest that cannot be reached (a missing blob, an unreadable
+   * store, a host that no longer holds the data) gives a result marked degraded that says what is
+   * missing, never a silently empty one; a side the host finds damaged fails {@code CORRUPT}.
    *
    * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
    *     {@code INVALID_ARGUMENT} for snapshots of different workloads; {@code CONFLICT} for a
-   *     snapshot that is not READY
+   *     snapshot that is not READY; {@code CORRUPT} if the host finds a side's data damaged
    */
   public DiffResult diff(TenantId tenant, SnapshotId from, SnapshotId to) {
     Objects.requireNonNull(tenant, "tenant");
@@ -575,7 +576,9 @@ public final class SnapshotEngine implements AutoCloseable {
     try {
       return hostDiff.diff(older.workload(), older.id(), to);
     } catch (SnapshotException e) {
-      if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.CORRUPT) {
+      // Degraded is for a side the host cannot reach (its data is not there); a side that fails
+      // its integrity check is CORRUPT, never shown as a diff with nothing in it.
+      if (e.code() == ErrorCode.NOT_FOUND) {
         return new DiffResult(older.id(), to, Map.of(), true,
             List.of("host " + host + " could not read a side of the diff: " + oneLine(e.getMessage())));
       }
