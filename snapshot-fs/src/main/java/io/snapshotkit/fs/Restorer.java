@@ -252,7 +252,7 @@ final class Restorer {
    * filesystem has room for what will be staged on it.
    *
    * @throws SnapshotException NOT_FOUND (snapshot not held here), INVALID_ARGUMENT (bad target or
-   *     selection, over the limits), CORRUPT (content missing), CONFLICT (not enough disk space)
+   *     selection, over the limits), CORRUPT (content missing), INSUFFICIENT_STORAGE (not enough disk space)
    */
   void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     plan(w, id, targets, sel);
@@ -367,7 +367,7 @@ final class Restorer {
         long free = n.getKey().getUsableSpace();
         long wanted = n.getValue() + headroom;
         if (free < wanted) {
-          throw new SnapshotException(ErrorCode.CONFLICT, "not enough disk space at " + where.get(n.getKey())
+          throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "not enough disk space at " + where.get(n.getKey())
               + " to restore snapshot " + id + ": it needs about " + wanted + " bytes (" + headroom
               + " of them headroom) and " + free + " are free; free some space and retry")
               .withSnapshot(id).withWorkload(w);
@@ -580,7 +580,8 @@ final class Restorer {
    *
    * @return the number of entries restored
    * @throws SnapshotException as {@link #preflight}; CORRUPT if stored content fails its digest;
-   *     INTERNAL (cause kept) for an I/O failure; the volumes are on their original data
+   *     INSUFFICIENT_STORAGE if a filesystem fills up; INTERNAL (cause kept) for another I/O
+   *     failure; the volumes are on their original data
    */
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
     Plan plan = plan(w, id, targets, sel);
@@ -733,6 +734,12 @@ final class Restorer {
     }
     if (t instanceof Error err) {
       throw err;
+    }
+    Optional<String> full = SnapshotException.outOfSpace(t);
+    if (full.isPresent()) {
+      return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "replace restore of snapshot " + id
+          + " ran out of space while " + phase + ": " + full.get() + "; every volume was left on its original "
+          + "data and the staged copy was removed; free some space and retry", t).withWorkload(w).withSnapshot(id);
     }
     if (t instanceof SnapshotException se) {
       return se.withWorkload(w).withSnapshot(id);

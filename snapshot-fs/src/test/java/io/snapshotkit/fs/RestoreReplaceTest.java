@@ -171,11 +171,11 @@ class RestoreReplaceTest {
   }
 
   @Test
-  void preflightRefusesTooLittleDiskSpaceWithConflictAndTouchesNothing() {
+  void preflightRefusesTooLittleDiskSpaceWithInsufficientStorageAndTouchesNothing() {
     Restorer greedy = new Restorer(repo, Long.MAX_VALUE / 4);
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> greedy.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { }));
-    assertEquals(ErrorCode.CONFLICT, e.code());
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code());
     assertTrue(e.getMessage().contains("not enough disk space") && e.getMessage().contains("free some space"),
         e.getMessage());
     assertEquals(originalState, states(true));
