@@ -125,8 +125,20 @@ public final class SnapshotArchive {
 
     /** Deletes the staging directory and everything in it, without following symlinks. */
     public void discard() {
-      TarImport.deleteQuietly(staging);
+      SnapshotArchive.discard(staging);
     }
+  }
+
+  /**
+   * Deletes a staging directory and everything in it without following symlinks (read-only
+   * directories are made writable first): for one an import left behind when its process was
+   * killed. A failure is logged, not thrown.
+   *
+   * @param staging the directory an {@link #importArchive} was unpacking into
+   */
+  public static void discard(Path staging) {
+    Objects.requireNonNull(staging, "staging");
+    TarImport.deleteQuietly(staging);
   }
 
   /**

@@ -10,8 +10,10 @@ import io.snapshotkit.jdbc.JdbcManifestStore;
 import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.StartPosition;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,14 +48,21 @@ final class Services implements AutoCloseable {
   private final SnapshotEngine engine;
   private final ExecutorService threads;
   private final int reaped;
+  private final List<Path> removedImports;
 
   private Services(JdbcManifestStore store, FsHostAgent agent, SnapshotEngine engine, ExecutorService threads,
-      int reaped) {
+      int reaped, List<Path> removedImports) {
     this.store = store;
     this.agent = agent;
     this.engine = engine;
     this.threads = threads;
     this.reaped = reaped;
+    this.removedImports = List.copyOf(removedImports);
+  }
+
+  /** The half-unpacked import directories a killed import left, removed when this opened. */
+  List<Path> removedImports() {
+    return removedImports;
   }
 
   /** How many captures left CAPTURING by a stopped process were marked FAILED when this opened. */
@@ -102,7 +111,9 @@ final class Services implements AutoCloseable {
       }
       SnapshotEngine engine = b.build();
       int reaped = engine.reapStuckCaptures();
-      return new Services(store, agent, engine, threads, reaped);
+      // the repository lock is held, so no other process is unpacking an import now
+      List<Path> removedImports = ArchiveCommands.removeUnfinished(home);
+      return new Services(store, agent, engine, threads, reaped, removedImports);
     } catch (RuntimeException e) {
       if (agent != null) {
         agent.close();

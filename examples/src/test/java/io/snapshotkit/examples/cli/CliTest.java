@@ -256,6 +256,36 @@ class CliTest {
   }
 
   @Test
+  void anImportKilledWhileUnpackingIsRemovedByTheNextCommand() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path archive = tmp.resolve("app.tar.zst");
+    ok("export", "app@1", archive.toString());
+    JsonNode imported = ok("--json", "import", archive.toString(), "copy").json();
+    Path done = Path.of(imported.path("unpackedInto").asText());
+    assertEquals(home.resolve("imports"), done.getParent());
+    assertFalse(done.getFileName().toString().startsWith("."), "a finished import has its final name: " + done);
+    // what a SIGKILL in the middle of unpacking leaves: a partly written directory, with a
+    // read-only directory and a symlink out of it, which the removal must not follow
+    Path killed = home.resolve("imports").resolve(ArchiveCommands.UNFINISHED + "copy2-1700000000000");
+    Files.createDirectories(killed.resolve("volumes/project/src"));
+    Files.writeString(killed.resolve("volumes/project/src/half.py"), "print(");
+    Path outside = Files.writeString(tmp.resolve("outside.txt"), "keep");
+    Files.createSymbolicLink(killed.resolve("volumes/project/link"), outside);
+    Files.setPosixFilePermissions(killed.resolve("volumes/project/src"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+
+    Run list = run("list");
+
+    assertEquals(0, list.status(), list.err());
+    assertFalse(Files.exists(killed), "the half-unpacked import is gone");
+    assertTrue(list.err().contains("warning: removed " + killed), list.err());
+    assertEquals("keep", Files.readString(outside), "the removal did not follow the symlink");
+    assertTrue(Files.exists(done.resolve("volumes/project/src/main.py")), "the finished import is kept");
+    assertEquals("", run("list").err(), "nothing left to remove the next time");
+  }
+
+  @Test
   void captureRestoreAndCheckDrawProgressOnlyOnATerminal() throws IOException {
     initAndTrack();
     Run piped = run(false, "capture", "app");
