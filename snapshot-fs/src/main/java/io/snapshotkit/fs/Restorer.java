@@ -742,7 +742,9 @@ final class Restorer {
           + "data and the staged copy was removed; free some space and retry", t).withWorkload(w).withSnapshot(id);
     }
     if (t instanceof SnapshotException se) {
-      return se.withWorkload(w).withSnapshot(id);
+      // the cause says what failed; add what became of the volumes (their original data)
+      return new SnapshotException(se.code(), se.getMessage() + " (the replace restore was rolled back: every "
+          + "volume is on its original data)", se).withWorkload(w).withSnapshot(id);
     }
     return new SnapshotException(ErrorCode.INTERNAL, "replace restore of snapshot " + id + " failed while " + phase
         + " (" + t + "); every volume was left on its original data; fix the cause and retry", t)

@@ -166,6 +166,8 @@ class RestoreReplaceTest {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
         Restorer.Selection.all(live.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("every volume is on its original data"), "the message says what became of "
+        + "the volumes: " + e.getMessage());
     assertEquals(originalState, states(true));
     assertNoDebris();
   }
