@@ -192,8 +192,10 @@ public final class TarImport {
    * block or a directory takes on most filesystems).
    */
   private static void requireSpace(Path staging, TarManifest.Header header) throws IOException {
-    long need = header.totalBytes() + header.entryCount() * BLOCK;
-    if (need < 0) {
+    long need;
+    try {
+      need = Math.addExact(header.totalBytes(), Math.multiplyExact(header.entryCount(), BLOCK));
+    } catch (ArithmeticException e) {
       need = Long.MAX_VALUE;
     }
     long free = Files.getFileStore(staging).getUsableSpace();
