@@ -129,14 +129,18 @@ class DiffTest {
   }
 
   @Test
-  @DisplayName("an unreadable blob store or a corrupt manifest blob also gives a degraded diff")
-  void unreadableOrCorruptBlobDegrades() throws Exception {
+  @DisplayName("an unreadable blob store gives a degraded diff; a corrupt manifest blob fails the diff CORRUPT")
+  void unreadableBlobDegradesAndCorruptBlobFails() throws Exception {
     try (Fixture f = Fixture.create(o -> o.inlineLimit = 64)) {
       Snapshot[] v = twoVersions(f);
       f.blobs.put(v[1].manifest().orElseThrow().blobKey().orElseThrow(), "{not json".getBytes(StandardCharsets.UTF_8));
-      DiffResult corrupt = f.engine.diffCurrent(ACME, v[1].id());
-      assertTrue(corrupt.degraded());
-      assertTrue(corrupt.problems().get(0).contains("not valid manifest JSON"));
+      for (org.junit.jupiter.api.function.Executable diff : List.<org.junit.jupiter.api.function.Executable>of(
+          () -> f.engine.diffCurrent(ACME, v[1].id()), () -> f.engine.diff(ACME, v[0].id(), v[1].id()))) {
+        SnapshotException corrupt = assertThrows(SnapshotException.class, diff);
+        assertEquals(ErrorCode.CORRUPT, corrupt.code());
+        assertTrue(corrupt.getMessage().contains("not valid manifest JSON"), corrupt.getMessage());
+        assertEquals(v[1].id(), corrupt.snapshotId().orElseThrow());
+      }
       f.blobs.failGets(true);
       DiffResult unreadable = f.engine.diff(ACME, v[0].id(), v[1].id());
       assertTrue(unreadable.degraded());
