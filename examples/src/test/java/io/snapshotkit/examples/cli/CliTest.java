@@ -491,6 +491,26 @@ class CliTest {
     assertEquals("CORRUPT", json.json().path("failures").get(0).path("code").asText(), json.out());
   }
 
+  @Test
+  void diffAgainstATruncatedManifestExitsCorruptNotAnEmptyDiff() throws IOException {
+    initAndTrack();
+    String first = captureJson();
+    Files.writeString(project.resolve("README.md"), "changed\n");
+    captureJson();
+    Path manifest;
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".skm")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(manifest);
+    Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
+
+    Run r = run("diff", "app@1", "app@2");
+
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
+    assertFalse(r.out().contains("0 changes"), r.out());
+    assertTrue(r.err().contains("(CORRUPT)"), r.err());
+  }
+
   private void damageStoredContent(java.util.function.Predicate<Path> which) throws IOException {
     try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
       for (Path f : files.filter(Files::isRegularFile)
