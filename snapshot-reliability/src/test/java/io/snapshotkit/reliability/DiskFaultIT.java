@@ -271,6 +271,52 @@ class DiskFaultIT {
     }
   }
 
+  @Test
+  void importOntoAFullDiskIsRefusedUpFrontOrWhenTheDiskFillsUp() throws Exception {
+    Path volume = Files.createDirectories(base.resolve("volume-i"));
+    Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(40, 5_000_000));
+    Path archive = base.resolve("volume-i.tar.zst");
+    try (java.io.OutputStream out = Files.newOutputStream(archive)) {
+      io.snapshotkit.fs.SnapshotArchive.exportDirectories(Map.of("data", volume),
+          io.snapshotkit.fs.SnapshotArchive.Description.none(), out);
+    }
+    Path filler = small.resolve("filler");
+    Path staging = small.resolve("staging");
+
+    // the disk fills up half way through the file, after the free-space check passed
+    long[] read = {0};
+    SnapshotException midway;
+    try (java.io.InputStream in = new java.io.FilterInputStream(Files.newInputStream(archive)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (read[0] < 2_500_000 && (read[0] += Math.max(n, 0)) >= 2_500_000) {
+          long free = Files.getFileStore(small).getUsableSpace();
+          Files.write(filler, ProcessKillIT.randomBytes(41, (int) (free - 100_000)));
+        }
+        return n;
+      }
+    }) {
+      midway = assertThrows(SnapshotException.class, () -> io.snapshotkit.fs.SnapshotArchive.importArchive(in, staging,
+          io.snapshotkit.fs.SnapshotArchive.Limits.defaults()));
+    }
+    assertTrue(Files.exists(filler), "the disk was filled during the import");
+    assertFalse(Files.exists(staging), "the half-unpacked staging directory was removed");
+    assertFalse(midway.getMessage().contains("needs about"), "it failed while unpacking, not up front: "
+        + midway.getMessage());
+    assertDiskFullMessage(midway);
+
+    // with the disk already full, the archive's declared size is refused before anything is unpacked
+    SnapshotException upFront;
+    try (java.io.InputStream in = Files.newInputStream(archive)) {
+      upFront = assertThrows(SnapshotException.class, () -> io.snapshotkit.fs.SnapshotArchive.importArchive(in, staging,
+          io.snapshotkit.fs.SnapshotArchive.Limits.defaults()));
+    }
+    assertTrue(upFront.getMessage().contains("the archive needs about"), upFront.getMessage());
+    assertFalse(Files.exists(staging));
+    assertDiskFullMessage(upFront);
+  }
+
   /**
    * A file even root cannot read: a write-only sysfs attribute bind-mounted into the volume (as
    * root, permission bits alone would not stop a read). The fs agent's policy is a partial
