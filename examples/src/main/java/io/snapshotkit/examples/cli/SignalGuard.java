@@ -70,9 +70,9 @@ final class SignalGuard implements RestoreListener {
   @Override
   public void reached(RestoreStep step, int volumesSwapped) {
     if (step == RestoreStep.STAGED && shuttingDown()) {
-      // the command reports this failure as its one error line
-      throw new SnapshotException(ErrorCode.CONFLICT, "interrupted: rolled back the restore of " + what
-          + " before any volume was swapped; " + volumes + (plural() ? " are" : " is") + " as before");
+      // the command reports this failure as its one error line; the restore adds that it rolled back
+      throw new SnapshotException(ErrorCode.CONFLICT, "interrupted: stopped the restore of " + what
+          + " before any volume was swapped");
     }
     if (step == RestoreStep.JOURNALED) {
       swapBegun = true;

@@ -850,8 +850,9 @@ class CliTest {
     Signalled child = signalDuringRestore(RestoreStep.STAGED, 0, "INT", "rollback", "app", "1");
     assertEquals(130, child.status(), child.err());
     assertEquals(before, liveVolumes(), "both volumes as they were: " + child.err());
-    assertEquals(List.of("snapshotkit: interrupted: rolled back the restore of app@1 before any volume was "
-        + "swapped; volumes 'data', 'project' are as before (CONFLICT)"), child.err().lines().toList());
+    assertEquals(List.of("snapshotkit: interrupted: stopped the restore of app@1 before any volume was "
+        + "swapped (the replace restore was rolled back: every volume is on its original data) (CONFLICT)"),
+        child.err().lines().toList());
     nothingLeftToRecover();
   }
 
