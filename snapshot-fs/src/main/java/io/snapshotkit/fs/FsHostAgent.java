@@ -350,10 +350,10 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     List<String> warnings = new ArrayList<>(plan.warnings);
     if (request.mode() == RestoreMode.ADDITIVE) {
       List<String> errors = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, errors);
+      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, errors, warnings);
       result = new FamilyRestore(counts[0], counts[1], errors);
     } else {
-      int written = restorer.replace(w, id, plan.targets, plan.selection, listener);
+      int written = restorer.replace(w, id, plan.targets, plan.selection, listener, warnings);
       result = new FamilyRestore(written, 0, List.of());
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
@@ -520,8 +520,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
 
   /**
    * File-level differences (family {@value #FILES_FAMILY}, key {@code volume:path}, document
-   * {@code type, mode, size} and {@code digest} or {@code target}). The result holds every change
-   * in memory; for very large trees use {@link #diff(WorkloadRef, SnapshotId, Optional, Consumer)}.
+   * {@code type, mode, size}, {@code uid} and {@code gid} when recorded, and {@code digest} or
+   * {@code target}). The result holds every change in memory; for very large trees use {@link
+   * #diff(WorkloadRef, SnapshotId, Optional, Consumer)}.
    * A side that is a partial snapshot makes the result degraded.
    */
   @Override
@@ -585,6 +586,10 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     ObjectNode doc = JsonNodeFactory.instance.objectNode();
     doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
     doc.put("mode", String.format("%04o", e.mode()));
+    e.owner().ifPresent(o -> {
+      doc.put("uid", Integer.toUnsignedLong(o.uid()));
+      doc.put("gid", Integer.toUnsignedLong(o.gid()));
+    });
     doc.put("size", e.size());
     e.digest().ifPresent(d -> doc.put("digest", d));
     e.linkTarget().ifPresent(t -> doc.put("target", t));
@@ -701,7 +706,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
               + "' is not allowed; it was not imported");
         }
         writer.volume(v.getKey());
-        scanner.scan(v.getKey(), v.getValue(), null, writer::add);
+        // the staging directory's files belong to this process, not to the archive's authors:
+        // an imported entry has no recorded owner (an archive never decides who owns a file)
+        scanner.scan(v.getKey(), v.getValue(), null, e -> writer.add(e.withoutOwner()));
       }
       FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
           scanner.partial());
