@@ -257,4 +257,28 @@ class FsOwnershipTest {
           && out.contains("did not run as root"), out);
     }
   }
+
+  @Test
+  @DisplayName("an export's tar headers carry no setuid or setgid bit, so a plain 'tar -x' as root makes no setuid-root file")
+  void exportTarHeadersCarryNoSetIdBits() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("live/data"));
+    Files.setAttribute(Files.write(data.resolve("tool"), "x".getBytes()), "unix:mode", 06755);
+    Files.setAttribute(Files.createDirectory(data.resolve("tmp")), "unix:mode", 03777);
+    java.io.ByteArrayOutputStream archive = new java.io.ByteArrayOutputStream();
+    try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
+      agent.track(FsRawNamesTest.W, Map.of("data", data));
+      agent.exportSnapshot(FsRawNamesTest.W, FsRawNamesTest.capture(agent), archive);
+    }
+    Map<String, Integer> modes = new java.util.TreeMap<>();
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(archive.toByteArray())))) {
+      for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+        modes.put(e.getName(), e.getMode() & 07777);
+      }
+    }
+    assertEquals(0755, modes.entrySet().stream().filter(e -> e.getKey().endsWith("/tool")).findFirst()
+        .orElseThrow().getValue(), modes.toString());
+    assertEquals(01777, modes.entrySet().stream().filter(e -> e.getKey().endsWith("/tmp/")).findFirst()
+        .orElseThrow().getValue(), "the sticky bit is harmless and kept: " + modes);
+  }
 }
