@@ -21,6 +21,11 @@ public enum ErrorCode {
   HOST_UNAVAILABLE(503),
   /** Stored data failed its integrity check (digest mismatch, unreadable manifest, torn blob). */
   CORRUPT(500),
+  /**
+   * A filesystem ran out of space or over its quota (ENOSPC, EDQUOT) while data was written. The
+   * data handling was right: free space (or raise the quota) and retry.
+   */
+  INSUFFICIENT_STORAGE(507),
   /** An unexpected failure, usually an adapter's bug; the cause is attached. */
   INTERNAL(500);
 

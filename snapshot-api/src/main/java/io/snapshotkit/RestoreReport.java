@@ -50,4 +50,28 @@ public record RestoreReport(
   public boolean hasErrors() {
     return families.values().stream().anyMatch(f -> !f.errors().isEmpty());
   }
+
+  /** Every resource that failed, family by family in name order; empty when everything was restored. */
+  public List<RestoreFailure> failures() {
+    return families.values().stream().flatMap(f -> f.failures().stream()).toList();
+  }
+
+  /**
+   * The one code that sums up the failures, for an exit status or a retry decision:
+   * {@link ErrorCode#CORRUPT} if any stored content was damaged (restore another snapshot), else
+   * the code every failure shares, else {@link ErrorCode#INTERNAL}.
+   *
+   * @return the code, or empty when nothing failed
+   */
+  public Optional<ErrorCode> failureCode() {
+    List<RestoreFailure> all = failures();
+    if (all.isEmpty()) {
+      return Optional.empty();
+    }
+    if (all.stream().anyMatch(f -> f.code() == ErrorCode.CORRUPT)) {
+      return Optional.of(ErrorCode.CORRUPT);
+    }
+    ErrorCode first = all.get(0).code();
+    return Optional.of(all.stream().allMatch(f -> f.code() == first) ? first : ErrorCode.INTERNAL);
+  }
 }

@@ -109,7 +109,9 @@ public class SnapshotException extends RuntimeException {
 
   /**
    * Wraps an unexpected failure of an adapter as {@link ErrorCode#INTERNAL}, or returns it
-   * unchanged when it already is a {@link SnapshotException}.
+   * unchanged when it already is a {@link SnapshotException}. A failure caused by a full
+   * filesystem or an exceeded quota (see {@link #outOfSpace}) becomes
+   * {@link ErrorCode#INSUFFICIENT_STORAGE} with a message that says so.
    *
    * @param what the operation that failed, for the message ("capture on host h1")
    * @param failure what the adapter threw
@@ -119,9 +121,49 @@ public class SnapshotException extends RuntimeException {
     if (failure instanceof SnapshotException e) {
       return e;
     }
+    Optional<String> full = outOfSpace(failure);
+    if (full.isPresent()) {
+      return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, what + " failed: " + full.get()
+          + "; free some space (or raise the quota) and retry", failure);
+    }
     return new SnapshotException(
         ErrorCode.INTERNAL,
         what + " failed unexpectedly (" + failure.getClass().getSimpleName() + "); see the cause and report it to the adapter's maintainers",
         failure);
+  }
+
+  /**
+   * Whether a failure was caused by a full filesystem (ENOSPC) or an exceeded disk quota (EDQUOT),
+   * anywhere in its cause chain, and if so a one-line description: "the filesystem is full (No
+   * space left on device: /var/data/x)". The JDK reports both only in the message of an
+   * {@link java.io.IOException} (a {@link java.nio.file.FileSystemException}'s reason), so this
+   * looks for the C library's wording.
+   *
+   * @param failure what was thrown
+   * @return the description, or empty if the failure is something else
+   */
+  public static Optional<String> outOfSpace(Throwable failure) {
+    Objects.requireNonNull(failure, "failure");
+    int depth = 0;
+    for (Throwable t = failure; t != null && depth < 32; t = t.getCause(), depth++) {
+      String text = t instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+          ? fs.getReason() + (fs.getFile() != null ? ": " + fs.getFile() : "")
+          : t.getMessage();
+      if (text == null) {
+        continue;
+      }
+      if (text.contains("No space left on device")) {
+        return Optional.of("the filesystem is full (" + text + ")");
+      }
+      if (text.contains("Disk quota exceeded")) {
+        return Optional.of("the disk quota is exceeded (" + text + ")");
+      }
+      for (Throwable s : t.getSuppressed()) {
+        if (s != t && outOfSpace(s).isPresent()) {
+          return outOfSpace(s);
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

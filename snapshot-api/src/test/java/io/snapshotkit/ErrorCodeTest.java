@@ -21,6 +21,7 @@ class ErrorCodeTest {
       ErrorCode.QUOTA_EXCEEDED, 429,
       ErrorCode.HOST_UNAVAILABLE, 503,
       ErrorCode.CORRUPT, 500,
+      ErrorCode.INSUFFICIENT_STORAGE, 507,
       ErrorCode.INTERNAL, 500);
 
   @ParameterizedTest
@@ -48,6 +49,24 @@ class ErrorCodeTest {
     assertEquals(TenantId.of("acme"), e.tenant().orElseThrow());
     assertEquals(id, e.snapshotId().orElseThrow());
     assertEquals(List.of("h2", "h3"), e.failedHosts());
+  }
+
+  @Test
+  @DisplayName("wrap turns a full disk or an exceeded quota into INSUFFICIENT_STORAGE that says so, not INTERNAL")
+  void wrapReportsAFullDiskAsInsufficientStorage() {
+    java.nio.file.FileSystemException enospc =
+        new java.nio.file.FileSystemException("/data/x.bin", null, "No space left on device");
+    SnapshotException full = SnapshotException.wrap("restoring data:x.bin", new java.io.UncheckedIOException(
+        new java.io.IOException("write failed", enospc)));
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, full.code());
+    assertTrue(full.getMessage().contains("the filesystem is full (No space left on device: /data/x.bin)"),
+        full.getMessage());
+    assertTrue(full.getMessage().contains("free some space"), full.getMessage());
+    assertTrue(!full.getMessage().contains("maintainers"), full.getMessage());
+    SnapshotException quota = SnapshotException.wrap("capture", new java.io.IOException("Disk quota exceeded"));
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, quota.code());
+    assertTrue(quota.getMessage().contains("quota"), quota.getMessage());
+    assertTrue(SnapshotException.outOfSpace(new java.io.IOException("Permission denied")).isEmpty());
   }
 
   @Test

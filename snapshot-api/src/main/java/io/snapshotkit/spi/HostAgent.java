@@ -17,8 +17,11 @@ import java.util.OptionalLong;
  * <p><b>Failure:</b> throw {@link io.snapshotkit.SnapshotException} with
  * {@link io.snapshotkit.ErrorCode#HOST_UNAVAILABLE} when the host cannot be reached,
  * {@link io.snapshotkit.ErrorCode#NOT_FOUND} when the workload or snapshot is unknown,
- * {@link io.snapshotkit.ErrorCode#CORRUPT} when stored data fails its check. Any other runtime
- * exception is treated as {@link io.snapshotkit.ErrorCode#INTERNAL} with the cause kept.
+ * {@link io.snapshotkit.ErrorCode#CORRUPT} when stored data fails its check,
+ * {@link io.snapshotkit.ErrorCode#INSUFFICIENT_STORAGE} when a disk fills up. Any other runtime
+ * exception is treated as {@link io.snapshotkit.ErrorCode#INTERNAL} with the cause kept (or as
+ * {@code INSUFFICIENT_STORAGE} when it was caused by a full disk, see
+ * {@link io.snapshotkit.SnapshotException#wrap}).
  */
 public interface HostAgent {
 
@@ -48,7 +51,8 @@ public interface HostAgent {
   /**
    * Restores a snapshot. {@link io.snapshotkit.RestoreMode#ADDITIVE} re-creates resources the
    * workload lacks, keyed by natural key, skips existing ones, and reports a failing resource in
-   * {@link RestoreOutcome} without stopping the others. {@link io.snapshotkit.RestoreMode#REPLACE}
+   * {@link RestoreOutcome} (as a {@link io.snapshotkit.RestoreFailure}: what, why and its code)
+   * without stopping the others. {@link io.snapshotkit.RestoreMode#REPLACE}
    * makes the workload exactly the snapshot and is all-or-nothing: on failure the workload is left
    * on its original data and the exception is thrown.
    *

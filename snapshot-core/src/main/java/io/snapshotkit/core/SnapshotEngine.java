@@ -535,12 +535,14 @@ public final class SnapshotEngine implements AutoCloseable {
   /**
    * Differences from snapshot {@code from} (older side) to snapshot {@code to}, per family, by
    * natural key, in a deterministic order. Uses the host's own diff when its agent implements
-   * {@link HostDiff}. A stored manifest that cannot be read gives a result marked degraded that
-   * says what is missing, never a silently empty one.
+   * {@link HostDiff}. A stored manifest that cannot be reached (a missing blob, an unreadable
+   * store, a host that no longer holds the data) gives a result marked degraded that says what is
+   * missing, never a silently empty one; a side that is damaged (a manifest that is not valid,
+   * data the host finds damaged) fails {@code CORRUPT}.
    *
    * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot;
    *     {@code INVALID_ARGUMENT} for snapshots of different workloads; {@code CONFLICT} for a
-   *     snapshot that is not READY
+   *     snapshot that is not READY; {@code CORRUPT} if a side's manifest or data is damaged
    */
   public DiffResult diff(TenantId tenant, SnapshotId from, SnapshotId to) {
     Objects.requireNonNull(tenant, "tenant");
@@ -559,7 +561,7 @@ public final class SnapshotEngine implements AutoCloseable {
     if (host.isPresent() && agent(host.get()) instanceof HostDiff hostDiff) {
       return hostDiff(hostDiff, host.get(), older, Optional.of(newer.id()));
     }
-    return ManifestDiff.diff(from, Optional.of(to), readManifest(older), readManifest(newer));
+    return ManifestDiff.diff(from, Optional.of(to), intactOrCorrupt(older), intactOrCorrupt(newer));
   }
 
   /**
@@ -585,14 +587,16 @@ public final class SnapshotEngine implements AutoCloseable {
       throw context(SnapshotException.wrap("describing workload " + older.workload() + " on host " + host, e),
           older.workload(), null);
     }
-    return ManifestDiff.diff(from, Optional.empty(), readManifest(older), ManifestRead.of(current));
+    return ManifestDiff.diff(from, Optional.empty(), intactOrCorrupt(older), ManifestRead.of(current));
   }
 
   private DiffResult hostDiff(HostDiff hostDiff, String host, Snapshot older, Optional<SnapshotId> to) {
     try {
       return hostDiff.diff(older.workload(), older.id(), to);
     } catch (SnapshotException e) {
-      if (e.code() == ErrorCode.NOT_FOUND || e.code() == ErrorCode.CORRUPT) {
+      // Degraded is for a side the host cannot reach (its data is not there); a side that fails
+      // its integrity check is CORRUPT, never shown as a diff with nothing in it.
+      if (e.code() == ErrorCode.NOT_FOUND) {
         return new DiffResult(older.id(), to, Map.of(), true,
             List.of("host " + host + " could not read a side of the diff: " + oneLine(e.getMessage())));
       }
@@ -1400,15 +1404,28 @@ public final class SnapshotEngine implements AutoCloseable {
     try {
       return ManifestRead.of(Manifest.fromJson(json));
     } catch (SnapshotException e) {
-      return ManifestRead.problem("the manifest of snapshot " + s.id() + " is not valid manifest JSON");
+      return ManifestRead.corrupt("the manifest of snapshot " + s.id() + " is not valid manifest JSON");
     }
   }
 
   private Manifest manifestOrCorrupt(Snapshot s) {
     ManifestRead read = readManifest(s);
-    return read.manifest().orElseThrow(() -> new SnapshotException(ErrorCode.CORRUPT,
+    return read.manifest().orElseThrow(() -> corrupt(s, read));
+  }
+
+  /** The manifest read for a diff: an unreachable one degrades the diff, a damaged one fails it. */
+  private ManifestRead intactOrCorrupt(Snapshot s) {
+    ManifestRead read = readManifest(s);
+    if (read.corrupt()) {
+      throw corrupt(s, read);
+    }
+    return read;
+  }
+
+  private static SnapshotException corrupt(Snapshot s, ManifestRead read) {
+    return new SnapshotException(ErrorCode.CORRUPT,
         read.problem().orElseThrow() + "; restore the blob or metadata store from backup, or pick another snapshot")
-        .withWorkload(s.workload()).withSnapshot(s.id()));
+        .withWorkload(s.workload()).withSnapshot(s.id());
   }
 
   /** Fills in unknown sizes from the capturing hosts, in parallel, bounded by the host timeout. */

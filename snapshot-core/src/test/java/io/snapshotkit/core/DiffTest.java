@@ -129,14 +129,18 @@ class DiffTest {
   }
 
   @Test
-  @DisplayName("an unreadable blob store or a corrupt manifest blob also gives a degraded diff")
-  void unreadableOrCorruptBlobDegrades() throws Exception {
+  @DisplayName("an unreadable blob store gives a degraded diff; a corrupt manifest blob fails the diff CORRUPT")
+  void unreadableBlobDegradesAndCorruptBlobFails() throws Exception {
     try (Fixture f = Fixture.create(o -> o.inlineLimit = 64)) {
       Snapshot[] v = twoVersions(f);
       f.blobs.put(v[1].manifest().orElseThrow().blobKey().orElseThrow(), "{not json".getBytes(StandardCharsets.UTF_8));
-      DiffResult corrupt = f.engine.diffCurrent(ACME, v[1].id());
-      assertTrue(corrupt.degraded());
-      assertTrue(corrupt.problems().get(0).contains("not valid manifest JSON"));
+      for (org.junit.jupiter.api.function.Executable diff : List.<org.junit.jupiter.api.function.Executable>of(
+          () -> f.engine.diffCurrent(ACME, v[1].id()), () -> f.engine.diff(ACME, v[0].id(), v[1].id()))) {
+        SnapshotException corrupt = assertThrows(SnapshotException.class, diff);
+        assertEquals(ErrorCode.CORRUPT, corrupt.code());
+        assertTrue(corrupt.getMessage().contains("not valid manifest JSON"), corrupt.getMessage());
+        assertEquals(v[1].id(), corrupt.snapshotId().orElseThrow());
+      }
       f.blobs.failGets(true);
       DiffResult unreadable = f.engine.diff(ACME, v[0].id(), v[1].id());
       assertTrue(unreadable.degraded());
@@ -157,7 +161,7 @@ class DiffTest {
   }
 
   @Test
-  @DisplayName("when the workload's agent implements HostDiff the engine uses it; its CORRUPT answer becomes a degraded diff")
+  @DisplayName("when the workload's agent implements HostDiff the engine uses it; its NOT_FOUND answer is a degraded diff, its CORRUPT answer fails CORRUPT")
   void hostDiffIsUsed() throws Exception {
     try (Fixture f = Fixture.create()) {
       Snapshot[] v = twoVersions(f);
@@ -166,13 +170,18 @@ class DiffTest {
           Map.of("files", new FamilyDiff(List.of())), false, List.of());
       when(((HostDiff) agent).diff(W, v[0].id(), Optional.of(v[1].id()))).thenReturn(fromHost);
       when(((HostDiff) agent).diff(W, v[0].id(), Optional.empty()))
-          .thenThrow(new SnapshotException(ErrorCode.CORRUPT, "tree object missing"));
+          .thenThrow(SnapshotException.notFound("tree object missing"));
+      when(((HostDiff) agent).diff(W, v[1].id(), Optional.empty()))
+          .thenThrow(new SnapshotException(ErrorCode.CORRUPT, "manifest fails its check"));
       try (SnapshotEngine viaHost = SnapshotEngine.builder().manifestStore(f.store).hosts(HostDirectory.single(agent))
           .lifecycle(Lifecycle.none()).clock(f.clock).executor(Runnable::run).build()) {
         assertSame(fromHost, viaHost.diff(ACME, v[0].id(), v[1].id()));
         DiffResult degraded = viaHost.diffCurrent(ACME, v[0].id());
         assertTrue(degraded.degraded());
         assertTrue(degraded.problems().get(0).contains("tree object missing"));
+        SnapshotException corrupt = assertThrows(SnapshotException.class, () -> viaHost.diffCurrent(ACME, v[1].id()));
+        assertEquals(ErrorCode.CORRUPT, corrupt.code());
+        assertEquals(v[1].id(), corrupt.snapshotId().orElseThrow());
       }
     }
   }

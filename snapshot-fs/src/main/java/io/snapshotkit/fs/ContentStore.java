@@ -354,6 +354,8 @@ final class ContentStore {
     private long packSize;
     private final AtomicLong storedBytes = new AtomicLong();
     private final Buffers buffers = new Buffers();
+    /** Contents this session added to the index (not those it found there). */
+    private final Set<Digest> published = new HashSet<>();
     private boolean closed;
 
     private Session(long id) {
@@ -458,6 +460,9 @@ final class ContentStore {
           Files.deleteIfExists(target);
         } else {
           storedBytes.addAndGet(size);
+          synchronized (this) {
+            published.add(d);
+          }
         }
         return d;
       } finally {
@@ -481,17 +486,35 @@ final class ContentStore {
       for (Object[] e : packEntries) {
         idx.put(((Digest) e[0]).bytes()).putLong((Long) e[1]).putInt((Integer) e[2]).putLong((Long) e[3]);
       }
-      AtomicFiles.write(packs.resolve(base + ".idx"), idx.array());
+      try {
+        AtomicFiles.write(packs.resolve(base + ".idx"), idx.array());
+      } catch (IOException | RuntimeException e) {
+        // without its index the pack is unreadable (and removed at the next open): free its space now
+        try {
+          Files.deleteIfExists(finalPack);
+        } catch (IOException d) {
+          e.addSuppressed(d);
+        }
+        throw e;
+      }
       synchronized (lock) {
         long gen = generation.incrementAndGet();
         for (Object[] e : packEntries) {
           Digest d = (Digest) e[0];
-          index.putIfAbsent(d, new Location(finalPack, (Long) e[1], (Integer) e[2], (Long) e[3], true, gen));
+          if (index.putIfAbsent(d, new Location(finalPack, (Long) e[1], (Integer) e[2], (Long) e[3], true, gen))
+              == null) {
+            published.add(d);
+          }
           pins.get(id).add(d);
         }
       }
       packEntries.clear();
       pending.clear();
+    }
+
+    /** The contents this session added to the repository so far (a copy). */
+    synchronized Set<Digest> published() {
+      return new HashSet<>(published);
     }
 
     /** Publishes everything stored so far and makes it durable. */
@@ -540,6 +563,16 @@ final class ContentStore {
    * @return the bytes and contents reclaimed
    */
   long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark) throws IOException {
+    long[] swept = sweep(gcStart, marked, remark, null);
+    return new long[] {swept[0] + mergeSmallPacks(), swept[1]};
+  }
+
+  /**
+   * As {@link #sweep(long, Set, Consumer)}, removing only contents in {@code only} (all when
+   * null), and without merging small packs (which needs free space).
+   */
+  long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark, Set<Digest> only)
+      throws IOException {
     Map<Digest, Location> removed = new HashMap<>();
     synchronized (lock) {
       for (Set<Digest> p : pins.values()) {
@@ -547,7 +580,8 @@ final class ContentStore {
       }
       remark.accept(marked);
       index.entrySet().removeIf(e -> {
-        if (e.getValue().generation() <= gcStart && !marked.contains(e.getKey())) {
+        if ((only == null || only.contains(e.getKey()))
+            && e.getValue().generation() <= gcStart && !marked.contains(e.getKey())) {
           removed.put(e.getKey(), e.getValue());
           return true;
         }
@@ -569,7 +603,6 @@ final class ContentStore {
     for (Path pack : touchedPacks) {
       bytes += compact(pack);
     }
-    bytes += mergeSmallPacks();
     return new long[] {bytes, removed.size()};
   }
 

@@ -9,6 +9,7 @@ import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Resource;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -242,8 +243,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     SnapshotId id = request.snapshotId();
     Map<String, Path> vols = requireVolumes(w);
     Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
-    try (FsRepository.SnapshotWriter writer = repo.begin(w, id);
-        ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+    FsRepository.SnapshotWriter writer = repo.begin(w, id);
+    try (writer; ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan(),
           racyCutoff.getAsLong());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
@@ -257,25 +258,22 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       LOG.debug("captured snapshot {} of {} on host {}: {} entries, {} new bytes (parent {})", id, w, hostId,
           s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
       return new CaptureResult(s.toManifest(w), s.storedBytes());
-    } catch (IOException | UncheckedIOException e) {
-      if (outOfSpace(e)) {
-        throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + repo.root() + " on host " + hostId
-            + " ran out of disk space while capturing snapshot " + id + "; nothing of it was kept; free space "
-            + "(delete old snapshots, then run gc) and capture again", e).withWorkload(w).withSnapshot(id);
+    } catch (IOException | RuntimeException e) {
+      Optional<String> full = SnapshotException.outOfSpace(e);
+      if (full.isPresent()) {
+        // the writer is closed by now: it removed what the capture stored, unless that failed too
+        throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the repository " + repo.root() + " on host "
+            + hostId + " ran out of space while capturing snapshot " + id + ": " + full.get() + "; "
+            + (writer.abandonedContentRemoved() ? "the content it had stored was removed again"
+                : "the content it had stored stays until the next gc")
+            + "; free space (delete old snapshots, then run gc) and capture again", e)
+            .withWorkload(w).withSnapshot(id);
+      }
+      if (e instanceof SnapshotException se) {
+        throw se;
       }
       throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
     }
-  }
-
-  /** Whether a write failed because the filesystem is full (ENOSPC), anywhere in the cause chain. */
-  private static boolean outOfSpace(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      String message = t.getMessage();
-      if (message != null && message.contains("No space left on device")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** The snapshot to compare stats against: the given one if held, else the newest held. */
@@ -349,9 +347,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     FamilyRestore result;
     List<String> warnings = new ArrayList<>(plan.warnings);
     if (request.mode() == RestoreMode.ADDITIVE) {
-      List<String> errors = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, errors, warnings);
-      result = new FamilyRestore(counts[0], counts[1], errors);
+      List<RestoreFailure> failures = new ArrayList<>();
+      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures, warnings);
+      result = FamilyRestore.of(counts[0], counts[1], failures);
     } else {
       int written = restorer.replace(w, id, plan.targets, plan.selection, listener, warnings);
       result = new FamilyRestore(written, 0, List.of());

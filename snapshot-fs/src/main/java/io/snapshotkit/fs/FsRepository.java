@@ -293,6 +293,7 @@ public final class FsRepository implements Closeable {
     private final ManifestFile.Writer writer;
     private final Map<String, VolumeStats> volumes = new TreeMap<>();
     private boolean committed;
+    private boolean abandonedContentRemoved;
 
     private SnapshotWriter(WorkloadRef workload, SnapshotId id) {
       this.workload = workload;
@@ -344,8 +345,23 @@ public final class FsRepository implements Closeable {
       return s;
     }
 
+    /**
+     * Whether an abandoned writer's content is gone again: true once {@link #close()} removed
+     * every content this capture added that no snapshot refers to, false if some of it stays
+     * until {@link FsRepository#gc()} (removing it failed, or nothing was tried yet).
+     */
+    boolean abandonedContentRemoved() {
+      return abandonedContentRemoved;
+    }
+
+    /**
+     * Ends the writer. An uncommitted snapshot's temp manifest is removed, and so is the content
+     * it added to the repository that no snapshot refers to (a failed capture must not keep its
+     * space, least of all on a full disk); if that fails the content waits for the next gc.
+     */
     @Override
     public void close() {
+      Set<Digest> added = Set.of();
       if (!committed) {
         writer.abandon();
         try {
@@ -353,8 +369,53 @@ public final class FsRepository implements Closeable {
         } catch (IOException e) {
           LOG.warn("could not remove {}", tmp, e);
         }
+        added = session.published();
       }
       session.close();
+      if (!committed) {
+        try {
+          reclaim(added);
+          abandonedContentRemoved = true;
+        } catch (RuntimeException e) {
+          LOG.warn("could not remove the content abandoned snapshot {} of {} stored; the next gc removes it",
+              id, workload, e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Removes {@code candidates} (content an abandoned capture added) unless a snapshot or a
+   * running capture refers to it: the sweep of {@link #gc()} limited to those contents.
+   */
+  private void reclaim(Set<Digest> candidates) {
+    if (candidates.isEmpty()) {
+      return;
+    }
+    gcLock.lock();
+    try {
+      long start = content.generation();
+      Set<Digest> marked = new HashSet<>();
+      Set<Object> seen = new HashSet<>();
+      for (Path m : manifestFiles()) {
+        Object identity = identity(m);
+        if (identity != null && mark(m, marked, candidates)) {
+          seen.add(identity);
+        }
+      }
+      long[] swept = content.sweep(start, marked, more -> {
+        for (Path m : manifestFiles()) {
+          Object identity = identity(m);
+          if (identity != null && !seen.contains(identity) && mark(m, more, candidates)) {
+            seen.add(identity);
+          }
+        }
+      }, candidates);
+      LOG.info("removed {} contents ({} bytes) an abandoned capture had stored", swept[1], swept[0]);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      gcLock.unlock();
     }
   }
 
@@ -607,10 +668,15 @@ public final class FsRepository implements Closeable {
 
   /** Marks a manifest's content; false if it was deleted since it was listed (its content may go). */
   private boolean mark(Path manifest, Set<Digest> marked) {
+    return mark(manifest, marked, null);
+  }
+
+  /** As {@link #mark(Path, Set)}, marking only contents in {@code only} (all when null). */
+  private boolean mark(Path manifest, Set<Digest> marked, Set<Digest> only) {
     try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
       while (r.hasNext()) {
         Entry e = r.next();
-        if (e.digest() != null) {
+        if (e.digest() != null && (only == null || only.contains(e.digest()))) {
           marked.add(e.digest());
         }
       }

@@ -1,6 +1,7 @@
 package io.snapshotkit.fs;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -250,7 +251,7 @@ final class Restorer {
    * filesystem has room for what will be staged on it.
    *
    * @throws SnapshotException NOT_FOUND (snapshot not held here), INVALID_ARGUMENT (bad target or
-   *     selection, over the limits), CORRUPT (content missing), CONFLICT (not enough disk space)
+   *     selection, over the limits), CORRUPT (content missing), INSUFFICIENT_STORAGE (not enough disk space)
    */
   void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     plan(w, id, targets, sel);
@@ -365,7 +366,7 @@ final class Restorer {
         long free = n.getKey().getUsableSpace();
         long wanted = n.getValue() + headroom;
         if (free < wanted) {
-          throw new SnapshotException(ErrorCode.CONFLICT, "not enough disk space at " + where.get(n.getKey())
+          throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "not enough disk space at " + where.get(n.getKey())
               + " to restore snapshot " + id + ": it needs about " + wanted + " bytes (" + headroom
               + " of them headroom) and " + free + " are free; free some space and retry")
               .withSnapshot(id).withWorkload(w);
@@ -426,26 +427,32 @@ final class Restorer {
 
   // ----------------------------------------------------------------- additive
 
-  /** As {@link #additive(WorkloadRef, SnapshotId, Map, Selection, List, List)}, for a caller that reports no warnings. */
-  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, List<String> errors) {
-    return additive(w, id, targets, sel, errors, new ArrayList<>());
+  /**
+   * As {@link #additive(WorkloadRef, SnapshotId, Map, Selection, List, List)}, for a caller that
+   * reports no warnings.
+   */
+  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      List<RestoreFailure> failures) {
+    return additive(w, id, targets, sel, failures, new ArrayList<>());
   }
 
   /**
-   * Creates what the volumes lack; returns {created, skipped} and collects per-entry errors, and
-   * adds to {@code warnings} what was not restored as recorded ({@link #ownershipWarning}).
+   * Creates what the volumes lack; returns {created, skipped} and collects, per entry that could
+   * not be written, what failed, why and its code (CORRUPT for damaged stored content,
+   * INSUFFICIENT_STORAGE for a full disk); the other entries are still written. Adds to {@code
+   * warnings} what was not restored as recorded ({@link #ownershipWarning}).
    */
-  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, List<String> errors,
-      List<String> warnings) {
+  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      List<RestoreFailure> failures, List<String> warnings) {
     int[] counts = {0, 0};
     Map<String, SafeTree> trees = new HashMap<>();
-    // a file's write answers its error, or null when it was written
+    // a write answers its failure, or null when it was written
     try (ManifestFile.Reader r = repo.entries(w, id);
-        OrderedWork<String> writes = new OrderedWork<>(executor, WRITE_WINDOW, error -> {
-          if (error == null) {
+        OrderedWork<RestoreFailure> writes = new OrderedWork<>(executor, WRITE_WINDOW, failure -> {
+          if (failure == null) {
             counts[0]++;
           } else {
-            errors.add(error);
+            failures.add(failure);
           }
         })) {
       try {
@@ -474,7 +481,7 @@ final class Restorer {
           try {
             content = write(tree, e.path(), e);
           } catch (SnapshotException ex) {
-            writes.done(e.key() + ": " + ex.getMessage());
+            writes.done(RestoreFailure.of(e.key(), ex));
             continue;
           }
           if (content.isEmpty()) {
@@ -483,10 +490,11 @@ final class Restorer {
             Work<String> write = content.get();
             writes.submit(() -> {
               try {
-                return write.run();
+                write.run();
+                return null;
               } catch (SnapshotException ex) {
                 deleteQuietly(path);
-                return e.key() + ": " + ex.getMessage();
+                return RestoreFailure.of(e.key(), ex);
               }
             });
           }
@@ -577,7 +585,8 @@ final class Restorer {
    *
    * @return the number of entries restored
    * @throws SnapshotException as {@link #preflight}; CORRUPT if stored content fails its digest;
-   *     INTERNAL (cause kept) for an I/O failure; the volumes are on their original data
+   *     INSUFFICIENT_STORAGE if a filesystem fills up; INTERNAL (cause kept) for another I/O
+   *     failure; the volumes are on their original data
    */
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
     return replace(w, id, targets, sel, listener, new ArrayList<>());
@@ -740,8 +749,16 @@ final class Restorer {
     if (t instanceof Error err) {
       throw err;
     }
+    Optional<String> full = SnapshotException.outOfSpace(t);
+    if (full.isPresent()) {
+      return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "replace restore of snapshot " + id
+          + " ran out of space while " + phase + ": " + full.get() + "; every volume was left on its original "
+          + "data and the staged copy was removed; free some space and retry", t).withWorkload(w).withSnapshot(id);
+    }
     if (t instanceof SnapshotException se) {
-      return se.withWorkload(w).withSnapshot(id);
+      // the cause says what failed; add what became of the volumes (their original data)
+      return new SnapshotException(se.code(), se.getMessage() + " (the replace restore was rolled back: every "
+          + "volume is on its original data)", se).withWorkload(w).withSnapshot(id);
     }
     return new SnapshotException(ErrorCode.INTERNAL, "replace restore of snapshot " + id + " failed while " + phase
         + " (" + t + "); every volume was left on its original data; fix the cause and retry", t)

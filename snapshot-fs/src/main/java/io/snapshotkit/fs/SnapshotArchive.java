@@ -129,8 +129,20 @@ public final class SnapshotArchive {
 
     /** Deletes the staging directory and everything in it, without following symlinks. */
     public void discard() {
-      TarImport.deleteQuietly(staging);
+      SnapshotArchive.discard(staging);
     }
+  }
+
+  /**
+   * Deletes a staging directory and everything in it without following symlinks (read-only
+   * directories are made writable first): for one an import left behind when its process was
+   * killed. A failure is logged, not thrown.
+   *
+   * @param staging the directory an {@link #importArchive} was unpacking into
+   */
+  public static void discard(Path staging) {
+    Objects.requireNonNull(staging, "staging");
+    TarImport.deleteQuietly(staging);
   }
 
   /**
@@ -208,7 +220,9 @@ public final class SnapshotArchive {
    * @return the header and the volume directories inside {@code staging}
    * @throws SnapshotException {@code INVALID_ARGUMENT} if the archive is unsafe, damaged, not a
    *     SnapshotKit archive or over the limits, or {@code staging} cannot be created; {@code
-   *     INTERNAL} for an I/O failure while writing
+   *     INSUFFICIENT_STORAGE} if the files it declares do not fit in the free space at {@code
+   *     staging} (checked before unpacking) or the disk fills up anyway; {@code INTERNAL} for
+   *     another I/O failure while writing
    */
   public static Imported importArchive(InputStream in, Path staging, Limits limits) {
     Objects.requireNonNull(in, "in");

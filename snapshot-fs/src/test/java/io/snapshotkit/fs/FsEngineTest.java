@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -88,5 +89,26 @@ class FsEngineTest {
 
     engine.delete(W.tenant(), second.id());
     assertFalse(agent.snapshots(W).contains(second.id()), "the engine's strict delete removed the host's data");
+  }
+
+  @Test
+  @DisplayName("a diff against a snapshot whose manifest is truncated fails CORRUPT, not an empty degraded diff")
+  void diffAgainstATruncatedManifestIsCorrupt() throws IOException {
+    Snapshot first = engine.capture(CaptureSpec.of(W));
+    Trees.write(data.resolve("README"), "v2, longer");
+    Snapshot second = engine.capture(CaptureSpec.of(W));
+    Path manifest = agent.repository().manifestPath(W, first.id());
+    byte[] bytes = Files.readAllBytes(manifest);
+    Files.write(manifest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+    for (org.junit.jupiter.api.function.Executable diff : List.of(
+        (org.junit.jupiter.api.function.Executable) () -> engine.diff(W.tenant(), first.id(), second.id()),
+        () -> engine.diff(W.tenant(), second.id(), first.id()),
+        () -> engine.diffCurrent(W.tenant(), first.id()))) {
+      io.snapshotkit.SnapshotException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.snapshotkit.SnapshotException.class, diff);
+      assertEquals(io.snapshotkit.ErrorCode.CORRUPT, e.code(), e.getMessage());
+      assertEquals(first.workload(), e.workload().orElseThrow());
+    }
   }
 }

@@ -96,6 +96,30 @@ class FsMaintenanceTest {
   }
 
   @Test
+  @DisplayName("an additive restore from a damaged pack reports each unwritten file with its path, reason and CORRUPT")
+  void additiveRestoreFromDamagedPackReportsEachFailedFile() throws IOException {
+    Trees.write(data.resolve("sub/second.txt"), "second small file");
+    SnapshotId a = capture(APP);
+    List<Path> packs = files("packs").stream().filter(p -> p.toString().endsWith(".pack")).toList();
+    assertEquals(1, packs.size(), "the two small files share one pack: " + packs);
+    flipByte(packs.get(0), Files.size(packs.get(0)) / 2);
+
+    RestoreOutcome outcome = restoreInto(a, dir.resolve("restored"));
+
+    io.snapshotkit.FamilyRestore files = outcome.families().get(FsHostAgent.FAMILY);
+    assertFalse(files.failures().isEmpty(), "a damaged pack fails the files in it");
+    for (io.snapshotkit.RestoreFailure f : files.failures()) {
+      assertTrue(f.resource().equals("data:small.txt") || f.resource().equals("data:sub/second.txt"), f.toString());
+      assertEquals(ErrorCode.CORRUPT, f.code(), f.toString());
+      assertFalse(f.reason().contains("nothing was restored"), "other files were restored: " + f.reason());
+      assertFalse(Files.exists(dir.resolve("restored").resolve(f.resource().replace(':', '/'))), "no torn file is left");
+    }
+    assertEquals(files.failures().stream().map(io.snapshotkit.RestoreFailure::line).toList(), files.errors());
+    assertTrue(Files.exists(dir.resolve("restored/data/big.bin")), "the undamaged blob is still restored");
+    assertTrue(files.created() > 0);
+  }
+
+  @Test
   @DisplayName("delete removes the manifest at once: restore and diff are NOT_FOUND, the other snapshots stay")
   void deleteIsImmediate() {
     SnapshotId a = capture(APP);

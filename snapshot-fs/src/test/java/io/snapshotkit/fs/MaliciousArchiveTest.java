@@ -288,6 +288,22 @@ class MaliciousArchiveTest {
     assertRefused(lying, LIMITS, "it expands past the limit of 67108864 uncompressed bytes");
   }
 
+  @Test
+  @DisplayName("an archive that declares more than the free space is refused INSUFFICIENT_STORAGE before anything is unpacked")
+  void archiveLargerThanTheFreeSpaceIsRefusedBeforeUnpacking() throws IOException {
+    Path big = zeroBomb("declares-a-pebibyte", 1L << 50);
+    SnapshotException e;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(big))) {
+      e = assertThrows(SnapshotException.class, () -> SnapshotArchive.importArchive(in, staging,
+          new SnapshotArchive.Limits(Long.MAX_VALUE, 10_000, 4096)));
+    }
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code(), e.getMessage());
+    assertTrue(e.getMessage().contains("1125899906842624 bytes of files") && e.getMessage().contains("are free at "
+        + staging) && e.getMessage().contains("it was not imported"), e.getMessage());
+    assertFalse(Files.exists(staging, LinkOption.NOFOLLOW_LINKS), "nothing was unpacked");
+    assertEquals(before, state(temp), "nothing outside the staging directory changed");
+  }
+
   /**
    * A tar.zst produced on demand as the importer reads it: each refill writes the next thousand
    * entries through Commons Compress and zstd. Counting what was produced shows how early the

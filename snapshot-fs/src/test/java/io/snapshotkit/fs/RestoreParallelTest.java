@@ -98,7 +98,7 @@ class RestoreParallelTest extends RestoreReplaceTest {
     manyFiles();
     Path a = Files.createDirectories(tmp.resolve("additive-one"));
     Path b = Files.createDirectories(tmp.resolve("additive-pool"));
-    List<String> errors = new ArrayList<>();
+    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>();
     int[] one = new Restorer(repo, 0).additive(WORKLOAD, snap, Map.of("app", a), Restorer.Selection.all(List.of("app")),
         errors);
     int[] pooledCounts = restorer().additive(WORKLOAD, snap, Map.of("app", b), Restorer.Selection.all(List.of("app")),

@@ -166,16 +166,18 @@ class RestoreReplaceTest {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
         Restorer.Selection.all(live.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("every volume is on its original data"), "the message says what became of "
+        + "the volumes: " + e.getMessage());
     assertEquals(originalState, states(true));
     assertNoDebris();
   }
 
   @Test
-  void preflightRefusesTooLittleDiskSpaceWithConflictAndTouchesNothing() {
+  void preflightRefusesTooLittleDiskSpaceWithInsufficientStorageAndTouchesNothing() {
     Restorer greedy = new Restorer(repo, Long.MAX_VALUE / 4);
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> greedy.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { }));
-    assertEquals(ErrorCode.CONFLICT, e.code());
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code());
     assertTrue(e.getMessage().contains("not enough disk space") && e.getMessage().contains("free some space"),
         e.getMessage());
     assertEquals(originalState, states(true));
@@ -314,7 +316,7 @@ class RestoreReplaceTest {
 
   @Test
   void additiveRestoreCreatesOnlyWhatIsMissingAndIsIdempotent() {
-    List<String> errors = new ArrayList<>();
+    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>();
     int[] first = restorer().additive(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), errors);
     assertEquals(List.of(), errors);
     Map<String, String> app = tree(live.get("app"), false);

@@ -1,10 +1,12 @@
 package io.snapshotkit.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotQuery;
@@ -98,6 +100,9 @@ class DiskFaultIT {
       SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().capture(CaptureSpec.of(WS)));
 
       assertEquals(before, Sentinel.read(volume), "the live volume is untouched");
+      assertEquals(List.of(), storedContent(small.resolve("repo")),
+          "the failed capture's content was removed at once, not left until gc");
+      assertTrue(e.getMessage().contains("removed"), e.getMessage());
       Snapshot failed = only(w);
       assertEquals(SnapshotStatus.FAILED, failed.status(), "the listing reflects the failed capture");
       assertTrue(w.agent().snapshots(WS).isEmpty(), "no snapshot was committed");
@@ -112,6 +117,35 @@ class DiskFaultIT {
       w.engine().restore(WS.tenant(), ok.id(), RestoreSpec.additive().target(target.toString()));
       assertEquals(before, Sentinel.read(target.resolve("data")), "the capture after freeing space restores byte for byte");
       assertDiskFullMessage(e); // last, so that a vague message does not hide the checks above
+    }
+  }
+
+  @Test
+  void captureThatRunsOutOfSpaceRemovesTheContentItHadStored() throws Exception {
+    // Files over the 8 MiB pack limit are stored (and published) as blobs one by one, so the
+    // first is in the repository when the second fills the disk; a 32 MiB filesystem of its own.
+    Path medium = Files.createDirectories(base.resolve("medium"));
+    run("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", medium.toString());
+    try {
+      Path volume = Files.createDirectories(base.resolve("volume-big"));
+      Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(30, 9_500_000));
+      Files.write(volume.resolve("b.bin"), ProcessKillIT.randomBytes(31, 9_500_000));
+      try (FsWorld w = FsWorld.create(base, medium.resolve("repo"), 0, FsWorld.Hooks.none())) {
+        w.track(WS, volume);
+        Files.write(medium.resolve("filler"), ProcessKillIT.randomBytes(32, 18_000_000)); // ~14 MB left for 19 MB
+        long freeBefore = Files.getFileStore(medium).getUsableSpace();
+
+        SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().capture(CaptureSpec.of(WS)));
+
+        assertEquals(List.of(), storedContent(medium.resolve("repo")),
+            "the failed capture's blob was removed at once, not left until gc");
+        assertTrue(Files.getFileStore(medium).getUsableSpace() >= freeBefore - 1_000_000,
+            "its space is free again: " + Files.getFileStore(medium).getUsableSpace() + " of " + freeBefore);
+        assertTrue(e.getMessage().contains("was removed again"), e.getMessage());
+        assertDiskFullMessage(e);
+      }
+    } finally {
+      run("umount", medium.toString());
     }
   }
 
@@ -199,6 +233,90 @@ class DiskFaultIT {
     }
   }
 
+  @Test
+  void targetFillsUpDuringAdditiveRestore() throws Exception {
+    Path volume = Files.createDirectories(base.resolve("volume-a"));
+    Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(20, 3_000_000));
+    Files.writeString(volume.resolve("note.txt"), "small", StandardCharsets.UTF_8);
+    Path filler = small.resolve("filler");
+    AtomicBoolean fillOnFirstWrite = new AtomicBoolean();
+    // The agent's file writes run on this executor: the first one fills the disk, after the
+    // pre-flight passed, so the disk runs out while the restore writes its files.
+    java.util.concurrent.Executor filling = task -> {
+      if (fillOnFirstWrite.getAndSet(false)) {
+        try {
+          Files.write(filler, ProcessKillIT.randomBytes(21, 8 * 1024 * 1024 - 1_000_000));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      task.run();
+    };
+    try (FsWorld w = FsWorld.create(base, base.resolve("repo"), 0, new FsWorld.Hooks(filling, Lifecycle.none(), a -> a))) {
+      w.track(WS, volume);
+      Snapshot one = w.engine().capture(CaptureSpec.of(WS).name("one"));
+      Path target = small.resolve("restored");
+
+      fillOnFirstWrite.set(true);
+      io.snapshotkit.RestoreReport report = w.engine().restore(WS.tenant(), one.id(),
+          RestoreSpec.additive().target(target.toString()));
+
+      assertEquals(java.util.Optional.of(ErrorCode.INSUFFICIENT_STORAGE), report.failureCode(), report.toString());
+      io.snapshotkit.RestoreFailure failure = report.failures().get(0);
+      assertEquals("data:a.bin", failure.resource());
+      assertTrue(failure.reason().contains("full"), failure.reason());
+      assertFalse(failure.reason().contains("maintainers"), failure.reason());
+      assertFalse(Files.exists(target.resolve("data/a.bin")), "no torn file is left");
+      assertEquals("small", Files.readString(target.resolve("data/note.txt")), "the file that fits is restored");
+    }
+  }
+
+  @Test
+  void importOntoAFullDiskIsRefusedUpFrontOrWhenTheDiskFillsUp() throws Exception {
+    Path volume = Files.createDirectories(base.resolve("volume-i"));
+    Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(40, 5_000_000));
+    Path archive = base.resolve("volume-i.tar.zst");
+    try (java.io.OutputStream out = Files.newOutputStream(archive)) {
+      io.snapshotkit.fs.SnapshotArchive.exportDirectories(Map.of("data", volume),
+          io.snapshotkit.fs.SnapshotArchive.Description.none(), out);
+    }
+    Path filler = small.resolve("filler");
+    Path staging = small.resolve("staging");
+
+    // the disk fills up half way through the file, after the free-space check passed
+    long[] read = {0};
+    SnapshotException midway;
+    try (java.io.InputStream in = new java.io.FilterInputStream(Files.newInputStream(archive)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (read[0] < 2_500_000 && (read[0] += Math.max(n, 0)) >= 2_500_000) {
+          long free = Files.getFileStore(small).getUsableSpace();
+          Files.write(filler, ProcessKillIT.randomBytes(41, (int) (free - 100_000)));
+        }
+        return n;
+      }
+    }) {
+      midway = assertThrows(SnapshotException.class, () -> io.snapshotkit.fs.SnapshotArchive.importArchive(in, staging,
+          io.snapshotkit.fs.SnapshotArchive.Limits.defaults()));
+    }
+    assertTrue(Files.exists(filler), "the disk was filled during the import");
+    assertFalse(Files.exists(staging), "the half-unpacked staging directory was removed");
+    assertFalse(midway.getMessage().contains("needs about"), "it failed while unpacking, not up front: "
+        + midway.getMessage());
+    assertDiskFullMessage(midway);
+
+    // with the disk already full, the archive's declared size is refused before anything is unpacked
+    SnapshotException upFront;
+    try (java.io.InputStream in = Files.newInputStream(archive)) {
+      upFront = assertThrows(SnapshotException.class, () -> io.snapshotkit.fs.SnapshotArchive.importArchive(in, staging,
+          io.snapshotkit.fs.SnapshotArchive.Limits.defaults()));
+    }
+    assertTrue(upFront.getMessage().contains("the archive needs about"), upFront.getMessage());
+    assertFalse(Files.exists(staging));
+    assertDiskFullMessage(upFront);
+  }
+
   /**
    * A file even root cannot read: a write-only sysfs attribute bind-mounted into the volume (as
    * root, permission bits alone would not stop a read). The fs agent's policy is a partial
@@ -242,6 +360,8 @@ class DiskFaultIT {
 
   /** What a person sees must say the disk is full, not just "failed unexpectedly". */
   private static void assertDiskFullMessage(SnapshotException e) {
+    assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code(), e.getMessage() + causes(e));
+    assertFalse(e.getMessage().contains("maintainers") || e.getMessage().contains("unexpectedly"), e.getMessage());
     String message = e.getMessage().toLowerCase(Locale.ROOT);
     assertTrue(message.contains("space") || message.contains("disk is full") || message.contains("full"),
         "the error does not say the disk is full: " + e.code() + ": " + e.getMessage() + causes(e));
@@ -253,6 +373,14 @@ class DiskFaultIT {
       out.append("\n  caused by ").append(c);
     }
     return out.toString();
+  }
+
+  /** The pack and blob files under a repository, relative to it. */
+  private static List<String> storedContent(Path repo) throws IOException {
+    try (Stream<Path> walk = Files.walk(repo)) {
+      return walk.filter(Files::isRegularFile).map(p -> repo.relativize(p).toString())
+          .filter(p -> p.startsWith("packs/") || p.startsWith("blobs/")).sorted().toList();
+    }
   }
 
   private static Snapshot only(FsWorld w) {

@@ -5,6 +5,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Resource;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -556,14 +557,15 @@ public final class FakeHostAgent implements HostAgent {
       }
       int created = 0;
       int skipped = 0;
-      List<String> errors = new ArrayList<>();
+      List<RestoreFailure> failures = new ArrayList<>();
       for (Map.Entry<String, JsonNode> r : resources.entrySet()) {
         String key = r.getKey();
         if (!selected(key, paths)) {
           continue;
         }
         if (failing.isPresent() && failing.get().equals(key)) {
-          errors.add(family + "/" + key + ": could not be created (injected by FakeHostAgent)");
+          failures.add(new RestoreFailure(family + "/" + key, "could not be created (injected by FakeHostAgent)",
+              ErrorCode.INTERNAL));
           continue;
         }
         TreeMap<String, JsonNode> live = state.computeIfAbsent(family, f -> new TreeMap<>());
@@ -577,7 +579,7 @@ public final class FakeHostAgent implements HostAgent {
       if (state.containsKey(family) && state.get(family).isEmpty()) {
         state.remove(family);
       }
-      outcome.put(family, new FamilyRestore(created, skipped, errors));
+      outcome.put(family, FamilyRestore.of(created, skipped, failures));
     });
     return new RestoreOutcome(outcome, unsupportedFamilies, List.of());
   }

@@ -22,8 +22,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -122,11 +124,13 @@ final class ArchiveCommands {
       if (workload != null && agent.volumes(workload(workload)).isPresent()) {
         throw alreadyTracked(workload);
       }
-      Path staging = into != null ? into.toAbsolutePath().normalize()
-          : root.home().dir().resolve("imports").resolve((workload != null ? workload : "archive") + "-"
-              + root.environment().clock().millis());
+      String name = (workload != null ? workload : "archive") + "-" + root.environment().clock().millis();
+      Path imports = imports(root.home());
+      // the default place is unpacked under a partial name and renamed once complete, so a killed
+      // import leaves a directory the next command recognises and removes (see removeUnfinished)
+      Path staging = into != null ? into.toAbsolutePath().normalize() : imports.resolve(UNFINISHED + name);
       if (workload != null) { // unnamed, the archive names it: track below refuses it, and the unpacked files go
-        agent.checkTrackable(workload(workload), Map.of("import", staging));
+        agent.checkTrackable(workload(workload), Map.of("import", into != null ? staging : imports.resolve(name)));
       }
       SnapshotArchive.Imported imported;
       try {
@@ -135,6 +139,10 @@ final class ArchiveCommands {
         try (Progress progress = out().progress("import", total);
             InputStream in = new CountingInputStream(Files.newInputStream(source), progress)) {
           imported = SnapshotArchive.importArchive(in, staging, SnapshotArchive.Limits.defaults());
+        }
+        if (into == null) {
+          imported = finish(imported, imports.resolve(name));
+          staging = imported.staging();
         }
       } catch (NoSuchFileException e) {
         throw SnapshotException.notFound("no archive at " + source + "; check the path");
@@ -169,10 +177,57 @@ final class ArchiveCommands {
       }
     }
 
+    /** Renames a complete import from its partial name to its final one, with its volumes. */
+    private static SnapshotArchive.Imported finish(SnapshotArchive.Imported imported, Path done) throws IOException {
+      try {
+        Files.move(imported.staging(), done, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        imported.discard();
+        throw e;
+      }
+      Map<String, Path> volumes = new LinkedHashMap<>();
+      imported.volumes().forEach((v, dir) -> volumes.put(v, done.resolve(imported.staging().relativize(dir))));
+      return new SnapshotArchive.Imported(imported.header(), done, volumes);
+    }
+
     private static SnapshotException alreadyTracked(String workload) {
       return new SnapshotException(ErrorCode.CONFLICT, "workload '" + workload
           + "' already exists here; import into a new workload name: snapshotkit import FILE NEW-NAME");
     }
+  }
+
+  /** Where imports are unpacked by default: {@code HOME/imports}. */
+  static Path imports(Home home) {
+    return home.dir().resolve("imports");
+  }
+
+  /** The name prefix of an import still being unpacked in {@link #imports}. */
+  static final String UNFINISHED = ".unfinished-";
+
+  /**
+   * Removes what imports killed while unpacking left in {@code HOME/imports} (directories still
+   * under their {@link #UNFINISHED} name). Call with the repository lock held, so no import of
+   * another process is running.
+   *
+   * @return the directories removed
+   */
+  static List<Path> removeUnfinished(Home home) {
+    Path dir = imports(home);
+    List<Path> removed = new ArrayList<>();
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return removed;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(UNFINISHED)).sorted().toList()) {
+        SnapshotArchive.discard(p);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+          removed.add(p);
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      throw SnapshotException.wrap("removing unfinished imports in " + dir, e);
+    }
+    return removed;
   }
 
   static void deleteQuietly(Path p) {

@@ -20,7 +20,7 @@ final class ExitCodes {
 
   private ExitCodes() {}
 
-  /** The exit status for a failure with this code: 3 to 10, distinct per code. */
+  /** The exit status for a failure with this code: 3 to 11, distinct per code. */
   static int of(ErrorCode code) {
     return switch (code) {
       case NOT_FOUND -> 3;
@@ -31,6 +31,7 @@ final class ExitCodes {
       case HOST_UNAVAILABLE -> 8;
       case CORRUPT -> 9;
       case INTERNAL -> 10;
+      case INSUFFICIENT_STORAGE -> 11;
     };
   }
 }

@@ -12,9 +12,11 @@ import picocli.CommandLine;
  * SQLite for metadata and the {@code snapshot-fs} agent for the files. Run {@code snapshotkit
  * --help} for the commands, or {@code snapshotkit demo} for a narrated tour.
  *
- * <p>Exit status: 0 on success, 2 for a bad command line, 3 to 10 for a
+ * <p>Exit status: 0 on success, 2 for a bad command line, 3 to 11 for a
  * {@link SnapshotException} by {@link io.snapshotkit.ErrorCode} (NOT_FOUND 3, INVALID_ARGUMENT 4,
- * FORBIDDEN 5, CONFLICT 6, QUOTA_EXCEEDED 7, HOST_UNAVAILABLE 8, CORRUPT 9, INTERNAL 10), and 1
+ * FORBIDDEN 5, CONFLICT 6, QUOTA_EXCEEDED 7, HOST_UNAVAILABLE 8, CORRUPT 9, INTERNAL 10,
+ * INSUFFICIENT_STORAGE 11; a restore that could not write every file exits with the code of its
+ * failures), and 1
  * for any other failure. Errors are one line on stderr; {@code --verbose} adds the stack trace.
  *
  * <p><b>Thread-safety:</b> {@link #run} may be called from several threads with different homes;

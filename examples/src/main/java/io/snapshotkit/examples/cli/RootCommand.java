@@ -196,6 +196,8 @@ final class RootCommand implements Callable<Integer> {
       output().warn(s.reapedCaptures() + " capture(s) interrupted by a stopped snapshotkit process were marked FAILED; "
           + "see `snapshotkit list --status failed`, and delete them when you like");
     }
+    s.removedImports().forEach(p -> output().warn("removed " + p
+        + ", left half-unpacked by an import a stopped snapshotkit process did not finish"));
     reportRecovery(s);
   }
 

@@ -15,6 +15,7 @@ import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.StartPosition;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -54,15 +55,22 @@ final class Services implements AutoCloseable {
   private final SnapshotEngine engine;
   private final ExecutorService threads;
   private final int reaped;
+  private final List<Path> removedImports;
 
   private Services(JdbcManifestStore store, FsHostAgent agent, Optional<SnapshotException> readOnly,
-      SnapshotEngine engine, ExecutorService threads, int reaped) {
+      SnapshotEngine engine, ExecutorService threads, int reaped, List<Path> removedImports) {
     this.store = store;
     this.agent = agent;
     this.readOnly = readOnly;
     this.engine = engine;
     this.threads = threads;
     this.reaped = reaped;
+    this.removedImports = List.copyOf(removedImports);
+  }
+
+  /** The half-unpacked import directories a killed import left, removed when this opened. */
+  List<Path> removedImports() {
+    return removedImports;
   }
 
   /**
@@ -134,7 +142,9 @@ final class Services implements AutoCloseable {
       SnapshotEngine engine = b.build();
       // Nothing can be reaped on a read-only home, and no capture can be running on it either.
       int reaped = readOnly.isPresent() ? 0 : engine.reapStuckCaptures();
-      return new Services(store, agent, readOnly, engine, threads, reaped);
+      // the repository lock is held, so no other process is unpacking an import now
+      List<Path> removedImports = readOnly.isPresent() ? List.of() : ArchiveCommands.removeUnfinished(home);
+      return new Services(store, agent, readOnly, engine, threads, reaped, removedImports);
     } catch (RuntimeException e) {
       if (agent != null) {
         agent.close();

@@ -3,8 +3,10 @@ package io.snapshotkit.examples.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Page;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.Snapshot;
@@ -343,6 +345,7 @@ final class SnapshotCommands {
       RestoreReport r = replace ? root.guard().during(label(s), volumes(root, s, paths), work) : work.get();
       out().result(JsonViews.restore(r));
       printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
+      failIfIncomplete(r);
     }
   }
 
@@ -366,14 +369,38 @@ final class SnapshotCommands {
 
   /** The human summary of a restore or rollback, shared with the demo. */
   static void printRestore(Output out, String what, RestoreReport r, String where) {
-    out.line("Restored " + what + " into " + where + " (" + r.mode().name().toLowerCase() + "): "
-        + r.created() + " written, " + r.skipped() + " left as they were"
+    List<RestoreFailure> failures = r.failures();
+    out.line((failures.isEmpty() ? "Restored " : "Restored part of ") + what + " into " + where + " ("
+        + r.mode().name().toLowerCase() + "): " + r.created() + " written, " + r.skipped() + " left as they were"
+        + (failures.isEmpty() ? "" : ", " + failures.size() + " failed")
         + r.preRestoreSnapshot().map(id -> "; safety snapshot " + id.value()).orElse(""));
-    r.families().forEach((family, f) -> f.errors().forEach(e -> out.line("  error: " + e)));
+    failures.forEach(f -> out.line("  failed: " + f.line() + " (" + f.code().name() + ")"));
     r.warnings().forEach(w -> out.line("  warning: " + w));
     if (r.partialSnapshot()) {
       out.line("  note: the snapshot is partial; some files were not captured consistently");
     }
+  }
+
+  /**
+   * Fails the command when a restore did not write everything, after its report was printed: the
+   * exit status is the report's {@link RestoreReport#failureCode()} (CORRUPT for damaged content).
+   */
+  static void failIfIncomplete(RestoreReport r) {
+    Optional<ErrorCode> code = r.failureCode();
+    if (code.isEmpty()) {
+      return;
+    }
+    List<RestoreFailure> failures = r.failures();
+    int attempted = r.created() + failures.size();
+    String advice = code.get() == ErrorCode.CORRUPT
+        ? "run `snapshotkit check` and restore another snapshot for those files"
+        : code.get() == ErrorCode.INSUFFICIENT_STORAGE ? "free some space and run the restore again"
+        : "fix the cause and run the restore again (it skips what is already there)";
+    throw new SnapshotException(code.get(), "restored " + r.created() + " of " + attempted + " entries; "
+        + failures.size() + " failed: " + (failures.get(0).resource().isEmpty() ? failures.get(0).reason()
+            : failures.get(0).resource())
+        + (failures.size() > 1 ? " and " + (failures.size() - 1) + " more, listed above" : "") + "; " + advice)
+        .withSnapshot(r.snapshot());
   }
 
   @Command(name = "rollback", description = "Make a workload exactly one of its versions (replace restore, safety snapshot first).")
@@ -396,6 +423,7 @@ final class SnapshotCommands {
           () -> out().tracking("rollback", total, Activity.Counter.WRITTEN, () -> engine().rollback(w, version, !noSafety)));
       out().result(JsonViews.restore(r));
       printRestore(out(), workload + "@" + version, r, "the workload");
+      failIfIncomplete(r);
     }
   }
 

@@ -12,6 +12,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Page;
+import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
@@ -155,7 +156,11 @@ public final class JsonViews {
       f.put("skipped", e.getValue().skipped());
       ArrayNode errors = f.putArray("errors");
       e.getValue().errors().forEach(errors::add);
+      f.set("failures", failures(e.getValue().failures()));
     }
+    n.put("complete", !r.hasErrors());
+    n.put("failureCode", r.failureCode().map(ErrorCode::name).orElse(null));
+    n.set("failures", failures(r.failures()));
     ArrayNode unsupported = n.putArray("unsupportedFamilies");
     r.unsupportedFamilies().forEach(unsupported::add);
     n.put("partialSnapshot", r.partialSnapshot());
@@ -164,6 +169,18 @@ public final class JsonViews {
     ArrayNode warnings = n.putArray("warnings");
     r.warnings().forEach(warnings::add);
     return n;
+  }
+
+  /** Each resource a restore could not write: {resource, reason, code}. */
+  private static ArrayNode failures(List<RestoreFailure> failures) {
+    ArrayNode out = MAPPER.createArrayNode();
+    for (RestoreFailure f : failures) {
+      ObjectNode o = out.addObject();
+      o.put("resource", f.resource());
+      o.put("reason", f.reason());
+      o.put("code", f.code().name());
+    }
+    return out;
   }
 
   /** What a retention run kept and deleted. */

@@ -260,6 +260,36 @@ class CliTest {
   }
 
   @Test
+  void anImportKilledWhileUnpackingIsRemovedByTheNextCommand() throws IOException {
+    initAndTrack();
+    captureJson();
+    Path archive = tmp.resolve("app.tar.zst");
+    ok("export", "app@1", archive.toString());
+    JsonNode imported = ok("--json", "import", archive.toString(), "copy").json();
+    Path done = Path.of(imported.path("unpackedInto").asText());
+    assertEquals(home.resolve("imports"), done.getParent());
+    assertFalse(done.getFileName().toString().startsWith("."), "a finished import has its final name: " + done);
+    // what a SIGKILL in the middle of unpacking leaves: a partly written directory, with a
+    // read-only directory and a symlink out of it, which the removal must not follow
+    Path killed = home.resolve("imports").resolve(ArchiveCommands.UNFINISHED + "copy2-1700000000000");
+    Files.createDirectories(killed.resolve("volumes/project/src"));
+    Files.writeString(killed.resolve("volumes/project/src/half.py"), "print(");
+    Path outside = Files.writeString(tmp.resolve("outside.txt"), "keep");
+    Files.createSymbolicLink(killed.resolve("volumes/project/link"), outside);
+    Files.setPosixFilePermissions(killed.resolve("volumes/project/src"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+
+    Run list = run("list");
+
+    assertEquals(0, list.status(), list.err());
+    assertFalse(Files.exists(killed), "the half-unpacked import is gone");
+    assertTrue(list.err().contains("warning: removed " + killed), list.err());
+    assertEquals("keep", Files.readString(outside), "the removal did not follow the symlink");
+    assertTrue(Files.exists(done.resolve("volumes/project/src/main.py")), "the finished import is kept");
+    assertEquals("", run("list").err(), "nothing left to remove the next time");
+  }
+
+  @Test
   void captureRestoreAndCheckDrawProgressOnlyOnATerminal() throws IOException {
     initAndTrack();
     Run piped = run(false, "capture", "app");
@@ -432,6 +462,71 @@ class CliTest {
     server.join();
     assertEquals(0, status[0]);
     ok("list", "--lock-wait", "0");
+  }
+
+  @Test
+  void restoreThatCouldNotWriteEveryFileExitsCorruptWithASummaryLine() throws IOException {
+    initAndTrack();
+    byte[] big = new byte[9 << 20]; // over the 8 MiB pack limit: a blob of its own
+    new java.util.Random(7).nextBytes(big);
+    Files.write(project.resolve("big.bin"), big);
+    captureJson();
+    // Damage the middle of the pack (one of README.md and main.py) but not the blob of the large file.
+    damageStoredContent(p -> p.toString().contains("/packs/"));
+    Path target = tmp.resolve("restored");
+
+    Run r = run("restore", "app@1", "--to", target.toString());
+
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
+    assertTrue(r.out().contains("Restored part of app@1"), r.out());
+    assertTrue(r.out().contains(", 1 failed"), r.out());
+    assertTrue(r.out().contains("  failed: project:"), r.out());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().matches("(?s)snapshotkit: restored 3 of 4 entries; 1 failed: project:\\S+; run `snapshotkit check`.*"
+        + "\\(CORRUPT\\)\\s*"), r.err());
+    assertFalse(r.out().contains("nothing was restored") || r.err().contains("nothing was restored"), r.out() + r.err());
+    assertTrue(Files.exists(target.resolve("project/big.bin")), "the undamaged file is restored");
+
+    Run json = run("--json", "restore", "app@1", "--to", tmp.resolve("restored-json").toString());
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), json.status(), json.err());
+    assertFalse(json.json().path("complete").asBoolean(), json.out());
+    assertEquals("CORRUPT", json.json().path("failureCode").asText(), json.out());
+    assertEquals(1, json.json().path("failures").size(), json.out());
+    assertEquals("CORRUPT", json.json().path("failures").get(0).path("code").asText(), json.out());
+  }
+
+  @Test
+  void diffAgainstATruncatedManifestExitsCorruptNotAnEmptyDiff() throws IOException {
+    initAndTrack();
+    String first = captureJson();
+    Files.writeString(project.resolve("README.md"), "changed\n");
+    captureJson();
+    Path manifest;
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".skm")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(manifest);
+    Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
+
+    Run r = run("diff", "app@1", "app@2");
+
+    assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
+    assertFalse(r.out().contains("0 changes"), r.out());
+    assertTrue(r.err().contains("(CORRUPT)"), r.err());
+  }
+
+  private void damageStoredContent(java.util.function.Predicate<Path> which) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      for (Path f : files.filter(Files::isRegularFile)
+          .filter(p -> p.toString().contains("/packs/") || p.toString().contains("/blobs/"))
+          .filter(p -> !p.toString().endsWith(".idx")).filter(which).toList()) {
+        byte[] b = Files.readAllBytes(f);
+        if (b.length > 0) {
+          b[b.length / 2] ^= 0x5a;
+          Files.write(f, b);
+        }
+      }
+    }
   }
 
   @Test

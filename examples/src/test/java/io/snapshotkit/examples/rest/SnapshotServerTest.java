@@ -219,6 +219,25 @@ class SnapshotServerTest {
   }
 
   @Test
+  @DisplayName("an additive restore that could not write every resource returns each failure in its JSON")
+  void additiveRestoreReturnsItsFailures() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "one");
+    h1.remove(ACME_WS, "services", "web");
+    h1.remove(ACME_WS, "services", "api");
+    h1.failNext(FakeHostAgent.Op.RESTORE, Fault.failResource("web"));
+    Reply r = call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, null);
+    assertEquals(200, r.status(), () -> r.body().toString());
+    assertFalse(r.body().get("complete").asBoolean(), r.body().toString());
+    assertEquals("INTERNAL", r.body().get("failureCode").asText(), r.body().toString());
+    assertEquals(1, r.body().get("failures").size(), r.body().toString());
+    JsonNode failure = r.body().get("failures").get(0);
+    assertEquals("services/web", failure.get("resource").asText());
+    assertEquals("INTERNAL", failure.get("code").asText());
+    assertFalse(failure.get("reason").asText().isBlank());
+    assertEquals(1, r.body().get("created").asInt(), "the other resource was still restored");
+  }
+
+  @Test
   @DisplayName("rollback to a version replaces the workload's state and takes a safety snapshot")
   void rollback() throws Exception {
     captureVia(ACME_TOKEN, ACME_WS, "one");
@@ -320,6 +339,10 @@ class SnapshotServerTest {
       case CORRUPT -> {
         h1.failNext(FakeHostAgent.Op.RESTORE, Fault.corrupt());
         yield call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, "{}");
+      }
+      case INSUFFICIENT_STORAGE -> {
+        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.error("write failed: No space left on device"));
+        yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
       }
       case INTERNAL -> {
         h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.error("agent bug"));

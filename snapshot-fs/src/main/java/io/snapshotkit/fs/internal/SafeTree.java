@@ -69,8 +69,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Errors.</b> A refusal is a {@link SnapshotException}: for {@link Origin#IMPORT} it is
  * {@link ErrorCode#INVALID_ARGUMENT} ("this archive is unsafe: &lt;reason&gt;; it was not
  * imported"), since the caller handed us bad input; for {@link Origin#STORED} it is {@link
- * ErrorCode#CORRUPT}, since a repository should never hold such a tree. I/O failures (disk full,
- * permissions) become {@link ErrorCode#INTERNAL} with the cause kept. The caller deletes the root
+ * ErrorCode#CORRUPT}, since a repository should never hold such a tree. A full disk becomes
+ * {@link ErrorCode#INSUFFICIENT_STORAGE}, other I/O failures (permissions) {@link
+ * ErrorCode#INTERNAL}, with the cause kept. The caller deletes the root
  * after a failure; this class never deletes anything.
  *
  * <p><b>Limitation.</b> The checks are path based: the root must be private to this process (a
@@ -506,7 +507,7 @@ public final class SafeTree {
           "this archive is unsafe: " + reason + "; it was not imported", cause);
       case STORED -> new SnapshotException(ErrorCode.CORRUPT,
           "the stored snapshot is unsafe: " + reason
-              + "; nothing was restored; run the repository check and restore another snapshot", cause);
+              + "; run the repository check and restore another snapshot", cause);
     };
   }
 

@@ -4,8 +4,8 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +16,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
@@ -50,6 +51,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TarImport {
   private static final Logger LOG = LoggerFactory.getLogger(TarImport.class);
+  /** Where the manifest is kept while the entries are read, inside the staging directory (never an entry's path). */
+  static final String MANIFEST_SPILL = ".sk-import-manifest.json.zst";
+  /** What one entry is assumed to take beyond its bytes when checking free space. */
+  private static final long BLOCK = 4096;
   /** Manifest bytes allowed per entry on top of two paths, for the per-entry JSON fields. */
   private static final int MANIFEST_BYTES_PER_ENTRY = 512;
 
@@ -75,8 +80,9 @@ public final class TarImport {
    * Imports an archive into {@code staging}, which must not exist yet (its parent must).
    *
    * @throws SnapshotException {@code INVALID_ARGUMENT} if the archive is unsafe, damaged or over
-   *     the limits, or the staging directory is unusable; {@code INTERNAL} for an I/O failure
-   *     while writing
+   *     the limits, or the staging directory is unusable; {@code INSUFFICIENT_STORAGE} if what it
+   *     declares does not fit in the free space, or the disk fills up while unpacking; {@code
+   *     INTERNAL} for another I/O failure while writing
    */
   public static Result read(InputStream in, Path staging, SafeTree.Limits limits) {
     Objects.requireNonNull(in, "in");
@@ -111,8 +117,13 @@ public final class TarImport {
       if (first.getSize() > manifestCap) {
         throw tree.unsafe("its manifest is larger than the limits allow (" + manifestCap + " bytes)");
       }
-      byte[] spill = spillManifest(tar, manifestCap, tree);
-      try (TarManifest.Reader manifest = new TarManifest.Reader(new ZstdInputStream(new ByteArrayInputStream(spill)))) {
+      // The manifest comes first but is read in lockstep with the entries after it: keep it,
+      // compressed, in a file beside the volumes (never in memory; a manifest can be hundreds of MB).
+      Path spill = staging.resolve(MANIFEST_SPILL);
+      spillManifest(tar, spill, manifestCap, tree);
+      Result result;
+      try (TarManifest.Reader manifest = new TarManifest.Reader(new ZstdInputStream(
+          new BufferedInputStream(Files.newInputStream(spill), 1 << 16)))) {
         TarManifest.Header header = manifest.header();
         if (header.entryCount() > limits.maxEntries()) {
           throw tree.unsafe("it declares " + header.entryCount() + " entries, more than the limit of "
@@ -122,6 +133,7 @@ public final class TarImport {
           throw tree.unsafe("it declares " + header.totalBytes() + " uncompressed bytes, more than the limit of "
               + limits.maxTotalBytes() + "; raise Limits.maxTotalBytes if you trust it");
         }
+        requireSpace(staging, header);
         Map<String, Path> volumes = new LinkedHashMap<>();
         for (String v : header.volumes()) {
           if (v.contains("/") || SafeTree.pathProblem(v, 255).isPresent() || volumes.containsKey(v)) {
@@ -151,11 +163,18 @@ public final class TarImport {
           }
         }
         tree.finish();
-        return new Result(header, staging, volumes);
+        result = new Result(header, staging, volumes);
       } catch (TarManifest.MalformedException e) {
         throw tree.unsafe(e.getMessage());
       }
+      Files.delete(spill);
+      return result;
     } catch (IOException e) {
+      Optional<String> full = SnapshotException.outOfSpace(e);
+      if (full.isPresent()) {
+        throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the archive could not be unpacked into "
+            + staging + ": " + full.get() + "; it was not imported; free some space and retry", e);
+      }
       throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "the archive could not be read ("
           + e.getClass().getSimpleName() + ": " + e.getMessage()
           + "); it was not imported; check that it is a complete SnapshotKit tar.zst", e);
@@ -170,9 +189,30 @@ public final class TarImport {
     }
   }
 
-  private static byte[] spillManifest(InputStream tar, long cap, SafeTree tree) throws IOException {
-    ByteArrayOutputStream spill = new ByteArrayOutputStream();
-    try (OutputStream z = new ZstdOutputStream(spill, 3)) {
+  /**
+   * Refuses, before anything is unpacked, an archive whose declared content does not fit in the
+   * free space where it would be unpacked: its bytes plus a block per entry (what a file's last
+   * block or a directory takes on most filesystems).
+   */
+  private static void requireSpace(Path staging, TarManifest.Header header) throws IOException {
+    long need;
+    try {
+      need = Math.addExact(header.totalBytes(), Math.multiplyExact(header.entryCount(), BLOCK));
+    } catch (ArithmeticException e) {
+      need = Long.MAX_VALUE;
+    }
+    long free = Files.getFileStore(staging).getUsableSpace();
+    if (free < need) {
+      throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the archive needs about " + need
+          + " bytes to unpack (" + header.totalBytes() + " bytes of files in " + header.entryCount()
+          + " entries) and only " + free + " are free at " + staging + "; it was not imported; free some "
+          + "space or unpack it elsewhere");
+    }
+  }
+
+  private static void spillManifest(InputStream tar, Path spill, long cap, SafeTree tree) throws IOException {
+    try (OutputStream z = new ZstdOutputStream(new BufferedOutputStream(
+        Files.newOutputStream(spill, StandardOpenOption.CREATE_NEW), 1 << 16), 1)) {
       byte[] buffer = new byte[64 * 1024];
       long total = 0;
       int n;
@@ -184,7 +224,6 @@ public final class TarImport {
         z.write(buffer, 0, n);
       }
     }
-    return spill.toByteArray();
   }
 
   private static long writeEntry(TarArchiveInputStream tar, TarArchiveEntry entry, SafeTree tree,
