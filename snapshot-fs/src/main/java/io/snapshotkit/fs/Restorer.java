@@ -528,7 +528,8 @@ final class Restorer {
     if (stripped > 0) {
       parts.add(stripped + " entries were restored without their setuid or setgid bit, because they do not belong "
           + "to the owner they were captured with: " + (SafeTree.writesAsRoot()
-              ? "the snapshot records no owner for them (captured before owners were recorded, or imported)"
+              ? "the snapshot records no owner for them (captured before owners were recorded, or imported), or "
+                  + "their owner could not be set"
               : "the restore did not run as root, so they belong to the restoring user")
           + "; such a bit is only restored for the owner it was captured with, never for another user");
     }

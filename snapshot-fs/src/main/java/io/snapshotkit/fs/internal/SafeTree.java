@@ -53,8 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Owners and modes.</b> A tree read back from this host's repository ({@link
  * Origin#STORED}) gets its recorded owner, then its full mode ({@code 07777}), through the JDK's
  * {@code unix:uid}, {@code unix:gid} and {@code unix:mode} attributes (owner first: a chown clears
- * setuid and setgid). The owner is set only when this process writes as root (the entries it
- * creates belong to uid 0) and the entry records one; links get theirs without being followed
+ * setuid and setgid). The owner is set only when this process writes as root ({@link
+ * #writesAsRoot()}) and the entry records one; links get theirs without being followed
  * (lchown). Otherwise, or when the chown fails, the entry belongs to whoever wrote it, and its
  * setuid (setgid) bit is kept only if its resulting uid (gid) is the recorded one ({@link
  * #keptMode}): a setuid file restored by root for another user must never become setuid-root.
