@@ -675,8 +675,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * {@link SnapshotArchive#importArchive}): it is unpacked into a staging directory inside the
    * repository, then stored like a capture of that directory, and the staging directory is
    * removed. The workload need not be tracked on this host. Setuid, setgid and sticky bits are
-   * dropped (the archive is untrusted); names, contents, permission bits, times and symlink
-   * targets are kept exactly.
+   * dropped and the snapshot records no owner (the archive is untrusted: its files belong to
+   * whoever restores them); names, contents, permission bits, times and symlink targets are kept
+   * exactly.
    *
    * @param in the archive; read to its end, not closed
    * @param limits caps on entries, bytes and path length
