@@ -9,7 +9,7 @@ package io.snapshotkit.fs;
  * @param removed paths only the older side has
  * @param modified paths whose content or link target differs
  * @param typeChanged paths whose type differs
- * @param modeChanged paths whose permission bits alone differ
+ * @param modeChanged paths whose metadata alone differs: mode bits or owner ({@link FileChange.Kind#MODE_CHANGED})
  * @param partial whether a side was a partial snapshot, so some differences may be missing
  */
 public record DiffSummary(long added, long removed, long modified, long typeChanged, long modeChanged,

@@ -6,20 +6,43 @@ import java.util.Optional;
 /**
  * A manifest entry as stored: the public {@link FileEntry} fields plus the change-detection keys
  * (inode, ctime) and whether the content could not be read consistently. Immutable.
+ *
+ * <p>{@code uid} and {@code gid} are the numeric owner, both {@link #NO_OWNER} when none is
+ * recorded (a manifest written before owners were captured, an import, an ingest).
  */
 record Entry(String volume, String path, FileType type, int mode, long size, long mtimeNanos,
-    long inode, long ctimeNanos, Digest digest, String linkTarget, boolean torn) {
+    long inode, long ctimeNanos, Digest digest, String linkTarget, boolean torn, int uid, int gid) {
 
   static final long UNKNOWN = -1;
+  /** The uid and gid of an entry without a recorded owner. */
+  static final int NO_OWNER = -1;
+
+  Entry {
+    if ((uid == NO_OWNER) != (gid == NO_OWNER)) {
+      throw new IllegalArgumentException("an entry has both a uid and a gid, or neither: " + path);
+    }
+  }
+
+  boolean hasOwner() {
+    return uid != NO_OWNER;
+  }
+
+  /** This entry without its owner: what is stored from an untrusted source. */
+  Entry withoutOwner() {
+    return new Entry(volume, path, type, mode, size, mtimeNanos, inode, ctimeNanos, digest, linkTarget, torn,
+        NO_OWNER, NO_OWNER);
+  }
 
   FileEntry toPublic() {
     return new FileEntry(volume, path, type, mode, size, instant(mtimeNanos),
-        Optional.ofNullable(digest).map(Digest::hex), Optional.ofNullable(linkTarget));
+        Optional.ofNullable(digest).map(Digest::hex), Optional.ofNullable(linkTarget),
+        hasOwner() ? Optional.of(new FileEntry.Owner(uid, gid)) : Optional.empty());
   }
 
   static Entry fromPublic(FileEntry e, Digest digest) {
     return new Entry(e.volume(), e.path(), e.type(), e.mode(), e.size(), nanos(e.mtime()),
-        UNKNOWN, UNKNOWN, digest, e.linkTarget().orElse(null), false);
+        UNKNOWN, UNKNOWN, digest, e.linkTarget().orElse(null), false,
+        e.owner().map(FileEntry.Owner::uid).orElse(NO_OWNER), e.owner().map(FileEntry.Owner::gid).orElse(NO_OWNER));
   }
 
   String key() {
@@ -30,9 +53,14 @@ record Entry(String volume, String path, FileType type, int mode, long size, lon
     return PathOrder.compare(volume, path, other.volume, other.path);
   }
 
-  /** Whether content (or link target), type and mode are the same; times and inode are ignored. */
+  /** Whether content (or link target), type, mode and owner are the same; times and inode are ignored. */
   boolean sameState(Entry o) {
-    return type == o.type && mode == o.mode && sameContent(o);
+    return type == o.type && mode == o.mode && sameOwner(o) && sameContent(o);
+  }
+
+  /** Whether both record the same owner, or neither records one. */
+  boolean sameOwner(Entry o) {
+    return uid == o.uid && gid == o.gid;
   }
 
   boolean sameContent(Entry o) {

@@ -24,7 +24,10 @@ public record FileChange(Kind kind, Optional<FileEntry> before, Optional<FileEnt
     MODIFIED,
     /** The path is a different type on each side (a file became a directory, say). */
     TYPE_CHANGED,
-    /** Only the permission bits differ. */
+    /**
+     * Only the metadata differs: the mode bits, or the owner (uid or gid) when both sides record
+     * one (see {@link FileEntry#owner()}).
+     */
     MODE_CHANGED
   }
 

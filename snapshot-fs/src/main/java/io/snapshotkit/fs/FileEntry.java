@@ -25,14 +25,40 @@ import java.util.Optional;
  * @param mtime the last-modified time, to the nanosecond the filesystem keeps
  * @param digest the lower-case hex SHA-256 of the content, for files only
  * @param linkTarget the target text (bytes as in {@code path}), verbatim, for symlinks only
+ * @param owner the numeric owner as captured; absent for an entry without a recorded owner (a
+ *     snapshot captured before owners were recorded, or an imported or ingested one)
  */
 public record FileEntry(
     String volume, String path, FileType type, int mode, long size, Instant mtime,
-    Optional<String> digest, Optional<String> linkTarget) {
+    Optional<String> digest, Optional<String> linkTarget, Optional<Owner> owner) {
+
+  /**
+   * A numeric owner, as the filesystem keeps it (no user or group names).
+   *
+   * <p><b>Thread-safety:</b> immutable.
+   *
+   * @param uid the owning user id, an unsigned 32-bit value held in an {@code int} (read it with
+   *     {@link Integer#toUnsignedLong}); never {@code -1}, which is no id
+   * @param gid the owning group id, likewise
+   */
+  public record Owner(int uid, int gid) {
+    /** Validates. */
+    public Owner {
+      if (uid == -1 || gid == -1) {
+        throw new IllegalArgumentException("uid and gid 4294967295 (-1) are not ids: " + uid + ":" + gid);
+      }
+    }
+  }
 
   /** Volume name, then path in tree order. */
   public static final Comparator<FileEntry> ORDER =
       Comparator.comparing(FileEntry::volume).thenComparing(FileEntry::path, PathOrder::compare);
+
+  /** An entry without a recorded owner. */
+  public FileEntry(String volume, String path, FileType type, int mode, long size, Instant mtime,
+      Optional<String> digest, Optional<String> linkTarget) {
+    this(volume, path, type, mode, size, mtime, digest, linkTarget, Optional.empty());
+  }
 
   /** Validates. */
   public FileEntry {
@@ -42,6 +68,7 @@ public record FileEntry(
     Objects.requireNonNull(mtime, "mtime");
     Objects.requireNonNull(digest, "digest");
     Objects.requireNonNull(linkTarget, "linkTarget");
+    Objects.requireNonNull(owner, "owner");
     if (volume.isEmpty() || path.isEmpty()) {
       throw new IllegalArgumentException("an entry has a volume name and a non-empty path");
     }

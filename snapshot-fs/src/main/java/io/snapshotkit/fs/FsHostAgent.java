@@ -348,10 +348,10 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     List<String> warnings = new ArrayList<>(plan.warnings);
     if (request.mode() == RestoreMode.ADDITIVE) {
       List<RestoreFailure> failures = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures);
+      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures, warnings);
       result = FamilyRestore.of(counts[0], counts[1], failures);
     } else {
-      int written = restorer.replace(w, id, plan.targets, plan.selection, listener);
+      int written = restorer.replace(w, id, plan.targets, plan.selection, listener, warnings);
       result = new FamilyRestore(written, 0, List.of());
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
@@ -518,8 +518,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
 
   /**
    * File-level differences (family {@value #FILES_FAMILY}, key {@code volume:path}, document
-   * {@code type, mode, size} and {@code digest} or {@code target}). The result holds every change
-   * in memory; for very large trees use {@link #diff(WorkloadRef, SnapshotId, Optional, Consumer)}.
+   * {@code type, mode, size}, {@code uid} and {@code gid} when recorded, and {@code digest} or
+   * {@code target}). The result holds every change in memory; for very large trees use {@link
+   * #diff(WorkloadRef, SnapshotId, Optional, Consumer)}.
    * A side that is a partial snapshot makes the result degraded.
    */
   @Override
@@ -583,6 +584,10 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     ObjectNode doc = JsonNodeFactory.instance.objectNode();
     doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
     doc.put("mode", String.format("%04o", e.mode()));
+    e.owner().ifPresent(o -> {
+      doc.put("uid", Integer.toUnsignedLong(o.uid()));
+      doc.put("gid", Integer.toUnsignedLong(o.gid()));
+    });
     doc.put("size", e.size());
     e.digest().ifPresent(d -> doc.put("digest", d));
     e.linkTarget().ifPresent(t -> doc.put("target", t));
@@ -670,8 +675,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * {@link SnapshotArchive#importArchive}): it is unpacked into a staging directory inside the
    * repository, then stored like a capture of that directory, and the staging directory is
    * removed. The workload need not be tracked on this host. Setuid, setgid and sticky bits are
-   * dropped (the archive is untrusted); names, contents, permission bits, times and symlink
-   * targets are kept exactly.
+   * dropped and the snapshot records no owner (the archive is untrusted: its files belong to
+   * whoever restores them); names, contents, permission bits, times and symlink targets are kept
+   * exactly.
    *
    * @param in the archive; read to its end, not closed
    * @param limits caps on entries, bytes and path length
@@ -699,7 +705,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
               + "' is not allowed; it was not imported");
         }
         writer.volume(v.getKey());
-        scanner.scan(v.getKey(), v.getValue(), null, writer::add);
+        // the staging directory's files belong to this process, not to the archive's authors:
+        // an imported entry has no recorded owner (an archive never decides who owns a file)
+        scanner.scan(v.getKey(), v.getValue(), null, e -> writer.add(e.withoutOwner()));
       }
       FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
           scanner.partial());

@@ -560,7 +560,8 @@ public final class FsRepository implements Closeable {
    * untrusted input, and each file's content is read once, stored, and checked against the
    * entry's digest when one is given. Names and symlink targets are stored exactly (a target is
    * data, whatever it points to); as with an archive import, setuid, setgid and sticky bits are
-   * dropped, since the entries are not trusted.
+   * dropped and {@link FileEntry#owner()} is ignored (the snapshot records no owner, so a restore
+   * gives the files to the restoring user), since the entries are not trusted.
    *
    * @return the new snapshot's compact manifest
    * @throws SnapshotException INVALID_ARGUMENT for an unsafe path, entries out of order, a digest
@@ -612,7 +613,7 @@ public final class FsRepository implements Closeable {
         Entry stored = Entry.fromPublic(e, digest);
         w.add(new Entry(stored.volume(), stored.path(), stored.type(), stored.mode() & 0777, stored.size(),
             stored.mtimeNanos(), stored.inode(), stored.ctimeNanos(), stored.digest(), stored.linkTarget(),
-            stored.torn()));
+            stored.torn(), Entry.NO_OWNER, Entry.NO_OWNER));
         previous = e;
       }
       return w.commit(capturedAt, partial).toManifest(workload);

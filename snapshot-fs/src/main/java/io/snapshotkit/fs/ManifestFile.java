@@ -22,11 +22,15 @@ import java.util.NoSuchElementException;
  * The per-snapshot manifest file: every entry in {@link FileEntry#ORDER}, prefix-compressed and
  * zstd-compressed, read and written as a stream so a million entries never sit in memory.
  *
- * <p>Layout inside the zstd frame: magic {@code SKM1}; per entry a tag byte (1 = same volume as
+ * <p>Layout inside the zstd frame: magic {@code SKM2}; per entry a tag byte (1 = same volume as
  * the previous entry, 2 = a new volume whose name follows), the length of the path prefix shared
  * with the previous path, the rest of the path, the type and flags, varint mode, size, mtime,
- * inode and ctime, then the 32-byte digest (files) or the target (symlinks); a 0 tag and the
- * entry count end the file, so a truncated manifest is detected.
+ * inode, ctime, uid and gid, then the 32-byte digest (files) or the target (symlinks); a 0 tag
+ * and the entry count end the file, so a truncated manifest is detected.
+ *
+ * <p><b>Versions.</b> {@code SKM2} added the numeric owner (uid and gid, zigzag varints, -1 for
+ * an entry without a recorded owner). {@code SKM1} manifests, written before owners were
+ * captured, have no uid and gid and still read: their entries have no owner.
  *
  * <p><b>Names.</b> Paths and targets are stored as their {@link
  * io.snapshotkit.fs.internal.RawNames} text in modified UTF-8, which encodes each char on its own,
@@ -37,7 +41,10 @@ import java.util.NoSuchElementException;
  * ({@code 07777}); older manifests hold {@code 0777} values, which read the same.
  */
 final class ManifestFile {
-  private static final int MAGIC = 0x534B4D31;
+  /** {@code SKM1}: entries without owners. */
+  static final int V1 = 0x534B4D31;
+  /** {@code SKM2}: entries with uid and gid. */
+  static final int V2 = 0x534B4D32;
   private static final int TORN = 0x10;
 
   private ManifestFile() {}
@@ -55,11 +62,24 @@ final class ManifestFile {
     private String path = "";
     private Entry previous;
     private long count;
+    private final boolean owners;
 
     Writer(Path file, int level) throws IOException {
+      this(file, level, V2);
+    }
+
+    /**
+     * A writer of the given format version: {@link #V2}, or {@link #V1} (owners are not written),
+     * which only tests of reading older manifests use.
+     */
+    Writer(Path file, int level, int version) throws IOException {
+      if (version != V1 && version != V2) {
+        throw new IllegalArgumentException("no manifest version " + Integer.toHexString(version));
+      }
       this.raw = Files.newOutputStream(file);
       this.out = new ZstdOutputStream(raw, level);
-      writeInt(MAGIC);
+      this.owners = version == V2;
+      writeInt(version);
     }
 
     void write(Entry e) throws IOException {
@@ -87,6 +107,10 @@ final class ManifestFile {
       writeVarLong(zigzag(e.mtimeNanos()));
       writeVarLong(zigzag(e.inode()));
       writeVarLong(zigzag(e.ctimeNanos()));
+      if (owners) {
+        writeVarLong(zigzag(e.uid()));
+        writeVarLong(zigzag(e.gid()));
+      }
       if (e.type() == FileType.FILE) {
         byte[] d = e.digest().bytes();
         ensure(d.length);
@@ -213,14 +237,17 @@ final class ManifestFile {
     private Entry last;
     private long count;
     private boolean done;
+    private final boolean owners;
 
     private Reader(Path file, InputStream raw) throws IOException {
       this.file = file;
       this.in = new DataInputStream(new BufferedInputStream(new ZstdInputStream(raw), 1 << 16));
       try {
-        if (in.readInt() != MAGIC) {
+        int magic = in.readInt();
+        if (magic != V1 && magic != V2) {
           throw corrupt(file, null);
         }
+        owners = magic == V2;
       } catch (IOException e) {
         in.close();
         throw corrupt(file, e);
@@ -292,6 +319,15 @@ final class ManifestFile {
         long mtime = unzigzag(readVarLong());
         long inode = unzigzag(readVarLong());
         long ctime = unzigzag(readVarLong());
+        int uid = Entry.NO_OWNER;
+        int gid = Entry.NO_OWNER;
+        if (owners) {
+          uid = (int) unzigzag(readVarLong());
+          gid = (int) unzigzag(readVarLong());
+          if ((uid == Entry.NO_OWNER) != (gid == Entry.NO_OWNER)) {
+            throw corrupt(file, null);
+          }
+        }
         Digest digest = null;
         String target = null;
         if (type == FileType.FILE) {
@@ -302,7 +338,7 @@ final class ManifestFile {
           target = in.readUTF();
         }
         Entry e = new Entry(volume, p, type, mode & 07777, size, mtime, inode, ctime, digest, target,
-            (typeByte & TORN) != 0);
+            (typeByte & TORN) != 0, uid, gid);
         if (last != null && last.compareKey(e) >= 0) {
           throw corrupt(file, null);
         }

@@ -428,12 +428,22 @@ final class Restorer {
   // ----------------------------------------------------------------- additive
 
   /**
-   * Creates what the volumes lack; returns {created, skipped} and collects, per entry that could
-   * not be written, what failed, why and its code (CORRUPT for damaged stored content,
-   * INSUFFICIENT_STORAGE for a full disk); the other entries are still written.
+   * As {@link #additive(WorkloadRef, SnapshotId, Map, Selection, List, List)}, for a caller that
+   * reports no warnings.
    */
   int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       List<RestoreFailure> failures) {
+    return additive(w, id, targets, sel, failures, new ArrayList<>());
+  }
+
+  /**
+   * Creates what the volumes lack; returns {created, skipped} and collects, per entry that could
+   * not be written, what failed, why and its code (CORRUPT for damaged stored content,
+   * INSUFFICIENT_STORAGE for a full disk); the other entries are still written. Adds to {@code
+   * warnings} what was not restored as recorded ({@link #ownershipWarning}).
+   */
+  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      List<RestoreFailure> failures, List<String> warnings) {
     int[] counts = {0, 0};
     Map<String, SafeTree> trees = new HashMap<>();
     // a write answers its failure, or null when it was written
@@ -496,7 +506,34 @@ final class Restorer {
     } finally {
       trees.values().forEach(SafeTree::finish);
     }
+    ownershipWarning(trees.values()).ifPresent(warnings::add);
     return counts;
+  }
+
+  /**
+   * The one warning line for entries a restore could not give their recorded owner, or whose
+   * setuid or setgid bit it dropped for that reason (see {@link SafeTree}), if any.
+   */
+  static Optional<String> ownershipWarning(Collection<SafeTree> trees) {
+    long stripped = trees.stream().mapToLong(SafeTree::specialBitsStripped).sum();
+    long notOwned = trees.stream().mapToLong(SafeTree::ownersNotSet).sum();
+    if (stripped == 0 && notOwned == 0) {
+      return Optional.empty();
+    }
+    List<String> parts = new ArrayList<>();
+    if (notOwned > 0) {
+      parts.add(notOwned + " entries could not be given the owner they were captured with (an id this system "
+          + "cannot hold?) and belong to the restoring user");
+    }
+    if (stripped > 0) {
+      parts.add(stripped + " entries were restored without their setuid or setgid bit, because they do not belong "
+          + "to the owner they were captured with: " + (SafeTree.writesAsRoot()
+              ? "the snapshot records no owner for them (captured before owners were recorded, or imported), or "
+                  + "their owner could not be set"
+              : "the restore did not run as root, so they belong to the restoring user")
+          + "; such a bit is only restored for the owner it was captured with, never for another user");
+    }
+    return Optional.of(String.join("; ", parts));
   }
 
   private static void deleteQuietly(Path p) {
@@ -515,13 +552,13 @@ final class Restorer {
   private Optional<Work<String>> write(SafeTree tree, String path, Entry e) {
     FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
     switch (e.type()) {
-      case DIRECTORY -> tree.directory(path, e.mode(), mtime);
-      case SYMLINK -> tree.symlink(path, e.linkTarget(), mtime);
+      case DIRECTORY -> tree.directory(path, e.mode(), e.uid(), e.gid(), mtime);
+      case SYMLINK -> tree.symlink(path, e.linkTarget(), e.uid(), e.gid(), mtime);
       case FILE -> {
         SafeTree.PendingFile file = tree.reserveFile(path, e.size());
         return Optional.of(() -> {
           try (InputStream in = repo.content().open(e.digest())) {
-            long n = file.write(in, e.mode(), mtime);
+            long n = file.write(in, e.mode(), e.uid(), e.gid(), mtime);
             if (n != e.size()) {
               throw ContentStore.corrupt(e.digest(), null);
             }
@@ -553,6 +590,15 @@ final class Restorer {
    *     failure; the volumes are on their original data
    */
   int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
+    return replace(w, id, targets, sel, listener, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #replace(WorkloadRef, SnapshotId, Map, Selection, RestoreListener)}, adding to
+   * {@code warnings} what was not restored as recorded ({@link #ownershipWarning}).
+   */
+  int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener,
+      List<String> warnings) {
     Plan plan = plan(w, id, targets, sel);
     refuseMountPoints(w, id, targets, sel);
     String token = freshToken(targets, sel);
@@ -581,7 +627,7 @@ final class Restorer {
         Files.createDirectories(targets.get(u.volume).getParent());
       }
       durable.write(journal);
-      entries = stage(w, id, journal, targets, sel, plan.caps());
+      entries = stage(w, id, journal, targets, sel, plan.caps(), warnings);
       listener.reached(RestoreStep.STAGED, 0);
       phase = "preparing the swap";
       for (Journal.Unit u : units) {
@@ -722,7 +768,7 @@ final class Restorer {
 
   /** Extracts every unit into its work directory and makes it durable. */
   private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel,
-      SafeTree.Limits caps) throws IOException {
+      SafeTree.Limits caps, List<String> warnings) throws IOException {
     for (Path work : journal.workDirs()) {
       Files.createDirectory(work);
       Files.createDirectory(work.resolve("new"));
@@ -731,17 +777,17 @@ final class Restorer {
     }
     Map<String, SafeTree> trees = new HashMap<>();
     Map<String, Journal.Unit> byKey = new LinkedHashMap<>();
-    Map<Path, Integer> rootModes = new HashMap<>();
+    Map<Path, Map<String, Object>> rootModes = new HashMap<>();
     for (Journal.Unit u : journal.units) {
       byKey.put(u.volume + ":" + u.path, u);
       trees.computeIfAbsent(u.volume, v -> SafeTree.rootedAt(u.work.resolve("new"), caps, SafeTree.Origin.STORED));
       if (u.path.isEmpty()) {
-        // a volume root keeps the live root's mode (the snapshot does not record it), applied
-        // once its children are written, in case it is read-only
+        // a volume root keeps the live root's mode, and as root its owner (the snapshot records
+        // neither), applied once its children are written, in case it is read-only
         Path root = Files.createDirectory(u.staged());
         Path live = targets.get(u.volume);
         if (Files.isDirectory(live, LinkOption.NOFOLLOW_LINKS)) {
-          rootModes.put(root, (Integer) Files.getAttribute(live, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+          rootModes.put(root, Files.readAttributes(live, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS));
         }
       }
     }
@@ -775,9 +821,14 @@ final class Restorer {
     for (SafeTree t : trees.values()) {
       t.finish();
     }
-    for (Map.Entry<Path, Integer> m : rootModes.entrySet()) {
-      Files.setAttribute(m.getKey(), "unix:mode", m.getValue());
+    for (Map.Entry<Path, Map<String, Object>> m : rootModes.entrySet()) {
+      if (SafeTree.writesAsRoot()) {
+        Files.setAttribute(m.getKey(), "unix:uid", m.getValue().get("uid"), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(m.getKey(), "unix:gid", m.getValue().get("gid"), LinkOption.NOFOLLOW_LINKS);
+      }
+      Files.setAttribute(m.getKey(), "unix:mode", (Integer) m.getValue().get("mode") & 07777);
     }
+    ownershipWarning(trees.values()).ifPresent(warnings::add);
     // Staged contents are left to the kernel's writeback rather than fsynced file by file: 20,000
     // fsyncs took about 60 s on the test VM, more than the whole restore. A process crash loses
     // nothing either way; see the README for the power-loss trade-off. The work directories

@@ -42,7 +42,7 @@ final class Scanner {
    * (entries must still be emitted in order). A pending entry costs a few hundred bytes.
    */
   static final int CAPTURE_WINDOW = 8192;
-  private static final String ATTRS = "unix:mode,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
+  private static final String ATTRS = "unix:mode,uid,gid,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
 
   /** Test seam: runs after a file's content was read and before it is stat'ed again. */
   interface ReadHook {
@@ -143,8 +143,10 @@ final class Scanner {
       long mtime = Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant());
       long ino = (Long) a.get("ino");
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
+      int uid = (Integer) a.get("uid");
+      int gid = (Integer) a.get("gid");
       if (Boolean.TRUE.equals(a.get("isDirectory"))) {
-        sink.done(new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false));
+        sink.done(new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false, uid, gid));
         walk(volume, p, rel, previous, sink);
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
         String target;
@@ -154,13 +156,15 @@ final class Scanner {
           continue;
         }
         sink.done(new Entry(volume, rel, FileType.SYMLINK, mode, RawNames.length(target), mtime, ino, ctime, null,
-            target, false));
+            target, false, uid, gid));
       } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
         long size = (Long) a.get("size");
-        Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false);
+        Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false, uid, gid);
         if (!fullRescan && old != null && old.type() == FileType.FILE && !old.torn() && old.size() == size
             && old.mtimeNanos() == mtime && old.inode() == ino && old.ctimeNanos() == ctime && reusable(old.digest())) {
-          sink.done(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, old.digest(), null, false));
+          // the owner comes from this stat, never from the previous entry (a chown changes ctime too)
+          sink.done(new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, old.digest(), null, false,
+              uid, gid));
         } else {
           sink.submit(() -> read(p, stat));
         }
@@ -232,22 +236,24 @@ final class Scanner {
       }
       Entry after = new Entry(current.volume(), current.path(), FileType.FILE, ((Integer) a.get("mode")) & 07777,
           (Long) a.get("size"), Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant()),
-          (Long) a.get("ino"), Entry.nanos(((FileTime) a.get("ctime")).toInstant()), null, null, false);
+          (Long) a.get("ino"), Entry.nanos(((FileTime) a.get("ctime")).toInstant()), null, null, false,
+          (Integer) a.get("uid"), (Integer) a.get("gid"));
       boolean stable = after.size() == current.size() && after.mtimeNanos() == current.mtimeNanos()
           && after.inode() == current.inode() && after.ctimeNanos() == current.ctimeNanos()
-          && length[0] == current.size();
+          && after.sameOwner(current) && length[0] == current.size();
       if (stable) {
         // ctime, not mtime: the kernel sets it on every change, while mtime can be set to anything
         // (a future mtime would otherwise make a file look racy forever)
         boolean racy = after.ctimeNanos() >= racyFrom;
         return new Entry(after.volume(), after.path(), FileType.FILE, after.mode(), length[0], after.mtimeNanos(),
-            after.inode(), racy ? Entry.UNKNOWN : after.ctimeNanos(), digest, null, false);
+            after.inode(), racy ? Entry.UNKNOWN : after.ctimeNanos(), digest, null, false, after.uid(), after.gid());
       }
       LOG.debug("{} changed while it was read (attempt {}); reading it again", p, attempt + 1);
       current = after;
     }
     return new Entry(current.volume(), current.path(), FileType.FILE, current.mode(), current.size(),
-        current.mtimeNanos(), current.inode(), current.ctimeNanos(), digest, null, true);
+        current.mtimeNanos(), current.inode(), current.ctimeNanos(), digest, null, true, current.uid(),
+        current.gid());
   }
 
   private Digest content(Path p, long expected, long[] length) throws IOException {

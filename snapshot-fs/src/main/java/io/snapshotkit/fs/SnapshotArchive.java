@@ -28,7 +28,9 @@ import java.util.Optional;
  * version, volume names, entry count, total bytes, then one record per later entry (path, type,
  * size and SHA-256 for files, target for symlinks). Every volume follows as a tree under {@code
  * volumes/<name>/}: directories (empty ones included), regular files and symlinks, with their
- * modes (setuid, setgid and sticky bits included) and nanosecond mtimes. Names and link targets
+ * modes and nanosecond mtimes (the manifest records the full mode; tar headers name no owner, so
+ * they carry no setuid or setgid bit, which a plain {@code tar -x} as root would make
+ * setuid-root). Names and link targets
  * are any bytes but NUL: tar headers carry their raw bytes (format 2) and the manifest their
  * lossless text ({@link FileEntry#path}). Hard links are written as separate files; fifos,
  * sockets and device nodes are never written.
@@ -39,8 +41,10 @@ import java.util.Optional;
  * digest. A symlink's target is data and is created verbatim, wherever it points (nothing is
  * written through it). A refused import throws {@link ErrorCode#INVALID_ARGUMENT} ("this archive
  * is unsafe: &lt;reason&gt;; it was not imported"), removes the staging directory and writes
- * nothing outside it. Setuid, setgid and sticky bits are dropped on import: the archive is not
- * trusted, and a setuid file from it would be a privilege escalation.
+ * nothing outside it. Setuid, setgid and sticky bits are dropped on import, and no owner is ever
+ * taken from an archive (nothing is chowned; an imported snapshot records no owner, so its files
+ * belong to whoever restores them): the archive is not trusted, and a setuid file or a file given
+ * to another user from it would be a privilege escalation.
  *
  * <p><b>Thread-safety:</b> stateless; every method is safe to call from any thread. Each call
  * uses the caller's thread only.
@@ -212,7 +216,8 @@ public final class SnapshotArchive {
    * Imports an archive into {@code staging}, a directory this call creates: it must not exist
    * yet, and its parent must. Nothing is written outside it. On any failure it is removed. Files
    * and directories get their permission bits only: setuid, setgid and sticky bits are dropped,
-   * since the archive is untrusted. Symlinks are created with their targets verbatim.
+   * and the tar headers' owners are ignored, since the archive is untrusted. Symlinks are created
+   * with their targets verbatim.
    *
    * @param in the {@code tar.zst}; read to the end of the archive, not closed
    * @param staging the directory to create and fill

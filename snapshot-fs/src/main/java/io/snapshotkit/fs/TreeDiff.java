@@ -58,7 +58,9 @@ final class TreeDiff {
     } else if (!o.sameContent(n)) {
       kind = FileChange.Kind.MODIFIED;
       modified++;
-    } else if (o.mode() != n.mode()) {
+    } else if (o.mode() != n.mode() || (o.hasOwner() && n.hasOwner() && !o.sameOwner(n))) {
+      // an owner recorded on one side only (a snapshot from before owners were captured, an
+      // import) is unknown, not different
       kind = FileChange.Kind.MODE_CHANGED;
       modeChanged++;
     } else {

@@ -238,6 +238,12 @@ class ModelBasedTest {
   static final List<Integer> FILE_MODES = List.of(0644, 0600, 0755, 04755, 02755, 06755, 01644, 04711, 02644);
   /** Directory modes, setgid and sticky bits included. */
   static final List<Integer> DIR_MODES = List.of(0755, 0700, 0775, 01777, 02775, 03775);
+  /** Owners a chown gives (as root); a setuid file of a user other than root must restore as theirs. */
+  static final List<Integer> OWNERS = List.of(0, 1000, 1001, 65534);
+  /** Groups a chown gives. */
+  static final List<Integer> GROUPS = List.of(0, 100, 1000, 65534);
+  /** Whether this test runs as root, so it can chown (CI does). */
+  static final boolean RUNS_AS_ROOT = "0".equals(RawPaths.owner(Path.of("/proc/self")).split(":")[0]);
 
   /**
    * Writes, overwrites or deletes a file, (re)points the link, changes a mode (setuid, setgid
@@ -271,7 +277,7 @@ class ModelBasedTest {
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-            m.live.put("l", "l:" + RawPaths.text(t));
+            m.live.put("l", "l:" + RawPaths.text(t) + RawPaths.OWNER + RawPaths.owner(m.data.resolve("l")));
           }));
       Arbitrary<Transformer<Model>> chmod = Combinators.combine(Arbitraries.integers().between(0, 1000),
           Arbitraries.of(FILE_MODES), Arbitraries.of(DIR_MODES)).as((i, fileMode, dirMode) -> Transformer.mutate(
@@ -286,8 +292,29 @@ class ModelBasedTest {
                 boolean dir = old.startsWith("d:");
                 int mode = dir ? dirMode : fileMode;
                 RawPaths.chmod(RawPaths.resolve(m.data, RawPaths.bytes(p)), mode);
-                m.live.put(p, dir ? "d:" + Integer.toOctalString(mode)
+                m.live.put(p, dir ? "d:" + Integer.toOctalString(mode) + RawPaths.ownerPart(old)
                     : "f:" + Integer.toOctalString(mode) + old.substring(old.indexOf(':', 2)));
+              }));
+      Arbitrary<Transformer<Model>> chown = Combinators.combine(Arbitraries.integers().between(0, 1000),
+          Arbitraries.of(OWNERS), Arbitraries.of(GROUPS)).as((i, uid, gid) -> Transformer.mutate(
+              "chown #" + i + " " + uid + ":" + gid, m -> {
+                if (!RUNS_AS_ROOT) {
+                  return; // only root may give a file away
+                }
+                List<String> paths = List.copyOf(m.live.keySet());
+                if (paths.isEmpty()) {
+                  return;
+                }
+                String p = paths.get(i % paths.size());
+                String old = m.live.get(p);
+                Path path = RawPaths.resolve(m.data, RawPaths.bytes(p));
+                RawPaths.chown(path, uid, gid);
+                if (!old.startsWith("l:")) {
+                  // a chown clears setuid and setgid; keep the mode so that only the owner changes
+                  RawPaths.chmod(path, Integer.parseInt(old.substring(2, old.indexOf(old.startsWith("d:")
+                      ? RawPaths.OWNER : ':', 2)), 8));
+                }
+                m.live.put(p, RawPaths.body(old) + RawPaths.OWNER + uid + ":" + gid);
               }));
       Arbitrary<Transformer<Model>> rmdir = Arbitraries.of("d", "d/e", "g", "w", "v").map(dir -> Transformer.mutate("rm -r " + dir, m -> {
         Path p = m.data.resolve(dir);
@@ -302,7 +329,7 @@ class ModelBasedTest {
       }));
       return Arbitraries.frequencyOf(
           net.jqwik.api.Tuple.of(6, write), net.jqwik.api.Tuple.of(2, delete), net.jqwik.api.Tuple.of(1, link),
-          net.jqwik.api.Tuple.of(2, chmod), net.jqwik.api.Tuple.of(1, rmdir));
+          net.jqwik.api.Tuple.of(2, chmod), net.jqwik.api.Tuple.of(2, chown), net.jqwik.api.Tuple.of(1, rmdir));
     }
 
     /**
@@ -320,7 +347,7 @@ class ModelBasedTest {
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
               Files.createDirectory(dir);
               RawPaths.chmod(dir, 0755);
-              m.live.put(RawPaths.text(parent), "d:755");
+              m.live.put(RawPaths.text(parent), "d:755" + RawPaths.OWNER + RawPaths.owner(dir));
             }
           }
         }
@@ -329,7 +356,8 @@ class ModelBasedTest {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         Files.write(file, bytes);
         RawPaths.chmod(file, mode);
-        m.live.put(text, "f:" + Integer.toOctalString(mode) + ":" + Sentinel.sha256(bytes));
+        m.live.put(text, "f:" + Integer.toOctalString(mode) + ":" + Sentinel.sha256(bytes) + RawPaths.OWNER
+            + RawPaths.owner(file));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

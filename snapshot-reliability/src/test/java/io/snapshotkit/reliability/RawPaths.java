@@ -132,9 +132,43 @@ final class RawPaths {
     }
   }
 
+  /** The numeric owner of an entry, not following links: {@code uid:gid}. */
+  static String owner(Path p) {
+    try {
+      return Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS) + ":"
+          + Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Sets an entry's numeric owner without following links (lchown). */
+  static void chown(Path p, int uid, int gid) {
+    try {
+      Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Separates an entry's description from its owner in {@link #read}'s values (no target holds NUL). */
+  static final char OWNER = '\0';
+
+  /** A {@link #read} value without its owner. */
+  static String body(String value) {
+    return value.substring(0, value.lastIndexOf(OWNER));
+  }
+
+  /** The owner part of a {@link #read} value, separator included. */
+  static String ownerPart(String value) {
+    return value.substring(value.lastIndexOf(OWNER));
+  }
+
   /**
    * A tree keyed by each path's text (so equal keys are equal bytes): {@code d:<mode>}, {@code
-   * f:<mode>:<sha256>} with the full mode (setuid, setgid, sticky included), or {@code l:<target text>}.
+   * f:<mode>:<sha256>} with the full mode (setuid, setgid, sticky included), or {@code l:<target
+   * text>}, each followed by {@link #OWNER} and the entry's {@code uid:gid}.
    */
   static TreeMap<String, String> read(Path dir) {
     TreeMap<String, String> out = new TreeMap<>();
@@ -151,11 +185,12 @@ final class RawPaths {
         String key = text(Arrays.copyOfRange(all, base.length + 1, all.length));
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isSymbolicLink()) {
-          out.put(key, "l:" + text(raw(Files.readSymbolicLink(p))));
+          out.put(key, "l:" + text(raw(Files.readSymbolicLink(p))) + OWNER + owner(p));
         } else if (a.isDirectory()) {
-          out.put(key, "d:" + Integer.toOctalString(mode(p)));
+          out.put(key, "d:" + Integer.toOctalString(mode(p)) + OWNER + owner(p));
         } else {
-          out.put(key, "f:" + Integer.toOctalString(mode(p)) + ":" + Sentinel.sha256(Files.readAllBytes(p)));
+          out.put(key, "f:" + Integer.toOctalString(mode(p)) + ":" + Sentinel.sha256(Files.readAllBytes(p)) + OWNER
+              + owner(p));
         }
       }
     } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -49,13 +50,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * uncompressed bytes; the byte cap is enforced while streaming, so a decompression bomb is cut
  * off at the cap and never written past it.
  *
- * <p><b>Modes.</b> A tree read back from this host's repository ({@link Origin#STORED}) gets its
- * full mode, setuid, setgid and sticky bits included ({@code 07777}), through the JDK's {@code
- * unix:mode} attribute. An imported archive ({@link Origin#IMPORT}) gets only the permission bits
- * ({@code 0777}): setuid, setgid and sticky bits are dropped, because a setuid file from an
- * untrusted archive is a privilege escalation. Directory modes and mtimes are applied in {@link
- * #finish()}, deepest first, so that writing a directory's children (or a read-only directory
- * mode) does not disturb them. Mtimes are set without following links.
+ * <p><b>Owners and modes.</b> A tree read back from this host's repository ({@link
+ * Origin#STORED}) gets its recorded owner, then its full mode ({@code 07777}), through the JDK's
+ * {@code unix:uid}, {@code unix:gid} and {@code unix:mode} attributes (owner first: a chown clears
+ * setuid and setgid). The owner is set only when this process writes as root ({@link
+ * #writesAsRoot()}) and the entry records one; links get theirs without being followed
+ * (lchown). Otherwise, or when the chown fails, the entry belongs to whoever wrote it, and its
+ * setuid (setgid) bit is kept only if its resulting uid (gid) is the recorded one ({@link
+ * #keptMode}): a setuid file restored by root for another user must never become setuid-root.
+ * The sticky bit is always kept. {@link #specialBitsStripped()} and {@link #ownersNotSet()} count
+ * what could not be restored as recorded. An imported archive ({@link Origin#IMPORT}) gets only
+ * the permission bits ({@code 0777}) and no owner: setuid, setgid and sticky bits are dropped and
+ * the archive's owners are never applied, because an untrusted archive must not decide who owns a
+ * file nor grant privileges. Directory owners, modes and mtimes are applied in {@link #finish()},
+ * deepest first, so that writing a directory's children (or a read-only directory mode) does not
+ * disturb them. Mtimes are set without following links.
  *
  * <p><b>Errors.</b> A refusal is a {@link SnapshotException}: for {@link Origin#IMPORT} it is
  * {@link ErrorCode#INVALID_ARGUMENT} ("this archive is unsafe: &lt;reason&gt;; it was not
@@ -77,6 +86,11 @@ public final class SafeTree {
   public static final int MAX_NAME_BYTES = 255;
 
   private static final int BUFFER = 64 * 1024;
+  /** The uid and gid of an entry without a recorded owner. */
+  public static final int NO_OWNER = -1;
+  private static final int SET_ID_BITS = 06000;
+  /** Whether this process writes as root (null until first asked). */
+  private static volatile Boolean writesAsRoot;
 
   /**
    * Caps on what an untrusted tree may contain.
@@ -115,7 +129,7 @@ public final class SafeTree {
     STORED
   }
 
-  private record PendingDirectory(Path path, int depth, int mode, FileTime mtime) {}
+  private record PendingDirectory(Path path, int depth, int mode, int uid, int gid, FileTime mtime) {}
 
   private final Path root;
   private final Limits limits;
@@ -129,6 +143,8 @@ public final class SafeTree {
   private final Set<Path> knownDirectories = new HashSet<>();
   private long entries;
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong specialBitsStripped = new AtomicLong();
+  private final AtomicLong ownersNotSet = new AtomicLong();
 
   private SafeTree(Path root, Limits limits, Origin origin) {
     this.root = root;
@@ -258,11 +274,21 @@ public final class SafeTree {
 
   /**
    * Creates a directory (and any missing parents), or accepts an existing real directory. Its
-   * mode and mtime are applied by {@link #finish()}.
+   * mode and mtime are applied by {@link #finish()}; it has no recorded owner.
    *
    * @return the directory's path
    */
   public Path directory(String path, int mode, FileTime mtime) {
+    return directory(path, mode, NO_OWNER, NO_OWNER, mtime);
+  }
+
+  /**
+   * As {@link #directory(String, int, FileTime)}, with the recorded owner ({@link #NO_OWNER} for
+   * none), applied by {@link #finish()} (see the class comment).
+   *
+   * @return the directory's path
+   */
+  public Path directory(String path, int mode, int uid, int gid, FileTime mtime) {
     Objects.requireNonNull(mtime, "mtime");
     Path target = resolve(path);
     countEntry(path);
@@ -279,7 +305,7 @@ public final class SafeTree {
       throw io("creating directory " + target, e);
     }
     knownDirectories.add(target);
-    directories.add(new PendingDirectory(target, root.relativize(target).getNameCount(), mode, mtime));
+    directories.add(new PendingDirectory(target, root.relativize(target).getNameCount(), mode, uid, gid, mtime));
     return target;
   }
 
@@ -335,11 +361,21 @@ public final class SafeTree {
 
     /**
      * Creates the file (never through or over an existing entry), streams its content counting
-     * bytes against the tree's cap, then applies its mode and mtime.
+     * bytes against the tree's cap, then applies its mode and mtime; it has no recorded owner.
      *
      * @return the bytes written
      */
     public long write(InputStream content, int mode, FileTime mtime) {
+      return write(content, mode, NO_OWNER, NO_OWNER, mtime);
+    }
+
+    /**
+     * As {@link #write(InputStream, int, FileTime)}, with the recorded owner ({@link #NO_OWNER}
+     * for none), applied before the mode (see the class comment).
+     *
+     * @return the bytes written
+     */
+    public long write(InputStream content, int mode, int uid, int gid, FileTime mtime) {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(mtime, "mtime");
       long written = 0;
@@ -357,7 +393,7 @@ public final class SafeTree {
       } catch (IOException e) {
         throw io("writing " + target, e);
       }
-      applyMode(target, mode);
+      settle(target, mode, uid, gid, false);
       applyMtime(target, mtime);
       return written;
     }
@@ -374,11 +410,22 @@ public final class SafeTree {
 
   /**
    * Creates a symlink with its target verbatim (see {@link #symlinkTargetProblem}); every parent
-   * must be a real directory, so the link is never created through another link.
+   * must be a real directory, so the link is never created through another link. It has no
+   * recorded owner.
    *
    * @return the link's path
    */
   public Path symlink(String path, String linkTarget, FileTime mtime) {
+    return symlink(path, linkTarget, NO_OWNER, NO_OWNER, mtime);
+  }
+
+  /**
+   * As {@link #symlink(String, String, FileTime)}, with the recorded owner ({@link #NO_OWNER}
+   * for none), set on the link itself (see the class comment).
+   *
+   * @return the link's path
+   */
+  public Path symlink(String path, String linkTarget, int uid, int gid, FileTime mtime) {
     Objects.requireNonNull(linkTarget, "linkTarget");
     Objects.requireNonNull(mtime, "mtime");
     Path target = resolve(path);
@@ -395,6 +442,7 @@ public final class SafeTree {
     } catch (IOException e) {
       throw io("creating symlink " + target, e);
     }
+    settle(target, 0, uid, gid, true);
     applyMtime(target, mtime);
     return target;
   }
@@ -463,14 +511,140 @@ public final class SafeTree {
     };
   }
 
-  /** Applies directory modes and mtimes, deepest first. Call once, after the last entry. */
+  /** Applies directory owners, modes and mtimes, deepest first. Call once, after the last entry. */
   public void finish() {
     directories.sort(Comparator.comparingInt(PendingDirectory::depth).reversed());
     for (PendingDirectory d : directories) {
-      applyMode(d.path(), d.mode());
+      settle(d.path(), d.mode(), d.uid(), d.gid(), false);
       applyMtime(d.path(), d.mtime());
     }
     directories.clear();
+  }
+
+  /**
+   * Entries whose setuid or setgid bit was not restored, because the entry does not belong to its
+   * recorded owner (the tree did not write as root, the entry records no owner, or the chown
+   * failed); see the class comment. Always 0 for {@link Origin#IMPORT}, which drops them all.
+   */
+  public long specialBitsStripped() {
+    return specialBitsStripped.get();
+  }
+
+  /** Entries whose recorded owner could not be set although the tree writes as root. */
+  public long ownersNotSet() {
+    return ownersNotSet.get();
+  }
+
+  /**
+   * The mode to give an entry restored from the repository: {@code mode} ({@code 07777}) without
+   * the setuid bit unless the entry's uid is the recorded one, and without the setgid bit unless
+   * its gid is the recorded one; the sticky bit and the permission bits are kept.
+   *
+   * @param mode the recorded mode
+   * @param recordedUid the recorded uid, or {@link #NO_OWNER}
+   * @param recordedGid the recorded gid, or {@link #NO_OWNER}
+   * @param uid the uid the restored entry has
+   * @param gid the gid the restored entry has
+   * @return the mode to set
+   */
+  public static int keptMode(int mode, int recordedUid, int recordedGid, int uid, int gid) {
+    int kept = mode & 07777;
+    if (recordedUid == NO_OWNER || recordedUid != uid) {
+      kept &= ~04000;
+    }
+    if (recordedGid == NO_OWNER || recordedGid != gid) {
+      kept &= ~02000;
+    }
+    return kept;
+  }
+
+  /**
+   * Gives an entry just written its owner, when this tree may, then its mode (none for a link),
+   * judging the setuid and setgid bits by the owner it ends up with (see the class comment).
+   */
+  private void settle(Path path, int mode, int uid, int gid, boolean link) {
+    if (origin == Origin.IMPORT) {
+      if (!link) {
+        applyMode(path, mode & 0777);
+      }
+      return;
+    }
+    int[] owner = null;
+    if (uid != NO_OWNER && writesAsRoot()) {
+      try {
+        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+        owner = new int[] {uid, gid};
+      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+        // an id this system cannot hold (an unmapped id in a user namespace), or no CAP_CHOWN:
+        // the entry stays the writer's, and its setuid and setgid bits are judged by that below
+        ownersNotSet.incrementAndGet();
+      }
+    }
+    if (link) {
+      return;
+    }
+    int wanted = mode & 07777;
+    if ((wanted & SET_ID_BITS) == 0) {
+      applyMode(path, wanted);
+      return;
+    }
+    if (owner == null) {
+      owner = ownerOf(path);
+    }
+    int kept = keptMode(wanted, uid, gid, owner[0], owner[1]);
+    applyMode(path, kept);
+    if (owner[0] != 0 && (kept & SET_ID_BITS) != 0) {
+      // not root: the kernel silently clears setgid on a file whose group the writer is not in
+      kept &= modeOf(path) | ~SET_ID_BITS;
+    }
+    if (kept != wanted) {
+      specialBitsStripped.incrementAndGet();
+    }
+  }
+
+  /**
+   * Whether the files this process creates belong to root: its filesystem uid (the fourth
+   * {@code Uid:} field of {@code /proc/self/status}) is 0. False where that cannot be read (not
+   * Linux): no owner is set then, and setuid and setgid bits are judged by the writer's own.
+   */
+  public static boolean writesAsRoot() {
+    Boolean root = writesAsRoot;
+    if (root == null) {
+      root = false;
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Uid:")) {
+            String[] ids = line.substring(4).trim().split("\\s+");
+            root = ids.length == 4 && ids[3].equals("0");
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        root = false;
+      }
+      writesAsRoot = root;
+    }
+    return root;
+  }
+
+  private int[] ownerOf(Path path) {
+    try {
+      Map<String, Object> a = Files.readAttributes(path, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+      return new int[] {(Integer) a.get("uid"), (Integer) a.get("gid")};
+    } catch (IOException e) {
+      throw io("reading the owner of " + path, e);
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      // no unix view (not Linux): no owner can be compared, so no setuid or setgid bit is kept
+      return new int[] {NO_OWNER, NO_OWNER};
+    }
+  }
+
+  private int modeOf(Path path) {
+    try {
+      return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    } catch (IOException e) {
+      throw io("reading the mode of " + path, e);
+    }
   }
 
   private void countEntry(String path) {

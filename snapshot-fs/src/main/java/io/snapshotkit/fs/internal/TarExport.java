@@ -195,7 +195,10 @@ public final class TarExport {
       }
       default -> throw new IllegalStateException("unknown type " + e.type());
     }
-    entry.setMode(e.mode());
+    // The header names no owner (uid 0 to a plain 'tar -x' run as root), so it carries no setuid
+    // or setgid bit, or another user's setuid file would extract as setuid-root; the sticky bit is
+    // harmless. The manifest keeps the full mode, for information.
+    entry.setMode(e.mode() & ~06000);
     entry.setLastModifiedTime(mtime);
     tar.putArchiveEntry(entry);
     if (e.type() == TarManifest.Type.FILE) {

@@ -67,7 +67,7 @@ public final class TarManifest {
    * @param sha256 lower-case hex SHA-256 of the content (empty unless a file)
    * @param target the link target, verbatim, as {@link RawNames} text (empty unless a symlink)
    * @param mode the POSIX mode bits, setuid, setgid and sticky included (informative; the tar
-   *     header is authoritative)
+   *     header is authoritative, and carries no setuid or setgid bit since it names no owner)
    * @param mtime the modification time as an ISO-8601 instant with nanoseconds; the importer
    *     uses it when it agrees with the tar header to the second
    */
