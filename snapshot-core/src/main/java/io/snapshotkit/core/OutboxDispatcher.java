@@ -2,9 +2,6 @@ package io.snapshotkit.core;
 
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.core.events.internal.Backoff;
-import io.snapshotkit.core.events.internal.DeliveryLog;
-import io.snapshotkit.core.events.internal.FailureReporter;
 import io.snapshotkit.spi.Delivery;
 import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.EventOutbox;
