@@ -92,8 +92,6 @@ import java.util.random.RandomGenerator;
  * serialised by the {@link WorkloadLock}; everything else runs concurrently.
  */
 public final class SnapshotEngine implements AutoCloseable {
-  /** Blob keys of external manifests are {@code manifests/<snapshot id>.json}. */
-  static final String MANIFEST_BLOB_PREFIX = StoredManifests.MANIFEST_BLOB_PREFIX;
   /** Label on a pre-restore snapshot naming the snapshot being restored. */
   static final String LABEL_RESTORE_OF = Restores.LABEL_RESTORE_OF;
   /** How many rows one sweep or reaper run handles. */
