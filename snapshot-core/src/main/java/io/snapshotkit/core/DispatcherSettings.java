@@ -13,7 +13,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * Settings of an {@link OutboxDispatcher}. Start from {@link #defaults()} and change what you need
- * with the {@code with…} methods; each returns a new, validated record.
+ * with the {@code with…} methods; each returns a new, validated copy.
  *
  * <pre>{@code
  * DispatcherSettings settings = DispatcherSettings.defaults()
@@ -28,51 +28,48 @@ import java.util.random.RandomGenerator;
  * while it was not yet registered is lost. A start position only matters the first time a hook
  * name is registered with the outbox; afterwards the hook's durable cursor wins.
  *
+ * <p>A read-only view with no public constructor, so a new setting (a new accessor and
+ * {@code with…} method) is not a breaking change.
+ *
  * <p><b>Thread-safety:</b> immutable, except that the {@link #random()} generator is used by the
  * dispatcher under its own lock; do not share one generator with other code.
- *
- * @param ownerId names this dispatcher in outbox claims; unique per engine instance (default: random)
- * @param maxAttempts failed deliveries of one event to one hook before it is parked (default 10)
- * @param initialBackoff delay after the first failure (default 1 s)
- * @param maxBackoff the cap of the exponential backoff (default 5 min)
- * @param jitter the fraction, {@code [0, 1)}, of each backoff that is randomly taken off so that
- *     failing hooks on many engines do not retry in lockstep (default 0.2; 0 disables jitter)
- * @param random the source of jitter
- * @param pollInterval the delay between two polls of the outbox after {@link OutboxDispatcher#start()} (default 200 ms)
- * @param batchSize how many events are claimed per hook and poll, in one store round trip (default
- *     100); each workload contributes a run of at most a quarter of it, so one busy workload cannot
- *     take the whole batch
- * @param claimLease how long a claim keeps other dispatchers off an event; must exceed the longest
- *     hook call, because an expired claim lets another dispatcher deliver the event again (default 1 min)
- * @param defaultStart where a newly registered hook starts unless {@code startPositions} names it (default BEGINNING)
- * @param startPositions start positions of particular hooks, by name
- * @param outboxRetention how long events are kept after being appended; older events are pruned
- *     once every registered hook has acknowledged or parked them (default 7 days)
- * @param pruneInterval how often the started dispatcher prunes the outbox (default 1 hour)
- * @param stopTimeout how long {@link OutboxDispatcher#stop()} waits for in-flight deliveries (default 30 s)
  */
-public record DispatcherSettings(
-    String ownerId,
-    int maxAttempts,
-    Duration initialBackoff,
-    Duration maxBackoff,
-    double jitter,
-    RandomGenerator random,
-    Duration pollInterval,
-    int batchSize,
-    Duration claimLease,
-    StartPosition defaultStart,
-    Map<String, StartPosition> startPositions,
-    Duration outboxRetention,
-    Duration pruneInterval,
-    Duration stopTimeout) {
+public final class DispatcherSettings {
+  private final String ownerId;
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final double jitter;
+  private final RandomGenerator random;
+  private final Duration pollInterval;
+  private final int batchSize;
+  private final Duration claimLease;
+  private final StartPosition defaultStart;
+  private final Map<String, StartPosition> startPositions;
+  private final Duration outboxRetention;
+  private final Duration pruneInterval;
+  private final Duration stopTimeout;
 
   /**
    * Validates every setting and reports all problems at once.
    *
    * @throws IllegalArgumentException listing every invalid setting
    */
-  public DispatcherSettings {
+  DispatcherSettings(
+      String ownerId,
+      int maxAttempts,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      double jitter,
+      RandomGenerator random,
+      Duration pollInterval,
+      int batchSize,
+      Duration claimLease,
+      StartPosition defaultStart,
+      Map<String, StartPosition> startPositions,
+      Duration outboxRetention,
+      Duration pruneInterval,
+      Duration stopTimeout) {
     Objects.requireNonNull(ownerId, "ownerId");
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
@@ -131,7 +128,20 @@ public record DispatcherSettings(
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid dispatcher settings: " + String.join("; ", problems));
     }
-    startPositions = Collections.unmodifiableMap(positions);
+    this.ownerId = ownerId;
+    this.maxAttempts = maxAttempts;
+    this.initialBackoff = initialBackoff;
+    this.maxBackoff = maxBackoff;
+    this.jitter = jitter;
+    this.random = random;
+    this.pollInterval = pollInterval;
+    this.batchSize = batchSize;
+    this.claimLease = claimLease;
+    this.defaultStart = defaultStart;
+    this.startPositions = Collections.unmodifiableMap(positions);
+    this.outboxRetention = outboxRetention;
+    this.pruneInterval = pruneInterval;
+    this.stopTimeout = stopTimeout;
   }
 
   /** The defaults described on each component, with a random owner id and a fresh jitter generator. */
@@ -243,5 +253,136 @@ public record DispatcherSettings(
   public DispatcherSettings withStopTimeout(Duration timeout) {
     return new DispatcherSettings(ownerId, maxAttempts, initialBackoff, maxBackoff, jitter, random, pollInterval,
         batchSize, claimLease, defaultStart, startPositions, outboxRetention, pruneInterval, timeout);
+  }
+
+  /** Names this dispatcher in outbox claims; unique per engine instance (default: random). */
+  public String ownerId() {
+    return ownerId;
+  }
+
+  /** Failed deliveries of one event to one hook before it is parked (default 10). */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** Delay after the first failure (default 1 s). */
+  public Duration initialBackoff() {
+    return initialBackoff;
+  }
+
+  /** The cap of the exponential backoff (default 5 min). */
+  public Duration maxBackoff() {
+    return maxBackoff;
+  }
+
+  /**
+   * The fraction, {@code [0, 1)}, of each backoff that is randomly taken off so that failing hooks on
+   * many engines do not retry in lockstep (default 0.2; 0 disables jitter).
+   */
+  public double jitter() {
+    return jitter;
+  }
+
+  /** The source of jitter. */
+  public RandomGenerator random() {
+    return random;
+  }
+
+  /** The delay between two polls of the outbox after {@link OutboxDispatcher#start()} (default 200 ms). */
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  /**
+   * How many events are claimed per hook and poll, in one store round trip (default 100); each
+   * workload contributes a run of at most a quarter of it, so one busy workload cannot take the whole
+   * batch.
+   */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /**
+   * How long a claim keeps other dispatchers off an event; must exceed the longest hook call, because
+   * an expired claim lets another dispatcher deliver the event again (default 1 min).
+   */
+  public Duration claimLease() {
+    return claimLease;
+  }
+
+  /** Where a newly registered hook starts unless {@code startPositions} names it (default BEGINNING). */
+  public StartPosition defaultStart() {
+    return defaultStart;
+  }
+
+  /** Start positions of particular hooks, by name. */
+  public Map<String, StartPosition> startPositions() {
+    return startPositions;
+  }
+
+  /**
+   * How long events are kept after being appended; older events are pruned once every registered hook
+   * has acknowledged or parked them (default 7 days).
+   */
+  public Duration outboxRetention() {
+    return outboxRetention;
+  }
+
+  /** How often the started dispatcher prunes the outbox (default 1 hour). */
+  public Duration pruneInterval() {
+    return pruneInterval;
+  }
+
+  /** How long {@link OutboxDispatcher#stop()} waits for in-flight deliveries (default 30 s). */
+  public Duration stopTimeout() {
+    return stopTimeout;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof DispatcherSettings other)) {
+      return false;
+    }
+    return ownerId.equals(other.ownerId)
+        && maxAttempts == other.maxAttempts
+        && initialBackoff.equals(other.initialBackoff)
+        && maxBackoff.equals(other.maxBackoff)
+        && Double.compare(jitter, other.jitter) == 0
+        && random.equals(other.random)
+        && pollInterval.equals(other.pollInterval)
+        && batchSize == other.batchSize
+        && claimLease.equals(other.claimLease)
+        && defaultStart.equals(other.defaultStart)
+        && startPositions.equals(other.startPositions)
+        && outboxRetention.equals(other.outboxRetention)
+        && pruneInterval.equals(other.pruneInterval)
+        && stopTimeout.equals(other.stopTimeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(ownerId, maxAttempts, initialBackoff, maxBackoff, jitter, random, pollInterval, batchSize,
+        claimLease, defaultStart, startPositions, outboxRetention, pruneInterval, stopTimeout);
+  }
+
+  @Override
+  public String toString() {
+    return "DispatcherSettings[" + "ownerId=" + ownerId + ", "
+        + "maxAttempts=" + maxAttempts + ", "
+        + "initialBackoff=" + initialBackoff + ", "
+        + "maxBackoff=" + maxBackoff + ", "
+        + "jitter=" + jitter + ", "
+        + "random=" + random + ", "
+        + "pollInterval=" + pollInterval + ", "
+        + "batchSize=" + batchSize + ", "
+        + "claimLease=" + claimLease + ", "
+        + "defaultStart=" + defaultStart + ", "
+        + "startPositions=" + startPositions + ", "
+        + "outboxRetention=" + outboxRetention + ", "
+        + "pruneInterval=" + pruneInterval + ", "
+        + "stopTimeout=" + stopTimeout + "]";
   }
 }

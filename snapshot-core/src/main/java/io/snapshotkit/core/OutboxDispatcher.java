@@ -2,9 +2,6 @@ package io.snapshotkit.core;
 
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.core.events.internal.Backoff;
-import io.snapshotkit.core.events.internal.DeliveryLog;
-import io.snapshotkit.core.events.internal.FailureReporter;
 import io.snapshotkit.spi.Delivery;
 import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.EventOutbox;
@@ -93,8 +90,7 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Executor deliveryExecutor;
   private final DispatcherSettings settings;
-  private final Backoff backoff;
-  private final FailureReporter reporter;
+  private final DeliveryOutcomes outcomes;
 
   private final Object lock = new Object();
   private final ReadWriteLock claimGate = new ReentrantReadWriteLock();
@@ -118,8 +114,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.scheduler = scheduler;
     this.deliveryExecutor = deliveryExecutor;
     this.settings = settings;
-    this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(), settings.jitter(), settings.random());
-    this.reporter = new FailureReporter(log);
+    this.outcomes = new DeliveryOutcomes(outbox, clock, settings, log);
   }
 
   /**
@@ -446,7 +441,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           claimed = outbox.claimRuns(name, settings.ownerId(), settings.batchSize(), perWorkload(), claimedAt,
               settings.claimLease());
         } catch (RuntimeException e) {
-          reporter.report("store", name, "claiming events failed; retrying on the next poll", e);
+          outcomes.storeProblem(name, "claiming events failed; retrying on the next poll", e);
           continue;
         }
         full |= claimed.size() >= settings.batchSize() || someRunCapped(claimed);
@@ -483,7 +478,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           });
         } catch (RuntimeException rejected) {
           finish(key);
-          reporter.report("store", name, "the delivery executor refused events " + sequences(run.getValue())
+          outcomes.storeProblem(name, "the delivery executor refused events " + sequences(run.getValue())
               + "; they stay unacknowledged and are delivered again on a later poll", rejected);
           continue;
         }
@@ -569,13 +564,12 @@ public final class OutboxDispatcher implements AutoCloseable {
         }
         claimGate.readLock().lock();
         try {
-          acknowledge(name, delivered);
+          outcomes.acknowledge(name, delivered);
           delivered.clear();
           if (fatal) {
-            reporter.error(name, "delivery of event " + delivery.sequence() + " hit a fatal JVM error; the event "
-                + "stays unacknowledged and is delivered again", failure);
+            outcomes.fatal(name, delivery, failure);
           } else {
-            recordFailure(name, delivery, failure);
+            outcomes.failed(name, delivery, failure);
           }
         } finally {
           claimGate.readLock().unlock();
@@ -585,46 +579,12 @@ public final class OutboxDispatcher implements AutoCloseable {
     } finally {
       claimGate.readLock().lock();
       try {
-        acknowledge(name, delivered);
+        outcomes.acknowledge(name, delivered);
       } finally {
         finish(key);
         claimGate.readLock().unlock();
       }
     }
     return attempted;
-  }
-
-  private void acknowledge(String name, List<Long> sequences) {
-    if (sequences.isEmpty()) {
-      return;
-    }
-    try {
-      outbox.acknowledgeAll(name, sequences);
-    } catch (RuntimeException e) {
-      reporter.report("store", name, "events " + sequences + " were delivered but their acknowledgement failed; "
-          + "they will be delivered again", e);
-    }
-  }
-
-  private void recordFailure(String name, Delivery delivery, Throwable failure) {
-    long sequence = delivery.sequence();
-    int attempts = delivery.attempts() + 1;
-    String error = FailureReporter.describe(failure);
-    Instant now = clock.instant();
-    try {
-      if (attempts >= settings.maxAttempts()) {
-        outbox.park(name, sequence, attempts, error, now);
-        reporter.report("park", name, "parked event " + sequence + " (id " + delivery.event().id() + ") after "
-            + attempts + " failed attempts; list it with parked() and replay it once the hook is fixed", failure);
-      } else {
-        Instant retryAt = now.plus(backoff.delay(attempts));
-        outbox.retryLater(name, sequence, attempts, retryAt, error);
-        reporter.report("failure", name, "event " + sequence + " (id " + delivery.event().id() + ") failed attempt "
-            + attempts + " of " + settings.maxAttempts() + "; retrying at " + retryAt, failure);
-      }
-    } catch (RuntimeException e) {
-      reporter.report("store", name, "recording the failed delivery of event " + sequence + " failed; it will be "
-          + "delivered again", e);
-    }
   }
 }

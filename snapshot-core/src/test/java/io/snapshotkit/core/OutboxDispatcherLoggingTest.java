@@ -8,8 +8,7 @@ import static io.snapshotkit.core.events.EventFixtures.workload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.snapshotkit.core.events.internal.DeliveryLog;
-import io.snapshotkit.core.events.internal.DeliveryLog.Level;
+import io.snapshotkit.core.DeliveryLog.Level;
 import io.snapshotkit.testkit.InMemoryManifestStore;
 import io.snapshotkit.testkit.MutableClock;
 import io.snapshotkit.testkit.RecordingEventHook;

@@ -1,4 +1,4 @@
-package io.snapshotkit.core.events.internal;
+package io.snapshotkit.core;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Thread-safety:</b> thread-safe; draws from the generator under a lock.
  */
-public final class Backoff {
+final class Backoff {
   private final Duration initial;
   private final Duration max;
   private final double jitter;
@@ -24,7 +24,7 @@ public final class Backoff {
    * @param jitter the random fraction taken off, in {@code [0, 1)}
    * @param random the source of jitter
    */
-  public Backoff(Duration initial, Duration max, double jitter, RandomGenerator random) {
+  Backoff(Duration initial, Duration max, double jitter, RandomGenerator random) {
     this.initial = Objects.requireNonNull(initial, "initial");
     this.max = Objects.requireNonNull(max, "max");
     this.random = Objects.requireNonNull(random, "random");
@@ -42,7 +42,7 @@ public final class Backoff {
    *
    * @param attempts failed attempts so far, at least 1
    */
-  public Duration delay(int attempts) {
+  Duration delay(int attempts) {
     if (attempts < 1) {
       throw new IllegalArgumentException("attempts must be at least 1 (was " + attempts + ")");
     }

@@ -1,6 +1,6 @@
-package io.snapshotkit.core.events.internal;
+package io.snapshotkit.core;
 
-import io.snapshotkit.core.events.internal.DeliveryLog.Level;
+import io.snapshotkit.core.DeliveryLog.Level;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,17 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class FailureReporter {
+final class FailureReporter {
   private final DeliveryLog log;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   /** Creates a reporter writing to {@code log}. */
-  public FailureReporter(DeliveryLog log) {
+  FailureReporter(DeliveryLog log) {
     this.log = Objects.requireNonNull(log, "log");
   }
 
   /** Reports a problem of {@code kind} ("failure", "park", "store") for {@code hook}. */
-  public void report(String kind, String hook, String message, Throwable failure) {
+  void report(String kind, String hook, String message, Throwable failure) {
     if (warned.add(kind + '\u0000' + hook)) {
       log.log(Level.WARN, hook, message + " (further " + kind + " reports for this hook are logged at DEBUG)", failure);
     } else {
@@ -30,7 +30,7 @@ public final class FailureReporter {
   }
 
   /** Reports a problem that is always loud: an event left claimed until its lease expires. */
-  public void error(String hook, String message, Throwable failure) {
+  void error(String hook, String message, Throwable failure) {
     log.log(Level.ERROR, hook, message, failure);
   }
 
@@ -38,7 +38,7 @@ public final class FailureReporter {
    * One line describing {@code failure} for storage with a failed or parked event: class name and
    * message, without line breaks, at most 500 characters.
    */
-  public static String describe(Throwable failure) {
+  static String describe(Throwable failure) {
     String text = failure.getClass().getName();
     String message = failure.getMessage();
     if (message != null && !message.isBlank()) {

@@ -1,11 +1,10 @@
-package io.snapshotkit.core.events;
+package io.snapshotkit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.snapshotkit.core.DispatcherSettings;
 import io.snapshotkit.spi.StartPosition;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,10 +1,10 @@
-package io.snapshotkit.core.events.internal;
+package io.snapshotkit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.snapshotkit.core.events.internal.DeliveryLog.Level;
+import io.snapshotkit.core.DeliveryLog.Level;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;

@@ -1,4 +1,4 @@
-package io.snapshotkit.core.events.internal;
+package io.snapshotkit.core;
 
 /**
  * Where the dispatcher's delivery problems are written. The production sink is
@@ -8,7 +8,7 @@ package io.snapshotkit.core.events.internal;
  * <p><b>Threading:</b> implementations must be thread-safe; deliveries report concurrently.
  */
 @FunctionalInterface
-public interface DeliveryLog {
+interface DeliveryLog {
 
   /** Log levels the dispatcher uses for delivery problems. */
   enum Level {

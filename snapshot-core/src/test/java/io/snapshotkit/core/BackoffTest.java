@@ -1,4 +1,4 @@
-package io.snapshotkit.core.events.internal;
+package io.snapshotkit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
