@@ -2,19 +2,27 @@ package io.snapshotkit.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.EventType;
+import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.spi.Delivery;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.spi.ParkedEvent;
 import io.snapshotkit.spi.StartPosition;
 import io.snapshotkit.spi.StoreTransaction;
+import io.snapshotkit.spi.StoreWork;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -32,6 +40,10 @@ import org.junit.jupiter.api.Test;
  *   protected ManifestStore newStore() { return JdbcManifestStore.sqlite(dir.resolve("s.db")); }
  * }
  * }</pre>
+ *
+ * <p>That an event is written in the same transaction as the change it reports is proven by
+ * wrapping the store in a {@link FailingManifestStore} and failing a transaction after both were
+ * written.
  *
  * <p>All times are explicit, whole seconds after {@link #BASE}; nothing sleeps. Where the SPI
  * leaves a detail open this suite pins it down:
@@ -79,6 +91,47 @@ public abstract class EventOutboxContract extends StoreFixture {
       assertEquals(List.of("evt-1", "evt-2", "evt-3"), eventIds(claimed));
       assertTrue(claimed.get(0).sequence() < claimed.get(1).sequence());
       assertTrue(claimed.get(1).sequence() < claimed.get(2).sequence());
+    }
+
+    @Test
+    @DisplayName("a storage failure after the state change and the event were written rolls back both")
+    void failedWriteAfterChangeAndEventLeavesNeither() {
+      outbox().register("audit", StartPosition.BEGINNING);
+      Snapshot ready = readyRow(W1, 1, OptionalLong.of(5));
+      FailingManifestStore failing = FailingManifestStore.wrap(store);
+      failing.failWrite(3);
+      SnapshotException e = assertThrows(SnapshotException.class, () -> failing.inTransaction(tx -> {
+        assertTrue(tx.compareAndSet(SnapshotStatus.READY, ready.withStatus(SnapshotStatus.DELETING)));
+        tx.append(event(W1, 2));
+        tx.putManifest(ready.id(), "{}".getBytes(StandardCharsets.UTF_8));
+        return null;
+      }));
+      assertEquals(ErrorCode.INTERNAL, e.code());
+      assertEquals(Optional.of(ready), store.find(ready.id()), "the state change was rolled back");
+      assertEquals(Optional.empty(), store.manifest(ready.id()));
+      assertEquals(List.of(), outbox().claim("audit", "d1", 10, at(100), LEASE), "the event was rolled back");
+    }
+
+    @Test
+    @DisplayName("a failure at commit leaves neither the change nor its event; the retried transaction commits both, once")
+    void failureBeforeCommitLeavesNeitherAndRetryCommitsOnce() {
+      outbox().register("audit", StartPosition.BEGINNING);
+      Snapshot ready = readyRow(W1, 1, OptionalLong.of(5));
+      Snapshot deleting = ready.withStatus(SnapshotStatus.DELETING);
+      FailingManifestStore failing = FailingManifestStore.wrap(store);
+      StoreWork<Boolean> markDeleting = tx -> {
+        boolean moved = tx.compareAndSet(SnapshotStatus.READY, deleting);
+        tx.append(event(W1, 2));
+        return moved;
+      };
+      failing.failBeforeCommit();
+      SnapshotException e = assertThrows(SnapshotException.class, () -> failing.inTransaction(markDeleting));
+      assertEquals(ErrorCode.INTERNAL, e.code());
+      assertEquals(Optional.of(ready), store.find(ready.id()));
+      assertEquals(List.of(), outbox().claim("audit", "d1", 10, at(100), LEASE));
+      assertTrue(failing.inTransaction(markDeleting), "the failure was injected once");
+      assertEquals(Optional.of(deleting), store.find(ready.id()));
+      assertEquals(List.of("evt-2"), eventIds(outbox().claim("audit", "d1", 10, at(101), LEASE)));
     }
   }
 

@@ -104,7 +104,8 @@ public final class InMemoryManifestStore implements ManifestStore {
   /**
    * Arms a failure: the next {@link #inTransaction} runs its work and then, instead of
    * committing, rolls everything back and throws {@code failure}. Proves that a failed
-   * transaction leaves neither its change nor its events.
+   * transaction leaves neither its change nor its events. To fail a chosen write, or to fail the
+   * transactions of another store, wrap it in a {@link FailingManifestStore}.
    */
   public void failNextTransaction(RuntimeException failure) {
     Objects.requireNonNull(failure, "failure");

@@ -326,6 +326,23 @@ public abstract class ManifestStoreContract extends StoreFixture {
       assertEquals(List.of(), outbox().claim("audit", "d1", 10, at(100), LEASE));
       assertEquals(2, nextVersion(W1));
     }
+
+    @Test
+    @DisplayName("a storage failure at a later write rolls back the writes before it")
+    void failedWriteRollsBackEarlierWrites() {
+      FailingManifestStore failing = FailingManifestStore.wrap(store);
+      failing.failWrite(3);
+      SnapshotException e = assertThrows(SnapshotException.class, () -> failing.inTransaction(tx -> {
+        tx.insertCapturing(row(W1, 1), -1);
+        tx.nextVersion(W1);
+        tx.putManifest(id(1), "{}".getBytes(StandardCharsets.UTF_8));
+        return null;
+      }));
+      assertEquals(ErrorCode.INTERNAL, e.code());
+      assertEquals(Optional.empty(), store.find(id(1)));
+      assertEquals(Optional.empty(), store.manifest(id(1)));
+      assertEquals(1, nextVersion(W1), "the version taken by the failed transaction is not consumed");
+    }
   }
 
   /** list and versions: order, filters, tenant isolation, page sizes and cursors. */
