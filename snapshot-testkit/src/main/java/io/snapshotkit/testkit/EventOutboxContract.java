@@ -19,6 +19,7 @@ import io.snapshotkit.spi.StartPosition;
 import io.snapshotkit.spi.StoreTransaction;
 import io.snapshotkit.spi.StoreWork;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -379,6 +380,34 @@ public abstract class EventOutboxContract extends StoreFixture {
           "b's pending event survived");
       assertEquals(1, outbox().parked("b").size(), "the parked event survived");
       assertTrue(outbox().replay("b", b2.get(1).sequence()));
+    }
+  }
+
+  /** Arguments the SPI forbids are refused. */
+  @Nested
+  @DisplayName("Preconditions")
+  class Preconditions {
+
+    @Test
+    @DisplayName("register refuses a blank or null hook name and registers nothing")
+    void registerRefusesBlankHook() {
+      assertThrows(IllegalArgumentException.class, () -> outbox().register(" ", StartPosition.BEGINNING));
+      assertThrows(NullPointerException.class, () -> outbox().register(null, StartPosition.BEGINNING));
+      assertEquals(List.of(), outbox().hooks());
+    }
+
+    @Test
+    @DisplayName("claim and claimRuns refuse max or perWorkload below 1 and a lease that is not positive")
+    void claimRefusesBadArguments() {
+      outbox().register("audit", StartPosition.BEGINNING);
+      append(event(W1, 1));
+      assertThrows(IllegalArgumentException.class, () -> outbox().claim("audit", "a", 0, at(1), LEASE));
+      assertThrows(IllegalArgumentException.class, () -> outbox().claim("audit", "a", 1, at(1), Duration.ZERO));
+      assertThrows(IllegalArgumentException.class, () -> outbox().claimRuns("audit", "a", 1, 0, at(1), LEASE));
+      assertThrows(IllegalArgumentException.class,
+          () -> outbox().claimRuns("audit", "a", 1, 1, at(1), Duration.ofSeconds(-1)));
+      assertEquals(List.of("evt-1"), eventIds(outbox().claim("audit", "b", 10, at(1), LEASE)),
+          "a refused claim holds nothing");
     }
   }
 }

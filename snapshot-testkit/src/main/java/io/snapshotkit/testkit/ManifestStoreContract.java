@@ -582,4 +582,37 @@ public abstract class ManifestStoreContract extends StoreFixture {
       assertEquals(Optional.empty(), store.manifest(id(2)));
     }
   }
+
+  /** Arguments the SPI forbids are refused before anything is written. */
+  @Nested
+  @DisplayName("Preconditions")
+  class Preconditions {
+
+    @Test
+    @DisplayName("insertCapturing refuses a row that is not CAPTURING and a limit below -1, and inserts nothing")
+    void insertCapturingRefusesBadArguments() {
+      Snapshot ready = row(W1, 1).ready(1, OptionalLong.empty(), false, ManifestRef.inline(Map.of(), 0));
+      assertThrows(IllegalArgumentException.class, () -> store.inTransaction(tx -> tx.insertCapturing(ready, -1)));
+      assertThrows(IllegalArgumentException.class,
+          () -> store.inTransaction(tx -> tx.insertCapturing(row(W1, 2), -2)));
+      assertThrows(NullPointerException.class, () -> store.inTransaction(tx -> tx.insertCapturing(null, -1)));
+      assertEquals(List.of(), listAll(SnapshotQuery.of(W1)));
+    }
+
+    @Test
+    @DisplayName("compareAndSet refuses null arguments")
+    void compareAndSetRefusesNulls() {
+      Snapshot row = insert(row(W1, 1));
+      assertThrows(NullPointerException.class, () -> check(tx -> tx.compareAndSet(null, row.failed("x"))));
+      assertThrows(NullPointerException.class, () -> check(tx -> tx.compareAndSet(SnapshotStatus.CAPTURING, null)));
+      assertEquals(Optional.of(row), store.find(row.id()));
+    }
+
+    @Test
+    @DisplayName("expired and capturingSince refuse a limit below 1")
+    void sweepQueriesRefuseLimitBelowOne() {
+      assertThrows(IllegalArgumentException.class, () -> store.expired(at(1), 0));
+      assertThrows(IllegalArgumentException.class, () -> store.capturingSince(at(1), 0));
+    }
+  }
 }
