@@ -53,13 +53,13 @@ public final class FakeHostAgent implements HostAgent {
     this(hostId, MutableClock.epoch());
   }
 
-  /** An agent for host {@code hostId} whose manifests are stamped with {@code clock}'s time. */
+  /**
+   * An agent for host {@code hostId} whose manifests are stamped with {@code clock}'s time.
+   *
+   * @throws IllegalArgumentException if {@code hostId} is blank
+   */
   public FakeHostAgent(String hostId, Clock clock) {
-    Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(clock, "clock");
-    if (hostId.isBlank()) {
-      throw new IllegalArgumentException("a host id must not be blank");
-    }
     this.data = new InMemoryHostAgent(hostId, clock);
     this.faults = FaultyHostAgent.wrap(hostId, data);
   }

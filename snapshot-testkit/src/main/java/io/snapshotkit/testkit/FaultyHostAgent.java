@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  * a delete scripted NOT_FOUND reports {@link DeleteOutcome#NOT_FOUND} without calling it. The
  * two faults that act inside an operation, {@link Fault#partialCapture()} and
  * {@link Fault#failResource(String)}, need the in-memory agent's data plane and are refused for
- * any other agent.
+ * any other agent. The wrapper is a {@link HostAgent} only: optional capabilities of the wrapped
+ * agent, such as {@code HostDiff}, are not visible through it.
  *
  * <p><b>Thread-safety:</b> thread-safe if the wrapped agent is. Calls run concurrently; the
  * scripted delays, hangs and gates never hold a lock.
