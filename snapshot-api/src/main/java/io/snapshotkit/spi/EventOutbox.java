@@ -59,9 +59,7 @@ public interface EventOutbox {
    *     is not positive
    */
   default List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
-    if (perWorkload < 1) {
-      throw new IllegalArgumentException("perWorkload must be 1 or more: " + perWorkload);
-    }
+    StoreChecks.claimRuns(hook, owner, max, perWorkload, now, lease);
     return claim(hook, owner, max, now, lease);
   }
 

@@ -14,6 +14,7 @@
  *
  * <p>Every method states its <b>Threading</b>, <b>Idempotency</b> and <b>Failure</b> contract.
  * Optional capabilities are separate small interfaces ({@link io.snapshotkit.spi.HostDiff}).
+ * {@link io.snapshotkit.spi.StoreChecks} holds the argument checks every store and outbox makes.
  * The contract test suites in {@code snapshot-testkit} prove an implementation.
  *
  * <p><b>Stability:</b> public SPI. Methods may gain {@code default} siblings in minor releases.

@@ -21,7 +21,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.WorkloadLease;
 import io.snapshotkit.testkit.Fault;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -152,7 +152,7 @@ class DiffTest {
   @DisplayName("a snapshot that is not READY cannot be diffed: CONFLICT")
   void notReady() throws Exception {
     try (Fixture f = Fixture.create()) {
-      f.h1().failNext(io.snapshotkit.testkit.FakeHostAgent.Op.CAPTURE, io.snapshotkit.testkit.Fault.error("boom"));
+      f.h1().failNext(io.snapshotkit.testkit.FaultyHostAgent.Op.CAPTURE, io.snapshotkit.testkit.Fault.error("boom"));
       SnapshotException failed = assertThrows(SnapshotException.class, f::capture);
       Snapshot ok = f.capture();
       assertEquals(ErrorCode.CONFLICT, assertThrows(SnapshotException.class,

@@ -13,8 +13,8 @@ import io.snapshotkit.RetentionPolicy;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
 import io.snapshotkit.testkit.Fault;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

@@ -15,7 +15,7 @@ import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.testkit.Fault;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

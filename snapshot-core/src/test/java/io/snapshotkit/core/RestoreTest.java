@@ -20,7 +20,7 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.testkit.Fault;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -19,7 +19,7 @@ import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.HostStatus;
 import io.snapshotkit.testkit.FakeHostAgent;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -14,6 +14,7 @@ import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.spi.StoreChecks;
 import io.snapshotkit.spi.StoreWork;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -351,7 +352,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public List<Snapshot> expired(Instant now, int limit) {
     Objects.requireNonNull(now, "now");
-    requirePositive(limit);
+    StoreChecks.limit(limit);
     return read("listing expired snapshots", h -> h
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status IN ('READY', 'DELETING') "
             + "AND protected = :no AND expires_at IS NOT NULL AND expires_at <= :now ORDER BY expires_at, id LIMIT :limit")
@@ -365,7 +366,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public List<Snapshot> capturingSince(Instant before, int limit) {
     Objects.requireNonNull(before, "before");
-    requirePositive(limit);
+    StoreChecks.limit(limit);
     return read("listing stuck captures", h -> h
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status = 'CAPTURING' "
             + "AND created_at < :before ORDER BY created_at, id LIMIT :limit")
@@ -405,12 +406,6 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public EventOutbox outbox() {
     return outbox;
-  }
-
-  private static void requirePositive(int limit) {
-    if (limit < 1) {
-      throw new IllegalArgumentException("limit must be 1 or more: " + limit);
-    }
   }
 
   /**

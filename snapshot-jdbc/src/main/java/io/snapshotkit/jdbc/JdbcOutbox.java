@@ -6,6 +6,7 @@ import io.snapshotkit.spi.Delivery;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ParkedEvent;
 import io.snapshotkit.spi.StartPosition;
+import io.snapshotkit.spi.StoreChecks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,11 +45,7 @@ final class JdbcOutbox implements EventOutbox {
 
   @Override
   public void register(String hook, StartPosition start) {
-    Objects.requireNonNull(hook, "hook");
-    Objects.requireNonNull(start, "start");
-    if (hook.isBlank()) {
-      throw new IllegalArgumentException("a hook name must not be blank");
-    }
+    StoreChecks.register(hook, start);
     if (hook.length() > MAX_HOOK_NAME) {
       throw new IllegalArgumentException("a hook name has at most " + MAX_HOOK_NAME + " characters: " + hook);
     }
@@ -81,19 +78,7 @@ final class JdbcOutbox implements EventOutbox {
 
   @Override
   public List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
-    Objects.requireNonNull(hook, "hook");
-    Objects.requireNonNull(owner, "owner");
-    Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(lease, "lease");
-    if (max < 1) {
-      throw new IllegalArgumentException("max must be 1 or more: " + max);
-    }
-    if (perWorkload < 1) {
-      throw new IllegalArgumentException("perWorkload must be 1 or more: " + perWorkload);
-    }
-    if (lease.isNegative() || lease.isZero()) {
-      throw new IllegalArgumentException("lease must be positive: " + lease);
-    }
+    StoreChecks.claimRuns(hook, owner, max, perWorkload, now, lease);
     long nowNanos = Codec.nanos(now);
     long until = Codec.boundNanos(now.plus(lease));
     return store.transaction("claiming events for hook " + hook, tx -> tx.run("claiming events for hook " + hook, () -> {

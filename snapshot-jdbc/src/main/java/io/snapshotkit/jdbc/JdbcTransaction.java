@@ -8,6 +8,7 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Admission;
+import io.snapshotkit.spi.StoreChecks;
 import io.snapshotkit.spi.StoreTransaction;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,13 +75,7 @@ final class JdbcTransaction implements StoreTransaction {
 
   @Override
   public Admission insertCapturing(Snapshot row, int maxSnapshots) {
-    Objects.requireNonNull(row, "row");
-    if (row.status() != SnapshotStatus.CAPTURING) {
-      throw new IllegalArgumentException("insertCapturing takes a CAPTURING row, not " + row.status());
-    }
-    if (maxSnapshots < -1) {
-      throw new IllegalArgumentException("maxSnapshots is -1 (unlimited), 0 or a limit: " + maxSnapshots);
-    }
+    StoreChecks.insertCapturing(row, maxSnapshots);
     return run("inserting snapshot " + row.id(), () -> {
       lockWorkload(row.workload());
       boolean exists = handle.createQuery("SELECT COUNT(*) FROM sk_snapshot WHERE id = :id")
@@ -118,12 +113,7 @@ final class JdbcTransaction implements StoreTransaction {
 
   @Override
   public boolean compareAndSet(SnapshotStatus expected, Snapshot replacement) {
-    Objects.requireNonNull(expected, "expected");
-    Objects.requireNonNull(replacement, "replacement");
-    if (replacement.status() != expected && !expected.canTransitionTo(replacement.status())) {
-      throw new IllegalArgumentException(
-          "illegal status transition " + expected + " -> " + replacement.status() + " for " + replacement.id());
-    }
+    StoreChecks.compareAndSet(expected, replacement);
     return run("updating snapshot " + replacement.id(), () -> Sql.bindSnapshot(handle.createUpdate(
             "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
                 + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "

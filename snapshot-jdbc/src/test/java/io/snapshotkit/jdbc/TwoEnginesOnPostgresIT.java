@@ -20,6 +20,7 @@ import io.snapshotkit.spi.EventHook;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.testkit.FakeHostAgent;
 import io.snapshotkit.testkit.FakeHostDirectory;
+import io.snapshotkit.testkit.FaultyHostAgent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -150,10 +151,10 @@ class TwoEnginesOnPostgresIT {
 
       // The advisory lock kept the two instances' captures of one workload apart on the host.
       for (FakeHostAgent agent : hosts.agents()) {
-        Map<WorkloadRef, List<FakeHostAgent.Call>> byWorkload = new HashMap<>();
-        agent.calls(FakeHostAgent.Op.CAPTURE).forEach(c -> byWorkload.computeIfAbsent(c.workload(), w -> new ArrayList<>()).add(c));
+        Map<WorkloadRef, List<FaultyHostAgent.Call>> byWorkload = new HashMap<>();
+        agent.calls(FaultyHostAgent.Op.CAPTURE).forEach(c -> byWorkload.computeIfAbsent(c.workload(), w -> new ArrayList<>()).add(c));
         byWorkload.forEach((workload, calls) -> {
-          calls.sort(Comparator.comparingLong(FakeHostAgent.Call::startNanos));
+          calls.sort(Comparator.comparingLong(FaultyHostAgent.Call::startNanos));
           for (int i = 1; i < calls.size(); i++) {
             assertTrue(!calls.get(i - 1).overlaps(calls.get(i)), "two captures of " + workload + " overlapped");
           }

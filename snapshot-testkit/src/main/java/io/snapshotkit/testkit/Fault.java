@@ -5,9 +5,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A failure (or delay) scripted into a {@link FakeHostAgent} with
- * {@link FakeHostAgent#failNext(FakeHostAgent.Op, Fault)} or
- * {@link FakeHostAgent#failAlways(FakeHostAgent.Op, Fault)}.
+ * A failure (or delay) scripted into a {@link FaultyHostAgent} (or a {@link FakeHostAgent}) with
+ * {@link FaultyHostAgent#failNext(FaultyHostAgent.Op, Fault)} or
+ * {@link FaultyHostAgent#failAlways(FaultyHostAgent.Op, Fault)}.
  *
  * <p><b>Thread-safety:</b> immutable.
  */

@@ -16,6 +16,7 @@ import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
 import io.snapshotkit.spi.ParkedEvent;
 import io.snapshotkit.spi.StartPosition;
+import io.snapshotkit.spi.StoreChecks;
 import io.snapshotkit.spi.StoreTransaction;
 import io.snapshotkit.spi.StoreWork;
 import java.time.Duration;
@@ -104,7 +105,8 @@ public final class InMemoryManifestStore implements ManifestStore {
   /**
    * Arms a failure: the next {@link #inTransaction} runs its work and then, instead of
    * committing, rolls everything back and throws {@code failure}. Proves that a failed
-   * transaction leaves neither its change nor its events.
+   * transaction leaves neither its change nor its events. To fail a chosen write, or to fail the
+   * transactions of another store, wrap it in a {@link FailingManifestStore}.
    */
   public void failNextTransaction(RuntimeException failure) {
     Objects.requireNonNull(failure, "failure");
@@ -132,14 +134,8 @@ public final class InMemoryManifestStore implements ManifestStore {
 
     @Override
     public Admission insertCapturing(Snapshot row, int maxSnapshots) {
-      Objects.requireNonNull(row, "row");
+      StoreChecks.insertCapturing(row, maxSnapshots);
       checkOpen();
-      if (row.status() != SnapshotStatus.CAPTURING) {
-        throw new IllegalArgumentException("insertCapturing takes a CAPTURING row, not " + row.status());
-      }
-      if (maxSnapshots < -1) {
-        throw new IllegalArgumentException("maxSnapshots is -1 (unlimited), 0 or a limit: " + maxSnapshots);
-      }
       if (rows.containsKey(row.id())) {
         throw new SnapshotException(ErrorCode.CONFLICT,
             "snapshot " + row.id() + " already exists; generate a new id").withSnapshot(row.id());
@@ -173,13 +169,8 @@ public final class InMemoryManifestStore implements ManifestStore {
 
     @Override
     public boolean compareAndSet(SnapshotStatus expected, Snapshot replacement) {
-      Objects.requireNonNull(expected, "expected");
-      Objects.requireNonNull(replacement, "replacement");
+      StoreChecks.compareAndSet(expected, replacement);
       checkOpen();
-      if (replacement.status() != expected && !expected.canTransitionTo(replacement.status())) {
-        throw new IllegalArgumentException(
-            "illegal status transition " + expected + " -> " + replacement.status() + " for " + replacement.id());
-      }
       Snapshot now = rows.get(replacement.id());
       if (now == null || now.status() != expected) {
         return false;
@@ -316,7 +307,7 @@ public final class InMemoryManifestStore implements ManifestStore {
   @Override
   public List<Snapshot> expired(Instant now, int limit) {
     Objects.requireNonNull(now, "now");
-    requirePositive(limit);
+    StoreChecks.limit(limit);
     lock.lock();
     try {
       return rows.values().stream()
@@ -333,7 +324,7 @@ public final class InMemoryManifestStore implements ManifestStore {
   @Override
   public List<Snapshot> capturingSince(Instant before, int limit) {
     Objects.requireNonNull(before, "before");
-    requirePositive(limit);
+    StoreChecks.limit(limit);
     lock.lock();
     try {
       return rows.values().stream()
@@ -419,12 +410,6 @@ public final class InMemoryManifestStore implements ManifestStore {
     }
   }
 
-  private static void requirePositive(int limit) {
-    if (limit < 1) {
-      throw new IllegalArgumentException("limit must be 1 or more: " + limit);
-    }
-  }
-
   // ---------------------------------------------------------------- outbox
 
   /** Per-hook progress of one event. */
@@ -498,11 +483,7 @@ public final class InMemoryManifestStore implements ManifestStore {
 
     @Override
     public void register(String hook, StartPosition start) {
-      Objects.requireNonNull(hook, "hook");
-      Objects.requireNonNull(start, "start");
-      if (hook.isBlank()) {
-        throw new IllegalArgumentException("a hook name must not be blank");
-      }
+      StoreChecks.register(hook, start);
       lock.lock();
       try {
         hooks.computeIfAbsent(hook, h -> new Hook(start == StartPosition.NOW ? lastSequence : 0L));
@@ -518,18 +499,7 @@ public final class InMemoryManifestStore implements ManifestStore {
 
     @Override
     public List<Delivery> claimRuns(String hook, String owner, int max, int perWorkload, Instant now, Duration lease) {
-      Objects.requireNonNull(owner, "owner");
-      Objects.requireNonNull(now, "now");
-      Objects.requireNonNull(lease, "lease");
-      if (max < 1) {
-        throw new IllegalArgumentException("max must be 1 or more: " + max);
-      }
-      if (perWorkload < 1) {
-        throw new IllegalArgumentException("perWorkload must be 1 or more: " + perWorkload);
-      }
-      if (lease.isNegative() || lease.isZero()) {
-        throw new IllegalArgumentException("lease must be positive: " + lease);
-      }
+      StoreChecks.claimRuns(hook, owner, max, perWorkload, now, lease);
       lock.lock();
       try {
         Hook h = hook(hook);

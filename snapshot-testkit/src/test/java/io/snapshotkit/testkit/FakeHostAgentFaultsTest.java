@@ -18,7 +18,7 @@ import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
-import io.snapshotkit.testkit.FakeHostAgent.Op;
+import io.snapshotkit.testkit.FaultyHostAgent.Op;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -249,7 +249,7 @@ class FakeHostAgentFaultsTest {
       assertEquals(DeleteOutcome.NOT_FOUND, f.get(10, TimeUnit.SECONDS));
     }
     assertEquals(n, agent.maxConcurrentCalls(Op.DELETE));
-    List<FakeHostAgent.Call> calls = agent.calls(Op.DELETE);
+    List<FaultyHostAgent.Call> calls = agent.calls(Op.DELETE);
     assertEquals(n, calls.size());
     assertTrue(calls.get(0).overlaps(calls.get(n - 1)));
   }
@@ -263,8 +263,8 @@ class FakeHostAgentFaultsTest {
     agent.sizeOf(W, id);
     agent.delete(W, id);
     assertEquals(1, agent.maxConcurrentCalls(Op.CAPTURE));
-    List<FakeHostAgent.Call> calls = agent.calls();
-    assertEquals(List.of(Op.CAPTURE, Op.SIZE, Op.DELETE), calls.stream().map(FakeHostAgent.Call::op).toList());
+    List<FaultyHostAgent.Call> calls = agent.calls();
+    assertEquals(List.of(Op.CAPTURE, Op.SIZE, Op.DELETE), calls.stream().map(FaultyHostAgent.Call::op).toList());
     assertTrue(calls.stream().allMatch(c -> c.workload().equals(W) && c.snapshot().equals(Optional.of(id))));
     assertFalse(calls.get(0).overlaps(calls.get(1)));
     assertFalse(agent.awaitCalls(Op.RESTORE, 1, Duration.ofMillis(1)));

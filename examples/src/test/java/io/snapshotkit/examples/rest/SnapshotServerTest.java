@@ -21,6 +21,7 @@ import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.testkit.FakeHostAgent;
 import io.snapshotkit.testkit.FakeHostDirectory;
 import io.snapshotkit.testkit.Fault;
+import io.snapshotkit.testkit.FaultyHostAgent;
 import io.snapshotkit.testkit.InMemoryManifestStore;
 import io.snapshotkit.testkit.MutableClock;
 import java.io.IOException;
@@ -224,7 +225,7 @@ class SnapshotServerTest {
     String id = captureVia(ACME_TOKEN, ACME_WS, "one");
     h1.remove(ACME_WS, "services", "web");
     h1.remove(ACME_WS, "services", "api");
-    h1.failNext(FakeHostAgent.Op.RESTORE, Fault.failResource("web"));
+    h1.failNext(FaultyHostAgent.Op.RESTORE, Fault.failResource("web"));
     Reply r = call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, null);
     assertEquals(200, r.status(), () -> r.body().toString());
     assertFalse(r.body().get("complete").asBoolean(), r.body().toString());
@@ -333,19 +334,19 @@ class SnapshotServerTest {
       }
       case QUOTA_EXCEEDED -> call("POST", "/v1/workloads/" + CAPPED_WS.id() + "/snapshots", CAPPED_TOKEN, "{}");
       case HOST_UNAVAILABLE -> {
-        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.offline());
+        h1.failNext(FaultyHostAgent.Op.CAPTURE, Fault.offline());
         yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
       }
       case CORRUPT -> {
-        h1.failNext(FakeHostAgent.Op.RESTORE, Fault.corrupt());
+        h1.failNext(FaultyHostAgent.Op.RESTORE, Fault.corrupt());
         yield call("POST", "/v1/snapshots/" + id + "/restore", ACME_TOKEN, "{}");
       }
       case INSUFFICIENT_STORAGE -> {
-        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.error("write failed: No space left on device"));
+        h1.failNext(FaultyHostAgent.Op.CAPTURE, Fault.error("write failed: No space left on device"));
         yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
       }
       case INTERNAL -> {
-        h1.failNext(FakeHostAgent.Op.CAPTURE, Fault.error("agent bug"));
+        h1.failNext(FaultyHostAgent.Op.CAPTURE, Fault.error("agent bug"));
         yield call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{}");
       }
     };
@@ -530,7 +531,7 @@ class SnapshotServerTest {
     try (SnapshotServer small = SnapshotServer.builder().engine(engine).tokens(Map.of(ACME_TOKEN, ACME))
         .executor(bounded).build().start()) {
       String id = captureVia(ACME_TOKEN, ACME_WS, "one");
-      h1.gate(FakeHostAgent.Op.DESCRIBE, new CountDownLatch(1), release);
+      h1.gate(FaultyHostAgent.Op.DESCRIBE, new CountDownLatch(1), release);
       HttpRequest diff = HttpRequest.newBuilder(URI.create(small.baseUri() + "/v1/snapshots/" + id + "/diff"))
           .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + ACME_TOKEN).build();
       var running = http.sendAsync(diff, HttpResponse.BodyHandlers.ofByteArray());
