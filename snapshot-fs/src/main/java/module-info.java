@@ -1,0 +1,12 @@
+/**
+ * The directory agent: {@link io.snapshotkit.fs.FsHostAgent} and its public values. Only {@code
+ * io.snapshotkit.fs} is exported; every {@code io.snapshotkit.fs.internal} package stays internal.
+ */
+module io.snapshotkit.fs {
+  requires transitive io.snapshotkit.api;
+  requires org.slf4j;
+  requires org.apache.commons.compress;
+  requires com.github.luben.zstd_jni;
+
+  exports io.snapshotkit.fs;
+}
