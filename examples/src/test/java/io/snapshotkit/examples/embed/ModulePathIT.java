@@ -1,0 +1,92 @@
+package io.snapshotkit.examples.embed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Proves the published modules work for a consumer on the module path: compiles the tiny module
+ * in {@code src/test/module-consumer} against the packaged SnapshotKit jars and their dependencies
+ * and runs it in a child JVM. A missing {@code exports} or {@code requires} fails the compile; a
+ * missing {@code opens} or an unreadable dependency fails the run.
+ *
+ * <p>The module path is this test's own class path (Failsafe runs after {@code package}, so the
+ * SnapshotKit modules are their jars) minus this module's classes. The test-only jars on it
+ * (JUnit, the testkit) are inert: nothing the consumer requires reads them.
+ */
+class ModulePathIT {
+  private static final Path CONSUMER = Path.of("src", "test", "module-consumer").toAbsolutePath();
+  private static final Path OWN_OUTPUT = Path.of("target").toAbsolutePath();
+
+  @TempDir Path tmp;
+
+  @Test
+  void aModulePathConsumerCapturesRestoresAndDeletesADirectoryWithSqliteMetadata() throws Exception {
+    String modulePath = modulePath();
+    for (String module : List.of("snapshot-api", "snapshot-core", "snapshot-jdbc", "snapshot-fs")) {
+      assertTrue(modulePath.contains(module), module + " is on the module path: " + modulePath);
+    }
+
+    Path classes = tmp.resolve("classes");
+    compile(modulePath, classes);
+
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--module-path", classes + File.pathSeparator + modulePath,
+        "-m", "snapshotkit.smoke/io.snapshotkit.smoke.Main",
+        tmp.resolve("scratch").toString());
+    Path out = tmp.resolve("out.txt");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the module-path consumer did not finish in 120 s: " + Files.readString(out));
+    }
+    String output = Files.readString(out, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), output);
+    assertTrue(output.contains("modules: io.snapshotkit.core io.snapshotkit.jdbc io.snapshotkit.fs"), output);
+    assertTrue(output.contains("captured version 1"), output);
+    assertTrue(output.contains("restored version 1"), output);
+    assertTrue(output.contains("deleted version 1"), output);
+    assertTrue(output.contains("module path smoke test passed"), output);
+  }
+
+  /** The JARs on this test's class path, except this module's own output. */
+  private static String modulePath() {
+    String classPath = System.getProperty("java.class.path");
+    return Stream.of(classPath.split(File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath())
+        .filter(entry -> !entry.startsWith(OWN_OUTPUT) && entry.toString().endsWith(".jar"))
+        .map(Path::toString)
+        .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** Compiles the consumer module with {@code -Werror}, as the library modules are compiled. */
+  private static void compile(String modulePath, Path classes) throws IOException {
+    Files.createDirectories(classes);
+    // --class-path: else javac inherits this JVM's class path, where every package is visible.
+    List<String> args = new ArrayList<>(List.of("--release", "17", "-Xlint:all", "-Werror",
+        "--module-path", modulePath, "--class-path", classes.toString(), "-d", classes.toString()));
+    try (Stream<Path> walk = Files.walk(CONSUMER)) {
+      args.addAll(walk.filter(f -> f.toString().endsWith(".java")).map(Path::toString).collect(Collectors.toList()));
+    }
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+    int status = javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new));
+    assertEquals(0, status, () -> "the consumer does not compile against the modules:\n"
+        + diagnostics.toString(StandardCharsets.UTF_8));
+  }
+}
