@@ -11,6 +11,10 @@ module io.snapshotkit.jdbc {
   requires transitive io.snapshotkit.api;
   requires transitive java.sql;
   requires org.jdbi.v3.core;
+  // Not used here, but JDBI needs it at run time (Jdbi.create fails with NoClassDefFoundError
+  // without it). JDBI is an automatic module and cannot require it; geantyref is an explicit module,
+  // so nothing else puts it in the module graph. Found by examples' ModulePathIT.
+  requires io.leangen.geantyref;
   requires org.slf4j;
   requires com.github.benmanes.caffeine;
   requires org.xerial.sqlitejdbc;
