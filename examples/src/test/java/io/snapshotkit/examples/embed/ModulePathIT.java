@@ -36,7 +36,7 @@ class ModulePathIT {
   @TempDir Path tmp;
 
   @Test
-  void aModulePathConsumerCapturesRestoresAndDeletesADirectoryWithSqliteMetadata() throws Exception {
+  void aModulePathConsumerCapturesRestoresExportsAndDeletesADirectoryWithSqliteMetadata() throws Exception {
     String modulePath = modulePath();
     for (String module : List.of("snapshot-api", "snapshot-core", "snapshot-jdbc", "snapshot-fs")) {
       assertTrue(modulePath.contains(module), module + " is on the module path: " + modulePath);
@@ -60,6 +60,7 @@ class ModulePathIT {
     assertTrue(output.contains("modules: io.snapshotkit.core io.snapshotkit.jdbc io.snapshotkit.fs"), output);
     assertTrue(output.contains("captured version 1"), output);
     assertTrue(output.contains("restored version 1"), output);
+    assertTrue(output.contains("exported version 1 as tar.zst"), output);
     assertTrue(output.contains("deleted version 1"), output);
     assertTrue(output.contains("module path smoke test passed"), output);
   }

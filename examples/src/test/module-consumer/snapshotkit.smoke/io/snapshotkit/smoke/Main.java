@@ -12,6 +12,7 @@ import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.jdbc.JdbcManifestStore;
 import io.snapshotkit.spi.HostDirectory;
 import io.snapshotkit.spi.Lifecycle;
+import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,7 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Capture, replace restore and strict delete of a real directory, with SQLite metadata, all from
+ * Capture, replace restore, export and strict delete of a real directory, with SQLite metadata, all from
  * the module path. Prints one line per step; exits non-zero (with the exception) on any failure.
  */
 public final class Main {
@@ -61,6 +62,14 @@ public final class Main {
       check(!Files.exists(app.resolve("notes.txt")), "the file added after the capture is gone");
       System.out.println("restored version " + v1.version() + ", pre-restore snapshot "
           + report.preRestoreSnapshot().isPresent());
+
+      // Export runs Commons Compress (tar) and zstd-jni from the module path.
+      ByteArrayOutputStream archive = new ByteArrayOutputStream();
+      agent.exportSnapshot(workload, v1.id(), archive);
+      byte[] bytes = archive.toByteArray();
+      check(bytes.length > 4 && (bytes[0] & 0xff) == 0x28 && (bytes[1] & 0xff) == 0xb5
+          && (bytes[2] & 0xff) == 0x2f && (bytes[3] & 0xff) == 0xfd, "the export is a zstd stream");
+      System.out.println("exported version " + v1.version() + " as tar.zst");
 
       engine.delete(workload.tenant(), v1.id());
       try {
