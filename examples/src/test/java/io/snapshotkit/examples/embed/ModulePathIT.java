@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Proves the published modules work for a consumer on the module path: compiles the tiny module
  * in {@code src/test/module-consumer} against the packaged SnapshotKit jars and their dependencies
  * and runs it in a child JVM. A missing {@code exports} or {@code requires} fails the compile; a
- * missing {@code opens} or an unreadable dependency fails the run.
+ * missing {@code opens}, an unreadable dependency or an exported internal package fails the run
+ * (the consumer checks that each module exports exactly its API packages).
  *
  * <p>The module path is this test's own class path (Failsafe runs after {@code package}, so the
  * SnapshotKit modules are their jars) minus this module's classes. The test-only jars on it

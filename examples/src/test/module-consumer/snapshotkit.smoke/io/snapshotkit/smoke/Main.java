@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 
 /**
  * Capture, replace restore, export and strict delete of a real directory, with SQLite metadata, all from
@@ -27,12 +29,18 @@ import java.util.concurrent.Executors;
 public final class Main {
   private Main() {}
 
+  /**
+   * Runs every step in {@code args[0]}, a scratch directory that need not exist yet.
+   *
+   * @param args one directory
+   * @throws Exception any failure, which ends the JVM with a non-zero status
+   */
   public static void main(String[] args) throws Exception {
     Path scratch = Path.of(args[0]);
-    check(SnapshotEngine.class.getModule().isNamed() && FsHostAgent.class.getModule().isNamed()
-        && JdbcManifestStore.class.getModule().isNamed(), "the library classes come from named modules");
-    check(!FsHostAgent.class.getModule().isExported("io.snapshotkit.fs.internal"),
-        "io.snapshotkit.fs.internal is not exported");
+    exportsExactly(Snapshot.class, Set.of("io.snapshotkit", "io.snapshotkit.spi"));
+    exportsExactly(SnapshotEngine.class, Set.of("io.snapshotkit.core"));
+    exportsExactly(JdbcManifestStore.class, Set.of("io.snapshotkit.jdbc"));
+    exportsExactly(FsHostAgent.class, Set.of("io.snapshotkit.fs"));
     System.out.println("modules: " + SnapshotEngine.class.getModule().getName() + " "
         + JdbcManifestStore.class.getModule().getName() + " " + FsHostAgent.class.getModule().getName());
 
@@ -83,6 +91,14 @@ public final class Main {
       threads.shutdownNow();
     }
     System.out.println("module path smoke test passed");
+  }
+
+  /** The module of {@code type} is named and exports exactly {@code api}: its other packages are internal. */
+  private static void exportsExactly(Class<?> type, Set<String> api) {
+    Module module = type.getModule();
+    check(module.isNamed(), type.getName() + " comes from a named module, not the class path");
+    Set<String> exported = module.getPackages().stream().filter(module::isExported).collect(Collectors.toSet());
+    check(exported.equals(api), module.getName() + " exports exactly " + api + ", not " + exported);
   }
 
   private static void check(boolean condition, String what) {
