@@ -1,5 +1,17 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.ContentStore;
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.archive.TarManifest;
+import io.snapshotkit.fs.internal.repo.TreeDiff;
+import io.snapshotkit.fs.internal.repo.Volumes;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
@@ -14,9 +26,6 @@ import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.TarExport;
-import io.snapshotkit.fs.internal.TarManifest;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;

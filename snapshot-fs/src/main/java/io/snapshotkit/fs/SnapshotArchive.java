@@ -1,13 +1,12 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.archive.TarImport;
+import io.snapshotkit.fs.internal.archive.TarManifest;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.TarExport;
-import io.snapshotkit.fs.internal.TarImport;
-import io.snapshotkit.fs.internal.TarManifest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -78,14 +77,9 @@ public final class SnapshotArchive {
       }
     }
 
-    /** 64 GiB, 10 million entries, 4096-byte paths. */
+    /** 64 GiB, 10 million entries, 4096-byte paths (Linux's PATH_MAX). */
     public static Limits defaults() {
-      SafeTree.Limits d = SafeTree.Limits.defaults();
-      return new Limits(d.maxTotalBytes(), d.maxEntries(), d.maxPathLength());
-    }
-
-    SafeTree.Limits internal() {
-      return new SafeTree.Limits(maxTotalBytes, maxEntries, maxPathLength);
+      return new Limits(64L << 30, 10_000_000L, 4096);
     }
   }
 
@@ -233,7 +227,7 @@ public final class SnapshotArchive {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(staging, "staging");
     Objects.requireNonNull(limits, "limits");
-    TarImport.Result result = TarImport.read(in, staging, limits.internal());
+    TarImport.Result result = TarImport.read(in, staging, limits);
     try {
       return new Imported(publicHeader(result.header()), result.staging(), result.volumes());
     } catch (RuntimeException e) {

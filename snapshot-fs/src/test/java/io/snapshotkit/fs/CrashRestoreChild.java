@@ -1,5 +1,7 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;

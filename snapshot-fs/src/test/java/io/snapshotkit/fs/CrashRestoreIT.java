@@ -1,5 +1,7 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,7 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.capture.Scanner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

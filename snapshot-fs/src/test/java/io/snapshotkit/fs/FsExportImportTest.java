@@ -1,5 +1,7 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.FsEntry;
+import io.snapshotkit.fs.internal.repo.SnapshotReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.SnapshotReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -266,7 +267,7 @@ class FsRawNamesTest {
   void formatOneArchivesStillImport() throws IOException {
     String longName = "\u00fcn\u00ef-" + "x".repeat(120);
     byte[] content = "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    String sha = HexFormat.of().formatHex(io.snapshotkit.fs.internal.TarExport.sha256().digest(content));
+    String sha = HexFormat.of().formatHex(io.snapshotkit.fs.internal.archive.TarExport.sha256().digest(content));
     String json = "{\"format\":\"snapshotkit-archive\",\"formatVersion\":1,\"schemaVersion\":1,"
         + "\"digestAlgorithm\":\"SHA-256\",\"volumes\":[\"data\"],\"entryCount\":3,\"totalBytes\":2,\"entries\":["
         + "{\"path\":\"volumes/data\",\"type\":\"dir\",\"mode\":493,\"mtime\":\"\"},"

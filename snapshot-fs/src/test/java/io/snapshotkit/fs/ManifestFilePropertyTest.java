@@ -1,5 +1,9 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.PathOrder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

@@ -1,5 +1,9 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Journal;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -7,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.SnapshotId;
-import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestoreCrashPointsTest {
   private static final List<String> VOLUMES = List.of("a", "b", "c");
-  private static final SafeTree.Limits NO_POLICY = new SafeTree.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
+  private static final SnapshotArchive.Limits NO_POLICY = new SnapshotArchive.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
 
   @TempDir static Path tmp;
   private FsRepository repo;

@@ -1,5 +1,8 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Journal;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;

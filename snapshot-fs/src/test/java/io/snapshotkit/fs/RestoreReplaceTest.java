@@ -1,5 +1,9 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -12,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
-import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,7 +189,7 @@ class RestoreReplaceTest {
 
   @Test
   void preflightRefusesASnapshotOverTheRestoreLimits() {
-    Restorer small = new Restorer(repo, 0, new SafeTree.Limits(1000, 1_000_000, 4096));
+    Restorer small = new Restorer(repo, 0, new SnapshotArchive.Limits(1000, 1_000_000, 4096));
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> small.preflight(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet())));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());

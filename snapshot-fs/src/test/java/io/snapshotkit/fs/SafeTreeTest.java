@@ -1,5 +1,8 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.files.SafeTree.Origin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,9 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.SafeTree.Limits;
-import io.snapshotkit.fs.internal.SafeTree.Origin;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -209,7 +209,7 @@ class SafeTreeTest {
   void createsAnySymlinkTargetVerbatim(String target) throws IOException {
     SafeTree tree = tree();
     tree.symlink("link", target, T1);
-    assertEquals(target, io.snapshotkit.fs.internal.RawNames.text(Files.readSymbolicLink(root.resolve("link"))));
+    assertEquals(target, io.snapshotkit.fs.internal.files.RawNames.text(Files.readSymbolicLink(root.resolve("link"))));
     refused(() -> tree.file("link/x", text("pwned"), 5, 0644, T1));
     refused(() -> tree.directory("link/d", 0755, T1));
     assertOutsideUntouched();

@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.SnapshotException;
 import java.nio.ByteBuffer;
@@ -7,7 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** A SHA-256 content digest, held as four longs so a million of them stay small. Immutable. */
-final class Digest implements Comparable<Digest> {
+public final class Digest implements Comparable<Digest> {
   static final int BYTES = 32;
 
   private final long a;
@@ -22,7 +22,7 @@ final class Digest implements Comparable<Digest> {
     this.d = d;
   }
 
-  static Digest of(byte[] bytes) {
+  public static Digest of(byte[] bytes) {
     if (bytes.length != BYTES) {
       throw new IllegalArgumentException("a SHA-256 digest has 32 bytes, not " + bytes.length);
     }
@@ -30,11 +30,11 @@ final class Digest implements Comparable<Digest> {
     return new Digest(buf.getLong(), buf.getLong(), buf.getLong(), buf.getLong());
   }
 
-  static Digest parse(String hex) {
+  public static Digest parse(String hex) {
     return of(HexFormat.of().parseHex(hex));
   }
 
-  static MessageDigest sha256() {
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -42,7 +42,7 @@ final class Digest implements Comparable<Digest> {
     }
   }
 
-  static Digest hash(byte[] data, int offset, int length) {
+  public static Digest hash(byte[] data, int offset, int length) {
     MessageDigest md = sha256();
     md.update(data, offset, length);
     return of(md.digest());
@@ -52,7 +52,7 @@ final class Digest implements Comparable<Digest> {
     return ByteBuffer.allocate(BYTES).putLong(a).putLong(b).putLong(c).putLong(d).array();
   }
 
-  String hex() {
+  public String hex() {
     return HexFormat.of().formatHex(bytes());
   }
 

@@ -1,5 +1,6 @@
-package io.snapshotkit.fs.internal;
+package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.internal.repo.Entry;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;

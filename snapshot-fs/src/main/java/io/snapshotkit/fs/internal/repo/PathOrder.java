@@ -1,10 +1,10 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
 /** Tree order of {@code /}-separated paths: {@code /} sorts before every other character. */
-final class PathOrder {
+public final class PathOrder {
   private PathOrder() {}
 
-  static int compare(String a, String b) {
+  public static int compare(String a, String b) {
     int n = Math.min(a.length(), b.length());
     for (int i = 0; i < n; i++) {
       char x = a.charAt(i);
@@ -23,7 +23,7 @@ final class PathOrder {
   }
 
   /** Compares (volume, path) keys. */
-  static int compare(String volumeA, String pathA, String volumeB, String pathB) {
+  public static int compare(String volumeA, String pathA, String volumeB, String pathB) {
     int byVolume = volumeA.compareTo(volumeB);
     return byVolume != 0 ? byVolume : compare(pathA, pathB);
   }

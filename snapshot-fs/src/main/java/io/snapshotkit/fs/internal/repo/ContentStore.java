@@ -1,5 +1,7 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.files.Buffers;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
@@ -50,10 +52,10 @@ import org.slf4j.LoggerFactory;
  * for content published before the collection started, so a concurrent capture never loses what
  * it refers to. Thread-safe.
  */
-final class ContentStore {
+public final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   /** Contents smaller than this are packed. */
-  static final int SMALL = 8 << 20;
+  public static final int SMALL = 8 << 20;
   private static final long PACK_TARGET = 64L << 20;
   /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
   private static final long SMALL_PACK = 8L << 20;
@@ -203,7 +205,7 @@ final class ContentStore {
   }
 
   /** Whether the content is stored. */
-  boolean contains(Digest d) {
+  public boolean contains(Digest d) {
     synchronized (lock) {
       return index.containsKey(d);
     }
@@ -232,7 +234,7 @@ final class ContentStore {
    *
    * @throws SnapshotException CORRUPT if the content is missing
    */
-  InputStream open(Digest d) {
+  public InputStream open(Digest d) {
     for (int attempt = 0; ; attempt++) {
       Location loc = location(d).orElseThrow(() -> missing(d));
       try {
@@ -273,7 +275,7 @@ final class ContentStore {
     return new VerifyingStream(new ZstdInputStream(Files.newInputStream(loc.file())), d);
   }
 
-  static SnapshotException corrupt(Digest d, Throwable cause) {
+  public static SnapshotException corrupt(Digest d, Throwable cause) {
     return new SnapshotException(ErrorCode.CORRUPT,
         "stored content " + d + " fails its digest check (torn or damaged); run the repository check to find "
             + "the affected snapshots and restore another one",
@@ -344,7 +346,7 @@ final class ContentStore {
    * One writer's view: pins what it relies on, buffers small contents into its own pack and
    * publishes them on {@link #flush}. Thread-safe, so a capture may store files in parallel.
    */
-  final class Session implements AutoCloseable {
+  public final class Session implements AutoCloseable {
     private final long id;
     private final Map<Digest, Boolean> pending = new HashMap<>();
     private final List<Object[]> packEntries = new ArrayList<>();
@@ -363,7 +365,7 @@ final class ContentStore {
     }
 
     /** Contents smaller than this are stored with {@link #storeSmall}, larger ones with {@link #storeStream}. */
-    int smallLimit() {
+    public int smallLimit() {
       return small;
     }
 
@@ -373,7 +375,7 @@ final class ContentStore {
     }
 
     /** Pins content already stored; false if it is not (then store it again). */
-    boolean reuse(Digest d) {
+    public boolean reuse(Digest d) {
       synchronized (this) {
         if (pending.containsKey(d)) {
           return true;
@@ -389,7 +391,7 @@ final class ContentStore {
     }
 
     /** Stores a small content given in full. */
-    Digest storeSmall(byte[] data, int length) throws IOException {
+    public Digest storeSmall(byte[] data, int length) throws IOException {
       Digest d = Digest.hash(data, 0, length);
       if (reuse(d)) {
         return d;
@@ -422,7 +424,7 @@ final class ContentStore {
     }
 
     /** Stores a content read from a stream, compressing while hashing; any size. */
-    Digest storeStream(InputStream in) throws IOException {
+    public Digest storeStream(InputStream in) throws IOException {
       Path t = tmp.resolve(UUID.randomUUID() + ".zst");
       MessageDigest md = Digest.sha256();
       try {

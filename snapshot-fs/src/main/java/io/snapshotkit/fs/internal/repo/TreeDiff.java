@@ -1,5 +1,7 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.DiffSummary;
+import io.snapshotkit.fs.FileChange;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -8,7 +10,7 @@ import java.util.function.Consumer;
  * entry of each side at a time. The older side is pulled from a manifest reader; the newer side
  * is pushed (from another reader or from a live scan). Confined to one thread.
  */
-final class TreeDiff {
+public final class TreeDiff {
   private final ManifestFile.Reader older;
   private final Consumer<FileChange> sink;
   private long added;
@@ -17,13 +19,13 @@ final class TreeDiff {
   private long typeChanged;
   private long modeChanged;
 
-  TreeDiff(ManifestFile.Reader older, Consumer<FileChange> sink) {
+  public TreeDiff(ManifestFile.Reader older, Consumer<FileChange> sink) {
     this.older = older;
     this.sink = sink;
   }
 
   /** The next entry of the newer side; entries must arrive in order. */
-  void newer(Entry n) {
+  public void newer(Entry n) {
     Entry o;
     while ((o = older.peek()) != null && o.compareKey(n) < 0) {
       removed(older.next());
@@ -38,7 +40,7 @@ final class TreeDiff {
   }
 
   /** Drains the older side: whatever remains was removed. */
-  DiffSummary finish(boolean partial) {
+  public DiffSummary finish(boolean partial) {
     while (older.hasNext()) {
       removed(older.next());
     }

@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.files;
 
 import io.snapshotkit.SnapshotException;
 import java.io.IOException;
@@ -26,17 +26,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p><b>Thread-safety:</b> confined to the submitting thread; items run on the executor.
  */
-final class OrderedWork<T> implements AutoCloseable {
+public final class OrderedWork<T> implements AutoCloseable {
 
   /** One item's work. */
   @FunctionalInterface
-  interface Work<T> {
+  public interface Work<T> {
     T run() throws IOException;
   }
 
   /** Receives each item's result, in submission order. */
   @FunctionalInterface
-  interface Sink<T> {
+  public interface Sink<T> {
     void accept(T result) throws IOException;
   }
 
@@ -49,7 +49,7 @@ final class OrderedWork<T> implements AutoCloseable {
    * @param executor where items run, or null to run each as it is submitted
    * @param window how many items may be pending before the oldest half is delivered
    */
-  OrderedWork(Executor executor, int window, Sink<T> sink) {
+  public OrderedWork(Executor executor, int window, Sink<T> sink) {
     if (window < 2) {
       throw new IllegalArgumentException("window must be 2 or more: " + window);
     }
@@ -59,7 +59,7 @@ final class OrderedWork<T> implements AutoCloseable {
   }
 
   /** Queues an item; runs it now if there is no executor. */
-  void submit(Work<T> work) throws IOException {
+  public void submit(Work<T> work) throws IOException {
     Item<T> item = new Item<>(work);
     if (executor == null) {
       item.run();
@@ -74,7 +74,7 @@ final class OrderedWork<T> implements AutoCloseable {
   }
 
   /** Queues a result already known, keeping its place in the order. */
-  void done(T result) throws IOException {
+  public void done(T result) throws IOException {
     enqueue(Item.done(result));
   }
 
@@ -86,7 +86,7 @@ final class OrderedWork<T> implements AutoCloseable {
   }
 
   /** Waits for every item and delivers every result. */
-  void finish() throws IOException {
+  public void finish() throws IOException {
     deliver(0);
   }
 
@@ -147,7 +147,7 @@ final class OrderedWork<T> implements AutoCloseable {
       result.complete(done);
     }
 
-    static <T> Item<T> done(T result) {
+    public static <T> Item<T> done(T result) {
       return new Item<>(result);
     }
 

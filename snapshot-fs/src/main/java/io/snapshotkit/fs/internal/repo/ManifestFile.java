@@ -1,5 +1,6 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.FileType;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
@@ -40,17 +41,17 @@ import java.util.NoSuchElementException;
  * U+FFFD at capture, which no reader can undo). The mode keeps the setuid, setgid and sticky bits
  * ({@code 07777}); older manifests hold {@code 0777} values, which read the same.
  */
-final class ManifestFile {
+public final class ManifestFile {
   /** {@code SKM1}: entries without owners. */
-  static final int V1 = 0x534B4D31;
+  public static final int V1 = 0x534B4D31;
   /** {@code SKM2}: entries with uid and gid. */
-  static final int V2 = 0x534B4D32;
+  public static final int V2 = 0x534B4D32;
   private static final int TORN = 0x10;
 
   private ManifestFile() {}
 
   /** Streams entries to a file; entries must arrive in order. Confined to one thread. */
-  static final class Writer implements Closeable {
+  public static final class Writer implements Closeable {
     private static final int FLUSH_AT = 60 << 10;
     private final OutputStream raw;
     private final OutputStream out;
@@ -64,7 +65,7 @@ final class ManifestFile {
     private long count;
     private final boolean owners;
 
-    Writer(Path file, int level) throws IOException {
+    public Writer(Path file, int level) throws IOException {
       this(file, level, V2);
     }
 
@@ -72,7 +73,7 @@ final class ManifestFile {
      * A writer of the given format version: {@link #V2}, or {@link #V1} (owners are not written),
      * which only tests of reading older manifests use.
      */
-    Writer(Path file, int level, int version) throws IOException {
+    public Writer(Path file, int level, int version) throws IOException {
       if (version != V1 && version != V2) {
         throw new IllegalArgumentException("no manifest version " + Integer.toHexString(version));
       }
@@ -82,7 +83,7 @@ final class ManifestFile {
       writeInt(version);
     }
 
-    void write(Entry e) throws IOException {
+    public void write(Entry e) throws IOException {
       if (previous != null && previous.compareKey(e) >= 0) {
         throw new IllegalStateException("manifest entries out of order: " + previous.key() + " then " + e.key());
       }
@@ -228,7 +229,7 @@ final class ManifestFile {
   }
 
   /** Streams entries from a manifest file. Confined to one thread. */
-  static final class Reader implements Iterator<Entry>, Closeable {
+  public static final class Reader implements Iterator<Entry>, Closeable {
     private final Path file;
     private final DataInputStream in;
     private String volume = "";
@@ -260,7 +261,7 @@ final class ManifestFile {
      * @throws NoSuchFileException if it does not exist
      * @throws SnapshotException CORRUPT if it is not a manifest
      */
-    static Reader open(Path file) throws IOException {
+    public static Reader open(Path file) throws IOException {
       return new Reader(file, Files.newInputStream(file));
     }
 
@@ -283,7 +284,7 @@ final class ManifestFile {
     }
 
     /** The next entry without consuming it, or null at the end. */
-    Entry peek() {
+    public Entry peek() {
       return hasNext() ? next : null;
     }
 

@@ -1,5 +1,7 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.FileEntry;
+import io.snapshotkit.fs.FileType;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -10,14 +12,14 @@ import java.util.Optional;
  * <p>{@code uid} and {@code gid} are the numeric owner, both {@link #NO_OWNER} when none is
  * recorded (a manifest written before owners were captured, an import, an ingest).
  */
-record Entry(String volume, String path, FileType type, int mode, long size, long mtimeNanos,
+public record Entry(String volume, String path, FileType type, int mode, long size, long mtimeNanos,
     long inode, long ctimeNanos, Digest digest, String linkTarget, boolean torn, int uid, int gid) {
 
-  static final long UNKNOWN = -1;
+  public static final long UNKNOWN = -1;
   /** The uid and gid of an entry without a recorded owner. */
-  static final int NO_OWNER = -1;
+  public static final int NO_OWNER = -1;
 
-  Entry {
+  public Entry {
     if ((uid == NO_OWNER) != (gid == NO_OWNER)) {
       throw new IllegalArgumentException("an entry has both a uid and a gid, or neither: " + path);
     }
@@ -28,7 +30,7 @@ record Entry(String volume, String path, FileType type, int mode, long size, lon
   }
 
   /** This entry without its owner: what is stored from an untrusted source. */
-  Entry withoutOwner() {
+  public Entry withoutOwner() {
     return new Entry(volume, path, type, mode, size, mtimeNanos, inode, ctimeNanos, digest, linkTarget, torn,
         NO_OWNER, NO_OWNER);
   }
@@ -45,7 +47,7 @@ record Entry(String volume, String path, FileType type, int mode, long size, lon
         e.owner().map(FileEntry.Owner::uid).orElse(NO_OWNER), e.owner().map(FileEntry.Owner::gid).orElse(NO_OWNER));
   }
 
-  String key() {
+  public String key() {
     return volume + ":" + path;
   }
 
@@ -59,7 +61,7 @@ record Entry(String volume, String path, FileType type, int mode, long size, lon
   }
 
   /** Whether both record the same owner, or neither records one. */
-  boolean sameOwner(Entry o) {
+  public boolean sameOwner(Entry o) {
     return uid == o.uid && gid == o.gid;
   }
 
@@ -71,11 +73,11 @@ record Entry(String volume, String path, FileType type, int mode, long size, lon
     };
   }
 
-  static Instant instant(long nanos) {
+  public static Instant instant(long nanos) {
     return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
-  static long nanos(Instant t) {
+  public static long nanos(Instant t) {
     return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
   }
 }

@@ -1,5 +1,6 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.FileEntry;
 import java.io.InputStream;
 
 /**

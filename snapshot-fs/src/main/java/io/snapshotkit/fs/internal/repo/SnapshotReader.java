@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.Manifest;
 import java.util.Iterator;

@@ -1,5 +1,7 @@
-package io.snapshotkit.fs.internal;
+package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;

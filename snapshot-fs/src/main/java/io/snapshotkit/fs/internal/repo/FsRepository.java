@@ -1,5 +1,11 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.FileEntry;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.GcReport;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
@@ -8,7 +14,6 @@ import io.snapshotkit.Resource;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +67,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FsRepository implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(FsRepository.class);
-  static final String FAMILY = "volumes";
+  public static final String FAMILY = "volumes";
   private static final String MANIFEST = ".skm";
   private static final String SUMMARY = ".summary";
   /** Temporary files (manifests being written) start with this; they are never snapshots. */
@@ -108,12 +113,12 @@ public final class FsRepository implements Closeable {
    *
    * @throws SnapshotException CONFLICT if another agent (in this or another process) has it open
    */
-  static FsRepository open(Path root, int level) {
+  public static FsRepository open(Path root, int level) {
     return open(root, level, ContentStore.SMALL);
   }
 
   /** As {@link #open(Path, int)}, packing contents smaller than {@code small} bytes. */
-  static FsRepository open(Path root, int level, int small) {
+  public static FsRepository open(Path root, int level, int small) {
     FileChannel ch = null;
     try {
       Files.createDirectories(root);
@@ -153,15 +158,15 @@ public final class FsRepository implements Closeable {
     return root;
   }
 
-  ContentStore content() {
+  public ContentStore content() {
     return content;
   }
 
-  Path journalDir() {
+  public Path journalDir() {
     return root.resolve("journal");
   }
 
-  Path workloadsDir() {
+  public Path workloadsDir() {
     return root.resolve("workloads");
   }
 
@@ -186,7 +191,7 @@ public final class FsRepository implements Closeable {
     return snapshots.resolve(w.tenant().value()).resolve(w.id());
   }
 
-  Path manifestPath(WorkloadRef w, SnapshotId id) {
+  public Path manifestPath(WorkloadRef w, SnapshotId id) {
     return dir(w).resolve(id.value() + MANIFEST);
   }
 
@@ -194,7 +199,7 @@ public final class FsRepository implements Closeable {
     return dir(w).resolve(id.value() + SUMMARY);
   }
 
-  boolean exists(WorkloadRef w, SnapshotId id) {
+  public boolean exists(WorkloadRef w, SnapshotId id) {
     return Files.exists(manifestPath(w, id));
   }
 
@@ -235,7 +240,7 @@ public final class FsRepository implements Closeable {
     return summary(workload, id).map(s -> s.toManifest(workload));
   }
 
-  Optional<Summary> summary(WorkloadRef w, SnapshotId id) {
+  public Optional<Summary> summary(WorkloadRef w, SnapshotId id) {
     if (!exists(w, id)) {
       return Optional.empty();
     }
@@ -250,7 +255,7 @@ public final class FsRepository implements Closeable {
   }
 
   /** Opens a snapshot's entries. */
-  ManifestFile.Reader entries(WorkloadRef w, SnapshotId id) {
+  public ManifestFile.Reader entries(WorkloadRef w, SnapshotId id) {
     try {
       return ManifestFile.Reader.open(manifestPath(w, id));
     } catch (NoSuchFileException e) {
@@ -266,7 +271,7 @@ public final class FsRepository implements Closeable {
    *
    * @return whether the repository held it
    */
-  boolean delete(WorkloadRef w, SnapshotId id) {
+  public boolean delete(WorkloadRef w, SnapshotId id) {
     try {
       boolean existed = Files.deleteIfExists(manifestPath(w, id));
       Files.deleteIfExists(summaryPath(w, id));
@@ -280,12 +285,12 @@ public final class FsRepository implements Closeable {
   }
 
   /** Starts writing a snapshot. */
-  SnapshotWriter begin(WorkloadRef w, SnapshotId id) {
+  public SnapshotWriter begin(WorkloadRef w, SnapshotId id) {
     return new SnapshotWriter(w, id);
   }
 
   /** Writes one snapshot: content through a session, entries to a temp manifest, committed by rename. */
-  final class SnapshotWriter implements AutoCloseable {
+  public final class SnapshotWriter implements AutoCloseable {
     private final WorkloadRef workload;
     private final SnapshotId id;
     private final ContentStore.Session session;
@@ -309,16 +314,16 @@ public final class FsRepository implements Closeable {
       }
     }
 
-    ContentStore.Session session() {
+    public ContentStore.Session session() {
       return session;
     }
 
     /** Declares a volume, so an empty one still appears in the manifest. */
-    void volume(String name) {
+    public void volume(String name) {
       volumes.computeIfAbsent(name, n -> new VolumeStats());
     }
 
-    void add(Entry e) {
+    public void add(Entry e) {
       try {
         writer.write(e);
       } catch (IOException ex) {
@@ -328,7 +333,7 @@ public final class FsRepository implements Closeable {
     }
 
     /** Makes the snapshot durable and visible; a retry with the same id replaces it. */
-    Summary commit(Instant capturedAt, boolean partial) throws IOException {
+    public Summary commit(Instant capturedAt, boolean partial) throws IOException {
       writer.close();
       session.flush();
       AtomicFiles.fsync(tmp);
@@ -350,7 +355,7 @@ public final class FsRepository implements Closeable {
      * every content this capture added that no snapshot refers to, false if some of it stays
      * until {@link FsRepository#gc()} (removing it failed, or nothing was tried yet).
      */
-    boolean abandonedContentRemoved() {
+    public boolean abandonedContentRemoved() {
       return abandonedContentRemoved;
     }
 
@@ -420,7 +425,7 @@ public final class FsRepository implements Closeable {
   }
 
   /** Per-volume counts and the tree digest (paths, types, modes, content; not times). */
-  static final class VolumeStats {
+  public static final class VolumeStats {
     long files;
     long dirs;
     long symlinks;
@@ -428,7 +433,7 @@ public final class FsRepository implements Closeable {
     private final MessageDigest tree = Digest.sha256();
     private String digest;
 
-    void add(Entry e) {
+    public void add(Entry e) {
       switch (e.type()) {
         case FILE -> {
           files++;
@@ -452,7 +457,7 @@ public final class FsRepository implements Closeable {
   }
 
   /** What a snapshot holds, in brief; stored beside the manifest. Immutable. */
-  record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
+  public record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
       Map<String, VolumeStats> volumes) {
 
     String format() {
@@ -487,7 +492,7 @@ public final class FsRepository implements Closeable {
           Long.parseLong(p.getProperty("storedBytes")), Long.parseLong(p.getProperty("entries")), volumes);
     }
 
-    Manifest toManifest(WorkloadRef workload) {
+    public Manifest toManifest(WorkloadRef workload) {
       List<Resource> list = new ArrayList<>();
       volumes.forEach((name, v) -> {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();

@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.files;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -11,12 +11,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p><b>Thread-safety:</b> thread-safe; an array taken is the taker's alone until given back.
  */
-final class Buffers {
+public final class Buffers {
   private static final int MIN = 64 << 10;
   private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
 
   /** An array of at least {@code min} bytes, with arbitrary content. */
-  byte[] take(int min) {
+  public byte[] take(int min) {
     byte[] b = free.poll();
     if (b != null && b.length >= min) {
       return b;
@@ -27,7 +27,7 @@ final class Buffers {
   }
 
   /** Returns an array taken from this pool. */
-  void give(byte[] b) {
+  public void give(byte[] b) {
     free.offer(b);
   }
 }

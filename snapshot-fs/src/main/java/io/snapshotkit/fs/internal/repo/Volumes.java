@@ -1,5 +1,6 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
@@ -25,20 +26,20 @@ import java.util.regex.Pattern;
  * repository's {@code workloads/} directory (one small properties file per workload, written
  * atomically). Thread-safe: writes are serialized on the instance.
  */
-final class Volumes {
+public final class Volumes {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String SUFFIX = ".volumes";
 
   private final Path dir;
   private final Path repositoryRoot;
 
-  Volumes(Path dir, Path repositoryRoot) {
+  public Volumes(Path dir, Path repositoryRoot) {
     this.dir = dir;
     this.repositoryRoot = repositoryRoot;
   }
 
   /** Whether {@code name} is a valid volume name. */
-  static boolean validName(String name) {
+  public static boolean validName(String name) {
     return name != null && NAME.matcher(name).matches();
   }
 
@@ -48,7 +49,7 @@ final class Volumes {
    *
    * @throws SnapshotException INVALID_ARGUMENT listing every problem
    */
-  Map<String, Path> validate(Map<String, Path> volumes) {
+  public Map<String, Path> validate(Map<String, Path> volumes) {
     Objects.requireNonNull(volumes, "volumes");
     List<String> problems = new ArrayList<>();
     Map<String, Path> out = new TreeMap<>();
@@ -107,7 +108,7 @@ final class Volumes {
    *
    * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
    */
-  synchronized void track(WorkloadRef w, Map<String, Path> volumes) {
+  public synchronized void track(WorkloadRef w, Map<String, Path> volumes) {
     checkUnshared(w, volumes);
     Properties p = new Properties();
     volumes.forEach((name, path) -> p.setProperty(name, path.toString()));
@@ -127,7 +128,7 @@ final class Volumes {
    *
    * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
    */
-  synchronized void checkUnshared(WorkloadRef w, Map<String, Path> volumes) {
+  public synchronized void checkUnshared(WorkloadRef w, Map<String, Path> volumes) {
     List<String> overlaps = new ArrayList<>();
     Map<String, Path> real = new TreeMap<>();
     volumes.forEach((name, path) -> real.put(name, realPath(path)));
@@ -151,7 +152,7 @@ final class Volumes {
     }
   }
 
-  synchronized boolean untrack(WorkloadRef w) {
+  public synchronized boolean untrack(WorkloadRef w) {
     try {
       boolean existed = Files.deleteIfExists(file(w));
       if (existed) {
@@ -214,7 +215,7 @@ final class Volumes {
     return given.normalize().equals(real) ? given.toString() : given + " (really " + real + ")";
   }
 
-  Optional<Map<String, Path>> tracked(WorkloadRef w) {
+  public Optional<Map<String, Path>> tracked(WorkloadRef w) {
     String text;
     try {
       text = Files.readString(file(w), StandardCharsets.UTF_8);

@@ -1,13 +1,23 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.ContentStore;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.files.OrderedWork;
+import io.snapshotkit.fs.internal.files.OrderedWork.Work;
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.RestoreListener;
+import io.snapshotkit.fs.RestoreStep;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.OrderedWork.Work;
-import io.snapshotkit.fs.internal.RawNames;
-import io.snapshotkit.fs.internal.SafeTree;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryNotEmptyException;
@@ -53,21 +63,21 @@ import org.slf4j.LoggerFactory;
  * sure one workload is restored by one thread at a time. {@link #recoverAll()} must run before
  * any restore starts.
  */
-final class Restorer {
+public final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
   /** File writes a restore keeps in flight (their contents are read as they run, not before). */
   private static final int WRITE_WINDOW = 64;
   /** No size policy: a restore may be as large as its snapshot. */
-  static final SafeTree.Limits UNLIMITED = new SafeTree.Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
+  public static final Limits UNLIMITED = new Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
   /** Marks the hidden work directory a replace restore keeps beside a live volume directory. */
-  static final String WORK_MARK = ".sk-restore-";
+  public static final String WORK_MARK = ".sk-restore-";
   private static final long BLOCK = 4096;
 
   /**
    * The durable steps of a replace restore and its recovery (renames and journal writes): the
    * seam a test uses to crash between any two of them.
    */
-  interface Durable {
+  public interface Durable {
     void move(Path from, Path to) throws IOException;
 
     void write(Journal journal) throws IOException;
@@ -95,7 +105,7 @@ final class Restorer {
 
   private final FsRepository repo;
   private final long headroom;
-  private final SafeTree.Limits limits;
+  private final Limits limits;
   private final Durable durable;
   private final Executor executor;
 
@@ -104,16 +114,16 @@ final class Restorer {
    * still caps what it writes at what the snapshot's manifest declares (entries and bytes), so a
    * damaged content stream cannot write past it.
    */
-  Restorer(FsRepository repo, long headroom) {
+  public Restorer(FsRepository repo, long headroom) {
     this(repo, headroom, UNLIMITED);
   }
 
   /** A restorer that refuses, in pre-flight, any restore larger than {@code limits}. */
-  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits) {
+  public Restorer(FsRepository repo, long headroom, Limits limits) {
     this(repo, headroom, limits, Durable.REAL);
   }
 
-  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits, Durable durable) {
+  public Restorer(FsRepository repo, long headroom, Limits limits, Durable durable) {
     this(repo, headroom, limits, durable, null);
   }
 
@@ -122,7 +132,7 @@ final class Restorer {
    *     (directories and links are created in manifest order on the restoring thread), or null
    *     to write every file on the restoring thread
    */
-  Restorer(FsRepository repo, long headroom, SafeTree.Limits limits, Durable durable, Executor executor) {
+  public Restorer(FsRepository repo, long headroom, Limits limits, Durable durable, Executor executor) {
     this.repo = repo;
     this.headroom = headroom;
     this.limits = limits;
@@ -134,15 +144,15 @@ final class Restorer {
    * Which entries a restore covers: per volume, path prefixes (an empty list: the whole volume).
    * Volumes not in the map are not restored. Immutable.
    */
-  record Selection(Map<String, List<String>> volumes) {
-    Selection {
+  public record Selection(Map<String, List<String>> volumes) {
+    public Selection {
       Map<String, List<String>> copy = new TreeMap<>();
       volumes.forEach((v, prefixes) -> copy.put(v, normalize(v, prefixes)));
       volumes = Collections.unmodifiableMap(copy);
     }
 
     /** Every volume, whole. */
-    static Selection all(Collection<String> volumes) {
+    public static Selection all(Collection<String> volumes) {
       Map<String, List<String>> m = new TreeMap<>();
       volumes.forEach(v -> m.put(v, List.of()));
       return new Selection(m);
@@ -154,7 +164,7 @@ final class Restorer {
      *
      * @throws SnapshotException INVALID_ARGUMENT for an unknown volume or an unsafe path
      */
-    static Selection parse(List<String> items, Collection<String> volumes) {
+    public static Selection parse(List<String> items, Collection<String> volumes) {
       if (items.isEmpty()) {
         return all(volumes);
       }
@@ -238,8 +248,8 @@ final class Restorer {
   /** What pre-flight learned: which selected paths the snapshot has. */
   private record Plan(Set<String> present, long entries, long bytes) {
     /** The caps for writing this restore: exactly what the manifest declares. */
-    SafeTree.Limits caps() {
-      return new SafeTree.Limits(bytes, Math.max(1, entries), 4096);
+    Limits caps() {
+      return new Limits(bytes, Math.max(1, entries), 4096);
     }
   }
 
@@ -253,12 +263,12 @@ final class Restorer {
    * @throws SnapshotException NOT_FOUND (snapshot not held here), INVALID_ARGUMENT (bad target or
    *     selection, over the limits), CORRUPT (content missing), INSUFFICIENT_STORAGE (not enough disk space)
    */
-  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+  public void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     plan(w, id, targets, sel);
   }
 
   /** As {@link #preflight(WorkloadRef, SnapshotId, Map, Selection)}, with the snapshot's summary already read. */
-  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  public void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
     plan(w, id, targets, sel, summary);
   }
@@ -431,7 +441,7 @@ final class Restorer {
    * As {@link #additive(WorkloadRef, SnapshotId, Map, Selection, List, List)}, for a caller that
    * reports no warnings.
    */
-  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  public int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       List<RestoreFailure> failures) {
     return additive(w, id, targets, sel, failures, new ArrayList<>());
   }
@@ -442,7 +452,7 @@ final class Restorer {
    * INSUFFICIENT_STORAGE for a full disk); the other entries are still written. Adds to {@code
    * warnings} what was not restored as recorded ({@link #ownershipWarning}).
    */
-  int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  public int[] additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       List<RestoreFailure> failures, List<String> warnings) {
     int[] counts = {0, 0};
     Map<String, SafeTree> trees = new HashMap<>();
@@ -589,7 +599,7 @@ final class Restorer {
    *     INSUFFICIENT_STORAGE if a filesystem fills up; INTERNAL (cause kept) for another I/O
    *     failure; the volumes are on their original data
    */
-  int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
+  public int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener) {
     return replace(w, id, targets, sel, listener, new ArrayList<>());
   }
 
@@ -597,7 +607,7 @@ final class Restorer {
    * As {@link #replace(WorkloadRef, SnapshotId, Map, Selection, RestoreListener)}, adding to
    * {@code warnings} what was not restored as recorded ({@link #ownershipWarning}).
    */
-  int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener,
+  public int replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, RestoreListener listener,
       List<String> warnings) {
     Plan plan = plan(w, id, targets, sel);
     refuseMountPoints(w, id, targets, sel);
@@ -768,7 +778,7 @@ final class Restorer {
 
   /** Extracts every unit into its work directory and makes it durable. */
   private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel,
-      SafeTree.Limits caps, List<String> warnings) throws IOException {
+      Limits caps, List<String> warnings) throws IOException {
     for (Path work : journal.workDirs()) {
       Files.createDirectory(work);
       Files.createDirectory(work.resolve("new"));
@@ -880,7 +890,7 @@ final class Restorer {
    * @throws SnapshotException CORRUPT if a journal is unreadable (it is left for a person to
    *     inspect); INTERNAL if a volume cannot be put back (its journal stays for the next run)
    */
-  List<String> recoverAll() {
+  public List<String> recoverAll() {
     List<String> done = new ArrayList<>();
     List<Path> journals = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(repo.journalDir())) {

@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.files;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,11 +14,11 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /** Durable file operations: write to a temp file, fsync, rename, fsync the directory. */
-final class AtomicFiles {
+public final class AtomicFiles {
   private AtomicFiles() {}
 
   /** Writes {@code data} to {@code target} so that a crash leaves the old or the new file, never a torn one. */
-  static void write(Path target, byte[] data) throws IOException {
+  public static void write(Path target, byte[] data) throws IOException {
     Path tmp = target.resolveSibling(".tmp-" + target.getFileName() + "-" + UUID.randomUUID());
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -35,14 +35,14 @@ final class AtomicFiles {
   }
 
   /** fsyncs a file's content. */
-  static void fsync(Path file) throws IOException {
+  public static void fsync(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       ch.force(true);
     }
   }
 
   /** fsyncs a directory so renames and creations in it survive a crash. */
-  static void fsyncDirectory(Path dir) throws IOException {
+  public static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
     }
@@ -52,7 +52,7 @@ final class AtomicFiles {
    * Renames atomically (replacing a target file, or an empty target directory) and fsyncs the
    * directories of both names, so the rename survives a power loss.
    */
-  static void move(Path from, Path to) throws IOException {
+  public static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -66,12 +66,12 @@ final class AtomicFiles {
     }
   }
 
-  static boolean exists(Path p) {
+  public static boolean exists(Path p) {
     return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Deletes a tree without following symlinks; a missing tree is fine. */
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(root, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -1,5 +1,8 @@
-package io.snapshotkit.fs.internal;
+package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
@@ -84,7 +87,7 @@ public final class TarImport {
    *     declares does not fit in the free space, or the disk fills up while unpacking; {@code
    *     INTERNAL} for another I/O failure while writing
    */
-  public static Result read(InputStream in, Path staging, SafeTree.Limits limits) {
+  public static Result read(InputStream in, Path staging, Limits limits) {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(staging, "staging");
     Objects.requireNonNull(limits, "limits");
@@ -102,7 +105,7 @@ public final class TarImport {
     }
   }
 
-  private static Result readInto(InputStream in, Path staging, SafeTree.Limits limits) {
+  private static Result readInto(InputStream in, Path staging, Limits limits) {
     SafeTree tree = SafeTree.rootedAt(staging, limits, SafeTree.Origin.IMPORT);
     // ISO-8859-1: a header name reads as one char per raw byte (format 2, see TarExport); the
     // UTF-8 pax names of format 1 are decoded as pax headers always are, so both read right

@@ -1,7 +1,15 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.capture;
 
+import io.snapshotkit.fs.internal.files.Buffers;
+import io.snapshotkit.fs.internal.repo.ContentStore;
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.files.OrderedWork;
+import io.snapshotkit.fs.internal.repo.PathOrder;
+import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.RawNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -31,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * after) is re-read up to {@link #RETRIES} times and then recorded as torn, which makes the
  * snapshot partial. Confined to one thread (the one calling {@link #scan}).
  */
-final class Scanner {
+public final class Scanner {
   private static final Logger LOG = LoggerFactory.getLogger(Scanner.class);
-  static final int RETRIES = 3;
+  public static final int RETRIES = 3;
   /** Entries a scan may hold back before emitting, so a consumer (a diff) sees changes early. */
   private static final int WINDOW = 256;
   /**
@@ -45,7 +53,7 @@ final class Scanner {
   private static final String ATTRS = "unix:mode,uid,gid,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
 
   /** Test seam: runs after a file's content was read and before it is stat'ed again. */
-  interface ReadHook {
+  public interface ReadHook {
     void afterRead(Path file) throws IOException;
   }
 
@@ -63,7 +71,7 @@ final class Scanner {
    * @param session where to store new content, or null to only hash (describe, diff against live)
    * @param executor where to read files, or null to read on the calling thread
    */
-  Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan) {
+  public Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan) {
     this(session, executor, hook, fullRescan, Long.MAX_VALUE);
   }
 
@@ -73,7 +81,7 @@ final class Scanner {
    *     tick would leave size, mtime and ctime unchanged. Such files are stored with an unknown
    *     ctime, so the next capture reads them again. {@code Long.MAX_VALUE} trusts every stat.
    */
-  Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
+  public Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
     this.session = session;
     this.executor = executor;
     this.hook = hook;
@@ -82,11 +90,11 @@ final class Scanner {
     this.windowSize = session != null && executor != null ? CAPTURE_WINDOW : WINDOW;
   }
 
-  boolean partial() {
+  public boolean partial() {
     return partial;
   }
 
-  List<String> problems() {
+  public List<String> problems() {
     return problems;
   }
 
@@ -94,7 +102,7 @@ final class Scanner {
    * Scans one volume. {@code previous} is positioned anywhere before this volume's entries
    * (or null) and is advanced past them.
    */
-  void scan(String volume, Path root, ManifestFile.Reader previous, Consumer<Entry> sink) throws IOException {
+  public void scan(String volume, Path root, ManifestFile.Reader previous, Consumer<Entry> sink) throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       throw SnapshotException.notFound("volume '" + volume + "' at " + root
           + " does not exist or is not a real directory; check the workload's volume mapping");
@@ -197,7 +205,7 @@ final class Scanner {
   }
 
   private synchronized void markPartial(String problem) {
-    partial = true;
+  partial = true;
     if (problems.size() < 100) {
       problems.add(problem);
     }

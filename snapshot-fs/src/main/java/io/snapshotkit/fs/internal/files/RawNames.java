@@ -1,4 +1,4 @@
-package io.snapshotkit.fs.internal;
+package io.snapshotkit.fs.internal.files;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

@@ -1,7 +1,8 @@
-package io.snapshotkit.fs.internal;
+package io.snapshotkit.fs.internal.files;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,35 +92,6 @@ public final class SafeTree {
   private static final int SET_ID_BITS = 06000;
   /** Whether this process writes as root (null until first asked). */
   private static volatile Boolean writesAsRoot;
-
-  /**
-   * Caps on what an untrusted tree may contain.
-   *
-   * <p><b>Thread-safety:</b> immutable.
-   *
-   * @param maxTotalBytes the most uncompressed file content, in bytes, over all entries
-   * @param maxEntries the most entries (files, directories, links)
-   * @param maxPathLength the longest entry path, in bytes
-   */
-  public record Limits(long maxTotalBytes, long maxEntries, int maxPathLength) {
-    /** Validates the caps. */
-    public Limits {
-      if (maxTotalBytes < 0) {
-        throw new IllegalArgumentException("maxTotalBytes must be 0 or more: " + maxTotalBytes);
-      }
-      if (maxEntries < 1) {
-        throw new IllegalArgumentException("maxEntries must be 1 or more: " + maxEntries);
-      }
-      if (maxPathLength < 1) {
-        throw new IllegalArgumentException("maxPathLength must be 1 or more: " + maxPathLength);
-      }
-    }
-
-    /** 64 GiB, 10 million entries, 4096-byte paths (Linux's PATH_MAX). */
-    public static Limits defaults() {
-      return new Limits(64L << 30, 10_000_000L, 4096);
-    }
-  }
 
   /** Where the tree comes from, which decides the error code of a refusal. */
   public enum Origin {
