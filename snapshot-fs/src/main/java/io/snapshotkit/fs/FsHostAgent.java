@@ -1,15 +1,13 @@
 package io.snapshotkit.fs;
 
 import io.snapshotkit.fs.internal.repo.ContentStore;
-import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.capture.Scanner;
-import io.snapshotkit.fs.internal.archive.TarExport;
-import io.snapshotkit.fs.internal.archive.TarManifest;
+import io.snapshotkit.fs.internal.archive.RepositoryArchive;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -39,7 +37,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +46,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -113,6 +109,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private final Optional<Executor> executor;
   private final Clock clock;
   private final Restorer restorer;
+  private final RepositoryArchive archive;
   private final RestoreListener listener;
   private final Scanner.ReadHook readHook;
   private final LongSupplier racyCutoff;
@@ -133,6 +130,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     this.executor = Optional.ofNullable(b.executor);
     this.clock = b.clock;
     this.restorer = new Restorer(repo, b.headroom, Restorer.UNLIMITED, Restorer.Durable.REAL, b.executor);
+    this.archive = new RepositoryArchive(repo, b.executor, b.clock, b.hostId);
     this.listener = b.listener;
     this.readHook = b.readHook;
     this.racyCutoff = b.racyCutoff != null ? b.racyCutoff : this::probeRacyCutoff;
@@ -619,63 +617,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(out, "out");
-    FsRepository.Summary summary = held(workload, id);
-    TarManifest.Header header = new TarManifest.Header(Optional.of(id.value()), Optional.of(workload.tenant().value()),
-        Optional.of(workload.id()), Optional.of(summary.capturedAt().toString()), Manifest.SCHEMA_VERSION, List.of(),
-        0, 0);
-    TarManifest.Header written = TarExport.write(header, new RepositoryTree(workload, id, summary), out,
-        SnapshotArchive.ZSTD_LEVEL);
-    return new SnapshotArchive.Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
-        written.schemaVersion(), written.volumes(), written.entryCount(), written.totalBytes());
-  }
-
-  /** A snapshot in the repository seen as an export tree: manifest entries, content by digest. */
-  private final class RepositoryTree implements TarExport.Tree {
-    private final WorkloadRef workload;
-    private final SnapshotId id;
-    private final FsRepository.Summary summary;
-
-    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
-      this.workload = workload;
-      this.id = id;
-      this.summary = summary;
-    }
-
-    @Override
-    public List<String> volumes() {
-      return List.copyOf(summary.volumes().keySet());
-    }
-
-    @Override
-    public void walk(String volume, TarExport.Visitor visitor) throws IOException {
-      FileTime captured = FileTime.from(summary.capturedAt());
-      visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
-      try (ManifestFile.Reader r = repo.entries(workload, id)) {
-        while (r.hasNext()) {
-          Entry e = r.next();
-          int c = e.volume().compareTo(volume);
-          if (c < 0) {
-            continue;
-          }
-          if (c > 0) {
-            break;
-          }
-          FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
-          visitor.visit(switch (e.type()) {
-            case DIRECTORY -> new TarExport.Item(e.path(), TarManifest.Type.DIR, e.mode(), mtime, 0, "", "");
-            case SYMLINK -> new TarExport.Item(e.path(), TarManifest.Type.SYMLINK, e.mode(), mtime, 0, "",
-                e.linkTarget());
-            case FILE -> new TarExport.Item(e.path(), TarManifest.Type.FILE, e.mode(), mtime, e.size(),
-                e.digest().hex(), "");
-          });
-        }
-      }
-    }
-
-    @Override
-    public InputStream open(String volume, TarExport.Item item) {
-      return repo.content().open(Digest.parse(item.sha256()));
-    }
+    return archive.export(workload, id, held(workload, id), out);
   }
 
   /**
@@ -700,33 +642,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(limits, "limits");
-    if (repo.exists(workload, id)) {
-      throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
-          + hostId + "; delete it first or import under another id").withSnapshot(id).withWorkload(workload);
-    }
-    Path staging = repo.root().resolve("tmp").resolve("import-" + UUID.randomUUID());
-    SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
-    try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
-      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), null, true, Long.MAX_VALUE);
-      for (Map.Entry<String, Path> v : new TreeMap<>(imported.volumes()).entrySet()) {
-        if (!Volumes.validName(v.getKey())) {
-          throw SnapshotException.invalid("this archive is unsafe: volume name '" + v.getKey()
-              + "' is not allowed; it was not imported");
-        }
-        writer.volume(v.getKey());
-        // the staging directory's files belong to this process, not to the archive's authors:
-        // an imported entry has no recorded owner (an archive never decides who owns a file)
-        scanner.scan(v.getKey(), v.getValue(), null, e -> writer.add(e.withoutOwner()));
-      }
-      FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
-          scanner.partial());
-      LOG.info("imported snapshot {} of {} on host {}: {} entries", id, workload, hostId, s.entries());
-      return s.toManifest(workload);
-    } catch (IOException | UncheckedIOException e) {
-      throw SnapshotException.wrap("import of snapshot " + id, e).withSnapshot(id).withWorkload(workload);
-    } finally {
-      imported.discard();
-    }
+    return archive.importSnapshot(workload, id, in, limits);
   }
 
   // ------------------------------------------------------------------ maintenance

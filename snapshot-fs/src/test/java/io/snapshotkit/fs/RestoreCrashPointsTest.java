@@ -3,7 +3,6 @@ package io.snapshotkit.fs;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.restore.Journal;
 import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;

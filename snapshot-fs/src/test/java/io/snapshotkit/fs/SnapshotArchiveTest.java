@@ -2,7 +2,6 @@ package io.snapshotkit.fs;
 
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.archive.TarExport;
-import io.snapshotkit.fs.internal.archive.TarManifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -284,8 +283,8 @@ class SnapshotArchiveTest {
         return live.open(volume, item);
       }
     };
-    TarManifest.Header header = new TarManifest.Header(Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), 1, List.of(), 0, 0);
+    SnapshotArchive.Header header = new SnapshotArchive.Header(Optional.empty(), Optional.empty(), Optional.empty(),
+        1, List.of(), 0, 0);
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> TarExport.write(header, changing, new ByteArrayOutputStream(), 3));
     assertEquals(ErrorCode.CONFLICT, e.code());

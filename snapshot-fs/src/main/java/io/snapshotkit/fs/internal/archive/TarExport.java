@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import com.github.luben.zstd.ZstdInputStream;
@@ -101,7 +102,7 @@ public final class TarExport {
    * @param zstdLevel the zstd compression level
    * @return the header as written
    */
-  public static TarManifest.Header write(TarManifest.Header header, Tree tree, OutputStream out, int zstdLevel) {
+  public static Header write(Header header, Tree tree, OutputStream out, int zstdLevel) {
     Objects.requireNonNull(header, "header");
     Objects.requireNonNull(tree, "tree");
     Objects.requireNonNull(out, "out");
@@ -126,7 +127,7 @@ public final class TarExport {
         }
       }
       counts[2] = counted.count;
-      TarManifest.Header full = new TarManifest.Header(header.snapshotId(), header.tenant(), header.workload(),
+      Header full = new Header(header.snapshotId(), header.workload(),
           header.capturedAt(), header.schemaVersion(), volumes, counts[0], counts[1]);
       byte[] prefix = TarManifest.prefix(full);
       byte[] suffix = TarManifest.suffix();

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.files.SafeTree;
@@ -70,7 +71,7 @@ public final class TarImport {
    * @param staging the staging directory
    * @param volumes volume name → its directory inside the staging directory, in archive order
    */
-  public record Result(TarManifest.Header header, Path staging, Map<String, Path> volumes) {
+  public record Result(Header header, Path staging, Map<String, Path> volumes) {
     /** Copies. */
     public Result {
       Objects.requireNonNull(header, "header");
@@ -127,7 +128,7 @@ public final class TarImport {
       Result result;
       try (TarManifest.Reader manifest = new TarManifest.Reader(new ZstdInputStream(
           new BufferedInputStream(Files.newInputStream(spill), 1 << 16)))) {
-        TarManifest.Header header = manifest.header();
+        Header header = manifest.header();
         if (header.entryCount() > limits.maxEntries()) {
           throw tree.unsafe("it declares " + header.entryCount() + " entries, more than the limit of "
               + limits.maxEntries() + "; raise Limits.maxEntries if you trust it");
@@ -197,7 +198,7 @@ public final class TarImport {
    * free space where it would be unpacked: its bytes plus a block per entry (what a file's last
    * block or a directory takes on most filesystems).
    */
-  private static void requireSpace(Path staging, TarManifest.Header header) throws IOException {
+  private static void requireSpace(Path staging, Header header) throws IOException {
     long need;
     try {
       need = Math.addExact(header.totalBytes(), Math.multiplyExact(header.entryCount(), BLOCK));

@@ -1,5 +1,11 @@
 package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.SnapshotArchive.Header;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import io.snapshotkit.fs.internal.repo.Entry;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -84,30 +90,6 @@ public final class TarManifest {
   }
 
   /**
-   * The header fields.
-   *
-   * @param snapshotId the snapshot's id text, if the archive holds a snapshot
-   * @param tenant the workload's tenant, if known
-   * @param workload the workload id, if known
-   * @param capturedAt ISO-8601 capture time, if known
-   * @param schemaVersion the snapshot manifest schema version
-   * @param volumes the volume names, in archive order
-   * @param entryCount the number of tar entries after the manifest
-   * @param totalBytes the sum of file sizes
-   */
-  public record Header(Optional<String> snapshotId, Optional<String> tenant, Optional<String> workload,
-      Optional<String> capturedAt, int schemaVersion, List<String> volumes, long entryCount, long totalBytes) {
-    /** Validates and copies. */
-    public Header {
-      Objects.requireNonNull(snapshotId, "snapshotId");
-      Objects.requireNonNull(tenant, "tenant");
-      Objects.requireNonNull(workload, "workload");
-      Objects.requireNonNull(capturedAt, "capturedAt");
-      volumes = List.copyOf(volumes);
-    }
-  }
-
-  /**
    * Writes entry records as a comma-separated run of JSON objects, the body of the
    * {@code entries} array, to be framed later by {@link #writeManifest}.
    */
@@ -155,16 +137,14 @@ public final class TarManifest {
       g.writeStringField("format", FORMAT);
       g.writeNumberField("formatVersion", FORMAT_VERSION);
       if (h.snapshotId().isPresent()) {
-        g.writeStringField("snapshotId", h.snapshotId().get());
-      }
-      if (h.tenant().isPresent()) {
-        g.writeStringField("tenant", h.tenant().get());
+        g.writeStringField("snapshotId", h.snapshotId().get().value());
       }
       if (h.workload().isPresent()) {
-        g.writeStringField("workload", h.workload().get());
+        g.writeStringField("tenant", h.workload().get().tenant().value());
+        g.writeStringField("workload", h.workload().get().id());
       }
       if (h.capturedAt().isPresent()) {
-        g.writeStringField("capturedAt", h.capturedAt().get());
+        g.writeStringField("capturedAt", h.capturedAt().get().toString());
       }
       g.writeNumberField("schemaVersion", h.schemaVersion());
       g.writeStringField("digestAlgorithm", DIGEST);
@@ -288,10 +268,30 @@ public final class TarManifest {
             if (volumes == null || entryCount < 0 || totalBytes < 0 || schemaVersion < 1) {
               throw new MalformedException("its manifest lacks volumes, entryCount, totalBytes or schemaVersion before its entries");
             }
-            return new Header(snapshotId, tenant, workload, capturedAt, schemaVersion, volumes, entryCount, totalBytes);
+            return header(snapshotId, tenant, workload, capturedAt, schemaVersion, volumes, entryCount, totalBytes);
           }
           default -> parser.skipChildren();
         }
+      }
+    }
+
+    /** The typed header; an id, workload or time that does not parse is a malformed manifest. */
+    private static Header header(Optional<String> snapshotId, Optional<String> tenant, Optional<String> workload,
+        Optional<String> capturedAt, int schemaVersion, List<String> volumes, long entryCount, long totalBytes)
+        throws MalformedException {
+      if (tenant.isPresent() != workload.isPresent()) {
+        throw new MalformedException("its manifest names a tenant without a workload, or a workload without a tenant");
+      }
+      try {
+        Optional<SnapshotId> id = snapshotId.map(SnapshotId::parse);
+        Optional<WorkloadRef> ref = tenant.isPresent()
+            ? Optional.of(WorkloadRef.of(tenant.get(), workload.get())) : Optional.empty();
+        Optional<Instant> at = capturedAt.map(Instant::parse);
+        return new Header(id, ref, at, schemaVersion, volumes, entryCount, totalBytes);
+      } catch (DateTimeParseException e) {
+        throw new MalformedException("its manifest's capture time is not an ISO-8601 instant");
+      } catch (SnapshotException e) {
+        throw new MalformedException("its manifest has an invalid snapshot id or workload (" + e.getMessage() + ")");
       }
     }
 
