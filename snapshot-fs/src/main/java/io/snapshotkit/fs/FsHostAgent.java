@@ -4,7 +4,10 @@ import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.restore.AdditiveRestore;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.archive.RepositoryArchive;
@@ -19,7 +22,6 @@ import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Resource;
-import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -129,7 +131,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     this.resolver = Optional.ofNullable(b.resolver);
     this.executor = Optional.ofNullable(b.executor);
     this.clock = b.clock;
-    this.restorer = new Restorer(repo, b.headroom, Restorer.UNLIMITED, Restorer.Durable.REAL, b.executor);
+    this.restorer = Restorer.on(repo).headroom(b.headroom).executor(b.executor);
     this.archive = new RepositoryArchive(repo, b.executor, b.clock, b.hostId);
     this.listener = b.listener;
     this.readHook = b.readHook;
@@ -354,19 +356,20 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     FamilyRestore result;
     List<String> warnings = new ArrayList<>(plan.warnings);
     if (request.mode() == RestoreMode.ADDITIVE) {
-      List<RestoreFailure> failures = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures, warnings);
-      result = FamilyRestore.of(counts[0], counts[1], failures);
+      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets, plan.selection);
+      warnings.addAll(done.warnings());
+      result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
     } else {
-      int written = restorer.replace(w, id, plan.targets, plan.selection, listener, warnings);
-      result = new FamilyRestore(written, 0, List.of());
+      ReplaceRestore.Result done = restorer.replace(w, id, plan.targets, plan.selection, listener);
+      warnings.addAll(done.warnings());
+      result = new FamilyRestore(done.entries(), 0, List.of());
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
     return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
   }
 
-  private record Plan(Map<String, Path> targets, Restorer.Selection selection, List<String> warnings) {}
+  private record Plan(Map<String, Path> targets, Selection selection, List<String> warnings) {}
 
   /** Resolves and checks everything a restore needs, touching nothing. */
   private Plan plan(RestoreRequest request) {
@@ -401,7 +404,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
       live.keySet().stream().filter(v -> !summary.volumes().containsKey(v)).forEach(v ->
           warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
     }
-    Restorer.Selection selection = new Restorer.Selection(selected);
+    Selection selection = new Selection(selected);
     restorer.preflight(w, id, targets, selection, summary);
     return new Plan(targets, selection, warnings);
   }

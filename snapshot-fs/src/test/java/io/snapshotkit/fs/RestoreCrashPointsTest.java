@@ -3,6 +3,8 @@ package io.snapshotkit.fs;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.restore.Journal;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
+import io.snapshotkit.fs.internal.restore.Durable;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every crash point, exhaustively: a replace restore of three volumes is stopped before each of
  * its durable steps (every rename and every journal write, counted through {@link
- * Restorer.Durable}); from then on the "crashed" process can make no durable change, so its own
+ * Durable}); from then on the "crashed" process can make no durable change, so its own
  * rollback gets only as far as a real one would. Recovery must then leave every volume fully
  * original, or (only once the journal said COMMITTED) fully restored, with no debris. Done with
  * all volumes existing before the restore, none (a restore into new directories) and some, and,
@@ -50,7 +52,7 @@ class RestoreCrashPointsTest {
    * Crashes before the {@code crashAt}-th durable step (0-based: renames and journal writes). It
    * skips fsyncs to keep thousands of steps fast: they matter for power loss, not for a kill.
    */
-  static final class Crashing implements Restorer.Durable {
+  static final class Crashing implements Durable {
     private long left;
     int steps;
     boolean crashed;
@@ -168,19 +170,19 @@ class RestoreCrashPointsTest {
     Map<String, Map<String, String>> original = states(targets);
 
     try {
-      new Restorer(repo, 0, NO_POLICY, restore).replace(WORKLOAD, snap, targets,
-          Restorer.Selection.all(VOLUMES), (s, n) -> { });
+      Restorer.on(repo).limits(NO_POLICY).durable(restore).replace(WORKLOAD, snap, targets,
+          Selection.all(VOLUMES), (s, n) -> { });
     } catch (RuntimeException expected) {
       assertTrue(restore.crashed, "only a crash fails this restore: " + expected);
     }
     if (firstRecovery != null) {
       try {
-        new Restorer(repo, 0, NO_POLICY, firstRecovery).recoverAll();
+        Restorer.on(repo).limits(NO_POLICY).durable(firstRecovery).recoverAll();
       } catch (RuntimeException expected) {
         assertTrue(firstRecovery.crashed, "only a crash fails recovery: " + expected);
       }
     }
-    new Restorer(repo, 0, NO_POLICY, new Crashing(Long.MAX_VALUE)).recoverAll();
+    Restorer.on(repo).limits(NO_POLICY).durable(new Crashing(Long.MAX_VALUE)).recoverAll();
 
     Map<String, Map<String, String>> now = states(targets);
     assertEquals(restore.committed ? restored : original, now,

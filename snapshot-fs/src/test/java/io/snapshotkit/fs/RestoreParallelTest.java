@@ -1,6 +1,8 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.restore.AdditiveRestore;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +44,7 @@ class RestoreParallelTest extends RestoreReplaceTest {
   }
 
   private Restorer restorer(ExecutorService executor) {
-    return new Restorer(repo, 0, Restorer.UNLIMITED, Restorer.Durable.REAL, executor);
+    return Restorer.on(repo).executor(executor);
   }
 
   @AfterEach
@@ -70,7 +72,7 @@ class RestoreParallelTest extends RestoreReplaceTest {
   @DisplayName("a pool writing hundreds of files at once restores exactly the snapshot, directory mtimes included")
   void manyFilesAtOnce() throws IOException {
     manyFiles();
-    restorer().replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { });
+    restorer().replace(WORKLOAD, snap, live, Selection.all(live.keySet()), (s, n) -> { });
     assertEquals(snapshotState, states(true));
     assertTrue(pooled.get() > 0, "the pool's threads wrote files");
     assertNoDebris();
@@ -84,7 +86,7 @@ class RestoreParallelTest extends RestoreReplaceTest {
     try {
       Restorer r = restorer(single);
       Future<Integer> done = single.submit(
-          () -> r.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { }));
+          () -> r.replace(WORKLOAD, snap, live, Selection.all(live.keySet()), (s, n) -> { }).entries());
       int entries = snapshotState.values().stream().mapToInt(Map::size).sum();
       assertEquals(entries, done.get(60, TimeUnit.SECONDS));
     } finally {
@@ -99,13 +101,14 @@ class RestoreParallelTest extends RestoreReplaceTest {
     manyFiles();
     Path a = Files.createDirectories(tmp.resolve("additive-one"));
     Path b = Files.createDirectories(tmp.resolve("additive-pool"));
-    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>();
-    int[] one = new Restorer(repo, 0).additive(WORKLOAD, snap, Map.of("app", a), Restorer.Selection.all(List.of("app")),
-        errors);
-    int[] pooledCounts = restorer().additive(WORKLOAD, snap, Map.of("app", b), Restorer.Selection.all(List.of("app")),
-        errors);
+    AdditiveRestore.Result one = Restorer.on(repo).additive(WORKLOAD, snap, Map.of("app", a),
+        Selection.all(List.of("app")));
+    AdditiveRestore.Result pooledCounts = restorer().additive(WORKLOAD, snap, Map.of("app", b),
+        Selection.all(List.of("app")));
+    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>(one.failures());
+    errors.addAll(pooledCounts.failures());
     assertEquals(List.of(), errors);
-    assertEquals(one[0], pooledCounts[0]);
+    assertEquals(one.created(), pooledCounts.created());
     assertEquals(snapshotState.get("app"), RestoreFixture.tree(b, true));
     assertEquals(RestoreFixture.tree(a, true), RestoreFixture.tree(b, true));
   }

@@ -4,6 +4,7 @@ import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.restore.Journal;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,7 +45,7 @@ class RestoreRecoveryTest {
     live = volumes.resolve("data");
     RestoreFixture.populate(live, "original");
     original = tree(live, true);
-    work = volumes.resolve(".data" + Restorer.WORK_MARK + "0000abcd");
+    work = volumes.resolve(".data" + ReplaceRestore.WORK_MARK + "0000abcd");
     for (String d : List.of("new", "old", "drop")) {
       Files.createDirectories(work.resolve(d));
     }
@@ -72,7 +73,7 @@ class RestoreRecoveryTest {
   }
 
   private int recoverAll() {
-    return new Restorer(repo, 0).recoverAll().size();
+    return Restorer.on(repo).recoverAll().size();
   }
 
   private void assertClean() {

@@ -2,7 +2,10 @@ package io.snapshotkit.fs;
 
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.AdditiveRestore;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -67,7 +70,7 @@ class RestoreReplaceTest {
 
   /** The restorer under test; {@link RestoreParallelTest} runs every test here with a pool. */
   Restorer restorer() {
-    return new Restorer(repo, 0);
+    return Restorer.on(repo);
   }
 
   void assertNoDebris() {
@@ -79,8 +82,8 @@ class RestoreReplaceTest {
   void replaceMakesEveryVolumeExactlyTheSnapshotAndReportsEachDurableStep() throws IOException {
     Files.setPosixFilePermissions(live.get("app"), PosixFilePermissions.fromString("rwxr-x---"));
     List<String> steps = new ArrayList<>();
-    int entries = restorer().replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()),
-        (step, swapped) -> steps.add(step + ":" + swapped));
+    int entries = restorer().replace(WORKLOAD, snap, live, Selection.all(live.keySet()),
+        (step, swapped) -> steps.add(step + ":" + swapped)).entries();
 
     assertEquals(snapshotState, states(true));
     assertEquals(List.of("STAGED:0", "JOURNALED:0", "VOLUME_SWAPPED:1", "VOLUME_SWAPPED:2", "COMMITTED:2"), steps);
@@ -93,8 +96,8 @@ class RestoreReplaceTest {
   @Test
   void replaceRunTwiceLeavesTheSameState() {
     Restorer r = restorer();
-    r.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { });
-    r.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { });
+    r.replace(WORKLOAD, snap, live, Selection.all(live.keySet()), (s, n) -> { });
+    r.replace(WORKLOAD, snap, live, Selection.all(live.keySet()), (s, n) -> { });
     assertEquals(snapshotState, states(true));
     assertNoDebris();
   }
@@ -102,7 +105,7 @@ class RestoreReplaceTest {
   @Test
   void aFailureBetweenTwoVolumeSwapsRollsTheSwappedVolumeBack() {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
-        Restorer.Selection.all(live.keySet()), (step, swapped) -> {
+        Selection.all(live.keySet()), (step, swapped) -> {
           if (step == RestoreStep.VOLUME_SWAPPED && swapped == 1) {
             throw new IllegalStateException("injected failure after the first swap");
           }
@@ -117,7 +120,7 @@ class RestoreReplaceTest {
   @Test
   void anInterruptDuringTheSwapsRollsBackAndKeepsTheInterruptFlag() {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
-        Restorer.Selection.all(live.keySet()), (step, swapped) -> {
+        Selection.all(live.keySet()), (step, swapped) -> {
           if (step == RestoreStep.VOLUME_SWAPPED && swapped == 1) {
             Thread.currentThread().interrupt();
           }
@@ -133,10 +136,10 @@ class RestoreReplaceTest {
   @Test
   void anIoFailureInsideASwapRollsEveryVolumeBack() {
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
-        Restorer.Selection.all(live.keySet()), (step, swapped) -> {
+        Selection.all(live.keySet()), (step, swapped) -> {
           if (step == RestoreStep.JOURNALED) {
             // the second volume's staged tree vanishes: its rename fails after its live dir was set aside
-            Path work = only(volumes, ".db" + Restorer.WORK_MARK);
+            Path work = only(volumes, ".db" + ReplaceRestore.WORK_MARK);
             try {
               AtomicFiles.deleteTree(work.resolve("new/1"));
             } catch (IOException ex) {
@@ -166,7 +169,7 @@ class RestoreReplaceTest {
     }
 
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live,
-        Restorer.Selection.all(live.keySet()), (s, n) -> { }));
+        Selection.all(live.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.CORRUPT, e.code());
     assertTrue(e.getMessage().contains("every volume is on its original data"), "the message says what became of "
         + "the volumes: " + e.getMessage());
@@ -176,9 +179,9 @@ class RestoreReplaceTest {
 
   @Test
   void preflightRefusesTooLittleDiskSpaceWithInsufficientStorageAndTouchesNothing() {
-    Restorer greedy = new Restorer(repo, Long.MAX_VALUE / 4);
+    Restorer greedy = Restorer.on(repo).headroom(Long.MAX_VALUE / 4);
     SnapshotException e = assertThrows(SnapshotException.class,
-        () -> greedy.replace(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), (s, n) -> { }));
+        () -> greedy.replace(WORKLOAD, snap, live, Selection.all(live.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.INSUFFICIENT_STORAGE, e.code());
     assertTrue(e.getMessage().contains("not enough disk space") && e.getMessage().contains("free some space"),
         e.getMessage());
@@ -188,9 +191,9 @@ class RestoreReplaceTest {
 
   @Test
   void preflightRefusesASnapshotOverTheRestoreLimits() {
-    Restorer small = new Restorer(repo, 0, new SnapshotArchive.Limits(1000, 1_000_000, 4096));
+    Restorer small = Restorer.on(repo).limits(new SnapshotArchive.Limits(1000, 1_000_000, 4096));
     SnapshotException e = assertThrows(SnapshotException.class,
-        () -> small.preflight(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet())));
+        () -> small.preflight(WORKLOAD, snap, live, Selection.all(live.keySet())));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().contains("over the restore limits"), e.getMessage());
   }
@@ -201,30 +204,30 @@ class RestoreReplaceTest {
     Path link = Files.createSymbolicLink(tmp.resolve("db-link"), live.get("db"));
     bad.put("db", link);
     SnapshotException e = assertThrows(SnapshotException.class,
-        () -> restorer().replace(WORKLOAD, snap, bad, Restorer.Selection.all(bad.keySet()), (s, n) -> { }));
+        () -> restorer().replace(WORKLOAD, snap, bad, Selection.all(bad.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().contains("symlink"), e.getMessage());
     assertEquals(originalState, states(true), "the volume that did resolve was not touched either");
 
     Map<String, Path> same = Map.of("app", live.get("app"), "db", live.get("app"));
     e = assertThrows(SnapshotException.class,
-        () -> restorer().preflight(WORKLOAD, snap, same, Restorer.Selection.all(live.keySet())));
+        () -> restorer().preflight(WORKLOAD, snap, same, Selection.all(live.keySet())));
     assertTrue(e.getMessage().contains("are the same or nest"), e.getMessage());
 
     Map<String, Path> missing = Map.of("app", live.get("app"));
     e = assertThrows(SnapshotException.class,
-        () -> restorer().preflight(WORKLOAD, snap, missing, Restorer.Selection.all(live.keySet())));
+        () -> restorer().preflight(WORKLOAD, snap, missing, Selection.all(live.keySet())));
     assertTrue(e.getMessage().contains("volume 'db' has no directory"), e.getMessage());
 
     e = assertThrows(SnapshotException.class,
-        () -> Restorer.Selection.parse(List.of("logs:x"), List.of("app", "db")));
+        () -> Selection.parse(List.of("logs:x"), List.of("app", "db")));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     e = assertThrows(SnapshotException.class,
-        () -> Restorer.Selection.parse(List.of("app:../etc"), List.of("app", "db")));
+        () -> Selection.parse(List.of("app:../etc"), List.of("app", "db")));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
 
     e = assertThrows(SnapshotException.class, () -> restorer().preflight(WORKLOAD,
-        SnapshotId.parse("01JD0000000000000000000009"), live, Restorer.Selection.all(live.keySet())));
+        SnapshotId.parse("01JD0000000000000000000009"), live, Selection.all(live.keySet())));
     assertEquals(ErrorCode.NOT_FOUND, e.code());
     assertNoDebris();
   }
@@ -238,10 +241,10 @@ class RestoreReplaceTest {
     targets.put("db", mount);
 
     SnapshotException e = assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, targets,
-        Restorer.Selection.all(targets.keySet()), (s, n) -> { }));
+        Selection.all(targets.keySet()), (s, n) -> { }));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
     assertTrue(e.getMessage().contains("mount point"), e.getMessage());
-    assertTrue(list(mount.getParent()).stream().noneMatch(n -> n.contains(Restorer.WORK_MARK)),
+    assertTrue(list(mount.getParent()).stream().noneMatch(n -> n.contains(ReplaceRestore.WORK_MARK)),
         "nothing was staged beside the mount point");
     assertEquals(originalState.get("app"), tree(live.get("app"), true));
     assertNoDebris();
@@ -252,7 +255,7 @@ class RestoreReplaceTest {
     Path elsewhere = tmp.resolve("elsewhere/restored");
     Map<String, Path> targets = Map.of("app", elsewhere.resolve("app"), "db", elsewhere.resolve("db"));
 
-    restorer().replace(WORKLOAD, snap, targets, Restorer.Selection.all(targets.keySet()), (s, n) -> { });
+    restorer().replace(WORKLOAD, snap, targets, Selection.all(targets.keySet()), (s, n) -> { });
 
     assertEquals(snapshotState.get("app"), tree(elsewhere.resolve("app"), true));
     assertEquals(snapshotState.get("db"), tree(elsewhere.resolve("db"), true));
@@ -262,7 +265,7 @@ class RestoreReplaceTest {
 
   @Test
   void replaceOfSelectedPathsReplacesOnlyThoseAndRemovesWhatTheSnapshotLacks() throws IOException {
-    Restorer.Selection sel = Restorer.Selection.parse(List.of("app:conf", "app:later", "app:readme.txt"),
+    Selection sel = Selection.parse(List.of("app:conf", "app:later", "app:readme.txt"),
         List.of("app", "db"));
 
     restorer().replace(WORKLOAD, snap, live, sel, (s, n) -> { });
@@ -287,7 +290,7 @@ class RestoreReplaceTest {
   void aFailedRestoreOfAPathWhoseParentsWereMissingRemovesTheParentsItCreated() throws IOException {
     AtomicFiles.deleteTree(live.get("app").resolve("conf"));
     Map<String, String> before = tree(live.get("app"), false);
-    Restorer.Selection sel = Restorer.Selection.parse(List.of("app:conf/deep/er"), List.of("app", "db"));
+    Selection sel = Selection.parse(List.of("app:conf/deep/er"), List.of("app", "db"));
 
     assertThrows(SnapshotException.class, () -> restorer().replace(WORKLOAD, snap, live, sel, (s, n) -> {
       if (s == RestoreStep.VOLUME_SWAPPED) {
@@ -308,7 +311,7 @@ class RestoreReplaceTest {
   void aSelectedPathBeneathASymlinkInTheLiveVolumeIsRefused() throws IOException {
     AtomicFiles.deleteTree(live.get("app").resolve("conf"));
     Files.createSymbolicLink(live.get("app").resolve("conf"), tmp);
-    Restorer.Selection sel = Restorer.Selection.parse(List.of("app:conf/deep"), List.of("app", "db"));
+    Selection sel = Selection.parse(List.of("app:conf/deep"), List.of("app", "db"));
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> restorer().replace(WORKLOAD, snap, live, sel, (s, n) -> { }));
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
@@ -318,17 +321,16 @@ class RestoreReplaceTest {
 
   @Test
   void additiveRestoreCreatesOnlyWhatIsMissingAndIsIdempotent() {
-    List<io.snapshotkit.RestoreFailure> errors = new ArrayList<>();
-    int[] first = restorer().additive(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), errors);
-    assertEquals(List.of(), errors);
+    AdditiveRestore.Result first = restorer().additive(WORKLOAD, snap, live, Selection.all(live.keySet()));
+    assertEquals(List.of(), first.failures());
     Map<String, String> app = tree(live.get("app"), false);
     assertEquals(snapshotState.get("app").get("conf/secret.key"), app.get("conf/secret.key"), "missing file created");
     assertEquals(originalState.get("app").get("readme.txt"), app.get("readme.txt"), "an existing file is kept");
     assertTrue(app.containsKey("conf/new.cfg"), "files the snapshot lacks stay");
-    assertEquals(4, first[0], "secret.key and empty/inner in each volume");
-    int[] second = restorer().additive(WORKLOAD, snap, live, Restorer.Selection.all(live.keySet()), errors);
-    assertEquals(0, second[0]);
-    assertEquals(first[0] + first[1], second[1]);
+    assertEquals(4, first.created(), "secret.key and empty/inner in each volume");
+    AdditiveRestore.Result second = restorer().additive(WORKLOAD, snap, live, Selection.all(live.keySet()));
+    assertEquals(0, second.created());
+    assertEquals(first.created() + first.skipped(), second.skipped());
   }
 
   private static Path only(Path dir, String prefix) {
