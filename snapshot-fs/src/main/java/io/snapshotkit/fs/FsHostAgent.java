@@ -172,8 +172,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     return hostId;
   }
 
-  /** The repository, for export/import, {@link FsRepository#gc()} and {@link FsRepository#check}. */
-  public FsRepository repository() {
+  /** The repository, for the tests of this package: not API (its type is internal). */
+  FsRepository repository() {
     return repo;
   }
 

@@ -1,6 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.repo.SnapshotReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -252,8 +251,8 @@ class FsRawNamesTest {
         FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
       source.track(W, Map.of("data", data));
       SnapshotId id = capture(source);
-      try (SnapshotReader reader = source.repository().openSnapshot(W, id)) {
-        target.repository().ingest(W, id, Instant.parse("2026-03-01T00:00:00Z"), false, reader);
+      try (SnapshotReader reader = RepositoryStreams.openSnapshot(source.repository(), W, id)) {
+        RepositoryStreams.ingest(target.repository(), W, id, Instant.parse("2026-03-01T00:00:00Z"), false, reader);
       }
       restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
       Map<String, String> expected = new TreeMap<>();

@@ -35,16 +35,11 @@ public record Entry(String volume, String path, FileType type, int mode, long si
         NO_OWNER, NO_OWNER);
   }
 
-  FileEntry toPublic() {
+  /** This entry as the public value diffs report. */
+  public FileEntry toPublic() {
     return new FileEntry(volume, path, type, mode, size, instant(mtimeNanos),
         Optional.ofNullable(digest).map(Digest::hex), Optional.ofNullable(linkTarget),
         hasOwner() ? Optional.of(new FileEntry.Owner(uid, gid)) : Optional.empty());
-  }
-
-  static Entry fromPublic(FileEntry e, Digest digest) {
-    return new Entry(e.volume(), e.path(), e.type(), e.mode(), e.size(), nanos(e.mtime()),
-        UNKNOWN, UNKNOWN, digest, e.linkTarget().orElse(null), false,
-        e.owner().map(FileEntry.Owner::uid).orElse(NO_OWNER), e.owner().map(FileEntry.Owner::gid).orElse(NO_OWNER));
   }
 
   public String key() {

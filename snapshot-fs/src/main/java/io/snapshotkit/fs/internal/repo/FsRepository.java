@@ -2,10 +2,8 @@ package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.CheckReport;
-import io.snapshotkit.fs.FileEntry;
 import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.GcReport;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
@@ -16,7 +14,6 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -31,8 +28,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,9 +35,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,10 +61,10 @@ import org.slf4j.LoggerFactory;
 public final class FsRepository implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(FsRepository.class);
   public static final String FAMILY = "volumes";
-  private static final String MANIFEST = ".skm";
+  static final String MANIFEST = ".skm";
   private static final String SUMMARY = ".summary";
   /** Temporary files (manifests being written) start with this; they are never snapshots. */
-  private static final String TMP_PREFIX = ".tmp-";
+  static final String TMP_PREFIX = ".tmp-";
 
   private final Path root;
   private final Path snapshots;
@@ -80,7 +73,7 @@ public final class FsRepository implements Closeable {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ReentrantLock gcLock = new ReentrantLock();
-  private final AtomicInteger sampleSlice = new AtomicInteger();
+  private final Maintenance maintenance;
 
   private FsRepository(Path root, int level, int small, FileChannel lockChannel, FileLock lock) throws IOException {
     this.root = root;
@@ -92,6 +85,7 @@ public final class FsRepository implements Closeable {
     Files.createDirectories(root.resolve("journal"));
     Files.createDirectories(root.resolve("workloads"));
     this.content = new ContentStore(root, level, small);
+    this.maintenance = new Maintenance(content, snapshots, gcLock);
     removeAbandonedManifests();
   }
 
@@ -389,39 +383,8 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  /**
-   * Removes {@code candidates} (content an abandoned capture added) unless a snapshot or a
-   * running capture refers to it: the sweep of {@link #gc()} limited to those contents.
-   */
   private void reclaim(Set<Digest> candidates) {
-    if (candidates.isEmpty()) {
-      return;
-    }
-    gcLock.lock();
-    try {
-      long start = content.generation();
-      Set<Digest> marked = new HashSet<>();
-      Set<Object> seen = new HashSet<>();
-      for (Path m : manifestFiles()) {
-        Object identity = identity(m);
-        if (identity != null && mark(m, marked, candidates)) {
-          seen.add(identity);
-        }
-      }
-      long[] swept = content.sweep(start, marked, more -> {
-        for (Path m : manifestFiles()) {
-          Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(m, more, candidates)) {
-            seen.add(identity);
-          }
-        }
-      }, candidates);
-      LOG.info("removed {} contents ({} bytes) an abandoned capture had stored", swept[1], swept[0]);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      gcLock.unlock();
-    }
+    maintenance.reclaim(candidates);
   }
 
   /** Per-volume counts and the tree digest (paths, types, modes, content; not times). */
@@ -507,299 +470,16 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  // ------------------------------------------------------------ export/import
-
-  /**
-   * Streams a snapshot's entries in {@link FileEntry#ORDER} with their verified content, for
-   * export. Close the reader when done.
-   *
-   * @throws SnapshotException NOT_FOUND if the repository does not hold the snapshot
-   */
-  public SnapshotReader openSnapshot(WorkloadRef workload, SnapshotId id) {
-    Objects.requireNonNull(workload, "workload");
-    Objects.requireNonNull(id, "id");
-    Manifest manifest = manifest(workload, id).orElseThrow(() -> SnapshotException.notFound(
-        "snapshot " + id + " of " + workload + " is not on this host").withSnapshot(id));
-    ManifestFile.Reader reader = entries(workload, id);
-    return new SnapshotReader() {
-      @Override
-      public Manifest manifest() {
-        return manifest;
-      }
-
-      @Override
-      public boolean hasNext() {
-        return reader.hasNext();
-      }
-
-      @Override
-      public FsEntry next() {
-        Entry e = reader.next();
-        FileEntry pub = e.toPublic();
-        return new FsEntry() {
-          @Override
-          public FileEntry entry() {
-            return pub;
-          }
-
-          @Override
-          public InputStream content() {
-            if (e.type() != FileType.FILE) {
-              throw new IllegalStateException(e.path() + " is a " + e.type() + ", not a file");
-            }
-            return content.open(e.digest());
-          }
-        };
-      }
-
-      @Override
-      public void close() {
-        reader.close();
-      }
-    };
-  }
-
-  /**
-   * Stores a stream of entries as a new snapshot of {@code workload} (the import side of the
-   * tar.zst archive). Entries must arrive in {@link FileEntry#ORDER}; every path is checked as
-   * untrusted input, and each file's content is read once, stored, and checked against the
-   * entry's digest when one is given. Names and symlink targets are stored exactly (a target is
-   * data, whatever it points to); as with an archive import, setuid, setgid and sticky bits are
-   * dropped and {@link FileEntry#owner()} is ignored (the snapshot records no owner, so a restore
-   * gives the files to the restoring user), since the entries are not trusted.
-   *
-   * @return the new snapshot's compact manifest
-   * @throws SnapshotException INVALID_ARGUMENT for an unsafe path, entries out of order, a digest
-   *     that does not match, or a snapshot id already present; nothing is stored then
-   */
-  public Manifest ingest(WorkloadRef workload, SnapshotId id, Instant capturedAt, boolean partial,
-      Iterator<? extends FsEntry> entries) {
-    Objects.requireNonNull(workload, "workload");
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(capturedAt, "capturedAt");
-    Objects.requireNonNull(entries, "entries");
-    if (exists(workload, id)) {
-      throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already in this repository; "
-          + "delete it first or import under another id").withSnapshot(id);
-    }
-    try (SnapshotWriter w = begin(workload, id)) {
-      FileEntry previous = null;
-      while (entries.hasNext()) {
-        FsEntry item = entries.next();
-        FileEntry e = item.entry();
-        if (!e.volume().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
-          throw SnapshotException.invalid("volume name '" + e.volume() + "' is not allowed; it was not imported");
-        }
-        Optional<String> problem = SafeTree.pathProblem(e.path(), 4096);
-        if (problem.isPresent()) {
-          throw SnapshotException.invalid("this archive is unsafe: " + problem.get() + "; it was not imported");
-        }
-        if (previous != null && FileEntry.ORDER.compare(previous, e) >= 0) {
-          throw SnapshotException.invalid("entries must be in FileEntry.ORDER without duplicates; '" + e.key()
-              + "' came after '" + previous.key() + "'; it was not imported");
-        }
-        if (e.type() == FileType.SYMLINK) {
-          Optional<String> bad = SafeTree.symlinkTargetProblem(e.path(), e.linkTarget().orElseThrow(), 4096);
-          if (bad.isPresent()) {
-            throw SnapshotException.invalid("this archive is unsafe: " + bad.get() + "; it was not imported");
-          }
-        }
-        w.volume(e.volume());
-        Digest digest = null;
-        if (e.type() == FileType.FILE) {
-          try (InputStream in = item.content()) {
-            digest = w.session().storeStream(in);
-          }
-          if (!digest.hex().equals(e.digest().orElseThrow())) {
-            throw SnapshotException.invalid("the content of '" + e.key() + "' does not match its digest; "
-                + "the archive is damaged; it was not imported");
-          }
-        }
-        Entry stored = Entry.fromPublic(e, digest);
-        w.add(new Entry(stored.volume(), stored.path(), stored.type(), stored.mode() & 0777, stored.size(),
-            stored.mtimeNanos(), stored.inode(), stored.ctimeNanos(), stored.digest(), stored.linkTarget(),
-            stored.torn(), Entry.NO_OWNER, Entry.NO_OWNER));
-        previous = e;
-      }
-      return w.commit(capturedAt, partial).toManifest(workload);
-    } catch (IOException | UncheckedIOException e) {
-      throw SnapshotException.wrap("importing snapshot " + id, e);
-    }
-  }
-
   // ------------------------------------------------------------------ GC/check
 
-  /**
-   * Mark and sweep: removes stored content no snapshot refers to. Safe to run while captures
-   * and restores run: content a running capture relies on or stored is pinned, and content
-   * stored after the collection began is never removed. Collections run one at a time.
-   */
+  /** @see Maintenance#gc() */
   public GcReport gc() {
-    gcLock.lock();
-    try {
-      long start = content.generation();
-      // a manifest is identified by its file, not its name: a capture retried under the same id
-      // replaces the file (a new inode) and must be marked again
-      Set<Object> seen = new HashSet<>();
-      Set<Digest> marked = new HashSet<>();
-      for (Path m : manifestFiles()) {
-        Object identity = identity(m);
-        if (identity != null && mark(m, marked)) {
-          seen.add(identity);
-        }
-      }
-      long[] snapshotsMarked = {seen.size()};
-      long[] swept = content.sweep(start, marked, more -> {
-        for (Path m : manifestFiles()) {
-          Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(m, more)) {
-            seen.add(identity);
-            snapshotsMarked[0]++;
-          }
-        }
-      });
-      GcReport report = new GcReport(snapshotsMarked[0], swept[1], swept[0]);
-      LOG.info("repository gc: kept content of {} snapshots, removed {} contents, reclaimed {} bytes",
-          report.snapshots(), report.contentsRemoved(), report.bytesReclaimed());
-      return report;
-    } catch (IOException e) {
-      throw SnapshotException.wrap("repository gc", e);
-    } catch (UncheckedIOException e) {
-      throw SnapshotException.wrap("repository gc", e.getCause());
-    } finally {
-      gcLock.unlock();
-    }
+    return maintenance.gc();
   }
 
-  /** Marks a manifest's content; false if it was deleted since it was listed (its content may go). */
-  private boolean mark(Path manifest, Set<Digest> marked) {
-    return mark(manifest, marked, null);
-  }
-
-  /** As {@link #mark(Path, Set)}, marking only contents in {@code only} (all when null). */
-  private boolean mark(Path manifest, Set<Digest> marked, Set<Digest> only) {
-    try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
-      while (r.hasNext()) {
-        Entry e = r.next();
-        if (e.digest() != null && (only == null || only.contains(e.digest()))) {
-          marked.add(e.digest());
-        }
-      }
-      return true;
-    } catch (NoSuchFileException e) {
-      return false;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The file's identity (device and inode), or null if it is gone. */
-  private static Object identity(Path file) {
-    try {
-      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-      return key != null ? key : file;
-    } catch (NoSuchFileException e) {
-      return null;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Every committed manifest, as {@code snapshots/<tenant>/<workload>/<id>.skm}. Listed with
-   * directory streams, which do not stat their entries, so manifests being committed, replaced or
-   * deleted meanwhile (captures and deletes run during GC and checks) never fail the listing.
-   */
-  private List<Path> manifestFiles() {
-    List<Path> out = new ArrayList<>();
-    for (Path tenant : children(snapshots, "*")) {
-      for (Path workload : children(tenant, "*")) {
-        for (Path m : children(workload, "*" + MANIFEST)) {
-          if (!m.getFileName().toString().startsWith(TMP_PREFIX)) {
-            out.add(m);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /** A directory's entries matching {@code glob}; empty if it is gone or not a directory. */
-  private static List<Path> children(Path dir, String glob) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob)) {
-      entries.forEach(out::add);
-    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-      return List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
-  }
-
-
-  /**
-   * Verifies stored content against its digest (all of it, or about one in sixteen contents when
-   * {@code sample}: each sampled check takes the next of sixteen slices of the digest space, so
-   * sixteen sampled checks together verify everything) and that every snapshot's content is
-   * present, and names the snapshots that
-   * reference anything corrupt or missing.
-   */
+  /** @see Maintenance#check(boolean) */
   public CheckReport check(boolean sample) {
-    Set<Digest> corrupt = new TreeSet<>();
-    long checked = 0;
-    int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
-    for (Map.Entry<Digest, ContentStore.Location> e : content.snapshotIndex().entrySet()) {
-      Digest d = e.getKey();
-      if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
-        continue;
-      }
-      checked++;
-      try (InputStream in = content.open(d)) {
-        byte[] buf = new byte[1 << 16];
-        while (in.read(buf) >= 0) {
-          // reading verifies
-        }
-      } catch (SnapshotException ex) {
-        if (ex.code() != ErrorCode.CORRUPT) {
-          throw ex;
-        }
-        corrupt.add(d);
-      } catch (IOException ex) {
-        corrupt.add(d);
-      }
-    }
-    Set<Digest> missing = new TreeSet<>();
-    List<String> damaged = new ArrayList<>();
-    for (Path m : manifestFiles()) {
-      boolean bad = false;
-      try (ManifestFile.Reader r = ManifestFile.Reader.open(m)) {
-        while (r.hasNext()) {
-          Entry e = r.next();
-          if (e.digest() != null) {
-            if (corrupt.contains(e.digest())) {
-              bad = true;
-            } else if (!content.contains(e.digest())) {
-              missing.add(e.digest());
-              bad = true;
-            }
-          }
-        }
-      } catch (NoSuchFileException e) {
-        continue;
-      } catch (IOException | SnapshotException e) {
-        bad = true;
-      }
-      if (bad) {
-        Path rel = snapshots.relativize(m);
-        String n = rel.toString();
-        damaged.add(n.substring(0, n.length() - MANIFEST.length()));
-      }
-    }
-    damaged.sort(null);
-    return new CheckReport(checked, corrupt.stream().map(Digest::hex).toList(),
-        missing.stream().map(Digest::hex).toList(), damaged);
+    return maintenance.check(sample);
   }
 
   /** Bytes of stored content on disk (packs and blobs). */

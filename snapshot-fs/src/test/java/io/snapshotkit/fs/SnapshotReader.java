@@ -1,4 +1,4 @@
-package io.snapshotkit.fs.internal.repo;
+package io.snapshotkit.fs;
 
 import io.snapshotkit.Manifest;
 import java.util.Iterator;
@@ -9,7 +9,7 @@ import java.util.Iterator;
  *
  * <p><b>Thread-safety:</b> confined to one thread.
  */
-public interface SnapshotReader extends Iterator<FsEntry>, AutoCloseable {
+interface SnapshotReader extends Iterator<FsEntry>, AutoCloseable {
   /** The snapshot's compact manifest (family {@code volumes}). */
   Manifest manifest();
 

@@ -1,21 +1,20 @@
-package io.snapshotkit.fs.internal.repo;
+package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.FileEntry;
 import java.io.InputStream;
 
 /**
- * An entry of a snapshot together with its content, as {@link FsRepository#openSnapshot} yields
- * it and {@link FsRepository#ingest} consumes it (the tar.zst export and import are built on the two).
+ * An entry of a snapshot together with its content, as {@link RepositoryStreams#openSnapshot} yields
+ * it and {@link RepositoryStreams#ingest} consumes it (the tar.zst export and import are built on the two).
  *
  * <p><b>Thread-safety:</b> confined to the thread iterating the snapshot; the content stream is
  * valid only until the iterator moves on.
  */
-public interface FsEntry {
+interface FsEntry {
   /** The entry's metadata. */
   FileEntry entry();
 
   /**
-   * The file's content. When yielded by {@link FsRepository#openSnapshot} the stream verifies the
+   * The file's content. When yielded by {@link RepositoryStreams#openSnapshot} the stream verifies the
    * digest as it is read and throws {@link io.snapshotkit.SnapshotException} CORRUPT at the end if
    * it does not match.
    *
