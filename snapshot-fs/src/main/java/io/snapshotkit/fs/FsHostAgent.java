@@ -1,14 +1,13 @@
 package io.snapshotkit.fs;
 
 import io.snapshotkit.fs.internal.repo.ContentStore;
-import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.fs.internal.restore.AdditiveRestore;
 import io.snapshotkit.fs.internal.restore.ReplaceRestore;
+import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
-import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.archive.RepositoryArchive;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
@@ -17,7 +16,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
-import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
@@ -33,11 +31,8 @@ import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -47,7 +42,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -108,49 +102,24 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private final FsRepository repo;
   private final Volumes volumes;
   private final Optional<VolumeResolver> resolver;
-  private final Optional<Executor> executor;
-  private final Clock clock;
   private final Restorer restorer;
   private final RepositoryArchive archive;
+  private final Capture capture;
+  private final RestorePlanner planner;
   private final RestoreListener listener;
-  private final Scanner.ReadHook readHook;
-  private final LongSupplier racyCutoff;
   /** What start-up recovery did when this agent was built. */
   private List<String> recoveredAtStart = List.of();
-
-  /**
-   * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
-   * to be trusted by the next capture. Covers coarse kernel timestamp ticks and 2-second FAT times.
-   */
-  static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
   private FsHostAgent(Builder b, FsRepository repo) {
     this.hostId = b.hostId;
     this.repo = repo;
     this.volumes = new Volumes(repo.workloadsDir(), repo.root());
     this.resolver = Optional.ofNullable(b.resolver);
-    this.executor = Optional.ofNullable(b.executor);
-    this.clock = b.clock;
     this.restorer = Restorer.on(repo).headroom(b.headroom).executor(b.executor);
     this.archive = new RepositoryArchive(repo, b.executor, b.clock, b.hostId);
     this.listener = b.listener;
-    this.readHook = b.readHook;
-    this.racyCutoff = b.racyCutoff != null ? b.racyCutoff : this::probeRacyCutoff;
-  }
-
-  /** The filesystem's own time now (a fresh file's mtime), less the racy window. */
-  private long probeRacyCutoff() {
-    Path tmp = repo.root().resolve("tmp");
-    try {
-      Path probe = Files.createTempFile(tmp, "clock-", ".probe");
-      try {
-        return Entry.nanos(Files.getLastModifiedTime(probe).toInstant()) - RACY_WINDOW_NANOS;
-      } finally {
-        Files.deleteIfExists(probe);
-      }
-    } catch (IOException e) {
-      throw SnapshotException.wrap("reading the filesystem time in " + tmp, e);
-    }
+    this.capture = new Capture(repo, b.executor, b.readHook, b.racyCutoff, b.clock, b.hostId);
+    this.planner = new RestorePlanner(repo, restorer, b.hostId);
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -248,234 +217,41 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   @Override
   public CaptureResult capture(CaptureRequest request) {
     Objects.requireNonNull(request, "request");
-    WorkloadRef w = request.workload();
-    SnapshotId id = request.snapshotId();
-    Map<String, Path> vols = requireVolumes(w);
-    Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
-    FsRepository.SnapshotWriter writer = repo.begin(w, id);
-    try (writer; ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan(),
-          racyCutoff.getAsLong());
-      for (Map.Entry<String, Path> v : vols.entrySet()) {
-        writer.volume(v.getKey());
-        scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
-      }
-      FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
-      if (scanner.partial()) {
-        LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());
-      }
-      LOG.debug("captured snapshot {} of {} on host {}: {} entries, {} new bytes (parent {})", id, w, hostId,
-          s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
-      return new CaptureResult(s.toManifest(w), s.storedBytes());
-    } catch (IOException | RuntimeException e) {
-      Optional<String> full = SnapshotException.outOfSpace(e);
-      if (full.isPresent()) {
-        // the writer is closed by now: it removed what the capture stored, unless that failed too
-        throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the repository " + repo.root() + " on host "
-            + hostId + " ran out of space while capturing snapshot " + id + ": " + full.get() + "; "
-            + (writer.abandonedContentRemoved() ? "the content it had stored was removed again"
-                : "the content it had stored stays until the next gc")
-            + "; free space (delete old snapshots, then run gc) and capture again", e)
-            .withWorkload(w).withSnapshot(id);
-      }
-      if (e instanceof SnapshotException se) {
-        throw se;
-      }
-      throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
-    }
-  }
-
-  /** The snapshot to compare stats against: the given one if held, else the newest held. */
-  private Optional<SnapshotId> previous(WorkloadRef w, Optional<SnapshotId> wanted, Optional<SnapshotId> exclude) {
-    if (wanted.isPresent() && !wanted.equals(exclude) && repo.exists(w, wanted.get())) {
-      return wanted;
-    }
-    List<SnapshotId> held = repo.snapshots(w);
-    for (int i = held.size() - 1; i >= 0; i--) {
-      if (exclude.isEmpty() || !held.get(i).equals(exclude.get())) {
-        return Optional.of(held.get(i));
-      }
-    }
-    return Optional.empty();
-  }
-
-  private Optional<ManifestFile.Reader> openQuietly(WorkloadRef w, SnapshotId id) {
-    try {
-      return Optional.of(repo.entries(w, id));
-    } catch (SnapshotException e) {
-      LOG.debug("previous snapshot {} is gone; reading every file", id, e);
-      return Optional.empty();
-    }
+    return capture.capture(request, requireVolumes(request.workload()));
   }
 
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    Map<String, Path> vols = requireVolumes(workload);
-    Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
-    long[] count = {0};
-    boolean partial = scanLive(workload, vols, e -> {
-      stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
-      count[0]++;
-    });
-    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
-    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats).toManifest(workload);
-  }
-
-  /** Scans the live volumes without storing; files unchanged since the newest snapshot are not read. */
-  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Consumer<Entry> sink) {
-    Optional<SnapshotId> newest = previous(w, Optional.empty(), Optional.empty());
-    return scanLive(w, vols, newest, sink);
-  }
-
-  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
-      Consumer<Entry> sink) {
-    try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(null, executor.orElse(null), readHook, false);
-      for (Map.Entry<String, Path> v : vols.entrySet()) {
-        scanner.scan(v.getKey(), v.getValue(), previous, sink);
-      }
-      return scanner.partial();
-    } catch (IOException | UncheckedIOException e) {
-      throw SnapshotException.wrap("scanning the volumes of " + w, e).withWorkload(w);
-    }
+    return capture.describe(workload, requireVolumes(workload));
   }
 
   // ------------------------------------------------------------------ restore
 
   @Override
   public void preflight(RestoreRequest request) {
-    plan(request);
+    planner.plan(request, this::requireVolumes);
   }
 
   @Override
   public RestoreOutcome restore(RestoreRequest request) {
-    Plan plan = plan(request);
+    RestorePlanner.Plan plan = planner.plan(request, this::requireVolumes);
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     FamilyRestore result;
-    List<String> warnings = new ArrayList<>(plan.warnings);
+    List<String> warnings = new ArrayList<>(plan.warnings());
     if (request.mode() == RestoreMode.ADDITIVE) {
-      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets, plan.selection);
+      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets(), plan.selection());
       warnings.addAll(done.warnings());
       result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
     } else {
-      ReplaceRestore.Result done = restorer.replace(w, id, plan.targets, plan.selection, listener);
+      ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), plan.selection(), listener);
       warnings.addAll(done.warnings());
       result = new FamilyRestore(done.entries(), 0, List.of());
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
     return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
-  }
-
-  private record Plan(Map<String, Path> targets, Selection selection, List<String> warnings) {}
-
-  /** Resolves and checks everything a restore needs, touching nothing. */
-  private Plan plan(RestoreRequest request) {
-    Objects.requireNonNull(request, "request");
-    WorkloadRef w = request.workload();
-    SnapshotId id = request.snapshotId();
-    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound(
-        "snapshot " + id + " of " + w + " is not on host " + hostId + "; restore one this host holds")
-        .withSnapshot(id).withWorkload(w));
-    Map<String, List<String>> selected = select(request.paths(), summary);
-    Map<String, Path> targets = new TreeMap<>();
-    List<String> warnings = new ArrayList<>();
-    if (request.target().isPresent()) {
-      Path root = targetDirectory(request.target().get());
-      selected.keySet().forEach(v -> targets.put(v, root.resolve(v)));
-    } else {
-      Map<String, Path> live = requireVolumes(w);
-      List<String> unmapped = new ArrayList<>();
-      for (String v : selected.keySet()) {
-        Path p = live.get(v);
-        if (p == null) {
-          unmapped.add(v);
-        } else {
-          targets.put(v, p);
-        }
-      }
-      if (!unmapped.isEmpty()) {
-        throw SnapshotException.invalid("snapshot " + id + " has volumes " + unmapped + " that workload " + w
-            + " no longer maps on host " + hostId + "; map them again or restore into a target directory")
-            .withSnapshot(id).withWorkload(w);
-      }
-      live.keySet().stream().filter(v -> !summary.volumes().containsKey(v)).forEach(v ->
-          warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
-    }
-    Selection selection = new Selection(selected);
-    restorer.preflight(w, id, targets, selection, summary);
-    return new Plan(targets, selection, warnings);
-  }
-
-  private Path targetDirectory(String target) {
-    Path root;
-    try {
-      root = Path.of(target);
-    } catch (RuntimeException e) {
-      throw SnapshotException.invalid("restore target '" + target + "' is not a path on host " + hostId);
-    }
-    if (!root.isAbsolute()) {
-      throw SnapshotException.invalid("restore target '" + target + "' must be an absolute directory path");
-    }
-    root = root.normalize();
-    if (root.getParent() == null || root.startsWith(repo.root()) || repo.root().startsWith(root)) {
-      throw SnapshotException.invalid("restore target " + root + " must not be the filesystem root, nor "
-          + "overlap the repository " + repo.root());
-    }
-    Path existing = root;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    if (existing != null && !Files.isDirectory(existing)) {
-      throw SnapshotException.invalid("restore target " + root + (existing.equals(root) ? " is" : " is below "
-          + existing + ", which is") + " a file, not a directory; restore into a directory (created if missing)");
-    }
-    return root;
-  }
-
-  /** Parses {@code volume} / {@code volume:path} selections: volume → prefixes (empty = whole volume). */
-  private static Map<String, List<String>> select(List<String> paths, FsRepository.Summary summary) {
-    Map<String, List<String>> out = new TreeMap<>();
-    if (paths.isEmpty()) {
-      summary.volumes().keySet().forEach(v -> out.put(v, List.of()));
-      return out;
-    }
-    Map<String, List<String>> prefixes = new TreeMap<>();
-    List<String> problems = new ArrayList<>();
-    for (String sel : paths) {
-      int colon = sel.indexOf(':');
-      String volume = colon < 0 ? sel : sel.substring(0, colon);
-      String path = colon < 0 ? "" : sel.substring(colon + 1);
-      while (path.endsWith("/")) {
-        path = path.substring(0, path.length() - 1);
-      }
-      if (!summary.volumes().containsKey(volume)) {
-        problems.add("'" + sel + "' names volume '" + volume + "', which the snapshot does not have (it has "
-            + summary.volumes().keySet() + ")");
-        continue;
-      }
-      if (!path.isEmpty()) {
-        Optional<String> bad = SafeTree.pathProblem(path, 4096);
-        if (bad.isPresent()) {
-          problems.add("'" + sel + "': " + bad.get());
-          continue;
-        }
-      }
-      List<String> list = prefixes.computeIfAbsent(volume, v -> new ArrayList<>());
-      if (path.isEmpty()) {
-        list.add(null);
-      } else {
-        list.add(path);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw SnapshotException.invalid("bad restore paths: " + String.join("; ", problems)
-          + "; select 'volume' or 'volume:relative/path'");
-    }
-    prefixes.forEach((v, list) -> out.put(v, list.contains(null) ? List.of() : List.copyOf(list)));
-    return out;
   }
 
   /**
@@ -572,7 +348,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
         }
         return diff.finish(fromSummary.partial() || toSummary.partial());
       }
-      boolean partial = scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
+      boolean partial = capture.scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
       return diff.finish(fromSummary.partial() || partial);
     }
   }
