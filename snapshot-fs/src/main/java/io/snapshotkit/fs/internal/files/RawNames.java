@@ -18,8 +18,8 @@ import java.util.Optional;
  * Lossless text for file names and symlink targets, which on Linux are any bytes but NUL (and,
  * for names, {@code /}), whether or not they are valid UTF-8.
  *
- * <p><b>Stability:</b> internal. Public only so that the repository and archive code of this
- * module, which live in different packages, share one implementation; not part of the API.
+ * <p><b>Stability:</b> internal (see the package); used by the restore, capture, repository and
+ * archive parts.
  *
  * <p><b>The text.</b> Raw bytes are decoded as UTF-8; each byte that is not part of a valid UTF-8
  * sequence becomes the lone surrogate {@code U+DC00 + byte} (Python's "surrogateescape"; such

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Writes an untrusted file tree (an imported archive, or a stored snapshot being restored) under
  * one root directory, so that nothing it describes can land outside that root.
  *
- * <p><b>Stability:</b> internal. Public only so that the repository and archive code of this
- * module, which live in different packages, share one implementation; not part of the API.
+ * <p><b>Stability:</b> internal (see the package); used by the restore, capture, repository and
+ * archive parts.
  *
  * <p><b>Rules.</b> Every entry path is checked by {@link #pathProblem}: it must be relative,
  * non-empty, made of non-empty segments that are neither {@code .} nor {@code ..}, free of NUL,
