@@ -1,6 +1,7 @@
 package io.snapshotkit.fs.internal.capture;
 
 import io.snapshotkit.fs.internal.files.Buffers;
+import io.snapshotkit.fs.internal.repo.ContentSession;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
@@ -57,7 +58,7 @@ public final class Scanner {
     void afterRead(Path file) throws IOException;
   }
 
-  private final ContentStore.Session session;
+  private final ContentSession session;
   private final Executor executor;
   private final ReadHook hook;
   private final boolean fullRescan;
@@ -71,7 +72,7 @@ public final class Scanner {
    * @param session where to store new content, or null to only hash (describe, diff against live)
    * @param executor where to read files, or null to read on the calling thread
    */
-  public Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan) {
+  public Scanner(ContentSession session, Executor executor, ReadHook hook, boolean fullRescan) {
     this(session, executor, hook, fullRescan, Long.MAX_VALUE);
   }
 
@@ -81,7 +82,7 @@ public final class Scanner {
    *     tick would leave size, mtime and ctime unchanged. Such files are stored with an unknown
    *     ctime, so the next capture reads them again. {@code Long.MAX_VALUE} trusts every stat.
    */
-  public Scanner(ContentStore.Session session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
+  public Scanner(ContentSession session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
     this.session = session;
     this.executor = executor;
     this.hook = hook;

@@ -1,23 +1,16 @@
 package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.internal.files.Buffers;
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
-import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
-import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -25,8 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -56,31 +46,28 @@ public final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   /** Contents smaller than this are packed. */
   public static final int SMALL = 8 << 20;
-  private static final long PACK_TARGET = 64L << 20;
+  static final long PACK_TARGET = 64L << 20;
   /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
   private static final long SMALL_PACK = 8L << 20;
   /** How many small packs make a merge worth it. */
   static final int MERGE_MIN = 8;
-  private static final int IDX_MAGIC = 0x534B4931;
-  private static final int IDX_RECORD = Digest.BYTES + 8 + 4 + 8;
+  static final int IDX_MAGIC = 0x534B4931;
+  static final int IDX_RECORD = Digest.BYTES + 8 + 4 + 8;
 
   /** Where one content lives. */
   record Location(Path file, long offset, int length, long rawSize, boolean packed, long generation) {}
 
-  private final Path packs;
-  private final Path blobs;
-  private final Path tmp;
-  private final int level;
-  private final int small;
-  private final Object lock = new Object();
-  private final Map<Digest, Location> index = new HashMap<>();
-  private final Map<Long, Set<Digest>> pins = new HashMap<>();
-  private final AtomicLong generation = new AtomicLong(1);
+  final Path packs;
+  final Path blobs;
+  final Path tmp;
+  final int level;
+  final int small;
+  final Object lock = new Object();
+  final Map<Digest, Location> index = new HashMap<>();
+  final Map<Long, Set<Digest>> pins = new HashMap<>();
+  final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
-  // zstd contexts are costly to create (several times the cost of compressing a small file), so
-  // each is reused; one thread uses a context at a time, and the pools hold at most one per thread
-  private final ConcurrentLinkedQueue<ZstdCompressCtx> compressors = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<ZstdDecompressCtx> decompressors = new ConcurrentLinkedQueue<>();
+  final ZstdCodec codec;
 
   ContentStore(Path root, int level, int small) throws IOException {
     this.small = small;
@@ -88,6 +75,7 @@ public final class ContentStore {
     this.blobs = root.resolve("blobs");
     this.tmp = root.resolve("tmp");
     this.level = level;
+    this.codec = new ZstdCodec(level);
     Files.createDirectories(packs);
     Files.createDirectories(blobs);
     Files.createDirectories(tmp);
@@ -161,47 +149,9 @@ public final class ContentStore {
     }
   }
 
-  /** The largest compressed size of {@code length} bytes. */
-  static int compressBound(int length) {
-    return Math.toIntExact(Zstd.compressBound(length));
-  }
-
-  /** Compresses into {@code out} (at least {@link #compressBound} long); returns the compressed length. */
-  private int compress(byte[] data, int length, byte[] out) {
-    ZstdCompressCtx ctx = compressors.poll();
-    if (ctx == null) {
-      ctx = new ZstdCompressCtx();
-      ctx.setLevel(level);
-    }
-    try {
-      return ctx.compressByteArray(out, 0, out.length, data, 0, length);
-    } finally {
-      compressors.offer(ctx);
-    }
-  }
-
-  private byte[] decompress(byte[] compressed, int rawSize) {
-    ZstdDecompressCtx ctx = decompressors.poll();
-    if (ctx == null) {
-      ctx = new ZstdDecompressCtx();
-    }
-    try {
-      return ctx.decompress(compressed, rawSize);
-    } finally {
-      decompressors.offer(ctx);
-    }
-  }
-
   /** Frees the pooled zstd contexts. */
   void close() {
-    ZstdCompressCtx c;
-    while ((c = compressors.poll()) != null) {
-      c.close();
-    }
-    ZstdDecompressCtx d;
-    while ((d = decompressors.poll()) != null) {
-      d.close();
-    }
+    codec.close();
   }
 
   /** Whether the content is stored. */
@@ -263,7 +213,7 @@ public final class ContentStore {
       }
       byte[] raw;
       try {
-        raw = decompress(compressed, Math.toIntExact(loc.rawSize()));
+        raw = codec.decompress(compressed, Math.toIntExact(loc.rawSize()));
       } catch (ZstdException | ArithmeticException e) {
         throw corrupt(d, e);
       }
@@ -288,271 +238,12 @@ public final class ContentStore {
             + "affected snapshots and restore another one");
   }
 
-  /** Verifies a digest at end of stream; damaged zstd frames are CORRUPT too. */
-  private static final class VerifyingStream extends FilterInputStream {
-    private final MessageDigest md = Digest.sha256();
-    private final Digest expected;
-    private boolean verified;
-
-    VerifyingStream(InputStream in, Digest expected) {
-      super(in);
-      this.expected = expected;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n;
-      try {
-        n = super.read(b, off, len);
-      } catch (IOException e) {
-        if (e instanceof NoSuchFileException) {
-          throw e;
-        }
-        throw corrupt(expected, e);
-      }
-      if (n > 0) {
-        md.update(b, off, n);
-      } else if (n < 0 && !verified) {
-        verified = true;
-        if (!Digest.of(md.digest()).equals(expected)) {
-          throw corrupt(expected, null);
-        }
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      throw new IOException("stored content is read in full so that it can be verified");
-    }
-  }
-
-  Session session() {
+  ContentSession session() {
     long id = sessions.incrementAndGet();
     synchronized (lock) {
       pins.put(id, new HashSet<>());
     }
-    return new Session(id);
-  }
-
-  /**
-   * One writer's view: pins what it relies on, buffers small contents into its own pack and
-   * publishes them on {@link #flush}. Thread-safe, so a capture may store files in parallel.
-   */
-  public final class Session implements AutoCloseable {
-    private final long id;
-    private final Map<Digest, Boolean> pending = new HashMap<>();
-    private final List<Object[]> packEntries = new ArrayList<>();
-    private final Set<Path> dirty = new HashSet<>();
-    private Path packFile;
-    private OutputStream packOut;
-    private long packSize;
-    private final AtomicLong storedBytes = new AtomicLong();
-    private final Buffers buffers = new Buffers();
-    /** Contents this session added to the index (not those it found there). */
-    private final Set<Digest> published = new HashSet<>();
-    private boolean closed;
-
-    private Session(long id) {
-      this.id = id;
-    }
-
-    /** Contents smaller than this are stored with {@link #storeSmall}, larger ones with {@link #storeStream}. */
-    public int smallLimit() {
-      return small;
-    }
-
-    /** Compressed bytes this session added to the repository. */
-    long storedBytes() {
-      return storedBytes.get();
-    }
-
-    /** Pins content already stored; false if it is not (then store it again). */
-    public boolean reuse(Digest d) {
-      synchronized (this) {
-        if (pending.containsKey(d)) {
-          return true;
-        }
-      }
-      synchronized (lock) {
-        if (index.containsKey(d)) {
-          pins.get(id).add(d);
-          return true;
-        }
-        return false;
-      }
-    }
-
-    /** Stores a small content given in full. */
-    public Digest storeSmall(byte[] data, int length) throws IOException {
-      Digest d = Digest.hash(data, 0, length);
-      if (reuse(d)) {
-        return d;
-      }
-      byte[] compressed = buffers.take(compressBound(length));
-      try {
-        int n = compress(data, length, compressed);
-        synchronized (this) {
-          if (pending.containsKey(d)) {
-            return d;
-          }
-          if (packOut == null) {
-            packFile = packs.resolve(".tmp-" + UUID.randomUUID() + ".pack");
-            packOut = new BufferedOutputStream(Files.newOutputStream(packFile, StandardOpenOption.CREATE_NEW), 1 << 16);
-            packSize = 0;
-          }
-          packOut.write(compressed, 0, n);
-          packEntries.add(new Object[] {d, packSize, n, (long) length});
-          packSize += n;
-          pending.put(d, Boolean.TRUE);
-          storedBytes.addAndGet(n);
-          if (packSize >= PACK_TARGET) {
-            commitPack();
-          }
-        }
-      } finally {
-        buffers.give(compressed);
-      }
-      return d;
-    }
-
-    /** Stores a content read from a stream, compressing while hashing; any size. */
-    public Digest storeStream(InputStream in) throws IOException {
-      Path t = tmp.resolve(UUID.randomUUID() + ".zst");
-      MessageDigest md = Digest.sha256();
-      try {
-        try (OutputStream out = new ZstdOutputStream(
-            new BufferedOutputStream(Files.newOutputStream(t, StandardOpenOption.CREATE_NEW), 1 << 16), level)) {
-          byte[] buf = new byte[1 << 16];
-          int n;
-          while ((n = in.read(buf)) > 0) {
-            md.update(buf, 0, n);
-            out.write(buf, 0, n);
-          }
-        }
-        Digest d = Digest.of(md.digest());
-        if (reuse(d)) {
-          return d;
-        }
-        AtomicFiles.fsync(t);
-        String hex = d.hex();
-        Path shard = blobs.resolve(hex.substring(0, 2));
-        Files.createDirectories(shard);
-        Path target = shard.resolve(hex + "." + UUID.randomUUID().toString().substring(0, 8) + ".zst");
-        long size = Files.size(t);
-        Files.move(t, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        synchronized (this) {
-          dirty.add(shard);
-        }
-        Location previous;
-        synchronized (lock) {
-          previous = index.putIfAbsent(d, new Location(target, 0, (int) Math.min(size, Integer.MAX_VALUE), -1,
-              false, generation.incrementAndGet()));
-          pins.get(id).add(d);
-        }
-        if (previous != null) {
-          // another capture stored the same content meanwhile; the index (and GC) only know its copy
-          Files.deleteIfExists(target);
-        } else {
-          storedBytes.addAndGet(size);
-          synchronized (this) {
-            published.add(d);
-          }
-        }
-        return d;
-      } finally {
-        Files.deleteIfExists(t);
-      }
-    }
-
-    private void commitPack() throws IOException {
-      if (packOut == null) {
-        return;
-      }
-      packOut.close();
-      packOut = null;
-      AtomicFiles.fsync(packFile);
-      String base = "p-" + UUID.randomUUID();
-      Path finalPack = packs.resolve(base + ".pack");
-      Files.move(packFile, finalPack, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      AtomicFiles.fsyncDirectory(packs);
-      ByteBuffer idx = ByteBuffer.allocate(8 + packEntries.size() * IDX_RECORD);
-      idx.putInt(IDX_MAGIC).putInt(packEntries.size());
-      for (Object[] e : packEntries) {
-        idx.put(((Digest) e[0]).bytes()).putLong((Long) e[1]).putInt((Integer) e[2]).putLong((Long) e[3]);
-      }
-      try {
-        AtomicFiles.write(packs.resolve(base + ".idx"), idx.array());
-      } catch (IOException | RuntimeException e) {
-        // without its index the pack is unreadable (and removed at the next open): free its space now
-        try {
-          Files.deleteIfExists(finalPack);
-        } catch (IOException d) {
-          e.addSuppressed(d);
-        }
-        throw e;
-      }
-      synchronized (lock) {
-        long gen = generation.incrementAndGet();
-        for (Object[] e : packEntries) {
-          Digest d = (Digest) e[0];
-          if (index.putIfAbsent(d, new Location(finalPack, (Long) e[1], (Integer) e[2], (Long) e[3], true, gen))
-              == null) {
-            published.add(d);
-          }
-          pins.get(id).add(d);
-        }
-      }
-      packEntries.clear();
-      pending.clear();
-    }
-
-    /** The contents this session added to the repository so far (a copy). */
-    synchronized Set<Digest> published() {
-      return new HashSet<>(published);
-    }
-
-    /** Publishes everything stored so far and makes it durable. */
-    synchronized void flush() throws IOException {
-      commitPack();
-      for (Path dir : dirty) {
-        AtomicFiles.fsyncDirectory(dir);
-      }
-      dirty.clear();
-    }
-
-    /** Unpins; unpublished contents are discarded. */
-    @Override
-    public synchronized void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (packOut != null) {
-        try {
-          packOut.close();
-        } catch (IOException e) {
-          // a full disk fails the flush of what is still buffered; the file is closed regardless
-          LOG.debug("closing the abandoned pack {} failed", packFile, e);
-        }
-        try {
-          Files.deleteIfExists(packFile);
-        } catch (IOException e) {
-          LOG.warn("could not remove an abandoned pack {}", packFile, e);
-        }
-        packOut = null;
-      }
-      synchronized (lock) {
-        pins.remove(id);
-      }
-    }
+    return new ContentSession(this, id);
   }
 
   /**

@@ -287,7 +287,7 @@ public final class FsRepository implements Closeable {
   public final class SnapshotWriter implements AutoCloseable {
     private final WorkloadRef workload;
     private final SnapshotId id;
-    private final ContentStore.Session session;
+    private final ContentSession session;
     private final Path tmp;
     private final ManifestFile.Writer writer;
     private final Map<String, VolumeStats> volumes = new TreeMap<>();
@@ -308,7 +308,7 @@ public final class FsRepository implements Closeable {
       }
     }
 
-    public ContentStore.Session session() {
+    public ContentSession session() {
       return session;
     }
 
