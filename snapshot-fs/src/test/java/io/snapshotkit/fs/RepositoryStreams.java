@@ -1,11 +1,11 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
@@ -108,7 +108,7 @@ final class RepositoryStreams {
         if (!e.volume().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
           throw SnapshotException.invalid("volume name '" + e.volume() + "' is not allowed; it was not imported");
         }
-        Optional<String> problem = SafeTree.pathProblem(e.path(), 4096);
+        Optional<String> problem = PathRules.pathProblem(e.path(), 4096);
         if (problem.isPresent()) {
           throw SnapshotException.invalid("this archive is unsafe: " + problem.get() + "; it was not imported");
         }
@@ -117,7 +117,7 @@ final class RepositoryStreams {
               + "' came after '" + previous.key() + "'; it was not imported");
         }
         if (e.type() == FileType.SYMLINK) {
-          Optional<String> bad = SafeTree.symlinkTargetProblem(e.path(), e.linkTarget().orElseThrow(), 4096);
+          Optional<String> bad = PathRules.symlinkTargetProblem(e.path(), e.linkTarget().orElseThrow(), 4096);
           if (bad.isPresent()) {
             throw SnapshotException.invalid("this archive is unsafe: " + bad.get() + "; it was not imported");
           }

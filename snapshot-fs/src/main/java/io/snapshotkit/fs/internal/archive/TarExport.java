@@ -1,8 +1,8 @@
 package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.internal.files.RawNames;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
@@ -111,7 +111,7 @@ public final class TarExport {
       long[] counts = new long[3]; // entries, bytes, uncompressed spill bytes
       List<String> volumes = List.copyOf(tree.volumes());
       for (String v : volumes) {
-        if (v.contains("/") || SafeTree.pathProblem(v, 255).isPresent()) {
+        if (v.contains("/") || PathRules.pathProblem(v, 255).isPresent()) {
           throw SnapshotException.invalid("volume name '" + v + "' cannot be stored in an archive; use a plain name");
         }
       }

@@ -1,5 +1,7 @@
 package io.snapshotkit.fs.internal.archive;
 
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.files.RawNames;
@@ -140,7 +142,7 @@ public final class TarImport {
         requireSpace(staging, header);
         Map<String, Path> volumes = new LinkedHashMap<>();
         for (String v : header.volumes()) {
-          if (v.contains("/") || SafeTree.pathProblem(v, 255).isPresent() || volumes.containsKey(v)) {
+          if (v.contains("/") || PathRules.pathProblem(v, 255).isPresent() || volumes.containsKey(v)) {
             throw tree.unsafe("its manifest names a volume with an unsafe or repeated name");
           }
           volumes.put(v, staging.resolve(TarManifest.VOLUMES + v));
@@ -250,7 +252,7 @@ public final class TarImport {
     }
     if (entry.isLink()) {
       String target = entry.getLinkName();
-      if (target == null || SafeTree.pathProblem(target, Integer.MAX_VALUE).isPresent()
+      if (target == null || PathRules.pathProblem(target, Integer.MAX_VALUE).isPresent()
           || !insideAVolume(target, volumes)) {
         throw tree.unsafe("hard link '" + path + "' points outside the tree");
       }
@@ -353,7 +355,7 @@ public final class TarImport {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-          Files.setPosixFilePermissions(dir, SafeTree.permissions(0700));
+          Files.setPosixFilePermissions(dir, Modes.permissions(0700));
           return FileVisitResult.CONTINUE;
         }
 

@@ -16,10 +16,8 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,10 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Stability:</b> internal (see the package); used by the restore, capture, repository and
  * archive parts.
  *
- * <p><b>Rules.</b> Every entry path is checked by {@link #pathProblem}: it must be relative,
+ * <p><b>Rules.</b> Every entry path is checked by {@link PathRules#pathProblem}: it must be relative,
  * non-empty, made of non-empty segments that are neither {@code .} nor {@code ..}, free of NUL,
  * the canonical text of a byte string (see {@link RawNames}), at most {@link
- * Limits#maxPathLength()} bytes long, and no segment longer than {@value #MAX_NAME_BYTES} bytes.
+ * Limits#maxPathLength()} bytes long, and no segment longer than {@value PathRules#MAX_NAME_BYTES} bytes.
  * Any other byte is a legal Linux name and is written as it is: a backslash, a newline, a control
  * byte, a {@code c:} prefix or bytes that are not UTF-8. While writing, every parent directory is
  * checked without following links and must be a real directory (a symlink anywhere on the path is
@@ -55,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Origin#STORED}) gets its recorded owner, then its full mode ({@code 07777}), through the JDK's
  * {@code unix:uid}, {@code unix:gid} and {@code unix:mode} attributes (owner first: a chown clears
  * setuid and setgid). The owner is set only when this process writes as root ({@link
- * #writesAsRoot()}) and the entry records one; links get theirs without being followed
+ * #Modes.writesAsRoot()}) and the entry records one; links get theirs without being followed
  * (lchown). Otherwise, or when the chown fails, the entry belongs to whoever wrote it, and its
  * setuid (setgid) bit is kept only if its resulting uid (gid) is the recorded one ({@link
  * #keptMode}): a setuid file restored by root for another user must never become setuid-root.
@@ -83,15 +81,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * on other threads (see {@link #reserveFile}).
  */
 public final class SafeTree {
-  /** The longest file or directory name most filesystems accept, in bytes. */
-  public static final int MAX_NAME_BYTES = 255;
 
   private static final int BUFFER = 64 * 1024;
   /** The uid and gid of an entry without a recorded owner. */
   public static final int NO_OWNER = -1;
   private static final int SET_ID_BITS = 06000;
-  /** Whether this process writes as root (null until first asked). */
-  private static volatile Boolean writesAsRoot;
 
   /** Where the tree comes from, which decides the error code of a refusal. */
   public enum Origin {
@@ -140,80 +134,6 @@ public final class SafeTree {
     return new SafeTree(root, limits, origin);
   }
 
-  /**
-   * Checks an untrusted relative path, touching nothing.
-   *
-   * @param path the path as the archive or manifest spells it; one trailing {@code /} is allowed
-   * @param maxPathLength the longest accepted path, in UTF-8 bytes
-   * @return why the path is unsafe, or empty if it is safe
-   */
-  public static Optional<String> pathProblem(String path, int maxPathLength) {
-    Objects.requireNonNull(path, "path");
-    String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-    if (p.isEmpty()) {
-      return Optional.of("an entry has an empty path");
-    }
-    if (path.indexOf('\0') >= 0) {
-      return Optional.of("entry '" + printable(path) + "' has a NUL byte in its path");
-    }
-    Optional<String> raw = RawNames.problem(path);
-    if (raw.isPresent()) {
-      return Optional.of("entry '" + printable(path) + "' is not the text of a file name (" + raw.get() + ")");
-    }
-    if (p.startsWith("/")) {
-      return Optional.of("entry '" + printable(path) + "' has an absolute path");
-    }
-    if (RawNames.length(p) > maxPathLength) {
-      return Optional.of("an entry's path is longer than " + maxPathLength + " bytes");
-    }
-    for (String segment : p.split("/", -1)) {
-      if (segment.isEmpty()) {
-        return Optional.of("entry '" + printable(path) + "' has an empty path segment");
-      }
-      if (segment.equals("..")) {
-        return Optional.of("entry '" + printable(path) + "' climbs out with '..'");
-      }
-      if (segment.equals(".")) {
-        return Optional.of("entry '" + printable(path) + "' has a '.' segment");
-      }
-      if (RawNames.length(segment) > MAX_NAME_BYTES) {
-        return Optional.of("an entry has a name longer than " + MAX_NAME_BYTES + " bytes");
-      }
-    }
-    return Optional.empty();
-  }
-
-  /**
-   * Checks a symlink target for a link at {@code linkPath}, touching nothing. The target is data,
-   * kept verbatim: it may be absolute or lead outside the tree (nothing is ever written or read
-   * through a link), but it must be a non-empty byte string without NUL, at most {@code
-   * maxPathLength} bytes long.
-   *
-   * @param linkPath the link's own (already safe) relative path
-   * @param target the link's target text (see {@link RawNames})
-   * @param maxPathLength the longest accepted target, in bytes
-   * @return why the target cannot be stored, or empty if it can
-   */
-  public static Optional<String> symlinkTargetProblem(String linkPath, String target, int maxPathLength) {
-    Objects.requireNonNull(linkPath, "linkPath");
-    Objects.requireNonNull(target, "target");
-    String where = "symlink '" + printable(linkPath) + "'";
-    if (target.isEmpty()) {
-      return Optional.of(where + " has an empty target");
-    }
-    if (target.indexOf('\0') >= 0) {
-      return Optional.of(where + " has a NUL byte in its target");
-    }
-    Optional<String> raw = RawNames.problem(target);
-    if (raw.isPresent()) {
-      return Optional.of(where + " has a target that is not the text of a path (" + raw.get() + ")");
-    }
-    if (RawNames.length(target) > maxPathLength) {
-      return Optional.of(where + " has a target longer than " + maxPathLength + " bytes");
-    }
-    return Optional.empty();
-  }
-
   /** The root this writer writes under. */
   public Path root() {
     return root;
@@ -236,7 +156,7 @@ public final class SafeTree {
    * @throws SnapshotException if the path is unsafe
    */
   public Path resolve(String path) {
-    Optional<String> problem = pathProblem(path, limits.maxPathLength());
+    Optional<String> problem = PathRules.pathProblem(path, limits.maxPathLength());
     if (problem.isPresent()) {
       throw unsafe(problem.get());
     }
@@ -270,7 +190,7 @@ public final class SafeTree {
     } catch (FileAlreadyExistsException e) {
       BasicFileAttributes existing = attributes(target).orElseThrow(() -> io("checking " + target, e));
       if (!existing.isDirectory()) {
-        throw unsafe("entry '" + printable(path) + "' is a directory where the archive already put "
+        throw unsafe("entry '" + PathRules.printable(path) + "' is a directory where the archive already put "
             + (existing.isSymbolicLink() ? "a symlink" : "a file"));
       }
     } catch (IOException e) {
@@ -361,7 +281,7 @@ public final class SafeTree {
           written += n;
         }
       } catch (FileAlreadyExistsException e) {
-        throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+        throw unsafe("entry '" + PathRules.printable(path) + "' appears twice, or its path is taken by another entry");
       } catch (IOException e) {
         throw io("writing " + target, e);
       }
@@ -375,7 +295,7 @@ public final class SafeTree {
     try {
       return content.read(buffer);
     } catch (IOException e) {
-      throw unsafe("the content of '" + printable(path) + "' could not be read ("
+      throw unsafe("the content of '" + PathRules.printable(path) + "' could not be read ("
           + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
     }
   }
@@ -401,7 +321,7 @@ public final class SafeTree {
     Objects.requireNonNull(linkTarget, "linkTarget");
     Objects.requireNonNull(mtime, "mtime");
     Path target = resolve(path);
-    Optional<String> problem = symlinkTargetProblem(path, linkTarget, limits.maxPathLength());
+    Optional<String> problem = PathRules.symlinkTargetProblem(path, linkTarget, limits.maxPathLength());
     if (problem.isPresent()) {
       throw unsafe(problem.get());
     }
@@ -410,7 +330,7 @@ public final class SafeTree {
     try {
       Files.createSymbolicLink(target, RawNames.path(linkTarget));
     } catch (FileAlreadyExistsException e) {
-      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+      throw unsafe("entry '" + PathRules.printable(path) + "' appears twice, or its path is taken by another entry");
     } catch (IOException e) {
       throw io("creating symlink " + target, e);
     }
@@ -428,23 +348,23 @@ public final class SafeTree {
   public Path hardLink(String path, String existing) {
     Objects.requireNonNull(existing, "existing");
     Path target = resolve(path);
-    Optional<String> problem = pathProblem(existing, limits.maxPathLength());
+    Optional<String> problem = PathRules.pathProblem(existing, limits.maxPathLength());
     if (problem.isPresent()) {
-      throw unsafe("hard link '" + printable(path) + "' points outside the tree or to an unsafe path ("
+      throw unsafe("hard link '" + PathRules.printable(path) + "' points outside the tree or to an unsafe path ("
           + problem.get() + ")");
     }
     Path source = resolve(existing);
     countEntry(path);
-    checkParentsAreDirectories(source, "hard link '" + printable(path) + "'");
+    checkParentsAreDirectories(source, "hard link '" + PathRules.printable(path) + "'");
     Optional<BasicFileAttributes> attrs = attributes(source);
     if (attrs.isEmpty() || !attrs.get().isRegularFile()) {
-      throw unsafe("hard link '" + printable(path) + "' does not point to a regular file written earlier in the tree");
+      throw unsafe("hard link '" + PathRules.printable(path) + "' does not point to a regular file written earlier in the tree");
     }
     ensureParents(target);
     try {
       Files.createLink(target, source);
     } catch (FileAlreadyExistsException e) {
-      throw unsafe("entry '" + printable(path) + "' appears twice, or its path is taken by another entry");
+      throw unsafe("entry '" + PathRules.printable(path) + "' appears twice, or its path is taken by another entry");
     } catch (IOException e) {
       throw io("creating hard link " + target, e);
     }
@@ -460,7 +380,7 @@ public final class SafeTree {
   public SnapshotException refuseSpecial(String path, String kind) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(kind, "kind");
-    return unsafe("entry '" + printable(path) + "' is a " + kind + ", which is never restored");
+    return unsafe("entry '" + PathRules.printable(path) + "' is a " + kind + ", which is never restored");
   }
 
   /**
@@ -508,29 +428,6 @@ public final class SafeTree {
   }
 
   /**
-   * The mode to give an entry restored from the repository: {@code mode} ({@code 07777}) without
-   * the setuid bit unless the entry's uid is the recorded one, and without the setgid bit unless
-   * its gid is the recorded one; the sticky bit and the permission bits are kept.
-   *
-   * @param mode the recorded mode
-   * @param recordedUid the recorded uid, or {@link #NO_OWNER}
-   * @param recordedGid the recorded gid, or {@link #NO_OWNER}
-   * @param uid the uid the restored entry has
-   * @param gid the gid the restored entry has
-   * @return the mode to set
-   */
-  public static int keptMode(int mode, int recordedUid, int recordedGid, int uid, int gid) {
-    int kept = mode & 07777;
-    if (recordedUid == NO_OWNER || recordedUid != uid) {
-      kept &= ~04000;
-    }
-    if (recordedGid == NO_OWNER || recordedGid != gid) {
-      kept &= ~02000;
-    }
-    return kept;
-  }
-
-  /**
    * Gives an entry just written its owner, when this tree may, then its mode (none for a link),
    * judging the setuid and setgid bits by the owner it ends up with (see the class comment).
    */
@@ -542,7 +439,7 @@ public final class SafeTree {
       return;
     }
     int[] owner = null;
-    if (uid != NO_OWNER && writesAsRoot()) {
+    if (uid != NO_OWNER && Modes.writesAsRoot()) {
       try {
         Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
@@ -564,7 +461,7 @@ public final class SafeTree {
     if (owner == null) {
       owner = ownerOf(path);
     }
-    int kept = keptMode(wanted, uid, gid, owner[0], owner[1]);
+    int kept = Modes.keptMode(wanted, uid, gid, owner[0], owner[1]);
     applyMode(path, kept);
     if (owner[0] != 0 && (kept & SET_ID_BITS) != 0) {
       // not root: the kernel silently clears setgid on a file whose group the writer is not in
@@ -573,30 +470,6 @@ public final class SafeTree {
     if (kept != wanted) {
       specialBitsStripped.incrementAndGet();
     }
-  }
-
-  /**
-   * Whether the files this process creates belong to root: its filesystem uid (the fourth
-   * {@code Uid:} field of {@code /proc/self/status}) is 0. False where that cannot be read (not
-   * Linux): no owner is set then, and setuid and setgid bits are judged by the writer's own.
-   */
-  public static boolean writesAsRoot() {
-    Boolean root = writesAsRoot;
-    if (root == null) {
-      root = false;
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("Uid:")) {
-            String[] ids = line.substring(4).trim().split("\\s+");
-            root = ids.length == 4 && ids[3].equals("0");
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        root = false;
-      }
-      writesAsRoot = root;
-    }
-    return root;
   }
 
   private int[] ownerOf(Path path) {
@@ -621,7 +494,7 @@ public final class SafeTree {
 
   private void countEntry(String path) {
     if (entries >= limits.maxEntries()) {
-      throw unsafe("it has more than " + limits.maxEntries() + " entries (at '" + printable(path)
+      throw unsafe("it has more than " + limits.maxEntries() + " entries (at '" + PathRules.printable(path)
           + "'); raise Limits.maxEntries if you trust it");
     }
     entries++;
@@ -665,11 +538,11 @@ public final class SafeTree {
           throw io("creating directory " + current, e);
         }
       } else if (attrs.get().isSymbolicLink()) {
-        throw unsafe("entry '" + printable(relative.toString()) + "' would be written through the symlink '"
-            + printable(root.relativize(current).toString()) + "'");
+        throw unsafe("entry '" + PathRules.printable(relative.toString()) + "' would be written through the symlink '"
+            + PathRules.printable(root.relativize(current).toString()) + "'");
       } else if (!attrs.get().isDirectory()) {
-        throw unsafe("entry '" + printable(relative.toString()) + "' would be written under the file '"
-            + printable(root.relativize(current).toString()) + "'");
+        throw unsafe("entry '" + PathRules.printable(relative.toString()) + "' would be written under the file '"
+            + PathRules.printable(root.relativize(current).toString()) + "'");
       }
       knownDirectories.add(current);
     }
@@ -682,7 +555,7 @@ public final class SafeTree {
       current = current.resolve(relative.getName(i));
       Optional<BasicFileAttributes> attrs = attributes(current);
       if (attrs.isEmpty() || !attrs.get().isDirectory()) {
-        throw unsafe(what + " passes through '" + printable(root.relativize(current).toString())
+        throw unsafe(what + " passes through '" + PathRules.printable(root.relativize(current).toString())
             + "', which is not a real directory");
       }
     }
@@ -708,7 +581,7 @@ public final class SafeTree {
           Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       if (view != null) {
         try {
-          view.setPermissions(permissions(mode));
+          view.setPermissions(Modes.permissions(mode));
         } catch (IOException io) {
           throw io("setting the mode of " + path, io);
         }
@@ -727,54 +600,7 @@ public final class SafeTree {
     }
   }
 
-  /** The permission set for the low nine bits of a POSIX mode; higher bits are dropped. */
-  public static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-    for (int bit = 0; bit < order.length; bit++) {
-      if ((mode & (1 << bit)) != 0) {
-        set.add(order[bit]);
-      }
-    }
-    return set;
-  }
-
-  /** The low nine bits of a POSIX mode for a permission set. */
-  public static int mode(Set<PosixFilePermission> permissions) {
-    Objects.requireNonNull(permissions, "permissions");
-    int mode = 0;
-    for (PosixFilePermission p : permissions) {
-      mode |= switch (p) {
-        case OWNER_READ -> 0400;
-        case OWNER_WRITE -> 0200;
-        case OWNER_EXECUTE -> 0100;
-        case GROUP_READ -> 040;
-        case GROUP_WRITE -> 020;
-        case GROUP_EXECUTE -> 010;
-        case OTHERS_READ -> 04;
-        case OTHERS_WRITE -> 02;
-        case OTHERS_EXECUTE -> 01;
-      };
-    }
-    return mode;
-  }
-
   private static SnapshotException io(String what, IOException e) {
     return SnapshotException.wrap(what, e);
-  }
-
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder(Math.min(s.length(), 200));
-    for (int i = 0; i < s.length() && i < 200; i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    if (s.length() > 200) {
-      b.append("...");
-    }
-    return b.toString();
   }
 }

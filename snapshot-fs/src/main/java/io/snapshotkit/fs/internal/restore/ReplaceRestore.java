@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.repo.Entry;
@@ -319,7 +320,7 @@ public final class ReplaceRestore {
       t.finish();
     }
     for (Map.Entry<Path, Map<String, Object>> m : rootModes.entrySet()) {
-      if (SafeTree.writesAsRoot()) {
+      if (Modes.writesAsRoot()) {
         Files.setAttribute(m.getKey(), "unix:uid", m.getValue().get("uid"), LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(m.getKey(), "unix:gid", m.getValue().get("gid"), LinkOption.NOFOLLOW_LINKS);
       }

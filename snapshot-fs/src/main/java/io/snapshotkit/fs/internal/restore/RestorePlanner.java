@@ -1,7 +1,7 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -138,7 +138,7 @@ public final class RestorePlanner {
         continue;
       }
       if (!path.isEmpty()) {
-        Optional<String> bad = SafeTree.pathProblem(path, 4096);
+        Optional<String> bad = PathRules.pathProblem(path, 4096);
         if (bad.isPresent()) {
           problems.add("'" + sel + "': " + bad.get());
           continue;

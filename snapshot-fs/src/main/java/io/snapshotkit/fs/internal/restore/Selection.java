@@ -1,7 +1,7 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.SnapshotException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,7 +64,7 @@ public record Selection(Map<String, List<String>> volumes) {
     TreeSet<String> sorted = new TreeSet<>();
     for (String p : prefixes) {
       String s = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-      Optional<String> problem = SafeTree.pathProblem(s, 4096);
+      Optional<String> problem = PathRules.pathProblem(s, 4096);
       if (problem.isPresent()) {
         throw SnapshotException.invalid("cannot restore '" + volume + ":" + p + "': " + problem.get()
             + "; select paths relative to the volume, without '..'");

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
@@ -43,7 +44,7 @@ final class StoredEntries {
     }
     if (stripped > 0) {
       parts.add(stripped + " entries were restored without their setuid or setgid bit, because they do not belong "
-          + "to the owner they were captured with: " + (SafeTree.writesAsRoot()
+          + "to the owner they were captured with: " + (Modes.writesAsRoot()
               ? "the snapshot records no owner for them (captured before owners were recorded, or imported), or "
                   + "their owner could not be set"
               : "the restore did not run as root, so they belong to the restoring user")
