@@ -292,6 +292,23 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   }
 
   /**
+   * A snapshot's compact manifest as this host holds it (family {@code volumes}: one resource per
+   * volume with {@code files, dirs, symlinks, bytes, treeDigest}).
+   *
+   * @return empty if this host does not hold the snapshot
+   */
+  public Optional<Manifest> manifest(WorkloadRef workload, SnapshotId id) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(id, "id");
+    return repo.manifest(workload, id);
+  }
+
+  /** The repository directory this agent holds open (and locked). */
+  public Path repositoryRoot() {
+    return repo.root();
+  }
+
+  /**
    * The workload's snapshots held on this host, oldest first.
    *
    * @return ids; empty if none
