@@ -1,11 +1,11 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.archive.TarExport;
-import io.snapshotkit.fs.internal.archive.TarImport;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.archive.TarImport;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;

@@ -1,7 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.capture.Scanner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,6 +10,8 @@ import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.RestoreRequest;

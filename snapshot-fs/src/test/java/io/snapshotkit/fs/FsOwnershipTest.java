@@ -1,14 +1,14 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.Modes;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.spi.RestoreOutcome;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.archive.TarManifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
+import io.snapshotkit.fs.internal.archive.TarManifest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

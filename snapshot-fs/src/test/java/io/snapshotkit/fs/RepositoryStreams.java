@@ -1,11 +1,11 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;

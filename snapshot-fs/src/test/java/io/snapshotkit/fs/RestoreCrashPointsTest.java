@@ -1,10 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.Journal;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
-import io.snapshotkit.fs.internal.restore.Durable;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -12,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Durable;
+import io.snapshotkit.fs.internal.restore.Journal;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.repo.Digest;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.FsRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.Journal;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Journal;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

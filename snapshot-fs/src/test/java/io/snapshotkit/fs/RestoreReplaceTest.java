@@ -1,11 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.AdditiveRestore;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
-import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
 import static io.snapshotkit.fs.RestoreFixture.list;
 import static io.snapshotkit.fs.RestoreFixture.tree;
@@ -18,6 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.AdditiveRestore;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

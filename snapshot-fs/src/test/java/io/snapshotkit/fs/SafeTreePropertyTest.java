@@ -1,9 +1,9 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.PathRules;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.snapshotkit.fs.internal.files.PathRules;
 import java.nio.file.Path;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -1,10 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.Modes;
-import io.snapshotkit.fs.internal.files.PathRules;
-import io.snapshotkit.fs.SnapshotArchive.Limits;
-import io.snapshotkit.fs.internal.files.SafeTree;
-import io.snapshotkit.fs.internal.files.SafeTree.Origin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.PathRules;
+import io.snapshotkit.fs.internal.files.SafeTree.Origin;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

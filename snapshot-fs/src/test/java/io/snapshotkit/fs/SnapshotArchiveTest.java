@@ -1,7 +1,5 @@
 package io.snapshotkit.fs;
 
-import io.snapshotkit.fs.internal.files.Modes;
-import io.snapshotkit.fs.internal.archive.TarExport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +13,8 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.files.Modes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package io.snapshotkit.fs.internal.archive;
 
-import io.snapshotkit.fs.internal.files.PathRules;
-import io.snapshotkit.fs.SnapshotArchive.Header;
-import io.snapshotkit.fs.internal.files.RawNames;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.SnapshotArchive.Header;
+import io.snapshotkit.fs.internal.files.PathRules;
+import io.snapshotkit.fs.internal.files.RawNames;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;

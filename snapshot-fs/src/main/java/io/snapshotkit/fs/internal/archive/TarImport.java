@@ -1,15 +1,15 @@
 package io.snapshotkit.fs.internal.archive;
 
-import io.snapshotkit.fs.internal.files.Modes;
-import io.snapshotkit.fs.internal.files.PathRules;
-import io.snapshotkit.fs.SnapshotArchive.Header;
-import io.snapshotkit.fs.SnapshotArchive.Limits;
-import io.snapshotkit.fs.internal.files.RawNames;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.SnapshotArchive.Header;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.PathRules;
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;

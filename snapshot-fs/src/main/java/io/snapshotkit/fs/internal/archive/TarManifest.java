@@ -1,20 +1,20 @@
 package io.snapshotkit.fs.internal.archive;
 
-import io.snapshotkit.SnapshotException;
-import io.snapshotkit.SnapshotId;
-import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.SnapshotArchive.Header;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import io.snapshotkit.fs.internal.repo.Entry;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.SerializedString;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.SnapshotArchive.Header;
+import io.snapshotkit.fs.internal.repo.Entry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -1,13 +1,13 @@
 package io.snapshotkit.fs.internal.capture;
 
-import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.HostAgent;

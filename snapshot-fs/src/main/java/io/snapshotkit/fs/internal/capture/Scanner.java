@@ -1,16 +1,16 @@
 package io.snapshotkit.fs.internal.capture;
 
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.internal.files.Buffers;
+import io.snapshotkit.fs.internal.files.OrderedWork;
+import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.repo.ContentSession;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
-import io.snapshotkit.fs.internal.files.OrderedWork;
 import io.snapshotkit.fs.internal.repo.PathOrder;
-import io.snapshotkit.fs.internal.files.RawNames;
-import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;

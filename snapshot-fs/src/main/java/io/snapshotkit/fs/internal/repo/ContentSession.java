@@ -1,8 +1,8 @@
 package io.snapshotkit.fs.internal.repo;
 
+import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.files.Buffers;
-import com.github.luben.zstd.ZstdOutputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,10 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;

@@ -1,9 +1,5 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.CheckReport;
-import io.snapshotkit.fs.FileType;
-import io.snapshotkit.fs.GcReport;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
@@ -12,6 +8,10 @@ import io.snapshotkit.Resource;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.GcReport;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.StringReader;

@@ -1,9 +1,9 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.CheckReport;
-import io.snapshotkit.fs.GcReport;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.GcReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.FileType;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.FileType;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;

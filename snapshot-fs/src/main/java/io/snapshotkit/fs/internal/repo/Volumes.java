@@ -1,9 +1,9 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;

@@ -1,17 +1,17 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.fs.SnapshotArchive.Limits;
-import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
-import io.snapshotkit.fs.internal.files.OrderedWork;
-import io.snapshotkit.fs.internal.files.OrderedWork.Work;
-import io.snapshotkit.fs.internal.files.RawNames;
-import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.OrderedWork.Work;
+import io.snapshotkit.fs.internal.files.OrderedWork;
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

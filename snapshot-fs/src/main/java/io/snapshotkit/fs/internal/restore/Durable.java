@@ -9,13 +9,16 @@ import java.nio.file.Path;
  * seam a test uses to crash between any two of them.
  */
 public interface Durable {
+  /** Renames {@code from} to {@code to} atomically and makes the rename durable. */
   void move(Path from, Path to) throws IOException;
 
+  /** Writes the journal atomically and durably. */
   void write(Journal journal) throws IOException;
 
   /** Makes a directory's entries durable. */
   void sync(Path directory) throws IOException;
 
+  /** The real steps: {@code AtomicFiles} renames and fsyncs, and {@link Journal#write()}. */
   Durable REAL = new Durable() {
     @Override
     public void sync(Path directory) throws IOException {

@@ -1,16 +1,16 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.fs.SnapshotArchive.Limits;
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.FileType;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
-import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -35,7 +35,7 @@ import java.util.TreeSet;
  *
  * <p><b>Thread-safety:</b> immutable; safe for concurrent use.
  */
-public final class Preflight {
+final class Preflight {
   /** The allocation unit a restore's size estimate rounds each entry up to. */
   private static final long BLOCK = 4096;
 
@@ -71,12 +71,12 @@ public final class Preflight {
    * @throws SnapshotException NOT_FOUND (snapshot not held here), INVALID_ARGUMENT (bad target or
    *     selection, over the limits), CORRUPT (content missing), INSUFFICIENT_STORAGE (not enough disk space)
    */
-  public void check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+  void check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     plan(w, id, targets, sel);
   }
 
   /** As {@link #check(WorkloadRef, SnapshotId, Map, Selection)}, with the snapshot's summary already read. */
-  public void check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  void check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
     plan(w, id, targets, sel, summary);
   }

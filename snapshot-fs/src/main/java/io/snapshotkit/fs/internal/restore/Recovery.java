@@ -1,9 +1,9 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.repo.FsRepository;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Thread-safety:</b> {@link #recoverAll()} must run before any restore starts; {@link
  * #recover(Journal)} is confined to the restore that owns the journal.
  */
-public final class Recovery {
+final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
   private final FsRepository repo;
@@ -46,7 +46,7 @@ public final class Recovery {
    * @throws SnapshotException CORRUPT if a journal is unreadable (it is left for a person to
    *     inspect); INTERNAL if a volume cannot be put back (its journal stays for the next run)
    */
-  public List<String> recoverAll() {
+  List<String> recoverAll() {
     List<String> done = new ArrayList<>();
     List<Path> journals = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(repo.journalDir())) {

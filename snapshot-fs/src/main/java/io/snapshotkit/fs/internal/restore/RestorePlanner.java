@@ -1,10 +1,10 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.fs.internal.files.PathRules;
-import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.files.PathRules;
+import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.spi.RestoreRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;

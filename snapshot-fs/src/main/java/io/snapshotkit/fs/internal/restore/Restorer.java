@@ -1,10 +1,10 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.fs.SnapshotArchive.Limits;
-import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.RestoreListener;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.repo.FsRepository;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.SnapshotException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;

@@ -1,12 +1,12 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.OrderedWork.Work;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.files.OrderedWork.Work;
-import io.snapshotkit.fs.internal.files.SafeTree;
-import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.attribute.FileTime;
