@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link HostAgent} for workloads made of named volumes (directories on this host), backed by
- * a content-addressed repository directory ({@link FsRepository}).
+ * a content-addressed repository directory.
  *
  * <pre>{@code
  * try (FsHostAgent agent = FsHostAgent.builder()
@@ -444,9 +444,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   // ------------------------------------------------------------------ maintenance
 
   /**
-   * Reclaims content no snapshot references (mark and sweep); safe while captures run.
-   *
-   * @see FsRepository#gc()
+   * Reclaims content no snapshot references (mark and sweep). Safe while captures, restores and
+   * deletes run: content a running capture relies on or stored is pinned, and content stored
+   * after the collection began is never removed. Collections run one at a time.
    */
   public GcReport gc() {
     return repo.gc();
@@ -456,8 +456,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * Verifies stored content against its digests, all of it or a sample (one sixteenth, a different
    * one each call, so sixteen sampled checks cover everything), and names the snapshots
    * that reference corrupt or missing content.
-   *
-   * @see FsRepository#check(boolean)
    */
   public CheckReport check(boolean sample) {
     return repo.check(sample);

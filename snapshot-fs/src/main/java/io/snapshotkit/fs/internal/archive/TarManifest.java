@@ -40,7 +40,7 @@ public final class TarManifest {
   /**
    * The archive format version this code writes. Version 2 writes tar header names and link
    * targets as their raw bytes (ISO-8859-1 headers, GNU long names) and JSON paths and targets as
-   * {@link RawNames} text, so names that are not UTF-8 round-trip; version 1 wrote UTF-8 pax
+   * {@link io.snapshotkit.fs.internal.files.RawNames} text, so names that are not UTF-8 round-trip; version 1 wrote UTF-8 pax
    * headers. Both are read.
    */
   public static final int FORMAT_VERSION = 2;
@@ -68,11 +68,11 @@ public final class TarManifest {
   /**
    * One entry record.
    *
-   * @param path the tar path, without a trailing slash, as {@link RawNames} text
+   * @param path the tar path, without a trailing slash, as {@link io.snapshotkit.fs.internal.files.RawNames} text
    * @param type the entry kind
    * @param size the content size in bytes (0 unless a file)
    * @param sha256 lower-case hex SHA-256 of the content (empty unless a file)
-   * @param target the link target, verbatim, as {@link RawNames} text (empty unless a symlink)
+   * @param target the link target, verbatim, as {@link io.snapshotkit.fs.internal.files.RawNames} text (empty unless a symlink)
    * @param mode the POSIX mode bits, setuid, setgid and sticky included (informative; the tar
    *     header is authoritative, and carries no setuid or setgid bit since it names no owner)
    * @param mtime the modification time as an ISO-8601 instant with nanoseconds; the importer

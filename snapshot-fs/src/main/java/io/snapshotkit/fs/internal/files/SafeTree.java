@@ -53,10 +53,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Origin#STORED}) gets its recorded owner, then its full mode ({@code 07777}), through the JDK's
  * {@code unix:uid}, {@code unix:gid} and {@code unix:mode} attributes (owner first: a chown clears
  * setuid and setgid). The owner is set only when this process writes as root ({@link
- * #Modes.writesAsRoot()}) and the entry records one; links get theirs without being followed
+ * Modes#writesAsRoot()}) and the entry records one; links get theirs without being followed
  * (lchown). Otherwise, or when the chown fails, the entry belongs to whoever wrote it, and its
  * setuid (setgid) bit is kept only if its resulting uid (gid) is the recorded one ({@link
- * #keptMode}): a setuid file restored by root for another user must never become setuid-root.
+ * Modes#keptMode}): a setuid file restored by root for another user must never become setuid-root.
  * The sticky bit is always kept. {@link #specialBitsStripped()} and {@link #ownersNotSet()} count
  * what could not be restored as recorded. An imported archive ({@link Origin#IMPORT}) gets only
  * the permission bits ({@code 0777}) and no owner: setuid, setgid and sticky bits are dropped and

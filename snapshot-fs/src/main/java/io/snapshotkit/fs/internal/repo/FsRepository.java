@@ -41,18 +41,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The on-disk repository behind an {@link FsHostAgent}: content-addressed storage (small files
+ * The on-disk repository behind an {@link io.snapshotkit.fs.FsHostAgent}: content-addressed storage (small files
  * packed, large files as their own zstd files), one streamable manifest per snapshot, restore
- * journals and the tracked-volume registry. Obtain it from {@link FsHostAgent#repository()}.
+ * journals and the tracked-volume registry. {@code FsHostAgent} opens it and holds it (and its
+ * lock) while the agent is open; not API.
  *
  * <p>Layout under the root: {@code packs/} ({@code *.pack} + {@code *.idx}), {@code blobs/xx/},
  * {@code snapshots/<tenant>/<workload>/<id>.skm} (+ {@code .summary}), {@code journal/},
  * {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds while it has the
  * repository open.
- *
- * <p><b>For the tar.zst export and import</b> (and other tools): {@link #openSnapshot} streams a
- * snapshot's entries with their verified content; {@link #ingest} stores a stream of entries as
- * a new snapshot. Both work in bounded memory, so a million-entry snapshot moves fine.
  *
  * <p><b>Thread-safety:</b> thread-safe. Captures, restores, deletes, {@link #gc()} and
  * {@link #check} may run concurrently; {@link #gc()} never removes content a snapshot (committed,
@@ -165,7 +162,7 @@ public final class FsRepository implements Closeable {
   }
 
   /**
-   * Releases the repository lock and pooled compression contexts. {@link FsHostAgent#close()}
+   * Releases the repository lock and pooled compression contexts. {@link io.snapshotkit.fs.FsHostAgent#close()}
    * calls it; do not close the repository of an agent that is still in use.
    */
   @Override

@@ -20,7 +20,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 
 /**
- * The per-snapshot manifest file: every entry in {@link FileEntry#ORDER}, prefix-compressed and
+ * The per-snapshot manifest file: every entry in {@link io.snapshotkit.fs.FileEntry#ORDER}, prefix-compressed and
  * zstd-compressed, read and written as a stream so a million entries never sit in memory.
  *
  * <p>Layout inside the zstd frame: magic {@code SKM2}; per entry a tag byte (1 = same volume as

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Merges two streams of entries in {@link FileEntry#ORDER} into file-level changes, holding one
+ * Merges two streams of entries in {@link io.snapshotkit.fs.FileEntry#ORDER} into file-level changes, holding one
  * entry of each side at a time. The older side is pulled from a manifest reader; the newer side
  * is pushed (from another reader or from a live scan). Confined to one thread.
  */

@@ -103,7 +103,7 @@ public final class Volumes {
    * Persists {@code w}'s validated volume map, replacing any earlier one, unless one of its
    * directories is, contains or is inside a volume another tracked workload (of any tenant) holds:
    * a restore of one would then rewrite the other. Directories are compared by their real paths
-   * (links resolved, as far as the directory exists). Maps a {@link VolumeResolver} gives are not
+   * (links resolved, as far as the directory exists). Maps a {@link io.snapshotkit.fs.VolumeResolver} gives are not
    * seen here: the resolver's owner keeps those apart.
    *
    * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
