@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.fs.internal.restore.Selection;

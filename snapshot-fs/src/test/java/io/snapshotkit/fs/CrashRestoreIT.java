@@ -1,6 +1,7 @@
 package io.snapshotkit.fs;
 
-import static io.snapshotkit.fs.RestoreFixture.list;
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

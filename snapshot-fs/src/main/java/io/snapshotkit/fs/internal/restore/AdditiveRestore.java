@@ -70,7 +70,7 @@ public final class AdditiveRestore {
    *
    * @return what was created and skipped, what failed, and what was not restored as recorded
    */
-  public Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+  Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     int[] counts = {0, 0};
     List<RestoreFailure> failures = new ArrayList<>();
     List<String> warnings = new ArrayList<>();

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * The durable steps of a replace restore and its recovery (renames and journal writes): the
  * seam a test uses to crash between any two of them.
  */
-public interface Durable {
+interface Durable {
   /** Renames {@code from} to {@code to} atomically and makes the rename durable. */
   void move(Path from, Path to) throws IOException;
 

@@ -33,26 +33,26 @@ import java.util.UUID;
  * forward: the restored data stays, set-aside originals go. The journal is deleted last, so a
  * crash during recovery is repaired by running recovery again.
  */
-public final class Journal {
-  public static final String SUFFIX = ".journal";
+final class Journal {
+  static final String SUFFIX = ".journal";
 
-  public enum State { STAGING, PREPARED, COMMITTED }
+  enum State { STAGING, PREPARED, COMMITTED }
 
   /** One swap: a whole volume, or one selected path of a volume. */
-  public static final class Unit {
-    public final String volume;
+  static final class Unit {
+    final String volume;
     /** The selected path inside the volume, or "" for the whole volume. */
-    public final String path;
-    public final Path live;
-    public final Path work;
-    public final int index;
-    public boolean hadLive;
-    public boolean inSnapshot;
-    public boolean swapped;
+    final String path;
+    final Path live;
+    final Path work;
+    final int index;
+    boolean hadLive;
+    boolean inSnapshot;
+    boolean swapped;
     /** The topmost directory created above {@link #live}, or null. */
-    public Path created;
+    Path created;
 
-    public Unit(String volume, String path, Path live, Path work, int index) {
+    Unit(String volume, String path, Path live, Path work, int index) {
       this.volume = volume;
       this.path = path;
       this.live = live;
@@ -77,13 +77,13 @@ public final class Journal {
     }
   }
 
-  public final Path file;
-  public final String workload;
-  public final String snapshot;
-  public State state;
-  public final List<Unit> units;
+  final Path file;
+  final String workload;
+  final String snapshot;
+  State state;
+  final List<Unit> units;
 
-  public Journal(Path file, String workload, String snapshot, State state, List<Unit> units) {
+  Journal(Path file, String workload, String snapshot, State state, List<Unit> units) {
     this.file = file;
     this.workload = workload;
     this.snapshot = snapshot;
@@ -118,7 +118,7 @@ public final class Journal {
   }
 
   /** Writes the journal atomically (temp, fsync, rename, fsync directory). */
-  public void write() throws IOException {
+  void write() throws IOException {
     write(true);
   }
 
@@ -126,7 +126,7 @@ public final class Journal {
    * Writes the journal atomically; with {@code durable} false it skips the fsyncs, which is
    * enough against a killed process (not a power loss). For tests that crash thousands of times.
    */
-  public void write(boolean durable) throws IOException {
+  void write(boolean durable) throws IOException {
     StringBuilder b = new StringBuilder();
     b.append("format=1\n");
     b.append("workload=").append(escape(workload)).append('\n');
@@ -175,7 +175,7 @@ public final class Journal {
    *
    * @throws IOException if it is unreadable or incomplete (it never is when written by {@link #write})
    */
-  public static Journal read(Path file) throws IOException {
+  static Journal read(Path file) throws IOException {
     Properties p = new Properties();
     p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
     if (!"true".equals(p.getProperty("end")) || !"1".equals(p.getProperty("format"))) {

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
 public final class ReplaceRestore {
   private static final Logger LOG = LoggerFactory.getLogger(ReplaceRestore.class);
   /** Marks the hidden work directory a replace restore keeps beside a live volume directory. */
-  public static final String WORK_MARK = ".sk-restore-";
+  static final String WORK_MARK = ".sk-restore-";
 
   private final FsRepository repo;
   private final Preflight preflight;
@@ -94,7 +94,7 @@ public final class ReplaceRestore {
    *     INSUFFICIENT_STORAGE if a filesystem fills up; INTERNAL (cause kept) for another I/O
    *     failure; the volumes are on their original data
    */
-  public Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       RestoreListener listener) {
     List<String> warnings = new ArrayList<>();
     Preflight.Plan plan = preflight.plan(w, id, targets, sel);

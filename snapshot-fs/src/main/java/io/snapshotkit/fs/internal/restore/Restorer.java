@@ -24,7 +24,7 @@ import java.util.concurrent.Executor;
  */
 public final class Restorer {
   /** No size policy: a restore may be as large as its snapshot. */
-  public static final Limits UNLIMITED = new Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
+  static final Limits UNLIMITED = new Limits(Long.MAX_VALUE, Long.MAX_VALUE, 4096);
 
   private final FsRepository repo;
   private final long headroom;
@@ -63,12 +63,12 @@ public final class Restorer {
   }
 
   /** This restorer, refusing in pre-flight any restore larger than {@code caps}. */
-  public Restorer limits(Limits caps) {
+  Restorer limits(Limits caps) {
     return new Restorer(repo, headroom, caps, durable, executor);
   }
 
   /** This restorer, making its renames and journal writes through {@code steps} (a test's crash seam). */
-  public Restorer durable(Durable steps) {
+  Restorer durable(Durable steps) {
     return new Restorer(repo, headroom, limits, steps, executor);
   }
 
@@ -82,12 +82,12 @@ public final class Restorer {
   }
 
   /** @see Preflight#check(WorkloadRef, SnapshotId, Map, Selection) */
-  public void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
     preflight.check(w, id, targets, sel);
   }
 
   /** @see Preflight#check(WorkloadRef, SnapshotId, Map, Selection, FsRepository.Summary) */
-  public void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
     preflight.check(w, id, targets, sel, summary);
   }

@@ -36,7 +36,7 @@ public record Selection(Map<String, List<String>> volumes) {
    *
    * @throws SnapshotException INVALID_ARGUMENT for an unknown volume or an unsafe path
    */
-  public static Selection parse(List<String> items, Collection<String> volumes) {
+  static Selection parse(List<String> items, Collection<String> volumes) {
     if (items.isEmpty()) {
       return all(volumes);
     }

@@ -1,7 +1,7 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
-import static io.snapshotkit.fs.RestoreFixture.list;
-import static io.snapshotkit.fs.RestoreFixture.tree;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,9 +11,6 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.Journal;
-import io.snapshotkit.fs.internal.restore.ReplaceRestore;
-import io.snapshotkit.fs.internal.restore.Restorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,9 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
-import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.WORKLOAD;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.snapshotkit.fs.internal.restore.AdditiveRestore;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
-import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
-import static io.snapshotkit.fs.RestoreFixture.list;
-import static io.snapshotkit.fs.RestoreFixture.tree;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.WORKLOAD;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,12 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.RestoreStep;
+import io.snapshotkit.fs.SnapshotArchive;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.AdditiveRestore;
-import io.snapshotkit.fs.internal.restore.ReplaceRestore;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

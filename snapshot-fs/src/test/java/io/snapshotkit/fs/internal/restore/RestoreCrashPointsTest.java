@@ -1,17 +1,14 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
-import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
-import static io.snapshotkit.fs.RestoreFixture.list;
-import static io.snapshotkit.fs.RestoreFixture.tree;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.WORKLOAD;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.tree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.SnapshotArchive;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.restore.Durable;
-import io.snapshotkit.fs.internal.restore.Journal;
-import io.snapshotkit.fs.internal.restore.Restorer;
-import io.snapshotkit.fs.internal.restore.Selection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.snapshotkit.fs;
+package io.snapshotkit.fs.internal.restore;
 
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -27,14 +27,14 @@ import java.util.stream.Stream;
  * and describe a whole tree (types, modes, content, link targets, mtimes, empty directories) as a
  * comparable map.
  */
-final class RestoreFixture {
-  static final WorkloadRef WORKLOAD = WorkloadRef.of("acme", "app-1");
-  static final Instant CAPTURED_AT = Instant.parse("2026-11-22T12:00:00Z");
+public final class RestoreFixture {
+  public static final WorkloadRef WORKLOAD = WorkloadRef.of("acme", "app-1");
+  public static final Instant CAPTURED_AT = Instant.parse("2026-11-22T12:00:00Z");
 
   private RestoreFixture() {}
 
   /** Captures the volumes (full rescan) as snapshot {@code id}. */
-  static SnapshotId capture(FsRepository repo, String id, Map<String, Path> volumes) {
+  public static SnapshotId capture(FsRepository repo, String id, Map<String, Path> volumes) {
     SnapshotId sid = SnapshotId.parse(id);
     try (FsRepository.SnapshotWriter writer = repo.begin(WORKLOAD, sid)) {
       Scanner scanner = new Scanner(writer.session(), null, null, true);
@@ -50,7 +50,7 @@ final class RestoreFixture {
   }
 
   /** A volume with nested dirs, an empty dir, odd modes, two kinds of symlink and a larger file. */
-  static void populate(Path root, String flavour) throws IOException {
+  public static void populate(Path root, String flavour) throws IOException {
     Files.createDirectories(root);
     write(root.resolve("readme.txt"), flavour + " readme\n", "rw-r--r--", 1_600_000_000_000L);
     write(root.resolve("bin/run.sh"), "#!/bin/sh\necho " + flavour + "\n", "rwxr-x---", 1_600_000_100_000L);
@@ -69,7 +69,7 @@ final class RestoreFixture {
   }
 
   /** Changes a populated volume in every way a restore must undo. */
-  static void mutate(Path root) throws IOException {
+  public static void mutate(Path root) throws IOException {
     Files.writeString(root.resolve("readme.txt"), "changed after the snapshot\n");
     Files.delete(root.resolve("conf/secret.key"));
     Files.writeString(root.resolve("conf/new.cfg"), "added after the snapshot");
@@ -80,7 +80,7 @@ final class RestoreFixture {
     Files.createDirectories(root.resolve("later/dir"));
   }
 
-  static void write(Path file, String text, String perms, long mtimeMillis) throws IOException {
+  public static void write(Path file, String text, String perms, long mtimeMillis) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, text, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(perms));
@@ -92,7 +92,7 @@ final class RestoreFixture {
    * content digest or link target, and the mtime of files and links (and of directories when
    * {@code dirTimes}). The root itself is left out.
    */
-  static Map<String, String> tree(Path root, boolean dirTimes) {
+  public static Map<String, String> tree(Path root, boolean dirTimes) {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
@@ -121,7 +121,7 @@ final class RestoreFixture {
   }
 
   /** Names in a directory, sorted (to spot staging debris beside the volumes). */
-  static List<String> list(Path dir) {
+  public static List<String> list(Path dir) {
     List<String> names = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
       s.forEach(p -> names.add(p.getFileName().toString()));
