@@ -15,12 +15,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -85,7 +83,6 @@ public final class SafeTree {
   private static final int BUFFER = 64 * 1024;
   /** The uid and gid of an entry without a recorded owner. */
   public static final int NO_OWNER = -1;
-  private static final int SET_ID_BITS = 06000;
 
   /** Where the tree comes from, which decides the error code of a refusal. */
   public enum Origin {
@@ -109,13 +106,13 @@ public final class SafeTree {
   private final Set<Path> knownDirectories = new HashSet<>();
   private long entries;
   private final AtomicLong bytes = new AtomicLong();
-  private final AtomicLong specialBitsStripped = new AtomicLong();
-  private final AtomicLong ownersNotSet = new AtomicLong();
+  private final OwnerAndMode owners;
 
   private SafeTree(Path root, Limits limits, Origin origin) {
     this.root = root;
     this.limits = limits;
     this.origin = origin;
+    this.owners = new OwnerAndMode(origin);
   }
 
   /**
@@ -285,7 +282,7 @@ public final class SafeTree {
       } catch (IOException e) {
         throw io("writing " + target, e);
       }
-      settle(target, mode, uid, gid, false);
+      owners.settle(target, mode, uid, gid, false);
       applyMtime(target, mtime);
       return written;
     }
@@ -334,7 +331,7 @@ public final class SafeTree {
     } catch (IOException e) {
       throw io("creating symlink " + target, e);
     }
-    settle(target, 0, uid, gid, true);
+    owners.settle(target, 0, uid, gid, true);
     applyMtime(target, mtime);
     return target;
   }
@@ -407,7 +404,7 @@ public final class SafeTree {
   public void finish() {
     directories.sort(Comparator.comparingInt(PendingDirectory::depth).reversed());
     for (PendingDirectory d : directories) {
-      settle(d.path(), d.mode(), d.uid(), d.gid(), false);
+      owners.settle(d.path(), d.mode(), d.uid(), d.gid(), false);
       applyMtime(d.path(), d.mtime());
     }
     directories.clear();
@@ -419,77 +416,12 @@ public final class SafeTree {
    * failed); see the class comment. Always 0 for {@link Origin#IMPORT}, which drops them all.
    */
   public long specialBitsStripped() {
-    return specialBitsStripped.get();
+    return owners.specialBitsStripped();
   }
 
   /** Entries whose recorded owner could not be set although the tree writes as root. */
   public long ownersNotSet() {
-    return ownersNotSet.get();
-  }
-
-  /**
-   * Gives an entry just written its owner, when this tree may, then its mode (none for a link),
-   * judging the setuid and setgid bits by the owner it ends up with (see the class comment).
-   */
-  private void settle(Path path, int mode, int uid, int gid, boolean link) {
-    if (origin == Origin.IMPORT) {
-      if (!link) {
-        applyMode(path, mode & 0777);
-      }
-      return;
-    }
-    int[] owner = null;
-    if (uid != NO_OWNER && Modes.writesAsRoot()) {
-      try {
-        Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-        owner = new int[] {uid, gid};
-      } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-        // an id this system cannot hold (an unmapped id in a user namespace), or no CAP_CHOWN:
-        // the entry stays the writer's, and its setuid and setgid bits are judged by that below
-        ownersNotSet.incrementAndGet();
-      }
-    }
-    if (link) {
-      return;
-    }
-    int wanted = mode & 07777;
-    if ((wanted & SET_ID_BITS) == 0) {
-      applyMode(path, wanted);
-      return;
-    }
-    if (owner == null) {
-      owner = ownerOf(path);
-    }
-    int kept = Modes.keptMode(wanted, uid, gid, owner[0], owner[1]);
-    applyMode(path, kept);
-    if (owner[0] != 0 && (kept & SET_ID_BITS) != 0) {
-      // not root: the kernel silently clears setgid on a file whose group the writer is not in
-      kept &= modeOf(path) | ~SET_ID_BITS;
-    }
-    if (kept != wanted) {
-      specialBitsStripped.incrementAndGet();
-    }
-  }
-
-  private int[] ownerOf(Path path) {
-    try {
-      Map<String, Object> a = Files.readAttributes(path, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
-      return new int[] {(Integer) a.get("uid"), (Integer) a.get("gid")};
-    } catch (IOException e) {
-      throw io("reading the owner of " + path, e);
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      // no unix view (not Linux): no owner can be compared, so no setuid or setgid bit is kept
-      return new int[] {NO_OWNER, NO_OWNER};
-    }
-  }
-
-  private int modeOf(Path path) {
-    try {
-      return (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
-    } catch (IOException e) {
-      throw io("reading the mode of " + path, e);
-    }
+    return owners.ownersNotSet();
   }
 
   private void countEntry(String path) {
@@ -568,26 +500,6 @@ public final class SafeTree {
       return Optional.empty();
     } catch (IOException e) {
       throw io("reading attributes of " + path, e);
-    }
-  }
-
-  private void applyMode(Path path, int mode) {
-    int bits = origin == Origin.STORED ? mode & 07777 : mode & 0777;
-    try {
-      Files.setAttribute(path, "unix:mode", bits, LinkOption.NOFOLLOW_LINKS);
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      // no unix view (not Linux): the permission bits are what POSIX can set
-      PosixFileAttributeView view =
-          Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view != null) {
-        try {
-          view.setPermissions(Modes.permissions(mode));
-        } catch (IOException io) {
-          throw io("setting the mode of " + path, io);
-        }
-      }
-    } catch (IOException e) {
-      throw io("setting the mode of " + path, e);
     }
   }
 
