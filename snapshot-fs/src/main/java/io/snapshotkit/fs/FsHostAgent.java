@@ -1,13 +1,10 @@
 package io.snapshotkit.fs;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
-import io.snapshotkit.Resource;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -37,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -329,7 +325,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   @Override
   public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
     List<Change> changes = new ArrayList<>();
-    DiffSummary s = diff(workload, from, to, c -> changes.add(toChange(c)));
+    DiffSummary s = diff(workload, from, to, c -> changes.add(TreeDiff.toChange(c)));
     List<String> problems = s.partial()
         ? List.of("a side of the diff is partial: files that could not be read consistently are not compared")
         : List.of();
@@ -373,28 +369,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private FsRepository.Summary held(WorkloadRef w, SnapshotId id) {
     return repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
         + " is not on host " + hostId).withSnapshot(id).withWorkload(w));
-  }
-
-  private static Change toChange(FileChange c) {
-    return switch (c.kind()) {
-      case ADDED -> new Change.Added(resource(c.after().orElseThrow()));
-      case REMOVED -> new Change.Removed(resource(c.before().orElseThrow()));
-      default -> new Change.Changed(resource(c.before().orElseThrow()), resource(c.after().orElseThrow()));
-    };
-  }
-
-  private static Resource resource(FileEntry e) {
-    ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
-    doc.put("mode", String.format("%04o", e.mode()));
-    e.owner().ifPresent(o -> {
-      doc.put("uid", Integer.toUnsignedLong(o.uid()));
-      doc.put("gid", Integer.toUnsignedLong(o.gid()));
-    });
-    doc.put("size", e.size());
-    e.digest().ifPresent(d -> doc.put("digest", d));
-    e.linkTarget().ifPresent(t -> doc.put("target", t));
-    return new Resource(e.key(), e.key(), doc);
   }
 
   // ------------------------------------------------------------------ export and import

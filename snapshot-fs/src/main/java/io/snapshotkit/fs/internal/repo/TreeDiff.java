@@ -1,12 +1,18 @@
 package io.snapshotkit.fs.internal.repo;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.Change;
+import io.snapshotkit.Resource;
 import io.snapshotkit.fs.DiffSummary;
 import io.snapshotkit.fs.FileChange;
+import io.snapshotkit.fs.FileEntry;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Merges two streams of entries in {@link io.snapshotkit.fs.FileEntry#ORDER} into file-level changes, holding one
+ * Merges two streams of entries in {@link FileEntry#ORDER} into file-level changes, holding one
  * entry of each side at a time. The older side is pulled from a manifest reader; the newer side
  * is pushed (from another reader or from a live scan). Confined to one thread.
  */
@@ -69,5 +75,32 @@ public final class TreeDiff {
       return;
     }
     sink.accept(new FileChange(kind, Optional.of(o.toPublic()), Optional.of(n.toPublic())));
+  }
+
+  /**
+   * A file change as the engine's diff reports it: resource key {@code volume:path}, document
+   * {@code type, mode, size}, {@code uid} and {@code gid} when recorded, and {@code digest} or
+   * {@code target}.
+   */
+  public static Change toChange(FileChange c) {
+    return switch (c.kind()) {
+      case ADDED -> new Change.Added(resource(c.after().orElseThrow()));
+      case REMOVED -> new Change.Removed(resource(c.before().orElseThrow()));
+      default -> new Change.Changed(resource(c.before().orElseThrow()), resource(c.after().orElseThrow()));
+    };
+  }
+
+  private static Resource resource(FileEntry e) {
+    ObjectNode doc = JsonNodeFactory.instance.objectNode();
+    doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
+    doc.put("mode", String.format("%04o", e.mode()));
+    e.owner().ifPresent(o -> {
+      doc.put("uid", Integer.toUnsignedLong(o.uid()));
+      doc.put("gid", Integer.toUnsignedLong(o.gid()));
+    });
+    doc.put("size", e.size());
+    e.digest().ifPresent(d -> doc.put("digest", d));
+    e.linkTarget().ifPresent(t -> doc.put("target", t));
+    return new Resource(e.key(), e.key(), doc);
   }
 }
