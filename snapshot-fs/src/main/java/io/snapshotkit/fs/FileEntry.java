@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.PathOrder;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Objects;

@@ -1,22 +1,26 @@
 package io.snapshotkit.fs;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
-import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
-import io.snapshotkit.Resource;
-import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.TarExport;
-import io.snapshotkit.fs.internal.TarManifest;
+import io.snapshotkit.fs.internal.archive.RepositoryArchive;
+import io.snapshotkit.fs.internal.capture.Capture;
+import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.repo.ContentStore;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeDiff;
+import io.snapshotkit.fs.internal.repo.Volumes;
+import io.snapshotkit.fs.internal.restore.AdditiveRestore;
+import io.snapshotkit.fs.internal.restore.ReplaceRestore;
+import io.snapshotkit.fs.internal.restore.RestorePlanner;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
@@ -24,23 +28,16 @@ import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -49,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link HostAgent} for workloads made of named volumes (directories on this host), backed by
- * a content-addressed repository directory ({@link FsRepository}).
+ * a content-addressed repository directory.
  *
  * <pre>{@code
  * try (FsHostAgent agent = FsHostAgent.builder()
@@ -101,47 +98,24 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private final FsRepository repo;
   private final Volumes volumes;
   private final Optional<VolumeResolver> resolver;
-  private final Optional<Executor> executor;
-  private final Clock clock;
   private final Restorer restorer;
+  private final RepositoryArchive archive;
+  private final Capture capture;
+  private final RestorePlanner planner;
   private final RestoreListener listener;
-  private final Scanner.ReadHook readHook;
-  private final LongSupplier racyCutoff;
   /** What start-up recovery did when this agent was built. */
   private List<String> recoveredAtStart = List.of();
-
-  /**
-   * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
-   * to be trusted by the next capture. Covers coarse kernel timestamp ticks and 2-second FAT times.
-   */
-  static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
   private FsHostAgent(Builder b, FsRepository repo) {
     this.hostId = b.hostId;
     this.repo = repo;
     this.volumes = new Volumes(repo.workloadsDir(), repo.root());
     this.resolver = Optional.ofNullable(b.resolver);
-    this.executor = Optional.ofNullable(b.executor);
-    this.clock = b.clock;
-    this.restorer = new Restorer(repo, b.headroom, Restorer.UNLIMITED, Restorer.Durable.REAL, b.executor);
+    this.restorer = Restorer.on(repo).headroom(b.headroom).executor(b.executor);
+    this.archive = new RepositoryArchive(repo, b.executor, b.clock, b.hostId);
     this.listener = b.listener;
-    this.readHook = b.readHook;
-    this.racyCutoff = b.racyCutoff != null ? b.racyCutoff : this::probeRacyCutoff;
-  }
-
-  /** The filesystem's own time now (a fresh file's mtime), less the racy window. */
-  private long probeRacyCutoff() {
-    Path tmp = repo.root().resolve("tmp");
-    try {
-      Path probe = Files.createTempFile(tmp, "clock-", ".probe");
-      try {
-        return Entry.nanos(Files.getLastModifiedTime(probe).toInstant()) - RACY_WINDOW_NANOS;
-      } finally {
-        Files.deleteIfExists(probe);
-      }
-    } catch (IOException e) {
-      throw SnapshotException.wrap("reading the filesystem time in " + tmp, e);
-    }
+    this.capture = new Capture(repo, b.executor, b.readHook, b.racyCutoff, b.clock, b.hostId);
+    this.planner = new RestorePlanner(repo, restorer, b.hostId);
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -163,8 +137,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     return hostId;
   }
 
-  /** The repository, for export/import, {@link FsRepository#gc()} and {@link FsRepository#check}. */
-  public FsRepository repository() {
+  /** The repository, for the tests of this package: not API (its type is internal). */
+  FsRepository repository() {
     return repo;
   }
 
@@ -239,233 +213,41 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   @Override
   public CaptureResult capture(CaptureRequest request) {
     Objects.requireNonNull(request, "request");
-    WorkloadRef w = request.workload();
-    SnapshotId id = request.snapshotId();
-    Map<String, Path> vols = requireVolumes(w);
-    Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
-    FsRepository.SnapshotWriter writer = repo.begin(w, id);
-    try (writer; ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), readHook, request.fullRescan(),
-          racyCutoff.getAsLong());
-      for (Map.Entry<String, Path> v : vols.entrySet()) {
-        writer.volume(v.getKey());
-        scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
-      }
-      FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
-      if (scanner.partial()) {
-        LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());
-      }
-      LOG.debug("captured snapshot {} of {} on host {}: {} entries, {} new bytes (parent {})", id, w, hostId,
-          s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
-      return new CaptureResult(s.toManifest(w), s.storedBytes());
-    } catch (IOException | RuntimeException e) {
-      Optional<String> full = SnapshotException.outOfSpace(e);
-      if (full.isPresent()) {
-        // the writer is closed by now: it removed what the capture stored, unless that failed too
-        throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the repository " + repo.root() + " on host "
-            + hostId + " ran out of space while capturing snapshot " + id + ": " + full.get() + "; "
-            + (writer.abandonedContentRemoved() ? "the content it had stored was removed again"
-                : "the content it had stored stays until the next gc")
-            + "; free space (delete old snapshots, then run gc) and capture again", e)
-            .withWorkload(w).withSnapshot(id);
-      }
-      if (e instanceof SnapshotException se) {
-        throw se;
-      }
-      throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
-    }
-  }
-
-  /** The snapshot to compare stats against: the given one if held, else the newest held. */
-  private Optional<SnapshotId> previous(WorkloadRef w, Optional<SnapshotId> wanted, Optional<SnapshotId> exclude) {
-    if (wanted.isPresent() && !wanted.equals(exclude) && repo.exists(w, wanted.get())) {
-      return wanted;
-    }
-    List<SnapshotId> held = repo.snapshots(w);
-    for (int i = held.size() - 1; i >= 0; i--) {
-      if (exclude.isEmpty() || !held.get(i).equals(exclude.get())) {
-        return Optional.of(held.get(i));
-      }
-    }
-    return Optional.empty();
-  }
-
-  private Optional<ManifestFile.Reader> openQuietly(WorkloadRef w, SnapshotId id) {
-    try {
-      return Optional.of(repo.entries(w, id));
-    } catch (SnapshotException e) {
-      LOG.debug("previous snapshot {} is gone; reading every file", id, e);
-      return Optional.empty();
-    }
+    return capture.capture(request, requireVolumes(request.workload()));
   }
 
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    Map<String, Path> vols = requireVolumes(workload);
-    Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
-    long[] count = {0};
-    boolean partial = scanLive(workload, vols, e -> {
-      stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
-      count[0]++;
-    });
-    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
-    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats).toManifest(workload);
-  }
-
-  /** Scans the live volumes without storing; files unchanged since the newest snapshot are not read. */
-  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Consumer<Entry> sink) {
-    Optional<SnapshotId> newest = previous(w, Optional.empty(), Optional.empty());
-    return scanLive(w, vols, newest, sink);
-  }
-
-  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
-      Consumer<Entry> sink) {
-    try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(null, executor.orElse(null), readHook, false);
-      for (Map.Entry<String, Path> v : vols.entrySet()) {
-        scanner.scan(v.getKey(), v.getValue(), previous, sink);
-      }
-      return scanner.partial();
-    } catch (IOException | UncheckedIOException e) {
-      throw SnapshotException.wrap("scanning the volumes of " + w, e).withWorkload(w);
-    }
+    return capture.describe(workload, requireVolumes(workload));
   }
 
   // ------------------------------------------------------------------ restore
 
   @Override
   public void preflight(RestoreRequest request) {
-    plan(request);
+    planner.plan(request, this::requireVolumes);
   }
 
   @Override
   public RestoreOutcome restore(RestoreRequest request) {
-    Plan plan = plan(request);
+    RestorePlanner.Plan plan = planner.plan(request, this::requireVolumes);
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     FamilyRestore result;
-    List<String> warnings = new ArrayList<>(plan.warnings);
+    List<String> warnings = new ArrayList<>(plan.warnings());
     if (request.mode() == RestoreMode.ADDITIVE) {
-      List<RestoreFailure> failures = new ArrayList<>();
-      int[] counts = restorer.additive(w, id, plan.targets, plan.selection, failures, warnings);
-      result = FamilyRestore.of(counts[0], counts[1], failures);
+      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets(), plan.selection());
+      warnings.addAll(done.warnings());
+      result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
     } else {
-      int written = restorer.replace(w, id, plan.targets, plan.selection, listener, warnings);
-      result = new FamilyRestore(written, 0, List.of());
+      ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), plan.selection(), listener);
+      warnings.addAll(done.warnings());
+      result = new FamilyRestore(done.entries(), 0, List.of());
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
     return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
-  }
-
-  private record Plan(Map<String, Path> targets, Restorer.Selection selection, List<String> warnings) {}
-
-  /** Resolves and checks everything a restore needs, touching nothing. */
-  private Plan plan(RestoreRequest request) {
-    Objects.requireNonNull(request, "request");
-    WorkloadRef w = request.workload();
-    SnapshotId id = request.snapshotId();
-    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound(
-        "snapshot " + id + " of " + w + " is not on host " + hostId + "; restore one this host holds")
-        .withSnapshot(id).withWorkload(w));
-    Map<String, List<String>> selected = select(request.paths(), summary);
-    Map<String, Path> targets = new TreeMap<>();
-    List<String> warnings = new ArrayList<>();
-    if (request.target().isPresent()) {
-      Path root = targetDirectory(request.target().get());
-      selected.keySet().forEach(v -> targets.put(v, root.resolve(v)));
-    } else {
-      Map<String, Path> live = requireVolumes(w);
-      List<String> unmapped = new ArrayList<>();
-      for (String v : selected.keySet()) {
-        Path p = live.get(v);
-        if (p == null) {
-          unmapped.add(v);
-        } else {
-          targets.put(v, p);
-        }
-      }
-      if (!unmapped.isEmpty()) {
-        throw SnapshotException.invalid("snapshot " + id + " has volumes " + unmapped + " that workload " + w
-            + " no longer maps on host " + hostId + "; map them again or restore into a target directory")
-            .withSnapshot(id).withWorkload(w);
-      }
-      live.keySet().stream().filter(v -> !summary.volumes().containsKey(v)).forEach(v ->
-          warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
-    }
-    Restorer.Selection selection = new Restorer.Selection(selected);
-    restorer.preflight(w, id, targets, selection, summary);
-    return new Plan(targets, selection, warnings);
-  }
-
-  private Path targetDirectory(String target) {
-    Path root;
-    try {
-      root = Path.of(target);
-    } catch (RuntimeException e) {
-      throw SnapshotException.invalid("restore target '" + target + "' is not a path on host " + hostId);
-    }
-    if (!root.isAbsolute()) {
-      throw SnapshotException.invalid("restore target '" + target + "' must be an absolute directory path");
-    }
-    root = root.normalize();
-    if (root.getParent() == null || root.startsWith(repo.root()) || repo.root().startsWith(root)) {
-      throw SnapshotException.invalid("restore target " + root + " must not be the filesystem root, nor "
-          + "overlap the repository " + repo.root());
-    }
-    Path existing = root;
-    while (existing != null && !Files.exists(existing)) {
-      existing = existing.getParent();
-    }
-    if (existing != null && !Files.isDirectory(existing)) {
-      throw SnapshotException.invalid("restore target " + root + (existing.equals(root) ? " is" : " is below "
-          + existing + ", which is") + " a file, not a directory; restore into a directory (created if missing)");
-    }
-    return root;
-  }
-
-  /** Parses {@code volume} / {@code volume:path} selections: volume → prefixes (empty = whole volume). */
-  private static Map<String, List<String>> select(List<String> paths, FsRepository.Summary summary) {
-    Map<String, List<String>> out = new TreeMap<>();
-    if (paths.isEmpty()) {
-      summary.volumes().keySet().forEach(v -> out.put(v, List.of()));
-      return out;
-    }
-    Map<String, List<String>> prefixes = new TreeMap<>();
-    List<String> problems = new ArrayList<>();
-    for (String sel : paths) {
-      int colon = sel.indexOf(':');
-      String volume = colon < 0 ? sel : sel.substring(0, colon);
-      String path = colon < 0 ? "" : sel.substring(colon + 1);
-      while (path.endsWith("/")) {
-        path = path.substring(0, path.length() - 1);
-      }
-      if (!summary.volumes().containsKey(volume)) {
-        problems.add("'" + sel + "' names volume '" + volume + "', which the snapshot does not have (it has "
-            + summary.volumes().keySet() + ")");
-        continue;
-      }
-      if (!path.isEmpty()) {
-        Optional<String> bad = SafeTree.pathProblem(path, 4096);
-        if (bad.isPresent()) {
-          problems.add("'" + sel + "': " + bad.get());
-          continue;
-        }
-      }
-      List<String> list = prefixes.computeIfAbsent(volume, v -> new ArrayList<>());
-      if (path.isEmpty()) {
-        list.add(null);
-      } else {
-        list.add(path);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw SnapshotException.invalid("bad restore paths: " + String.join("; ", problems)
-          + "; select 'volume' or 'volume:relative/path'");
-    }
-    prefixes.forEach((v, list) -> out.put(v, list.contains(null) ? List.of() : List.copyOf(list)));
-    return out;
   }
 
   /**
@@ -506,6 +288,23 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   }
 
   /**
+   * A snapshot's compact manifest as this host holds it (family {@code volumes}: one resource per
+   * volume with {@code files, dirs, symlinks, bytes, treeDigest}).
+   *
+   * @return empty if this host does not hold the snapshot
+   */
+  public Optional<Manifest> manifest(WorkloadRef workload, SnapshotId id) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(id, "id");
+    return repo.manifest(workload, id);
+  }
+
+  /** The repository directory this agent holds open (and locked). */
+  public Path repositoryRoot() {
+    return repo.root();
+  }
+
+  /**
    * The workload's snapshots held on this host, oldest first.
    *
    * @return ids; empty if none
@@ -526,7 +325,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   @Override
   public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
     List<Change> changes = new ArrayList<>();
-    DiffSummary s = diff(workload, from, to, c -> changes.add(toChange(c)));
+    DiffSummary s = diff(workload, from, to, c -> changes.add(TreeDiff.toChange(c)));
     List<String> problems = s.partial()
         ? List.of("a side of the diff is partial: files that could not be read consistently are not compared")
         : List.of();
@@ -562,7 +361,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
         }
         return diff.finish(fromSummary.partial() || toSummary.partial());
       }
-      boolean partial = scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
+      boolean partial = capture.scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
       return diff.finish(fromSummary.partial() || partial);
     }
   }
@@ -570,28 +369,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   private FsRepository.Summary held(WorkloadRef w, SnapshotId id) {
     return repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
         + " is not on host " + hostId).withSnapshot(id).withWorkload(w));
-  }
-
-  private static Change toChange(FileChange c) {
-    return switch (c.kind()) {
-      case ADDED -> new Change.Added(resource(c.after().orElseThrow()));
-      case REMOVED -> new Change.Removed(resource(c.before().orElseThrow()));
-      default -> new Change.Changed(resource(c.before().orElseThrow()), resource(c.after().orElseThrow()));
-    };
-  }
-
-  private static Resource resource(FileEntry e) {
-    ObjectNode doc = JsonNodeFactory.instance.objectNode();
-    doc.put("type", e.type().name().toLowerCase(Locale.ROOT));
-    doc.put("mode", String.format("%04o", e.mode()));
-    e.owner().ifPresent(o -> {
-      doc.put("uid", Integer.toUnsignedLong(o.uid()));
-      doc.put("gid", Integer.toUnsignedLong(o.gid()));
-    });
-    doc.put("size", e.size());
-    e.digest().ifPresent(d -> doc.put("digest", d));
-    e.linkTarget().ifPresent(t -> doc.put("target", t));
-    return new Resource(e.key(), e.key(), doc);
   }
 
   // ------------------------------------------------------------------ export and import
@@ -610,63 +387,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(out, "out");
-    FsRepository.Summary summary = held(workload, id);
-    TarManifest.Header header = new TarManifest.Header(Optional.of(id.value()), Optional.of(workload.tenant().value()),
-        Optional.of(workload.id()), Optional.of(summary.capturedAt().toString()), Manifest.SCHEMA_VERSION, List.of(),
-        0, 0);
-    TarManifest.Header written = TarExport.write(header, new RepositoryTree(workload, id, summary), out,
-        SnapshotArchive.ZSTD_LEVEL);
-    return new SnapshotArchive.Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
-        written.schemaVersion(), written.volumes(), written.entryCount(), written.totalBytes());
-  }
-
-  /** A snapshot in the repository seen as an export tree: manifest entries, content by digest. */
-  private final class RepositoryTree implements TarExport.Tree {
-    private final WorkloadRef workload;
-    private final SnapshotId id;
-    private final FsRepository.Summary summary;
-
-    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
-      this.workload = workload;
-      this.id = id;
-      this.summary = summary;
-    }
-
-    @Override
-    public List<String> volumes() {
-      return List.copyOf(summary.volumes().keySet());
-    }
-
-    @Override
-    public void walk(String volume, TarExport.Visitor visitor) throws IOException {
-      FileTime captured = FileTime.from(summary.capturedAt());
-      visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
-      try (ManifestFile.Reader r = repo.entries(workload, id)) {
-        while (r.hasNext()) {
-          Entry e = r.next();
-          int c = e.volume().compareTo(volume);
-          if (c < 0) {
-            continue;
-          }
-          if (c > 0) {
-            break;
-          }
-          FileTime mtime = FileTime.from(Entry.instant(e.mtimeNanos()));
-          visitor.visit(switch (e.type()) {
-            case DIRECTORY -> new TarExport.Item(e.path(), TarManifest.Type.DIR, e.mode(), mtime, 0, "", "");
-            case SYMLINK -> new TarExport.Item(e.path(), TarManifest.Type.SYMLINK, e.mode(), mtime, 0, "",
-                e.linkTarget());
-            case FILE -> new TarExport.Item(e.path(), TarManifest.Type.FILE, e.mode(), mtime, e.size(),
-                e.digest().hex(), "");
-          });
-        }
-      }
-    }
-
-    @Override
-    public InputStream open(String volume, TarExport.Item item) {
-      return repo.content().open(Digest.parse(item.sha256()));
-    }
+    return archive.export(workload, id, held(workload, id), out);
   }
 
   /**
@@ -691,41 +412,15 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(limits, "limits");
-    if (repo.exists(workload, id)) {
-      throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
-          + hostId + "; delete it first or import under another id").withSnapshot(id).withWorkload(workload);
-    }
-    Path staging = repo.root().resolve("tmp").resolve("import-" + UUID.randomUUID());
-    SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
-    try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
-      Scanner scanner = new Scanner(writer.session(), executor.orElse(null), null, true, Long.MAX_VALUE);
-      for (Map.Entry<String, Path> v : new TreeMap<>(imported.volumes()).entrySet()) {
-        if (!Volumes.validName(v.getKey())) {
-          throw SnapshotException.invalid("this archive is unsafe: volume name '" + v.getKey()
-              + "' is not allowed; it was not imported");
-        }
-        writer.volume(v.getKey());
-        // the staging directory's files belong to this process, not to the archive's authors:
-        // an imported entry has no recorded owner (an archive never decides who owns a file)
-        scanner.scan(v.getKey(), v.getValue(), null, e -> writer.add(e.withoutOwner()));
-      }
-      FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
-          scanner.partial());
-      LOG.info("imported snapshot {} of {} on host {}: {} entries", id, workload, hostId, s.entries());
-      return s.toManifest(workload);
-    } catch (IOException | UncheckedIOException e) {
-      throw SnapshotException.wrap("import of snapshot " + id, e).withSnapshot(id).withWorkload(workload);
-    } finally {
-      imported.discard();
-    }
+    return archive.importSnapshot(workload, id, in, limits);
   }
 
   // ------------------------------------------------------------------ maintenance
 
   /**
-   * Reclaims content no snapshot references (mark and sweep); safe while captures run.
-   *
-   * @see FsRepository#gc()
+   * Reclaims content no snapshot references (mark and sweep). Safe while captures, restores and
+   * deletes run: content a running capture relies on or stored is pinned, and content stored
+   * after the collection began is never removed. Collections run one at a time.
    */
   public GcReport gc() {
     return repo.gc();
@@ -735,8 +430,6 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * Verifies stored content against its digests, all of it or a sample (one sixteenth, a different
    * one each call, so sixteen sampled checks cover everything), and names the snapshots
    * that reference corrupt or missing content.
-   *
-   * @see FsRepository#check(boolean)
    */
   public CheckReport check(boolean sample) {
     return repo.check(sample);

@@ -4,15 +4,12 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.TarExport;
-import io.snapshotkit.fs.internal.TarImport;
-import io.snapshotkit.fs.internal.TarManifest;
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.archive.TarImport;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,14 +75,9 @@ public final class SnapshotArchive {
       }
     }
 
-    /** 64 GiB, 10 million entries, 4096-byte paths. */
+    /** 64 GiB, 10 million entries, 4096-byte paths (Linux's PATH_MAX). */
     public static Limits defaults() {
-      SafeTree.Limits d = SafeTree.Limits.defaults();
-      return new Limits(d.maxTotalBytes(), d.maxEntries(), d.maxPathLength());
-    }
-
-    SafeTree.Limits internal() {
-      return new SafeTree.Limits(maxTotalBytes, maxEntries, maxPathLength);
+      return new Limits(64L << 30, 10_000_000L, 4096);
     }
   }
 
@@ -197,9 +189,9 @@ public final class SnapshotArchive {
     if (volumes.isEmpty()) {
       throw SnapshotException.invalid("an archive needs at least one volume; pass one or more directories");
     }
-    TarManifest.Header written = TarExport.write(internalHeader(description), TarExport.directories(volumes), out,
-        ZSTD_LEVEL);
-    return publicHeader(written, description);
+    Header header = new Header(description.snapshotId(), description.workload(), description.capturedAt(),
+        io.snapshotkit.Manifest.SCHEMA_VERSION, List.of(), 0, 0);
+    return TarExport.write(header, TarExport.directories(volumes), out, ZSTD_LEVEL);
   }
 
   /**
@@ -233,49 +225,7 @@ public final class SnapshotArchive {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(staging, "staging");
     Objects.requireNonNull(limits, "limits");
-    TarImport.Result result = TarImport.read(in, staging, limits.internal());
-    try {
-      return new Imported(publicHeader(result.header()), result.staging(), result.volumes());
-    } catch (RuntimeException e) {
-      TarImport.deleteQuietly(staging);
-      throw e;
-    }
-  }
-
-  private static TarManifest.Header internalHeader(Description d) {
-    return new TarManifest.Header(d.snapshotId().map(SnapshotId::value),
-        d.workload().map(w -> w.tenant().value()), d.workload().map(WorkloadRef::id),
-        d.capturedAt().map(Instant::toString), io.snapshotkit.Manifest.SCHEMA_VERSION, List.of(), 0, 0);
-  }
-
-  private static Header publicHeader(TarManifest.Header h, Description d) {
-    return new Header(d.snapshotId(), d.workload(), d.capturedAt(), h.schemaVersion(), h.volumes(),
-        h.entryCount(), h.totalBytes());
-  }
-
-  private static Header publicHeader(TarManifest.Header h) {
-    try {
-      Optional<SnapshotId> id = h.snapshotId().map(SnapshotId::parse);
-      Optional<WorkloadRef> workload = Optional.empty();
-      if (h.tenant().isPresent() != h.workload().isPresent()) {
-        throw unsafe("its manifest names a tenant without a workload, or a workload without a tenant");
-      }
-      if (h.tenant().isPresent()) {
-        workload = Optional.of(WorkloadRef.of(h.tenant().get(), h.workload().get()));
-      }
-      Optional<Instant> at = h.capturedAt().map(Instant::parse);
-      return new Header(id, workload, at, h.schemaVersion(), h.volumes(), h.entryCount(), h.totalBytes());
-    } catch (DateTimeParseException e) {
-      throw unsafe("its manifest's capture time is not an ISO-8601 instant");
-    } catch (SnapshotException e) {
-      if (e.getMessage().startsWith("this archive is unsafe")) {
-        throw e;
-      }
-      throw unsafe("its manifest has an invalid snapshot id or workload (" + e.getMessage() + ")");
-    }
-  }
-
-  private static SnapshotException unsafe(String reason) {
-    return new SnapshotException(ErrorCode.INVALID_ARGUMENT, "this archive is unsafe: " + reason + "; it was not imported");
+    TarImport.Result result = TarImport.read(in, staging, limits);
+    return new Imported(result.header(), result.staging(), result.volumes());
   }
 }

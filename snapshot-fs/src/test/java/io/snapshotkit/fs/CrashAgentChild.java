@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.spi.RestoreRequest;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;

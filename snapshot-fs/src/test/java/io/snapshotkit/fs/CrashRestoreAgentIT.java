@@ -1,7 +1,8 @@
 package io.snapshotkit.fs;
 
-import static io.snapshotkit.fs.RestoreFixture.WORKLOAD;
-import static io.snapshotkit.fs.RestoreFixture.list;
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.WORKLOAD;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,9 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.internal.restore.Selection;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,8 +32,8 @@ public final class CrashRestoreChild {
       volumes.put(kv[0], Path.of(kv[1]));
     }
     try (FsRepository repo = FsRepository.open(at.repository(), 3)) {
-      new Restorer(repo, 0).replace(RestoreFixture.WORKLOAD, at.snapshot(), volumes,
-          Restorer.Selection.all(volumes.keySet()), at.stopper());
+      Restorer.on(repo).replace(RestoreFixture.WORKLOAD, at.snapshot(), volumes,
+          Selection.all(volumes.keySet()), at.stopper());
     }
     System.exit(3);
   }

@@ -1,12 +1,15 @@
 package io.snapshotkit.fs;
 
-import static io.snapshotkit.fs.RestoreFixture.list;
+import io.snapshotkit.fs.internal.restore.RestoreFixture;
+import static io.snapshotkit.fs.internal.restore.RestoreFixture.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.restore.Restorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,7 +119,7 @@ class CrashRestoreIT {
   private void recoverAndExpect(Map<String, Map<String, String>> expected) {
     try (FsRepository repo = FsRepository.open(repoDir, 3)) {
       assertFalse(list(repo.journalDir()).isEmpty(), "the crash left a journal");
-      assertEquals(1, new Restorer(repo, 0).recoverAll().size(), "one interrupted restore replayed");
+      assertEquals(1, Restorer.on(repo).recoverAll().size(), "one interrupted restore replayed");
       Map<String, Map<String, String>> now = states();
       for (String v : volumes.keySet()) {
         assertTrue(now.get(v).equals(original.get(v)) || now.get(v).equals(restored.get(v)),
@@ -125,7 +128,7 @@ class CrashRestoreIT {
       assertEquals(expected, now, "every volume ended on the same side");
       assertEquals(List.of("a", "b", "c"), list(volumesDir), "no staging debris beside the volumes");
       assertEquals(List.of(), list(repo.journalDir()), "no journal left");
-      assertEquals(0, new Restorer(repo, 0).recoverAll().size(), "nothing left to replay");
+      assertEquals(0, Restorer.on(repo).recoverAll().size(), "nothing left to replay");
     }
   }
 }

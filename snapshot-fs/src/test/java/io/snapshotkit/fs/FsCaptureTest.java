@@ -10,6 +10,8 @@ import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.RestoreRequest;

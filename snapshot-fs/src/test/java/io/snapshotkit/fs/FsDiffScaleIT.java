@@ -91,8 +91,8 @@ class FsDiffScaleIT {
     SnapshotId a = SnapshotId.generate(T, new SplittableRandom(1));
     SnapshotId b = SnapshotId.generate(T.plusSeconds(1), new SplittableRandom(2));
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
-      agent.repository().ingest(W, a, T, false, tree(false));
-      agent.repository().ingest(W, b, T, false, tree(true));
+      RepositoryStreams.ingest(agent.repository(), W, a, T, false, tree(false));
+      RepositoryStreams.ingest(agent.repository(), W, b, T, false, tree(true));
     }
     Path log = dir.resolve("child.log");
     Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -109,9 +109,9 @@ class FsExportImportTest {
       source.track(W, Map.of("data", data));
       CaptureResult captured = source.capture(new CaptureRequest(W, ID, Optional.empty(), Optional.empty(), false));
       Manifest ingested;
-      try (SnapshotReader reader = source.repository().openSnapshot(W, ID)) {
+      try (SnapshotReader reader = RepositoryStreams.openSnapshot(source.repository(), W, ID)) {
         assertEquals(captured.manifest().families(), reader.manifest().families());
-        ingested = target.repository().ingest(W, ID, captured.manifest().capturedAt(), false, reader);
+        ingested = RepositoryStreams.ingest(target.repository(), W, ID, captured.manifest().capturedAt(), false, reader);
       }
       assertEquals(captured.manifest().families(), ingested.families());
       Path out = dir.resolve("restored");
@@ -131,7 +131,7 @@ class FsExportImportTest {
         Optional.empty());
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       for (List<FileEntry> bad : List.of(List.of(escape), List.of(dirEntry, earlier))) {
-        SnapshotException e = assertThrows(SnapshotException.class, () -> agent.repository().ingest(W, ID, t, false,
+        SnapshotException e = assertThrows(SnapshotException.class, () -> RepositoryStreams.ingest(agent.repository(), W, ID, t, false,
             bad.stream().map(FsExportImportTest::withoutContent).iterator()));
         assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), e.getMessage());
         assertEquals(List.of(), agent.snapshots(W));

@@ -7,6 +7,7 @@ import io.snapshotkit.Manifest;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
@@ -27,9 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.constraints.IntRange;
 
 /**
  * GC safety: captures and collections run at the same time, over and over, while old snapshots

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotId;
-import io.snapshotkit.fs.internal.SafeTree;
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.SafeTree;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.spi.RestoreOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -187,14 +189,14 @@ class FsOwnershipTest {
   @Test
   @DisplayName("the mode kept for an entry: setuid only for its recorded uid, setgid only for its recorded gid, sticky always")
   void keptModeJudgesEachBitByItsOwner() {
-    assertEquals(04755, SafeTree.keptMode(04755, 1000, 1000, 1000, 0));
-    assertEquals(0755, SafeTree.keptMode(04755, 1000, 1000, 0, 1000), "uid 1000's setuid file owned by root");
-    assertEquals(02775, SafeTree.keptMode(02775, 5, 7, 0, 7));
-    assertEquals(0775, SafeTree.keptMode(02775, 5, 7, 5, 8));
-    assertEquals(01777, SafeTree.keptMode(07777, 1, 2, 3, 4), "sticky and permissions stay");
-    assertEquals(0755, SafeTree.keptMode(06755, SafeTree.NO_OWNER, SafeTree.NO_OWNER, 0, 0),
+    assertEquals(04755, Modes.keptMode(04755, 1000, 1000, 1000, 0));
+    assertEquals(0755, Modes.keptMode(04755, 1000, 1000, 0, 1000), "uid 1000's setuid file owned by root");
+    assertEquals(02775, Modes.keptMode(02775, 5, 7, 0, 7));
+    assertEquals(0775, Modes.keptMode(02775, 5, 7, 5, 8));
+    assertEquals(01777, Modes.keptMode(07777, 1, 2, 3, 4), "sticky and permissions stay");
+    assertEquals(0755, Modes.keptMode(06755, SafeTree.NO_OWNER, SafeTree.NO_OWNER, 0, 0),
         "no recorded owner: no setuid, even for root");
-    assertEquals(06755, SafeTree.keptMode(06755, 0, 0, 0, 0));
+    assertEquals(06755, Modes.keptMode(06755, 0, 0, 0, 0));
   }
 
   @Test

@@ -251,8 +251,8 @@ class FsRawNamesTest {
         FsHostAgent target = FsHostAgent.rootedAt(dir.resolve("repo-b"))) {
       source.track(W, Map.of("data", data));
       SnapshotId id = capture(source);
-      try (SnapshotReader reader = source.repository().openSnapshot(W, id)) {
-        target.repository().ingest(W, id, Instant.parse("2026-03-01T00:00:00Z"), false, reader);
+      try (SnapshotReader reader = RepositoryStreams.openSnapshot(source.repository(), W, id)) {
+        RepositoryStreams.ingest(target.repository(), W, id, Instant.parse("2026-03-01T00:00:00Z"), false, reader);
       }
       restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
       Map<String, String> expected = new TreeMap<>();
@@ -266,7 +266,7 @@ class FsRawNamesTest {
   void formatOneArchivesStillImport() throws IOException {
     String longName = "\u00fcn\u00ef-" + "x".repeat(120);
     byte[] content = "v1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    String sha = HexFormat.of().formatHex(io.snapshotkit.fs.internal.TarExport.sha256().digest(content));
+    String sha = HexFormat.of().formatHex(io.snapshotkit.fs.internal.archive.TarExport.sha256().digest(content));
     String json = "{\"format\":\"snapshotkit-archive\",\"formatVersion\":1,\"schemaVersion\":1,"
         + "\"digestAlgorithm\":\"SHA-256\",\"volumes\":[\"data\"],\"entryCount\":3,\"totalBytes\":2,\"entries\":["
         + "{\"path\":\"volumes/data\",\"type\":\"dir\",\"mode\":493,\"mtime\":\"\"},"

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
-import io.snapshotkit.fs.internal.TarManifest;
+import io.snapshotkit.fs.internal.archive.TarManifest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,8 +39,8 @@ class ImportManifestMemoryIT {
     Path json = dir.resolve("manifest.json");
     SplittableRandom random = new SplittableRandom(5);
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(json), 1 << 16)) {
-      out.write(TarManifest.prefix(new TarManifest.Header(Optional.empty(), Optional.empty(), Optional.empty(),
-          Optional.empty(), 1, List.of("data"), ENTRIES, 0)));
+      out.write(TarManifest.prefix(new SnapshotArchive.Header(Optional.empty(), Optional.empty(), Optional.empty(),
+          1, List.of("data"), ENTRIES, 0)));
       try (TarManifest.EntryWriter w = new TarManifest.EntryWriter(new NonClosing(out))) {
         for (int i = 0; i < ENTRIES; i++) {
           String name = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());

@@ -85,7 +85,7 @@ class MaliciousArchiveTest {
     e.setSize(bytes.length);
     e.setMode(0644);
     String sha = java.util.HexFormat.of().formatHex(
-        io.snapshotkit.fs.internal.TarExport.sha256().digest(bytes));
+        io.snapshotkit.fs.internal.archive.TarExport.sha256().digest(bytes));
     return new Evil(e, bytes, "{\"path\":\"" + name + "\",\"type\":\"file\",\"size\":" + bytes.length
         + ",\"sha256\":\"" + sha + "\",\"mode\":420,\"mtime\":\"\"}");
   }

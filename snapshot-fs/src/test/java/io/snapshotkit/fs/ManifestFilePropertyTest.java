@@ -3,6 +3,10 @@ package io.snapshotkit.fs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.snapshotkit.fs.internal.repo.Digest;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.PathOrder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -3,7 +3,7 @@ package io.snapshotkit.fs;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.snapshotkit.fs.internal.SafeTree;
+import io.snapshotkit.fs.internal.files.PathRules;
 import java.nio.file.Path;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -25,7 +25,7 @@ class SafeTreePropertyTest {
   @Property(tries = 3000)
   @Label("an accepted entry path always resolves strictly inside the root, unchanged by normalization")
   void acceptedPathsStayInside(@ForAll("trickyPaths") String path) {
-    if (SafeTree.pathProblem(path, 4096).isEmpty()) {
+    if (PathRules.pathProblem(path, 4096).isEmpty()) {
       String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
       Path resolved = ROOT.resolve(p);
       assertTrue(resolved.normalize().startsWith(ROOT), path);
@@ -39,7 +39,7 @@ class SafeTreePropertyTest {
   void targetsAreRefusedOnlyWhenUnstorable(@ForAll("trickyPaths") String target,
       @ForAll("linkPaths") String link) {
     boolean unstorable = target.isEmpty() || target.indexOf('\u0000') >= 0;
-    assertTrue(SafeTree.symlinkTargetProblem(link, target, 4096).isPresent() == unstorable, link + " -> " + target);
+    assertTrue(PathRules.symlinkTargetProblem(link, target, 4096).isPresent() == unstorable, link + " -> " + target);
   }
 
   @Provide

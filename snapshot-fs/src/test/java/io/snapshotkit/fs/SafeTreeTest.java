@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.SafeTree.Limits;
-import io.snapshotkit.fs.internal.SafeTree.Origin;
+import io.snapshotkit.fs.SnapshotArchive.Limits;
+import io.snapshotkit.fs.internal.files.Modes;
+import io.snapshotkit.fs.internal.files.PathRules;
+import io.snapshotkit.fs.internal.files.SafeTree.Origin;
+import io.snapshotkit.fs.internal.files.SafeTree;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +75,7 @@ class SafeTreeTest {
       "./a", "a/./b", "a\udc41b", "\udcc3\udca9", "a\ud800"})
   @DisplayName("unsafe entry paths are refused before anything is written")
   void unsafePathsAreRefused(String path) throws IOException {
-    assertTrue(SafeTree.pathProblem(path, 4096).isPresent(), path);
+    assertTrue(PathRules.pathProblem(path, 4096).isPresent(), path);
     refused(() -> tree().file(path, text("x"), 1, 0644, T1));
     try (Stream<Path> s = Files.list(root)) {
       assertEquals(0, s.count());
@@ -87,15 +89,15 @@ class SafeTreeTest {
   @DisplayName("relative paths are accepted with any byte but NUL in their names: backslash, control bytes, "
       + "a drive-letter prefix and bytes that are not UTF-8 are all legal Linux names")
   void safePathsAreAccepted(String path) {
-    assertEquals(Optional.empty(), SafeTree.pathProblem(path, 4096));
+    assertEquals(Optional.empty(), PathRules.pathProblem(path, 4096));
   }
 
   @Test
   @DisplayName("paths and names over the limits are refused")
   void overlongPathsAndNamesAreRefused() {
-    assertTrue(SafeTree.pathProblem("a/".repeat(30) + "b", 40).orElseThrow().contains("longer than 40 bytes"));
-    assertTrue(SafeTree.pathProblem("x".repeat(256), 4096).orElseThrow().contains("longer than 255 bytes"));
-    assertEquals(Optional.empty(), SafeTree.pathProblem("x".repeat(255), 4096));
+    assertTrue(PathRules.pathProblem("a/".repeat(30) + "b", 40).orElseThrow().contains("longer than 40 bytes"));
+    assertTrue(PathRules.pathProblem("x".repeat(256), 4096).orElseThrow().contains("longer than 255 bytes"));
+    assertEquals(Optional.empty(), PathRules.pathProblem("x".repeat(255), 4096));
     SafeTree small = SafeTree.rootedAt(root, new Limits(1000, 1000, 10), Origin.IMPORT);
     refused(() -> small.directory("abcdefghijk", 0755, T1));
   }
@@ -137,7 +139,7 @@ class SafeTreeTest {
     tree.directory("sticky", 01777, T1);
     tree.finish();
     assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("suid"))));
-    assertEquals(0777, SafeTree.mode(Files.getPosixFilePermissions(root.resolve("sticky"))));
+    assertEquals(0777, Modes.mode(Files.getPosixFilePermissions(root.resolve("sticky"))));
     assertEquals(0, (int) Files.getAttribute(root.resolve("suid"), "unix:mode") & 07000);
   }
 
@@ -149,8 +151,8 @@ class SafeTreeTest {
     tree.file("ro/inner", text("data"), 4, 0444, T1);
     tree.finish();
     assertEquals("data", Files.readString(root.resolve("ro/inner")));
-    assertEquals(0555, SafeTree.mode(Files.getPosixFilePermissions(root.resolve("ro"))));
-    Files.setPosixFilePermissions(root.resolve("ro"), SafeTree.permissions(0755));
+    assertEquals(0555, Modes.mode(Files.getPosixFilePermissions(root.resolve("ro"))));
+    Files.setPosixFilePermissions(root.resolve("ro"), Modes.permissions(0755));
   }
 
   @Test
@@ -209,7 +211,7 @@ class SafeTreeTest {
   void createsAnySymlinkTargetVerbatim(String target) throws IOException {
     SafeTree tree = tree();
     tree.symlink("link", target, T1);
-    assertEquals(target, io.snapshotkit.fs.internal.RawNames.text(Files.readSymbolicLink(root.resolve("link"))));
+    assertEquals(target, io.snapshotkit.fs.internal.files.RawNames.text(Files.readSymbolicLink(root.resolve("link"))));
     refused(() -> tree.file("link/x", text("pwned"), 5, 0644, T1));
     refused(() -> tree.directory("link/d", 0755, T1));
     assertOutsideUntouched();
@@ -327,8 +329,8 @@ class SafeTreeTest {
   @DisplayName("mode and permission conversions are inverse on the nine permission bits")
   void modeConversions() {
     for (int mode = 0; mode < 01000; mode++) {
-      assertEquals(mode, SafeTree.mode(SafeTree.permissions(mode)));
+      assertEquals(mode, Modes.mode(Modes.permissions(mode)));
     }
-    assertEquals(0755, SafeTree.mode(SafeTree.permissions(04755)));
+    assertEquals(0755, Modes.mode(Modes.permissions(04755)));
   }
 }

@@ -13,9 +13,8 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.fs.internal.SafeTree;
-import io.snapshotkit.fs.internal.TarExport;
-import io.snapshotkit.fs.internal.TarManifest;
+import io.snapshotkit.fs.internal.archive.TarExport;
+import io.snapshotkit.fs.internal.files.Modes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -59,9 +58,9 @@ class SnapshotArchiveTest {
     new Random(42).nextBytes(random);
     Files.write(root.resolve("src/main/deep/blob.bin"), random);
     Files.writeString(root.resolve("run.sh"), "#!/bin/sh\necho hi\n");
-    Files.setPosixFilePermissions(root.resolve("run.sh"), SafeTree.permissions(0750));
+    Files.setPosixFilePermissions(root.resolve("run.sh"), Modes.permissions(0750));
     Files.writeString(root.resolve("secret"), "s3cr3t");
-    Files.setPosixFilePermissions(root.resolve("secret"), SafeTree.permissions(0400));
+    Files.setPosixFilePermissions(root.resolve("secret"), Modes.permissions(0400));
     String longName = "a-very-long-directory-name-".repeat(5);
     Files.createDirectories(root.resolve(longName + "/" + longName));
     Files.writeString(root.resolve(longName + "/" + longName + "/file-with-long-path.txt"), "long");
@@ -77,7 +76,7 @@ class SnapshotArchiveTest {
     Files.getFileAttributeView(root.resolve("dangling"), java.nio.file.attribute.BasicFileAttributeView.class,
         LinkOption.NOFOLLOW_LINKS).setTimes(at("2019-01-01T00:00:00.000000001Z"), null, null);
     Files.setLastModifiedTime(root.resolve("empty-dir"), at("1999-12-31T23:59:59Z"));
-    Files.setPosixFilePermissions(root.resolve("readonly"), SafeTree.permissions(0555));
+    Files.setPosixFilePermissions(root.resolve("readonly"), Modes.permissions(0555));
   }
 
   /** Every entry under root: relative path → type, mode, mtime, size, content or target. */
@@ -95,9 +94,9 @@ class SnapshotArchiveTest {
         // Java sets a symlink's times with lutimes(2), which keeps microseconds only.
         what = "symlink -> " + Files.readSymbolicLink(p) + " mtime=" + a.lastModifiedTime().to(TimeUnit.MICROSECONDS);
       } else if (a.isDirectory()) {
-        what = "dir mode=" + Integer.toOctalString(SafeTree.mode(a.permissions())) + " mtime=" + a.lastModifiedTime();
+        what = "dir mode=" + Integer.toOctalString(Modes.mode(a.permissions())) + " mtime=" + a.lastModifiedTime();
       } else {
-        what = "file mode=" + Integer.toOctalString(SafeTree.mode(a.permissions())) + " mtime=" + a.lastModifiedTime()
+        what = "file mode=" + Integer.toOctalString(Modes.mode(a.permissions())) + " mtime=" + a.lastModifiedTime()
             + " sha=" + java.util.HexFormat.of().formatHex(TarExport.sha256().digest(Files.readAllBytes(p)));
       }
       out.put(rel, what);
@@ -284,8 +283,8 @@ class SnapshotArchiveTest {
         return live.open(volume, item);
       }
     };
-    TarManifest.Header header = new TarManifest.Header(Optional.empty(), Optional.empty(), Optional.empty(),
-        Optional.empty(), 1, List.of(), 0, 0);
+    SnapshotArchive.Header header = new SnapshotArchive.Header(Optional.empty(), Optional.empty(), Optional.empty(),
+        1, List.of(), 0, 0);
     SnapshotException e = assertThrows(SnapshotException.class,
         () -> TarExport.write(header, changing, new ByteArrayOutputStream(), 3));
     assertEquals(ErrorCode.CONFLICT, e.code());

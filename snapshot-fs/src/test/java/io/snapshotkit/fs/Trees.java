@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.fs.internal.repo.Digest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -195,7 +195,7 @@ class InputFuzzTest {
     attemptRejected(EnumSet.of(ErrorCode.NOT_FOUND), () -> world.agent().diff(unknown, snapshot.id(), Optional.empty()));
     assertTrue(world.engine().versions(unknown).isEmpty());
     attempt(EnumSet.noneOf(ErrorCode.class), () -> world.agent().delete(unknown, snapshot.id()));
-    assertTrue(world.agent().repository().snapshots(WS).contains(snapshot.id()),
+    assertTrue(world.agent().snapshots(WS).contains(snapshot.id()),
         "deleting the snapshot under another workload removed it");
   }
 

@@ -60,7 +60,7 @@ final class AdminCommands {
         ObjectNode n = JsonViews.MAPPER.createObjectNode();
         n.put("home", h.dir().toString());
         n.put("database", h.database().toString());
-        n.put("repository", s.agent().repository().root().toString());
+        n.put("repository", s.agent().repositoryRoot().toString());
         n.put("alreadyInitialized", existed);
         out().result(n);
       }
@@ -234,7 +234,7 @@ final class AdminCommands {
     @Override
     void run() {
       // A full check reads every stored content once: the stored bytes are the total.
-      long total = sample ? 0 : storedBytes(root.services().agent().repository().root());
+      long total = sample ? 0 : storedBytes(root.services().agent().repositoryRoot());
       CheckReport r = out().tracking("check", total, Activity.Counter.READ,
           () -> root.services().agent().check(sample));
       ObjectNode n = JsonViews.MAPPER.createObjectNode();

@@ -230,7 +230,7 @@ final class SnapshotCommands {
       ObjectNode json = JsonViews.snapshot(s);
       boolean readOnly = root.services().readOnly(); // its repository cannot be opened: show the row alone
       Optional<Manifest> manifest = s.status() == SnapshotStatus.READY && !readOnly
-          ? root.services().agent().repository().manifest(s.workload(), s.id())
+          ? root.services().agent().manifest(s.workload(), s.id())
           : Optional.empty();
       if (readOnly) {
         out().warn("volume details are not shown: the home is read-only, so its repository cannot be opened");
@@ -354,14 +354,14 @@ final class SnapshotCommands {
     if (!paths.isEmpty()) {
       return paths.stream().map(p -> p.contains(":") ? p.substring(0, p.indexOf(':')) : p).distinct().toList();
     }
-    return root.services().agent().repository().manifest(s.workload(), s.id())
+    return root.services().agent().manifest(s.workload(), s.id())
         .map(m -> m.family(FsHostAgent.FAMILY).stream().map(r -> r.key()).toList())
         .orElse(List.of());
   }
 
   /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
   static long snapshotBytes(RootCommand root, Snapshot s) {
-    return root.services().agent().repository().manifest(s.workload(), s.id())
+    return root.services().agent().manifest(s.workload(), s.id())
         .map(m -> m.family(FsHostAgent.FAMILY).stream()
             .mapToLong(r -> r.document().path("bytes").asLong()).sum())
         .orElse(0L);

@@ -155,7 +155,7 @@ public final class FsBench {
     }
     SnapshotId id = id(args[2]);
     Path target = Path.of(args[3]).toAbsolutePath().normalize();
-    Manifest manifest = agent.repository().manifest(WORKLOAD, id).orElseThrow(
+    Manifest manifest = agent.manifest(WORKLOAD, id).orElseThrow(
         () -> new IllegalStateException("no snapshot " + args[2] + " in " + args[1]));
     var outcome = agent.restore(new RestoreRequest(WORKLOAD, id, manifest, RestoreMode.REPLACE,
         Optional.of(target.toString()), List.of()));

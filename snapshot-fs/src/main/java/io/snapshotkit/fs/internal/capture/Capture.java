@@ -1,0 +1,192 @@
+package io.snapshotkit.fs.internal.capture;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.repo.Entry;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.HostAgent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Capture of a workload's volumes into the repository: a {@link Scanner} walks each volume,
+ * reading (and storing, through a repository snapshot writer's content session) only files whose
+ * stat changed since the parent snapshot, and the writer commits the manifest. Also the live
+ * scans that store nothing ({@link #describe}, and the live side of a diff).
+ *
+ * <p><b>Thread-safety:</b> safe for concurrent use on different workloads; the engine's workload
+ * lock keeps one capture per workload.
+ */
+public final class Capture {
+  private static final Logger LOG = LoggerFactory.getLogger(Capture.class);
+
+  /**
+   * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
+   * to be trusted by the next capture. Covers coarse kernel timestamp ticks and 2-second FAT times.
+   */
+  static final long RACY_WINDOW_NANOS = 2_000_000_000L;
+
+  private final FsRepository repo;
+  private final Executor executor;
+  private final Scanner.ReadHook readHook;
+  private final LongSupplier racyCutoff;
+  private final Clock clock;
+  private final String hostId;
+
+  /**
+   * Captures into {@code repo}.
+   *
+   * @param executor reads, hashes and compresses files; null for the caller's thread
+   * @param readHook a test seam run before each file read, or null
+   * @param racyCutoff the filesystem time before which a file's stat is trusted, or null to probe
+   *     the filesystem's clock before each capture
+   * @param clock stamps the capture time
+   * @param hostId this host's id, for messages
+   */
+  public Capture(FsRepository repo, Executor executor, Scanner.ReadHook readHook, LongSupplier racyCutoff,
+      Clock clock, String hostId) {
+    this.repo = repo;
+    this.executor = executor;
+    this.readHook = readHook;
+    this.racyCutoff = racyCutoff;
+    this.clock = clock;
+    this.hostId = hostId;
+  }
+
+  /** The filesystem's own time now (a fresh file's mtime), less the racy window. */
+  private long racyCutoff() {
+    if (racyCutoff != null) {
+      return racyCutoff.getAsLong();
+    }
+    Path tmp = repo.root().resolve("tmp");
+    try {
+      Path probe = Files.createTempFile(tmp, "clock-", ".probe");
+      try {
+        return Entry.nanos(Files.getLastModifiedTime(probe).toInstant()) - RACY_WINDOW_NANOS;
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+    } catch (IOException e) {
+      throw SnapshotException.wrap("reading the filesystem time in " + tmp, e);
+    }
+  }
+
+  /**
+   * Captures the volumes {@code vols} of the request's workload as a new snapshot; see {@code
+   * HostAgent.capture} for the contract.
+   */
+  public CaptureResult capture(CaptureRequest request, Map<String, Path> vols) {
+    WorkloadRef w = request.workload();
+    SnapshotId id = request.snapshotId();
+    Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
+    FsRepository.SnapshotWriter writer = repo.begin(w, id);
+    try (writer; ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+      Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),
+          racyCutoff());
+      for (Map.Entry<String, Path> v : vols.entrySet()) {
+        writer.volume(v.getKey());
+        scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
+      }
+      FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
+      if (scanner.partial()) {
+        LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());
+      }
+      LOG.debug("captured snapshot {} of {} on host {}: {} entries, {} new bytes (parent {})", id, w, hostId,
+          s.entries(), s.storedBytes(), parent.map(SnapshotId::value).orElse("none"));
+      return new CaptureResult(s.toManifest(w), s.storedBytes());
+    } catch (IOException | RuntimeException e) {
+      Optional<String> full = SnapshotException.outOfSpace(e);
+      if (full.isPresent()) {
+        // the writer is closed by now: it removed what the capture stored, unless that failed too
+        throw new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, "the repository " + repo.root() + " on host "
+            + hostId + " ran out of space while capturing snapshot " + id + ": " + full.get() + "; "
+            + (writer.abandonedContentRemoved() ? "the content it had stored was removed again"
+                : "the content it had stored stays until the next gc")
+            + "; free space (delete old snapshots, then run gc) and capture again", e)
+            .withWorkload(w).withSnapshot(id);
+      }
+      if (e instanceof SnapshotException se) {
+        throw se;
+      }
+      throw SnapshotException.wrap("capture of " + id + " on host " + hostId, e).withWorkload(w).withSnapshot(id);
+    }
+  }
+
+  /** The snapshot to compare stats against: the given one if held, else the newest held. */
+  private Optional<SnapshotId> previous(WorkloadRef w, Optional<SnapshotId> wanted, Optional<SnapshotId> exclude) {
+    if (wanted.isPresent() && !wanted.equals(exclude) && repo.exists(w, wanted.get())) {
+      return wanted;
+    }
+    List<SnapshotId> held = repo.snapshots(w);
+    for (int i = held.size() - 1; i >= 0; i--) {
+      if (exclude.isEmpty() || !held.get(i).equals(exclude.get())) {
+        return Optional.of(held.get(i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<ManifestFile.Reader> openQuietly(WorkloadRef w, SnapshotId id) {
+    try {
+      return Optional.of(repo.entries(w, id));
+    } catch (SnapshotException e) {
+      LOG.debug("previous snapshot {} is gone; reading every file", id, e);
+      return Optional.empty();
+    }
+  }
+
+  /** The compact manifest the live volumes {@code vols} would capture as, storing nothing. */
+  public Manifest describe(WorkloadRef workload, Map<String, Path> vols) {
+    Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
+    long[] count = {0};
+    boolean partial = scanLive(workload, vols, e -> {
+      stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
+      count[0]++;
+    });
+    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
+    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats).toManifest(workload);
+  }
+
+  /** Scans the live volumes without storing; files unchanged since the newest snapshot are not read. */
+  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Consumer<Entry> sink) {
+    Optional<SnapshotId> newest = previous(w, Optional.empty(), Optional.empty());
+    return scanLive(w, vols, newest, sink);
+  }
+
+  /**
+   * Scans the live volumes without storing, reading only files whose stat changed since {@code
+   * statBase}.
+   *
+   * @return whether the scan was partial
+   */
+  public boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
+      Consumer<Entry> sink) {
+    try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+      Scanner scanner = new Scanner(null, executor, readHook, false);
+      for (Map.Entry<String, Path> v : vols.entrySet()) {
+        scanner.scan(v.getKey(), v.getValue(), previous, sink);
+      }
+      return scanner.partial();
+    } catch (IOException | UncheckedIOException e) {
+      throw SnapshotException.wrap("scanning the volumes of " + w, e).withWorkload(w);
+    }
+  }
+}

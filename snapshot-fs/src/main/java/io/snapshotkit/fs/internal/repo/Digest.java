@@ -1,0 +1,85 @@
+package io.snapshotkit.fs.internal.repo;
+
+import io.snapshotkit.SnapshotException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** A SHA-256 content digest, held as four longs so a million of them stay small. Immutable. */
+public final class Digest implements Comparable<Digest> {
+  static final int BYTES = 32;
+
+  private final long a;
+  private final long b;
+  private final long c;
+  private final long d;
+
+  private Digest(long a, long b, long c, long d) {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
+  public static Digest of(byte[] bytes) {
+    if (bytes.length != BYTES) {
+      throw new IllegalArgumentException("a SHA-256 digest has 32 bytes, not " + bytes.length);
+    }
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    return new Digest(buf.getLong(), buf.getLong(), buf.getLong(), buf.getLong());
+  }
+
+  public static Digest parse(String hex) {
+    return of(HexFormat.of().parseHex(hex));
+  }
+
+  public static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw SnapshotException.wrap("loading SHA-256", e);
+    }
+  }
+
+  public static Digest hash(byte[] data, int offset, int length) {
+    MessageDigest md = sha256();
+    md.update(data, offset, length);
+    return of(md.digest());
+  }
+
+  byte[] bytes() {
+    return ByteBuffer.allocate(BYTES).putLong(a).putLong(b).putLong(c).putLong(d).array();
+  }
+
+  public String hex() {
+    return HexFormat.of().formatHex(bytes());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Digest other && a == other.a && b == other.b && c == other.c && d == other.d;
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(a);
+  }
+
+  @Override
+  public int compareTo(Digest o) {
+    int r = Long.compareUnsigned(a, o.a);
+    if (r == 0) {
+      r = Long.compareUnsigned(b, o.b);
+    }
+    if (r == 0) {
+      r = Long.compareUnsigned(c, o.c);
+    }
+    return r != 0 ? r : Long.compareUnsigned(d, o.d);
+  }
+
+  @Override
+  public String toString() {
+    return hex();
+  }
+}

@@ -1,0 +1,490 @@
+package io.snapshotkit.fs.internal.repo;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.Resource;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.FileType;
+import io.snapshotkit.fs.GcReport;
+import io.snapshotkit.fs.internal.files.AtomicFiles;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The on-disk repository behind an {@link io.snapshotkit.fs.FsHostAgent}: content-addressed storage (small files
+ * packed, large files as their own zstd files), one streamable manifest per snapshot, restore
+ * journals and the tracked-volume registry. {@code FsHostAgent} opens it and holds it (and its
+ * lock) while the agent is open; not API.
+ *
+ * <p>Layout under the root: {@code packs/} ({@code *.pack} + {@code *.idx}), {@code blobs/xx/},
+ * {@code snapshots/<tenant>/<workload>/<id>.skm} (+ {@code .summary}), {@code journal/},
+ * {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds while it has the
+ * repository open.
+ *
+ * <p><b>Thread-safety:</b> thread-safe. Captures, restores, deletes, {@link #gc()} and
+ * {@link #check} may run concurrently; {@link #gc()} never removes content a snapshot (committed,
+ * or being captured) refers to.
+ */
+public final class FsRepository implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(FsRepository.class);
+  public static final String FAMILY = "volumes";
+  static final String MANIFEST = ".skm";
+  private static final String SUMMARY = ".summary";
+  /** Temporary files (manifests being written) start with this; they are never snapshots. */
+  static final String TMP_PREFIX = ".tmp-";
+
+  private final Path root;
+  private final Path snapshots;
+  private final ContentStore content;
+  private final int level;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final ReentrantLock gcLock = new ReentrantLock();
+  private final Maintenance maintenance;
+
+  private FsRepository(Path root, int level, int small, FileChannel lockChannel, FileLock lock) throws IOException {
+    this.root = root;
+    this.snapshots = root.resolve("snapshots");
+    this.level = level;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    Files.createDirectories(snapshots);
+    Files.createDirectories(root.resolve("journal"));
+    Files.createDirectories(root.resolve("workloads"));
+    this.content = new ContentStore(root, level, small);
+    this.maintenance = new Maintenance(content, snapshots, gcLock);
+    removeAbandonedManifests();
+  }
+
+  /**
+   * Removes the temporary manifests of captures a crash interrupted. Safe at open: the repository
+   * lock is held, so no capture of this repository is running.
+   */
+  private void removeAbandonedManifests() throws IOException {
+    try (var walk = Files.walk(snapshots, 3)) {
+      for (Path p : walk.filter(f -> f.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
+        LOG.warn("removing {}, the manifest of a capture that was interrupted", snapshots.relativize(p));
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /**
+   * Opens (creating if needed) a repository, taking its lock.
+   *
+   * @throws SnapshotException CONFLICT if another agent (in this or another process) has it open
+   */
+  public static FsRepository open(Path root, int level) {
+    return open(root, level, ContentStore.SMALL);
+  }
+
+  /** As {@link #open(Path, int)}, packing contents smaller than {@code small} bytes. */
+  public static FsRepository open(Path root, int level, int small) {
+    FileChannel ch = null;
+    try {
+      Files.createDirectories(root);
+      ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + root
+            + " is open in another agent; close it first (one agent per repository)");
+      }
+      return new FsRepository(root, level, small, ch, lock);
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw SnapshotException.wrap("opening the repository " + root, e);
+    } catch (RuntimeException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+  }
+
+  /** The repository's root directory. */
+  public Path root() {
+    return root;
+  }
+
+  public ContentStore content() {
+    return content;
+  }
+
+  public Path journalDir() {
+    return root.resolve("journal");
+  }
+
+  public Path workloadsDir() {
+    return root.resolve("workloads");
+  }
+
+  /**
+   * Releases the repository lock and pooled compression contexts. {@link io.snapshotkit.fs.FsHostAgent#close()}
+   * calls it; do not close the repository of an agent that is still in use.
+   */
+  @Override
+  public void close() {
+    content.close();
+    try {
+      lock.release();
+    } catch (IOException e) {
+      LOG.debug("releasing the repository lock", e);
+    }
+    closeQuietly(lockChannel);
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  private Path dir(WorkloadRef w) {
+    return snapshots.resolve(w.tenant().value()).resolve(w.id());
+  }
+
+  public Path manifestPath(WorkloadRef w, SnapshotId id) {
+    return dir(w).resolve(id.value() + MANIFEST);
+  }
+
+  private Path summaryPath(WorkloadRef w, SnapshotId id) {
+    return dir(w).resolve(id.value() + SUMMARY);
+  }
+
+  public boolean exists(WorkloadRef w, SnapshotId id) {
+    return Files.exists(manifestPath(w, id));
+  }
+
+  /**
+   * The workload's snapshots on this host, oldest first.
+   *
+   * @return ids; empty if none
+   */
+  public List<SnapshotId> snapshots(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    List<SnapshotId> ids = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir(workload), "*" + MANIFEST)) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        if (n.startsWith(TMP_PREFIX)) {
+          continue; // a capture in progress, or one a crash interrupted (removed at the next open)
+        }
+        ids.add(SnapshotId.parse(n.substring(0, n.length() - MANIFEST.length())));
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw SnapshotException.wrap("listing snapshots of " + workload, e);
+    }
+    ids.sort(null);
+    return ids;
+  }
+
+  /**
+   * A snapshot's compact manifest (family {@code volumes}: one resource per volume with
+   * {@code files, dirs, symlinks, bytes, treeDigest}).
+   *
+   * @return empty if this repository does not hold the snapshot
+   */
+  public Optional<Manifest> manifest(WorkloadRef workload, SnapshotId id) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(id, "id");
+    return summary(workload, id).map(s -> s.toManifest(workload));
+  }
+
+  public Optional<Summary> summary(WorkloadRef w, SnapshotId id) {
+    if (!exists(w, id)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Summary.parse(Files.readString(summaryPath(w, id))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      throw new SnapshotException(ErrorCode.CORRUPT, "the summary of snapshot " + id
+          + " is unreadable; run the repository check and delete the snapshot", e).withSnapshot(id);
+    }
+  }
+
+  /** Opens a snapshot's entries. */
+  public ManifestFile.Reader entries(WorkloadRef w, SnapshotId id) {
+    try {
+      return ManifestFile.Reader.open(manifestPath(w, id));
+    } catch (NoSuchFileException e) {
+      throw SnapshotException.notFound("snapshot " + id + " of " + w + " is not on this host; list the "
+          + "workload's snapshots to find one that is").withSnapshot(id).withWorkload(w);
+    } catch (IOException e) {
+      throw SnapshotException.wrap("opening snapshot " + id, e);
+    }
+  }
+
+  /**
+   * Removes a snapshot's manifest at once; its content is reclaimed by the next {@link #gc()}.
+   *
+   * @return whether the repository held it
+   */
+  public boolean delete(WorkloadRef w, SnapshotId id) {
+    try {
+      boolean existed = Files.deleteIfExists(manifestPath(w, id));
+      Files.deleteIfExists(summaryPath(w, id));
+      if (existed) {
+        AtomicFiles.fsyncDirectory(dir(w));
+      }
+      return existed;
+    } catch (IOException e) {
+      throw SnapshotException.wrap("deleting snapshot " + id, e);
+    }
+  }
+
+  /** Starts writing a snapshot. */
+  public SnapshotWriter begin(WorkloadRef w, SnapshotId id) {
+    return new SnapshotWriter(w, id);
+  }
+
+  /** Writes one snapshot: content through a session, entries to a temp manifest, committed by rename. */
+  public final class SnapshotWriter implements AutoCloseable {
+    private final WorkloadRef workload;
+    private final SnapshotId id;
+    private final ContentSession session;
+    private final Path tmp;
+    private final ManifestFile.Writer writer;
+    private final Map<String, VolumeStats> volumes = new TreeMap<>();
+    private boolean committed;
+    private boolean abandonedContentRemoved;
+
+    private SnapshotWriter(WorkloadRef workload, SnapshotId id) {
+      this.workload = workload;
+      this.id = id;
+      this.session = content.session();
+      try {
+        Files.createDirectories(dir(workload));
+        this.tmp = dir(workload).resolve(".tmp-" + id.value() + "-" + UUID.randomUUID() + MANIFEST);
+        this.writer = new ManifestFile.Writer(tmp, level);
+      } catch (IOException e) {
+        session.close();
+        throw SnapshotException.wrap("starting snapshot " + id, e);
+      }
+    }
+
+    public ContentSession session() {
+      return session;
+    }
+
+    /** Declares a volume, so an empty one still appears in the manifest. */
+    public void volume(String name) {
+      volumes.computeIfAbsent(name, n -> new VolumeStats());
+    }
+
+    public void add(Entry e) {
+      try {
+        writer.write(e);
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
+      volumes.computeIfAbsent(e.volume(), n -> new VolumeStats()).add(e);
+    }
+
+    /** Makes the snapshot durable and visible; a retry with the same id replaces it. */
+    public Summary commit(Instant capturedAt, boolean partial) throws IOException {
+      writer.close();
+      session.flush();
+      AtomicFiles.fsync(tmp);
+      long stored = session.storedBytes() + Files.size(tmp);
+      Summary s = new Summary(capturedAt, partial, stored, writer.count(), new TreeMap<>(volumes));
+      // a retry replaces an earlier attempt: retire its manifest first, so that a crash in between
+      // leaves no snapshot rather than the new summary beside the old entries
+      if (Files.deleteIfExists(manifestPath(workload, id))) {
+        AtomicFiles.fsyncDirectory(dir(workload));
+      }
+      AtomicFiles.write(summaryPath(workload, id), s.format().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.move(tmp, manifestPath(workload, id));
+      committed = true;
+      return s;
+    }
+
+    /**
+     * Whether an abandoned writer's content is gone again: true once {@link #close()} removed
+     * every content this capture added that no snapshot refers to, false if some of it stays
+     * until {@link FsRepository#gc()} (removing it failed, or nothing was tried yet).
+     */
+    public boolean abandonedContentRemoved() {
+      return abandonedContentRemoved;
+    }
+
+    /**
+     * Ends the writer. An uncommitted snapshot's temp manifest is removed, and so is the content
+     * it added to the repository that no snapshot refers to (a failed capture must not keep its
+     * space, least of all on a full disk); if that fails the content waits for the next gc.
+     */
+    @Override
+    public void close() {
+      Set<Digest> added = Set.of();
+      if (!committed) {
+        writer.abandon();
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.warn("could not remove {}", tmp, e);
+        }
+        added = session.published();
+      }
+      session.close();
+      if (!committed) {
+        try {
+          reclaim(added);
+          abandonedContentRemoved = true;
+        } catch (RuntimeException e) {
+          LOG.warn("could not remove the content abandoned snapshot {} of {} stored; the next gc removes it",
+              id, workload, e);
+        }
+      }
+    }
+  }
+
+  private void reclaim(Set<Digest> candidates) {
+    maintenance.reclaim(candidates);
+  }
+
+  /** Per-volume counts and the tree digest (paths, types, modes, content; not times). */
+  public static final class VolumeStats {
+    long files;
+    long dirs;
+    long symlinks;
+    long bytes;
+    private final MessageDigest tree = Digest.sha256();
+    private String digest;
+
+    public void add(Entry e) {
+      switch (e.type()) {
+        case FILE -> {
+          files++;
+          bytes += e.size();
+        }
+        case DIRECTORY -> dirs++;
+        case SYMLINK -> symlinks++;
+      }
+      String line = e.type().ordinal() + " " + Integer.toOctalString(e.mode()) + " "
+          + (e.type() == FileType.FILE ? e.digest().hex() : e.type() == FileType.SYMLINK ? e.linkTarget() : "")
+          + " " + e.path() + "\n";
+      tree.update(line.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String treeDigest() {
+      if (digest == null) {
+        digest = Digest.of(tree.digest()).hex();
+      }
+      return digest;
+    }
+  }
+
+  /** What a snapshot holds, in brief; stored beside the manifest. Immutable. */
+  public record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
+      Map<String, VolumeStats> volumes) {
+
+    String format() {
+      StringBuilder b = new StringBuilder();
+      b.append("capturedAt=").append(capturedAt).append('\n');
+      b.append("partial=").append(partial).append('\n');
+      b.append("storedBytes=").append(storedBytes).append('\n');
+      b.append("entries=").append(entries).append('\n');
+      volumes.forEach((name, v) -> b.append("volume.").append(name).append('=').append(v.files).append(',')
+          .append(v.dirs).append(',').append(v.symlinks).append(',').append(v.bytes).append(',')
+          .append(v.treeDigest()).append('\n'));
+      return b.toString();
+    }
+
+    static Summary parse(String text) throws IOException {
+      Properties p = new Properties();
+      p.load(new StringReader(text));
+      Map<String, VolumeStats> volumes = new TreeMap<>();
+      for (String key : p.stringPropertyNames()) {
+        if (key.startsWith("volume.")) {
+          String[] f = p.getProperty(key).split(",");
+          VolumeStats v = new VolumeStats();
+          v.files = Long.parseLong(f[0]);
+          v.dirs = Long.parseLong(f[1]);
+          v.symlinks = Long.parseLong(f[2]);
+          v.bytes = Long.parseLong(f[3]);
+          v.digest = f[4];
+          volumes.put(key.substring("volume.".length()), v);
+        }
+      }
+      return new Summary(Instant.parse(p.getProperty("capturedAt")), Boolean.parseBoolean(p.getProperty("partial")),
+          Long.parseLong(p.getProperty("storedBytes")), Long.parseLong(p.getProperty("entries")), volumes);
+    }
+
+    public Manifest toManifest(WorkloadRef workload) {
+      List<Resource> list = new ArrayList<>();
+      volumes.forEach((name, v) -> {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put("files", v.files);
+        doc.put("dirs", v.dirs);
+        doc.put("symlinks", v.symlinks);
+        doc.put("bytes", v.bytes);
+        doc.put("treeDigest", v.treeDigest());
+        list.add(new Resource(name, name, doc));
+      });
+      return Manifest.of(capturedAt, workload, partial, Map.of(FAMILY, list));
+    }
+  }
+
+  // ------------------------------------------------------------------ GC/check
+
+  /** @see Maintenance#gc() */
+  public GcReport gc() {
+    return maintenance.gc();
+  }
+
+  /** @see Maintenance#check(boolean) */
+  public CheckReport check(boolean sample) {
+    return maintenance.check(sample);
+  }
+
+  /** Bytes of stored content on disk (packs and blobs). */
+  long contentBytes() {
+    try {
+      return content.diskBytes();
+    } catch (IOException e) {
+      throw SnapshotException.wrap("measuring the repository", e);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package io.snapshotkit.fs.internal.repo;
+
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.CheckReport;
+import io.snapshotkit.fs.GcReport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Repository maintenance: the mark-and-sweep collection of content no snapshot refers to, and
+ * the check of stored content against its digests. Both walk every committed manifest with
+ * directory streams, so captures and deletes may run meanwhile.
+ *
+ * <p><b>Thread-safety:</b> safe for concurrent use; collections run one at a time, under the
+ * repository's collection lock (which a snapshot delete's reclaim also takes).
+ */
+final class Maintenance {
+  private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
+
+  private final ContentStore content;
+  private final Path snapshots;
+  private final ReentrantLock gcLock;
+  private final AtomicInteger sampleSlice = new AtomicInteger();
+
+  Maintenance(ContentStore content, Path snapshots, ReentrantLock gcLock) {
+    this.content = content;
+    this.snapshots = snapshots;
+    this.gcLock = gcLock;
+  }
+
+  /**
+   * Mark and sweep: removes stored content no snapshot refers to. Safe to run while captures
+   * and restores run: content a running capture relies on or stored is pinned, and content
+   * stored after the collection began is never removed. Collections run one at a time.
+   */
+  GcReport gc() {
+    gcLock.lock();
+    try {
+      long start = content.generation();
+      // a manifest is identified by its file, not its name: a capture retried under the same id
+      // replaces the file (a new inode) and must be marked again
+      Set<Object> seen = new HashSet<>();
+      Set<Digest> marked = new HashSet<>();
+      for (Path m : manifestFiles()) {
+        Object identity = identity(m);
+        if (identity != null && mark(m, marked)) {
+          seen.add(identity);
+        }
+      }
+      long[] snapshotsMarked = {seen.size()};
+      long[] swept = content.sweep(start, marked, more -> {
+        for (Path m : manifestFiles()) {
+          Object identity = identity(m);
+          if (identity != null && !seen.contains(identity) && mark(m, more)) {
+            seen.add(identity);
+            snapshotsMarked[0]++;
+          }
+        }
+      });
+      GcReport report = new GcReport(snapshotsMarked[0], swept[1], swept[0]);
+      LOG.info("repository gc: kept content of {} snapshots, removed {} contents, reclaimed {} bytes",
+          report.snapshots(), report.contentsRemoved(), report.bytesReclaimed());
+      return report;
+    } catch (IOException e) {
+      throw SnapshotException.wrap("repository gc", e);
+    } catch (UncheckedIOException e) {
+      throw SnapshotException.wrap("repository gc", e.getCause());
+    } finally {
+      gcLock.unlock();
+    }
+  }
+
+  /**
+   * Removes {@code candidates} (content an abandoned capture added) unless a snapshot or a
+   * running capture refers to it: the sweep of {@link #gc()} limited to those contents.
+   */
+  void reclaim(Set<Digest> candidates) {
+    if (candidates.isEmpty()) {
+      return;
+    }
+    gcLock.lock();
+    try {
+      long start = content.generation();
+      Set<Digest> marked = new HashSet<>();
+      Set<Object> seen = new HashSet<>();
+      for (Path m : manifestFiles()) {
+        Object identity = identity(m);
+        if (identity != null && mark(m, marked, candidates)) {
+          seen.add(identity);
+        }
+      }
+      long[] swept = content.sweep(start, marked, more -> {
+        for (Path m : manifestFiles()) {
+          Object identity = identity(m);
+          if (identity != null && !seen.contains(identity) && mark(m, more, candidates)) {
+            seen.add(identity);
+          }
+        }
+      }, candidates);
+      LOG.info("removed {} contents ({} bytes) an abandoned capture had stored", swept[1], swept[0]);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      gcLock.unlock();
+    }
+  }
+
+  /** Marks a manifest's content; false if it was deleted since it was listed (its content may go). */
+  private boolean mark(Path manifest, Set<Digest> marked) {
+    return mark(manifest, marked, null);
+  }
+
+  /** As {@link #mark(Path, Set)}, marking only contents in {@code only} (all when null). */
+  private boolean mark(Path manifest, Set<Digest> marked, Set<Digest> only) {
+    try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
+      while (r.hasNext()) {
+        Entry e = r.next();
+        if (e.digest() != null && (only == null || only.contains(e.digest()))) {
+          marked.add(e.digest());
+        }
+      }
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The file's identity (device and inode), or null if it is gone. */
+  private static Object identity(Path file) {
+    try {
+      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+      return key != null ? key : file;
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Every committed manifest, as {@code snapshots/<tenant>/<workload>/<id>.skm}. Listed with
+   * directory streams, which do not stat their entries, so manifests being committed, replaced or
+   * deleted meanwhile (captures and deletes run during GC and checks) never fail the listing.
+   */
+  private List<Path> manifestFiles() {
+    List<Path> out = new ArrayList<>();
+    for (Path tenant : children(snapshots, "*")) {
+      for (Path workload : children(tenant, "*")) {
+        for (Path m : children(workload, "*" + FsRepository.MANIFEST)) {
+          if (!m.getFileName().toString().startsWith(FsRepository.TMP_PREFIX)) {
+            out.add(m);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A directory's entries matching {@code glob}; empty if it is gone or not a directory. */
+  private static List<Path> children(Path dir, String glob) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob)) {
+      entries.forEach(out::add);
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+
+  /**
+   * Verifies stored content against its digest (all of it, or about one in sixteen contents when
+   * {@code sample}: each sampled check takes the next of sixteen slices of the digest space, so
+   * sixteen sampled checks together verify everything) and that every snapshot's content is
+   * present, and names the snapshots that
+   * reference anything corrupt or missing.
+   */
+  CheckReport check(boolean sample) {
+    Set<Digest> corrupt = new TreeSet<>();
+    long checked = 0;
+    int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
+    for (Map.Entry<Digest, ContentStore.Location> e : content.snapshotIndex().entrySet()) {
+      Digest d = e.getKey();
+      if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
+        continue;
+      }
+      checked++;
+      try (InputStream in = content.open(d)) {
+        byte[] buf = new byte[1 << 16];
+        while (in.read(buf) >= 0) {
+          // reading verifies
+        }
+      } catch (SnapshotException ex) {
+        if (ex.code() != ErrorCode.CORRUPT) {
+          throw ex;
+        }
+        corrupt.add(d);
+      } catch (IOException ex) {
+        corrupt.add(d);
+      }
+    }
+    Set<Digest> missing = new TreeSet<>();
+    List<String> damaged = new ArrayList<>();
+    for (Path m : manifestFiles()) {
+      boolean bad = false;
+      try (ManifestFile.Reader r = ManifestFile.Reader.open(m)) {
+        while (r.hasNext()) {
+          Entry e = r.next();
+          if (e.digest() != null) {
+            if (corrupt.contains(e.digest())) {
+              bad = true;
+            } else if (!content.contains(e.digest())) {
+              missing.add(e.digest());
+              bad = true;
+            }
+          }
+        }
+      } catch (NoSuchFileException e) {
+        continue;
+      } catch (IOException | SnapshotException e) {
+        bad = true;
+      }
+      if (bad) {
+        Path rel = snapshots.relativize(m);
+        String n = rel.toString();
+        damaged.add(n.substring(0, n.length() - FsRepository.MANIFEST.length()));
+      }
+    }
+    damaged.sort(null);
+    return new CheckReport(checked, corrupt.stream().map(Digest::hex).toList(),
+        missing.stream().map(Digest::hex).toList(), damaged);
+  }
+}
