@@ -164,7 +164,7 @@ class FsDiffTest {
 
   @Test
   @DisplayName("HostDiff.streamDiff hands over, one at a time, exactly the changes HostDiff.diff collects, while the live scan is still reading")
-  void streamDiffMatchesDiffAndStreams() {
+  void streamDiffMatchesDiffAndStreams() throws IOException {
     SnapshotId a = capture();
     change();
     SnapshotId b = capture();
