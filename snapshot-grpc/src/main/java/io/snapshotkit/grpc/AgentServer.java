@@ -59,9 +59,11 @@ public final class AgentServer implements AutoCloseable {
   private final ExecutorService executor;
   private final String hostId;
   private final Duration grace;
+  private final int port;
 
   private AgentServer(Server server, ExecutorService executor, String hostId, Duration grace) {
     this.server = server;
+    this.port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
     this.executor = executor;
     this.hostId = hostId;
     this.grace = grace;
@@ -78,7 +80,7 @@ public final class AgentServer implements AutoCloseable {
 
   /** The port the server listens on (the one chosen when {@link Builder#listen} was given port 0). */
   public int port() {
-    return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    return port;
   }
 
   /** The host id this server answers to {@link RemoteHostAgent#identify()}. */
@@ -117,7 +119,7 @@ public final class AgentServer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "AgentServer[" + hostId + " on " + server.getListenSockets() + "]";
+    return "AgentServer[" + hostId + " on port " + port + "]";
   }
 
   /**
