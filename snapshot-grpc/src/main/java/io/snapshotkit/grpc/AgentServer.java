@@ -152,11 +152,7 @@ public final class AgentServer implements AutoCloseable {
 
     /** The host id this agent serves, as the control plane's host directory names it. */
     public Builder hostId(String value) {
-      Objects.requireNonNull(value, "hostId");
-      if (value.isBlank()) {
-        throw SnapshotException.invalid("a host id must not be blank");
-      }
-      hostId = value;
+      hostId = HostCheck.checked(value);
       return this;
     }
 
@@ -269,8 +265,9 @@ public final class AgentServer implements AutoCloseable {
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bindHost, port), credentials)
           .executor(executor)
           .maxInboundMessageSize(maxInboundMessageSize)
+          // The last interceptor runs first: the token is checked before anything else.
           .addService(ServerInterceptors.intercept(
-              new AgentService(agent, hostId, executor).definition(), new BearerTokens(tokens)))
+              new AgentService(agent, hostId, executor).definition(), new HostCheck(hostId), new BearerTokens(tokens)))
           .build();
       try {
         server.start();

@@ -81,6 +81,10 @@ import java.util.function.Function;
  * deadline. Capture and restore are not retried here: the agent may still be running the first
  * attempt, and the engine decides.
  *
+ * <p><b>Host check.</b> Every call names the host it is meant for; an agent server of another
+ * host id refuses it ({@link ErrorCode#INVALID_ARGUMENT}, naming both), so a directory that points
+ * two hosts at one address cannot have one host confirm a strict delete for the other.
+ *
  * <p><b>Thread-safety:</b> thread-safe; all calls share one channel (one connection) to the host.
  * {@link #close()} shuts it down.
  */
@@ -353,11 +357,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
 
     /** The host's id, as the host directory names it; failures name it. */
     public Builder hostId(String value) {
-      Objects.requireNonNull(value, "hostId");
-      if (value.isBlank()) {
-        throw SnapshotException.invalid("a host id must not be blank");
-      }
-      hostId = value;
+      hostId = HostCheck.checked(value);
       return this;
     }
 
@@ -451,6 +451,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
       }
       Metadata headers = new Metadata();
       headers.put(BearerTokens.AUTHORIZATION, BearerTokens.header(token));
+      headers.put(HostCheck.HOST, hostId);
       ManagedChannel channel = Grpc.newChannelBuilderForAddress(host, port, credentials())
           .maxInboundMessageSize(maxInboundMessageSize)
           .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))

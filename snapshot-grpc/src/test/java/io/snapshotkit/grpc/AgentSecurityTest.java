@@ -134,6 +134,20 @@ class AgentSecurityTest {
   }
 
   @Test
+  @DisplayName("a call meant for another host is refused naming both hosts, so one agent cannot confirm a delete for another")
+  void callForAnotherHostIsRefused() {
+    try (RemoteHostAgent misrouted = Loopback.client("h2", server.port(), agentCert.certificate()).build()) {
+      SnapshotException e = assertThrows(SnapshotException.class, () -> misrouted.delete(W, SnapshotId.generate(
+          Instant.parse("2026-01-01T00:00:00Z"), new SplittableRandom(5))));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("this agent serves host h1, not h2"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("host h2 (127.0.0.1:" + server.port() + ")"), e.getMessage());
+      assertThrows(SnapshotException.class, misrouted::identify);
+    }
+    stillServes();
+  }
+
+  @Test
   @DisplayName("a client trusting another CA fails HOST_UNAVAILABLE with a message about the TLS handshake naming the host")
   void wrongCertificateFailsClearly() {
     try (RemoteHostAgent wrong = Loopback.client(server, otherCa.certificate()).build()) {
