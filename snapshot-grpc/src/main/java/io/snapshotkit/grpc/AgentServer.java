@@ -6,6 +6,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.spi.HostAgent;
 import java.io.IOException;
@@ -274,7 +275,7 @@ public final class AgentServer implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         server.shutdownNow();
         executor.shutdownNow();
-        throw new SnapshotException(io.snapshotkit.ErrorCode.INVALID_ARGUMENT, "host " + hostId + " cannot listen on "
+        throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "host " + hostId + " cannot listen on "
             + bindHost + ":" + port + " (" + e.getMessage() + "); choose a free port and an address of this machine", e);
       }
       AgentServer started = new AgentServer(server, executor, hostId, grace);
@@ -295,7 +296,7 @@ public final class AgentServer implements AutoCloseable {
         }
         return tls.build();
       } catch (IOException | RuntimeException e) {
-        throw new SnapshotException(io.snapshotkit.ErrorCode.INVALID_ARGUMENT, "host " + hostId
+        throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "host " + hostId
             + ": cannot read the TLS certificate, key or CA (" + e.getMessage()
             + "); give PEM files, the key unencrypted in PKCS#8", e);
       }

@@ -7,6 +7,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -22,6 +23,7 @@ import io.snapshotkit.spi.HostDiff;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +92,7 @@ final class AgentService {
   private record Target(WorkloadRef workload, SnapshotId snapshot) {}
 
   private <R, A> void answer(StreamObserver<A> out, String what, Supplier<R> decode,
-      java.util.function.Function<R, A> work) {
+      Function<R, A> work) {
     A answer;
     try {
       R request = Wire.read("a malformed " + what + " request", decode);
@@ -218,7 +220,7 @@ final class AgentService {
             ready.wait(100);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SnapshotException(io.snapshotkit.ErrorCode.HOST_UNAVAILABLE, "host " + hostId
+            throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "host " + hostId
                 + " is shutting down and stopped the diff; retry", e);
           }
         }

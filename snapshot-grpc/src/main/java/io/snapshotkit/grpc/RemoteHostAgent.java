@@ -49,6 +49,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A {@link HostAgent} (and {@link HostDiff}) whose host is remote: each call goes over gRPC to an
@@ -267,7 +268,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
   }
 
   /** Reads an answer; one that breaks the SPI's rules is the agent's fault, reported as INTERNAL. */
-  private <R> R answer(String what, java.util.function.Supplier<R> reader) {
+  private <R> R answer(String what, Supplier<R> reader) {
     try {
       return Wire.read("a malformed answer", reader);
     } catch (Wire.Malformed e) {
