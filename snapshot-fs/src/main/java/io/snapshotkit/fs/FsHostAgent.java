@@ -39,6 +39,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -326,10 +327,26 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
   public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
     List<Change> changes = new ArrayList<>();
     DiffSummary s = diff(workload, from, to, c -> changes.add(TreeDiff.toChange(c)));
-    List<String> problems = s.partial()
+    return new DiffResult(from, to, Map.of(FILES_FAMILY, new FamilyDiff(changes)), s.partial(), problems(s));
+  }
+
+  /**
+   * {@link #diff(WorkloadRef, SnapshotId, Optional)}'s changes (family {@value #FILES_FAMILY}),
+   * streamed in bounded memory as {@link #diff(WorkloadRef, SnapshotId, Optional, Consumer)} does,
+   * in {@link FileEntry#ORDER}.
+   */
+  @Override
+  public DiffResult streamDiff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
+      BiConsumer<String, Change> sink) {
+    Objects.requireNonNull(sink, "sink");
+    DiffSummary s = diff(workload, from, to, c -> sink.accept(FILES_FAMILY, TreeDiff.toChange(c)));
+    return new DiffResult(from, to, Map.of(), s.partial(), problems(s));
+  }
+
+  private static List<String> problems(DiffSummary s) {
+    return s.partial()
         ? List.of("a side of the diff is partial: files that could not be read consistently are not compared")
         : List.of();
-    return new DiffResult(from, to, Map.of(FILES_FAMILY, new FamilyDiff(changes)), s.partial(), problems);
   }
 
   /**

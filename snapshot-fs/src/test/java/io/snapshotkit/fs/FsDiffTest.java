@@ -163,6 +163,34 @@ class FsDiffTest {
   }
 
   @Test
+  @DisplayName("HostDiff.streamDiff hands over, one at a time, exactly the changes HostDiff.diff collects, while the live scan is still reading")
+  void streamDiffMatchesDiffAndStreams() throws IOException {
+    SnapshotId a = capture();
+    change();
+    SnapshotId b = capture();
+    List<Change> streamed = new ArrayList<>();
+    DiffResult rest = agent.streamDiff(W, a, Optional.of(b), (family, c) -> {
+      assertEquals(FsHostAgent.FILES_FAMILY, family);
+      streamed.add(c);
+    });
+    DiffResult collected = agent.diff(W, a, Optional.of(b));
+    assertEquals(collected.families().get(FsHostAgent.FILES_FAMILY), new FamilyDiff(streamed));
+    assertEquals(Map.of(), rest.families(), "the changes went to the sink");
+    assertEquals(collected.degraded(), rest.degraded());
+    assertEquals(collected.problems(), rest.problems());
+
+    int files = 2000;
+    for (int i = 0; i < files; i++) {
+      Trees.write(data.resolve("bulk").resolve(String.format("f%05d", i)), "new file " + i);
+    }
+    reads.set(0);
+    AtomicLong readsAtFirstChange = new AtomicLong(-1);
+    agent.streamDiff(W, b, Optional.empty(), (family, c) -> readsAtFirstChange.compareAndSet(-1, reads.get()));
+    assertTrue(readsAtFirstChange.get() < files / 4,
+        "first change delivered after " + readsAtFirstChange.get() + " of " + files + " reads");
+  }
+
+  @Test
   @DisplayName("a diff naming a snapshot this host does not hold is NOT_FOUND")
   void unknownSnapshot() {
     SnapshotId a = capture();

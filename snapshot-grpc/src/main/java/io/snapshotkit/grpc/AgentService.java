@@ -1,0 +1,233 @@
+package io.snapshotkit.grpc;
+
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.snapshotkit.Change;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.grpc.internal.v1.DescribeResponse;
+import io.snapshotkit.grpc.internal.v1.DiffChanges;
+import io.snapshotkit.grpc.internal.v1.DiffEnd;
+import io.snapshotkit.grpc.internal.v1.DiffMessage;
+import io.snapshotkit.grpc.internal.v1.DiffRequest;
+import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
+import io.snapshotkit.grpc.internal.v1.PreflightResponse;
+import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostDiff;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of {@link AgentMethods}: each call decodes its request, calls the
+ * {@link HostAgent} and encodes its answer or its failure ({@link Statuses}). A request that
+ * breaks the SPI's rules is answered {@code INVALID_ARGUMENT}; an agent's unexpected exception
+ * {@code INTERNAL} (logged here with its cause); neither touches the server.
+ *
+ * <p>A diff runs on {@code executor}, not on the call's own thread, and sends a batch only while
+ * gRPC's flow control says the client can take it ({@code isReady}), so a slow reader slows the
+ * agent's diff instead of filling the server's memory. A cancelled call stops the diff.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; calls are independent.
+ */
+final class AgentService {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentService.class);
+  /** A diff batch is sent once it holds this many changes ... */
+  static final int BATCH_CHANGES = 512;
+  /** ... or this many encoded bytes. */
+  static final int BATCH_BYTES = 256 * 1024;
+
+  private final HostAgent agent;
+  private final String hostId;
+  private final Executor executor;
+
+  AgentService(HostAgent agent, String hostId, Executor executor) {
+    this.agent = agent;
+    this.hostId = hostId;
+    this.executor = executor;
+  }
+
+  ServerServiceDefinition definition() {
+    return ServerServiceDefinition.builder(AgentMethods.SERVICE_DESCRIPTOR)
+        .addMethod(AgentMethods.CAPTURE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "capture",
+            () -> Wire.captureRequest(req),
+            r -> Wire.captureResponse(agent.capture(r)))))
+        .addMethod(AgentMethods.DESCRIBE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "describe",
+            () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
+            w -> DescribeResponse.newBuilder().setManifest(Wire.manifest(agent.describe(w))).build())))
+        .addMethod(AgentMethods.RESTORE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "restore",
+            () -> Wire.restoreRequest(req),
+            r -> Wire.restoreResponse(agent.restore(r)))))
+        .addMethod(AgentMethods.PREFLIGHT, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "preflight",
+            () -> Wire.restoreRequest(req),
+            r -> {
+              agent.preflight(r);
+              return PreflightResponse.getDefaultInstance();
+            })))
+        .addMethod(AgentMethods.DELETE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "delete",
+            () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
+            t -> Wire.deleteResponse(agent.delete(t.workload(), t.snapshot())))))
+        .addMethod(AgentMethods.SIZE_OF, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "sizeOf",
+            () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
+            t -> Wire.sizeOfResponse(agent.sizeOf(t.workload(), t.snapshot())))))
+        .addMethod(AgentMethods.DIFF, ServerCalls.asyncServerStreamingCall(this::diff))
+        .addMethod(AgentMethods.IDENTIFY, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "identify",
+            () -> req,
+            r -> IdentifyResponse.newBuilder().setHostId(hostId).setProtocol(AgentMethods.PROTOCOL)
+                .setDiff(agent instanceof HostDiff).build())))
+        .build();
+  }
+
+  /** A workload's snapshot, as delete and sizeOf name it. */
+  private record Target(WorkloadRef workload, SnapshotId snapshot) {}
+
+  private <R, A> void answer(StreamObserver<A> out, String what, Supplier<R> decode,
+      Function<R, A> work) {
+    A answer;
+    try {
+      R request = Wire.read("a malformed " + what + " request", decode);
+      answer = work.apply(request);
+    } catch (RuntimeException e) {
+      out.onError(failure(what, e));
+      return;
+    }
+    out.onNext(answer);
+    out.onCompleted();
+  }
+
+  /** The status a failed call answers. */
+  private RuntimeException failure(String what, RuntimeException e) {
+    if (e instanceof Wire.Malformed m) {
+      return Status.INVALID_ARGUMENT.withDescription(m.getMessage() + "; the control plane and the agent may be of incompatible releases")
+          .asRuntimeException();
+    }
+    SnapshotException se = SnapshotException.wrap(what + " on host " + hostId, e);
+    if (!(e instanceof SnapshotException)) {
+      LOG.warn("{} on host {} failed unexpectedly", what, hostId, e);
+    }
+    return Statuses.toStatus(se);
+  }
+
+  // ------------------------------------------------------------------ diff
+
+  private void diff(DiffRequest request, StreamObserver<DiffMessage> plain) {
+    ServerCallStreamObserver<DiffMessage> out = (ServerCallStreamObserver<DiffMessage>) plain;
+    if (!(agent instanceof HostDiff hostDiff)) {
+      out.onError(Status.UNIMPLEMENTED.withDescription("the agent of host " + hostId
+          + " does not compute diffs (its HostAgent does not implement HostDiff)").asRuntimeException());
+      return;
+    }
+    DiffStream stream = new DiffStream(out);
+    executor.execute(() -> stream.run(hostDiff, request));
+  }
+
+  /** Thrown inside the agent's diff to stop it when the client went away. */
+  private static final class Cancelled extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Cancelled() {
+      super("the client cancelled the diff", null, false, false);
+    }
+  }
+
+  /** One diff call: batches the agent's changes and sends them as the client takes them. */
+  private final class DiffStream implements BiConsumer<String, Change> {
+    private final ServerCallStreamObserver<DiffMessage> out;
+    private final Object ready = new Object();
+    private volatile boolean cancelled;
+    private DiffChanges.Builder batch = DiffChanges.newBuilder();
+    private int batchBytes;
+
+    DiffStream(ServerCallStreamObserver<DiffMessage> out) {
+      this.out = out;
+      // Set while the handler runs, as gRPC requires; both run on the call's executor.
+      out.setOnReadyHandler(this::wake);
+      out.setOnCancelHandler(() -> {
+        cancelled = true;
+        wake();
+      });
+    }
+
+    private void wake() {
+      synchronized (ready) {
+        ready.notifyAll();
+      }
+    }
+
+    void run(HostDiff hostDiff, DiffRequest request) {
+      DiffResult rest;
+      try {
+        Target t = Wire.read("a malformed diff request", () -> new Target(
+            Wire.workload(request.hasWorkload(), request.getWorkload()), Wire.snapshotId(request.getFrom())));
+        Optional<SnapshotId> to = Wire.read("a malformed diff request",
+            () -> request.hasTo() ? Optional.of(Wire.snapshotId(request.getTo())) : Optional.<SnapshotId>empty());
+        rest = hostDiff.streamDiff(t.workload(), t.snapshot(), to, this);
+        flush();
+      } catch (Cancelled e) {
+        return;
+      } catch (RuntimeException e) {
+        if (!cancelled) {
+          out.onError(failure("diff", e));
+        }
+        return;
+      }
+      out.onNext(DiffMessage.newBuilder()
+          .setEnd(DiffEnd.newBuilder().setDegraded(rest.degraded()).addAllProblems(rest.problems())).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void accept(String family, Change change) {
+      if (cancelled) {
+        throw new Cancelled();
+      }
+      io.snapshotkit.grpc.internal.v1.Change c = Wire.change(family, change);
+      batch.addChanges(c);
+      batchBytes += c.getSerializedSize();
+      if (batch.getChangesCount() >= BATCH_CHANGES || batchBytes >= BATCH_BYTES) {
+        flush();
+      }
+    }
+
+    private void flush() {
+      if (batch.getChangesCount() == 0) {
+        return;
+      }
+      awaitReady();
+      out.onNext(DiffMessage.newBuilder().setChanges(batch).build());
+      batch = DiffChanges.newBuilder();
+      batchBytes = 0;
+    }
+
+    /** Waits until flow control lets one more message out, or the call is cancelled. */
+    private void awaitReady() {
+      synchronized (ready) {
+        while (!out.isReady()) {
+          if (cancelled) {
+            throw new Cancelled();
+          }
+          try {
+            ready.wait(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "host " + hostId
+                + " is shutting down and stopped the diff; retry", e);
+          }
+        }
+      }
+      if (cancelled) {
+        throw new Cancelled();
+      }
+    }
+  }
+}

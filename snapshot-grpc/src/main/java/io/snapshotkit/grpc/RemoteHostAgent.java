@@ -1,0 +1,481 @@
+package io.snapshotkit.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.snapshotkit.Change;
+import io.snapshotkit.DiffResult;
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.FamilyDiff;
+import io.snapshotkit.Manifest;
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.grpc.internal.v1.DeleteRequest;
+import io.snapshotkit.grpc.internal.v1.DescribeRequest;
+import io.snapshotkit.grpc.internal.v1.DiffMessage;
+import io.snapshotkit.grpc.internal.v1.DiffRequest;
+import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
+import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
+import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
+import io.snapshotkit.spi.CaptureRequest;
+import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.RestoreOutcome;
+import io.snapshotkit.spi.RestoreRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A {@link HostAgent} (and {@link HostDiff}) whose host is remote: each call goes over gRPC to an
+ * {@link AgentServer} on that host. A control plane's {@link io.snapshotkit.spi.HostDirectory}
+ * hands one per host to the engine.
+ *
+ * <pre>{@code
+ * RemoteHostAgent h1 = RemoteHostAgent.builder()
+ *     .hostId("h1")
+ *     .target("h1.internal", 7443)
+ *     .trust(Path.of("ca.crt"))
+ *     .token(System.getenv("SNAPSHOTKIT_TOKEN"))
+ *     .timeout(engine.settings().hostTimeout())
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Deadlines.</b> Every call has one: {@link Builder#timeout} for describe, preflight, delete,
+ * sizeOf and identify (give it the engine's host timeout); {@link Builder#dataTimeout} for
+ * capture, restore and diff, which move or read a workload's data.
+ *
+ * <p><b>Failures</b> are {@link SnapshotException}s. One the agent answered keeps its code and
+ * message (NOT_FOUND stays NOT_FOUND, so the strict delete counts it as success). Otherwise: an
+ * unreachable host, a missed deadline or a failed TLS handshake is {@link ErrorCode#HOST_UNAVAILABLE},
+ * a refused token {@link ErrorCode#FORBIDDEN}, a message over the size limit
+ * {@link ErrorCode#INVALID_ARGUMENT}, each with a message naming the host and its address.
+ *
+ * <p><b>Retries.</b> Calls the SPI documents as read-only or idempotent and that move no data —
+ * describe, preflight, delete, sizeOf, identify, and a diff that has not yet delivered a change —
+ * are tried up to {@value #ATTEMPTS} times while gRPC reports the host unavailable, within the one
+ * deadline. Capture and restore are not retried here: the agent may still be running the first
+ * attempt, and the engine decides.
+ *
+ * <p><b>Host check.</b> Every call names the host it is meant for; an agent server of another
+ * host id refuses it ({@link ErrorCode#INVALID_ARGUMENT}, naming both), so a directory that points
+ * two hosts at one address cannot have one host confirm a strict delete for the other.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; all calls share one channel (one connection) to the host.
+ * {@link #close()} shuts it down.
+ */
+public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable {
+  /** How many times a retryable call is tried. */
+  static final int ATTEMPTS = 3;
+  private static final long BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  private final String hostId;
+  private final String address;
+  private final ManagedChannel channel;
+  private final Duration timeout;
+  private final Duration dataTimeout;
+
+  private RemoteHostAgent(String hostId, String address, ManagedChannel channel, Duration timeout, Duration dataTimeout) {
+    this.hostId = hostId;
+    this.address = address;
+    this.channel = channel;
+    this.timeout = timeout;
+    this.dataTimeout = dataTimeout;
+  }
+
+  /** A builder; {@link Builder#hostId}, {@link Builder#target}, {@link Builder#token} and a transport are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The host id this client calls, as given to the builder. */
+  public String hostId() {
+    return hostId;
+  }
+
+  // ------------------------------------------------------------------ HostAgent
+
+  @Override
+  public CaptureResult capture(CaptureRequest request) {
+    Objects.requireNonNull(request, "request");
+    return call(AgentMethods.CAPTURE, Wire.captureRequest(request), dataTimeout, false,
+        "the capture of snapshot " + request.snapshotId(), Wire::captureResult);
+  }
+
+  @Override
+  public Manifest describe(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return call(AgentMethods.DESCRIBE, DescribeRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
+        timeout, true, "describing workload " + workload, r -> Wire.manifest(r.hasManifest(), r.getManifest()));
+  }
+
+  @Override
+  public RestoreOutcome restore(RestoreRequest request) {
+    Objects.requireNonNull(request, "request");
+    return call(AgentMethods.RESTORE, Wire.restoreRequest(request), dataTimeout, false,
+        "the restore of snapshot " + request.snapshotId(), Wire::restoreOutcome);
+  }
+
+  @Override
+  public void preflight(RestoreRequest request) {
+    Objects.requireNonNull(request, "request");
+    call(AgentMethods.PREFLIGHT, Wire.restoreRequest(request), timeout, true,
+        "the preflight of snapshot " + request.snapshotId(), r -> r);
+  }
+
+  @Override
+  public DeleteOutcome delete(WorkloadRef workload, SnapshotId snapshot) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    return call(AgentMethods.DELETE, DeleteRequest.newBuilder().setWorkload(Wire.workload(workload))
+        .setSnapshotId(snapshot.value()).build(), timeout, true, "the delete of snapshot " + snapshot, Wire::deleteOutcome);
+  }
+
+  @Override
+  public OptionalLong sizeOf(WorkloadRef workload, SnapshotId snapshot) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    return call(AgentMethods.SIZE_OF, SizeOfRequest.newBuilder().setWorkload(Wire.workload(workload))
+        .setSnapshotId(snapshot.value()).build(), timeout, true, "the size of snapshot " + snapshot, Wire::size);
+  }
+
+  /**
+   * Asks who answers at the address: the host id, protocol and capabilities. A cheap call that
+   * also serves as a health check.
+   *
+   * @throws SnapshotException HOST_UNAVAILABLE if the host cannot be reached, FORBIDDEN if it refuses the token
+   */
+  public AgentIdentity identify() {
+    IdentifyResponse r = call(AgentMethods.IDENTIFY, IdentifyRequest.getDefaultInstance(), timeout, true,
+        "identify", x -> x);
+    return new AgentIdentity(r.getHostId(), r.getProtocol(), r.getDiff());
+  }
+
+  // ------------------------------------------------------------------ HostDiff
+
+  /** Collects {@link #streamDiff}; for a large diff prefer {@link #streamDiff}, which holds no change. */
+  @Override
+  public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
+    Map<String, List<Change>> families = new TreeMap<>();
+    DiffResult rest = streamDiff(workload, from, to,
+        (family, change) -> families.computeIfAbsent(family, f -> new ArrayList<>()).add(change));
+    Map<String, FamilyDiff> diffs = new TreeMap<>();
+    families.forEach((family, changes) -> diffs.put(family, new FamilyDiff(changes)));
+    return new DiffResult(from, to, diffs, rest.degraded(), rest.problems());
+  }
+
+  /**
+   * Streams the agent's diff: each change reaches {@code sink} as it arrives, and the agent sends
+   * only as fast as {@code sink} takes them, so neither side holds the whole diff.
+   */
+  @Override
+  public DiffResult streamDiff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
+      BiConsumer<String, Change> sink) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    Objects.requireNonNull(sink, "sink");
+    DiffRequest.Builder request = DiffRequest.newBuilder().setWorkload(Wire.workload(workload)).setFrom(from.value());
+    to.ifPresent(t -> request.setTo(t.value()));
+    String what = "the diff of snapshot " + from + " to " + to.map(SnapshotId::value).orElse("the current state");
+    long deadline = System.nanoTime() + dataTimeout.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      boolean[] delivered = {false};
+      ClientCall<DiffRequest, DiffMessage> call = channel.newCall(AgentMethods.DIFF, options(deadline));
+      boolean done = false;
+      try {
+        Iterator<DiffMessage> messages = ClientCalls.blockingServerStreamingCall(call, request.build());
+        DiffResult result = null;
+        while (messages.hasNext()) {
+          DiffMessage m = messages.next();
+          if (m.hasEnd()) {
+            result = new DiffResult(from, to, Map.of(), m.getEnd().getDegraded(), m.getEnd().getProblemsList());
+          } else {
+            for (io.snapshotkit.grpc.internal.v1.Change c : m.getChanges().getChangesList()) {
+              Change change = answer(what, () -> Wire.change(c));
+              delivered[0] = true;
+              sink.accept(c.getFamily(), change);
+            }
+          }
+        }
+        done = true;
+        if (result == null) {
+          throw new SnapshotException(ErrorCode.INTERNAL, "host " + hostId + " (" + address + ") ended " + what
+              + " without its end message; see the agent's log");
+        }
+        return result;
+      } catch (StatusRuntimeException e) {
+        done = true;
+        if (!delivered[0] && retry(e, attempt, deadline)) {
+          continue;
+        }
+        throw failure(e, what, dataTimeout);
+      } finally {
+        if (!done) {
+          call.cancel("the diff's consumer failed", null);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  private CallOptions options(long deadlineNanos) {
+    return CallOptions.DEFAULT.withDeadlineAfter(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private <Q, A, R> R call(MethodDescriptor<Q, A> method, Q request, Duration limit, boolean retryable, String what,
+      Function<A, R> read) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    for (int attempt = 1; ; attempt++) {
+      A answer;
+      try {
+        wakeAfterFailure();
+        answer = ClientCalls.blockingUnaryCall(channel, method, options(deadline), request);
+      } catch (StatusRuntimeException e) {
+        if (retryable && retry(e, attempt, deadline)) {
+          continue;
+        }
+        throw failure(e, what, limit);
+      }
+      return answer(what, () -> read.apply(answer));
+    }
+  }
+
+  /** Reads an answer; one that breaks the SPI's rules is the agent's fault, reported as INTERNAL. */
+  private <R> R answer(String what, Supplier<R> reader) {
+    try {
+      return Wire.read("a malformed answer", reader);
+    } catch (Wire.Malformed e) {
+      throw new SnapshotException(ErrorCode.INTERNAL, "host " + hostId + " (" + address + ") gave " + e.getMessage()
+          + " to " + what + "; the agent and the control plane may be of incompatible releases", e);
+    }
+  }
+
+  /** Whether to try again after {@code e}; sleeps the backoff first. */
+  private boolean retry(StatusRuntimeException e, int attempt, long deadline) {
+    if (attempt >= ATTEMPTS || !Statuses.retryable(e) || Thread.currentThread().isInterrupted()) {
+      return false;
+    }
+    long pause = BACKOFF_NANOS << (attempt - 1);
+    if (deadline - System.nanoTime() <= pause) {
+      return false;
+    }
+    channel.resetConnectBackoff();
+    try {
+      TimeUnit.NANOSECONDS.sleep(pause);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * After a failed connection gRPC waits (up to minutes) before it dials again and fails calls
+   * at once meanwhile; a host that came back is tried at once instead.
+   */
+  private void wakeAfterFailure() {
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff();
+    }
+  }
+
+  private SnapshotException failure(StatusRuntimeException e, String what, Duration limit) {
+    return Statuses.fromStatus(e, hostId, address, what, limit);
+  }
+
+  /** Shuts the channel down, waiting briefly for calls in flight. Idempotent. */
+  @Override
+  public void close() {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RemoteHostAgent[" + hostId + " at " + address + "]";
+  }
+
+  /**
+   * Configures a {@link RemoteHostAgent}.
+   *
+   * <p><b>Thread-safety:</b> not thread-safe; use from one thread.
+   */
+  public static final class Builder {
+    /** The default {@link #timeout}: 30 seconds, the engine's default host timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** The default {@link #dataTimeout}: one hour. */
+    public static final Duration DEFAULT_DATA_TIMEOUT = Duration.ofHours(1);
+    /** The default {@link #maxInboundMessageSize}: 16 MiB. */
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+    private String hostId;
+    private String host;
+    private int port;
+    private String token;
+    private Path trustedCa;
+    private Path certificateChain;
+    private Path privateKey;
+    private boolean plaintext;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private Duration dataTimeout = DEFAULT_DATA_TIMEOUT;
+    private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
+
+    private Builder() {}
+
+    /** The host's id, as the host directory names it; failures name it. */
+    public Builder hostId(String value) {
+      hostId = HostCheck.checked(value);
+      return this;
+    }
+
+    /** Where the host's {@link AgentServer} listens; with TLS, its certificate must name {@code host}. */
+    public Builder target(String host, int port) {
+      Objects.requireNonNull(host, "host");
+      if (port < 1 || port > 65535) {
+        throw SnapshotException.invalid("a port is 1 to 65535: " + port);
+      }
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    /** The bearer token this control plane presents (one of those the agent server accepts). */
+    public Builder token(String value) {
+      token = BearerTokens.checked(Objects.requireNonNull(value, "token"));
+      return this;
+    }
+
+    /** Speaks TLS and trusts agent certificates issued by a CA in this PEM file. */
+    public Builder trust(Path trustedCaPem) {
+      trustedCa = Objects.requireNonNull(trustedCaPem, "trustedCaPem");
+      return this;
+    }
+
+    /** Presents this certificate (PEM chain, PKCS#8 PEM key) to agents that require mutual TLS. Needs {@link #trust}. */
+    public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+      certificateChain = Objects.requireNonNull(certificateChainPem, "certificateChainPem");
+      privateKey = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+      return this;
+    }
+
+    /** Speaks plain text: the token and data cross the network unencrypted. Loopback or an encrypting mesh only. */
+    public Builder plaintext() {
+      plaintext = true;
+      return this;
+    }
+
+    /** The deadline of describe, preflight, delete, sizeOf and identify: give the engine's host timeout. */
+    public Builder timeout(Duration value) {
+      timeout = positive("timeout", value);
+      return this;
+    }
+
+    /** The deadline of capture, restore and diff, which move or read the workload's data. */
+    public Builder dataTimeout(Duration value) {
+      dataTimeout = positive("dataTimeout", value);
+      return this;
+    }
+
+    /** The largest answer accepted, in bytes (a capture's or describe's manifest). */
+    public Builder maxInboundMessageSize(int bytes) {
+      if (bytes < 1024) {
+        throw SnapshotException.invalid("maxInboundMessageSize must be at least 1024 bytes: " + bytes);
+      }
+      maxInboundMessageSize = bytes;
+      return this;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw SnapshotException.invalid(name + " must be positive: " + value);
+      }
+      return value;
+    }
+
+    /**
+     * Opens the channel (lazily: the first call connects).
+     *
+     * @throws SnapshotException INVALID_ARGUMENT when a required setting is missing or the TLS files cannot be read
+     */
+    public RemoteHostAgent build() {
+      if (hostId == null) {
+        throw SnapshotException.invalid("a remote host agent needs its host id (hostId)");
+      }
+      if (host == null) {
+        throw SnapshotException.invalid("a remote host agent needs the agent's address (target)");
+      }
+      if (token == null) {
+        throw SnapshotException.invalid("a remote host agent needs the control plane's bearer token (token)");
+      }
+      if (plaintext == (trustedCa != null)) {
+        throw SnapshotException.invalid(plaintext
+            ? "choose either trust (TLS) or plaintext, not both"
+            : "a remote host agent needs the CA it trusts (trust), or plaintext chosen explicitly");
+      }
+      if (certificateChain != null && plaintext) {
+        throw SnapshotException.invalid("a client certificate needs TLS (trust), not plaintext");
+      }
+      Metadata headers = new Metadata();
+      headers.put(BearerTokens.AUTHORIZATION, BearerTokens.header(token));
+      headers.put(HostCheck.HOST, hostId);
+      ManagedChannel channel = Grpc.newChannelBuilderForAddress(host, port, credentials())
+          .maxInboundMessageSize(maxInboundMessageSize)
+          .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+          .userAgent("snapshotkit")
+          .build();
+      return new RemoteHostAgent(hostId, host + ":" + port, channel, timeout, dataTimeout);
+    }
+
+    private ChannelCredentials credentials() {
+      if (plaintext) {
+        return InsecureChannelCredentials.create();
+      }
+      try {
+        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile());
+        if (certificateChain != null) {
+          tls.keyManager(certificateChain.toFile(), privateKey.toFile());
+        }
+        return tls.build();
+      } catch (IOException | RuntimeException e) {
+        throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "host " + hostId
+            + ": cannot read the trusted CA or the client certificate (" + e.getMessage()
+            + "); give PEM files, the key unencrypted in PKCS#8", e);
+      }
+    }
+  }
+}
