@@ -14,8 +14,8 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.FileEntry;
 import io.snapshotkit.fs.FileType;
-import io.snapshotkit.fs.FsEntry;
 import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.fs.SyntheticSnapshots;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
@@ -24,7 +24,6 @@ import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -132,7 +131,7 @@ class StreamedDiffTest {
   }
 
   /** {@code dirs} directories of {@link #LINKS_PER_DIR} symlinks each, in path order; no content. */
-  private static Iterator<FsEntry> tree(int dirs) {
+  private static Iterator<FileEntry> tree(int dirs) {
     return new Iterator<>() {
       private int d;
       private int link = -1;
@@ -143,7 +142,7 @@ class StreamedDiffTest {
       }
 
       @Override
-      public FsEntry next() {
+      public FileEntry next() {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
@@ -160,17 +159,7 @@ class StreamedDiffTest {
           link = -1;
           d++;
         }
-        return new FsEntry() {
-          @Override
-          public FileEntry entry() {
-            return e;
-          }
-
-          @Override
-          public InputStream content() {
-            throw new IllegalStateException("no content");
-          }
-        };
+        return e;
       }
     };
   }
@@ -210,8 +199,8 @@ class StreamedDiffTest {
   void largeDiffStreamsWithFlowControl() throws Exception {
     SnapshotId a = SnapshotId.generate(T, new SplittableRandom(1));
     SnapshotId b = SnapshotId.generate(T.plusSeconds(1), new SplittableRandom(2));
-    fs.repository().ingest(W, a, T, false, tree(0));
-    fs.repository().ingest(W, b, T, false, tree(DIRS));
+    SyntheticSnapshots.ingest(fs, W, a, T, tree(0));
+    SyntheticSnapshots.ingest(fs, W, b, T, tree(DIRS));
     long total = (long) DIRS * LINKS_PER_DIR + DIRS;
 
     AtomicLong consumed = new AtomicLong();
