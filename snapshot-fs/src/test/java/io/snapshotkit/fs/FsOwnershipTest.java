@@ -10,9 +10,9 @@ import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.spi.RestoreOutcome;
+import io.snapshotkit.testkit.RawTree;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -30,51 +30,34 @@ import org.junit.jupiter.api.io.TempDir;
 class FsOwnershipTest {
   @TempDir Path dir;
 
-  static int uid(Path p) throws IOException {
-    return (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-  }
-
-  static int gid(Path p) throws IOException {
-    return (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-  }
-
-  static int mode(Path p) throws IOException {
-    return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
-  }
-
-  static void chown(Path p, int uid, int gid) throws IOException {
-    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-  }
-
   static boolean root() throws IOException {
     Path probe = Files.createTempFile("owner-probe", "");
     try {
-      return uid(probe) == 0;
+      return RawTree.owner(probe).startsWith("0:");
     } finally {
       Files.delete(probe);
     }
   }
 
   /** "uid:gid mode" of an entry. */
-  static String owned(Path p) throws IOException {
-    return uid(p) + ":" + gid(p) + " " + Integer.toOctalString(mode(p));
+  static String owned(Path p) {
+    return RawTree.owner(p) + " " + Integer.toOctalString(RawTree.mode(p));
   }
 
   /** A volume with a setuid file, a setgid directory and a link, each owned by another user. */
   private static Path volume(Path v) throws IOException {
     Files.createDirectories(v);
     Path tool = Files.write(v.resolve("tool"), "#!/bin/sh\n".getBytes());
-    chown(tool, 1000, 1000);
+    RawTree.chown(tool, 1000, 1000);
     Files.setAttribute(tool, "unix:mode", 04755);
     Path shared = Files.createDirectory(v.resolve("shared"));
-    chown(shared, 1000, 1001);
+    RawTree.chown(shared, 1000, 1001);
     Files.setAttribute(shared, "unix:mode", 02775);
     Path inner = Files.write(shared.resolve("inner"), "x".getBytes());
-    chown(inner, 1002, 1001);
+    RawTree.chown(inner, 1002, 1001);
     Files.setAttribute(inner, "unix:mode", 02750);
     Path link = Files.createSymbolicLink(v.resolve("link"), Path.of("tool"));
-    chown(link, 1003, 1004);
+    RawTree.chown(link, 1003, 1004);
     return v;
   }
 
@@ -82,7 +65,7 @@ class FsOwnershipTest {
     assertEquals("1000:1000 4755", owned(v.resolve("tool")), what + ": the setuid file keeps its owner, not root");
     assertEquals("1000:1001 2775", owned(v.resolve("shared")), what);
     assertEquals("1002:1001 2750", owned(v.resolve("shared/inner")), what);
-    assertEquals(1003 + ":" + 1004, uid(v.resolve("link")) + ":" + gid(v.resolve("link")), what + ": lchown");
+    assertEquals(1003 + ":" + 1004, RawTree.owner(v.resolve("link")), what + ": lchown");
   }
 
   @Test
@@ -113,7 +96,7 @@ class FsOwnershipTest {
       agent.track(FsRawNamesTest.W, Map.of("data", data));
       SnapshotId before = FsRawNamesTest.capture(agent);
       // chown clears setuid; put the mode back so that only the owner differs
-      chown(data.resolve("tool"), 1000, 1005);
+      RawTree.chown(data.resolve("tool"), 1000, 1005);
       Files.setAttribute(data.resolve("tool"), "unix:mode", 04755);
       List<FileChange> live = new ArrayList<>();
       agent.diff(FsRawNamesTest.W, before, Optional.empty(), live::add);
@@ -169,7 +152,7 @@ class FsOwnershipTest {
       SnapshotId id = FsRawNamesTest.capture(agent);
       rewriteAsVersion1(agent.repository().manifestPath(FsRawNamesTest.W, id));
       RestoreOutcome outcome = FsRawNamesTest.restore(agent, id, RestoreMode.REPLACE, dir.resolve("to"));
-      assertEquals(01777, mode(dir.resolve("to/data/tmp")));
+      assertEquals(01777, RawTree.mode(dir.resolve("to/data/tmp")));
       assertEquals(List.of(), outcome.warnings());
     }
   }
@@ -206,13 +189,13 @@ class FsOwnershipTest {
     int nobody = 65534;
     Path data = Files.createDirectories(dir.resolve("live/data"));
     Path mine = Files.write(data.resolve("mine"), "x".getBytes());
-    chown(mine, nobody, nobody);
+    RawTree.chown(mine, nobody, nobody);
     Files.setAttribute(mine, "unix:mode", 06755);
     Path theirs = Files.write(data.resolve("theirs"), "y".getBytes());
-    chown(theirs, 1000, 1000);
+    RawTree.chown(theirs, 1000, 1000);
     Files.setAttribute(theirs, "unix:mode", 04755);
     Path group = Files.createDirectory(data.resolve("group"));
-    chown(group, 1000, nobody);
+    RawTree.chown(group, 1000, nobody);
     Files.setAttribute(group, "unix:mode", 02775);
     Path repo = dir.resolve("repo");
     SnapshotId id;
@@ -234,7 +217,7 @@ class FsOwnershipTest {
     }
     try (var walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
-        chown(p, nobody, nobody);
+        RawTree.chown(p, nobody, nobody);
       }
     }
     Files.setAttribute(dir, "unix:mode", 0755);

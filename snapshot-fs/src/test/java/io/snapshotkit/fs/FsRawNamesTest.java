@@ -12,6 +12,7 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.testkit.RawTree;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,9 +56,9 @@ class FsRawNamesTest {
     Files.createDirectories(v);
     int i = 0;
     for (String n : NAMES) {
-      Path f = Files.write(RawTree.child(v, RawTree.bytes(n)), ("content of " + i++).getBytes());
-      Path d = Files.createDirectory(RawTree.child(v, RawTree.bytes("dir-" + n)));
-      Files.write(RawTree.child(d, RawTree.bytes(n)), new byte[] {(byte) i});
+      Path f = Files.write(RawTree.resolve(v, RawTree.latin1(n)), ("content of " + i++).getBytes());
+      Path d = Files.createDirectory(RawTree.resolve(v, RawTree.latin1("dir-" + n)));
+      Files.write(RawTree.resolve(d, RawTree.latin1(n)), new byte[] {(byte) i});
       if (specialBits) {
         Files.setAttribute(f, "unix:mode", 04755);
         Files.setAttribute(d, "unix:mode", i % 2 == 0 ? 02775 : 01777);
@@ -65,10 +66,10 @@ class FsRawNamesTest {
     }
     Files.createSymbolicLink(v.resolve("abs-link"), Path.of("/etc/passwd"));
     Files.createSymbolicLink(v.resolve("out-link"), Path.of("../../../outside/x"));
-    Files.createSymbolicLink(RawTree.child(v, RawTree.bytes("raw-link-\u00e9")),
-        RawTree.relative(RawTree.bytes("dir-\u00ff\u00fe/\u00ff\u00fe")));
-    Files.createSymbolicLink(v.resolve("weird-target"), RawTree.relative(RawTree.bytes("a\\b\nc\u00e9")));
-    Files.createSymbolicLink(v.resolve("up-raw"), RawTree.relative(RawTree.bytes("../\u00e9/./x/..")));
+    Files.createSymbolicLink(RawTree.resolve(v, RawTree.latin1("raw-link-\u00e9")),
+        RawTree.path(RawTree.latin1("dir-\u00ff\u00fe/\u00ff\u00fe")));
+    Files.createSymbolicLink(v.resolve("weird-target"), RawTree.path(RawTree.latin1("a\\b\nc\u00e9")));
+    Files.createSymbolicLink(v.resolve("up-raw"), RawTree.path(RawTree.latin1("../\u00e9/./x/..")));
     return v;
   }
 
@@ -92,7 +93,7 @@ class FsRawNamesTest {
   @DisplayName("names with backslash, newline, tab, control bytes and invalid UTF-8 restore byte for byte in every mode")
   void everyByteNameRestoresInEveryMode() throws IOException {
     Path data = volume(dir.resolve("live/data"), false);
-    Map<String, String> original = RawTree.state(data);
+    Map<String, String> original = RawTree.read(data);
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       agent.track(W, Map.of("data", data));
       SnapshotId id = capture(agent);
@@ -100,27 +101,27 @@ class FsRawNamesTest {
 
       RestoreOutcome replaceInto = restore(agent, id, RestoreMode.REPLACE, dir.resolve("replace-target"));
       assertEquals(List.of(), errors(replaceInto));
-      assertEquals(original, RawTree.state(dir.resolve("replace-target/data")), "replace restore into a directory");
+      assertEquals(original, RawTree.read(dir.resolve("replace-target/data")), "replace restore into a directory");
 
       RestoreOutcome additiveInto = restore(agent, id, RestoreMode.ADDITIVE, dir.resolve("additive-target"));
       assertEquals(List.of(), errors(additiveInto));
-      assertEquals(original, RawTree.state(dir.resolve("additive-target/data")), "additive restore into a directory");
+      assertEquals(original, RawTree.read(dir.resolve("additive-target/data")), "additive restore into a directory");
 
       // live: remove every odd name, then additive restore brings them back
       for (String n : NAMES.subList(0, 6)) {
-        Files.delete(RawTree.child(data, RawTree.bytes(n)));
+        Files.delete(RawTree.resolve(data, RawTree.latin1(n)));
       }
       RestoreOutcome additive = restore(agent, id, RestoreMode.ADDITIVE, null);
       assertEquals(List.of(), errors(additive));
-      assertEquals(original, RawTree.state(data), "additive restore of the live volume");
+      assertEquals(original, RawTree.read(data), "additive restore of the live volume");
 
       // live: scramble, then replace restore puts it back exactly
       for (String n : NAMES) {
-        Files.write(RawTree.child(data, RawTree.bytes(n)), new byte[] {42});
+        Files.write(RawTree.resolve(data, RawTree.latin1(n)), new byte[] {42});
       }
-      Files.write(RawTree.child(data, RawTree.bytes("extra-\u00e9")), new byte[] {1});
+      Files.write(RawTree.resolve(data, RawTree.latin1("extra-\u00e9")), new byte[] {1});
       restore(agent, id, RestoreMode.REPLACE, null);
-      assertEquals(original, RawTree.state(data), "replace restore of the live volume");
+      assertEquals(original, RawTree.read(data), "replace restore of the live volume");
     }
   }
 
@@ -131,18 +132,18 @@ class FsRawNamesTest {
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       agent.track(W, Map.of("data", data));
       SnapshotId a = capture(agent);
-      Files.write(RawTree.child(data, RawTree.bytes("latin1-\u00e9t\u00e9")), new byte[] {7});
-      Files.setAttribute(RawTree.child(data, RawTree.bytes("new\nline")), "unix:mode", 04644);
-      Files.write(RawTree.child(data, RawTree.bytes("added-\u00ff")), new byte[] {8});
+      Files.write(RawTree.resolve(data, RawTree.latin1("latin1-\u00e9t\u00e9")), new byte[] {7});
+      Files.setAttribute(RawTree.resolve(data, RawTree.latin1("new\nline")), "unix:mode", 04644);
+      Files.write(RawTree.resolve(data, RawTree.latin1("added-\u00ff")), new byte[] {8});
       List<String> live = new ArrayList<>();
       agent.diff(W, a, Optional.empty(), c -> live.add(c.kind() + " " + c.key()));
       SnapshotId b = capture(agent);
       List<String> stored = new ArrayList<>();
       agent.diff(W, a, Optional.of(b), c -> stored.add(c.kind() + " " + c.key()));
       List<String> expected = List.of(
-          "ADDED data:" + RawTree.text(RawTree.bytes("added-\u00ff")),
+          "ADDED data:" + RawTree.text(RawTree.latin1("added-\u00ff")),
           "MODE_CHANGED data:new\nline",
-          "MODIFIED data:" + RawTree.text(RawTree.bytes("latin1-\u00e9t\u00e9")));
+          "MODIFIED data:" + RawTree.text(RawTree.latin1("latin1-\u00e9t\u00e9")));
       assertEquals(escaped(expected), escaped(stored.stream().sorted().toList()));
       assertEquals(escaped(stored), escaped(live));
     }
@@ -152,12 +153,12 @@ class FsRawNamesTest {
   @DisplayName("setuid, setgid and sticky bits are captured, seen by diff and restored by every restore mode")
   void specialBitsRoundTrip() throws IOException {
     Path data = volume(dir.resolve("live/data"), true);
-    Map<String, String> original = RawTree.state(data);
+    Map<String, String> original = RawTree.read(data);
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       agent.track(W, Map.of("data", data));
       SnapshotId id = capture(agent);
       List<FileChange> changes = new ArrayList<>();
-      Path suid = RawTree.child(data, RawTree.bytes("c:drive"));
+      Path suid = RawTree.resolve(data, RawTree.latin1("c:drive"));
       Files.setAttribute(suid, "unix:mode", 0755);
       agent.diff(W, id, Optional.empty(), changes::add);
       assertEquals(1, changes.size(), changes.toString());
@@ -166,11 +167,11 @@ class FsRawNamesTest {
       assertEquals(0755, changes.get(0).after().orElseThrow().mode());
 
       restore(agent, id, RestoreMode.REPLACE, null);
-      assertEquals(original, RawTree.state(data), "replace restore keeps 4755, 2775 and 1777");
+      assertEquals(original, RawTree.read(data), "replace restore keeps 4755, 2775 and 1777");
       restore(agent, id, RestoreMode.ADDITIVE, dir.resolve("additive-target"));
-      assertEquals(original, RawTree.state(dir.resolve("additive-target/data")), "additive restore too");
-      assertTrue(original.containsValue("dir 1777"), original.toString());
-      assertTrue(original.containsValue("dir 2775"), original.toString());
+      assertEquals(original, RawTree.read(dir.resolve("additive-target/data")), "additive restore too");
+      assertTrue(original.values().stream().map(RawTree::body).anyMatch("d:1777"::equals), original.toString());
+      assertTrue(original.values().stream().map(RawTree::body).anyMatch("d:2775"::equals), original.toString());
     }
   }
 
@@ -178,7 +179,7 @@ class FsRawNamesTest {
   @DisplayName("export then import round-trips raw names and absolute or outside symlinks verbatim")
   void exportImportRoundTrips() throws IOException {
     Path data = volume(dir.resolve("live/data"), false);
-    Map<String, String> original = RawTree.state(data);
+    Map<String, String> original = RawTree.read(data);
     ByteArrayOutputStream archive = new ByteArrayOutputStream();
     SnapshotId id;
     Manifest captured;
@@ -193,7 +194,7 @@ class FsRawNamesTest {
           SnapshotArchive.Limits.defaults());
       assertEquals(captured.families(), imported.families(), "same tree digest: same names, modes and content");
       restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
-      assertEquals(original, RawTree.state(dir.resolve("restored/data")));
+      assertEquals(original, RawTree.read(dir.resolve("restored/data")));
     }
   }
 
@@ -212,8 +213,8 @@ class FsRawNamesTest {
       target.importSnapshot(W, id, new ByteArrayInputStream(archive.toByteArray()), SnapshotArchive.Limits.defaults());
       restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
       Map<String, String> expected = new TreeMap<>();
-      RawTree.state(data).forEach((k, v) -> expected.put(k, v.replaceFirst("^(file|dir) [0-7]?([0-7]{3})", "$1 $2")));
-      assertEquals(expected, RawTree.state(dir.resolve("restored/data")));
+      RawTree.read(data).forEach((k, v) -> expected.put(k, v.replaceFirst("^([fd]):[0-7]?([0-7]{3})", "$1:$2")));
+      assertEquals(expected, RawTree.read(dir.resolve("restored/data")));
       assertFalse(Files.isSymbolicLink(dir.resolve("restored/data/c:drive")));
       assertEquals(0755, (Integer) Files.getAttribute(dir.resolve("restored/data/c:drive"), "unix:mode",
           LinkOption.NOFOLLOW_LINKS) & 07777);
@@ -256,8 +257,8 @@ class FsRawNamesTest {
       }
       restore(target, id, RestoreMode.REPLACE, dir.resolve("restored"));
       Map<String, String> expected = new TreeMap<>();
-      RawTree.state(data).forEach((k, v) -> expected.put(k, v.replaceFirst("^(file|dir) [0-7]?([0-7]{3})", "$1 $2")));
-      assertEquals(expected, RawTree.state(dir.resolve("restored/data")));
+      RawTree.read(data).forEach((k, v) -> expected.put(k, v.replaceFirst("^([fd]):[0-7]?([0-7]{3})", "$1:$2")));
+      assertEquals(expected, RawTree.read(dir.resolve("restored/data")));
     }
   }
 
@@ -311,15 +312,6 @@ class FsRawNamesTest {
 
   /** Printable, so a failure report shows lone surrogates and control chars. */
   static List<String> escaped(List<String> texts) {
-    return texts.stream().map(t -> {
-      StringBuilder b = new StringBuilder();
-      t.chars().forEach(c -> b.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : String.valueOf((char) c)));
-      return b.toString();
-    }).toList();
-  }
-
-  /** Hex of the raw name, as {@link RawTree#state} keys it. */
-  static String hex(String latin1) {
-    return HexFormat.of().formatHex(RawTree.bytes(latin1));
+    return texts.stream().map(RawTree::escape).toList();
   }
 }

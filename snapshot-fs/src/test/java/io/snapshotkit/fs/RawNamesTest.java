@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.fs.internal.files.RawNames;
+import io.snapshotkit.testkit.RawTree;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -76,7 +77,7 @@ class RawNamesTest {
         s.forEach(listed::add);
       }
       assertEquals(1, listed.size());
-      assertArrayEquals(RawTree.raw(RawTree.child(dir, name)), RawTree.raw(listed.get(0)));
+      assertArrayEquals(RawTree.raw(RawTree.resolve(dir, name)), RawTree.raw(listed.get(0)));
       assertEquals(text, RawNames.name(listed.get(0)));
       assertEquals(text, RawNames.text(dir.relativize(listed.get(0))));
       String target = "../" + text + "/./" + text + "/..";

@@ -18,6 +18,7 @@ import io.snapshotkit.core.RestoreSpec;
 import io.snapshotkit.core.RetentionResult;
 import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.testkit.RawTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ import net.jqwik.api.state.Transformer;
  * alphabet but '/' and NUL (invalid UTF-8, backslash, newline, tab and other control bytes
  * included), a symlink whose target may be absolute, leave the volume or hold raw bytes, and
  * modes with setuid, setgid and sticky bits. Trees are compared by the raw bytes of every name,
- * the full mode ({@code 07777}), the content and the link target ({@link RawPaths#read}).
+ * the full mode ({@code 07777}), the content and the link target ({@link RawTree#read}).
  *
  * <p>After every step: the store's versions are exactly the model's (strictly increasing, each
  * capture got the next number, none reused: gap-free), the store's READY snapshots are exactly the
@@ -110,7 +111,7 @@ class ModelBasedTest {
     final FsWorld world;
     final WorkloadRef ws;
     final Path data;
-    /** Expected live tree in {@link RawPaths#read} form. */
+    /** Expected live tree in {@link RawTree#read} form. */
     TreeMap<String, String> live = new TreeMap<>();
     /** READY snapshots by version: id and expected tree. */
     final TreeMap<Integer, SnapshotId> ids = new TreeMap<>();
@@ -146,7 +147,7 @@ class ModelBasedTest {
     @Override
     public String toString() {
       return "Model[" + ws + ": versions " + ids.keySet() + ", last " + lastVersion + ", live "
-          + live.keySet().stream().map(RawPaths::escape).toList() + "]";
+          + live.keySet().stream().map(RawTree::escape).toList() + "]";
     }
   }
 
@@ -229,9 +230,9 @@ class ModelBasedTest {
    */
   static Arbitrary<byte[]> filePath() {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(4, Arbitraries.of(FILES).map(RawPaths::ascii)),
-        net.jqwik.api.Tuple.of(2, rawName().map(n -> RawPaths.concat(RawPaths.ascii("w/"), n))),
-        net.jqwik.api.Tuple.of(1, rawName().map(n -> RawPaths.concat(RawPaths.ascii("v/"), n, RawPaths.ascii("/z")))));
+        net.jqwik.api.Tuple.of(4, Arbitraries.of(FILES).map(RawTree::latin1)),
+        net.jqwik.api.Tuple.of(2, rawName().map(n -> RawTree.concat(RawTree.latin1("w/"), n))),
+        net.jqwik.api.Tuple.of(1, rawName().map(n -> RawTree.concat(RawTree.latin1("v/"), n, RawTree.latin1("/z")))));
   }
 
   /** File modes, setuid, setgid and sticky bits included. */
@@ -243,7 +244,7 @@ class ModelBasedTest {
   /** Groups a chown gives. */
   static final List<Integer> GROUPS = List.of(0, 100, 1000, 65534);
   /** Whether this test runs as root, so it can chown (CI does). */
-  static final boolean RUNS_AS_ROOT = "0".equals(RawPaths.owner(Path.of("/proc/self")).split(":")[0]);
+  static final boolean RUNS_AS_ROOT = "0".equals(RawTree.owner(Path.of("/proc/self")).split(":")[0]);
 
   /**
    * Writes, overwrites or deletes a file, (re)points the link, changes a mode (setuid, setgid
@@ -254,30 +255,30 @@ class ModelBasedTest {
     public Arbitrary<Transformer<Model>> transformer() {
       Arbitrary<Transformer<Model>> write = Combinators.combine(filePath(), Arbitraries.strings()
           .withCharRange('a', 'e').ofMaxLength(12)).as((p, content) -> Transformer.mutate("write "
-              + RawPaths.escape(RawPaths.text(p)) + "=" + content, m -> write(m, p, content)));
+              + RawTree.escape(RawTree.text(p)) + "=" + content, m -> write(m, p, content)));
       Arbitrary<Transformer<Model>> delete = Arbitraries.integers().between(0, 1000).map(i -> Transformer.mutate(
           "rm file #" + i, m -> {
             List<String> files = m.live.entrySet().stream().filter(e -> e.getValue().startsWith("f:"))
                 .map(Map.Entry::getKey).toList();
             if (!files.isEmpty()) {
               String p = files.get(i % files.size());
-              deleteIfPresent(RawPaths.resolve(m.data, RawPaths.bytes(p)));
+              deleteIfPresent(RawTree.resolve(m.data, RawTree.bytes(p)));
               m.live.remove(p);
             }
           }));
       Arbitrary<byte[]> targets = Arbitraries.frequencyOf(
-          net.jqwik.api.Tuple.of(2, Arbitraries.of("a", "d/c", "missing", "../outside").map(RawPaths::ascii)),
+          net.jqwik.api.Tuple.of(2, Arbitraries.of("a", "d/c", "missing", "../outside").map(RawTree::latin1)),
           net.jqwik.api.Tuple.of(2, Combinators.combine(Arbitraries.of("", "/", "../", "../../outside/", "/tmp/"),
-              rawName()).as((prefix, n) -> RawPaths.concat(RawPaths.ascii(prefix), n))));
+              rawName()).as((prefix, n) -> RawTree.concat(RawTree.latin1(prefix), n))));
       Arbitrary<Transformer<Model>> link = targets
-          .map(t -> Transformer.mutate("ln -s " + RawPaths.escape(RawPaths.text(t)) + " l", m -> {
+          .map(t -> Transformer.mutate("ln -s " + RawTree.escape(RawTree.text(t)) + " l", m -> {
             deleteIfPresent(m.data.resolve("l"));
             try {
-              Files.createSymbolicLink(m.data.resolve("l"), RawPaths.path(t));
+              Files.createSymbolicLink(m.data.resolve("l"), RawTree.path(t));
             } catch (IOException e) {
               throw new UncheckedIOException(e);
             }
-            m.live.put("l", "l:" + RawPaths.text(t) + RawPaths.OWNER + RawPaths.owner(m.data.resolve("l")));
+            m.live.put("l", "l:" + RawTree.text(t) + RawTree.OWNER + RawTree.owner(m.data.resolve("l")));
           }));
       Arbitrary<Transformer<Model>> chmod = Combinators.combine(Arbitraries.integers().between(0, 1000),
           Arbitraries.of(FILE_MODES), Arbitraries.of(DIR_MODES)).as((i, fileMode, dirMode) -> Transformer.mutate(
@@ -291,8 +292,8 @@ class ModelBasedTest {
                 String old = m.live.get(p);
                 boolean dir = old.startsWith("d:");
                 int mode = dir ? dirMode : fileMode;
-                RawPaths.chmod(RawPaths.resolve(m.data, RawPaths.bytes(p)), mode);
-                m.live.put(p, dir ? "d:" + Integer.toOctalString(mode) + RawPaths.ownerPart(old)
+                RawTree.chmod(RawTree.resolve(m.data, RawTree.bytes(p)), mode);
+                m.live.put(p, dir ? "d:" + Integer.toOctalString(mode) + RawTree.ownerPart(old)
                     : "f:" + Integer.toOctalString(mode) + old.substring(old.indexOf(':', 2)));
               }));
       Arbitrary<Transformer<Model>> chown = Combinators.combine(Arbitraries.integers().between(0, 1000),
@@ -307,14 +308,14 @@ class ModelBasedTest {
                 }
                 String p = paths.get(i % paths.size());
                 String old = m.live.get(p);
-                Path path = RawPaths.resolve(m.data, RawPaths.bytes(p));
-                RawPaths.chown(path, uid, gid);
+                Path path = RawTree.resolve(m.data, RawTree.bytes(p));
+                RawTree.chown(path, uid, gid);
                 if (!old.startsWith("l:")) {
                   // a chown clears setuid and setgid; keep the mode so that only the owner changes
-                  RawPaths.chmod(path, Integer.parseInt(old.substring(2, old.indexOf(old.startsWith("d:")
-                      ? RawPaths.OWNER : ':', 2)), 8));
+                  RawTree.chmod(path, Integer.parseInt(old.substring(2, old.indexOf(old.startsWith("d:")
+                      ? RawTree.OWNER : ':', 2)), 8));
                 }
-                m.live.put(p, RawPaths.body(old) + RawPaths.OWNER + uid + ":" + gid);
+                m.live.put(p, RawTree.body(old) + RawTree.OWNER + uid + ":" + gid);
               }));
       Arbitrary<Transformer<Model>> rmdir = Arbitraries.of("d", "d/e", "g", "w", "v").map(dir -> Transformer.mutate("rm -r " + dir, m -> {
         Path p = m.data.resolve(dir);
@@ -337,17 +338,17 @@ class ModelBasedTest {
      * gets 0644 and an existing one keeps its mode (set again, whatever a write may clear).
      */
     static void write(Model m, byte[] path, String content) {
-      String text = RawPaths.text(path);
-      Path file = RawPaths.resolve(m.data, path);
+      String text = RawTree.text(path);
+      Path file = RawTree.resolve(m.data, path);
       try {
         for (int i = 0; i < path.length; i++) {
           if (path[i] == '/') {
             byte[] parent = java.util.Arrays.copyOf(path, i);
-            Path dir = RawPaths.resolve(m.data, parent);
+            Path dir = RawTree.resolve(m.data, parent);
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
               Files.createDirectory(dir);
-              RawPaths.chmod(dir, 0755);
-              m.live.put(RawPaths.text(parent), "d:755" + RawPaths.OWNER + RawPaths.owner(dir));
+              RawTree.chmod(dir, 0755);
+              m.live.put(RawTree.text(parent), "d:755" + RawTree.OWNER + RawTree.owner(dir));
             }
           }
         }
@@ -355,9 +356,9 @@ class ModelBasedTest {
         int mode = old == null ? 0644 : Integer.parseInt(old.substring(2, old.indexOf(':', 2)), 8);
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         Files.write(file, bytes);
-        RawPaths.chmod(file, mode);
-        m.live.put(text, "f:" + Integer.toOctalString(mode) + ":" + Sentinel.sha256(bytes) + RawPaths.OWNER
-            + RawPaths.owner(file));
+        RawTree.chmod(file, mode);
+        m.live.put(text, "f:" + Integer.toOctalString(mode) + ":" + Sentinel.sha256(bytes) + RawTree.OWNER
+            + RawTree.owner(file));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -537,7 +538,7 @@ class ModelBasedTest {
     assertEquals(versions.size(), all.size(), "no CAPTURING, FAILED or DELETING rows are left: " + all);
     assertEquals(new TreeSet<>(m.ids.values()), new TreeSet<>(m.world.agent().snapshots(m.ws)),
         "the repository holds exactly the store's READY snapshots");
-    assertSameTree(m.live, RawPaths.read(m.data), "the live volume");
+    assertSameTree(m.live, RawTree.read(m.data), "the live volume");
     assertClean(m.world.agent().check(false));
     int step = m.steps++;
     if (!m.ids.isEmpty() && step % RESTORE_CHECK_EVERY == 0) {
@@ -554,7 +555,7 @@ class ModelBasedTest {
   static void restoresExactly(Model m, int v) {
     Path target = m.world.base.resolve("scratch-" + m.scratch++);
     m.world.engine().restore(m.ws.tenant(), m.ids.get(v), RestoreSpec.additive().target(target.toString()));
-    assertSameTree(m.trees.get(v), RawPaths.read(target.resolve("data")), "version " + v + " restored into " + target);
+    assertSameTree(m.trees.get(v), RawTree.read(target.resolve("data")), "version " + v + " restored into " + target);
     try {
       InputFuzzTest.deleteTree(target);
     } catch (IOException e) {
@@ -564,8 +565,8 @@ class ModelBasedTest {
 
   /** Equal trees: the same names (by their bytes), types, full modes, contents and link targets. */
   static void assertSameTree(TreeMap<String, String> expected, TreeMap<String, String> actual, String what) {
-    assertTrue(expected.equals(actual), () -> what + ": expected " + RawPaths.printable(expected) + " but was "
-        + RawPaths.printable(actual));
+    assertTrue(expected.equals(actual), () -> what + ": expected " + RawTree.printable(expected) + " but was "
+        + RawTree.printable(actual));
   }
 
   /** The engine's file-level diff equals the model's: same added, removed and changed keys. */
@@ -593,8 +594,8 @@ class ModelBasedTest {
   }
 
   private static void assertSameKeys(Set<String> expected, Set<String> actual, String what) {
-    assertTrue(expected.equals(actual), () -> what + ": expected " + expected.stream().map(RawPaths::escape).toList()
-        + " but was " + actual.stream().map(RawPaths::escape).toList());
+    assertTrue(expected.equals(actual), () -> what + ": expected " + expected.stream().map(RawTree::escape).toList()
+        + " but was " + actual.stream().map(RawTree::escape).toList());
   }
 
   private static Set<String> keys(FamilyDiff diff, Class<? extends Change> kind) {
