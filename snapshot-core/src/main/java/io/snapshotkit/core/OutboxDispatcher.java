@@ -9,8 +9,6 @@ import io.snapshotkit.spi.ParkedEvent;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,7 +81,10 @@ public final class OutboxDispatcher implements AutoCloseable {
   /** One hook's claim on one workload: at most one delivery chain runs for it at a time. */
   private record Key(String hook, WorkloadRef workload) {}
 
-  private final EventOutbox outbox;
+  /** Registered the hooks; makes the administrative calls (parked, replay, prune). */
+  private final OutboxAdmin admin;
+  /** What each poll claims per hook, and whether a claim came back full. */
+  private final RunClaims claims;
   private final Map<String, EventHook> hooks;
   private final Clock clock;
   /** Null for a dispatcher that is driven by its owner's {@link #pollOnce()} calls only. */
@@ -102,14 +103,15 @@ public final class OutboxDispatcher implements AutoCloseable {
 
   private OutboxDispatcher(
       EventOutbox outbox,
-      Map<String, EventHook> hooks,
+      OutboxAdmin admin,
       Clock clock,
       ScheduledExecutorService scheduler,
       Executor deliveryExecutor,
       DispatcherSettings settings,
       DeliveryLog log) {
-    this.outbox = outbox;
-    this.hooks = hooks;
+    this.admin = admin;
+    this.claims = new RunClaims(outbox, settings);
+    this.hooks = admin.hooks();
     this.clock = clock;
     this.scheduler = scheduler;
     this.deliveryExecutor = deliveryExecutor;
@@ -182,38 +184,8 @@ public final class OutboxDispatcher implements AutoCloseable {
     Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(log, "log");
-    List<String> problems = new ArrayList<>();
-    if (hooks.isEmpty()) {
-      problems.add("at least one hook is required; with no hooks there is nothing to dispatch");
-    }
-    Map<String, EventHook> copy = new LinkedHashMap<>();
-    for (Map.Entry<String, EventHook> e : hooks.entrySet()) {
-      if (e.getKey() == null || e.getKey().isBlank()) {
-        problems.add("hook names must not be blank");
-      } else if (e.getValue() == null) {
-        problems.add("hook '" + e.getKey() + "' is null");
-      } else {
-        copy.put(e.getKey(), e.getValue());
-      }
-    }
-    for (String named : settings.startPositions().keySet()) {
-      if (!hooks.containsKey(named)) {
-        problems.add("settings give a start position for hook '" + named + "', which is not registered; registered: "
-            + hooks.keySet());
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("cannot create the outbox dispatcher: " + String.join("; ", problems));
-    }
-    for (String name : copy.keySet()) {
-      try {
-        outbox.register(name, settings.startPosition(name));
-      } catch (RuntimeException e) {
-        throw SnapshotException.wrap("registering event hook '" + name + "' with the outbox", e);
-      }
-    }
-    return new OutboxDispatcher(
-        outbox, Collections.unmodifiableMap(copy), clock, scheduler, deliveryExecutor, settings, log);
+    OutboxAdmin admin = OutboxAdmin.register(outbox, hooks, clock, settings);
+    return new OutboxDispatcher(outbox, admin, clock, scheduler, deliveryExecutor, settings, log);
   }
 
   /**
@@ -277,12 +249,7 @@ public final class OutboxDispatcher implements AutoCloseable {
    *     the outbox's failure
    */
   public List<ParkedEvent> parked(String hook) {
-    requireHook(hook);
-    try {
-      return outbox.parked(hook);
-    } catch (RuntimeException e) {
-      throw SnapshotException.wrap("listing parked events of hook '" + hook + "'", e);
-    }
+    return admin.parked(hook);
   }
 
   /**
@@ -294,12 +261,7 @@ public final class OutboxDispatcher implements AutoCloseable {
    *     the outbox's failure
    */
   public boolean replay(String hook, long sequence) {
-    requireHook(hook);
-    try {
-      return outbox.replay(hook, sequence);
-    } catch (RuntimeException e) {
-      throw SnapshotException.wrap("replaying event " + sequence + " for hook '" + hook + "'", e);
-    }
+    return admin.replay(hook, sequence);
   }
 
   /**
@@ -311,12 +273,7 @@ public final class OutboxDispatcher implements AutoCloseable {
    * @throws SnapshotException the outbox's failure
    */
   public int prune() {
-    Instant before = clock.instant().minus(settings.outboxRetention());
-    try {
-      return outbox.prune(before);
-    } catch (RuntimeException e) {
-      throw SnapshotException.wrap("pruning the event outbox", e);
-    }
+    return admin.prune();
   }
 
   /** The hook names this dispatcher delivers to, in polling order. */
@@ -369,13 +326,6 @@ public final class OutboxDispatcher implements AutoCloseable {
   @Override
   public void close() {
     stop();
-  }
-
-  private void requireHook(String hook) {
-    Objects.requireNonNull(hook, "hook");
-    if (!hooks.containsKey(hook)) {
-      throw SnapshotException.notFound("no event hook named '" + hook + "'; registered hooks: " + hooks.keySet());
-    }
   }
 
   private void pollInBackground() {
@@ -438,13 +388,12 @@ public final class OutboxDispatcher implements AutoCloseable {
       try {
         List<Delivery> claimed;
         try {
-          claimed = outbox.claimRuns(name, settings.ownerId(), settings.batchSize(), perWorkload(), claimedAt,
-              settings.claimLease());
+          claimed = claims.claim(name, claimedAt);
         } catch (RuntimeException e) {
           outcomes.storeProblem(name, "claiming events failed; retrying on the next poll", e);
           continue;
         }
-        full |= claimed.size() >= settings.batchSize() || someRunCapped(claimed);
+        full |= claims.full(claimed);
         synchronized (lock) {
           if (state == State.STOPPED) {
             return false;
@@ -478,7 +427,7 @@ public final class OutboxDispatcher implements AutoCloseable {
           });
         } catch (RuntimeException rejected) {
           finish(key);
-          outcomes.storeProblem(name, "the delivery executor refused events " + sequences(run.getValue())
+          outcomes.storeProblem(name, "the delivery executor refused events " + RunClaims.sequences(run.getValue())
               + "; they stay unacknowledged and are delivered again on a later poll", rejected);
           continue;
         }
@@ -486,30 +435,6 @@ public final class OutboxDispatcher implements AutoCloseable {
       }
     }
     return full;
-  }
-
-  /** Events claimed per workload and poll: a quarter of the batch, so one busy workload cannot take all of it. */
-  private int perWorkload() {
-    return Math.max(1, settings.batchSize() / 4);
-  }
-
-  /** True if some workload's run reached {@link #perWorkload()}: that workload probably has more events waiting. */
-  private boolean someRunCapped(List<Delivery> claimed) {
-    Map<WorkloadRef, Integer> perRun = new HashMap<>();
-    for (Delivery d : claimed) {
-      if (perRun.merge(d.event().workload(), 1, Integer::sum) >= perWorkload()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static List<Long> sequences(List<Delivery> run) {
-    List<Long> out = new ArrayList<>(run.size());
-    for (Delivery d : run) {
-      out.add(d.sequence());
-    }
-    return out;
   }
 
   private void finish(Key key) {

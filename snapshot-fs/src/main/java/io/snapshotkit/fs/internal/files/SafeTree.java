@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
@@ -17,11 +16,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -98,12 +95,8 @@ public final class SafeTree {
   private final Limits limits;
   private final Origin origin;
   private final List<PendingDirectory> directories = new ArrayList<>();
-  /**
-   * Directories this tree created or found to be real directories. This tree never deletes or
-   * replaces anything, and the root is private to it (see the class limitation), so each stays a
-   * real directory: later entries beneath it skip re-checking its parents (one stat per level).
-   */
-  private final Set<Path> knownDirectories = new HashSet<>();
+  /** Checks and creates the entries' parents as real directories, remembering the known ones. */
+  private final RealParents parents;
   private long entries;
   private final AtomicLong bytes = new AtomicLong();
   private final OwnerAndMode owners;
@@ -113,6 +106,7 @@ public final class SafeTree {
     this.limits = limits;
     this.origin = origin;
     this.owners = new OwnerAndMode(origin);
+    this.parents = new RealParents(root, this::unsafe);
   }
 
   /**
@@ -181,11 +175,11 @@ public final class SafeTree {
     Objects.requireNonNull(mtime, "mtime");
     Path target = resolve(path);
     countEntry(path);
-    ensureParents(target);
+    parents.ensure(target);
     try {
       Files.createDirectory(target);
     } catch (FileAlreadyExistsException e) {
-      BasicFileAttributes existing = attributes(target).orElseThrow(() -> io("checking " + target, e));
+      BasicFileAttributes existing = RealParents.attributes(target).orElseThrow(() -> io("checking " + target, e));
       if (!existing.isDirectory()) {
         throw unsafe("entry '" + PathRules.printable(path) + "' is a directory where the archive already put "
             + (existing.isSymbolicLink() ? "a symlink" : "a file"));
@@ -193,7 +187,7 @@ public final class SafeTree {
     } catch (IOException e) {
       throw io("creating directory " + target, e);
     }
-    knownDirectories.add(target);
+    parents.known(target);
     directories.add(new PendingDirectory(target, root.relativize(target).getNameCount(), mode, uid, gid, mtime));
     return target;
   }
@@ -224,7 +218,7 @@ public final class SafeTree {
     if (declaredSize > limits.maxTotalBytes() - bytes.get()) {
       throw tooManyBytes();
     }
-    ensureParents(target);
+    parents.ensure(target);
     return new PendingFile(path, target);
   }
 
@@ -323,7 +317,7 @@ public final class SafeTree {
       throw unsafe(problem.get());
     }
     countEntry(path);
-    ensureParents(target);
+    parents.ensure(target);
     try {
       Files.createSymbolicLink(target, RawNames.path(linkTarget));
     } catch (FileAlreadyExistsException e) {
@@ -352,12 +346,12 @@ public final class SafeTree {
     }
     Path source = resolve(existing);
     countEntry(path);
-    checkParentsAreDirectories(source, "hard link '" + PathRules.printable(path) + "'");
-    Optional<BasicFileAttributes> attrs = attributes(source);
+    parents.check(source, "hard link '" + PathRules.printable(path) + "'");
+    Optional<BasicFileAttributes> attrs = RealParents.attributes(source);
     if (attrs.isEmpty() || !attrs.get().isRegularFile()) {
       throw unsafe("hard link '" + PathRules.printable(path) + "' does not point to a regular file written earlier in the tree");
     }
-    ensureParents(target);
+    parents.ensure(target);
     try {
       Files.createLink(target, source);
     } catch (FileAlreadyExistsException e) {
@@ -446,61 +440,6 @@ public final class SafeTree {
   private SnapshotException tooManyBytes() {
     return unsafe("it expands past the limit of " + limits.maxTotalBytes()
         + " uncompressed bytes; raise Limits.maxTotalBytes if you trust it");
-  }
-
-  /** Creates missing parents as real directories; refuses any parent that is not one. */
-  private void ensureParents(Path target) {
-    Path parent = target.getParent();
-    if (parent != null && knownDirectories.contains(parent)) {
-      // a known directory's ancestors were checked when it became known
-      return;
-    }
-    Path relative = root.relativize(target);
-    Path current = root;
-    for (int i = 0; i < relative.getNameCount() - 1; i++) {
-      current = current.resolve(relative.getName(i));
-      if (knownDirectories.contains(current)) {
-        continue;
-      }
-      Optional<BasicFileAttributes> attrs = attributes(current);
-      if (attrs.isEmpty()) {
-        try {
-          Files.createDirectory(current);
-        } catch (IOException e) {
-          throw io("creating directory " + current, e);
-        }
-      } else if (attrs.get().isSymbolicLink()) {
-        throw unsafe("entry '" + PathRules.printable(relative.toString()) + "' would be written through the symlink '"
-            + PathRules.printable(root.relativize(current).toString()) + "'");
-      } else if (!attrs.get().isDirectory()) {
-        throw unsafe("entry '" + PathRules.printable(relative.toString()) + "' would be written under the file '"
-            + PathRules.printable(root.relativize(current).toString()) + "'");
-      }
-      knownDirectories.add(current);
-    }
-  }
-
-  private void checkParentsAreDirectories(Path target, String what) {
-    Path relative = root.relativize(target);
-    Path current = root;
-    for (int i = 0; i < relative.getNameCount() - 1; i++) {
-      current = current.resolve(relative.getName(i));
-      Optional<BasicFileAttributes> attrs = attributes(current);
-      if (attrs.isEmpty() || !attrs.get().isDirectory()) {
-        throw unsafe(what + " passes through '" + PathRules.printable(root.relativize(current).toString())
-            + "', which is not a real directory");
-      }
-    }
-  }
-
-  private Optional<BasicFileAttributes> attributes(Path path) {
-    try {
-      return Optional.of(Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw io("reading attributes of " + path, e);
-    }
   }
 
   private void applyMtime(Path path, FileTime mtime) {
