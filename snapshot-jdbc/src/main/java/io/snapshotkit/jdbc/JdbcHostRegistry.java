@@ -68,6 +68,9 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   /** The longest agent address accepted: 512 characters. */
   public static final int MAX_ADDRESS_LENGTH = 512;
 
+  /** The schema version that added {@code sk_host} and {@code sk_placement}. */
+  private static final int HOSTS_SCHEMA_VERSION = 3;
+
   private final JdbcManifestStore store;
   private final Clock clock;
   private final Duration offlineAfter;
@@ -97,6 +100,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    * @param heartbeatInterval how often agents send a heartbeat; positive
    * @param agentFactory builds the agent of a host from its id and registered address
    * @throws IllegalArgumentException if {@code heartbeatInterval} is not positive
+   * @throws SnapshotException {@code CONFLICT} if the database is not migrated to version 3 yet
    */
   public static JdbcHostRegistry on(JdbcManifestStore store, Clock clock, Duration heartbeatInterval,
       BiFunction<String, String, HostAgent> agentFactory) {
@@ -114,6 +118,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    * @param agentFactory builds the agent of a host from its id and registered address
    * @throws IllegalArgumentException if {@code heartbeatInterval} is not positive or
    *     {@code missedHeartbeats} is below 1
+   * @throws SnapshotException {@code CONFLICT} if the database is not migrated to version 3 yet
    */
   public static JdbcHostRegistry on(JdbcManifestStore store, Clock clock, Duration heartbeatInterval,
       int missedHeartbeats, BiFunction<String, String, HostAgent> agentFactory) {
@@ -126,6 +131,12 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
     }
     if (missedHeartbeats < 1) {
       throw new IllegalArgumentException("missedHeartbeats must be at least 1: " + missedHeartbeats);
+    }
+    int schema = store.schemaVersion();
+    if (schema < HOSTS_SCHEMA_VERSION) {
+      throw new SnapshotException(ErrorCode.CONFLICT, "the snapshot database has schema version " + schema
+          + " but the host registry needs version " + HOSTS_SCHEMA_VERSION + " or later (table sk_host); run "
+          + "JdbcManifestStore.migrate() (or apply the bundled V" + HOSTS_SCHEMA_VERSION + "__hosts.sql) first");
     }
     return new JdbcHostRegistry(store, clock, heartbeatInterval.multipliedBy(missedHeartbeats), agentFactory);
   }

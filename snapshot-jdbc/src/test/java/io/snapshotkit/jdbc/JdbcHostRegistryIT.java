@@ -251,4 +251,24 @@ class JdbcHostRegistryIT {
       assertEquals(List.of("h".repeat(253)), hosts.hosts().stream().map(HostInfo::id).toList());
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Dialect.class)
+  @DisplayName("a registry on a database not yet migrated to version 3 is refused, saying to migrate")
+  void unmigratedDatabaseIsRefused(Dialect dialect) {
+    try (TestDatabase db = TestDatabase.create(dialect, dir)) {
+      assertEquals(2, Migrations.migrate(db.jdbi(), dialect, 2));
+      try (JdbcManifestStore store = db.builder().migrateOnStart(false).build()) {
+        SnapshotException e = assertThrows(SnapshotException.class, () -> registry(store));
+        assertEquals(ErrorCode.CONFLICT, e.code());
+        assertTrue(e.getMessage().contains("schema version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("migrate()"), e.getMessage());
+        store.migrate();
+        try (JdbcHostRegistry hosts = registry(store)) {
+          hosts.register("h1", "10.0.0.1:7443");
+          assertEquals(List.of(new HostInfo("h1", HostStatus.OFFLINE)), hosts.hosts());
+        }
+      }
+    }
+  }
 }
