@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * JdbcHostRegistry hosts = JdbcHostRegistry.on(store, Clock.systemUTC(), Duration.ofSeconds(10),
- *     (hostId, address) -> RemoteHostAgent.builder().hostId(hostId).target(host(address), port(address))...build());
+ *     (hostId, address) -> remoteAgent(hostId, address));   // yours: e.g. a RemoteHostAgent for "host:port"
  * hosts.register("h1", "h1.internal:7443");   // once per host, or at every agent start
  * hosts.heartbeat("h1");                      // every interval, while the agent is up
  * hosts.place(workload, "h1");                // before the first capture of the workload
