@@ -295,7 +295,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   public List<HostInfo> hosts() {
     long now = Codec.boundNanos(clock.instant());
     long offlineNanos = offlineAfter.toNanos();
-    return store.read("listing hosts", h -> h
+    return List.copyOf(store.read("listing hosts", h -> h
         .createQuery("SELECT id, status, last_heartbeat FROM sk_host ORDER BY id")
         .map((rs, ctx) -> {
           String id = rs.getString(1);
@@ -312,7 +312,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
           }
           return new HostInfo(id, derived);
         })
-        .list());
+        .list()));
   }
 
   /** The host the workload is placed on, or empty if it was never placed (or was unplaced). */
