@@ -24,7 +24,7 @@ final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
   /** The scripts, in order; version n is {@code SCRIPTS.get(n - 1)}. */
-  static final List<String> SCRIPTS = List.of("V1__init", "V2__blobs_and_expiry_index");
+  static final List<String> SCRIPTS = List.of("V1__init", "V2__blobs_and_expiry_index", "V3__hosts");
 
   /** The schema version this code expects. */
   static final int LATEST = SCRIPTS.size();

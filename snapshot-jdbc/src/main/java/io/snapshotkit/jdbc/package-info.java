@@ -1,6 +1,7 @@
 /**
  * A {@link io.snapshotkit.spi.ManifestStore} (with its {@link io.snapshotkit.spi.EventOutbox}),
- * a {@link io.snapshotkit.spi.BlobStore} and a PostgreSQL advisory-lock
+ * a {@link io.snapshotkit.spi.BlobStore}, a {@link io.snapshotkit.spi.HostDirectory} with heartbeats
+ * ({@link io.snapshotkit.jdbc.JdbcHostRegistry}) and a PostgreSQL advisory-lock
  * {@link io.snapshotkit.spi.WorkloadLock} on JDBI, for SQLite (the embedded default), H2 and
  * PostgreSQL.
  *
@@ -11,6 +12,6 @@
  * {@code io/snapshotkit/jdbc/<dialect>/} and run at start-up unless the application opts out.
  *
  * <p><b>Stability:</b> public API: {@code JdbcManifestStore}, its builder, {@code Dialect},
- * {@code JdbcBlobStore} and {@code PostgresWorkloadLock}. Every other class is package-private.
+ * {@code JdbcBlobStore}, {@code JdbcHostRegistry} and {@code PostgresWorkloadLock}. Every other class is package-private.
  */
 package io.snapshotkit.jdbc;
