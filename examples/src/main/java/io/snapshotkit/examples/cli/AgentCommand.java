@@ -136,9 +136,11 @@ final class AgentCommand extends Base {
       if (store != null) {
         store.close();
       }
+      // before releasing the shutdown hook: once it returns the JVM halts
+      out().line("agent " + hostId + " stopped");
+      root.environment().out().flush();
       closed.countDown();
     }
-    out().line("agent " + hostId + " stopped");
   }
 
   /** One heartbeat; a failure (the database briefly unreachable) is reported and the next one tried. */

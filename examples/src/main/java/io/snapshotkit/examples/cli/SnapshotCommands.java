@@ -360,8 +360,14 @@ final class SnapshotCommands {
         .orElse(List.of());
   }
 
-  /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
+  /**
+   * The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown (also in
+   * control-plane mode, where the manifest is on the agent).
+   */
   static long snapshotBytes(RootCommand root, Snapshot s) {
+    if (root.services().remote()) {
+      return 0;
+    }
     return root.services().agent().manifest(s.workload(), s.id())
         .map(m -> m.family(FsHostAgent.FAMILY).stream()
             .mapToLong(r -> r.document().path("bytes").asLong()).sum())
