@@ -89,7 +89,7 @@ final class AdminCommands {
     @Override
     void run() {
       WorkloadRef w = workload(workload);
-      if (host != null || root.services().remote()) {
+      if (host != null || root.registry().isPresent()) {
         place(w);
         return;
       }
@@ -122,7 +122,7 @@ final class AdminCommands {
         throw SnapshotException.invalid("with --host, give no directories: they are on the host, tracked by its agent "
             + "(`snapshotkit agent --track " + workload + "=DIR`)");
       }
-      root.services().registry().place(w, host);
+      root.hostRegistry().place(w, host);
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("workload", workload);
       n.put("host", host);

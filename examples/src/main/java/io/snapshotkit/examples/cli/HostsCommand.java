@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 final class HostsCommand extends Base {
   @Override
   void run() {
-    List<HostInfo> hosts = root.services().registry().hosts();
+    List<HostInfo> hosts = root.hostRegistry().hosts();
     ArrayNode a = JsonViews.MAPPER.createArrayNode();
     Table t = Table.of("HOST", "STATUS");
     for (HostInfo h : hosts) {
@@ -55,7 +55,7 @@ final class HostsCommand extends Base {
     @Override
     public Integer call() {
       Output out = hosts.root.output();
-      action().accept(hosts.root.services().registry(), id);
+      action().accept(hosts.root.hostRegistry(), id);
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("id", id);
       n.put("action", done());

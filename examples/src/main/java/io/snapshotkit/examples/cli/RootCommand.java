@@ -3,6 +3,7 @@ package io.snapshotkit.examples.cli;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.fs.RestoreListener;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -213,6 +214,19 @@ final class RootCommand implements Callable<Integer> {
         restoreSteps());
     reportReaped(services);
     return services;
+  }
+
+  /**
+   * The host registry of control-plane mode, opened with the services.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT without --registry (or its environment variable), saying to give one
+   */
+  JdbcHostRegistry hostRegistry() {
+    if (registry().isEmpty()) {
+      throw SnapshotException.invalid("this command needs the host registry: give --registry JDBC-URL|FILE "
+          + "(or set " + ControlPlane.REGISTRY_ENV + ")");
+    }
+    return services().registry();
   }
 
   /** The registry database from --registry or its environment variable; empty in the local single-host mode. */

@@ -297,14 +297,13 @@ final class Services implements AutoCloseable {
   }
 
   /**
-   * The host registry.
+   * The host registry (see {@code RootCommand.hostRegistry()}, which says what to do without one).
    *
-   * @throws SnapshotException INVALID_ARGUMENT in the local single-host mode, saying to give --registry
+   * @throws IllegalStateException in the local single-host mode
    */
   JdbcHostRegistry registry() {
     if (registry == null) {
-      throw SnapshotException.invalid("this command needs the host registry: give --registry JDBC-URL|FILE "
-          + "(or set " + ControlPlane.REGISTRY_ENV + ")");
+      throw new IllegalStateException("no host registry in the local single-host mode");
     }
     return registry;
   }
