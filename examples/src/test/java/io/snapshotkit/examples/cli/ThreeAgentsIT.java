@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+import io.snapshotkit.jdbc.testing.PostgresServer;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,14 +25,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three {@code snapshotkit agent} JVMs on loopback ports, each with its own repository, registered
- * in one SQLite registry with a heartbeat; the CLI in this JVM is the control plane
- * ({@code --registry}). A SIGKILLed agent reads OFFLINE within 2 heartbeat intervals, a strict
+ * in one registry (a SQLite file, then the embedded PostgreSQL) with a heartbeat; the CLI in this
+ * JVM is the control plane ({@code --registry}), each command a new engine instance on it. A SIGKILLed agent reads OFFLINE within 2 heartbeat intervals, a strict
  * delete then answers CONFLICT naming it before asking any host, so the snapshot stays READY with
  * its data (restored from the placed host to prove it), and after the agent restarts on the same port and repository the retried delete completes.
  */
@@ -43,7 +46,8 @@ class ThreeAgentsIT {
   private final List<Process> agents = new ArrayList<>();
   /** Completes when agent n's standard output has been copied to its log to the end. */
   private final Map<Integer, CompletableFuture<Void>> logged = new java.util.concurrent.ConcurrentHashMap<>();
-  private Path registry;
+  /** A SQLite file, or a jdbc:postgresql URL on the embedded server. */
+  private String registry;
   private Path tokenFile;
 
   @AfterEach
@@ -54,10 +58,11 @@ class ThreeAgentsIT {
     }
   }
 
-  @Test
+  @ParameterizedTest(name = "registry on {0}")
+  @ValueSource(strings = {"sqlite", "postgresql"})
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void strictDeleteWithAKilledAgentIsRefusedNamingItAndCompletesOnceItRestarts() throws Exception {
-    registry = tmp.resolve("registry.db");
+  void strictDeleteWithAKilledAgentIsRefusedNamingItAndCompletesOnceItRestarts(String database) throws Exception {
+    registry = database.equals("sqlite") ? tmp.resolve("registry.db").toString() : postgresUrl();
     tokenFile = tmp.resolve("agents.token");
     Files.writeString(tokenFile, "0123456789abcdef0123456789abcdef\n");
     int[] ports = freePorts(3);
@@ -132,6 +137,15 @@ class ThreeAgentsIT {
             + Files.readString(tmp.resolve("agent1.err")));
   }
 
+  /** A new database on the embedded PostgreSQL server (in this JVM; the agents connect over TCP). */
+  private static String postgresUrl() {
+    String database = PostgresServer.newDatabase("sk_agents");
+    try (HikariDataSource ds = PostgresServer.pool(database, 1)) {
+      String url = ds.getJdbcUrl();
+      return url.contains("user=") ? url : url + (url.contains("?") ? "&" : "?") + "user=" + ds.getUsername();
+    }
+  }
+
   /** Polls {@code hosts} until {@code host} reads {@code status}; the nanos from {@code since} to the poll that saw it. */
   private long awaitStatus(String host, String status, long since) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -154,7 +168,7 @@ class ThreeAgentsIT {
       List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
           "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-          "--registry", registry.toString(), "--token-file", tokenFile.toString(),
+          "--registry", registry, "--token-file", tokenFile.toString(),
           "--heartbeat", String.valueOf(HEARTBEAT_SECONDS),
           "agent", "--repository", tmp.resolve("repo" + n).toString(), "--listen", "127.0.0.1:" + port,
           "--host-id", "h" + n, "--track", "w" + n + "=" + tmp.resolve("data" + n));
@@ -204,7 +218,7 @@ class ThreeAgentsIT {
   }
 
   private Run cli(String... command) {
-    List<String> args = new ArrayList<>(List.of("--registry", registry.toString(), "--token-file", tokenFile.toString(),
+    List<String> args = new ArrayList<>(List.of("--registry", registry, "--token-file", tokenFile.toString(),
         "--heartbeat", String.valueOf(HEARTBEAT_SECONDS), "--host-timeout", "5", "--json"));
     args.addAll(List.of(command));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
