@@ -108,7 +108,7 @@ final class ControlPlane {
    * {@code HOST:PORT} addresses, plaintext unless {@code agentCa} names the CA the agents'
    * certificates are checked against.
    */
-  static JdbcHostRegistry registry(JdbcManifestStore store, Clock clock, Duration heartbeat, String token,
+  static JdbcHostRegistry hostRegistry(JdbcManifestStore store, Clock clock, Duration heartbeat, String token,
       Optional<Path> agentCa, Duration hostTimeout) {
     return JdbcHostRegistry.on(store, clock, heartbeat, remoteAgents(token, agentCa, hostTimeout));
   }

@@ -185,7 +185,7 @@ final class Services implements AutoCloseable {
     JdbcHostRegistry hosts = null;
     try {
       store = ControlPlane.openStore(registry);
-      hosts = ControlPlane.registry(store, clock, heartbeat, token, agentCa, hostTimeout);
+      hosts = ControlPlane.hostRegistry(store, clock, heartbeat, token, agentCa, hostTimeout);
       SnapshotEngine engine = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
