@@ -73,7 +73,9 @@ final class AdminCommands {
 
   @Command(name = "track", description = {
       "Set a workload's volumes: the directories its snapshots hold.",
-      "Give each as DIR (the volume is named after the directory) or NAME=DIR. Without DIR, shows the volumes."})
+      "Give each as DIR (the volume is named after the directory) or NAME=DIR. Without DIR, shows the volumes.",
+      "With --registry: `track --host ID WORKLOAD` places the workload on that host; its directories are tracked "
+          + "by the host's agent (`snapshotkit agent --track WORKLOAD=DIR`)."})
   static final class Track extends Base {
     @Parameters(index = "0", paramLabel = "WORKLOAD", description = "1 to 128 letters, digits, . _ - :")
     String workload;
@@ -81,9 +83,16 @@ final class AdminCommands {
     @Parameters(index = "1..*", paramLabel = "DIR", description = "A directory, or NAME=DIR.")
     List<String> dirs = new ArrayList<>();
 
+    @Option(names = "--host", paramLabel = "ID", description = "With --registry: the registered host the workload runs on.")
+    String host;
+
     @Override
     void run() {
       WorkloadRef w = workload(workload);
+      if (host != null || root.registry().isPresent()) {
+        place(w);
+        return;
+      }
       FsHostAgent agent = root.services().agent();
       if (!dirs.isEmpty()) {
         agent.track(w, volumes(dirs));
@@ -101,6 +110,24 @@ final class AdminCommands {
       Table t = Table.of("VOLUME", "DIRECTORY");
       volumes.forEach((name, path) -> t.row(name, path.toString()));
       out().table(t, "No volumes.");
+    }
+
+    /** Control-plane mode: records which host the workload runs on. */
+    private void place(WorkloadRef w) {
+      if (host == null) {
+        throw SnapshotException.invalid("with --registry, name the host the workload runs on: snapshotkit track --host ID "
+            + workload + " (its directories are tracked on that host by `snapshotkit agent --track`)");
+      }
+      if (!dirs.isEmpty()) {
+        throw SnapshotException.invalid("with --host, give no directories: they are on the host, tracked by its agent "
+            + "(`snapshotkit agent --track " + workload + "=DIR`)");
+      }
+      root.hostRegistry().place(w, host);
+      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      n.put("workload", workload);
+      n.put("host", host);
+      out().result(n);
+      out().line("Placed " + workload + " on host " + host);
     }
 
     /** DIR or NAME=DIR arguments to a volume map; names default to the directory's own name. */

@@ -3,9 +3,11 @@ package io.snapshotkit.examples.cli;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
+import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.fs.RestoreListener;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -54,6 +56,8 @@ import picocli.CommandLine.ScopeType;
         ArchiveCommands.Import.class,
         AdminCommands.Events.class,
         ServeCommand.class,
+        AgentCommand.class,
+        HostsCommand.class,
         DemoCommand.class,
         CommandLine.HelpCommand.class})
 final class RootCommand implements Callable<Integer> {
@@ -99,6 +103,31 @@ final class RootCommand implements Callable<Integer> {
   @Option(names = "--lock-wait", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
       description = "How long to wait for another snapshotkit command using the same home (default: ${DEFAULT-VALUE}).")
   int lockWaitSeconds = 30;
+
+  @Option(names = "--registry", paramLabel = "JDBC-URL|FILE", scope = ScopeType.INHERIT,
+      description = {"Control-plane mode: keep snapshots and the host registry in this database (jdbc:postgresql://... "
+          + "or a SQLite file; default: $" + ControlPlane.REGISTRY_ENV + ") and run captures and deletes on the "
+          + "registered agents instead of this machine's home."})
+  String registry;
+
+  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "With --registry or `agent`: the file holding the agents' bearer token (default: $"
+          + ControlPlane.TOKEN_ENV + "). Never on the command line, which `ps` shows.")
+  Path tokenFile;
+
+  @Option(names = "--agent-ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "With --registry: call agents over TLS, checking their certificates against this PEM CA "
+          + "(default: plain text, for agents on loopback).")
+  Path agentCa;
+
+  @Option(names = "--heartbeat", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+      description = "With --registry: agents heartbeat every SECONDS; a host 2 intervals silent reads OFFLINE "
+          + "(default: ${DEFAULT-VALUE}; the same value on the agents and the control plane).")
+  int heartbeatSeconds = 10;
+
+  @Option(names = "--host-timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT,
+      description = "With --registry: how long one call to an agent may take (default: ${DEFAULT-VALUE}).")
+  int hostTimeoutSeconds = 30;
 
   private final Environment environment;
   private Output output;
@@ -160,6 +189,10 @@ final class RootCommand implements Callable<Integer> {
    * @throws SnapshotException NOT_FOUND if the home is not initialised
    */
   Services services() {
+    if (services == null && registry().isPresent()) {
+      services = Services.openRegistry(registry().get(), environment.clock(), heartbeat(), agentToken(),
+          Optional.ofNullable(agentCa), hostTimeout());
+    }
     if (services == null) {
       Home h = home();
       h.requireInitialized();
@@ -181,6 +214,45 @@ final class RootCommand implements Callable<Integer> {
         restoreSteps());
     reportReaped(services);
     return services;
+  }
+
+  /**
+   * The host registry of control-plane mode, opened with the services.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT without --registry (or its environment variable), saying to give one
+   */
+  JdbcHostRegistry hostRegistry() {
+    if (registry().isEmpty()) {
+      throw SnapshotException.invalid("this command needs the host registry: give --registry JDBC-URL|FILE "
+          + "(or set " + ControlPlane.REGISTRY_ENV + ")");
+    }
+    return services().registry();
+  }
+
+  /** The registry database from --registry or its environment variable; empty in the local single-host mode. */
+  Optional<String> registry() {
+    return ControlPlane.registry(registry, environment.env());
+  }
+
+  /** The agents' bearer token, from --token-file or its environment variable. */
+  String agentToken() {
+    return ControlPlane.token(tokenFile, environment.env());
+  }
+
+  /** The --heartbeat interval. */
+  Duration heartbeat() {
+    if (heartbeatSeconds < 1) {
+      throw SnapshotException.invalid("--heartbeat is a number of seconds, 1 or more");
+    }
+    return Duration.ofSeconds(heartbeatSeconds);
+  }
+
+  /** The --host-timeout duration. */
+  Duration hostTimeout() {
+    if (hostTimeoutSeconds < 1) {
+      throw SnapshotException.invalid("--host-timeout is a number of seconds, 1 or more");
+    }
+    return Duration.ofSeconds(hostTimeoutSeconds);
   }
 
   /** The --lock-wait duration. */

@@ -8,6 +8,7 @@ import io.snapshotkit.core.DispatcherSettings;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.RestoreListener;
+import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.jdbc.JdbcManifestStore;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDirectory;
@@ -56,9 +57,18 @@ final class Services implements AutoCloseable {
   private final ExecutorService threads;
   private final int reaped;
   private final List<Path> removedImports;
+  /** The host registry in control-plane mode ({@code --registry}); null in the local single-host mode. */
+  private final JdbcHostRegistry registry;
 
   private Services(JdbcManifestStore store, FsHostAgent agent, Optional<SnapshotException> readOnly,
       SnapshotEngine engine, ExecutorService threads, int reaped, List<Path> removedImports) {
+    this(store, agent, readOnly, engine, threads, reaped, removedImports, null);
+  }
+
+  private Services(JdbcManifestStore store, FsHostAgent agent, Optional<SnapshotException> readOnly,
+      SnapshotEngine engine, ExecutorService threads, int reaped, List<Path> removedImports,
+      JdbcHostRegistry registry) {
+    this.registry = registry;
     this.store = store;
     this.agent = agent;
     this.readOnly = readOnly;
@@ -157,6 +167,50 @@ final class Services implements AutoCloseable {
     }
   }
 
+  /**
+   * Control-plane mode: the store and host registry in the {@code registry} database, and an engine
+   * whose hosts are the registered agents, called through {@code RemoteHostAgent}s with
+   * {@code token}. No local repository is opened: commands that need one fail INVALID_ARGUMENT
+   * saying so (see {@link #agent()}).
+   *
+   * @param registry a {@code jdbc:postgresql://} URL, {@code jdbc:sqlite:FILE} or a SQLite file
+   * @param heartbeat the agents' heartbeat interval (a host 2 intervals silent reads OFFLINE)
+   * @param agentCa the CA the agents' TLS certificates are checked against; empty for plain text
+   * @param hostTimeout the deadline of one call to an agent, and the engine's host timeout
+   */
+  static Services openRegistry(String registry, Clock clock, Duration heartbeat, String token,
+      Optional<Path> agentCa, Duration hostTimeout) {
+    ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
+    JdbcManifestStore store = null;
+    JdbcHostRegistry hosts = null;
+    try {
+      store = ControlPlane.openStore(registry);
+      hosts = ControlPlane.hostRegistry(store, clock, heartbeat, token, agentCa, hostTimeout);
+      SnapshotEngine engine = SnapshotEngine.builder()
+          .manifestStore(store)
+          .blobStore(store.blobStore())
+          .hosts(hosts)
+          .lifecycle(Lifecycle.none())
+          .clock(clock)
+          .executor(threads)
+          .hostTimeout(hostTimeout)
+          .build();
+      SnapshotException noLocal = SnapshotException.invalid("this command works on a local home's repository, "
+          + "and --registry (or " + ControlPlane.REGISTRY_ENV + ") selects control-plane mode, where the files live "
+          + "on the agents; run it without --registry, or on the agent's machine");
+      return new Services(store, null, Optional.of(noLocal), engine, threads, 0, List.of(), hosts);
+    } catch (RuntimeException e) {
+      if (hosts != null) {
+        hosts.close();
+      }
+      if (store != null) {
+        store.close();
+      }
+      threads.shutdownNow();
+      throw e;
+    }
+  }
+
   private static FsHostAgent openAgent(Home home, Clock clock, ExecutorService threads, Duration lockWait,
       Runnable waiting, RestoreListener restoreSteps) {
     long deadline = System.nanoTime() + lockWait.toNanos();
@@ -242,7 +296,27 @@ final class Services implements AutoCloseable {
     return agent;
   }
 
-  /** Whether the home is read-only: only the database is open, for reading. */
+  /**
+   * The host registry (see {@code RootCommand.hostRegistry()}, which says what to do without one).
+   *
+   * @throws IllegalStateException in the local single-host mode
+   */
+  JdbcHostRegistry registry() {
+    if (registry == null) {
+      throw new IllegalStateException("no host registry in the local single-host mode");
+    }
+    return registry;
+  }
+
+  /** Whether this is control-plane mode: the engine's hosts are the registry's agents. */
+  boolean remote() {
+    return registry != null;
+  }
+
+  /**
+   * Whether no local repository is open: the home is read-only (only the database is open, for
+   * reading), or this is control-plane mode.
+   */
   boolean readOnly() {
     return readOnly.isPresent();
   }
@@ -260,6 +334,9 @@ final class Services implements AutoCloseable {
       try {
         if (agent != null) {
           agent.close();
+        }
+        if (registry != null) {
+          registry.close();
         }
       } finally {
         try {

@@ -73,7 +73,8 @@ final class SnapshotCommands {
         throw SnapshotException.invalid("trigger '" + t + "' is reserved for the safety snapshots restore and rollback "
             + "take themselves; use 'manual' or your own word");
       }
-      if (root.services().agent().volumes(workload(workload)).isEmpty()) {
+      // in control-plane mode the volumes are tracked on the agent, which answers NOT_FOUND itself
+      if (!root.services().remote() && root.services().agent().volumes(workload(workload)).isEmpty()) {
         throw SnapshotException.notFound("workload '" + workload + "' is not tracked; track its directories first: "
             + "snapshotkit track " + workload + " DIR...");
       }
@@ -232,7 +233,7 @@ final class SnapshotCommands {
       Optional<Manifest> manifest = s.status() == SnapshotStatus.READY && !readOnly
           ? root.services().agent().manifest(s.workload(), s.id())
           : Optional.empty();
-      if (readOnly) {
+      if (readOnly && !root.services().remote()) {
         out().warn("volume details are not shown: the home is read-only, so its repository cannot be opened");
       }
       manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
@@ -359,8 +360,14 @@ final class SnapshotCommands {
         .orElse(List.of());
   }
 
-  /** The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown. */
+  /**
+   * The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown (also in
+   * control-plane mode, where the manifest is on the agent).
+   */
   static long snapshotBytes(RootCommand root, Snapshot s) {
+    if (root.services().remote()) {
+      return 0;
+    }
     return root.services().agent().manifest(s.workload(), s.id())
         .map(m -> m.family(FsHostAgent.FAMILY).stream()
             .mapToLong(r -> r.document().path("bytes").asLong()).sum())
