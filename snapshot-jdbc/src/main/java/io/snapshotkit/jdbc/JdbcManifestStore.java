@@ -8,15 +8,11 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotQuery;
-import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
-import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
-import io.snapshotkit.spi.StoreChecks;
 import io.snapshotkit.spi.StoreWork;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,12 +24,9 @@ import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.TemplateEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 /**
  * The {@link ManifestStore} on a SQL database through JDBI: SQLite (the embedded default), H2 or
@@ -93,16 +86,19 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   private final Cache<SnapshotId, byte[]> manifestCache;
   private final JdbcOutbox outbox;
   private final JdbcBlobStore blobStore;
+  private final SnapshotQueries queries;
   private final ThreadLocal<Boolean> inTransaction = new ThreadLocal<>();
   private final Optional<SqliteConnections> ownConnections;
+  private final StoreOpening opening;
   /** How failures name the database: with its file for SQLite. */
   private final String database;
 
   private JdbcManifestStore(Settings settings) {
     this.dialect = settings.dialect();
-    this.jdbi = settings.jdbi();
-    this.ownConnections = settings.ownConnections();
-    this.database = settings.database();
+    this.opening = settings.opened();
+    this.jdbi = opening.jdbi();
+    this.ownConnections = opening.ownConnections();
+    this.database = opening.database();
     this.jdbi.setTemplateEngine(TemplateEngine.NOP);
     this.manifestCache = settings.manifestCacheBytes() == 0 ? null : Caffeine.newBuilder()
         .maximumWeight(settings.manifestCacheBytes())
@@ -110,9 +106,10 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         .build();
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
+    this.queries = new SnapshotQueries(this);
     try {
-      if (settings.readOnly()) {
-        requireCurrentSchema();
+      if (opening.readOnly()) {
+        opening.requireCurrentSchema();
       } else if (settings.migrateOnStart()) {
         migrate();
       }
@@ -159,32 +156,12 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
    * @throws SnapshotException {@code CONFLICT} if the database was migrated by a newer SnapshotKit
    */
   public int migrate() {
-    try {
-      return Migrations.migrate(jdbi, dialect, Migrations.LATEST);
-    } catch (RuntimeException e) {
-      throw SqlFailures.map("migrating the snapshot database schema", e, database);
-    }
-  }
-
-  /** A read-only database cannot be migrated: it must already have this version's schema. */
-  private void requireCurrentSchema() {
-    int found = schemaVersion();
-    if (found > Migrations.LATEST) {
-      throw Migrations.newerSchema(found);
-    }
-    if (found < Migrations.LATEST) {
-      throw SqlFailures.readOnly("bringing its schema from version " + found + " to " + Migrations.LATEST,
-          database, null);
-    }
+    return opening.migrate(dialect);
   }
 
   /** The database's applied schema version; 0 if it has no SnapshotKit tables yet. */
   public int schemaVersion() {
-    try {
-      return Migrations.currentVersion(jdbi).orElse(0);
-    } catch (RuntimeException e) {
-      throw SqlFailures.map("reading the schema version", e, database);
-    }
+    return opening.schemaVersion();
   }
 
   /** The schema version this SnapshotKit expects ({@link #migrate()} brings a database to it). */
@@ -286,105 +263,32 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
 
   @Override
   public Optional<Snapshot> find(SnapshotId id) {
-    Objects.requireNonNull(id, "id");
-    return read("reading snapshot " + id, h -> h
-        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
-        .bind("id", id.value())
-        .map((rs, ctx) -> Sql.snapshot(rs))
-        .findOne());
+    return queries.find(id);
   }
 
   @Override
   public Page<Snapshot> list(SnapshotQuery query) {
-    Objects.requireNonNull(query, "query");
-    StringBuilder sql = new StringBuilder("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE tenant = :tenant");
-    query.workloadId().ifPresent(w -> sql.append(" AND workload = :workload"));
-    List<String> statuses = query.statuses().stream().map(SnapshotStatus::name).sorted().toList();
-    List<String> triggers = query.triggers().stream().map(Trigger::value).sorted().toList();
-    appendIn(sql, "status", "s", statuses.size());
-    appendIn(sql, "trig", "t", triggers.size());
-    query.cursor().ifPresent(c -> sql.append(" AND id < :cursor"));
-    sql.append(" ORDER BY id DESC LIMIT :limit");
-    List<Snapshot> rows = read("listing snapshots", h -> {
-      Query q = h.createQuery(sql.toString())
-          .bind("tenant", query.tenant().value())
-          .bind("limit", query.limit() + 1);
-      query.workloadId().ifPresent(w -> q.bind("workload", w));
-      query.cursor().ifPresent(c -> q.bind("cursor", c.value()));
-      for (int i = 0; i < statuses.size(); i++) {
-        q.bind("s" + i, statuses.get(i));
-      }
-      for (int i = 0; i < triggers.size(); i++) {
-        q.bind("t" + i, triggers.get(i));
-      }
-      return q.map((rs, ctx) -> Sql.snapshot(rs)).list();
-    });
-    if (rows.size() > query.limit()) {
-      List<Snapshot> page = new ArrayList<>(rows.subList(0, query.limit()));
-      return new Page<>(page, Optional.of(page.get(page.size() - 1).id()));
-    }
-    return new Page<>(rows, Optional.empty());
-  }
-
-  private static void appendIn(StringBuilder sql, String column, String prefix, int count) {
-    if (count == 0) {
-      return;
-    }
-    sql.append(" AND ").append(column).append(" IN (");
-    for (int i = 0; i < count; i++) {
-      sql.append(i == 0 ? ":" : ", :").append(prefix).append(i);
-    }
-    sql.append(')');
+    return queries.list(query);
   }
 
   @Override
   public List<Snapshot> versions(WorkloadRef workload) {
-    Objects.requireNonNull(workload, "workload");
-    return read("listing versions of " + workload, h -> h
-        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE tenant = :t AND workload = :w "
-            + "AND version IS NOT NULL ORDER BY version")
-        .bind("t", workload.tenant().value())
-        .bind("w", workload.id())
-        .map((rs, ctx) -> Sql.snapshot(rs))
-        .list());
+    return queries.versions(workload);
   }
 
   @Override
   public List<Snapshot> expired(Instant now, int limit) {
-    Objects.requireNonNull(now, "now");
-    StoreChecks.limit(limit);
-    return read("listing expired snapshots", h -> h
-        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status IN ('READY', 'DELETING') "
-            + "AND protected = :no AND expires_at IS NOT NULL AND expires_at <= :now ORDER BY expires_at, id LIMIT :limit")
-        .bind("no", false)
-        .bind("now", Codec.boundNanos(now))
-        .bind("limit", limit)
-        .map((rs, ctx) -> Sql.snapshot(rs))
-        .list());
+    return queries.expired(now, limit);
   }
 
   @Override
   public List<Snapshot> capturingSince(Instant before, int limit) {
-    Objects.requireNonNull(before, "before");
-    StoreChecks.limit(limit);
-    return read("listing stuck captures", h -> h
-        .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE status = 'CAPTURING' "
-            + "AND created_at < :before ORDER BY created_at, id LIMIT :limit")
-        .bind("before", Codec.boundNanos(before))
-        .bind("limit", limit)
-        .map((rs, ctx) -> Sql.snapshot(rs))
-        .list());
+    return queries.capturingSince(before, limit);
   }
 
   @Override
   public long usageBytes(TenantId tenant) {
-    Objects.requireNonNull(tenant, "tenant");
-    return read("summing usage of " + tenant, h -> h
-        .createQuery("SELECT COALESCE(SUM(size_bytes), 0) FROM sk_snapshot WHERE tenant = :t "
-            + "AND status IN ('READY', 'DELETING')")
-        .bind("t", tenant.value())
-        .mapTo(Long.class)
-        .one());
+    return queries.usageBytes(tenant);
   }
 
   @Override
@@ -425,8 +329,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   }
 
   /** The frozen settings of one store. */
-  private record Settings(Dialect dialect, Jdbi jdbi, Optional<SqliteConnections> ownConnections,
-      boolean migrateOnStart, long manifestCacheBytes, String database, boolean readOnly) {}
+  private record Settings(Dialect dialect, StoreOpening opened, boolean migrateOnStart, long manifestCacheBytes) {}
 
   /**
    * Builds a {@link JdbcManifestStore}. Choose exactly one database ({@link #sqlite},
@@ -536,26 +439,10 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         throw new IllegalStateException("cannot build a JdbcManifestStore: " + String.join("; ", problems));
       }
       built = true;
-      Jdbi jdbi;
-      Optional<SqliteConnections> own = Optional.empty();
-      String database = SqlFailures.DATABASE;
-      boolean readOnly = false;
-      if (target instanceof Path file) {
-        Path absolute = file.toAbsolutePath();
-        database = SqlFailures.DATABASE + " " + absolute;
-        readOnly = Files.exists(absolute) && !(Files.isWritable(absolute) && Files.isWritable(absolute.getParent()));
-        SqliteConnections connections = new SqliteConnections(
-            sqliteDataSource(absolute, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout, readOnly));
-        own = Optional.of(connections);
-        jdbi = Jdbi.create(connections);
-      } else if (target instanceof String url) {
-        jdbi = Jdbi.create(url);
-      } else {
-        jdbi = Jdbi.create((DataSource) target);
-      }
-      return new JdbcManifestStore(new Settings(dialect, jdbi, own,
+      StoreOpening opened = StoreOpening.open(target, busyTimeout == null ? DEFAULT_BUSY_TIMEOUT : busyTimeout);
+      return new JdbcManifestStore(new Settings(dialect, opened,
           migrateOnStart == null || migrateOnStart,
-          manifestCacheBytes == null ? DEFAULT_MANIFEST_CACHE_BYTES : manifestCacheBytes, database, readOnly));
+          manifestCacheBytes == null ? DEFAULT_MANIFEST_CACHE_BYTES : manifestCacheBytes));
     }
 
     private Builder database(Dialect chosen, Object where) {
@@ -578,28 +465,6 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       if (current != null) {
         throw new IllegalStateException(name + " was already set to " + current);
       }
-    }
-
-    private static SQLiteDataSource sqliteDataSource(Path file, Duration busyTimeout, boolean readOnly) {
-      SQLiteConfig config = new SQLiteConfig();
-      config.setBusyTimeout((int) busyTimeout.toMillis());
-      if (readOnly) {
-        // No write lock to take and no journal mode to set. SQLite opens a WAL database read-only
-        // only beside existing -wal/-shm files (it cannot create them here); without them the last
-        // writer checkpointed everything into the file, which is then read as immutable.
-        config.setReadOnly(true);
-        config.setTransactionMode(SQLiteConfig.TransactionMode.DEFERRED);
-        SQLiteDataSource ds = new SQLiteDataSource(config);
-        boolean walPresent = Files.exists(file.resolveSibling(file.getFileName() + "-wal"));
-        ds.setUrl("jdbc:sqlite:" + (walPresent ? file.toString() : file.toUri() + "?immutable=1"));
-        return ds;
-      }
-      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-      config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-      config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-      SQLiteDataSource ds = new SQLiteDataSource(config);
-      ds.setUrl("jdbc:sqlite:" + file);
-      return ds;
     }
   }
 }
