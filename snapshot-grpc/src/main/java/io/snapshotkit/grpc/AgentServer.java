@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -153,7 +154,7 @@ public final class AgentServer implements AutoCloseable {
 
     /** The host id this agent serves, as the control plane's host directory names it. */
     public Builder hostId(String value) {
-      hostId = HostCheck.checked(value);
+      hostId = HostInfo.checkId(value);
       return this;
     }
 

@@ -5,8 +5,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.snapshotkit.SnapshotException;
-import java.util.Objects;
 
 /**
  * Refuses a call meant for another host: {@link RemoteHostAgent} names the host it means in the
@@ -22,16 +20,6 @@ final class HostCheck implements ServerInterceptor {
   static final Metadata.Key<String> HOST = Metadata.Key.of(HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   private final String hostId;
-
-  /** Checks a host id's form: it travels in a header, so 1 to 253 printable ASCII characters, no spaces. */
-  static String checked(String hostId) {
-    Objects.requireNonNull(hostId, "hostId");
-    if (hostId.isEmpty() || hostId.length() > 253 || !hostId.chars().allMatch(c -> c > 32 && c < 127)) {
-      throw SnapshotException.invalid("a host id is 1 to 253 printable ASCII characters without "
-          + "spaces (it travels in a gRPC header); got '" + hostId + "'");
-    }
-    return hostId;
-  }
 
   HostCheck(String hostId) {
     this.hostId = hostId;

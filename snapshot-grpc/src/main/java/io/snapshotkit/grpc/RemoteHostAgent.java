@@ -32,6 +32,7 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
@@ -358,7 +359,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
 
     /** The host's id, as the host directory names it; failures name it. */
     public Builder hostId(String value) {
-      hostId = HostCheck.checked(value);
+      hostId = HostInfo.checkId(value);
       return this;
     }
 

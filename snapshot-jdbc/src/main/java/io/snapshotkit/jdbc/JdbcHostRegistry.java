@@ -64,7 +64,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   /** How many heartbeat intervals without a heartbeat make a host read OFFLINE, unless set: 2. */
   public static final int DEFAULT_MISSED_HEARTBEATS = 2;
   /** The longest host id accepted: 253 characters. */
-  public static final int MAX_HOST_ID_LENGTH = 253;
+  public static final int MAX_HOST_ID_LENGTH = HostInfo.MAX_ID_LENGTH;
   /** The longest agent address accepted: 512 characters. */
   public static final int MAX_ADDRESS_LENGTH = 512;
 
@@ -149,7 +149,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    * @throws SnapshotException {@code INVALID_ARGUMENT} for a malformed host id or address
    */
   public void register(String hostId, String address) {
-    checkHostId(hostId);
+    HostInfo.checkId(hostId);
     checkAddress(address);
     String what = "registering host " + hostId;
     store.transaction(what, tx -> tx.run(what, () -> {
@@ -168,7 +168,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    * @throws SnapshotException {@code NOT_FOUND} if the host is not registered
    */
   public void heartbeat(String hostId) {
-    checkHostId(hostId);
+    HostInfo.checkId(hostId);
     long now = Codec.nanos(clock.instant());
     update("recording a heartbeat of host " + hostId, hostId,
         h -> h.createUpdate("UPDATE sk_host SET last_heartbeat = :now WHERE id = :id")
@@ -195,7 +195,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   }
 
   private void setStatus(String hostId, HostStatus status) {
-    checkHostId(hostId);
+    HostInfo.checkId(hostId);
     update("setting host " + hostId + " " + status, hostId,
         h -> h.createUpdate("UPDATE sk_host SET status = :s WHERE id = :id")
             .bind("s", status.name()).bind("id", hostId).execute());
@@ -218,7 +218,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    */
   public void place(WorkloadRef workload, String hostId) {
     Objects.requireNonNull(workload, "workload");
-    checkHostId(hostId);
+    HostInfo.checkId(hostId);
     String what = "placing " + workload + " on host " + hostId;
     store.transaction(what, tx -> tx.run(what, () -> {
       // Locks the host's row, so a concurrent remove() sees this placement or this call sees no host.
@@ -258,7 +258,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
    *     naming some of them, while workloads are placed on it
    */
   public void remove(String hostId) {
-    checkHostId(hostId);
+    HostInfo.checkId(hostId);
     String what = "removing host " + hostId;
     store.transaction(what, tx -> tx.run(what, () -> {
       Handle h = tx.handle();
@@ -399,11 +399,6 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   private static SnapshotException notRegistered(String hostId) {
     return new SnapshotException(ErrorCode.NOT_FOUND,
         "host " + hostId + " is not registered; register it with its agent's address first");
-  }
-
-  /** A host id: 1 to 253 printable ASCII characters without spaces, as the gRPC agents require. */
-  static String checkHostId(String hostId) {
-    return checkPrintable("host id", hostId, MAX_HOST_ID_LENGTH);
   }
 
   private static String checkAddress(String address) {
