@@ -3,11 +3,7 @@ package io.snapshotkit.fs;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.testkit.HostAgentContract;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,33 +32,11 @@ class FsHostAgentContractTest extends HostAgentContract {
 
   @Override
   protected WorkloadRef newWorkload() {
-    int n = workloads.incrementAndGet();
-    WorkloadRef w = WorkloadRef.of("acme", "app-" + n);
-    Path data = dir.resolve("live-" + n).resolve("data");
-    Path conf = dir.resolve("live-" + n).resolve("conf");
-    try {
-      Files.createDirectories(data.resolve("sub/empty"));
-      Files.writeString(data.resolve("a.txt"), "alpha");
-      Files.writeString(data.resolve("sub/b.txt"), "bravo");
-      Files.createSymbolicLink(data.resolve("link"), Path.of("a.txt"));
-      Files.createDirectories(conf);
-      Files.writeString(conf.resolve("app.properties"), "x=1\n");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    agent.track(w, Map.of("data", data, "conf", conf));
-    return w;
+    return ContractWorkloads.create(agent, dir, workloads.incrementAndGet());
   }
 
   @Override
   protected void mutate(WorkloadRef workload) {
-    Map<String, Path> v = agent.volumes(workload).orElseThrow();
-    try {
-      Files.writeString(v.get("data").resolve("new.txt"), "added");
-      Files.writeString(v.get("data").resolve("a.txt"), "alpha, changed");
-      Files.delete(v.get("data").resolve("sub/b.txt"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ContractWorkloads.mutate(agent, workload);
   }
 }
