@@ -94,6 +94,7 @@ final class JdbcTransaction implements StoreTransaction {
       Sql.bindSnapshot(handle.createUpdate("INSERT INTO sk_snapshot (" + Sql.SNAPSHOT_COLUMNS + ") VALUES ("
           + ":id, :tenant, :workload, :version, :name, :trig, :status, :parent, :created_at, :expires_at, "
           + ":size_bytes, :partial, :protected, :labels, :host, :manifest_ref, :failure)"), row).execute();
+      LabelRows.insert(handle, row.id().value(), row.labels());
       return new Admission(true, used);
     });
   }
@@ -114,14 +115,26 @@ final class JdbcTransaction implements StoreTransaction {
   @Override
   public boolean compareAndSet(SnapshotStatus expected, Snapshot replacement) {
     StoreChecks.compareAndSet(expected, replacement);
-    return run("updating snapshot " + replacement.id(), () -> Sql.bindSnapshot(handle.createUpdate(
-            "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
-                + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "
-                + "expires_at = :expires_at, size_bytes = :size_bytes, partial = :partial, protected = :protected, "
-                + "labels = :labels, host = :host, manifest_ref = :manifest_ref, failure = :failure "
-                + "WHERE id = :id AND status = :expected"), replacement)
-        .bind("expected", expected.name())
-        .execute() == 1);
+    return run("updating snapshot " + replacement.id(), () -> {
+      String labelsBefore = handle.createQuery("SELECT labels FROM sk_snapshot WHERE id = :id AND status = :expected")
+          .bind("id", replacement.id().value()).bind("expected", expected.name())
+          .mapTo(String.class).findOne().orElse(null);
+      if (labelsBefore == null) {
+        return false;
+      }
+      boolean updated = Sql.bindSnapshot(handle.createUpdate(
+              "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
+                  + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "
+                  + "expires_at = :expires_at, size_bytes = :size_bytes, partial = :partial, protected = :protected, "
+                  + "labels = :labels, host = :host, manifest_ref = :manifest_ref, failure = :failure "
+                  + "WHERE id = :id AND status = :expected"), replacement)
+          .bind("expected", expected.name())
+          .execute() == 1;
+      if (updated && !Codec.stringMap(labelsBefore).equals(replacement.labels())) {
+        LabelRows.replace(handle, replacement.id().value(), replacement.labels());
+      }
+      return updated;
+    });
   }
 
   @Override
@@ -153,6 +166,7 @@ final class JdbcTransaction implements StoreTransaction {
       }
       touchedManifests.add(id);
       handle.createUpdate("DELETE FROM sk_manifest WHERE snapshot_id = :id").bind("id", id.value()).execute();
+      LabelRows.remove(handle, id.value());
       return true;
     });
   }

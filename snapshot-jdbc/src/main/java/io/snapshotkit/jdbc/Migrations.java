@@ -24,7 +24,11 @@ final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
   /** The scripts, in order; version n is {@code SCRIPTS.get(n - 1)}. */
-  static final List<String> SCRIPTS = List.of("V1__init", "V2__blobs_and_expiry_index", "V3__hosts");
+  static final List<String> SCRIPTS = List.of(
+      "V1__init", "V2__blobs_and_expiry_index", "V3__hosts", "V4__labels");
+
+  /** The version that adds {@code sk_label}, whose rows Java fills from the existing snapshots. */
+  private static final int LABELS_VERSION = 4;
 
   /** The schema version this code expects. */
   static final int LATEST = SCRIPTS.size();
@@ -60,6 +64,9 @@ final class Migrations {
         }
         for (String statement : statements(script)) {
           h.execute(statement);
+        }
+        if (v == LABELS_VERSION) {
+          LabelRows.backfill(h);
         }
         h.createUpdate("INSERT INTO sk_schema_version (version, description) VALUES (:v, :d)")
             .bind("v", v).bind("d", SCRIPTS.get(v - 1)).execute();

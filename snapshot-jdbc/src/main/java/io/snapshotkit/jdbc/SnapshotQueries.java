@@ -12,6 +12,7 @@ import io.snapshotkit.spi.StoreChecks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.statement.Query;
@@ -42,8 +43,10 @@ final class SnapshotQueries {
 
   Page<Snapshot> list(SnapshotQuery query) {
     Objects.requireNonNull(query, "query");
-    StringBuilder sql = new StringBuilder("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE tenant = :tenant");
+    StringBuilder sql = new StringBuilder("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot s WHERE tenant = :tenant");
     query.workloadId().ifPresent(w -> sql.append(" AND workload = :workload"));
+    List<Map.Entry<String, String>> labels = List.copyOf(query.labels().entrySet());
+    LabelRows.appendFilter(sql, labels.size());
     List<String> statuses = query.statuses().stream().map(SnapshotStatus::name).sorted().toList();
     List<String> triggers = query.triggers().stream().map(Trigger::value).sorted().toList();
     appendIn(sql, "status", "s", statuses.size());
@@ -62,6 +65,7 @@ final class SnapshotQueries {
       for (int i = 0; i < triggers.size(); i++) {
         q.bind("t" + i, triggers.get(i));
       }
+      LabelRows.bind(q, labels);
       return q.map((rs, ctx) -> Sql.snapshot(rs)).list();
     });
     if (rows.size() > query.limit()) {

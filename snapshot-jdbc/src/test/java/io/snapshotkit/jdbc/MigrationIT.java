@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.spi.Delivery;
 import io.snapshotkit.spi.ParkedEvent;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -54,10 +56,8 @@ class MigrationIT {
       Snapshot s3 = Rows.capturing(W2, 3);
       byte[] manifest = "{\"families\":{}}".getBytes(StandardCharsets.UTF_8);
       v1.outbox().register("audit", StartPosition.BEGINNING);
+      insertAsOlderSchema(db, List.of(s1, s2, s3));
       Snapshot ready = v1.inTransaction(tx -> {
-        tx.insertCapturing(s1, -1);
-        tx.insertCapturing(s2, -1);
-        tx.insertCapturing(s3, -1);
         Snapshot r = Rows.ready(s1, tx.nextVersion(W1));
         tx.compareAndSet(SnapshotStatus.CAPTURING, r);
         tx.putManifest(s1.id(), manifest);
@@ -94,6 +94,46 @@ class MigrationIT {
       assertArrayEquals(new byte[] {1, 2}, upgraded.blobStore().get("k").orElseThrow());
       assertEquals(JdbcManifestStore.latestSchemaVersion(), upgraded.migrate(), "migrating again changes nothing");
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Dialect.class)
+  @DisplayName("upgrading to schema version 4 indexes the labels of the snapshots already stored, so a label filter finds them")
+  void labelIndexFilledFromExistingRows(Dialect dialect) {
+    try (TestDatabase db = TestDatabase.create(dialect, dir)) {
+      assertEquals(3, Migrations.migrate(db.jdbi(), dialect, 3));
+      Snapshot prod = withLabels(Rows.capturing(W1, 1), Map.of("env", "prod", "team", "a"));
+      Snapshot staging = withLabels(Rows.capturing(W1, 2), Map.of("env", "staging"));
+      Snapshot none = Rows.capturing(W2, 3);
+      insertAsOlderSchema(db, List.of(prod, staging, none));
+
+      JdbcManifestStore upgraded = db.builder().build();
+
+      assertEquals(List.of(prod), upgraded.list(SnapshotQuery.of(W1.tenant()).label("env", "prod")).items());
+      assertEquals(List.of(prod), upgraded.list(SnapshotQuery.of(W1.tenant()).label("team", "a")).items());
+      assertEquals(List.of(staging), upgraded.list(SnapshotQuery.of(W1.tenant()).label("env", "staging")).items());
+      assertEquals(3, upgraded.list(SnapshotQuery.of(W1.tenant())).items().size());
+    }
+  }
+
+  /**
+   * Inserts rows the way a SnapshotKit of an older schema did: only into {@code sk_snapshot}
+   * (today's store also writes {@code sk_label}, which an older schema does not have).
+   */
+  private static void insertAsOlderSchema(TestDatabase db, List<Snapshot> rows) {
+    db.jdbi().useHandle(h -> {
+      for (Snapshot row : rows) {
+        Sql.bindSnapshot(h.createUpdate("INSERT INTO sk_snapshot (" + Sql.SNAPSHOT_COLUMNS + ") VALUES (:id, "
+            + ":tenant, :workload, :version, :name, :trig, :status, :parent, :created_at, :expires_at, "
+            + ":size_bytes, :partial, :protected, :labels, :host, :manifest_ref, :failure)"), row).execute();
+      }
+    });
+  }
+
+  private static Snapshot withLabels(Snapshot s, Map<String, String> labels) {
+    return new Snapshot(s.id(), s.workload(), s.version(), s.name(), s.trigger(), s.status(), s.parent(),
+        s.createdAt(), s.expiresAt(), s.sizeBytes(), s.partial(), s.isProtected(), labels, s.host(), s.manifest(),
+        s.failure());
   }
 
   @ParameterizedTest(name = "{0}")

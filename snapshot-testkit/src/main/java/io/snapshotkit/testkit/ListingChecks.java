@@ -130,6 +130,72 @@ abstract class ListingChecks {
         .statuses(Set.of(SnapshotStatus.CAPTURING)).triggers(Set.of(Trigger.MANUAL)))));
   }
 
+  private Snapshot labelled(WorkloadRef workload, int n, Map<String, String> labels) {
+    return insert(Snapshot.capturing(id(n), workload, "", Trigger.MANUAL, Optional.empty(), at(n), Optional.empty(),
+        labels));
+  }
+
+  @Test
+  @DisplayName("list filters by labels: a snapshot matches when it carries every pair with exactly that value")
+  void listFiltersByLabels() {
+    labelled(W1, 1, Map.of("env", "prod", "team", "a"));
+    labelled(W1, 2, Map.of("env", "prod"));
+    labelled(W2, 3, Map.of("env", "staging", "team", "a"));
+    labelled(W1, 4, Map.of("env", "", "note", "env=prod"));
+    insert(row(W1, 5));
+
+    assertEquals(List.of(id(2), id(1)), ids(listAll(SnapshotQuery.of(TENANT).label("env", "prod"))));
+    assertEquals(List.of(id(1)), ids(listAll(SnapshotQuery.of(TENANT).label("env", "prod").label("team", "a"))));
+    assertEquals(List.of(id(3), id(1)), ids(listAll(SnapshotQuery.of(TENANT).label("team", "a"))));
+    assertEquals(List.of(id(3)), ids(listAll(SnapshotQuery.of(TENANT).label("team", "a").workload(W2.id()))));
+    assertEquals(List.of(id(4)), ids(listAll(SnapshotQuery.of(TENANT).label("env", ""))),
+        "an empty value matches only a label whose value is empty");
+    assertEquals(List.of(), ids(listAll(SnapshotQuery.of(TENANT).label("env", "pro"))), "values match exactly");
+    assertEquals(List.of(), ids(listAll(SnapshotQuery.of(TENANT).label("ENV", "prod"))), "keys match exactly");
+    assertEquals(List.of(), ids(listAll(SnapshotQuery.of(TENANT).label("env", "prod").label("team", "b"))));
+    assertEquals(List.of(id(5), id(4), id(3), id(2), id(1)), ids(listAll(SnapshotQuery.of(TENANT).labels(Map.of()))));
+  }
+
+  @Test
+  @DisplayName("a label filter pages with the cursor like any other filter, and never crosses tenants")
+  void labelFilterPagesAndStaysInTenant() {
+    for (int n = 1; n <= 7; n++) {
+      labelled(W1, n, n % 2 == 1 ? Map.of("keep", "yes") : Map.of("keep", "no"));
+    }
+    labelled(OTHER, 8, Map.of("keep", "yes"));
+    List<SnapshotId> seen = new ArrayList<>();
+    SnapshotQuery query = SnapshotQuery.of(TENANT).label("keep", "yes").limit(2);
+    for (int pages = 0; ; pages++) {
+      assertTrue(pages < 10, "pagination does not terminate");
+      Page<Snapshot> page = store().list(query);
+      seen.addAll(ids(page.items()));
+      if (page.nextCursor().isEmpty()) {
+        break;
+      }
+      query = query.after(page.nextCursor().get());
+    }
+    assertEquals(List.of(id(7), id(5), id(3), id(1)), seen);
+    assertEquals(List.of(id(8)), ids(listAll(SnapshotQuery.of(OTHER_TENANT).label("keep", "yes"))));
+  }
+
+  @Test
+  @DisplayName("a label filter follows a row's labels through an update and forgets a removed row")
+  void labelFilterFollowsUpdatesAndRemoval() {
+    Snapshot first = labelled(W1, 1, Map.of("phase", "old"));
+    Snapshot second = labelled(W1, 2, Map.of("phase", "old"));
+    Snapshot relabelled = new Snapshot(first.id(), first.workload(), first.version(), first.name(), first.trigger(),
+        first.status(), first.parent(), first.createdAt(), first.expiresAt(), first.sizeBytes(), first.partial(),
+        first.isProtected(), Map.of("phase", "new"), first.host(), first.manifest(), first.failure());
+    assertTrue(check(tx -> tx.compareAndSet(SnapshotStatus.CAPTURING, relabelled)));
+    assertEquals(List.of(id(2)), ids(listAll(SnapshotQuery.of(TENANT).label("phase", "old"))));
+    assertEquals(List.of(id(1)), ids(listAll(SnapshotQuery.of(TENANT).label("phase", "new"))));
+
+    assertTrue(check(tx -> tx.remove(second.id(), SnapshotStatus.CAPTURING)));
+    assertEquals(List.of(), ids(listAll(SnapshotQuery.of(TENANT).label("phase", "old"))));
+    labelled(W1, 3, Map.of());
+    assertEquals(List.of(id(3), id(1)), ids(listAll(SnapshotQuery.of(W1))));
+  }
+
   @Test
   @DisplayName("list never shows another tenant's snapshots")
   void listTenantIsolation() {

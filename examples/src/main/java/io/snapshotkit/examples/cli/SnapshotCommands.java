@@ -103,6 +103,10 @@ final class SnapshotCommands {
     @Option(names = {"-t", "--trigger"}, paramLabel = "WORD", split = ",", description = "Only these triggers (manual, rollback, ...).")
     List<String> triggers = new ArrayList<>();
 
+    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE",
+        description = "Only snapshots carrying this label with exactly this value; repeatable (all must match).")
+    List<String> labels = new ArrayList<>();
+
     @Option(names = "--limit", paramLabel = "N",
         description = "At most N per page, 1 to " + SnapshotQuery.MAX_LIMIT + " (default " + DEFAULT_LIMIT + ").")
     Integer limit;
@@ -129,6 +133,9 @@ final class SnapshotCommands {
       }
       if (after != null) {
         q = q.after(SnapshotId.parse(after));
+      }
+      for (String pair : labels) {
+        q = q.label(pair);
       }
       Page<Snapshot> page = engine().list(q);
       out().result(JsonViews.page(page));
@@ -162,6 +169,10 @@ final class SnapshotCommands {
       if (!triggers.isEmpty()) {
         words.add("--trigger");
         words.add(Format.shellWord(String.join(",", triggers)));
+      }
+      for (String pair : labels) {
+        words.add("--label");
+        words.add(Format.shellWord(pair));
       }
       return words;
     }

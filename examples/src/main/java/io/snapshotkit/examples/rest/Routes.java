@@ -125,7 +125,8 @@ final class Routes {
       switch (path.get(3)) {
         case "snapshots":
           if (method.equals("GET")) {
-            return Reply.ok(JsonViews.page(engine.list(listQuery(workload, query))));
+            return Reply.ok(JsonViews.page(engine.list(listQuery(workload, query,
+                queryValues(ex.getRequestURI().getRawQuery(), "label")))));
           }
           allow(method, "POST", "GET, POST");
           return capture(workload, body(rawBody));
@@ -242,8 +243,11 @@ final class Routes {
     return engine.diff(tenant, id, other);
   }
 
-  private static SnapshotQuery listQuery(WorkloadRef workload, Map<String, String> query) {
+  private static SnapshotQuery listQuery(WorkloadRef workload, Map<String, String> query, List<String> labels) {
     SnapshotQuery q = SnapshotQuery.of(workload);
+    for (String pair : labels) {
+      q = q.label(pair);
+    }
     String limit = query.get("limit");
     if (limit != null) {
       try {
@@ -340,6 +344,21 @@ final class Routes {
     for (String s : rawPath.split("/")) {
       if (!s.isEmpty()) {
         out.add(URLDecoder.decode(s, StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  /** Every value of a parameter that may repeat ({@code ?label=a=1&label=b=2}), decoded, in order. */
+  private static List<String> queryValues(String raw, String name) {
+    List<String> out = new ArrayList<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      int eq = pair.indexOf('=');
+      if (URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8).equals(name)) {
+        out.add(eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
     return out;

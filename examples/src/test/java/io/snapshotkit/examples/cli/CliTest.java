@@ -697,6 +697,22 @@ class CliTest {
   }
 
   @Test
+  void listLabelFilterShowsOnlyMatchingSnapshotsAndAMalformedPairIsInvalid() {
+    initAndTrack();
+    String prod = captureJson("--label", "env=prod", "--label", "team=a");
+    ok("capture", "app", "--label", "env=staging");
+    JsonNode listed = ok("--json", "list", "--label", "env=prod").json();
+    assertEquals(1, listed.path("items").size(), listed.toString());
+    assertEquals(prod, listed.path("items").get(0).path("id").asText());
+    assertEquals(1, ok("--json", "list", "-l", "env=prod", "-l", "team=a").json().path("items").size());
+    Run none = ok("list", "--label", "env=dev");
+    assertEquals("No snapshots match --label env=dev.\n", none.out());
+    Run bad = run("list", "--label", "novalue");
+    assertEquals(ExitCodes.of(io.snapshotkit.ErrorCode.INVALID_ARGUMENT), bad.status(), bad.err());
+    assertTrue(bad.err().contains("KEY=VALUE"), bad.err());
+  }
+
+  @Test
   void listLimitBelowOneIsAUsageErrorAndAboveTheMaximumIsClampedWithAWarning() {
     ok("init");
     for (String bad : List.of("0", "-3")) {

@@ -172,6 +172,25 @@ class SnapshotServerTest {
   }
 
   @Test
+  @DisplayName("list takes ?label=KEY=VALUE, repeated for several; a malformed pair is 400 INVALID_ARGUMENT")
+  void listByLabel() throws Exception {
+    Reply prod = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"labels\":{\"env\":\"prod\",\"team\":\"a\"}}");
+    assertEquals(201, prod.status());
+    assertEquals(201, call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"labels\":{\"env\":\"staging\"}}").status());
+    String id = prod.body().get("id").asText();
+
+    Reply one = call("GET", "/v1/workloads/ws-acme/snapshots?label=env%3Dprod", ACME_TOKEN, null);
+    assertEquals(200, one.status());
+    assertEquals(1, one.body().get("items").size());
+    assertEquals(id, one.body().at("/items/0/id").asText());
+    Reply both = call("GET", "/v1/workloads/ws-acme/snapshots?label=env=prod&label=team=b", ACME_TOKEN, null);
+    assertEquals(0, both.body().get("items").size(), "every pair must match");
+    Reply bad = call("GET", "/v1/workloads/ws-acme/snapshots?label=env", ACME_TOKEN, null);
+    assertEquals(400, bad.status());
+    assertEquals("INVALID_ARGUMENT", bad.body().get("error").asText());
+  }
+
+  @Test
   @DisplayName("capture with wait=false answers 202 with the CAPTURING row")
   void asyncCapture() throws Exception {
     Reply r = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"wait\":false}");
