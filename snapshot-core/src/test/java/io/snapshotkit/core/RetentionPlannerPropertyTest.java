@@ -42,7 +42,7 @@ class RetentionPlannerPropertyTest {
   @Provide
   Arbitrary<List<Spec>> histories() {
     Arbitrary<Spec> spec = Combinators.combine(
-        Arbitraries.integers().between(0, 60 * 24 * 60),
+        Arbitraries.oneOf(Arbitraries.integers().between(0, 60 * 24 * 60), Arbitraries.integers().between(0, 60 * 24 * 800)),
         Arbitraries.frequency(
             net.jqwik.api.Tuple.of(6, SnapshotStatus.READY),
             net.jqwik.api.Tuple.of(1, SnapshotStatus.FAILED),
@@ -55,7 +55,10 @@ class RetentionPlannerPropertyTest {
   @Provide
   Arbitrary<RetentionPolicy> policies() {
     Arbitrary<Integer> n = Arbitraries.integers().between(0, 6);
-    return Combinators.combine(n, n, n).as(RetentionPolicy::new);
+    Arbitrary<Integer> rare = Arbitraries.integers().between(-6, 6).map(i -> Math.max(0, i));
+    Arbitrary<Optional<Duration>> within = Arbitraries.integers().between(-3, 3)
+        .map(i -> i <= 0 ? Optional.<Duration>empty() : Optional.of(Duration.ofDays(i * 10L).minusMinutes(i)));
+    return Combinators.combine(n, rare, n, n, rare, rare, within).as(RetentionPolicy::new);
   }
 
   @Property(tries = 100)
@@ -86,7 +89,20 @@ class RetentionPlannerPropertyTest {
     long keptDays = plan.keep().stream().map(s -> s.createdAt().truncatedTo(java.time.temporal.ChronoUnit.DAYS))
         .distinct().count();
     assertTrue(keptDays >= Math.min(policy.keepDaily(), days), "keepDaily distinct days survive");
-    if (policy.keepLast() == 0 && policy.keepDaily() == 0 && policy.keepWeekly() == 0) {
+    assertPeriodsSurvive(ready, plan.keep(), policy.keepHourly(),
+        t -> java.time.LocalDateTime.ofInstant(t, java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.HOURS));
+    assertPeriodsSurvive(ready, plan.keep(), policy.keepMonthly(),
+        t -> java.time.YearMonth.from(java.time.LocalDate.ofInstant(t, java.time.ZoneOffset.UTC)));
+    assertPeriodsSurvive(ready, plan.keep(), policy.keepYearly(),
+        t -> java.time.LocalDate.ofInstant(t, java.time.ZoneOffset.UTC).getYear());
+    policy.keepWithin().ifPresent(d -> ready.stream().findFirst().ifPresent(newest -> {
+      for (Snapshot s : ready) {
+        if (!s.createdAt().isBefore(newest.createdAt().minus(d))) {
+          assertTrue(kept.contains(s), "a snapshot within keepWithin of the newest is kept");
+        }
+      }
+    }));
+    if (policy.keepsNothing()) {
       assertEquals(ready.stream().filter(Snapshot::isProtected).count(), plan.keep().size(),
           "an empty policy keeps only protected snapshots");
     }
@@ -94,6 +110,21 @@ class RetentionPlannerPropertyTest {
     List<Snapshot> shuffled = new ArrayList<>(snapshots);
     Collections.shuffle(shuffled, new Random(shuffleSeed));
     assertEquals(plan, RetentionPlanner.plan(shuffled, policy), "the same input in any order gives the same plan");
+  }
+
+  /** For a "newest of each of the last N periods" rule: the newest of each of the newest N periods is kept. */
+  private static void assertPeriodsSurvive(List<Snapshot> readyNewestFirst, List<Snapshot> kept, int count,
+      java.util.function.Function<Instant, Object> period) {
+    Set<Object> seen = new HashSet<>();
+    for (Snapshot s : readyNewestFirst) {
+      Object p = period.apply(s.createdAt());
+      if (seen.size() >= count) {
+        return;
+      }
+      if (seen.add(p)) {
+        assertTrue(kept.contains(s), "the newest snapshot of period " + p + " is kept");
+      }
+    }
   }
 
   private static List<Snapshot> build(List<Spec> history) {

@@ -152,6 +152,40 @@ class RetentionTest {
   }
 
   @Test
+  @DisplayName("keep-hourly, keep-monthly and keep-yearly keep the newest of each UTC hour, month and year; keep-within keeps everything close to the newest")
+  void keepHourlyMonthlyYearlyAndWithin() throws Exception {
+    try (Fixture f = Fixture.create()) {
+      Snapshot y2024 = captureAt(f, "2024-12-31T23:00:00Z");
+      Snapshot feb1 = captureAt(f, "2026-02-01T08:00:00Z");
+      Snapshot feb2 = captureAt(f, "2026-02-20T08:00:00Z");
+      Snapshot mar10a = captureAt(f, "2026-03-10T10:05:00Z");
+      Snapshot mar10b = captureAt(f, "2026-03-10T10:45:00Z");
+      Snapshot mar10c = captureAt(f, "2026-03-10T11:15:00Z");
+
+      RetentionResult hourly = f.engine.applyRetention(W, RetentionPolicy.builder().keepHourly(2).build(), true);
+      assertEquals(List.of(mar10c.id(), mar10b.id()), hourly.kept(), "the newest of the 11:00 and the 10:00 hour");
+
+      RetentionResult monthly = f.engine.applyRetention(W, RetentionPolicy.builder().keepMonthly(3).build(), true);
+      assertEquals(List.of(mar10c.id(), feb2.id(), y2024.id()), monthly.kept(), "months without snapshots do not count");
+
+      RetentionResult yearly = f.engine.applyRetention(W, RetentionPolicy.builder().keepYearly(5).build(), true);
+      assertEquals(List.of(mar10c.id(), y2024.id()), yearly.kept());
+
+      RetentionResult within = f.engine.applyRetention(W,
+          RetentionPolicy.builder().keepWithin(Duration.ofDays(19)).build(), true);
+      assertEquals(List.of(mar10c.id(), mar10b.id(), mar10a.id(), feb2.id()), within.kept(),
+          "within 19 days of the newest snapshot (Feb 20 08:00 is 18 days 3 h 15 min before it), whatever the clock says");
+
+      SnapshotException negative = assertThrows(SnapshotException.class,
+          () -> RetentionPolicy.builder().keepHourly(-1).build());
+      assertEquals(ErrorCode.INVALID_ARGUMENT, negative.code());
+      SnapshotException zero = assertThrows(SnapshotException.class,
+          () -> RetentionPolicy.builder().keepWithin(Duration.ZERO).build());
+      assertEquals(ErrorCode.INVALID_ARGUMENT, zero.code());
+    }
+  }
+
+  @Test
   @DisplayName("the reaper fails CAPTURING snapshots older than stuckCaptureAfter with snapshot.failed and leaves younger ones")
   void reaper() throws Exception {
     WorkloadRef other = WorkloadRef.of(ACME, "ws-2");

@@ -88,6 +88,48 @@ final class Format {
   }
 
   /**
+   * A duration as users write it on the command line: one or more NUMBER UNIT parts with units
+   * {@code s}, {@code m}, {@code h}, {@code d} (24 hours) and {@code w} (7 days), as in {@code 36h},
+   * {@code 7d} or {@code 1d12h}; or ISO-8601 ({@code PT36H}, {@code P7D}).
+   *
+   * @throws io.snapshotkit.SnapshotException INVALID_ARGUMENT naming {@code option} when it is neither
+   */
+  static Duration parseDuration(String text, String option) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.startsWith("p")) {
+      try {
+        return Duration.parse(t.toUpperCase(Locale.ROOT));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw badDuration(text, option);
+      }
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})([smhdw])").matcher(t);
+    Duration total = Duration.ZERO;
+    int end = 0;
+    while (m.lookingAt()) {
+      long n = Long.parseLong(m.group(1));
+      total = total.plus(switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        case "d" -> Duration.ofDays(n);
+        default -> Duration.ofDays(7 * n);
+      });
+      end = m.end();
+      m.region(end, t.length());
+    }
+    if (end == 0 || end != t.length()) {
+      throw badDuration(text, option);
+    }
+    return total;
+  }
+
+  private static io.snapshotkit.SnapshotException badDuration(String text, String option) {
+    return io.snapshotkit.SnapshotException.invalid(option + " takes a duration such as 36h, 7d, 2w or 1d12h "
+        + "(units s, m, h, d, w), not '" + text + "'");
+  }
+
+  /**
    * {@code text} as one word of a POSIX shell command line: unchanged when it holds only characters
    * a shell leaves alone, else single-quoted.
    */

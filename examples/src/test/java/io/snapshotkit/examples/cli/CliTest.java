@@ -713,6 +713,33 @@ class CliTest {
   }
 
   @Test
+  void retentionTakesHourlyMonthlyYearlyAndKeepWithinAndRefusesABadDuration() {
+    initAndTrack();
+    captureJson();
+    captureJson();
+    String newest = captureJson();
+    JsonNode hourly = ok("--json", "retention", "app", "--hourly", "1", "--dry-run").json();
+    assertEquals(List.of(newest), ids(hourly.path(0).path("kept")), hourly.toString());
+    JsonNode within = ok("--json", "retention", "app", "--keep-within", "1d12h", "--dry-run").json();
+    assertEquals(3, within.path(0).path("kept").size(), within.toString());
+    assertEquals(1, ok("--json", "retention", "app", "--monthly", "1", "--yearly", "1", "--dry-run").json()
+        .path(0).path("kept").size());
+    for (String bad : List.of("0", "tomorrow", "5x", "3d-", "")) {
+      Run r = run("retention", "app", "--keep-within", bad);
+      assertEquals(ExitCodes.of(io.snapshotkit.ErrorCode.INVALID_ARGUMENT), r.status(), bad + ": " + r.err());
+    }
+    Run negative = run("retention", "app", "--hourly", "-2");
+    assertEquals(ExitCodes.of(io.snapshotkit.ErrorCode.INVALID_ARGUMENT), negative.status(), negative.err());
+    assertTrue(negative.err().contains("must not be negative"), negative.err());
+  }
+
+  private static List<String> ids(JsonNode array) {
+    List<String> out = new java.util.ArrayList<>();
+    array.forEach(n -> out.add(n.isTextual() ? n.asText() : n.path("id").asText()));
+    return out;
+  }
+
+  @Test
   void listLimitBelowOneIsAUsageErrorAndAboveTheMaximumIsClampedWithAWarning() {
     ok("init");
     for (String bad : List.of("0", "-3")) {
