@@ -25,7 +25,11 @@ public enum EventType {
   ROLLED_BACK("snapshot.rolled_back"),
   /** Retention deleted an expired snapshot. */
   EXPIRED("snapshot.expired"),
-  /** A capture was refused by the plan: its limit is reached or it disables snapshots (limit 0). */
+  /**
+   * A capture was refused by the plan: its snapshot limit is reached or it disables snapshots
+   * (limit 0), with metadata {@code used} and {@code max}; or the tenant's stored bytes reached the
+   * plan's byte limit, with metadata {@code usedBytes} and {@code maxBytes}. Both carry {@code trigger}.
+   */
   QUOTA_REJECTED("snapshot.quota_rejected");
 
   private final String wireName;

@@ -4,6 +4,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import java.util.Optional;
 
@@ -30,6 +31,14 @@ public interface StoreTransaction {
    * <p><b>Failure:</b> a duplicate id throws {@code CONFLICT}.
    */
   Admission insertCapturing(Snapshot row, int maxSnapshots);
+
+  /**
+   * The bytes a tenant stores: the sum of the known sizes of its READY and DELETING snapshots, as
+   * {@link io.snapshotkit.spi.ManifestStore#usageBytes} reports them, read in this transaction (so
+   * it sees this transaction's own writes). The engine reads it before
+   * {@link #insertCapturing} to enforce a plan's byte limit in the same transaction.
+   */
+  long usageBytes(TenantId tenant);
 
   /**
    * Assigns the workload's next version: 1 for the first, then one more than the highest ever

@@ -95,15 +95,32 @@ final class Capture {
       row = row.withProtected(true);
     }
     Snapshot inserted = row;
-    Admission admission = ctx.transaction("storing the new snapshot of " + workload, tx -> {
+    Admitted admitted = ctx.transaction("storing the new snapshot of " + workload, tx -> {
+      // The byte limit is soft: checked here, in the inserting transaction, against what is stored.
+      if (plan.limitsBytes() && plan.enabled()) {
+        long usedBytes = tx.usageBytes(workload.tenant());
+        if (usedBytes >= plan.maxBytes()) {
+          return Admitted.overBytes(usedBytes);
+        }
+      }
       Admission a = tx.insertCapturing(inserted, plan.maxSnapshots());
       if (a.admitted()) {
         tx.append(ctx.event(EventType.CAPTURE_STARTED, inserted, Map.of("trigger", inserted.trigger().value())));
       }
-      return a;
+      return new Admitted(Optional.of(a), 0);
     });
+    if (admitted.admission().isEmpty()) {
+      recordQuotaRejection(spec,
+          Map.of("usedBytes", Long.toString(admitted.usedBytes()), "maxBytes", Long.toString(plan.maxBytes())));
+      throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED, "byte quota reached: tenant " + workload.tenant()
+          + " stores " + admitted.usedBytes() + " bytes of its " + plan.maxBytes() + "-byte limit (a soft limit: "
+          + "the captures admitted below it may have gone over); delete old snapshots or raise the plan's byte limit")
+          .withWorkload(workload);
+    }
+    Admission admission = admitted.admission().get();
     if (!admission.admitted()) {
-      recordQuotaRejection(spec, plan, admission);
+      recordQuotaRejection(spec,
+          Map.of("used", Long.toString(admission.used()), "max", Integer.toString(plan.maxSnapshots())));
       String usedOfMax = admission.used() + "/" + plan.maxSnapshots();
       throw new SnapshotException(ErrorCode.QUOTA_EXCEEDED, plan.enabled()
           ? "snapshot limit reached (" + usedOfMax + "); delete an old snapshot or raise the plan limit"
@@ -112,14 +129,25 @@ final class Capture {
     return inserted;
   }
 
+  /**
+   * What the admitting transaction decided: the store's admission, or none when the tenant's
+   * stored bytes ({@code usedBytes}) had reached the plan's byte limit and nothing was inserted.
+   */
+  private record Admitted(Optional<Admission> admission, long usedBytes) {
+    static Admitted overBytes(long usedBytes) {
+      return new Admitted(Optional.empty(), usedBytes);
+    }
+  }
+
   /** Best effort: appends the {@code snapshot.quota_rejected} event of a refused capture. */
-  private void recordQuotaRejection(CaptureSpec spec, Plan plan, Admission admission) {
+  private void recordQuotaRejection(CaptureSpec spec, Map<String, String> limit) {
     WorkloadRef workload = spec.workload();
+    Map<String, String> metadata = new java.util.HashMap<>(limit);
+    metadata.put("trigger", spec.trigger().value());
     try {
       ctx.transaction("recording the refused capture of " + workload, tx -> {
         tx.append(new SnapshotEvent(ctx.newEventId(), EventType.QUOTA_REJECTED, workload, Optional.empty(), 0,
-            ctx.clock().instant(), Map.of("used", Long.toString(admission.used()),
-                "max", Integer.toString(plan.maxSnapshots()), "trigger", spec.trigger().value())));
+            ctx.clock().instant(), Map.copyOf(metadata)));
         return null;
       });
     } catch (SnapshotException e) {

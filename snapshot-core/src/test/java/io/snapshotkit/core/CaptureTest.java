@@ -144,6 +144,39 @@ class CaptureTest {
   }
 
   @Test
+  @DisplayName("a byte limit is soft: a capture is admitted below it, the next one is refused with used/limit and QUOTA_REJECTED, and deleting frees room")
+  void byteLimitIsSoftAndCheckedAtAdmission() throws Exception {
+    try (Fixture f = Fixture.create(o -> o.plans = t -> Plan.UNLIMITED.withMaxBytes(1))) {
+      Snapshot first = f.capture();
+      long stored = first.sizeBytes().orElseThrow();
+      assertTrue(stored > 1, "the fixture's capture stores more than the 1-byte limit: " + stored);
+
+      SnapshotException e = assertThrows(SnapshotException.class, f::capture);
+      assertEquals(ErrorCode.QUOTA_EXCEEDED, e.code());
+      assertTrue(e.getMessage().contains("stores " + stored + " bytes of its 1-byte limit"), e.getMessage());
+      assertTrue(e.getMessage().contains("delete old snapshots or raise the plan's byte limit"), e.getMessage());
+      assertEquals(Map.of("usedBytes", Long.toString(stored), "maxBytes", "1", "trigger", "manual"),
+          f.events(EventType.QUOTA_REJECTED).get(0).metadata());
+      assertEquals(1, f.store.snapshotCount(), "the refused capture stored nothing");
+      assertEquals(1, f.lifecycle.quiesceCount(), "only the admitted capture quiesced the workload");
+
+      f.engine.delete(first.tenant(), first.id());
+      assertEquals(SnapshotStatus.READY, f.capture().status(), "deleting frees room under the limit");
+    }
+  }
+
+  @Test
+  @DisplayName("a byte limit that is neither -1 nor positive is INVALID_ARGUMENT")
+  void badByteLimit() {
+    for (long bad : new long[] {0, -2, Long.MIN_VALUE}) {
+      SnapshotException e = assertThrows(SnapshotException.class, () -> Plan.UNLIMITED.withMaxBytes(bad));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+      assertTrue(e.getMessage().contains("-1 (unlimited) or a positive number of bytes"), e.getMessage());
+    }
+    assertEquals(-1, new Plan(3, Optional.empty()).maxBytes(), "the two-argument plan has no byte limit");
+  }
+
+  @Test
   @DisplayName("expiresAt is the capture time plus the plan's retention")
   void expiry() throws Exception {
     try (Fixture f = Fixture.create(o -> o.plans = t -> Plan.of(-1, Duration.ofDays(7)))) {

@@ -6,6 +6,7 @@ import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Admission;
 import io.snapshotkit.spi.StoreChecks;
@@ -97,6 +98,12 @@ final class JdbcTransaction implements StoreTransaction {
       LabelRows.insert(handle, row.id().value(), row.labels());
       return new Admission(true, used);
     });
+  }
+
+  @Override
+  public long usageBytes(TenantId tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    return run("summing usage of " + tenant, () -> SnapshotQueries.usageBytes(handle, tenant));
   }
 
   @Override

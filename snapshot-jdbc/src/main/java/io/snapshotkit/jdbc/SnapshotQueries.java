@@ -124,11 +124,15 @@ final class SnapshotQueries {
 
   long usageBytes(TenantId tenant) {
     Objects.requireNonNull(tenant, "tenant");
-    return store.read("summing usage of " + tenant, h -> h
-        .createQuery("SELECT COALESCE(SUM(size_bytes), 0) FROM sk_snapshot WHERE tenant = :t "
+    return store.read("summing usage of " + tenant, h -> usageBytes(h, tenant));
+  }
+
+  /** The tenant's stored bytes, on the caller's handle (and transaction). */
+  static long usageBytes(org.jdbi.v3.core.Handle h, TenantId tenant) {
+    return h.createQuery("SELECT COALESCE(SUM(size_bytes), 0) FROM sk_snapshot WHERE tenant = :t "
             + "AND status IN ('READY', 'DELETING')")
         .bind("t", tenant.value())
         .mapTo(Long.class)
-        .one());
+        .one();
   }
 }

@@ -155,6 +155,11 @@ public final class FailingManifestStore implements ManifestStore {
     }
 
     @Override
+    public long usageBytes(TenantId tenant) {
+      return tx.usageBytes(tenant);
+    }
+
+    @Override
     public Admission insertCapturing(Snapshot row, int maxSnapshots) {
       write("insertCapturing");
       return tx.insertCapturing(row, maxSnapshots);

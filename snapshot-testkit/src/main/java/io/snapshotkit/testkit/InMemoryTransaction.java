@@ -6,6 +6,7 @@ import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Admission;
 import io.snapshotkit.spi.StoreChecks;
@@ -49,6 +50,13 @@ final class InMemoryTransaction implements StoreTransaction {
     Objects.requireNonNull(id, "id");
     checkOpen();
     return table.find(id);
+  }
+
+  @Override
+  public long usageBytes(TenantId tenant) {
+    Objects.requireNonNull(tenant, "tenant");
+    checkOpen();
+    return table.usageBytes(tenant);
   }
 
   @Override

@@ -184,6 +184,26 @@ public abstract class ManifestStoreContract extends StoreFixture {
     }
 
     @Test
+    @DisplayName("usageBytes in a transaction sums the tenant's READY and DELETING sizes, sees the transaction's own writes, and stays in the tenant")
+    void usageBytesInTransaction() {
+      Snapshot a = markReady(insert(row(W1, 1)), OptionalLong.of(100));
+      markReady(insert(row(W2, 2)), OptionalLong.of(20));
+      markReady(insert(row(OTHER, 3)), OptionalLong.of(7_000));
+      insert(row(W1, 4));
+      Snapshot failed = insert(row(W1, 5));
+      assertTrue(check(tx -> tx.compareAndSet(SnapshotStatus.CAPTURING, failed.withSize(5_000).failed("boom"))));
+      assertEquals(Long.valueOf(120), store.inTransaction(tx -> tx.usageBytes(TENANT)),
+          "CAPTURING and FAILED rows and other tenants do not count");
+      assertEquals(Long.valueOf(7_000), store.inTransaction(tx -> tx.usageBytes(OTHER_TENANT)));
+      long seen = store.inTransaction(tx -> {
+        tx.compareAndSet(SnapshotStatus.READY, a.withStatus(SnapshotStatus.DELETING).withSize(300));
+        return tx.usageBytes(TENANT);
+      });
+      assertEquals(320, seen, "a transaction sees its own update; DELETING still counts");
+      assertEquals(320, store.usageBytes(TENANT));
+    }
+
+    @Test
     @DisplayName("8 threads inserting concurrently never exceed the limit")
     void concurrentInsertsNeverExceedLimit() throws Exception {
       int limit = 5;
