@@ -21,6 +21,8 @@ final class DeliveryOutcomes {
   private final DispatcherSettings settings;
   private final Backoff backoff;
   private final FailureReporter reporter;
+  /** The engine's observer; none for a dispatcher built on its own. */
+  private volatile Observations observations = new Observations(EngineObserver.NONE);
 
   DeliveryOutcomes(EventOutbox outbox, Clock clock, DispatcherSettings settings, DeliveryLog log) {
     this.outbox = outbox;
@@ -28,6 +30,15 @@ final class DeliveryOutcomes {
     this.settings = settings;
     this.backoff = new Backoff(settings.initialBackoff(), settings.maxBackoff(), settings.jitter(), settings.random());
     this.reporter = new FailureReporter(log);
+  }
+
+  void observedBy(Observations value) {
+    observations = value;
+  }
+
+  /** Reports a hook call that returned normally, with the event's lag (from when it happened). */
+  void delivered(String hook, Delivery delivery) {
+    observations.eventDelivered(hook, java.time.Duration.between(delivery.event().at(), clock.instant()));
   }
 
   /** Acknowledges the delivered events of one run for {@code hook}, in one store call. */
@@ -50,6 +61,7 @@ final class DeliveryOutcomes {
     String error = FailureReporter.describe(failure);
     Instant now = clock.instant();
     try {
+      observations.eventFailed(hook, attempts >= settings.maxAttempts());
       if (attempts >= settings.maxAttempts()) {
         outbox.park(hook, sequence, attempts, error, now);
         reporter.report("park", hook, "parked event " + sequence + " (id " + delivery.event().id() + ") after "

@@ -39,6 +39,7 @@ final class EngineBuilderState {
   private Lifecycle lifecycle;
   private WorkloadLock workloadLock;
   private PlanProvider plans;
+  private EngineObserver observer;
   private Clock clock;
   private Executor executor;
   private RandomGenerator random;
@@ -70,6 +71,10 @@ final class EngineBuilderState {
 
   void workloadLock(WorkloadLock value) {
     workloadLock = once("workloadLock", workloadLock, value);
+  }
+
+  void observer(EngineObserver value) {
+    observer = once("observer", observer, value);
   }
 
   void plans(PlanProvider value) {
@@ -210,7 +215,8 @@ final class EngineBuilderState {
         lockTimeout != null ? lockTimeout : EngineSettings.DEFAULT_LOCK_TIMEOUT,
         stuckCaptureAfter != null ? stuckCaptureAfter : EngineSettings.DEFAULT_STUCK_CAPTURE_AFTER,
         quiescePolicy != null ? quiescePolicy : QuiescePolicy.PAUSE,
-        hooks);
+        hooks,
+        observer != null ? observer : EngineObserver.NONE);
     Optional<OutboxDispatcher> dispatcher = Optional.empty();
     if (eventDispatch != null) {
       OutboxDispatcher created = eventDispatch.scheduler().isPresent()
@@ -218,6 +224,7 @@ final class EngineBuilderState {
               eventDispatch.scheduler().get(), eventDispatch.deliveryExecutor(), dispatchSettings)
           : OutboxDispatcher.createPolledByCaller(manifestStore.outbox(), frozen.hooks(), clock,
               eventDispatch.deliveryExecutor(), dispatchSettings);
+      created.observedBy(new Observations(frozen.observer()));
       if (eventDispatch.scheduler().isPresent()) {
         created.start();
       }

@@ -47,6 +47,7 @@ final class EngineContext {
   /** Snapshot and event ids, increasing even within one millisecond, so listings are in creation order. */
   private final MonotonicIds ids;
   private final UsageGauge usage = new UsageGauge();
+  private final Observations observations;
 
   EngineContext(EngineSettings settings) {
     this.settings = settings;
@@ -54,6 +55,12 @@ final class EngineContext {
     this.hosts = settings.hosts();
     this.clock = settings.clock();
     this.ids = new MonotonicIds(settings.random());
+    this.observations = new Observations(settings.observer());
+  }
+
+  /** The engine's observer, guarded: an observer that throws never changes an operation's result. */
+  Observations observations() {
+    return observations;
   }
 
   EngineSettings settings() {

@@ -52,6 +52,7 @@ public final class EngineSettings {
   private final Duration stuckCaptureAfter;
   private final QuiescePolicy quiescePolicy;
   private final Map<String, EventHook> hooks;
+  private final EngineObserver observer;
 
   /** Validates and copies; the builder fills in the defaults. */
   EngineSettings(
@@ -69,7 +70,9 @@ public final class EngineSettings {
       Duration lockTimeout,
       Duration stuckCaptureAfter,
       QuiescePolicy quiescePolicy,
-      Map<String, EventHook> hooks) {
+      Map<String, EventHook> hooks,
+      EngineObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
     this.manifestStore = Objects.requireNonNull(manifestStore, "manifestStore");
     this.blobStore = Objects.requireNonNull(blobStore, "blobStore");
     this.hosts = Objects.requireNonNull(hosts, "hosts");
@@ -161,6 +164,11 @@ public final class EngineSettings {
   /** The quiesce policy of captures and additive restores that do not name one. */
   public QuiescePolicy quiescePolicy() {
     return quiescePolicy;
+  }
+
+  /** What hears the engine's operations, for metrics; {@link EngineObserver#NONE} by default. */
+  public EngineObserver observer() {
+    return observer;
   }
 
   /** The registered event hooks by unique name, in registration order (unmodifiable). */

@@ -437,6 +437,11 @@ public final class OutboxDispatcher implements AutoCloseable {
     return full;
   }
 
+  /** Reports deliveries to the engine's observer (before {@link #start}; the engine's builder calls it). */
+  void observedBy(Observations observations) {
+    outcomes.observedBy(observations);
+  }
+
   private void finish(Key key) {
     synchronized (lock) {
       inFlight.remove(key);
@@ -485,6 +490,7 @@ public final class OutboxDispatcher implements AutoCloseable {
         }
         if (failure == null) {
           delivered.add(delivery.sequence());
+          outcomes.delivered(name, delivery);
           continue;
         }
         claimGate.readLock().lock();

@@ -106,6 +106,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final StrictDelete strictDelete;
   private final Maintenance maintenance;
   private final EventDelivery events;
+  private final Observations observations;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
   SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
@@ -119,6 +120,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.strictDelete = new StrictDelete(ctx, manifests, reads);
     this.maintenance = new Maintenance(ctx, strictDelete, capture);
     this.events = new EventDelivery(dispatcher);
+    this.observations = ctx.observations();
   }
 
   /** A new builder. */
@@ -152,7 +154,7 @@ public final class SnapshotEngine implements AutoCloseable {
   public Snapshot capture(CaptureSpec spec) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    return capture.capture(spec);
+    return observations.timed(EngineOperation.CAPTURE, () -> capture.capture(spec));
   }
 
   /**
@@ -166,7 +168,16 @@ public final class SnapshotEngine implements AutoCloseable {
   public PendingCapture startCapture(CaptureSpec spec) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    return capture.startCapture(spec);
+    long start = System.nanoTime();
+    PendingCapture pending;
+    try {
+      pending = capture.startCapture(spec);
+    } catch (RuntimeException e) {
+      observations.finished(EngineOperation.CAPTURE, start, Optional.of(Observations.codeOf(e)));
+      throw e;
+    }
+    observations.timedAsync(EngineOperation.CAPTURE, start, pending.result());
+    return pending;
   }
 
   // ───────────────────────────── reads ─────────────────────────────
@@ -247,7 +258,7 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     ensureOpen();
-    return diffs.diff(tenant, from, to);
+    return observations.timed(EngineOperation.DIFF, () -> diffs.diff(tenant, from, to));
   }
 
   /**
@@ -259,7 +270,7 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(from, "from");
     ensureOpen();
-    return diffs.diffCurrent(tenant, from);
+    return observations.timed(EngineOperation.DIFF, () -> diffs.diffCurrent(tenant, from));
   }
 
   // ───────────────────────────── restore and rollback ─────────────────────────────
@@ -291,7 +302,7 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    return restores.restore(tenant, id, spec);
+    return observations.timed(EngineOperation.RESTORE, () -> restores.restore(tenant, id, spec));
   }
 
   /**
@@ -315,7 +326,8 @@ public final class SnapshotEngine implements AutoCloseable {
   public RestoreReport rollback(WorkloadRef workload, int version, boolean preRestoreSnapshot) {
     Objects.requireNonNull(workload, "workload");
     ensureOpen();
-    return restores.rollback(reads.version(workload, version), preRestoreSnapshot);
+    return observations.timed(EngineOperation.ROLLBACK,
+        () -> restores.rollback(reads.version(workload, version), preRestoreSnapshot));
   }
 
   // ───────────────────────────── delete ─────────────────────────────
@@ -353,7 +365,10 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(id, "id");
     ensureOpen();
-    strictDelete.delete(tenant, id);
+    observations.timed(EngineOperation.DELETE, () -> {
+      strictDelete.delete(tenant, id);
+      return null;
+    });
   }
 
   /**
@@ -383,11 +398,11 @@ public final class SnapshotEngine implements AutoCloseable {
    */
   public SweepReport sweepExpired() {
     ensureOpen();
-    return maintenance.sweepExpired();
+    return observations.timed(EngineOperation.SWEEP, maintenance::sweepExpired);
   }
 
   /**
-   * Applies a keep-last / keep-daily / keep-weekly policy to one workload's READY snapshots (see
+   * Applies a retention policy (keep-last, hourly to yearly, keep-within) to one workload's READY snapshots (see
    * {@link RetentionPolicy}); protected snapshots are always kept. The rest are deleted through
    * the strict delete, unless {@code dryRun}, together with every snapshot of the workload left
    * DELETING by an unfinished delete; failures are reported and leave those snapshots READY or
@@ -397,7 +412,7 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(policy, "policy");
     ensureOpen();
-    return maintenance.applyRetention(workload, policy, dryRun);
+    return observations.timed(EngineOperation.RETENTION, () -> maintenance.applyRetention(workload, policy, dryRun));
   }
 
   /**
@@ -409,7 +424,7 @@ public final class SnapshotEngine implements AutoCloseable {
    */
   public int reapStuckCaptures() {
     ensureOpen();
-    return maintenance.reapStuckCaptures();
+    return observations.timed(EngineOperation.REAP, maintenance::reapStuckCaptures);
   }
 
   // ───────────────────────────── events ─────────────────────────────
@@ -538,6 +553,16 @@ public final class SnapshotEngine implements AutoCloseable {
     /** Optional: the per-workload lock; default {@link WorkloadLocks#inProcess()}. */
     public Builder workloadLock(WorkloadLock value) {
       state.workloadLock(value);
+      return this;
+    }
+
+    /**
+     * Optional: what hears each operation's duration and outcome, strict-delete host failures and
+     * event deliveries, for metrics (e.g. {@code snapshot-micrometer}'s {@code SnapshotMetrics});
+     * default {@link EngineObserver#NONE}.
+     */
+    public Builder observer(EngineObserver value) {
+      state.observer(value);
       return this;
     }
 

@@ -106,6 +106,7 @@ final class StrictDelete {
       return current.status();
     });
     if (!notOnline.isEmpty()) {
+      notOnline.forEach(f -> ctx.observations().hostDeleteFailed(f.host()));
       throw new SnapshotException(ErrorCode.CONFLICT, "cannot delete snapshot " + id + ": " + described(notOnline)
           + "; the directory does not report " + (notOnline.size() == 1 ? "it" : "them") + " ONLINE, so no host was "
           + "asked and nothing was deleted (the snapshot is still " + from + "); retry the delete once "
@@ -142,6 +143,7 @@ final class StrictDelete {
     SnapshotId id = snapshot.id();
     List<HostFailure> failures = broadcast.failures();
     List<String> failedHosts = failures.stream().map(HostFailure::host).toList();
+    failedHosts.forEach(ctx.observations()::hostDeleteFailed);
     // READY again only while the data is certainly intact: no host confirmed, none may have
     // deleted without answering, and no earlier delete of it had started.
     boolean dataMayBeGone = resumed || broadcast.anyConfirmed() || failures.stream().anyMatch(HostFailure::mayHaveDeleted);

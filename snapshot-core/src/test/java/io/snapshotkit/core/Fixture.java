@@ -60,6 +60,8 @@ final class Fixture implements AutoCloseable {
     Executor deliveryExecutor = Runnable::run;
     /** What the engine is given in place of {@link #store} (a recording or failing wrapper); the store itself by default. */
     UnaryOperator<ManifestStore> engineStore = UnaryOperator.identity();
+    /** What hears the engine's operations; none by default. */
+    EngineObserver observer = EngineObserver.NONE;
   }
 
   final MutableClock clock = MutableClock.epoch();
@@ -99,7 +101,8 @@ final class Fixture implements AutoCloseable {
         .inlineManifestLimit(o.inlineLimit)
         .hostTimeout(o.hostTimeout)
         .lockTimeout(o.lockTimeout)
-        .stuckCaptureAfter(o.stuckAfter);
+        .stuckCaptureAfter(o.stuckAfter)
+        .observer(o.observer);
     if (o.blobStore) {
       builder.blobStore(blobs);
     }
