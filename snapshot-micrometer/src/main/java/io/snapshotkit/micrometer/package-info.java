@@ -1,0 +1,4 @@
+/**
+ * Micrometer meters for a SnapshotKit engine: {@link io.snapshotkit.micrometer.SnapshotMetrics}.
+ */
+package io.snapshotkit.micrometer;
