@@ -22,7 +22,9 @@ public enum EngineOperation {
   /** {@link SnapshotEngine#applyRetention}. */
   RETENTION,
   /** {@link SnapshotEngine#reapStuckCaptures}. */
-  REAP;
+  REAP,
+  /** {@link SnapshotEngine#verify}. */
+  VERIFY;
 
   /** The lower-case name metrics use as a tag value: {@code capture}, {@code restore}, ... */
   public String tag() {

@@ -107,6 +107,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final Maintenance maintenance;
   private final EventDelivery events;
   private final Observations observations;
+  private final Verifies verifies;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
   SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
@@ -121,6 +122,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.maintenance = new Maintenance(ctx, strictDelete, capture);
     this.events = new EventDelivery(dispatcher);
     this.observations = ctx.observations();
+    this.verifies = new Verifies(ctx, reads);
   }
 
   /** A new builder. */
@@ -328,6 +330,29 @@ public final class SnapshotEngine implements AutoCloseable {
     ensureOpen();
     return observations.timed(EngineOperation.ROLLBACK,
         () -> restores.rollback(reads.version(workload, version), preRestoreSnapshot));
+  }
+
+  // ───────────────────────────── verify ─────────────────────────────
+
+  /**
+   * Asks the host that holds a READY snapshot whether its data is still present and intact: an
+   * agent with {@link io.snapshotkit.spi.HostVerify} (the directory agent has it) reads back
+   * {@code sample} of the snapshot's contents and checks each against its digest; any other agent
+   * can only say whether it still holds the snapshot ({@code PRESENT} or {@code MISSING}). Damage
+   * is an outcome in the report, not an exception. Runs on the calling thread and reads as much
+   * data as it checks, so call it from a background job for large snapshots.
+   *
+   * @param sample the fraction of contents to read back, above 0 and at most 1 (1 reads everything);
+   *     chosen by content digest, so the same fraction reads the same contents each time
+   * @throws SnapshotException {@code INVALID_ARGUMENT} for a sample outside (0, 1]; {@code NOT_FOUND}
+   *     for an unknown or other tenant's snapshot, or no host for its workload; {@code CONFLICT} if
+   *     it is not READY; {@code HOST_UNAVAILABLE} if the host cannot answer
+   */
+  public VerifyReport verify(TenantId tenant, SnapshotId id, double sample) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    return observations.timed(EngineOperation.VERIFY, () -> verifies.verify(tenant, id, sample));
   }
 
   // ───────────────────────────── delete ─────────────────────────────

@@ -15,6 +15,7 @@ import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.SnapshotVerifier;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.fs.internal.restore.AdditiveRestore;
@@ -26,8 +27,10 @@ import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.VerifyOutcome;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -87,7 +90,7 @@ import org.slf4j.LoggerFactory;
  * and writes, several files at once on it; the calling thread takes part and handles any file the
  * executor has not started, so an executor shared with the caller cannot deadlock.
  */
-public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
+public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
 
   /** The manifest family holding one resource per volume. */
@@ -286,6 +289,22 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(snapshot, "snapshot");
     return repo.summary(workload, snapshot).map(s -> OptionalLong.of(s.storedBytes())).orElse(OptionalLong.empty());
+  }
+
+  /**
+   * Reads {@code sample} of the snapshot's stored contents back (all of them at {@code 1}) and checks
+   * each against its digest; only this snapshot's contents, streamed, so it costs what the snapshot
+   * holds. A content missing from the repository or failing its digest makes it DAMAGED, naming the
+   * volume and path; a snapshot this host does not hold is MISSING.
+   */
+  @Override
+  public VerifyOutcome verify(WorkloadRef workload, SnapshotId snapshot, double sample) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    if (!(sample > 0 && sample <= 1)) {
+      throw SnapshotException.invalid("sample must be above 0 and at most 1, not " + sample);
+    }
+    return SnapshotVerifier.verify(repo, workload, snapshot, sample);
   }
 
   /**

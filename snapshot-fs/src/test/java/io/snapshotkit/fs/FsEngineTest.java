@@ -65,6 +65,16 @@ class FsEngineTest {
   }
 
   @Test
+  @DisplayName("engine verify asks the directory agent, which reads the snapshot back: INTACT with every content checked")
+  void engineVerifyReadsBack() {
+    Snapshot first = engine.capture(CaptureSpec.of(W));
+    io.snapshotkit.core.VerifyReport report = engine.verify(W.tenant(), first.id(), 1);
+    assertTrue(report.intact(), report.toString());
+    assertEquals("local", report.host());
+    assertEquals(2, report.outcome().contentsChecked(), "README and src/Main.java");
+  }
+
+  @Test
   @DisplayName("engine diffs reach every file through HostDiff, and a replace restore through the engine brings the files back")
   void endToEnd() throws IOException {
     Snapshot first = engine.capture(CaptureSpec.of(W));

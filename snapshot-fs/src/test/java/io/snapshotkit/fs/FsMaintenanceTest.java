@@ -15,6 +15,7 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.VerifyOutcome;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -180,6 +181,32 @@ class FsMaintenanceTest {
     agent.close();
     agent = open();
     assertTrue(agent.check(false).ok(), "the merged pack's index is durable");
+  }
+
+  @Test
+  @DisplayName("verify reads one snapshot's contents back: INTACT, then DAMAGED naming the file whose blob is corrupt; another workload stays INTACT; an unknown snapshot is MISSING")
+  void verifyReadsOneSnapshotBack() throws IOException {
+    SnapshotId a = capture(APP);
+    SnapshotId c = capture(OTHER);
+    VerifyOutcome intact = agent.verify(APP, a, 1);
+    assertEquals(VerifyOutcome.Status.INTACT, intact.status(), intact.toString());
+    assertEquals(2, intact.contentsChecked(), "small.txt and big.bin");
+
+    Path blob = files("blobs").get(0);
+    flipByte(blob, Files.size(blob) / 2);
+    VerifyOutcome damaged = agent.verify(APP, a, 1);
+    assertEquals(VerifyOutcome.Status.DAMAGED, damaged.status(), damaged.toString());
+    assertEquals(1, damaged.problems().size(), damaged.toString());
+    assertTrue(damaged.problems().get(0).startsWith("data:big.bin: "), damaged.problems().get(0));
+    assertEquals(VerifyOutcome.Status.INTACT, agent.verify(OTHER, c, 1).status(), "only APP's content is damaged");
+
+    SnapshotId unknown = SnapshotId.generate(Instant.parse("2026-02-01T00:00:00Z"), new SplittableRandom(99));
+    assertEquals(VerifyOutcome.Status.MISSING, agent.verify(APP, unknown, 1).status());
+    long sampled = agent.verify(APP, a, 0.5).contentsChecked();
+    assertTrue(sampled <= 2, "a sample reads at most everything: " + sampled);
+    assertEquals(sampled, agent.verify(APP, a, 0.5).contentsChecked(), "the same fraction reads the same contents");
+    SnapshotException bad = assertThrows(SnapshotException.class, () -> agent.verify(APP, a, 0));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, bad.code());
   }
 
   @Test

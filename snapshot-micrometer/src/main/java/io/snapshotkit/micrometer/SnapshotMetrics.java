@@ -30,7 +30,7 @@ import java.util.Optional;
  * <ul>
  *   <li>{@value #OPERATION} — timer per engine operation, tags {@code operation} ({@code capture},
  *       {@code restore}, {@code rollback}, {@code delete}, {@code diff}, {@code sweep},
- *       {@code retention}, {@code reap}) and {@code outcome} ({@code success} or the error code in
+ *       {@code retention}, {@code reap}, {@code verify}) and {@code outcome} ({@code success} or the error code in
  *       lower case, e.g. {@code quota_exceeded});
  *   <li>{@value #HOST_DELETE_FAILURES} — counter per host that did not confirm a strict delete, tag
  *       {@code host};

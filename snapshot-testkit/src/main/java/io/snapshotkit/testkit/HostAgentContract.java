@@ -17,8 +17,10 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.VerifyOutcome;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +165,23 @@ public abstract class HostAgentContract {
     assertTrue(size.getAsLong() >= 0);
     agent().delete(w, id);
     assertEquals(OptionalLong.empty(), agent().sizeOf(w, id));
+  }
+
+  @Test
+  @DisplayName("an agent with HostVerify finds a fresh capture INTACT, after mutate still INTACT, and MISSING after delete")
+  void verifyLifecycle() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(agent() instanceof HostVerify,
+        "this agent has no HostVerify; the engine asks it only whether it holds a snapshot (sizeOf)");
+    HostVerify verifier = (HostVerify) agent();
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    capture(w, id);
+    VerifyOutcome fresh = verifier.verify(w, id, 1);
+    assertEquals(VerifyOutcome.Status.INTACT, fresh.status(), fresh.toString());
+    mutate(w);
+    assertEquals(VerifyOutcome.Status.INTACT, verifier.verify(w, id, 1).status(), "the snapshot does not change with the workload");
+    agent().delete(w, id);
+    assertEquals(VerifyOutcome.Status.MISSING, verifier.verify(w, id, 1).status());
   }
 
   @Test
