@@ -15,6 +15,10 @@ import io.snapshotkit.jdbc.JdbcManifestStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -297,6 +301,44 @@ class ControlPlaneCliTest {
     });
     assertEquals(List.of(id), created, events.out());
     assertEquals(0, cp("events").json().size(), "the cursor moved past them");
+    assertFalse(Files.exists(tmp.resolve("home")), "no local home was created");
+  }
+
+  @Test
+  void serveInControlPlaneModeServesTheRegistrysSnapshotsAndCapturesOnTheAgents() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("h1-volumes"));
+    Path data = Files.createDirectories(root.resolve("app-data"));
+    Files.writeString(data.resolve("a.txt"), "alpha");
+    Agent h1 = agent("h1", List.of(), List.of(root));
+    assertEquals(0, cp("track", "--host", "h1", "app", "data=" + data).status());
+    assertEquals(0, cp("capture", "app").status());
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int[] status = {-1};
+    Thread server = new Thread(() -> status[0] = Main.run(new String[] {"--registry", registry.toString(), "--token-file",
+        tokenFile.toString(), "--heartbeat", "3600", "--json", "serve", "--port", "0", "--token", "t0ken"},
+        Map.of(Home.ENV, tmp.resolve("home").toString()), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false, Clock.systemUTC()));
+    server.start();
+    while (!out.toString(StandardCharsets.UTF_8).contains("}")) {
+      assertTrue(server.isAlive(), "serve stopped early: " + out);
+      Thread.onSpinWait();
+    }
+    String uri = JSON.readTree(out.toString(StandardCharsets.UTF_8)).path("uri").asText();
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> versions = http.send(HttpRequest.newBuilder(URI.create(uri + "/v1/workloads/app/versions"))
+        .header("Authorization", "Bearer t0ken").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, versions.statusCode(), versions.body());
+    assertEquals(1, JSON.readTree(versions.body()).size(), versions.body());
+    HttpResponse<String> captured = http.send(HttpRequest.newBuilder(URI.create(uri + "/v1/workloads/app/snapshots"))
+        .header("Authorization", "Bearer t0ken").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(captured.statusCode() / 100 == 2, captured.statusCode() + " " + captured.body());
+    server.interrupt();
+    server.join();
+    assertEquals(0, status[0]);
+    assertEquals(2, h1.fs().snapshots(WorkloadRef.of(Cli.TENANT, "app")).size(), "the REST capture ran on the agent");
+    assertEquals(2, cp("versions", "app").json().size(), "and is recorded in the registry database");
     assertFalse(Files.exists(tmp.resolve("home")), "no local home was created");
   }
 
