@@ -71,7 +71,7 @@ class TenantScopeTest {
     fs = FsHostAgent.rootedAt(dir.resolve("repo"));
     Path mine = Files.createDirectories(dir.resolve("live/acme"));
     Files.writeString(mine.resolve("a.txt"), "acme's file");
-    theirData = Files.createDirectories(dir.resolve("live/other"));
+    theirData = Files.createDirectories(dir.resolve("live/other/data"));
     Files.writeString(theirData.resolve("b.txt"), "other's file");
     fs.track(MINE, Map.of("data", mine));
     fs.track(THEIRS, Map.of("data", theirData));
@@ -148,6 +148,28 @@ class TenantScopeTest {
       SnapshotException e = assertThrows(SnapshotException.class, repositoryWide::get);
       assertEquals(ErrorCode.FORBIDDEN, e.code(), e.getMessage());
       assertTrue(e.getMessage().contains("reaches every tenant's snapshots"), e.getMessage());
+    }
+  }
+
+  @Test
+  @DisplayName("a scoped token cannot restore its own snapshot into another tenant's volume through a restore target")
+  void aRestoreTargetCannotReachAnotherTenantsVolume() throws IOException {
+    SnapshotId mine = id(5);
+    Manifest manifest = scoped.capture(new CaptureRequest(MINE, mine, Optional.empty(), Optional.empty(), false)).manifest();
+    // restoring --to DIR writes DIR/<volume>: with DIR = their volume's parent, that is their volume itself
+    for (RestoreMode mode : RestoreMode.values()) {
+      SnapshotException e = assertThrows(SnapshotException.class, () -> scoped.restore(new RestoreRequest(MINE, mine,
+          manifest, mode, Optional.of(theirData.getParent().toString()), List.of())), mode.name());
+      assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
+      assertTrue(e.getMessage().contains("other/app"), e.getMessage());
+    }
+    assertEquals(List.of("b.txt"), names(theirData), "their volume holds only its own file");
+    assertEquals("other's file", Files.readString(theirData.resolve("b.txt")));
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
 
