@@ -11,6 +11,7 @@ import io.snapshotkit.grpc.internal.v1.CheckResponse;
 import io.snapshotkit.grpc.internal.v1.GcRequest;
 import io.snapshotkit.grpc.internal.v1.GcResponse;
 import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
+import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.grpc.internal.v1.VolumesRequest;
 import io.snapshotkit.grpc.internal.v1.VolumesResponse;
 import io.snapshotkit.grpc.internal.v1.CaptureResponse;
@@ -69,9 +70,12 @@ final class AgentMethods {
   static final MethodDescriptor<CheckRequest, CheckResponse> CHECK =
       unary("Check", CheckRequest.getDefaultInstance(), CheckResponse.getDefaultInstance());
 
+  static final MethodDescriptor<VolumesRequest, UntrackVolumesResponse> UNTRACK_VOLUMES =
+      unary("UntrackVolumes", VolumesRequest.getDefaultInstance(), UntrackVolumesResponse.getDefaultInstance());
+
   /** Every method, in the order of {@code agent.proto}. */
   static final List<MethodDescriptor<?, ?>> ALL = List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF,
-      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK);
+      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES);
 
   /** The service with every method. */
   static final ServiceDescriptor SERVICE_DESCRIPTOR = serviceDescriptor();

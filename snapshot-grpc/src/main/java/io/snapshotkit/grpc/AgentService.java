@@ -19,6 +19,7 @@ import io.snapshotkit.grpc.internal.v1.DiffMessage;
 import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.PreflightResponse;
+import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.RestoreRequest;
@@ -100,6 +101,9 @@ final class AgentService {
         .addMethod(AgentMethods.VOLUMES, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "volumes",
             () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
             w -> Wire.volumesResponse(admin("volume listing").volumes(permitted(w, w))))))
+        .addMethod(AgentMethods.UNTRACK_VOLUMES, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "untrackVolumes",
+            () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
+            w -> UntrackVolumesResponse.newBuilder().setTracked(admin("volume tracking").untrack(permitted(w, w))).build())))
         .addMethod(AgentMethods.GC, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "gc",
             () -> req,
             r -> {

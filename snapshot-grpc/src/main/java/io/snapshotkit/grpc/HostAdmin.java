@@ -8,11 +8,11 @@ import java.util.Optional;
 
 /**
  * What a host's agent can do besides the {@link io.snapshotkit.spi.HostAgent} SPI, for a control
- * plane to call remotely: set and read a workload's volumes (directories on that host), and look
+ * plane to call remotely: set, read and forget a workload's volumes (directories on that host), and look
  * after its repository. An {@link AgentServer} serves it when given one ({@link
  * AgentServer.Builder#admin}); {@link RemoteHostAgent} is the matching client. For an
  * {@code FsHostAgent}, each method maps to the agent's own ({@code track}, {@code volumes},
- * {@code gc}, {@code check}); the embedding application writes that adapter, and decides there
+ * {@code untrack}, {@code gc}, {@code check}); the embedding application writes that adapter, and decides there
  * which directories a control plane may make volumes.
  *
  * <p>Directories travel as text: they are paths on the agent's host, not the caller's.
@@ -36,6 +36,13 @@ public interface HostAdmin {
    * @return volume name → directory, empty if this host does not know the workload
    */
   Optional<Map<String, String>> volumes(WorkloadRef workload);
+
+  /**
+   * Forgets {@code workload}'s volumes on this host; its snapshots stay.
+   *
+   * @return whether it had volumes here
+   */
+  boolean untrack(WorkloadRef workload);
 
   /** Reclaims the repository's content no snapshot references; safe while other calls run. */
   GcReport gc();

@@ -76,7 +76,7 @@ import java.util.function.BiConsumer;
  * {@link ErrorCode#INVALID_ARGUMENT}, each with a message naming the host and its address.
  *
  * <p><b>Retries.</b> Calls the SPI documents as read-only or idempotent and that move no data —
- * describe, preflight, delete, sizeOf, identify, track, volumes, check, and a diff that has not yet
+ * describe, preflight, delete, sizeOf, identify, track, volumes, untrack, check, and a diff that has not yet
  * delivered a change — are tried up to {@value AgentCalls#ATTEMPTS} times while gRPC reports the host
  * unavailable, within the one deadline. Capture, restore and gc are not retried here: the agent may
  * still be running the first attempt, and the engine decides.
@@ -198,6 +198,18 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostAdmin, Au
     Objects.requireNonNull(workload, "workload");
     return calls.call(AgentMethods.VOLUMES, VolumesRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
         timeout, true, "listing the volumes of " + workload, Wire::volumes);
+  }
+
+  /**
+   * Forgets the workload's volumes on the host, when its agent server serves a {@link HostAdmin}.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin
+   */
+  @Override
+  public boolean untrack(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return calls.call(AgentMethods.UNTRACK_VOLUMES, VolumesRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
+        timeout, true, "untracking the volumes of " + workload, r -> r.getTracked());
   }
 
   /**

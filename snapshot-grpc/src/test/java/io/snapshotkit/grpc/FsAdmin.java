@@ -29,6 +29,11 @@ final class FsAdmin implements HostAdmin {
   }
 
   @Override
+  public boolean untrack(WorkloadRef workload) {
+    return fs.untrack(workload);
+  }
+
+  @Override
   public GcReport gc() {
     io.snapshotkit.fs.GcReport r = fs.gc();
     return new GcReport(r.snapshots(), r.contentsRemoved(), r.bytesReclaimed());

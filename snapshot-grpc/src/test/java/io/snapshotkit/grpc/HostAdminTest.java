@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -64,7 +65,7 @@ class HostAdminTest {
   }
 
   @Test
-  @DisplayName("volumes tracked from the control plane are the agent's, and a capture through the same client uses them")
+  @DisplayName("volumes tracked and untracked from the control plane are the agent's, and a capture through the same client uses them")
   void volumesSetRemotelyAreTheAgents() {
     assertEquals(Optional.empty(), remote.volumes(W), "an unknown workload has no volumes");
     Map<String, String> stored = remote.track(W, Map.of("data", data.resolve("sub/..").toString()));
@@ -73,6 +74,10 @@ class HostAdminTest {
     assertEquals(Optional.of(Map.of("data", data.toString())), remote.volumes(W));
     SnapshotId id = SnapshotId.generate(Instant.parse("2026-01-01T00:00:00Z"), new SplittableRandom(1));
     assertEquals(W, remote.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false)).manifest().workload());
+    assertTrue(remote.untrack(W));
+    assertEquals(Optional.empty(), fs.volumes(W), "untracked on the agent");
+    assertEquals(List.of(id), fs.snapshots(W), "its snapshots stay");
+    assertFalse(remote.untrack(W), "a second untrack finds nothing");
   }
 
   @Test

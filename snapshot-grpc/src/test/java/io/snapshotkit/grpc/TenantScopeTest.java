@@ -125,6 +125,7 @@ class TenantScopeTest {
     calls.put("diff", () -> scoped.streamDiff(THEIRS, theirSnapshot, Optional.empty(), (family, change) -> { }));
     calls.put("track", () -> scoped.track(THEIRS, Map.of("data", dir.resolve("elsewhere").toString())));
     calls.put("volumes", () -> scoped.volumes(THEIRS));
+    calls.put("untrack", () -> scoped.untrack(THEIRS));
     Files.writeString(theirData.resolve("b.txt"), "other's file, changed after the snapshot");
     calls.forEach(TenantScopeTest::refused);
 

@@ -209,25 +209,33 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "untrack", description = "Forget a workload's volumes; its snapshots stay (restore them --to a directory).")
+  @Command(name = "untrack", description = {"Forget a workload's volumes; its snapshots stay (restore them --to a directory).",
+      "With --registry: on the workload's placed host, through its agent."})
   static final class Untrack extends Base {
     @Parameters(paramLabel = "WORKLOAD")
     String workload;
 
     @Override
     void run() {
+      WorkloadRef w = workload(workload);
+      Optional<String> host = Optional.empty();
       if (root.registry().isPresent()) {
-        throw ControlPlane.localOnly("untrack", "a remote workload's volumes stay on its host: replace them with "
-            + "`snapshotkit --registry ... track " + workload + " NAME=DIR...`, or move the workload with "
-            + "`track --host ID`");
-      }
-      if (!root.services().agent().untrack(workload(workload))) {
+        JdbcHostRegistry registry = root.hostRegistry();
+        String placed = registry.hostOf(w).orElseThrow(() -> SnapshotException.notFound("workload '" + workload
+            + "' is not placed on any host; nothing to forget"));
+        if (!ControlPlane.admin(registry, placed).untrack(w)) {
+          throw SnapshotException.notFound("workload '" + workload + "' has no volumes on host " + placed
+              + "; nothing to forget");
+        }
+        host = Optional.of(placed);
+      } else if (!root.services().agent().untrack(w)) {
         throw SnapshotException.notFound("workload '" + workload + "' is not tracked; nothing to forget");
       }
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("untracked", workload);
+      host.ifPresent(h -> n.put("host", h));
       out().result(n);
-      out().line("Forgot the volumes of " + workload + "; its snapshots stay");
+      out().line("Forgot the volumes of " + workload + host.map(h -> " on host " + h).orElse("") + "; its snapshots stay");
     }
   }
 

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 
 /**
  * What {@code snapshotkit agent} serves to control planes besides the HostAgent calls: its
- * {@link FsHostAgent}'s volumes, gc and check. A control plane may make a directory a volume only
+ * {@link FsHostAgent}'s volumes (track, list, untrack), gc and check. A control plane may make a directory a volume only
  * if it exists on this host and lies (links resolved) under one of the agent's {@code --volume-root}
  * directories; without any, volumes are set on the host itself ({@code --track}).
  *
@@ -104,6 +104,11 @@ final class FsHostAdmin implements HostAdmin {
       v.forEach((name, dir) -> out.put(name, dir.toString()));
       return out;
     });
+  }
+
+  @Override
+  public boolean untrack(WorkloadRef workload) {
+    return agent.untrack(workload);
   }
 
   @Override

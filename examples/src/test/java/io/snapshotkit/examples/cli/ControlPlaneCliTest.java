@@ -140,8 +140,8 @@ class ControlPlaneCliTest {
     assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), importing.status(), importing.err());
     assertTrue(importing.err().contains("does not carry"), importing.err());
     Run untrack = cp("untrack", "app");
-    assertEquals(ExitCodes.of(ErrorCode.INVALID_ARGUMENT), untrack.status(), untrack.err());
-    assertTrue(untrack.err().contains("track app NAME=DIR"), untrack.err());
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), untrack.status(), untrack.err());
+    assertTrue(untrack.err().contains("not placed on any host"), untrack.err());
     Run gc = cp("gc");
     assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), gc.status(), gc.err());
     assertTrue(gc.err().contains("no host is registered"), gc.err());
@@ -186,7 +186,7 @@ class ControlPlaneCliTest {
   }
 
   @Test
-  void trackSetsVolumesOnThePlacedHostAndReplaceRestoreAndRollbackRunThere() throws IOException {
+  void trackSetsVolumesOnThePlacedHostReplaceRestoreAndRollbackRunThereAndUntrackForgetsThem() throws IOException {
     Path root = Files.createDirectories(tmp.resolve("h1-volumes"));
     Path data = Files.createDirectories(root.resolve("app-data"));
     Files.writeString(data.resolve("a.txt"), "version one");
@@ -207,6 +207,9 @@ class ControlPlaneCliTest {
     Files.writeString(data.resolve("b.txt"), "added in two");
     assertEquals(0, cp("capture", "app").status());
     Files.writeString(data.resolve("c.txt"), "live only");
+    Run diff = cp("diff", "app@1", "app@2");
+    assertEquals(0, diff.status(), diff.err());
+    assertTrue(diff.out().contains("data:b.txt"), "the diff streamed from the host: " + diff.out());
 
     Run replaced = cp("restore", "app@1", "--replace");
     assertEquals(0, replaced.status(), replaced.err());
@@ -221,6 +224,13 @@ class ControlPlaneCliTest {
     assertFalse(Files.exists(data.resolve("c.txt")));
     // v1, v2, the safety snapshot of the replace restore, and the rollback's
     assertEquals(4, cp("versions", "app").json().size());
+
+    Run untracked = cp("untrack", "app");
+    assertEquals(0, untracked.status(), untracked.err());
+    assertEquals("h1", untracked.json().get("host").asText());
+    assertEquals(Optional.empty(), h1.fs().volumes(WorkloadRef.of(Cli.TENANT, "app")), "forgotten on the host");
+    assertEquals(4, h1.fs().snapshots(WorkloadRef.of(Cli.TENANT, "app")).size(), "its snapshots stay");
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), cp("untrack", "app").status());
   }
 
   @Test
