@@ -117,23 +117,27 @@ final class AdminCommands {
       String placed = host != null ? host : registry.hostOf(w).orElseThrow(() -> SnapshotException.notFound(
           "workload '" + workload + "' is not placed on any host; place it first: snapshotkit track --host ID "
               + workload + (dirs.isEmpty() ? "" : " " + String.join(" ", dirs))));
-      Map<String, String> wanted = dirs.isEmpty() ? Map.of() : hostVolumes(dirs, placed);
+      if (host != null && dirs.isEmpty()) {
+        registry.place(w, host);
+        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        n.put("workload", workload);
+        n.put("host", host);
+        out().result(n);
+        out().line("Placed " + workload + " on host " + host);
+        return;
+      }
+      if (dirs.isEmpty()) {
+        print(Optional.of(placed), ControlPlane.admin(registry, placed).volumes(w).orElseThrow(() ->
+            SnapshotException.notFound("workload '" + workload + "' has no volumes on host " + placed
+                + "; track them: snapshotkit track " + workload + " NAME=DIR...")));
+        return;
+      }
+      Map<String, String> wanted = hostVolumes(dirs, placed);
+      // the host's agent checks the directories first, so a refused track leaves the placement as it was
+      Map<String, String> volumes = ControlPlane.admin(registry, placed).track(w, wanted);
       if (host != null) {
         registry.place(w, host);
-        if (dirs.isEmpty()) {
-          ObjectNode n = JsonViews.MAPPER.createObjectNode();
-          n.put("workload", workload);
-          n.put("host", host);
-          out().result(n);
-          out().line("Placed " + workload + " on host " + host);
-          return;
-        }
       }
-      HostAdmin admin = ControlPlane.admin(registry, placed);
-      Map<String, String> volumes = dirs.isEmpty()
-          ? admin.volumes(w).orElseThrow(() -> SnapshotException.notFound("workload '" + workload
-              + "' has no volumes on host " + placed + "; track them: snapshotkit track " + workload + " NAME=DIR..."))
-          : admin.track(w, wanted);
       print(Optional.of(placed), volumes);
     }
 

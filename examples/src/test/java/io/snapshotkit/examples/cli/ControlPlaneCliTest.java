@@ -243,6 +243,8 @@ class ControlPlaneCliTest {
     Run out = cp("track", "--host", "h1", "app", "data=" + outside);
     assertEquals(ExitCodes.of(ErrorCode.FORBIDDEN), out.status(), out.err());
     assertTrue(out.err().contains("outside the volume roots of host h1"), out.err());
+    assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), cp("track", "app").status(), "a refused track places nothing");
+    assertEquals(0, cp("track", "--host", "h1", "app").status());
     Files.createSymbolicLink(root.resolve("link"), outside);
     Run viaLink = cp("track", "app", "data=" + root.resolve("link"));
     assertEquals(ExitCodes.of(ErrorCode.FORBIDDEN), viaLink.status(), "a link out of the root: " + viaLink.err());
@@ -255,7 +257,7 @@ class ControlPlaneCliTest {
     assertTrue(noRoots.err().contains("--volume-root"), noRoots.err());
     Run notTracked = cp("track", "app");
     assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), notTracked.status(), notTracked.err());
-    assertTrue(notTracked.err().contains("no volumes on host h2"), notTracked.err());
+    assertTrue(notTracked.err().contains("no volumes on host h1"), "still placed on h1: " + notTracked.err());
   }
 
   @Test
