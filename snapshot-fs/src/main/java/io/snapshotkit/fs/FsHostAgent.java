@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  * {@link RestoreMode#REPLACE} is journaled and all-or-nothing (staging beside each live
  * directory, rename swap, rollback; {@link #recover()} replays journals left by a crash and runs
  * when the agent is built). {@link RestoreRequest#target()} names a directory to restore into
- * instead (each volume into {@code target/<volume>}); {@link RestoreRequest#paths()} selects
+ * instead (each volume into {@code target/<volume>}, refused CONFLICT when that is, contains or is
+ * inside another tracked workload's volume); {@link RestoreRequest#paths()} selects
  * {@code volume} or {@code volume:path} prefixes; a REPLACE of a selected path makes exactly that
  * path the snapshot's (removing it if the snapshot lacks it) and leaves the rest of the volume alone.
  *
@@ -230,12 +231,12 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
 
   @Override
   public void preflight(RestoreRequest request) {
-    planner.plan(request, this::requireVolumes);
+    plan(request);
   }
 
   @Override
   public RestoreOutcome restore(RestoreRequest request) {
-    RestorePlanner.Plan plan = planner.plan(request, this::requireVolumes);
+    RestorePlanner.Plan plan = plan(request);
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     FamilyRestore result;
@@ -252,6 +253,19 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
     return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
+  }
+
+  /**
+   * Plans a restore; one into a target directory is refused (CONFLICT, naming both workloads) when
+   * a volume's directory there is, contains or is inside a volume another tracked workload holds,
+   * as {@link #track} refuses it: the restore would rewrite that workload's files.
+   */
+  private RestorePlanner.Plan plan(RestoreRequest request) {
+    RestorePlanner.Plan plan = planner.plan(request, this::requireVolumes);
+    if (request.target().isPresent()) {
+      volumes.checkUnshared(request.workload(), plan.targets());
+    }
+    return plan;
   }
 
   /**

@@ -341,6 +341,31 @@ class FsMaintenanceTest {
     assertEquals(Optional.of(Map.of("v", data)), agent.volumes(newcomer), "free once the owner is untracked");
   }
 
+  @Test
+  @DisplayName("a restore target whose volume directory is or is inside another workload's volume is refused CONFLICT naming both, before anything is written")
+  void restoreTargetRefusesAnotherWorkloadsVolume() throws IOException {
+    SnapshotId a = capture(APP);
+    Manifest m = agent.repository().manifest(APP, a).orElseThrow();
+    Path other = dir.resolve("live/other");
+    Path link = Files.createSymbolicLink(dir.resolve("link-to-other"), other);
+    // the target DIR receives DIR/data: inside OTHER's volume, directly or through a link
+    for (Path target : List.of(other, link, other.resolve("deeper"))) {
+      for (RestoreMode mode : RestoreMode.values()) {
+        SnapshotException e = assertThrows(SnapshotException.class, () -> agent.restore(new RestoreRequest(APP, a, m, mode,
+            Optional.of(target.toString()), List.of())), target + " " + mode);
+        assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains(OTHER.key()) && e.getMessage().contains(APP.key()), e.getMessage());
+        assertEquals(ErrorCode.CONFLICT, assertThrows(SnapshotException.class, () -> agent.preflight(new RestoreRequest(
+            APP, a, m, mode, Optional.of(target.toString()), List.of()))).code(), "the preflight agrees");
+      }
+    }
+    assertEquals(Map.of("note.txt", Trees.state(other, false).get("note.txt")), Trees.state(other, false),
+        "nothing was written into the other workload's volume");
+    Trees.write(data.resolve("small.txt"), "changed");
+    restoreInto(a, dir.resolve("live"));
+    assertEquals("changed", Files.readString(data.resolve("small.txt")), "its own volume stays a valid target");
+  }
+
   private Optional<Map<String, Path>> reTrack(WorkloadRef w, Map<String, Path> volumes) {
     agent.track(w, volumes);
     return agent.volumes(w);

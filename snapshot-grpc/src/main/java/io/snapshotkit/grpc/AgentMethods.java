@@ -6,6 +6,14 @@ import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 import io.snapshotkit.grpc.internal.v1.CaptureRequest;
+import io.snapshotkit.grpc.internal.v1.CheckRequest;
+import io.snapshotkit.grpc.internal.v1.CheckResponse;
+import io.snapshotkit.grpc.internal.v1.GcRequest;
+import io.snapshotkit.grpc.internal.v1.GcResponse;
+import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
+import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
+import io.snapshotkit.grpc.internal.v1.VolumesRequest;
+import io.snapshotkit.grpc.internal.v1.VolumesResponse;
 import io.snapshotkit.grpc.internal.v1.CaptureResponse;
 import io.snapshotkit.grpc.internal.v1.DeleteRequest;
 import io.snapshotkit.grpc.internal.v1.DeleteResponse;
@@ -53,9 +61,21 @@ final class AgentMethods {
   static final MethodDescriptor<IdentifyRequest, IdentifyResponse> IDENTIFY =
       unary("Identify", IdentifyRequest.getDefaultInstance(), IdentifyResponse.getDefaultInstance());
 
+  static final MethodDescriptor<TrackVolumesRequest, VolumesResponse> TRACK_VOLUMES =
+      unary("TrackVolumes", TrackVolumesRequest.getDefaultInstance(), VolumesResponse.getDefaultInstance());
+  static final MethodDescriptor<VolumesRequest, VolumesResponse> VOLUMES =
+      unary("Volumes", VolumesRequest.getDefaultInstance(), VolumesResponse.getDefaultInstance());
+  static final MethodDescriptor<GcRequest, GcResponse> GC =
+      unary("Gc", GcRequest.getDefaultInstance(), GcResponse.getDefaultInstance());
+  static final MethodDescriptor<CheckRequest, CheckResponse> CHECK =
+      unary("Check", CheckRequest.getDefaultInstance(), CheckResponse.getDefaultInstance());
+
+  static final MethodDescriptor<VolumesRequest, UntrackVolumesResponse> UNTRACK_VOLUMES =
+      unary("UntrackVolumes", VolumesRequest.getDefaultInstance(), UntrackVolumesResponse.getDefaultInstance());
+
   /** Every method, in the order of {@code agent.proto}. */
-  static final List<MethodDescriptor<?, ?>> ALL =
-      List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF, IDENTIFY);
+  static final List<MethodDescriptor<?, ?>> ALL = List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF,
+      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES);
 
   /** The service with every method. */
   static final ServiceDescriptor SERVICE_DESCRIPTOR = serviceDescriptor();

@@ -8,6 +8,7 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.TenantId;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostInfo;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -42,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Security.</b> Every call must carry a bearer token of one of the control planes given to
- * {@link Builder#token}; others are refused {@code UNAUTHENTICATED} before they reach the agent.
+ * {@link Builder#token}; others are refused {@code UNAUTHENTICATED} before they reach the agent. A
+ * token given with tenants ({@link Builder#token(String, String, Set)}) may act only for their
+ * workloads: a call naming a workload of another tenant is refused {@code PERMISSION_DENIED} (the
+ * control plane sees {@code FORBIDDEN} naming the tenant) before the agent touches anything.
  * The server speaks TLS ({@link Builder#tls}), and with {@link Builder#clientCertificates} accepts
  * only clients whose certificate a given CA issued (mutual TLS). Plain text must be chosen
  * explicitly ({@link Builder#plaintext}). A message larger than {@link Builder#maxInboundMessageSize}
@@ -137,6 +143,7 @@ public final class AgentServer implements AutoCloseable {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     private final HostAgent agent;
+    private HostAdmin admin;
     private String hostId;
     private String bindHost;
     private int port = -1;
@@ -144,7 +151,7 @@ public final class AgentServer implements AutoCloseable {
     private Path privateKey;
     private Path clientCa;
     private boolean plaintext;
-    private final Map<String, String> tokens = new LinkedHashMap<>();
+    private final Map<String, BearerTokens.Grant> tokens = new LinkedHashMap<>();
     private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
     private Duration grace = DEFAULT_SHUTDOWN_GRACE;
 
@@ -210,12 +217,46 @@ public final class AgentServer implements AutoCloseable {
      * @param token at least 16 printable characters, no spaces
      */
     public Builder token(String controlPlane, String token) {
+      return grant(controlPlane, token, Optional.empty());
+    }
+
+    /**
+     * Accepts calls from a control plane that presents {@code token}, for the workloads of
+     * {@code tenants} only: a call naming a workload of another tenant is refused
+     * {@code PERMISSION_DENIED} (the control plane sees {@code FORBIDDEN} naming the tenant) and
+     * never reaches the agent, and calls that reach every tenant's data (gc, check) are refused too.
+     *
+     * @param controlPlane a name for the control plane
+     * @param token at least 16 printable characters, no spaces
+     * @param tenants the tenants it may act for; at least one
+     */
+    public Builder token(String controlPlane, String token, Set<TenantId> tenants) {
+      Objects.requireNonNull(tenants, "tenants");
+      if (tenants.isEmpty()) {
+        throw SnapshotException.invalid("a token restricted to tenants needs at least one tenant; "
+            + "give none (token(controlPlane, token)) for a token that may act for every tenant");
+      }
+      tenants.forEach(t -> Objects.requireNonNull(t, "tenants contains null"));
+      return grant(controlPlane, token, Optional.of(Set.copyOf(tenants)));
+    }
+
+    private Builder grant(String controlPlane, String token, Optional<Set<TenantId>> tenants) {
       Objects.requireNonNull(controlPlane, "controlPlane");
       Objects.requireNonNull(token, "token");
       if (controlPlane.isBlank()) {
         throw SnapshotException.invalid("a control plane's name must not be blank");
       }
-      tokens.put(controlPlane, BearerTokens.checked(token));
+      tokens.put(controlPlane, new BearerTokens.Grant(BearerTokens.checked(token), tenants));
+      return this;
+    }
+
+    /**
+     * Also serves {@code admin}: a workload's volumes and the repository's gc and check, for
+     * control planes to call through {@link RemoteHostAgent}'s {@link HostAdmin} methods. Without
+     * it those calls are answered {@code UNIMPLEMENTED}.
+     */
+    public Builder admin(HostAdmin value) {
+      admin = Objects.requireNonNull(value, "admin");
       return this;
     }
 
@@ -269,7 +310,7 @@ public final class AgentServer implements AutoCloseable {
           .maxInboundMessageSize(maxInboundMessageSize)
           // The last interceptor runs first: the token is checked before anything else.
           .addService(ServerInterceptors.intercept(
-              new AgentService(agent, hostId, executor).definition(), new HostCheck(hostId), new BearerTokens(tokens)))
+              new AgentService(agent, Optional.ofNullable(admin), hostId, executor).definition(), new HostCheck(hostId), new BearerTokens(tokens)))
           .build();
       try {
         server.start();

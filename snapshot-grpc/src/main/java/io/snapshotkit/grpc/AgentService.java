@@ -1,5 +1,6 @@
 package io.snapshotkit.grpc;
 
+import io.grpc.Context;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -18,8 +19,11 @@ import io.snapshotkit.grpc.internal.v1.DiffMessage;
 import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.PreflightResponse;
+import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.RestoreRequest;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -32,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * The server side of {@link AgentMethods}: each call decodes its request, calls the
  * {@link HostAgent} and encodes its answer or its failure ({@link Statuses}). A request that
  * breaks the SPI's rules is answered {@code INVALID_ARGUMENT}; an agent's unexpected exception
- * {@code INTERNAL} (logged here with its cause); neither touches the server.
+ * {@code INTERNAL} (logged here with its cause); neither touches the server. Every call naming a
+ * workload is checked against the tenants the call's token may act for ({@link TenantScope})
+ * after it is read and before the agent is called. The {@link HostAdmin} calls answer
+ * {@code UNIMPLEMENTED} when the server was given none.
  *
  * <p>A diff runs on {@code executor}, not on the call's own thread, and sends a batch only while
  * gRPC's flow control says the client can take it ({@code isReady}), so a slow reader slows the
@@ -48,11 +55,13 @@ final class AgentService {
   static final int BATCH_BYTES = 256 * 1024;
 
   private final HostAgent agent;
+  private final Optional<HostAdmin> admin;
   private final String hostId;
   private final Executor executor;
 
-  AgentService(HostAgent agent, String hostId, Executor executor) {
+  AgentService(HostAgent agent, Optional<HostAdmin> admin, String hostId, Executor executor) {
     this.agent = agent;
+    this.admin = admin;
     this.hostId = hostId;
     this.executor = executor;
   }
@@ -61,32 +70,86 @@ final class AgentService {
     return ServerServiceDefinition.builder(AgentMethods.SERVICE_DESCRIPTOR)
         .addMethod(AgentMethods.CAPTURE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "capture",
             () -> Wire.captureRequest(req),
-            r -> Wire.captureResponse(agent.capture(r)))))
+            r -> Wire.captureResponse(agent.capture(permitted(r.workload(), r))))))
         .addMethod(AgentMethods.DESCRIBE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "describe",
             () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
-            w -> DescribeResponse.newBuilder().setManifest(Wire.manifest(agent.describe(w))).build())))
+            w -> DescribeResponse.newBuilder().setManifest(Wire.manifest(agent.describe(permitted(w, w)))).build())))
         .addMethod(AgentMethods.RESTORE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "restore",
             () -> Wire.restoreRequest(req),
-            r -> Wire.restoreResponse(agent.restore(r)))))
+            r -> Wire.restoreResponse(agent.restore(permitted(r))))))
         .addMethod(AgentMethods.PREFLIGHT, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "preflight",
             () -> Wire.restoreRequest(req),
             r -> {
-              agent.preflight(r);
+              agent.preflight(permitted(r));
               return PreflightResponse.getDefaultInstance();
             })))
         .addMethod(AgentMethods.DELETE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "delete",
             () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
-            t -> Wire.deleteResponse(agent.delete(t.workload(), t.snapshot())))))
+            t -> Wire.deleteResponse(agent.delete(permitted(t.workload(), t.workload()), t.snapshot())))))
         .addMethod(AgentMethods.SIZE_OF, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "sizeOf",
             () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
-            t -> Wire.sizeOfResponse(agent.sizeOf(t.workload(), t.snapshot())))))
+            t -> Wire.sizeOfResponse(agent.sizeOf(permitted(t.workload(), t.workload()), t.snapshot())))))
         .addMethod(AgentMethods.DIFF, ServerCalls.asyncServerStreamingCall(this::diff))
         .addMethod(AgentMethods.IDENTIFY, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "identify",
             () -> req,
             r -> IdentifyResponse.newBuilder().setHostId(hostId).setProtocol(AgentMethods.PROTOCOL)
                 .setDiff(agent instanceof HostDiff).build())))
+        .addMethod(AgentMethods.TRACK_VOLUMES, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "trackVolumes",
+            () -> new Tracking(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.volumes(req.getVolumesList())),
+            t -> Wire.volumesResponse(Optional.of(admin("volume tracking").track(permitted(t.workload(), t.workload()),
+                t.volumes()))))))
+        .addMethod(AgentMethods.VOLUMES, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "volumes",
+            () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
+            w -> Wire.volumesResponse(admin("volume listing").volumes(permitted(w, w))))))
+        .addMethod(AgentMethods.UNTRACK_VOLUMES, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "untrackVolumes",
+            () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
+            w -> UntrackVolumesResponse.newBuilder().setTracked(admin("volume tracking").untrack(permitted(w, w))).build())))
+        .addMethod(AgentMethods.GC, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "gc",
+            () -> req,
+            r -> {
+              HostAdmin a = admin("gc");
+              TenantScope.permitAllTenants("gc", hostId);
+              return Wire.gcResponse(a.gc());
+            })))
+        .addMethod(AgentMethods.CHECK, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "check",
+            () -> req,
+            r -> {
+              HostAdmin a = admin("check");
+              TenantScope.permitAllTenants("check", hostId);
+              return Wire.checkResponse(a.check(r.getSample()));
+            })))
         .build();
   }
+
+  /** {@code request}, once the call's token is found to act for {@code workload}'s tenant ({@link TenantScope}). */
+  private <T> T permitted(WorkloadRef workload, T request) {
+    TenantScope.permit(workload, hostId);
+    return request;
+  }
+
+  /** A restore or preflight request, once the call's token is found to act for its workload's (and manifest's) tenant. */
+  private RestoreRequest permitted(RestoreRequest request) {
+    TenantScope.permit(request.manifest().workload(), hostId);
+    return permitted(request.workload(), request);
+  }
+
+  /** The host admin, or an UNIMPLEMENTED answer saying this agent server has none. */
+  private HostAdmin admin(String what) {
+    return admin.orElseThrow(() -> new NotServed("the agent server of host " + hostId + " serves no " + what
+        + " (it was started without a HostAdmin); set it on the host itself, or run an agent that serves it"));
+  }
+
+  /** A call this server does not serve: answered UNIMPLEMENTED. */
+  private static final class NotServed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotServed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** A workload and the volumes to track for it. */
+  private record Tracking(WorkloadRef workload, Map<String, String> volumes) {}
 
   /** A workload's snapshot, as delete and sizeOf name it. */
   private record Target(WorkloadRef workload, SnapshotId snapshot) {}
@@ -107,6 +170,9 @@ final class AgentService {
 
   /** The status a failed call answers. */
   private RuntimeException failure(String what, RuntimeException e) {
+    if (e instanceof NotServed) {
+      return Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException();
+    }
     if (e instanceof Wire.Malformed m) {
       return Status.INVALID_ARGUMENT.withDescription(m.getMessage() + "; the control plane and the agent may be of incompatible releases")
           .asRuntimeException();
@@ -128,7 +194,8 @@ final class AgentService {
       return;
     }
     DiffStream stream = new DiffStream(out);
-    executor.execute(() -> stream.run(hostDiff, request));
+    // the call's context (its token's tenants) goes with the diff to the executor's thread
+    executor.execute(Context.current().wrap(() -> stream.run(hostDiff, request)));
   }
 
   /** Thrown inside the agent's diff to stop it when the client went away. */
@@ -171,7 +238,7 @@ final class AgentService {
             Wire.workload(request.hasWorkload(), request.getWorkload()), Wire.snapshotId(request.getFrom())));
         Optional<SnapshotId> to = Wire.read("a malformed diff request",
             () -> request.hasTo() ? Optional.of(Wire.snapshotId(request.getTo())) : Optional.<SnapshotId>empty());
-        rest = hostDiff.streamDiff(t.workload(), t.snapshot(), to, this);
+        rest = hostDiff.streamDiff(permitted(t.workload(), t.workload()), t.snapshot(), to, this);
         flush();
       } catch (Cancelled e) {
         return;

@@ -1,14 +1,11 @@
 package io.snapshotkit.grpc;
 
-import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
-import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
@@ -21,13 +18,17 @@ import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.grpc.internal.v1.CheckRequest;
 import io.snapshotkit.grpc.internal.v1.DeleteRequest;
 import io.snapshotkit.grpc.internal.v1.DescribeRequest;
 import io.snapshotkit.grpc.internal.v1.DiffMessage;
 import io.snapshotkit.grpc.internal.v1.DiffRequest;
+import io.snapshotkit.grpc.internal.v1.GcRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
+import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
+import io.snapshotkit.grpc.internal.v1.VolumesRequest;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
@@ -47,10 +48,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * A {@link HostAgent} (and {@link HostDiff}) whose host is remote: each call goes over gRPC to an
@@ -78,10 +76,14 @@ import java.util.function.Supplier;
  * {@link ErrorCode#INVALID_ARGUMENT}, each with a message naming the host and its address.
  *
  * <p><b>Retries.</b> Calls the SPI documents as read-only or idempotent and that move no data —
- * describe, preflight, delete, sizeOf, identify, and a diff that has not yet delivered a change —
- * are tried up to {@value #ATTEMPTS} times while gRPC reports the host unavailable, within the one
- * deadline. Capture and restore are not retried here: the agent may still be running the first
- * attempt, and the engine decides.
+ * describe, preflight, delete, sizeOf, identify, track, volumes, untrack, check, and a diff that has not yet
+ * delivered a change — are tried up to {@value AgentCalls#ATTEMPTS} times while gRPC reports the host
+ * unavailable, within the one deadline. Capture, restore and gc are not retried here: the agent may
+ * still be running the first attempt, and the engine decides.
+ *
+ * <p><b>Host admin.</b> The {@link HostAdmin} methods (a workload's volumes, the repository's gc
+ * and check) work when the agent server was given a {@link HostAdmin}; otherwise they fail
+ * {@link ErrorCode#INVALID_ARGUMENT} saying the agent does not serve them.
  *
  * <p><b>Host check.</b> Every call names the host it is meant for; an agent server of another
  * host id refuses it ({@link ErrorCode#INVALID_ARGUMENT}, naming both), so a directory that points
@@ -90,21 +92,13 @@ import java.util.function.Supplier;
  * <p><b>Thread-safety:</b> thread-safe; all calls share one channel (one connection) to the host.
  * {@link #close()} shuts it down.
  */
-public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable {
-  /** How many times a retryable call is tried. */
-  static final int ATTEMPTS = 3;
-  private static final long BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
-  private final String hostId;
-  private final String address;
-  private final ManagedChannel channel;
+public final class RemoteHostAgent implements HostAgent, HostDiff, HostAdmin, AutoCloseable {
+  private final AgentCalls calls;
   private final Duration timeout;
   private final Duration dataTimeout;
 
-  private RemoteHostAgent(String hostId, String address, ManagedChannel channel, Duration timeout, Duration dataTimeout) {
-    this.hostId = hostId;
-    this.address = address;
-    this.channel = channel;
+  private RemoteHostAgent(AgentCalls calls, Duration timeout, Duration dataTimeout) {
+    this.calls = calls;
     this.timeout = timeout;
     this.dataTimeout = dataTimeout;
   }
@@ -116,7 +110,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
 
   /** The host id this client calls, as given to the builder. */
   public String hostId() {
-    return hostId;
+    return calls.hostId();
   }
 
   // ------------------------------------------------------------------ HostAgent
@@ -124,28 +118,28 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
   @Override
   public CaptureResult capture(CaptureRequest request) {
     Objects.requireNonNull(request, "request");
-    return call(AgentMethods.CAPTURE, Wire.captureRequest(request), dataTimeout, false,
+    return calls.call(AgentMethods.CAPTURE, Wire.captureRequest(request), dataTimeout, false,
         "the capture of snapshot " + request.snapshotId(), Wire::captureResult);
   }
 
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    return call(AgentMethods.DESCRIBE, DescribeRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
+    return calls.call(AgentMethods.DESCRIBE, DescribeRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
         timeout, true, "describing workload " + workload, r -> Wire.manifest(r.hasManifest(), r.getManifest()));
   }
 
   @Override
   public RestoreOutcome restore(RestoreRequest request) {
     Objects.requireNonNull(request, "request");
-    return call(AgentMethods.RESTORE, Wire.restoreRequest(request), dataTimeout, false,
+    return calls.call(AgentMethods.RESTORE, Wire.restoreRequest(request), dataTimeout, false,
         "the restore of snapshot " + request.snapshotId(), Wire::restoreOutcome);
   }
 
   @Override
   public void preflight(RestoreRequest request) {
     Objects.requireNonNull(request, "request");
-    call(AgentMethods.PREFLIGHT, Wire.restoreRequest(request), timeout, true,
+    calls.call(AgentMethods.PREFLIGHT, Wire.restoreRequest(request), timeout, true,
         "the preflight of snapshot " + request.snapshotId(), r -> r);
   }
 
@@ -153,7 +147,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
   public DeleteOutcome delete(WorkloadRef workload, SnapshotId snapshot) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(snapshot, "snapshot");
-    return call(AgentMethods.DELETE, DeleteRequest.newBuilder().setWorkload(Wire.workload(workload))
+    return calls.call(AgentMethods.DELETE, DeleteRequest.newBuilder().setWorkload(Wire.workload(workload))
         .setSnapshotId(snapshot.value()).build(), timeout, true, "the delete of snapshot " + snapshot, Wire::deleteOutcome);
   }
 
@@ -161,7 +155,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
   public OptionalLong sizeOf(WorkloadRef workload, SnapshotId snapshot) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(snapshot, "snapshot");
-    return call(AgentMethods.SIZE_OF, SizeOfRequest.newBuilder().setWorkload(Wire.workload(workload))
+    return calls.call(AgentMethods.SIZE_OF, SizeOfRequest.newBuilder().setWorkload(Wire.workload(workload))
         .setSnapshotId(snapshot.value()).build(), timeout, true, "the size of snapshot " + snapshot, Wire::size);
   }
 
@@ -172,9 +166,73 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
    * @throws SnapshotException HOST_UNAVAILABLE if the host cannot be reached, FORBIDDEN if it refuses the token
    */
   public AgentIdentity identify() {
-    IdentifyResponse r = call(AgentMethods.IDENTIFY, IdentifyRequest.getDefaultInstance(), timeout, true,
+    IdentifyResponse r = calls.call(AgentMethods.IDENTIFY, IdentifyRequest.getDefaultInstance(), timeout, true,
         "identify", x -> x);
     return new AgentIdentity(r.getHostId(), r.getProtocol(), r.getDiff());
+  }
+
+  // ------------------------------------------------------------------ HostAdmin
+
+  /**
+   * Sets the workload's volumes on the host, when its agent server serves a {@link HostAdmin}.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin, or as {@link HostAdmin#track}
+   */
+  @Override
+  public Map<String, String> track(WorkloadRef workload, Map<String, String> volumes) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(volumes, "volumes");
+    TrackVolumesRequest request = TrackVolumesRequest.newBuilder().setWorkload(Wire.workload(workload))
+        .addAllVolumes(Wire.volumes(volumes)).build();
+    return calls.call(AgentMethods.TRACK_VOLUMES, request, timeout, true, "tracking the volumes of " + workload,
+        r -> Wire.volumes(r.getVolumesList()));
+  }
+
+  /**
+   * The workload's volumes on the host, when its agent server serves a {@link HostAdmin}.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin
+   */
+  @Override
+  public Optional<Map<String, String>> volumes(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return calls.call(AgentMethods.VOLUMES, VolumesRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
+        timeout, true, "listing the volumes of " + workload, Wire::volumes);
+  }
+
+  /**
+   * Forgets the workload's volumes on the host, when its agent server serves a {@link HostAdmin}.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin
+   */
+  @Override
+  public boolean untrack(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    return calls.call(AgentMethods.UNTRACK_VOLUMES, VolumesRequest.newBuilder().setWorkload(Wire.workload(workload)).build(),
+        timeout, true, "untracking the volumes of " + workload, r -> r.getTracked());
+  }
+
+  /**
+   * Runs the host repository's gc (deadline: {@link Builder#dataTimeout}; not retried).
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin; FORBIDDEN when
+   *     this control plane's token is restricted to tenants
+   */
+  @Override
+  public GcReport gc() {
+    return calls.call(AgentMethods.GC, GcRequest.getDefaultInstance(), dataTimeout, false, "gc", Wire::gcReport);
+  }
+
+  /**
+   * Runs the host repository's check (deadline: {@link Builder#dataTimeout}).
+   *
+   * @throws SnapshotException INVALID_ARGUMENT when the agent serves no HostAdmin; FORBIDDEN when
+   *     this control plane's token is restricted to tenants
+   */
+  @Override
+  public CheckReport check(boolean sample) {
+    return calls.call(AgentMethods.CHECK, CheckRequest.newBuilder().setSample(sample).build(), dataTimeout, true,
+        "check", Wire::checkReport);
   }
 
   // ------------------------------------------------------------------ HostDiff
@@ -207,7 +265,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
     long deadline = System.nanoTime() + dataTimeout.toNanos();
     for (int attempt = 1; ; attempt++) {
       boolean[] delivered = {false};
-      ClientCall<DiffRequest, DiffMessage> call = channel.newCall(AgentMethods.DIFF, options(deadline));
+      ClientCall<DiffRequest, DiffMessage> call = calls.newCall(AgentMethods.DIFF, deadline);
       boolean done = false;
       try {
         Iterator<DiffMessage> messages = ClientCalls.blockingServerStreamingCall(call, request.build());
@@ -218,7 +276,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
             result = new DiffResult(from, to, Map.of(), m.getEnd().getDegraded(), m.getEnd().getProblemsList());
           } else {
             for (io.snapshotkit.grpc.internal.v1.Change c : m.getChanges().getChangesList()) {
-              Change change = answer(what, () -> Wire.change(c));
+              Change change = calls.answer(what, () -> Wire.change(c));
               delivered[0] = true;
               sink.accept(c.getFamily(), change);
             }
@@ -226,16 +284,16 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
         }
         done = true;
         if (result == null) {
-          throw new SnapshotException(ErrorCode.INTERNAL, "host " + hostId + " (" + address + ") ended " + what
+          throw new SnapshotException(ErrorCode.INTERNAL, "host " + calls.hostId() + " (" + calls.address() + ") ended " + what
               + " without its end message; see the agent's log");
         }
         return result;
       } catch (StatusRuntimeException e) {
         done = true;
-        if (!delivered[0] && retry(e, attempt, deadline)) {
+        if (!delivered[0] && calls.retry(e, attempt, deadline)) {
           continue;
         }
-        throw failure(e, what, dataTimeout);
+        throw calls.failure(e, what, dataTimeout);
       } finally {
         if (!done) {
           call.cancel("the diff's consumer failed", null);
@@ -244,90 +302,15 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
     }
   }
 
-  // ------------------------------------------------------------------ calls
-
-  private CallOptions options(long deadlineNanos) {
-    return CallOptions.DEFAULT.withDeadlineAfter(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-  }
-
-  private <Q, A, R> R call(MethodDescriptor<Q, A> method, Q request, Duration limit, boolean retryable, String what,
-      Function<A, R> read) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    for (int attempt = 1; ; attempt++) {
-      A answer;
-      try {
-        wakeAfterFailure();
-        answer = ClientCalls.blockingUnaryCall(channel, method, options(deadline), request);
-      } catch (StatusRuntimeException e) {
-        if (retryable && retry(e, attempt, deadline)) {
-          continue;
-        }
-        throw failure(e, what, limit);
-      }
-      return answer(what, () -> read.apply(answer));
-    }
-  }
-
-  /** Reads an answer; one that breaks the SPI's rules is the agent's fault, reported as INTERNAL. */
-  private <R> R answer(String what, Supplier<R> reader) {
-    try {
-      return Wire.read("a malformed answer", reader);
-    } catch (Wire.Malformed e) {
-      throw new SnapshotException(ErrorCode.INTERNAL, "host " + hostId + " (" + address + ") gave " + e.getMessage()
-          + " to " + what + "; the agent and the control plane may be of incompatible releases", e);
-    }
-  }
-
-  /** Whether to try again after {@code e}; sleeps the backoff first. */
-  private boolean retry(StatusRuntimeException e, int attempt, long deadline) {
-    if (attempt >= ATTEMPTS || !Statuses.retryable(e) || Thread.currentThread().isInterrupted()) {
-      return false;
-    }
-    long pause = BACKOFF_NANOS << (attempt - 1);
-    if (deadline - System.nanoTime() <= pause) {
-      return false;
-    }
-    channel.resetConnectBackoff();
-    try {
-      TimeUnit.NANOSECONDS.sleep(pause);
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * After a failed connection gRPC waits (up to minutes) before it dials again and fails calls
-   * at once meanwhile; a host that came back is tried at once instead.
-   */
-  private void wakeAfterFailure() {
-    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-      channel.resetConnectBackoff();
-    }
-  }
-
-  private SnapshotException failure(StatusRuntimeException e, String what, Duration limit) {
-    return Statuses.fromStatus(e, hostId, address, what, limit);
-  }
-
   /** Shuts the channel down, waiting briefly for calls in flight. Idempotent. */
   @Override
   public void close() {
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      channel.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    calls.close();
   }
 
   @Override
   public String toString() {
-    return "RemoteHostAgent[" + hostId + " at " + address + "]";
+    return "RemoteHostAgent[" + calls.hostId() + " at " + calls.address() + "]";
   }
 
   /**
@@ -459,7 +442,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, AutoCloseable
           .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
           .userAgent("snapshotkit")
           .build();
-      return new RemoteHostAgent(hostId, host + ":" + port, channel, timeout, dataTimeout);
+      return new RemoteHostAgent(new AgentCalls(hostId, host + ":" + port, channel), timeout, dataTimeout);
     }
 
     private ChannelCredentials credentials() {

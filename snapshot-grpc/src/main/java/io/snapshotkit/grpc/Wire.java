@@ -16,6 +16,10 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.grpc.internal.v1.CaptureResponse;
+import io.snapshotkit.grpc.internal.v1.CheckResponse;
+import io.snapshotkit.grpc.internal.v1.GcResponse;
+import io.snapshotkit.grpc.internal.v1.Volume;
+import io.snapshotkit.grpc.internal.v1.VolumesResponse;
 import io.snapshotkit.grpc.internal.v1.ChangedResource;
 import io.snapshotkit.grpc.internal.v1.DeleteResponse;
 import io.snapshotkit.grpc.internal.v1.Family;
@@ -298,5 +302,51 @@ final class Wire {
       }
       default -> throw new IllegalArgumentException("a change of family '" + c.getFamily() + "' says neither added, removed nor changed");
     };
+  }
+
+  // ------------------------------------------------------------------ host admin
+
+  static List<Volume> volumes(Map<String, String> volumes) {
+    List<Volume> out = new ArrayList<>(volumes.size());
+    volumes.forEach((name, directory) -> out.add(Volume.newBuilder().setName(name).setDirectory(directory).build()));
+    return out;
+  }
+
+  static Map<String, String> volumes(List<Volume> volumes) {
+    Map<String, String> out = new TreeMap<>();
+    for (Volume v : volumes) {
+      if (out.put(v.getName(), v.getDirectory()) != null) {
+        throw new IllegalArgumentException("volume '" + v.getName() + "' is given twice");
+      }
+    }
+    return out;
+  }
+
+  static VolumesResponse volumesResponse(Optional<Map<String, String>> volumes) {
+    return VolumesResponse.newBuilder().setTracked(volumes.isPresent())
+        .addAllVolumes(volumes(volumes.orElse(Map.of()))).build();
+  }
+
+  static Optional<Map<String, String>> volumes(VolumesResponse r) {
+    return r.getTracked() ? Optional.of(volumes(r.getVolumesList())) : Optional.empty();
+  }
+
+  static GcResponse gcResponse(HostAdmin.GcReport r) {
+    return GcResponse.newBuilder().setSnapshots(r.snapshots()).setContentsRemoved(r.contentsRemoved())
+        .setBytesReclaimed(r.bytesReclaimed()).build();
+  }
+
+  static HostAdmin.GcReport gcReport(GcResponse r) {
+    return new HostAdmin.GcReport(r.getSnapshots(), r.getContentsRemoved(), r.getBytesReclaimed());
+  }
+
+  static CheckResponse checkResponse(HostAdmin.CheckReport r) {
+    return CheckResponse.newBuilder().setContentsChecked(r.contentsChecked()).addAllCorrupt(r.corrupt())
+        .addAllMissing(r.missing()).addAllDamagedSnapshots(r.damagedSnapshots()).build();
+  }
+
+  static HostAdmin.CheckReport checkReport(CheckResponse r) {
+    return new HostAdmin.CheckReport(r.getContentsChecked(), r.getCorruptList(), r.getMissingList(),
+        r.getDamagedSnapshotsList());
   }
 }

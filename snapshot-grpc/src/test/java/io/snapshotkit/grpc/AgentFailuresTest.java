@@ -178,7 +178,7 @@ class AgentFailuresTest {
     FirstCallFails flaky = new FirstCallFails();
     Server raw = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
         .executor(executor)
-        .addService(ServerInterceptors.intercept(new AgentService(agent, "h1", executor).definition(), flaky))
+        .addService(ServerInterceptors.intercept(new AgentService(agent, Optional.empty(), "h1", executor).definition(), flaky))
         .build().start();
     int port = ((InetSocketAddress) raw.getListenSockets().get(0)).getPort();
     try (RemoteHostAgent client = RemoteHostAgent.builder().hostId("h1").target("127.0.0.1", port).plaintext()

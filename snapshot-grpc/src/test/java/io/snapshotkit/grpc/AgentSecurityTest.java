@@ -260,4 +260,43 @@ class AgentSecurityTest {
     assertEquals(List.of(), fs.snapshots(W), "the agent ran none of them");
     stillServes();
   }
+
+  @Test
+  @DisplayName("a tenant or workload id crafted to escape the repository (../, absolute, NUL) is refused INVALID_ARGUMENT, touches nothing, and the agent serves on")
+  void idsCraftedToEscapeTheRepositoryAreRefused() throws IOException {
+    List<String> before = tree(dir);
+    String id = "01KDVDNA01XJ4G4Q61M5JRXV37";
+    // which id is crafted, and the workload naming it
+    List<Map.Entry<String, io.snapshotkit.grpc.internal.v1.Workload>> crafted = List.of(
+        Map.entry("tenant id", io.snapshotkit.grpc.internal.v1.Workload.newBuilder().setTenant("../../outside").setId("app").build()),
+        Map.entry("workload id", io.snapshotkit.grpc.internal.v1.Workload.newBuilder().setTenant("acme").setId("../../../etc").build()),
+        Map.entry("tenant id", io.snapshotkit.grpc.internal.v1.Workload.newBuilder().setTenant("/etc").setId("app").build()),
+        Map.entry("workload id", io.snapshotkit.grpc.internal.v1.Workload.newBuilder().setTenant("acme").setId("app\u0000/../x").build()));
+    for (Map.Entry<String, io.snapshotkit.grpc.internal.v1.Workload> c : crafted) {
+      Map<String, byte[]> requests = Map.of(
+          AgentMethods.CAPTURE.getFullMethodName(),
+          CaptureRequest.newBuilder().setWorkload(c.getValue()).setSnapshotId(id).build().toByteArray(),
+          AgentMethods.DELETE.getFullMethodName(), io.snapshotkit.grpc.internal.v1.DeleteRequest.newBuilder()
+              .setWorkload(c.getValue()).setSnapshotId(id).build().toByteArray(),
+          AgentMethods.DESCRIBE.getFullMethodName(), io.snapshotkit.grpc.internal.v1.DescribeRequest.newBuilder()
+              .setWorkload(c.getValue()).build().toByteArray(),
+          AgentMethods.TRACK_VOLUMES.getFullMethodName(), io.snapshotkit.grpc.internal.v1.TrackVolumesRequest.newBuilder()
+              .setWorkload(c.getValue()).addVolumes(io.snapshotkit.grpc.internal.v1.Volume.newBuilder()
+                  .setName("data").setDirectory(dir.resolve("live/data").toString())).build().toByteArray());
+      for (Map.Entry<String, byte[]> r : requests.entrySet()) {
+        StatusRuntimeException e = raw(server.port(), r.getKey(), r.getValue());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), r.getKey() + ": " + e);
+        assertTrue(e.getStatus().getDescription().contains(c.getKey()), r.getKey() + ": " + e);
+      }
+    }
+    assertEquals(before, tree(dir), "nothing was created, moved or removed");
+    stillServes();
+  }
+
+  /** Every path under {@code root}, relative, sorted. */
+  private static List<String> tree(Path root) throws IOException {
+    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+      return walk.map(p -> root.relativize(p).toString()).sorted().toList();
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Page;
 import io.snapshotkit.RetentionPolicy;
 import io.snapshotkit.Snapshot;
@@ -16,6 +17,8 @@ import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.GcReport;
+import io.snapshotkit.grpc.HostAdmin;
+import io.snapshotkit.jdbc.JdbcHostRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -74,8 +77,9 @@ final class AdminCommands {
   @Command(name = "track", description = {
       "Set a workload's volumes: the directories its snapshots hold.",
       "Give each as DIR (the volume is named after the directory) or NAME=DIR. Without DIR, shows the volumes.",
-      "With --registry: `track --host ID WORKLOAD` places the workload on that host; its directories are tracked "
-          + "by the host's agent (`snapshotkit agent --track WORKLOAD=DIR`)."})
+      "With --registry: `track --host ID WORKLOAD` places the workload on that host, and DIRs (absolute paths on "
+          + "that host, under its agent's --volume-root) become its volumes there; without --host the workload's "
+          + "placed host is used."})
   static final class Track extends Base {
     @Parameters(index = "0", paramLabel = "WORKLOAD", description = "1 to 128 letters, digits, . _ - :")
     String workload;
@@ -90,7 +94,7 @@ final class AdminCommands {
     void run() {
       WorkloadRef w = workload(workload);
       if (host != null || root.registry().isPresent()) {
-        place(w);
+        onHost(w);
         return;
       }
       FsHostAgent agent = root.services().agent();
@@ -99,35 +103,88 @@ final class AdminCommands {
       }
       Map<String, Path> volumes = agent.volumes(w).orElseThrow(() -> SnapshotException.notFound(
           "workload '" + workload + "' is not tracked; track it: snapshotkit track " + workload + " DIR..."));
+      Map<String, String> shown = new LinkedHashMap<>();
+      volumes.forEach((name, path) -> shown.put(name, path.toString()));
+      print(Optional.empty(), shown);
+    }
+
+    /**
+     * Control-plane mode: places the workload on {@code --host} when given, and sets or shows its
+     * volumes on its host through the host's agent.
+     */
+    private void onHost(WorkloadRef w) {
+      JdbcHostRegistry registry = root.hostRegistry();
+      String placed = host != null ? host : registry.hostOf(w).orElseThrow(() -> SnapshotException.notFound(
+          "workload '" + workload + "' is not placed on any host; place it first: snapshotkit track --host ID "
+              + workload + (dirs.isEmpty() ? "" : " " + String.join(" ", dirs))));
+      if (host != null && dirs.isEmpty()) {
+        registry.place(w, host);
+        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        n.put("workload", workload);
+        n.put("host", host);
+        out().result(n);
+        out().line("Placed " + workload + " on host " + host);
+        return;
+      }
+      if (dirs.isEmpty()) {
+        print(Optional.of(placed), ControlPlane.admin(registry, placed).volumes(w).orElseThrow(() ->
+            SnapshotException.notFound("workload '" + workload + "' has no volumes on host " + placed
+                + "; track them: snapshotkit track " + workload + " NAME=DIR...")));
+        return;
+      }
+      Map<String, String> wanted = hostVolumes(dirs, placed);
+      // the host's agent checks the directories first, so a refused track leaves the placement as it was
+      Map<String, String> volumes = ControlPlane.admin(registry, placed).track(w, wanted);
+      if (host != null) {
+        registry.place(w, host);
+      }
+      print(Optional.of(placed), volumes);
+    }
+
+    private void print(Optional<String> onHost, Map<String, String> volumes) {
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("workload", workload);
+      onHost.ifPresent(h -> n.put("host", h));
       ObjectNode v = n.putObject("volumes");
-      volumes.forEach((name, path) -> v.put(name, path.toString()));
+      volumes.forEach(v::put);
       out().result(n);
       if (!dirs.isEmpty()) {
-        out().line("Tracking " + workload + ":");
+        out().line("Tracking " + workload + onHost.map(h -> " on host " + h).orElse("") + ":");
       }
       Table t = Table.of("VOLUME", "DIRECTORY");
-      volumes.forEach((name, path) -> t.row(name, path.toString()));
+      volumes.forEach(t::row);
       out().table(t, "No volumes.");
     }
 
-    /** Control-plane mode: records which host the workload runs on. */
-    private void place(WorkloadRef w) {
-      if (host == null) {
-        throw SnapshotException.invalid("with --registry, name the host the workload runs on: snapshotkit track --host ID "
-            + workload + " (its directories are tracked on that host by `snapshotkit agent --track`)");
+    /**
+     * DIR or NAME=DIR arguments naming directories on another host: kept as given (absolute paths;
+     * the host's agent checks them), names defaulting as for {@link #volumes}.
+     */
+    static Map<String, String> hostVolumes(List<String> args, String host) {
+      Map<String, String> out = new LinkedHashMap<>();
+      for (String a : args) {
+        int eq = a.indexOf('=');
+        String dir = eq > 0 ? a.substring(eq + 1) : a;
+        if (!dir.startsWith("/")) {
+          throw SnapshotException.invalid("'" + a + "' is not an absolute path; with --registry give directories "
+              + "as absolute paths on host " + host + " (DIR or NAME=DIR)");
+        }
+        String name = eq > 0 ? a.substring(0, eq) : defaultName(Path.of(dir).normalize());
+        if (out.putIfAbsent(name, dir) != null) {
+          throw SnapshotException.invalid("two volumes are named '" + name + "'; name them: NAME=DIR");
+        }
       }
-      if (!dirs.isEmpty()) {
-        throw SnapshotException.invalid("with --host, give no directories: they are on the host, tracked by its agent "
-            + "(`snapshotkit agent --track " + workload + "=DIR`)");
+      return out;
+    }
+
+    /** A volume's default name: its directory's own name, made a valid volume name. */
+    private static String defaultName(Path dir) {
+      Path fileName = dir.getFileName();
+      String name = fileName == null ? "root" : fileName.toString().replaceAll("[^A-Za-z0-9._-]", "_");
+      if (name.startsWith(".") || name.startsWith("_") || name.startsWith("-")) {
+        name = "v" + name;
       }
-      root.hostRegistry().place(w, host);
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
-      n.put("workload", workload);
-      n.put("host", host);
-      out().result(n);
-      out().line("Placed " + workload + " on host " + host);
+      return name;
     }
 
     /** DIR or NAME=DIR arguments to a volume map; names default to the directory's own name. */
@@ -142,11 +199,7 @@ final class AdminCommands {
           dir = Path.of(a.substring(eq + 1));
         } else {
           dir = Path.of(a);
-          Path fileName = dir.toAbsolutePath().normalize().getFileName();
-          name = fileName == null ? "root" : fileName.toString().replaceAll("[^A-Za-z0-9._-]", "_");
-          if (name.startsWith(".") || name.startsWith("_") || name.startsWith("-")) {
-            name = "v" + name;
-          }
+          name = defaultName(dir.toAbsolutePath().normalize());
         }
         dir = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
@@ -160,20 +213,33 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "untrack", description = "Forget a workload's volumes; its snapshots stay (restore them --to a directory).")
+  @Command(name = "untrack", description = {"Forget a workload's volumes; its snapshots stay (restore them --to a directory).",
+      "With --registry: on the workload's placed host, through its agent."})
   static final class Untrack extends Base {
     @Parameters(paramLabel = "WORKLOAD")
     String workload;
 
     @Override
     void run() {
-      if (!root.services().agent().untrack(workload(workload))) {
+      WorkloadRef w = workload(workload);
+      Optional<String> host = Optional.empty();
+      if (root.registry().isPresent()) {
+        JdbcHostRegistry registry = root.hostRegistry();
+        String placed = registry.hostOf(w).orElseThrow(() -> SnapshotException.notFound("workload '" + workload
+            + "' is not placed on any host; nothing to forget"));
+        if (!ControlPlane.admin(registry, placed).untrack(w)) {
+          throw SnapshotException.notFound("workload '" + workload + "' has no volumes on host " + placed
+              + "; nothing to forget");
+        }
+        host = Optional.of(placed);
+      } else if (!root.services().agent().untrack(w)) {
         throw SnapshotException.notFound("workload '" + workload + "' is not tracked; nothing to forget");
       }
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("untracked", workload);
+      host.ifPresent(h -> n.put("host", h));
       out().result(n);
-      out().line("Forgot the volumes of " + workload + "; its snapshots stay");
+      out().line("Forgot the volumes of " + workload + host.map(h -> " on host " + h).orElse("") + "; its snapshots stay");
     }
   }
 
@@ -256,10 +322,18 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "gc", description = "Reclaim repository space that no snapshot uses any more (safe to run any time).")
+  @Command(name = "gc", description = {"Reclaim repository space that no snapshot uses any more (safe to run any time).",
+      "With --registry: on each registered host's repository (or --host's), through its agent."})
   static final class Gc extends Base {
+    @Option(names = "--host", paramLabel = "ID", description = "With --registry: only this host (default: every registered host).")
+    String host;
+
     @Override
     void run() {
+      if (host != null || root.registry().isPresent()) {
+        onHosts();
+        return;
+      }
       GcReport r = out().tracking("gc", 0, Activity.Counter.BOTH,
           () -> root.services().agent().gc());
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
@@ -270,15 +344,43 @@ final class AdminCommands {
       out().line("Reclaimed " + Format.bytes(r.bytesReclaimed()) + " (" + r.contentsRemoved()
           + " unused contents removed; " + r.snapshots() + " snapshots kept theirs)");
     }
+
+    private void onHosts() {
+      List<HostRun<HostAdmin.GcReport>> runs = HostRun.each(root, host, HostAdmin::gc);
+      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      Table t = Table.of("HOST", "RECLAIMED", "REMOVED", "SNAPSHOTS").rightAligned(1, 2, 3);
+      for (HostRun<HostAdmin.GcReport> run : runs) {
+        ObjectNode n = run.json(a);
+        run.result().ifPresent(r -> {
+          n.put("snapshots", r.snapshots());
+          n.put("contentsRemoved", r.contentsRemoved());
+          n.put("bytesReclaimed", r.bytesReclaimed());
+          t.row(run.host(), Format.bytes(r.bytesReclaimed()), String.valueOf(r.contentsRemoved()),
+              String.valueOf(r.snapshots()));
+        });
+      }
+      out().result(a);
+      out().table(t, "No host answered.");
+      HostRun.throwIfAnyFailed("gc", runs);
+    }
   }
 
-  @Command(name = "check", description = "Verify stored content against its digests; exit status 9 (CORRUPT) if anything is damaged.")
+  @Command(name = "check", description = {
+      "Verify stored content against its digests; exit status 9 (CORRUPT) if anything is damaged.",
+      "With --registry: each registered host's repository (or --host's), through its agent."})
   static final class Check extends Base {
     @Option(names = "--sample", description = "Verify a sample instead of everything (faster).")
     boolean sample;
 
+    @Option(names = "--host", paramLabel = "ID", description = "With --registry: only this host (default: every registered host).")
+    String host;
+
     @Override
     void run() {
+      if (host != null || root.registry().isPresent()) {
+        onHosts();
+        return;
+      }
       // A full check reads every stored content once: the stored bytes are the total.
       long total = sample ? 0 : storedBytes(root.services().agent().repositoryRoot());
       CheckReport r = out().tracking("check", total, Activity.Counter.READ,
@@ -294,6 +396,35 @@ final class AdminCommands {
           + (r.ok() ? "all intact." : r.corrupt().size() + " corrupt, " + r.missing().size() + " missing."));
       r.damagedSnapshots().forEach(s -> out().line("  damaged: " + s));
       r.throwIfDamaged();
+    }
+
+    private void onHosts() {
+      List<HostRun<HostAdmin.CheckReport>> runs = HostRun.each(root, host, admin -> admin.check(sample));
+      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      List<String> damagedHosts = new ArrayList<>();
+      for (HostRun<HostAdmin.CheckReport> run : runs) {
+        ObjectNode n = run.json(a);
+        run.result().ifPresent(r -> {
+          n.put("ok", r.ok());
+          n.put("contentsChecked", r.contentsChecked());
+          n.set("corrupt", strings(r.corrupt()));
+          n.set("missing", strings(r.missing()));
+          n.set("damagedSnapshots", strings(r.damagedSnapshots()));
+          out().line("Host " + run.host() + ": checked " + r.contentsChecked() + " stored contents"
+              + (sample ? " (sample)" : "") + ": "
+              + (r.ok() ? "all intact." : r.corrupt().size() + " corrupt, " + r.missing().size() + " missing."));
+          r.damagedSnapshots().forEach(s -> out().line("  damaged: " + s));
+          if (!r.ok()) {
+            damagedHosts.add(run.host());
+          }
+        });
+      }
+      out().result(a);
+      HostRun.throwIfAnyFailed("check", runs);
+      if (!damagedHosts.isEmpty()) {
+        throw new SnapshotException(ErrorCode.CORRUPT, "damaged snapshots on host(s) " + String.join(", ", damagedHosts)
+            + ", listed above; delete them (and restore others), then run gc").withFailedHosts(damagedHosts);
+      }
     }
 
     /** Bytes of stored content (packs and blobs) in the repository; 0 if it cannot be measured. */
@@ -322,7 +453,8 @@ final class AdminCommands {
 
   @Command(name = "events", description = {
       "Show the snapshot events recorded since the previous `snapshotkit events`.",
-      "The CLI reads the outbox through its own durable cursor (event hook 'cli'); the first run shows every retained event."})
+      "The CLI reads the outbox through its own durable cursor (event hook 'cli'); the first run shows every retained event.",
+      "With --registry: the events of the registry database (its own cursor there)."})
   static final class Events extends Base {
     @Override
     void run() {

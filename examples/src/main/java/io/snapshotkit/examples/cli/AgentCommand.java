@@ -1,6 +1,7 @@
 package io.snapshotkit.examples.cli;
 
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.TenantId;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.grpc.AgentServer;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
@@ -8,8 +9,10 @@ import io.snapshotkit.jdbc.JdbcManifestStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +32,10 @@ import picocli.CommandLine.Option;
     "The bearer token is read from --token-file (or $" + ControlPlane.TOKEN_ENV + "), never from the command line, "
         + "which other users can see in `ps`.",
     "Without --tls-cert/--tls-key the agent serves plain text: only on loopback or an encrypted network.",
+    "With --tenant the token may act only for those tenants' workloads: other calls are refused (FORBIDDEN), "
+        + "and so are gc and check, which reach every tenant.",
+    "With --volume-root control planes may track workloads' directories under those roots "
+        + "(`snapshotkit --registry ... track WORKLOAD NAME=DIR`); without it, only --track sets volumes.",
     "With --registry it registers HOST:PORT under its host id and sends a heartbeat every --heartbeat seconds."})
 final class AgentCommand extends Base {
   /** How long in-flight calls may run on after a stop signal. */
@@ -56,6 +63,15 @@ final class AgentCommand extends Base {
   @Option(names = "--track", paramLabel = "WORKLOAD=DIR",
       description = "Track DIR as the one volume of WORKLOAD on this host before serving (repeatable).")
   List<String> track = new ArrayList<>();
+
+  @Option(names = "--tenant", paramLabel = "TENANT",
+      description = "Let the token act only for this tenant's workloads (repeatable; default: every tenant). "
+          + "The CLI's own workloads are tenant 'local'.")
+  List<String> tenants = new ArrayList<>();
+
+  @Option(names = "--volume-root", paramLabel = "DIR",
+      description = "Let control planes track volumes in existing directories under DIR (repeatable; default: none).")
+  List<Path> volumeRoots = new ArrayList<>();
 
   @Override
   void run() {
@@ -91,8 +107,7 @@ final class AgentCommand extends Base {
       for (String t : track) {
         trackOne(agent, t);
       }
-      AgentServer.Builder sb = AgentServer.builder(agent).hostId(hostId).listen(where.host(), where.port())
-          .token(ControlPlane.CONTROL_PLANE_NAME, token).shutdownGrace(SHUTDOWN_GRACE);
+      AgentServer.Builder sb = server(agent, hostId, where, token, tenants, volumeRoots);
       if (tlsCert != null) {
         sb.tls(tlsCert, tlsKey);
         if (clientCa != null) {
@@ -141,6 +156,31 @@ final class AgentCommand extends Base {
       root.environment().out().flush();
       closed.countDown();
     }
+  }
+
+  /**
+   * The agent server of {@code agent}, before its transport is chosen: listening at {@code where},
+   * accepting the CLI's {@code token} (for {@code tenants} only, when any are given), and serving
+   * the agent's volumes, gc and check ({@link FsHostAdmin}, volumes only under {@code volumeRoots}).
+   *
+   * @throws SnapshotException INVALID_ARGUMENT for a malformed tenant or a volume root that is not a directory
+   */
+  static AgentServer.Builder server(FsHostAgent agent, String hostId, ControlPlane.HostPort where, String token,
+      List<String> tenants, List<Path> volumeRoots) {
+    AgentServer.Builder b = AgentServer.builder(agent).hostId(hostId).listen(where.host(), where.port())
+        .admin(new FsHostAdmin(agent, hostId, volumeRoots)).shutdownGrace(SHUTDOWN_GRACE);
+    if (tenants.isEmpty()) {
+      return b.token(ControlPlane.CONTROL_PLANE_NAME, token);
+    }
+    Set<TenantId> scope = new LinkedHashSet<>();
+    for (String t : tenants) {
+      try {
+        scope.add(TenantId.of(t));
+      } catch (SnapshotException e) {
+        throw SnapshotException.invalid("--tenant '" + t + "': " + e.getMessage());
+      }
+    }
+    return b.token(ControlPlane.CONTROL_PLANE_NAME, token, scope);
   }
 
   /** One heartbeat; a failure (the database briefly unreachable) is reported and the next one tried. */

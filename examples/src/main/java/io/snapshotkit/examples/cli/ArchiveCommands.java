@@ -39,6 +39,12 @@ import picocli.CommandLine.Parameters;
  * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
  */
 final class ArchiveCommands {
+  /** What to do instead of export or import in control-plane mode. */
+  static final String ARCHIVES_STAY_LOCAL = "an archive streams a snapshot's files, which the agent protocol "
+      + "(snapshotkit.agent.v1) does not carry; restore the snapshot into a directory on its host "
+      + "(`snapshotkit --registry ... restore SNAPSHOT --to DIR`) and archive that directory there, or export "
+      + "from a local home without --registry";
+
   private ArchiveCommands() {}
 
   @Command(name = "export", description = "Write one snapshot to a standalone .tar.zst archive (digest-checked on import).")
@@ -54,6 +60,9 @@ final class ArchiveCommands {
 
     @Override
     void run() {
+      if (root.registry().isPresent()) {
+        throw ControlPlane.localOnly("export", ARCHIVES_STAY_LOCAL);
+      }
       Snapshot s = snapshot(snapshot);
       if (s.status() != SnapshotStatus.READY) {
         throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + label(s) + " is " + s.status()
@@ -119,6 +128,9 @@ final class ArchiveCommands {
 
     @Override
     void run() {
+      if (root.registry().isPresent()) {
+        throw ControlPlane.localOnly("import", ARCHIVES_STAY_LOCAL);
+      }
       Path source = file.toAbsolutePath().normalize();
       FsHostAgent agent = root.services().agent();
       if (workload != null && agent.volumes(workload(workload)).isPresent()) {

@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.grpc.HostAdmin;
 import io.snapshotkit.grpc.RemoteHostAgent;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.jdbc.JdbcManifestStore;
@@ -171,6 +172,32 @@ final class ControlPlane {
     public String toString() {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
+  }
+
+  /**
+   * The {@link HostAdmin} of a registered host: its {@link RemoteHostAgent}, through which its
+   * volumes are set and its repository's gc and check run.
+   *
+   * @throws SnapshotException HOST_UNAVAILABLE if the host is not registered
+   */
+  static HostAdmin admin(JdbcHostRegistry registry, String hostId) {
+    HostAgent agent = registry.agent(hostId);
+    if (agent instanceof HostAdmin admin) {
+      return admin;
+    }
+    throw new SnapshotException(ErrorCode.INTERNAL, "the agent of host " + hostId + " is a "
+        + agent.getClass().getSimpleName() + ", which cannot set volumes or run gc and check; please report it");
+  }
+
+  /**
+   * Why a command that needs the local home's repository does not run in control-plane mode.
+   *
+   * @param command the command, as typed after {@code snapshotkit}
+   * @param instead what to do instead
+   */
+  static SnapshotException localOnly(String command, String instead) {
+    return SnapshotException.invalid("`snapshotkit " + command + "` works on a local home's repository, and --registry "
+        + "(or " + REGISTRY_ENV + ") selects control-plane mode, where the files live on the agents; " + instead);
   }
 
   /** An agent process never asks other agents for anything: its registry only registers and heartbeats. */

@@ -191,7 +191,7 @@ final class RootCommand implements Callable<Integer> {
   Services services() {
     if (services == null && registry().isPresent()) {
       services = Services.openRegistry(registry().get(), environment.clock(), heartbeat(), agentToken(),
-          Optional.ofNullable(agentCa), hostTimeout());
+          Optional.ofNullable(agentCa), hostTimeout(), Optional.empty());
     }
     if (services == null) {
       Home h = home();
@@ -203,10 +203,15 @@ final class RootCommand implements Callable<Integer> {
     return services;
   }
 
-  /** Opens services with a collecting event hook (the events command). */
+  /** Opens services with a collecting event hook (the events command): the registry's in control-plane mode. */
   Services services(Services.EventSink sink) {
     if (services != null) {
       throw new IllegalStateException("services are already open");
+    }
+    if (registry().isPresent()) {
+      services = Services.openRegistry(registry().get(), environment.clock(), heartbeat(), agentToken(),
+          Optional.ofNullable(agentCa), hostTimeout(), Optional.of(sink));
+      return services;
     }
     Home h = home();
     h.requireInitialized();

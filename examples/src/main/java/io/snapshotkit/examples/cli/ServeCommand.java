@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", description = {
     "Serve this home's snapshots over HTTP (the REST example) until Ctrl-C.",
-    "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves."})
+    "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves.",
+    "With --registry: serves the registry database's snapshots; captures, restores and deletes run on the agents."})
 final class ServeCommand extends Base {
   /** Requests that may wait for one of the four request threads; more are answered 503. */
   static final int QUEUED_REQUESTS = 64;

@@ -144,11 +144,7 @@ final class Services implements AutoCloseable {
           // Holding the repository lock proves no other snapshotkit process is capturing on this
           // home, so a CAPTURING row older than a second is left by one that was stopped.
           .stuckCaptureAfter(STALE_CAPTURE);
-      if (events.isPresent()) {
-        EventSink sink = events.get();
-        b.eventHook(EVENTS_HOOK, sink::accept, StartPosition.BEGINNING)
-            .manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
-      }
+      deliverTo(b, events);
       SnapshotEngine engine = b.build();
       // Nothing can be reaped on a read-only home, and no capture can be running on it either.
       int reaped = readOnly.isPresent() ? 0 : engine.reapStuckCaptures();
@@ -177,24 +173,27 @@ final class Services implements AutoCloseable {
    * @param heartbeat the agents' heartbeat interval (a host 2 intervals silent reads OFFLINE)
    * @param agentCa the CA the agents' TLS certificates are checked against; empty for plain text
    * @param hostTimeout the deadline of one call to an agent, and the engine's host timeout
+   * @param events when present, the engine delivers the registry database's events to it under the
+   *     hook {@value #EVENTS_HOOK} through {@link SnapshotEngine#pollEvents()}
    */
   static Services openRegistry(String registry, Clock clock, Duration heartbeat, String token,
-      Optional<Path> agentCa, Duration hostTimeout) {
+      Optional<Path> agentCa, Duration hostTimeout, Optional<EventSink> events) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     JdbcManifestStore store = null;
     JdbcHostRegistry hosts = null;
     try {
       store = ControlPlane.openStore(registry);
       hosts = ControlPlane.hostRegistry(store, clock, heartbeat, token, agentCa, hostTimeout);
-      SnapshotEngine engine = SnapshotEngine.builder()
+      SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
           .hosts(hosts)
           .lifecycle(Lifecycle.none())
           .clock(clock)
           .executor(threads)
-          .hostTimeout(hostTimeout)
-          .build();
+          .hostTimeout(hostTimeout);
+      deliverTo(b, events);
+      SnapshotEngine engine = b.build();
       SnapshotException noLocal = SnapshotException.invalid("this command works on a local home's repository, "
           + "and --registry (or " + ControlPlane.REGISTRY_ENV + ") selects control-plane mode, where the files live "
           + "on the agents; run it without --registry, or on the agent's machine");
@@ -208,6 +207,15 @@ final class Services implements AutoCloseable {
       }
       threads.shutdownNow();
       throw e;
+    }
+  }
+
+  /** Has the engine deliver events to {@code events}, when present, under the hook {@value #EVENTS_HOOK} on demand. */
+  private static void deliverTo(SnapshotEngine.Builder b, Optional<EventSink> events) {
+    if (events.isPresent()) {
+      EventSink sink = events.get();
+      b.eventHook(EVENTS_HOOK, sink::accept, StartPosition.BEGINNING)
+          .manualEventDispatch(Runnable::run, DispatcherSettings.defaults());
     }
   }
 

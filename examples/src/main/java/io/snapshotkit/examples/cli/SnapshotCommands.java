@@ -319,7 +319,8 @@ final class SnapshotCommands {
 
   @Command(name = "restore", description = {
       "Restore a snapshot. By default ADDITIVE into the workload: re-create what is missing, overwrite nothing.",
-      "--replace makes the volumes exactly the snapshot (journaled; a safety snapshot is captured first)."})
+      "--replace makes the volumes exactly the snapshot (journaled; a safety snapshot is captured first).",
+      "With --registry it runs on the workload's host, whose agent finishes it even if this command is stopped."})
   static final class Restore extends Base {
     @Parameters(paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
     String snapshot;
@@ -354,7 +355,10 @@ final class SnapshotCommands {
       long total = replace || to != null ? snapshotBytes(root, s) : 0;
       Supplier<RestoreReport> work = () -> out().tracking("restore", total, Activity.Counter.WRITTEN,
           () -> engine().restore(Cli.TENANT, s.id(), finalSpec));
-      RestoreReport r = replace ? root.guard().during(label(s), volumes(root, s, paths), work) : work.get();
+      // in control-plane mode the restore runs on the host's agent, which finishes (or undoes) it
+      // whatever happens to this process: there is nothing here to guard
+      RestoreReport r = replace && !root.services().remote()
+          ? root.guard().during(label(s), volumes(root, s, paths), work) : work.get();
       out().result(JsonViews.restore(r));
       printRestore(out(), label(s), r, to == null ? "the workload" : to.toString());
       failIfIncomplete(r);
@@ -437,8 +441,10 @@ final class SnapshotCommands {
       WorkloadRef w = workload(workload);
       Snapshot s = SnapshotRef.version(engine(), w, version);
       long total = snapshotBytes(root, s);
-      RestoreReport r = root.guard().during(label(s), volumes(root, s, List.of()),
-          () -> out().tracking("rollback", total, Activity.Counter.WRITTEN, () -> engine().rollback(w, version, !noSafety)));
+      Supplier<RestoreReport> work = () -> out().tracking("rollback", total, Activity.Counter.WRITTEN,
+          () -> engine().rollback(w, version, !noSafety));
+      // as for restore --replace: in control-plane mode the host's agent runs it to its end
+      RestoreReport r = root.services().remote() ? work.get() : root.guard().during(label(s), volumes(root, s, List.of()), work);
       out().result(JsonViews.restore(r));
       printRestore(out(), workload + "@" + version, r, "the workload");
       failIfIncomplete(r);
