@@ -106,6 +106,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final StrictDelete strictDelete;
   private final Maintenance maintenance;
   private final EventDelivery events;
+  private final Schedules schedules;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
   SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
@@ -119,6 +120,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.strictDelete = new StrictDelete(ctx, manifests, reads);
     this.maintenance = new Maintenance(ctx, strictDelete, capture);
     this.events = new EventDelivery(dispatcher);
+    this.schedules = new Schedules(new ScheduleRunner(ctx, capture, maintenance), this::ensureOpen);
   }
 
   /** A new builder. */
@@ -412,6 +414,16 @@ public final class SnapshotEngine implements AutoCloseable {
     return maintenance.reapStuckCaptures();
   }
 
+  // ───────────────────────────── schedules ─────────────────────────────
+
+  /**
+   * The per-workload capture schedules, stored in the manifest store and run by
+   * {@link Schedules#runDue()} (or {@link Schedules#runEvery} on the application's scheduler).
+   */
+  public Schedules schedules() {
+    return schedules;
+  }
+
   // ───────────────────────────── events ─────────────────────────────
 
   /**
@@ -478,12 +490,14 @@ public final class SnapshotEngine implements AutoCloseable {
    * is stopped cleanly: it stops claiming and waits up to {@link DispatcherSettings#stopTimeout()}
    * for deliveries in flight, each of which is acknowledged when its hook returns or else delivered
    * again after the claim lease (by the next engine on the same store); no event is acknowledged
-   * without having been delivered. The engine owns none of its collaborators (store, executors,
-   * scheduler, hosts) and closes none of them.
+   * without having been delivered. Schedule runs registered with {@link Schedules#runEvery} are
+   * cancelled (a run in progress finishes). The engine owns none of its collaborators (store,
+   * executors, scheduler, hosts) and closes none of them.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      schedules.stop();
       events.stop();
       reads.clear();
     }
