@@ -1,6 +1,7 @@
 package io.snapshotkit.core;
 
 import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
 import java.time.Instant;
 import java.util.Objects;
@@ -18,10 +19,11 @@ import java.util.Optional;
  *     coalesced into this one
  * @param snapshot the READY snapshot, when {@link Outcome#CAPTURED}
  * @param retention what the schedule's retention policy did after the capture, if it has one
- * @param failure why, when {@link Outcome#FAILED} (the capture, or the retention after it)
+ * @param failure why, when {@link Outcome#FAILED}: the failure of the capture, or of the retention
+ *     after it (its message includes what the host said)
  */
 public record ScheduleRun(WorkloadRef workload, Instant slot, Outcome outcome, boolean caughtUp,
-    Optional<Snapshot> snapshot, Optional<RetentionResult> retention, Optional<String> failure) {
+    Optional<Snapshot> snapshot, Optional<RetentionResult> retention, Optional<SnapshotException> failure) {
 
   /** Validates. */
   public ScheduleRun {

@@ -1,5 +1,6 @@
 package io.snapshotkit.core;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Schedule;
 import io.snapshotkit.ScheduleState;
 import io.snapshotkit.Snapshot;
@@ -154,7 +155,9 @@ final class ScheduleRunner {
       RetentionResult retention = maintenance.applyRetention(workload, state.schedule().retention().get(), false);
       if (!retention.failed().isEmpty()) {
         return Optional.of(new ScheduleRun(workload, slot, ScheduleRun.Outcome.FAILED, caughtUp, Optional.of(snapshot),
-            Optional.of(retention), Optional.of("retention could not delete " + retention.failed())));
+            Optional.of(retention), Optional.of(new SnapshotException(ErrorCode.CONFLICT, "retention after the scheduled "
+                + "capture could not delete " + retention.failed() + "; the next retention run retries them")
+                .withWorkload(workload))));
       }
       return Optional.of(new ScheduleRun(workload, slot, ScheduleRun.Outcome.CAPTURED, caughtUp,
           Optional.of(snapshot), Optional.of(retention), Optional.empty()));
@@ -167,7 +170,7 @@ final class ScheduleRunner {
   private static ScheduleRun failed(WorkloadRef workload, Instant slot, boolean caughtUp, Optional<Snapshot> snapshot,
       SnapshotException e) {
     return new ScheduleRun(workload, slot, ScheduleRun.Outcome.FAILED, caughtUp, snapshot, Optional.empty(),
-        Optional.of(e.code() + ": " + Capture.failureReason(e)));
+        Optional.of(new SnapshotException(e.code(), Capture.failureReason(e), e).withWorkload(workload)));
   }
 
   /** Whether any engine instance is capturing the workload now: it has a CAPTURING snapshot. */

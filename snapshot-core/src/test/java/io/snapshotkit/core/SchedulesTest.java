@@ -189,7 +189,7 @@ class SchedulesTest {
       f.clock.advance(Duration.ofHours(1));
       ScheduleRun run = f.engine.schedules().runDue().runs().get(0);
       assertEquals(ScheduleRun.Outcome.FAILED, run.outcome());
-      assertTrue(run.failure().orElseThrow().contains("disk on fire"), run.failure().get());
+      assertTrue(run.failure().orElseThrow().getMessage().contains("disk on fire"), run.failure().get().getMessage());
       assertEquals(List.of(), f.engine.schedules().runDue().runs());
       f.clock.advance(Duration.ofHours(1));
       assertEquals(ScheduleRun.Outcome.CAPTURED, f.engine.schedules().runDue().runs().get(0).outcome());
