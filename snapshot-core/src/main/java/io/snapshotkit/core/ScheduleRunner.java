@@ -61,7 +61,7 @@ final class ScheduleRunner {
 
   /** See {@link Schedules#set}. */
   ScheduleState set(Schedule schedule) {
-    ScheduleTiming.of(schedule);
+    ScheduleTiming.checked(schedule);
     return ctx.read("storing the schedule of " + schedule.workload(),
         () -> store().put(schedule, ctx.clock().instant()));
   }

@@ -23,9 +23,9 @@ import java.util.Optional;
  * The slots of one {@link Schedule} and when each is due: cron slots through cron-utils (Unix
  * definition, UTC), interval slots as multiples of the interval since the epoch, and the
  * deterministic jitter offset of a slot (a SHA-256 of the workload and the slot, so every engine
- * instance computes the same due time). Building one checks the schedule: a cron expression
- * cron-utils refuses, one that never matches, or a jitter not shorter than the gap between two
- * cron slots is {@code INVALID_ARGUMENT}.
+ * instance computes the same due time). {@link #checked} refuses, with {@code INVALID_ARGUMENT}, a
+ * cron expression cron-utils refuses, one that never matches, or a jitter not shorter than the gap
+ * between two cron slots.
  *
  * <p><b>Thread-safety:</b> immutable.
  */
@@ -45,32 +45,44 @@ final class ScheduleTiming {
   }
 
   /**
-   * The timing of {@code schedule}, checked.
+   * The timing of a schedule being set, checked: its cron expression parses and matches some date,
+   * and its jitter is shorter than the shortest gap between its cron slots.
    *
    * @throws SnapshotException INVALID_ARGUMENT naming what to fix
+   */
+  static ScheduleTiming checked(Schedule schedule) {
+    ScheduleTiming timing = of(schedule);
+    if (timing.cron != null) {
+      String expression = schedule.cron().get();
+      Duration gap = timing.shortestCronGap().orElseThrow(() -> SnapshotException.invalid(
+          "the cron expression '" + expression + "' never matches a date; check its day-of-month and month fields"));
+      if (schedule.jitter().compareTo(gap) >= 0) {
+        throw SnapshotException.invalid("a schedule's jitter (" + schedule.jitter() + ") must be shorter than the "
+            + "shortest gap between its cron slots (" + gap + "), or slots would overlap; give a smaller jitter");
+      }
+    }
+    return timing;
+  }
+
+  /**
+   * The timing of a stored schedule: its cron expression parsed, without the gap check (done
+   * once, when it was set), so a run over many schedules stays cheap.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT if the cron expression does not parse
    */
   static ScheduleTiming of(Schedule schedule) {
     if (schedule.cron().isEmpty()) {
       return new ScheduleTiming(schedule, null);
     }
     String expression = schedule.cron().get();
-    ExecutionTime execution;
     try {
       Cron parsed = UNIX.parse(expression);
       parsed.validate();
-      execution = ExecutionTime.forCron(parsed);
+      return new ScheduleTiming(schedule, ExecutionTime.forCron(parsed));
     } catch (IllegalArgumentException e) {
       throw SnapshotException.invalid("invalid cron expression '" + expression + "': " + EngineContext.oneLine(e.getMessage())
           + "; write 5 fields, minute hour day-of-month month day-of-week, such as '0 3 * * *' or '*/15 * * * *'");
     }
-    ScheduleTiming timing = new ScheduleTiming(schedule, execution);
-    Duration gap = timing.shortestCronGap().orElseThrow(() -> SnapshotException.invalid(
-        "the cron expression '" + expression + "' never matches a date; check its day-of-month and month fields"));
-    if (schedule.jitter().compareTo(gap) >= 0) {
-      throw SnapshotException.invalid("a schedule's jitter (" + schedule.jitter() + ") must be shorter than the "
-          + "shortest gap between its cron slots (" + gap + "), or slots would overlap; give a smaller jitter");
-    }
-    return timing;
   }
 
   /** The latest slot at or before {@code t}, if any. */

@@ -236,6 +236,19 @@ class SchedulesTest {
   }
 
   @Test
+  @DisplayName("a stored schedule that no longer parses is logged and passed over; the others still run")
+  void unreadableScheduleDoesNotStopOthers() {
+    try (Fixture f = Fixture.create()) {
+      WorkloadRef broken = WorkloadRef.of(ACME, "ws-0");
+      f.store.schedules().put(Schedule.cron(broken, "61 * * * *"), T0); // behind the engine's back
+      f.engine.schedules().set(Schedule.every(W, Duration.ofHours(1)));
+      f.clock.advance(Duration.ofHours(1));
+      List<ScheduleRun> runs = f.engine.schedules().runDue().runs();
+      assertEquals(List.of(W), runs.stream().map(ScheduleRun::workload).toList());
+    }
+  }
+
+  @Test
   @DisplayName("bad input is INVALID_ARGUMENT naming what to fix")
   void badInput() {
     try (Fixture f = Fixture.create()) {
