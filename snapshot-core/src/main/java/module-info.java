@@ -6,6 +6,7 @@ module io.snapshotkit.core {
   requires transitive io.snapshotkit.api;
   requires org.slf4j;
   requires com.github.benmanes.caffeine;
+  requires com.cronutils;
 
   exports io.snapshotkit.core;
 }

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * Durable snapshot metadata: rows, version numbering, inline manifests, conditional status
- * updates, quota counts, usage sums, expiry queries, and the event outbox. Writes go through
+ * updates, quota counts, usage sums, expiry queries, the event outbox and the capture schedules. Writes go through
  * {@link #inTransaction}; reads see committed data.
  *
  * <p><b>Threading:</b> thread-safe; shared by every engine thread and, for a database-backed
@@ -63,4 +63,7 @@ public interface ManifestStore {
 
   /** The event outbox that {@link StoreTransaction#append} writes to. */
   EventOutbox outbox();
+
+  /** The workloads' capture schedules, kept in this store. */
+  ScheduleStore schedules();
 }

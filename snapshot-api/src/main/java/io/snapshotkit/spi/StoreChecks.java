@@ -100,4 +100,22 @@ public final class StoreChecks {
       throw new IllegalArgumentException("lease must be positive: " + lease);
     }
   }
+
+  /**
+   * The arguments of {@link ScheduleStore#claim}.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code slot} is not after {@code expectedLastSlot}
+   */
+  public static void claimSlot(io.snapshotkit.WorkloadRef workload, Instant expectedLastSlot, Instant slot,
+      SlotClaim outcome) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(expectedLastSlot, "expectedLastSlot");
+    Objects.requireNonNull(slot, "slot");
+    Objects.requireNonNull(outcome, "outcome");
+    if (!slot.isAfter(expectedLastSlot)) {
+      throw new IllegalArgumentException("a claimed slot comes after the last one: " + slot + " is not after "
+          + expectedLastSlot);
+    }
+  }
 }

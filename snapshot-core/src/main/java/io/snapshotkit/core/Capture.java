@@ -280,7 +280,7 @@ final class Capture {
    * adapter's exception whose own message it does not repeat ({@link SnapshotException#wrap} names
    * only the exception's class), that message too, so an event consumer sees what the host said.
    */
-  private static String failureReason(SnapshotException reported) {
+  static String failureReason(SnapshotException reported) {
     String reason = oneLine(reported.getMessage());
     Throwable cause = reported.getCause();
     for (int depth = 0; cause != null && depth < 5; depth++, cause = cause.getCause()) {

@@ -108,6 +108,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final EventDelivery events;
   private final Observations observations;
   private final Verifies verifies;
+  private final Schedules schedules;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
   SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
@@ -123,6 +124,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.events = new EventDelivery(dispatcher);
     this.observations = ctx.observations();
     this.verifies = new Verifies(ctx, reads);
+    this.schedules = new Schedules(new ScheduleRunner(ctx, capture, maintenance), this::ensureOpen);
   }
 
   /** A new builder. */
@@ -452,6 +454,16 @@ public final class SnapshotEngine implements AutoCloseable {
     return observations.timed(EngineOperation.REAP, maintenance::reapStuckCaptures);
   }
 
+  // ───────────────────────────── schedules ─────────────────────────────
+
+  /**
+   * The per-workload capture schedules, stored in the manifest store and run by
+   * {@link Schedules#runDue()} (or {@link Schedules#runEvery} on the application's scheduler).
+   */
+  public Schedules schedules() {
+    return schedules;
+  }
+
   // ───────────────────────────── events ─────────────────────────────
 
   /**
@@ -518,12 +530,14 @@ public final class SnapshotEngine implements AutoCloseable {
    * is stopped cleanly: it stops claiming and waits up to {@link DispatcherSettings#stopTimeout()}
    * for deliveries in flight, each of which is acknowledged when its hook returns or else delivered
    * again after the claim lease (by the next engine on the same store); no event is acknowledged
-   * without having been delivered. The engine owns none of its collaborators (store, executors,
-   * scheduler, hosts) and closes none of them.
+   * without having been delivered. Schedule runs registered with {@link Schedules#runEvery} are
+   * cancelled (a run in progress finishes). The engine owns none of its collaborators (store,
+   * executors, scheduler, hosts) and closes none of them.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      schedules.stop();
       events.stop();
       reads.clear();
     }

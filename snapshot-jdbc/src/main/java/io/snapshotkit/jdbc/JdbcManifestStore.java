@@ -12,6 +12,7 @@ import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.spi.ScheduleStore;
 import io.snapshotkit.spi.StoreWork;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ManifestStore} on a SQL database through JDBI: SQLite (the embedded default), H2 or
- * PostgreSQL. Snapshot rows, inline manifests, version counters and the {@link EventOutbox} live
- * in tables prefixed {@code sk_}; {@link #blobStore()} keeps large manifests in the same database.
+ * PostgreSQL. Snapshot rows, inline manifests, version counters, the {@link EventOutbox} and the
+ * capture schedules ({@link #schedules()}) live in tables prefixed {@code sk_}; {@link #blobStore()}
+ * keeps large manifests in the same database.
  *
  * <pre>{@code
  * ManifestStore store = JdbcManifestStore.sqlite(Path.of("snapshots.db"));       // embedded
@@ -86,6 +88,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   private final Cache<SnapshotId, byte[]> manifestCache;
   private final JdbcOutbox outbox;
   private final JdbcBlobStore blobStore;
+  private final JdbcScheduleStore schedules;
   private final SnapshotQueries queries;
   private final ThreadLocal<Boolean> inTransaction = new ThreadLocal<>();
   private final Optional<SqliteConnections> ownConnections;
@@ -106,6 +109,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         .build();
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
+    this.schedules = new JdbcScheduleStore(this);
     this.queries = new SnapshotQueries(this);
     try {
       if (opening.readOnly()) {
@@ -310,6 +314,11 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public EventOutbox outbox() {
     return outbox;
+  }
+
+  @Override
+  public ScheduleStore schedules() {
+    return schedules;
   }
 
   /**

@@ -13,6 +13,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Admission;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.spi.ScheduleStore;
 import io.snapshotkit.spi.StoreTransaction;
 import io.snapshotkit.spi.StoreWork;
 import java.time.Instant;
@@ -27,8 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * before it reaches the store, with {@link #failBeforeCommit} the next transaction throws after
  * its work returned, just before the store commits it. Either way the wrapped store sees its
  * {@link StoreWork} throw and must roll back every write of the transaction, including the events
- * it {@linkplain StoreTransaction#append appended}. Reads and the {@linkplain #outbox() outbox}
- * are the wrapped store's.
+ * it {@linkplain StoreTransaction#append appended}. Reads, the {@linkplain #outbox() outbox} and
+ * the {@linkplain #schedules() schedules} are the wrapped store's.
  *
  * <p>The writes that count are {@link StoreTransaction#insertCapturing}, {@code nextVersion},
  * {@code compareAndSet}, {@code putManifest}, {@code remove} and {@code append}. The injected
@@ -129,6 +130,11 @@ public final class FailingManifestStore implements ManifestStore {
   @Override
   public EventOutbox outbox() {
     return delegate.outbox();
+  }
+
+  @Override
+  public ScheduleStore schedules() {
+    return delegate.schedules();
   }
 
   /** The wrapped transaction, counting writes and failing the scripted one. Confined to its transaction's thread. */

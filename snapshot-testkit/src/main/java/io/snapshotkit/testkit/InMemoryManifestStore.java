@@ -9,6 +9,7 @@ import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.EventOutbox;
 import io.snapshotkit.spi.ManifestStore;
+import io.snapshotkit.spi.ScheduleStore;
 import io.snapshotkit.spi.StoreChecks;
 import io.snapshotkit.spi.StoreWork;
 import java.time.Instant;
@@ -43,6 +44,7 @@ public final class InMemoryManifestStore implements ManifestStore {
   private final ReentrantLock lock = new ReentrantLock();
   private final InMemorySnapshotTable table = new InMemorySnapshotTable();
   private final InMemoryOutbox outbox = new InMemoryOutbox(lock);
+  private final InMemorySchedules schedules = new InMemorySchedules();
   private final AtomicReference<RuntimeException> failNext = new AtomicReference<>();
   private InMemoryTransaction current;
 
@@ -145,6 +147,11 @@ public final class InMemoryManifestStore implements ManifestStore {
   @Override
   public EventOutbox outbox() {
     return outbox;
+  }
+
+  @Override
+  public ScheduleStore schedules() {
+    return schedules;
   }
 
   // ---------------------------------------------------------------- test helpers

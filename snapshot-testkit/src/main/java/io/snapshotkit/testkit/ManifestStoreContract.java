@@ -372,6 +372,16 @@ public abstract class ManifestStoreContract extends StoreFixture {
     }
   }
 
+  /** The schedule store: round trip, replace keeps progress, pages, removal, and the slot claim. */
+  @Nested
+  @DisplayName("Schedules")
+  class Schedules extends ScheduleChecks {
+    @Override
+    StoreFixture fixture() {
+      return ManifestStoreContract.this;
+    }
+  }
+
   /** expired and capturingSince, the queries of the sweep and the reaper. */
   @Nested
   @DisplayName("Expiry and stale captures")

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -250,44 +251,16 @@ final class AdminCommands {
     @Parameters(paramLabel = "WORKLOAD", arity = "0..1")
     String workload;
 
-    @Option(names = "--keep-last", paramLabel = "N", description = "Keep the newest N.")
-    int keepLast;
-
-    @Option(names = "--daily", paramLabel = "N", description = "Keep the newest of each of the last N days (UTC).")
-    int daily;
-
-    @Option(names = "--weekly", paramLabel = "N", description = "Keep the newest of each of the last N ISO weeks (UTC).")
-    int weekly;
-
-    @Option(names = "--hourly", paramLabel = "N", description = "Keep the newest of each of the last N hours (UTC).")
-    int hourly;
-
-    @Option(names = "--monthly", paramLabel = "N", description = "Keep the newest of each of the last N months (UTC).")
-    int monthly;
-
-    @Option(names = "--yearly", paramLabel = "N", description = "Keep the newest of each of the last N years (UTC).")
-    int yearly;
-
-    @Option(names = "--keep-within", paramLabel = "DURATION",
-        description = "Keep every snapshot taken within DURATION of the newest one: e.g. 36h, 7d, 2w, 1d12h (s, m, h, d, w).")
-    String keepWithin;
+    @Mixin RetentionOptions rules;
 
     @Option(names = {"-n", "--dry-run"}, description = "Only show what would be deleted.")
     boolean dryRun;
 
     @Override
     void run() {
-      RetentionPolicy.Builder rules = RetentionPolicy.builder().keepLast(keepLast).keepHourly(hourly).keepDaily(daily)
-          .keepWeekly(weekly).keepMonthly(monthly).keepYearly(yearly);
-      if (keepWithin != null) {
-        rules.keepWithin(Format.parseDuration(keepWithin, "--keep-within"));
-      }
-      RetentionPolicy policy = rules.build();
-      if (policy.keepsNothing()) {
-        throw SnapshotException.invalid("give at least one of --keep-last N, --hourly N, --daily N, --weekly N, "
-            + "--monthly N, --yearly N (N > 0) or --keep-within DURATION; a policy that keeps nothing is refused "
-            + "to prevent accidents");
-      }
+      RetentionPolicy policy = rules.policy().orElseThrow(() -> SnapshotException.invalid(
+          "give at least one of --keep-last N, --hourly N, --daily N, --weekly N, --monthly N, --yearly N (N > 0) "
+              + "or --keep-within DURATION; a policy that keeps nothing is refused to prevent accidents"));
       List<String> workloads = workload != null ? List.of(workload(workload).id()) : workloadsWithSnapshots();
       ArrayNode results = JsonViews.MAPPER.createArrayNode();
       Table t = Table.of("WORKLOAD", "KEPT", dryRun ? "WOULD DELETE" : "DELETED", "FAILED").rightAligned(1, 2, 3);

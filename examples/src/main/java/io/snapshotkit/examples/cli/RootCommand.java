@@ -50,6 +50,7 @@ import picocli.CommandLine.ScopeType;
         SnapshotCommands.Delete.class,
         SnapshotCommands.Protect.class,
         AdminCommands.Retention.class,
+        ScheduleCommand.class,
         AdminCommands.Gc.class,
         AdminCommands.Check.class,
         ArchiveCommands.Export.class,

@@ -12,7 +12,10 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -27,6 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", description = {
     "Serve this home's snapshots over HTTP (the REST example) until Ctrl-C.",
     "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves.",
+    "While it serves, it runs the due capture schedules (`snapshotkit schedule`) every --schedule-check.",
     "With --registry: serves the registry database's snapshots; captures, restores and deletes run on the agents."})
 final class ServeCommand extends Base {
   /** Requests that may wait for one of the four request threads; more are answered 503. */
@@ -41,6 +45,11 @@ final class ServeCommand extends Base {
   @Option(names = "--token", paramLabel = "TOKEN", description = "The bearer token to accept (default: a random one, printed).")
   String token;
 
+  @Option(names = "--schedule-check", paramLabel = "DURATION",
+      description = "How often to run the due schedules (`snapshotkit schedule`) while serving, on one thread of its own "
+          + "(default: ${DEFAULT-VALUE}); 0s turns it off.")
+  String scheduleCheck = "30s";
+
   @Override
   void run() {
     if (port < 0 || port > 65_535) {
@@ -49,6 +58,7 @@ final class ServeCommand extends Base {
     if (token != null && token.isBlank()) {
       throw SnapshotException.invalid("--token must not be blank");
     }
+    Duration schedulePeriod = Format.parseDuration(scheduleCheck, "--schedule-check");
     String secret = token != null ? token : randomToken();
     InetAddress address;
     try {
@@ -59,6 +69,12 @@ final class ServeCommand extends Base {
     // Four request threads and a bounded queue: a request beyond them is answered 503, not left waiting.
     ExecutorService requests = new ThreadPoolExecutor(4, 4, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUED_REQUESTS), r -> {
       Thread t = new Thread(r, "snapshotkit-http");
+      t.setDaemon(true);
+      return t;
+    });
+    // One thread of its own for the schedules: a scheduled capture never takes a request thread.
+    ScheduledExecutorService schedules = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "snapshotkit-schedules");
       t.setDaemon(true);
       return t;
     });
@@ -81,6 +97,9 @@ final class ServeCommand extends Base {
         .build()
         .start()) {
       Runtime.getRuntime().addShutdownHook(hook);
+      if (!schedulePeriod.isZero()) {
+        engine().schedules().runEvery(schedules, schedulePeriod);
+      }
       out().line("Listening on " + server.baseUri() + " (tenant " + Cli.TENANT.value() + "); Ctrl-C stops.");
       out().line("Try: curl -H 'Authorization: Bearer " + secret + "' " + server.baseUri() + "/v1/workloads/WORKLOAD/versions");
       out().line("Routes: examples/README.md, \"REST example\".");
@@ -98,6 +117,7 @@ final class ServeCommand extends Base {
       } catch (IllegalStateException shuttingDown) {
         // the JVM is exiting: the hook has run
       }
+      schedules.shutdownNow();
       requests.shutdownNow();
       closed.countDown();
     }

@@ -14,16 +14,22 @@ import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Page;
 import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreReport;
+import io.snapshotkit.RetentionPolicy;
+import io.snapshotkit.ScheduleState;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.core.RetentionResult;
+import io.snapshotkit.core.ScheduleReport;
+import io.snapshotkit.core.ScheduleRun;
 import io.snapshotkit.core.SweepReport;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The JSON shapes the CLI's {@code --json} output and the REST example share, so that a script
@@ -193,6 +199,68 @@ public final class JsonViews {
     ObjectNode failed = n.putObject("failed");
     r.failed().forEach((id, why) -> failed.put(id.value(), why));
     return n;
+  }
+
+  /**
+   * A stored schedule: {@code workload}, {@code cron} or {@code every} (ISO-8601), {@code jitter},
+   * {@code retention} (null for none), {@code lastSlot}, {@code runs}, {@code skips} and
+   * {@code nextDue} (null when the cron expression matches no later date).
+   */
+  public static ObjectNode schedule(ScheduleState s, Optional<Instant> nextDue) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("workload", s.workload().id());
+    s.schedule().cron().ifPresent(c -> n.put("cron", c));
+    s.schedule().interval().ifPresent(d -> n.put("every", d.toString()));
+    n.put("jitter", s.schedule().jitter().toString());
+    if (s.schedule().retention().isPresent()) {
+      n.set("retention", retentionPolicy(s.schedule().retention().get()));
+    } else {
+      n.putNull("retention");
+    }
+    n.put("lastSlot", s.lastSlot().toString());
+    n.put("runs", s.runs());
+    n.put("skips", s.skips());
+    if (nextDue.isPresent()) {
+      n.put("nextDue", nextDue.get().toString());
+    } else {
+      n.putNull("nextDue");
+    }
+    return n;
+  }
+
+  /** A retention policy's rules that are on: keepLast, hourly, daily, weekly, monthly, yearly, within. */
+  public static ObjectNode retentionPolicy(RetentionPolicy p) {
+    ObjectNode n = MAPPER.createObjectNode();
+    putPositive(n, "keepLast", p.keepLast());
+    putPositive(n, "hourly", p.keepHourly());
+    putPositive(n, "daily", p.keepDaily());
+    putPositive(n, "weekly", p.keepWeekly());
+    putPositive(n, "monthly", p.keepMonthly());
+    putPositive(n, "yearly", p.keepYearly());
+    p.keepWithin().ifPresent(d -> n.put("within", d.toString()));
+    return n;
+  }
+
+  private static void putPositive(ObjectNode n, String field, int value) {
+    if (value > 0) {
+      n.put(field, value);
+    }
+  }
+
+  /** What one schedule run did: one entry per claimed slot. */
+  public static ArrayNode scheduleReport(ScheduleReport r) {
+    ArrayNode a = MAPPER.createArrayNode();
+    for (ScheduleRun run : r.runs()) {
+      ObjectNode n = a.addObject();
+      n.put("workload", run.workload().id());
+      n.put("slot", run.slot().toString());
+      n.put("outcome", run.outcome().name());
+      n.put("caughtUp", run.caughtUp());
+      run.snapshot().ifPresent(s -> n.put("snapshot", s.id().value()).put("version", s.version()));
+      run.retention().ifPresent(rr -> n.set("retention", retention(run.workload().id(), rr)));
+      run.failure().ifPresent(f -> n.set("failure", error(f)));
+    }
+    return a;
   }
 
   /** What an expiry sweep deleted. */

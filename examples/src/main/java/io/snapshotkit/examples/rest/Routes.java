@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.RestoreReport;
+import io.snapshotkit.ScheduleState;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -18,6 +19,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.CaptureSpec;
 import io.snapshotkit.core.PendingCapture;
 import io.snapshotkit.core.RestoreSpec;
+import io.snapshotkit.core.Schedules;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.examples.internal.JsonViews;
 import java.io.IOException;
@@ -136,6 +138,8 @@ final class Routes {
         case "rollback":
           allow(method, "POST", "POST");
           return rollback(workload, body(rawBody));
+        case "schedule":
+          return schedule(method, workload, rawBody);
         default:
           break;
       }
@@ -197,6 +201,33 @@ final class Routes {
     }
     Snapshot ready = engine.capture(spec);
     return new Reply(201, JsonViews.snapshot(ready));
+  }
+
+  /** GET, PUT (set or replace) and DELETE of the workload's schedule. */
+  private Reply schedule(String method, WorkloadRef workload, byte[] rawBody) {
+    Schedules schedules = engine.schedules();
+    switch (method) {
+      case "GET": {
+        ScheduleState s = schedules.get(workload).orElseThrow(() -> noSchedule(workload));
+        return Reply.ok(JsonViews.schedule(s, schedules.nextDue(s)));
+      }
+      case "PUT": {
+        ScheduleState s = schedules.set(ScheduleBodies.parse(workload, body(rawBody)));
+        return Reply.ok(JsonViews.schedule(s, schedules.nextDue(s)));
+      }
+      case "DELETE":
+        if (!schedules.remove(workload)) {
+          throw noSchedule(workload);
+        }
+        return new Reply(204, null);
+      default:
+        throw new HttpFailure(405, "METHOD_NOT_ALLOWED", "use GET, PUT, DELETE on this route", "GET, PUT, DELETE");
+    }
+  }
+
+  private static SnapshotException noSchedule(WorkloadRef workload) {
+    return SnapshotException.notFound("workload " + workload.id() + " has no schedule; PUT one first")
+        .withWorkload(workload);
   }
 
   private Reply rollback(WorkloadRef workload, JsonNode body) {

@@ -191,6 +191,46 @@ class SnapshotServerTest {
   }
 
   @Test
+  @DisplayName("PUT/GET/DELETE /v1/workloads/{w}/schedule; the schedule runs; bad input is 400 naming the field; tenants are apart")
+  void scheduleRoutes() throws Exception {
+    String path = "/v1/workloads/ws-acme/schedule";
+    assertEquals(404, call("GET", path, ACME_TOKEN, null).status(), "no schedule yet");
+    Reply put = call("PUT", path, ACME_TOKEN,
+        "{\"every\":\"PT1H\",\"jitter\":\"PT10M\",\"retention\":{\"keepLast\":2,\"within\":\"PT36H\"}}");
+    assertEquals(200, put.status(), put.body().toString());
+    assertEquals("PT1H", put.body().get("every").asText());
+    assertEquals("PT10M", put.body().get("jitter").asText());
+    assertEquals(2, put.body().at("/retention/keepLast").asInt());
+    assertEquals("PT36H", put.body().at("/retention/within").asText());
+    assertTrue(put.body().get("nextDue").asText().startsWith("2026-01-01T01:"), put.body().toString());
+    assertEquals(404, call("GET", "/v1/workloads/ws-acme/schedule", GLOBEX_TOKEN, null).status(),
+        "another tenant's schedule is not found");
+
+    clock.advance(Duration.ofHours(2));
+    assertEquals(1, engine.schedules().runDue().runs().size());
+    Reply got = call("GET", path, ACME_TOKEN, null);
+    assertEquals(200, got.status());
+    assertEquals(1, got.body().get("runs").asInt());
+
+    Reply cron = call("PUT", path, ACME_TOKEN, "{\"cron\":\"0 3 * * *\"}");
+    assertEquals("0 3 * * *", cron.body().get("cron").asText());
+    assertEquals(1, cron.body().get("runs").asInt(), "replacing keeps the progress");
+
+    for (String bad : new String[] {"{\"cron\":\"61 * * * *\"}", "{\"every\":\"PT0S\"}", "{\"every\":\"-PT5M\"}",
+        "{\"every\":\"PT1H\",\"jitter\":\"PT1H\"}", "{\"every\":\"PT1H\",\"jitter\":\"-PT1M\"}",
+        "{\"every\":\"1h\"}", "{}", "{\"every\":\"PT1H\",\"retention\":{\"keepLats\":2}}"}) {
+      Reply r = call("PUT", path, ACME_TOKEN, bad);
+      assertEquals(400, r.status(), bad);
+      assertEquals("INVALID_ARGUMENT", r.error(), bad);
+    }
+    assertTrue(call("PUT", path, ACME_TOKEN, "{\"cron\":\"61 * * * *\"}").body().get("message").asText()
+        .contains("invalid cron expression '61 * * * *'"));
+    assertEquals(405, call("POST", path, ACME_TOKEN, "{}").status());
+    assertEquals(204, call("DELETE", path, ACME_TOKEN, null).status());
+    assertEquals(404, call("DELETE", path, ACME_TOKEN, null).status());
+  }
+
+  @Test
   @DisplayName("capture with wait=false answers 202 with the CAPTURING row")
   void asyncCapture() throws Exception {
     Reply r = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"wait\":false}");
