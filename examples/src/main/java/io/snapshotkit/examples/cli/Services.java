@@ -186,15 +186,17 @@ final class Services implements AutoCloseable {
     try {
       store = ControlPlane.openStore(registry);
       hosts = ControlPlane.hostRegistry(store, clock, heartbeat, token, agentCa, hostTimeout);
-      SnapshotEngine engine = SnapshotEngine.builder()
+      SnapshotEngine.Builder b = SnapshotEngine.builder()
           .manifestStore(store)
           .blobStore(store.blobStore())
           .hosts(hosts)
           .lifecycle(Lifecycle.none())
           .clock(clock)
           .executor(threads)
-          .hostTimeout(hostTimeout)
-          .build();
+          .hostTimeout(hostTimeout);
+      // Other control planes on this database (CLI commands, services) hold the same locks.
+      ControlPlane.workloadLock(registry).ifPresent(b::workloadLock);
+      SnapshotEngine engine = b.build();
       SnapshotException noLocal = SnapshotException.invalid("this command works on a local home's repository, "
           + "and --registry (or " + ControlPlane.REGISTRY_ENV + ") selects control-plane mode, where the files live "
           + "on the agents; run it without --registry, or on the agent's machine");
