@@ -617,7 +617,13 @@ public final class SnapshotEngine implements AutoCloseable {
       return this;
     }
 
-    /** Required: runs asynchronous captures, the delete fan-out (one task per host) and size queries. */
+    /**
+     * Required: runs asynchronous captures, the delete fan-out (one task per host) and size
+     * queries. The fan-out asks as many hosts at once as the executor has free threads: give it at
+     * least one thread per host (or an unbounded pool) so a delete takes one host's time, not a
+     * wave per pool's worth of hosts; a host still waiting for a thread when the host timeout ends
+     * counts as not having confirmed.
+     */
     public Builder executor(Executor value) {
       state.executor(value);
       return this;

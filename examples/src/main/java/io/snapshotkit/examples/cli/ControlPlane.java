@@ -6,7 +6,9 @@ import io.snapshotkit.grpc.HostAdmin;
 import io.snapshotkit.grpc.RemoteHostAgent;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.jdbc.JdbcManifestStore;
+import io.snapshotkit.jdbc.PostgresWorkloadLock;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.WorkloadLock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,9 +60,7 @@ final class ControlPlane {
   static JdbcManifestStore openStore(String registry) {
     Objects.requireNonNull(registry, "registry");
     if (registry.startsWith("jdbc:postgresql:")) {
-      PGSimpleDataSource ds = new PGSimpleDataSource();
-      ds.setURL(registry);
-      return JdbcManifestStore.postgres(ds);
+      return JdbcManifestStore.postgres(postgres(registry));
     }
     String file = registry.startsWith("jdbc:sqlite:") ? registry.substring("jdbc:sqlite:".length()) : registry;
     if (file.startsWith("jdbc:")) {
@@ -72,6 +72,25 @@ final class ControlPlane {
     } catch (InvalidPathException e) {
       throw SnapshotException.invalid("--registry " + file + " is not a valid file path (" + e.getReason() + ")");
     }
+  }
+
+  /**
+   * The workload lock control planes on {@code registry} share, so that two of them (two CLI
+   * commands, or long-running services) never capture or restore one workload at once, as the
+   * agents require: PostgreSQL advisory locks for a {@code jdbc:postgresql:} registry. Empty for a
+   * SQLite registry, which has none: there, the engine's in-process lock applies, and one control
+   * plane at a time should work on a workload.
+   */
+  static Optional<WorkloadLock> workloadLock(String registry) {
+    Objects.requireNonNull(registry, "registry");
+    return registry.startsWith("jdbc:postgresql:") ? Optional.of(PostgresWorkloadLock.on(postgres(registry)))
+        : Optional.empty();
+  }
+
+  private static PGSimpleDataSource postgres(String url) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(url);
+    return ds;
   }
 
   /**

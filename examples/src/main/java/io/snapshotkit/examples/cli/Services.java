@@ -192,6 +192,8 @@ final class Services implements AutoCloseable {
           .clock(clock)
           .executor(threads)
           .hostTimeout(hostTimeout);
+      // Other control planes on this database (CLI commands, services) hold the same locks.
+      ControlPlane.workloadLock(registry).ifPresent(b::workloadLock);
       deliverTo(b, events);
       SnapshotEngine engine = b.build();
       SnapshotException noLocal = SnapshotException.invalid("this command works on a local home's repository, "

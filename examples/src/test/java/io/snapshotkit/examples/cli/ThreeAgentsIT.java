@@ -5,23 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.zaxxer.hikari.HikariDataSource;
-import io.snapshotkit.jdbc.testing.PostgresServer;
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import io.snapshotkit.examples.cli.AgentProcesses.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -39,22 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ThreeAgentsIT {
   private static final int HEARTBEAT_SECONDS = 2;
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(40);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
-  private final List<Process> agents = new ArrayList<>();
-  /** Completes when agent n's standard output has been copied to its log to the end. */
-  private final Map<Integer, CompletableFuture<Void>> logged = new java.util.concurrent.ConcurrentHashMap<>();
+  private AgentProcesses agents;
   /** A SQLite file, or a jdbc:postgresql URL on the embedded server. */
   private String registry;
   private Path tokenFile;
 
   @AfterEach
-  void stopAgents() throws InterruptedException {
-    for (Process p : agents) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
+  void stopAgents() {
+    if (agents != null) {
+      agents.close();
     }
   }
 
@@ -62,10 +46,11 @@ class ThreeAgentsIT {
   @ValueSource(strings = {"sqlite", "postgresql"})
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void strictDeleteWithAKilledAgentIsRefusedNamingItAndCompletesOnceItRestarts(String database) throws Exception {
-    registry = database.equals("sqlite") ? tmp.resolve("registry.db").toString() : postgresUrl();
+    registry = database.equals("sqlite") ? tmp.resolve("registry.db").toString() : AgentProcesses.postgresUrl("sk_agents");
     tokenFile = tmp.resolve("agents.token");
     Files.writeString(tokenFile, "0123456789abcdef0123456789abcdef\n");
-    int[] ports = freePorts(3);
+    agents = new AgentProcesses(tmp, registry, tokenFile, HEARTBEAT_SECONDS);
+    int[] ports = AgentProcesses.freePorts(3);
     // the control plane creates and migrates the registry before the agents open it
     assertEquals(0, cli("hosts").status(), "an empty registry lists no hosts");
 
@@ -74,7 +59,7 @@ class ThreeAgentsIT {
       Path data = Files.createDirectories(tmp.resolve("data" + i));
       Files.writeString(data.resolve("file.txt"), "workload w" + i + " on host h" + i);
       int n = i;
-      starting.add(CompletableFuture.supplyAsync(() -> startAgent(n, ports[n - 1])));
+      starting.add(CompletableFuture.supplyAsync(() -> agents.start(n, ports[n - 1])));
     }
     Process[] agent = new Process[4];
     for (int i = 1; i <= 3; i++) {
@@ -117,7 +102,7 @@ class ThreeAgentsIT {
     assertEquals(0, restore.status(), restore.err());
     assertEquals("workload w1 on host h1", Files.readString(restored.resolve("data1").resolve("file.txt")));
 
-    agent[2] = startAgent(2, ports[1]);
+    agent[2] = agents.start(2, ports[1]);
     awaitStatus("h2", "ONLINE", System.nanoTime());
     for (int i = 1; i <= 3; i++) {
       Run deleted = cli("delete", ids[i]);
@@ -131,19 +116,10 @@ class ThreeAgentsIT {
     assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(agent[1].pid())).start().waitFor());
     assertTrue(agent[1].waitFor(20, TimeUnit.SECONDS), "agent h1 did not stop within 20 s of SIGTERM");
     long stopNanos = System.nanoTime() - termAt;
-    logged.get(1).get(10, TimeUnit.SECONDS);
+    agents.logged(1).get(10, TimeUnit.SECONDS);
     assertTrue(Files.readString(tmp.resolve("agent1.out")).contains("agent h1 stopped"),
         "exit " + agent[1].exitValue() + " after " + Duration.ofNanos(stopNanos) + ": " + Files.readString(tmp.resolve("agent1.out"))
             + Files.readString(tmp.resolve("agent1.err")));
-  }
-
-  /** A new database on the embedded PostgreSQL server (in this JVM; the agents connect over TCP). */
-  private static String postgresUrl() {
-    String database = PostgresServer.newDatabase("sk_agents");
-    try (HikariDataSource ds = PostgresServer.pool(database, 1)) {
-      String url = ds.getJdbcUrl();
-      return url.contains("user=") ? url : url + (url.contains("?") ? "&" : "?") + "user=" + ds.getUsername();
-    }
   }
 
   /** Polls {@code hosts} until {@code host} reads {@code status}; the nanos from {@code since} to the poll that saw it. */
@@ -162,86 +138,7 @@ class ThreeAgentsIT {
     return -1;
   }
 
-  /** Starts agent {@code n} and returns once it printed that it listens. */
-  private Process startAgent(int n, int port) {
-    try {
-      List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m",
-          "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-          "--registry", registry, "--token-file", tokenFile.toString(),
-          "--heartbeat", String.valueOf(HEARTBEAT_SECONDS),
-          "agent", "--repository", tmp.resolve("repo" + n).toString(), "--listen", "127.0.0.1:" + port,
-          "--host-id", "h" + n, "--track", "w" + n + "=" + tmp.resolve("data" + n));
-      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("agent" + n + ".err").toFile()))
-          .start();
-      synchronized (agents) {
-        agents.add(p);
-      }
-      Path log = tmp.resolve("agent" + n + ".out");
-      String expected = "agent h" + n + " listening on 127.0.0.1:" + port;
-      CompletableFuture<Boolean> listening = new CompletableFuture<>();
-      CompletableFuture<Void> eof = new CompletableFuture<>();
-      logged.put(n, eof);
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            Files.writeString(log, line + "\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            if (line.equals(expected)) {
-              listening.complete(true);
-            }
-          }
-        } catch (IOException e) {
-          listening.completeExceptionally(e);
-        }
-        listening.complete(false);
-        eof.complete(null);
-      }, "agent" + n + "-stdout");
-      reader.setDaemon(true);
-      reader.start();
-      if (!listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        fail("agent h" + n + " exited (" + p.waitFor() + ") before listening: "
-            + Files.readString(tmp.resolve("agent" + n + ".err")));
-      }
-      return p;
-    } catch (Exception e) {
-      throw new AssertionError("starting agent h" + n, e);
-    }
-  }
-
-  /** One CLI run in this JVM, as the control plane. */
-  private record Run(int status, String out, String err) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(out);
-    }
-  }
-
   private Run cli(String... command) {
-    List<String> args = new ArrayList<>(List.of("--registry", registry, "--token-file", tokenFile.toString(),
-        "--heartbeat", String.valueOf(HEARTBEAT_SECONDS), "--host-timeout", "5", "--json"));
-    args.addAll(List.of(command));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = Main.run(args.toArray(String[]::new), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false, Clock.systemUTC());
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static int[] freePorts(int count) throws IOException {
-    int[] ports = new int[count];
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
-    return ports;
+    return agents.cli(command);
   }
 }
