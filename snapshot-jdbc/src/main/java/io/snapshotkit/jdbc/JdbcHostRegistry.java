@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * SnapshotEngine engine = SnapshotEngine.builder().manifestStore(store).hosts(hosts)...build();
  * }</pre>
  *
+ * <p><b>Listing.</b> {@link #hosts()} gives the engine each host's id and status;
+ * {@link #registeredHosts()} adds the address of each host's agent, for operators.
+ *
  * <p><b>Status.</b> The database keeps the status an operator set ({@link #drain}, {@link #undrain})
  * and the time of each host's last {@link #heartbeat}. {@link #hosts()} derives what the engine
  * sees: {@code DRAINING} while drained; otherwise {@code OFFLINE} when the host never sent a
@@ -287,20 +290,47 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
   }
 
   /**
+   * A registered host as an operator sees it: its id, the address its agent was registered at,
+   * and its status derived as {@link #hosts()} derives it.
+   *
+   * @param id the host id
+   * @param address the agent's address, as given to {@link #register}
+   * @param status DRAINING, OFFLINE or ONLINE, as of the listing
+   */
+  public record RegisteredHost(String id, String address, HostStatus status) {
+    /** Rejects nulls. */
+    public RegisteredHost {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(address, "address");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /**
    * Every registered host, ordered by id, with its status derived now: DRAINING while drained,
    * OFFLINE without a heartbeat in the last {@code missedHeartbeats × heartbeatInterval}, ONLINE
    * otherwise.
    */
   @Override
   public List<HostInfo> hosts() {
+    return registeredHosts().stream().map(h -> new HostInfo(h.id(), h.status())).toList();
+  }
+
+  /**
+   * Every registered host with its agent's address, ordered by id; the status is derived as in
+   * {@link #hosts()}. For operators (the CLI's {@code snapshotkit hosts}); the engine uses
+   * {@link #hosts()}.
+   */
+  public List<RegisteredHost> registeredHosts() {
     long now = Codec.boundNanos(clock.instant());
     long offlineNanos = offlineAfter.toNanos();
     return List.copyOf(store.read("listing hosts", h -> h
-        .createQuery("SELECT id, status, last_heartbeat FROM sk_host ORDER BY id")
+        .createQuery("SELECT id, address, status, last_heartbeat FROM sk_host ORDER BY id")
         .map((rs, ctx) -> {
           String id = rs.getString(1);
-          String status = rs.getString(2);
-          long last = rs.getLong(3);
+          String address = rs.getString(2);
+          String status = rs.getString(3);
+          long last = rs.getLong(4);
           boolean never = rs.wasNull();
           HostStatus derived;
           if (HostStatus.DRAINING.name().equals(status)) {
@@ -310,7 +340,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
           } else {
             derived = HostStatus.ONLINE;
           }
-          return new HostInfo(id, derived);
+          return new RegisteredHost(id, address, derived);
         })
         .list()));
   }

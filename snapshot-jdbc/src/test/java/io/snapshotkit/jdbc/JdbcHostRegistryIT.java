@@ -206,6 +206,32 @@ class JdbcHostRegistryIT {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Dialect.class)
+  @DisplayName("registeredHosts lists each host's current address with the status hosts() derives, ordered by id")
+  void registeredHostsShowAddresses(Dialect dialect) {
+    try (TestDatabase db = TestDatabase.create(dialect, dir);
+         JdbcManifestStore store = db.builder().build();
+         JdbcHostRegistry hosts = registry(store)) {
+      assertEquals(List.of(), hosts.registeredHosts());
+      hosts.register("h3", "10.0.0.3:7443");
+      hosts.register("h1", "10.0.0.1:7443");
+      hosts.register("h2", "[fd00::2]:7443");
+      hosts.heartbeat("h1");
+      hosts.heartbeat("h3");
+      hosts.drain("h3");
+      hosts.register("h1", "10.0.0.9:7443");
+      assertEquals(List.of(
+              new JdbcHostRegistry.RegisteredHost("h1", "10.0.0.9:7443", HostStatus.ONLINE),
+              new JdbcHostRegistry.RegisteredHost("h2", "[fd00::2]:7443", HostStatus.OFFLINE),
+              new JdbcHostRegistry.RegisteredHost("h3", "10.0.0.3:7443", HostStatus.DRAINING)),
+          hosts.registeredHosts(), "the address registered last; h2 never sent a heartbeat; h3 is drained");
+      assertEquals(hosts.hosts(), hosts.registeredHosts().stream().map(h -> new HostInfo(h.id(), h.status())).toList());
+      clock.advance(INTERVAL.multipliedBy(2));
+      assertEquals(HostStatus.OFFLINE, hosts.registeredHosts().get(0).status(), "derived at each listing");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Dialect.class)
   @DisplayName("two registries on one database see each other's registrations, heartbeats, drains and placements")
   void twoInstancesShareOneDatabase(Dialect dialect) {
     try (TestDatabase db = TestDatabase.create(dialect, dir);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
-import io.snapshotkit.spi.HostInfo;
+import io.snapshotkit.jdbc.JdbcHostRegistry.RegisteredHost;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
@@ -13,27 +13,28 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
 
 /**
- * Control-plane mode: the hosts in the registry ({@code --registry}) with their status, and the
- * operator's drain and undrain.
+ * Control-plane mode: the hosts in the registry ({@code --registry}) with their agents' addresses
+ * and their status, and the operator's drain and undrain.
  *
  * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
  */
 @Command(name = "hosts", description = {
-    "List the hosts in the registry (--registry) with their status: ONLINE, DRAINING (takes no new workloads) "
-        + "or OFFLINE (no heartbeat for 2 intervals).",
+    "List the hosts in the registry (--registry) with their agent's address and their status: ONLINE, "
+        + "DRAINING (takes no new workloads) or OFFLINE (no heartbeat for 2 intervals).",
     "`hosts drain ID` stops placing workloads on a host; `hosts undrain ID` undoes it."},
     subcommands = {HostsCommand.Drain.class, HostsCommand.Undrain.class})
 final class HostsCommand extends Base {
   @Override
   void run() {
-    List<HostInfo> hosts = root.hostRegistry().hosts();
+    List<RegisteredHost> hosts = root.hostRegistry().registeredHosts();
     ArrayNode a = JsonViews.MAPPER.createArrayNode();
-    Table t = Table.of("HOST", "STATUS");
-    for (HostInfo h : hosts) {
+    Table t = Table.of("HOST", "ADDRESS", "STATUS");
+    for (RegisteredHost h : hosts) {
       ObjectNode n = a.addObject();
       n.put("id", h.id());
+      n.put("address", h.address());
       n.put("status", h.status().name());
-      t.row(h.id(), h.status().name());
+      t.row(h.id(), h.address(), h.status().name());
     }
     out().result(a);
     out().table(t, "No hosts registered; start one: snapshotkit agent --registry ... --host-id ID --listen HOST:PORT");

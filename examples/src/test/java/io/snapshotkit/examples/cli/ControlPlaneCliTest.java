@@ -100,7 +100,7 @@ class ControlPlaneCliTest {
   }
 
   @Test
-  void hostsShowsEachStatusAndDrainUndrainAndPlacementFollowTheRegistry() throws IOException {
+  void hostsShowsEachAddressAndStatusAndDrainUndrainAndPlacementFollowTheRegistry() throws IOException {
     assertEquals(ExitCodes.of(ErrorCode.NOT_FOUND), cp("hosts", "drain", "h1").status(), "an unregistered host");
     try (JdbcManifestStore store = ControlPlane.openStore(registry.toString());
          JdbcHostRegistry hosts = JdbcHostRegistry.on(store, Clock.systemUTC(), Duration.ofSeconds(10),
@@ -109,8 +109,15 @@ class ControlPlaneCliTest {
       hosts.register("h2", "127.0.0.1:2");
       hosts.heartbeat("h1");
     }
-    assertEquals("[{\"id\":\"h1\",\"status\":\"ONLINE\"},{\"id\":\"h2\",\"status\":\"OFFLINE\"}]",
+    assertEquals("[{\"id\":\"h1\",\"address\":\"127.0.0.1:1\",\"status\":\"ONLINE\"},"
+        + "{\"id\":\"h2\",\"address\":\"127.0.0.1:2\",\"status\":\"OFFLINE\"}]",
         cp("hosts").json().toString(), "h2 never sent a heartbeat");
+    Run table = run(Map.of(Home.ENV, tmp.resolve("home").toString()), "--registry", registry.toString(),
+        "--token-file", tokenFile.toString(), "hosts");
+    assertEquals(0, table.status(), table.err());
+    List<List<String>> rows = table.out().lines().map(l -> List.of(l.trim().split("\\s+"))).toList();
+    assertEquals(List.of(List.of("HOST", "ADDRESS", "STATUS"), List.of("h1", "127.0.0.1:1", "ONLINE"),
+        List.of("h2", "127.0.0.1:2", "OFFLINE")), rows, table.out());
     assertEquals(0, cp("hosts", "drain", "h1").status());
     assertEquals("DRAINING", cp("hosts").json().get(0).get("status").asText());
     Run refused = cp("track", "--host", "h1", "app");

@@ -68,6 +68,11 @@ class ThreeAgentsIT {
     JsonNode hosts = cli("hosts").json();
     assertEquals(3, hosts.size(), hosts.toString());
     hosts.forEach(h -> assertEquals("ONLINE", h.get("status").asText(), hosts.toString()));
+    for (int i = 1; i <= 3; i++) {
+      assertEquals("h" + i, hosts.get(i - 1).get("id").asText(), hosts.toString());
+      assertEquals("127.0.0.1:" + ports[i - 1], hosts.get(i - 1).get("address").asText(),
+          "hosts shows the address each agent registered: " + hosts);
+    }
 
     // each workload is tracked only by its own host's agent, so a capture succeeds only on the placed host
     String[] ids = new String[4];
