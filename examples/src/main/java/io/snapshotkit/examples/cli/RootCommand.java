@@ -366,7 +366,7 @@ final class RootCommand implements Callable<Integer> {
 
     @Override
     public String[] getVersion() {
-      String v = Optional.ofNullable(RootCommand.class.getPackage().getImplementationVersion()).orElse("(development build)");
+      String v = Optional.ofNullable(Version.class.getPackage().getImplementationVersion()).orElse("(development build)");
       String cache = System.getProperty(CACHE_PROPERTY);
       return new String[] {"snapshotkit " + v,
           "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") at "
