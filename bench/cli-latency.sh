@@ -155,8 +155,8 @@ TABLE="$WORK/results.md"
 ratio() { # ratio JDK CACHE NAME OURS RESTIC
   local o a r oc ac rc
   o=$(median "$4"); a=$(median "$5"); oc=$(median "$4.cpu"); ac=$(median "$5.cpu")
-  r=$(awk -v o="$o" -v a="$a" 'BEGIN { printf "%.2f", o / a }')
-  rc=$(awk -v o="$oc" -v a="$ac" 'BEGIN { printf "%.2f", o / a }')
+  r=$(awk -v o="$o" -v a="$a" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
+  rc=$(awk -v o="$oc" -v a="$ac" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
   echo "$3 jdk$1 cache-$2 ratio=$r  (ours [$(all "$4")] restic [$(all "$5")]; cpu medians $oc / $ac = $rc)" \
     | tee -a "$RESULTS"
   echo "| $1 | $2 | $3 | $o | $a | $r | $oc | $ac | $rc |" >>"$TABLE"
