@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -224,20 +227,35 @@ class LauncherIT {
 
   @Test
   @Order(100)
-  void aChangedJarGetsANewCacheAndTheStaleOneIsRemoved() throws IOException, InterruptedException {
+  void aChangedJarGetsOneNewCacheEvenFromConcurrentFirstRunsAndTheStaleOneIsRemoved() throws Exception {
     Path before = cachedFile("jsa");
     try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + jar.toUri()), Map.of())) {
       Files.writeString(zip.getPath("META-INF", "snapshotkit-launcher-it.txt"), "a changed jar");
     }
-
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "sync");
+
+    // two first runs at once: one trains, the other finds its lock and runs without a cache
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Result>> runs = List.of(pool.submit(() -> run(env, "--version")),
+          pool.submit(() -> run(env, "--version")));
+      for (Future<Result> f : runs) {
+        Result r = f.get();
+        assertEquals(0, r.status(), r::err);
+        assertEquals("", r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
     Result r = run(env, "--version");
 
-    assertEquals(0, r.status(), r::err);
     Path after = cachedFile("jsa");
     assertNotEquals(before, after);
     assertFalse(Files.exists(before), "the cache of the replaced jar is still there");
     assertTrue(r.out().contains("Start-up cache: " + after), r.out());
+    try (Stream<Path> left = Files.list(cacheHome.resolve("snapshotkit"))) {
+      assertEquals(List.of(after), left.toList(), "a training directory, lock or failure mark was left behind");
+    }
   }
 
   // ---- helpers
