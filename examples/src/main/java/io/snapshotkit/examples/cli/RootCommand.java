@@ -362,12 +362,22 @@ final class RootCommand implements Callable<Integer> {
     return " (" + code.name() + ")";
   }
 
-  /** The tool's version, from the jar manifest when there is one. */
+  /**
+   * The tool's version, from the jar manifest when there is one, and the JDK that runs it (the
+   * launcher picks the newest it finds) with the start-up cache the launcher gave it, if any.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    /** The system property {@code bin/snapshotkit} sets to the start-up cache file it passes to the JVM. */
+    static final String CACHE_PROPERTY = "snapshotkit.startupCache";
+
     @Override
     public String[] getVersion() {
-      String v = Optional.ofNullable(RootCommand.class.getPackage().getImplementationVersion()).orElse("(development build)");
-      return new String[] {"snapshotkit " + v, "Java " + System.getProperty("java.version")};
+      String v = Optional.ofNullable(Version.class.getPackage().getImplementationVersion()).orElse("(development build)");
+      String cache = System.getProperty(CACHE_PROPERTY);
+      return new String[] {"snapshotkit " + v,
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") at "
+              + System.getProperty("java.home"),
+          "Start-up cache: " + (cache == null || cache.isEmpty() ? "none" : cache)};
     }
   }
 }

@@ -50,6 +50,8 @@ class CliIT {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("SNAPSHOTKIT_HOME", tmp.resolve("home").toString());
     pb.environment().remove("SNAPSHOTKIT_JAR");
+    // the launcher's start-up cache has its own test (LauncherIT); no training runs behind these
+    pb.environment().put("SNAPSHOTKIT_CACHE", "off");
     pb.redirectOutput(tmp.resolve("stdout").toFile());
     pb.redirectError(tmp.resolve("stderr").toFile());
     Process p = pb.start();

@@ -780,6 +780,20 @@ class CliTest {
     }
   }
 
+  @Test
+  void versionAloneSkipsPicocliButPrintsWhatPicocliPrintsWithTheJdkThatRunsIt() {
+    Run fast = ok("--version");
+    Run viaPicocli = ok("list", "--version");
+
+    assertEquals(viaPicocli.out(), fast.out());
+    assertEquals(fast.out(), ok("-V").out());
+    List<String> lines = fast.out().lines().toList();
+    assertEquals(3, lines.size(), fast.out());
+    assertEquals("Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ") at "
+        + System.getProperty("java.home"), lines.get(1));
+    assertEquals("Start-up cache: none", lines.get(2));
+  }
+
   /** Every file under {@code root}: relative path to content; MISSING if the directory is gone. */
   private static Map<String, String> files(Path root) throws IOException {
     Map<String, String> out = new java.util.TreeMap<>();

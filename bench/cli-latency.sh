@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# The snapshotkit CLI (examples/bin/snapshotkit, cold processes) against restic, side by side in one run.
+#
+#   bench/cli-latency.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build] [--keep] [--no-image]
+#
+# On the same seeded corpus (FsCorpus, ~1 GiB at scale 1), one snapshot taken by each tool first,
+# then for each JDK (17, and the newest the launcher finds) and each cache state (off: no start-up
+# cache; on: the launcher's AOT cache / CDS archive, built before timing) it runs, alternating ours
+# and restic's N times each:
+#   list          snapshotkit list                    vs restic snapshots
+#   nochange      snapshotkit capture (nothing changed) vs restic backup (nothing changed)
+#   version       snapshotkit --version               vs restic version
+# and prints `name ratio=X.XX` (median wall ours / median wall restic; lower is better for us) with
+# the CPU (user+sys) medians. A Markdown table goes to WORK/results.md. As root, everything lives
+# on a fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work.
+# Page cache stays warm. See bench/README.md "## CLI latency".
+set -euo pipefail
+
+WORK=/tmp/snapshotkit-cli-latency
+REPS=5
+SCALE=1
+BUILD=1
+KEEP=0
+IMAGE=1
+
+die() { echo "cli-latency: $*" >&2; exit 1; }
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) WORK=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --small) SCALE=0.05; shift ;;
+    --scale) SCALE=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    --no-image) IMAGE=0; shift ;;
+    -h|--help) usage ;;
+    *) die "unknown option $1 (try --help)" ;;
+  esac
+done
+[[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
+
+# ------------------------------------------------------------------------------ filesystem
+# as bench/fs-bench.sh: the root ext4 of the machine this was written on has no journal, which
+# makes file creation time depend on earlier runs; a fresh journaled ext4 per run removes that
+FS=$WORK
+LOOPDEV=
+cleanup_fs() {
+  if [ -n "$LOOPDEV" ]; then
+    sync
+    umount "$WORK/fs" 2>/dev/null || true
+    losetup -d "$LOOPDEV" 2>/dev/null || true
+    LOOPDEV=
+    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
+  fi
+}
+if [ "$IMAGE" = 1 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
+    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
+  fi
+  mkdir -p "$WORK/fs"
+  umount "$WORK/fs" 2>/dev/null || true
+  rm -f "$WORK/fs.img"
+  truncate -s 20G "$WORK/fs.img"   # sparse: about 3 GiB are written at scale 1
+  mkfs.ext4 -q -F "$WORK/fs.img"
+  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
+  trap cleanup_fs EXIT
+  mount "$LOOPDEV" "$WORK/fs"
+  FS="$WORK/fs"
+  echo "fresh journaled ext4 on $LOOPDEV at $FS"
+fi
+
+# ------------------------------------------------------------------------------ tools
+need_pkgs=()
+command -v restic >/dev/null || need_pkgs+=(restic)
+[ -x /usr/bin/time ] || need_pkgs+=(time)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "installing ${need_pkgs[*]} from Debian packages"
+  $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null 2>&1 \
+    || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null; } \
+    || die "could not install ${need_pkgs[*]}"
+fi
+for t in java awk; do command -v $t >/dev/null || die "$t is required"; done
+
+# ------------------------------------------------------------------------------ build
+if [ "$BUILD" = 1 ]; then
+  echo "building the CLI and snapshot-bench (for the corpus)"
+  (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl examples,snapshot-bench -am \
+                  || mvn -B -q package -DskipTests -pl examples,snapshot-bench -am; }) || die "build failed"
+fi
+for j in "$SRC/examples/target/snapshotkit.jar" "$SRC/snapshot-bench/target/benchmarks.jar"; do
+  [ -f "$j" ] || die "no $j; run without --no-build"
+done
+# private copies: other builds may replace target/ while we measure
+cp "$SRC/examples/target/snapshotkit.jar" "$WORK/snapshotkit.jar"
+cp "$SRC/snapshot-bench/target/benchmarks.jar" "$WORK/bench.jar"
+export SNAPSHOTKIT_JAR="$WORK/snapshotkit.jar"
+SK="$SRC/examples/bin/snapshotkit"
+unset SNAPSHOTKIT_JVM_FLAGS JAVA_OPTS
+
+# the JDKs: 17, and the newest the launcher picks by itself
+jdk_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null; }
+JDK17=
+for h in /usr/lib/jvm/* /usr/java/* /opt/java/*; do
+  [ -x "$h/bin/java" ] && [ "$(jdk_major "$h")" = 17 ] && { JDK17=$h; break; }
+done
+NEWEST=$(SNAPSHOTKIT_CACHE=off "$SK" --version | sed -n 's/^Java .* at //p')
+[ -n "$NEWEST" ] || die "the launcher found no JDK"
+JDKS=("$NEWEST")
+[ -n "$JDK17" ] && [ "$JDK17" != "$NEWEST" ] && JDKS=("$JDK17" "$NEWEST")
+
+export RESTIC_PASSWORD=snapshotkit-bench
+export RESTIC_CACHE_DIR="$FS/restic-cache"
+export RESTIC_PROGRESS_FPS=0.016
+export SNAPSHOTKIT_HOME="$FS/ours"
+DATA="$FS/data"
+LOG="$WORK/log"
+TIMES="$WORK/times"
+rm -rf "$LOG" "$TIMES" "$WORK/xdg"
+mkdir -p "$LOG" "$TIMES" "$WORK/xdg"
+
+# ------------------------------------------------------------------------------ timing
+# timed NAME 'shell command' : runs it once; appends its wall-clock seconds to $TIMES/NAME and its
+# CPU seconds (user + sys of the whole process tree, from /usr/bin/time) to $TIMES/NAME.cpu
+timed() {
+  local name=$1 cmd=$2
+  if ! /usr/bin/time -f '%e %U %S' -o "$TIMES/.last" bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
+    tail -20 "$LOG/$name.out" >&2
+    die "$name failed: $cmd (log: $LOG/$name.out)"
+  fi
+  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $1 }' >>"$TIMES/$name"
+  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
+}
+median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+# alternate the order each repetition so drift in machine load does not favour either side
+pair() { # pair REP NAME_A CMD_A NAME_B CMD_B
+  if [ $(($1 % 2)) -eq 1 ]; then timed "$2" "$3"; timed "$4" "$5"; else timed "$4" "$5"; timed "$2" "$3"; fi
+}
+
+RESULTS="$WORK/results.txt"
+TABLE="$WORK/results.md"
+: >"$RESULTS"
+{
+  echo "| JDK | cache | comparison | ours (median s) | restic (median s) | wall ratio | ours cpu s | restic cpu s | cpu ratio |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+} >"$TABLE"
+ratio() { # ratio JDK CACHE NAME OURS RESTIC
+  local o a r oc ac rc
+  o=$(median "$4"); a=$(median "$5"); oc=$(median "$4.cpu"); ac=$(median "$5.cpu")
+  r=$(awk -v o="$o" -v a="$a" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
+  rc=$(awk -v o="$oc" -v a="$ac" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
+  echo "$3 jdk$1 cache-$2 ratio=$r  (ours [$(all "$4")] restic [$(all "$5")]; cpu medians $oc / $ac = $rc)" \
+    | tee -a "$RESULTS"
+  echo "| $1 | $2 | $3 | $o | $a | $r | $oc | $ac | $rc |" >>"$TABLE"
+}
+
+# ------------------------------------------------------------------------------ corpus, first snapshots
+echo "corpus (scale $SCALE) in $DATA"
+rm -rf "$DATA" "$FS/ours" "$FS/restic" "$RESTIC_CACHE_DIR"
+java -cp "$WORK/bench.jar" io.snapshotkit.bench.fs.FsCorpus generate "$DATA" --scale "$SCALE" | tee -a "$RESULTS"
+echo "first snapshots (untimed)"
+SNAPSHOTKIT_CACHE=off "$SK" init >"$LOG/setup.out" 2>&1
+SNAPSHOTKIT_CACHE=off "$SK" track corpus "data=$DATA" >>"$LOG/setup.out" 2>&1
+SNAPSHOTKIT_CACHE=off "$SK" capture corpus >>"$LOG/setup.out" 2>&1
+restic init -q -r "$FS/restic" >>"$LOG/setup.out" 2>&1
+restic -r "$FS/restic" backup -q "$DATA" >>"$LOG/setup.out" 2>&1
+
+# ------------------------------------------------------------------------------ the matrix
+for jdk in "${JDKS[@]}"; do
+  major=$(jdk_major "$jdk")
+  # this JDK as JAVA_HOME and as the java on PATH, and no other searched
+  mkdir -p "$WORK/path-$major"
+  ln -sf "$jdk/bin/java" "$WORK/path-$major/java"
+  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  echo "JDK $major: building the start-up cache"
+  $run SNAPSHOTKIT_CACHE=sync "$SK" --version | tee -a "$RESULTS"
+  for cache in off on; do
+    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
+    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    echo "JDK $major, cache $cache: x$REPS"
+    for rep in $(seq 1 "$REPS"); do
+      pair "$rep" "list-$major-$cache" "$sk list" "snapshots-$major-$cache" "restic -r $FS/restic snapshots"
+      pair "$rep" "capture-$major-$cache" "$sk capture corpus" \
+        "backup-$major-$cache" "restic -r $FS/restic backup -q $DATA"
+      pair "$rep" "version-$major-$cache" "$sk --version" "rversion-$major-$cache" "restic version"
+    done
+  done
+done
+
+# ------------------------------------------------------------------------------ report
+echo
+echo "medians of wall-clock seconds; $REPS repetitions" | tee -a "$RESULTS"
+for jdk in "${JDKS[@]}"; do
+  major=$(jdk_major "$jdk")
+  for cache in off on; do
+    ratio "$major" "$cache" "list vs restic snapshots" "list-$major-$cache" "snapshots-$major-$cache"
+    ratio "$major" "$cache" "no-change capture vs restic backup" "capture-$major-$cache" "backup-$major-$cache"
+    ratio "$major" "$cache" "--version vs restic version" "version-$major-$cache" "rversion-$major-$cache"
+  done
+done
+echo
+cat "$TABLE"
+echo "results: $RESULTS, $TABLE; logs: $LOG"
+
+if [ "$KEEP" = 0 ]; then
+  rm -rf "$DATA" "$FS/ours" "$FS/restic" "$RESTIC_CACHE_DIR" "$WORK/xdg"
+fi

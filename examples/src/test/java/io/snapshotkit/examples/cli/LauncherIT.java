@@ -1,0 +1,375 @@
+package io.snapshotkit.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the real {@code bin/snapshotkit} launcher as a process: which JDK it picks, the start-up
+ * cache it builds and when it must ignore it (stale, corrupt, unwritable), never failing the
+ * command because of it.
+ *
+ * <p>One training run (the launcher's own, {@code SNAPSHOTKIT_CACHE=sync}, on JDK 17: a dynamic
+ * CDS archive) builds the cache the tests share, on a copy of the shaded jar; the test that
+ * changes the jar runs last and pays for the one rebuild.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LauncherIT {
+  private static final Path LAUNCHER = Path.of("bin", "snapshotkit").toAbsolutePath();
+  private static final Path BUILT_JAR = Path.of("target", "snapshotkit.jar").toAbsolutePath();
+
+  private static Path shared;
+  private static Path jar;
+  private static Path jdk17;
+  private static Path cacheHome;
+
+  @TempDir Path tmp;
+
+  record Result(int status, String out, String err) {
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+  }
+
+  @BeforeAll
+  static void buildTheSharedCacheOnJdk17() throws IOException, InterruptedException {
+    assertTrue(Files.isRegularFile(BUILT_JAR), "the shaded jar is built in `package`, before this test: " + BUILT_JAR);
+    jdk17 = jdk17().orElse(null);
+    Assumptions.assumeTrue(jdk17 != null, "no JDK 17 found (java.home of this JVM or /usr/lib/jvm/*)");
+    shared = Files.createTempDirectory("snapshotkit-launcher-it-");
+    jar = shared.resolve("snapshotkit.jar");
+    Files.copy(BUILT_JAR, jar);
+    cacheHome = shared.resolve("cache");
+    Result r = run(onlyJdk17(shared.resolve("home"), cacheHome, "sync"), "list", "--version");
+    assertEquals(0, r.status(), r::err);
+    assertTrue(r.out().contains("Start-up cache: " + cacheHome.resolve("snapshotkit")), r.out());
+  }
+
+  @AfterAll
+  static void removeTheSharedDirectory() throws IOException {
+    if (shared != null) {
+      deleteTree(shared);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void onlyJdk17AvailableRunsWithItsCdsArchive() throws IOException, InterruptedException {
+    Path classLog = tmp.resolve("classes.log");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    env.put("JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
+    Result r = run(env, "list", "--version");
+
+    assertEquals(0, r.status(), r::err);
+    assertTrue(r.out().contains("Java 17."), r.out());
+    assertTrue(r.out().contains("Start-up cache: " + cachedFile("jsa")), r.out());
+    String loaded = Files.readString(classLog);
+    assertTrue(loaded.lines().anyMatch(l -> l.contains("io.snapshotkit.examples.cli.Main ")
+        && l.contains("shared objects file (top)")), "Main did not come from the dynamic archive:\n" + loaded);
+  }
+
+  @Test
+  @Order(2)
+  void jvmFlagsOfTheUserReplaceTheCache() throws IOException, InterruptedException {
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    env.put("SNAPSHOTKIT_JVM_FLAGS", "");
+    Result r = run(env, "list", "--version");
+
+    assertEquals(0, r.status(), r::err);
+    assertTrue(r.out().contains("Start-up cache: none"), r.out());
+  }
+
+  @Test
+  @Order(3)
+  void aCorruptCacheIsIgnoredAndTheCommandRuns() throws IOException, InterruptedException {
+    Path ownCache = tmp.resolve("cache");
+    Path copy = ownCache.resolve("snapshotkit").resolve(cachedFile("jsa").getFileName());
+    Files.createDirectories(copy.getParent());
+    byte[] garbage = new byte[1 << 20];
+    new Random(3).nextBytes(garbage);
+    Files.write(copy, garbage);
+    Files.setLastModifiedTime(copy, FileTime.from(Instant.now()));
+
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), ownCache, "auto");
+    Result init = run(env, "init");
+    Result list = run(env, "list");
+
+    assertEquals(0, init.status(), init::err);
+    assertEquals(0, list.status(), list::err);
+    assertTrue(list.out().startsWith("No snapshots yet."), list.out());
+    assertEquals("", list.err(), "the JVM's complaints about the archive must not reach the user");
+  }
+
+  @Test
+  @Order(4)
+  void anUnwritableCacheDirectoryMeansNoCacheNotAFailure() throws IOException, InterruptedException {
+    // a regular file where the cache directory should be: no process, root included, can create it
+    Path notADirectory = Files.writeString(tmp.resolve("cache-is-a-file"), "x");
+    for (String mode : List.of("sync", "auto")) {
+      Map<String, String> env = onlyJdk17(tmp.resolve("home"), notADirectory, mode);
+      Result r = run(env, "list", "--version");
+
+      assertEquals(0, r.status(), r::err);
+      assertTrue(r.out().contains("Start-up cache: none"), r.out());
+      assertEquals("", r.err());
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aReadOnlyHomeMeansNoCacheNotAFailure() throws IOException, InterruptedException {
+    Path home = Files.createDirectories(tmp.resolve("readonly-home"));
+    Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("r-xr-xr-x"));
+    Path blocked = Files.writeString(tmp.resolve("home-is-a-file"), "x");
+    try {
+      // the read-only directory blocks the cache unless this runs as root; a file as HOME always does
+      List<Path> homes = Files.isWritable(home) ? List.of(blocked) : List.of(home, blocked);
+      int n = 0;
+      for (Path userHome : homes) {
+        Map<String, String> env = onlyJdk17(tmp.resolve("snapshotkit-home" + n++), null, "sync");
+        env.put("HOME", userHome.toString());
+        Result init = run(env, "init");
+        Result r = run(env, "list");
+
+        assertEquals(0, init.status(), init::err);
+        assertEquals(0, r.status(), r::err);
+        assertTrue(r.out().startsWith("No snapshots yet."), r.out());
+        assertEquals("", r.err());
+      }
+    } finally {
+      Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  @Test
+  @Order(3)
+  void versionAloneRunsWithoutTheCacheWhichWouldCostItMore() throws IOException, InterruptedException {
+    Result r = run(onlyJdk17(tmp.resolve("home"), cacheHome, "auto"), "--version");
+
+    assertEquals(0, r.status(), r::err);
+    assertTrue(r.out().contains("Start-up cache: none"), r.out());
+  }
+
+  @Test
+  @Order(6)
+  void javaHomeOlderThan17WithNothingNewerIsOneClearError() throws IOException, InterruptedException {
+    Path old = fakeJdk(tmp.resolve("jdk-11"), "11.0.22");
+    Path fakeBin = Files.createDirectories(tmp.resolve("bin"));
+    Files.createSymbolicLink(fakeBin.resolve("java"), old.resolve("bin/java"));
+    Map<String, String> env = baseEnv(tmp.resolve("home"), tmp.resolve("cache"), "auto");
+    env.put("JAVA_HOME", old.toString());
+    env.put("PATH", fakeBin + ":/usr/bin:/bin");
+
+    Result r = run(env, "list");
+
+    assertEquals(127, r.status(), r::out);
+    assertEquals(1, r.errLines().size(), r.err());
+    assertEquals("snapshotkit: JAVA_HOME (" + old + ") is Java 11 and no Java 17 or later was found on PATH or in "
+        + "the usual places; install one, or set JAVA_HOME to it", r.errLines().get(0));
+    assertEquals("", r.out());
+  }
+
+  @Test
+  @Order(7)
+  void javaHomeOlderThan17IsSkippedForANewerJdk() throws IOException, InterruptedException {
+    Path old = fakeJdk(tmp.resolve("jdk-11"), "11.0.22");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), tmp.resolve("cache"), "off");
+    env.put("JAVA_HOME", old.toString());
+
+    Result r = run(env, "--version");
+
+    assertEquals(0, r.status(), r::err);
+    assertTrue(r.out().contains("Java 17.") && r.out().contains(" at " + jdk17), r.out());
+  }
+
+  @Test
+  @Order(8)
+  void theNewestJdkFoundWinsOverAnOlderJavaHome() throws IOException, InterruptedException {
+    // a "JDK 99" in a searched directory whose java notes that it ran, then runs the real JDK 17
+    Path newest = tmp.resolve("jdks/jdk-99");
+    Path marker = tmp.resolve("jdk-99-ran");
+    Files.createDirectories(newest.resolve("bin"));
+    Files.writeString(newest.resolve("release"), "JAVA_VERSION=\"99.0.1\"\n");
+    executable(newest.resolve("bin/java"), "#!/bin/sh\ntouch '" + marker + "'\nexec '" + jdk17.resolve("bin/java")
+        + "' \"$@\"\n");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), tmp.resolve("cache"), "off");
+    env.put("SNAPSHOTKIT_JAVA_SEARCH", tmp.resolve("jdks") + "/*");
+
+    Result r = run(env, "--version");
+
+    assertEquals(0, r.status(), r::err);
+    assertTrue(Files.exists(marker), "the launcher ran JAVA_HOME's JDK 17, not the JDK 99 it found");
+  }
+
+  @Test
+  @Order(100)
+  void aChangedJarGetsOneNewCacheEvenFromConcurrentFirstRunsAndTheStaleOneIsRemoved() throws Exception {
+    Path before = cachedFile("jsa");
+    try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + jar.toUri()), Map.of())) {
+      Files.writeString(zip.getPath("META-INF", "snapshotkit-launcher-it.txt"), "a changed jar");
+    }
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "sync");
+
+    // two first runs at once: one trains, the other finds its lock and runs without a cache
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Result>> runs = List.of(pool.submit(() -> run(env, "list", "--version")),
+          pool.submit(() -> run(env, "list", "--version")));
+      for (Future<Result> f : runs) {
+        Result r = f.get();
+        assertEquals(0, r.status(), r::err);
+        assertEquals("", r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Result r = run(env, "list", "--version");
+
+    Path after = cachedFile("jsa");
+    assertNotEquals(before, after);
+    assertFalse(Files.exists(before), "the cache of the replaced jar is still there");
+    assertTrue(r.out().contains("Start-up cache: " + after), r.out());
+    try (Stream<Path> left = Files.list(cacheHome.resolve("snapshotkit"))) {
+      assertEquals(List.of(after), left.toList(), "a training directory, lock or failure mark was left behind");
+    }
+  }
+
+  // ---- helpers
+
+  /** The one cache file of {@code kind} in the shared cache directory. */
+  private static Path cachedFile(String kind) throws IOException {
+    try (Stream<Path> files = Files.list(cacheHome.resolve("snapshotkit"))) {
+      List<Path> found = files.filter(p -> p.toString().endsWith("." + kind)).toList();
+      assertEquals(1, found.size(), () -> "cache files: " + found);
+      return found.get(0);
+    }
+  }
+
+  /** An environment where JDK 17 is JAVA_HOME, the java on PATH and the only JDK searched. */
+  private static Map<String, String> onlyJdk17(Path home, Path cache, String mode) throws IOException {
+    Map<String, String> env = baseEnv(home, cache, mode);
+    Path bin = Files.createDirectories(home.resolveSibling(home.getFileName() + "-bin"));
+    Path java = bin.resolve("java");
+    if (!Files.exists(java)) {
+      executable(java, "#!/bin/sh\nexec '" + jdk17.resolve("bin/java") + "' \"$@\"\n");
+    }
+    env.put("JAVA_HOME", jdk17.toString());
+    env.put("PATH", bin + ":/usr/bin:/bin");
+    return env;
+  }
+
+  private static Map<String, String> baseEnv(Path home, Path cache, String mode) {
+    Map<String, String> env = new HashMap<>();
+    env.put("SNAPSHOTKIT_HOME", home.toString());
+    env.put("SNAPSHOTKIT_JAR", jar.toString());
+    env.put("SNAPSHOTKIT_JAVA_SEARCH", "");
+    env.put("SNAPSHOTKIT_CACHE", mode);
+    if (cache != null) {
+      env.put("XDG_CACHE_HOME", cache.toString());
+    }
+    return env;
+  }
+
+  private static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(LAUNCHER.toString());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    Map<String, String> penv = pb.environment();
+    for (String name : List.of("JAVA_HOME", "JAVA_OPTS", "SNAPSHOTKIT_JVM_FLAGS", "SNAPSHOTKIT_JAVA_SEARCH",
+        "SNAPSHOTKIT_CACHE", "XDG_CACHE_HOME", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+      penv.remove(name);
+    }
+    penv.putAll(env);
+    Path out = Files.createTempFile(shared, "out", ".txt");
+    Path err = Files.createTempFile(shared, "err", ".txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process p = pb.start();
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("snapshotkit " + String.join(" ", args) + " did not finish in 300 s");
+    }
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** A directory that looks like a JDK of {@code version}: a release file and a java that prints it. */
+  private static Path fakeJdk(Path dir, String version) throws IOException {
+    Files.createDirectories(dir.resolve("bin"));
+    Files.writeString(dir.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
+    executable(dir.resolve("bin/java"), "#!/bin/sh\necho 'openjdk version \"" + version
+        + "\" 2024-01-16' >&2\nexit 0\n");
+    return dir;
+  }
+
+  private static void executable(Path file, String script) throws IOException {
+    Files.writeString(file, script);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** This JVM's home if it is a JDK 17, else the first JDK 17 in /usr/lib/jvm. */
+  private static Optional<Path> jdk17() throws IOException {
+    Path self = Path.of(System.getProperty("java.home"));
+    if (Runtime.version().feature() == 17 && Files.isExecutable(self.resolve("bin/java"))) {
+      return Optional.of(self);
+    }
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> homes = Files.list(jvms)) {
+      return homes.sorted().filter(h -> Files.isExecutable(h.resolve("bin/java"))).filter(h -> {
+        try {
+          return Files.readString(h.resolve("release")).contains("JAVA_VERSION=\"17.");
+        } catch (IOException e) {
+          return false;
+        }
+      }).findFirst();
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+}
