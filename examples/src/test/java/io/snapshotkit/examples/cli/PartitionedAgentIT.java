@@ -87,7 +87,7 @@ class PartitionedAgentIT {
     }
     // A long-lived control plane in this JVM, as a service would run it: one engine, one channel per host.
     controlPlane = Services.openRegistry(registry, Clock.systemUTC(), Duration.ofSeconds(HEARTBEAT_SECONDS),
-        ControlPlane.token(tokenFile, Map.of()), Optional.empty(), HOST_TIMEOUT);
+        ControlPlane.token(tokenFile, Map.of()), Optional.empty(), HOST_TIMEOUT, Optional.empty());
     SnapshotEngine engine = controlPlane.engine();
     WorkloadRef w1 = WorkloadRef.of(Cli.TENANT, "w1");
     WorkloadRef w2 = WorkloadRef.of(Cli.TENANT, "w2");

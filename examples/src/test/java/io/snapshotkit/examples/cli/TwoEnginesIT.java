@@ -91,7 +91,7 @@ class TwoEnginesIT {
 
   private Services open() {
     return Services.openRegistry(registry, Clock.systemUTC(), Duration.ofSeconds(HEARTBEAT_SECONDS),
-        ControlPlane.token(tokenFile, Map.of()), Optional.empty(), HOST_TIMEOUT);
+        ControlPlane.token(tokenFile, Map.of()), Optional.empty(), HOST_TIMEOUT, Optional.empty());
   }
 
   @AfterAll
