@@ -5,7 +5,6 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.GcReport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -131,8 +130,8 @@ final class Maintenance {
     try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
       while (r.hasNext()) {
         Entry e = r.next();
-        if (e.digest() != null && (only == null || only.contains(e.digest()))) {
-          marked.add(e.digest());
+        if (e.digest() != null) {
+          content.mark(e.digest(), marked, only);
         }
       }
       return true;
@@ -200,27 +199,40 @@ final class Maintenance {
     Set<Digest> corrupt = new TreeSet<>();
     long checked = 0;
     int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
-    for (Map.Entry<Digest, ContentStore.Location> e : content.snapshotIndex().entrySet()) {
-      Digest d = e.getKey();
+    Map<Digest, ContentStore.Location> index = content.snapshotIndex();
+    for (Digest d : index.keySet()) {
       if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
         continue;
       }
       checked++;
-      try (InputStream in = content.open(d)) {
-        byte[] buf = new byte[1 << 16];
-        while (in.read(buf) >= 0) {
-          // reading verifies
-        }
+      try {
+        content.object(d);
       } catch (SnapshotException ex) {
         if (ex.code() != ErrorCode.CORRUPT) {
           throw ex;
         }
         corrupt.add(d);
-      } catch (IOException ex) {
-        corrupt.add(d);
       }
     }
+    // a chunked content is damaged when its list or any of its chunks is
     Set<Digest> missing = new TreeSet<>();
+    Set<Digest> badLists = new HashSet<>();
+    index.forEach((d, loc) -> {
+      if (loc.list() && !corrupt.contains(d)) {
+        try {
+          for (Digest c : content.list(d).chunks()) {
+            if (corrupt.contains(c)) {
+              badLists.add(d);
+            } else if (!index.containsKey(c)) {
+              missing.add(c);
+              badLists.add(d);
+            }
+          }
+        } catch (SnapshotException ex) {
+          badLists.add(d);
+        }
+      }
+    });
     List<String> damaged = new ArrayList<>();
     for (Path m : manifestFiles()) {
       boolean bad = false;
@@ -228,9 +240,9 @@ final class Maintenance {
         while (r.hasNext()) {
           Entry e = r.next();
           if (e.digest() != null) {
-            if (corrupt.contains(e.digest())) {
+            if (corrupt.contains(e.digest()) || badLists.contains(e.digest())) {
               bad = true;
-            } else if (!content.contains(e.digest())) {
+            } else if (!index.containsKey(e.digest()) && !content.contains(e.digest())) {
               missing.add(e.digest());
               bad = true;
             }
