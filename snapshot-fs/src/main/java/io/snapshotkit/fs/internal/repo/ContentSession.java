@@ -64,8 +64,12 @@ public final class ContentSession implements AutoCloseable {
         return true;
       }
     }
+    if (store.index.find(d) == null) {
+      return false;
+    }
     synchronized (store.lock) {
-      if (store.index.containsKey(d)) {
+      // again under the lock, which a gc sweep holds while it removes content
+      if (store.index.find(d) != null) {
         store.pins.get(id).add(d);
         return true;
       }
@@ -207,7 +211,7 @@ public final class ContentSession implements AutoCloseable {
     }
     String idx = ContentStore.INDEX + "i-" + name.substring(ContentStore.PACKS.length(), name.length() - 5) + ".idx";
     try {
-      store.objects.putIfAbsent(idx, PackFormat.index(List.of(name), packEntries));
+      PackFormat.writeIndex(store.objects, idx, List.of(name), packEntries);
     } catch (IOException | RuntimeException e) {
       // without its index the pack is unreadable (and removed at the next open): free its space now
       try {
@@ -218,15 +222,13 @@ public final class ContentSession implements AutoCloseable {
       throw e;
     }
     synchronized (store.lock) {
-      long gen = store.generation.incrementAndGet();
-      store.indexOfPack.put(name, idx);
       for (PackFormat.Record r : packEntries) {
-        if (store.index.putIfAbsent(r.digest(), new ContentStore.Location(name, r.offset(), r.length(), r.rawSize(),
-            r.kind(), gen)) == null) {
+        if (store.index.find(r.digest()) == null) {
           published.add(r.digest());
         }
         store.pins.get(id).add(r.digest());
       }
+      store.index.open(idx, store.generation.incrementAndGet(), null);
     }
     packEntries.clear();
     pending.clear();

@@ -10,8 +10,8 @@ import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -55,9 +55,7 @@ public final class ContentStore {
   final int small;
   final Executor executor;
   final Object lock = new Object();
-  final Map<Digest, Location> index = new HashMap<>();
-  /** Which index file lists each pack (a pack is listed by exactly one). */
-  final Map<String, String> indexOfPack = new HashMap<>();
+  final ContentIndex index;
   final Map<Long, Set<Digest>> pins = new HashMap<>();
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
@@ -69,36 +67,27 @@ public final class ContentStore {
     this.level = level;
     this.executor = executor;
     this.codec = new ZstdCodec(level);
+    this.index = new ContentIndex(objects);
     load();
   }
 
   private void load() throws IOException {
+    Set<String> packs = new HashSet<>(objects.list(PACKS));
+    Set<String> indexed = new HashSet<>();
     for (String idx : objects.list(INDEX)) {
-      readIndex(idx);
+      try {
+        indexed.addAll(index.open(idx, 0, packs).packs);
+      } catch (IOException | RuntimeException e) {
+        LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
+            + "is run and the affected snapshots are deleted", idx, e);
+      }
     }
-    for (String pack : objects.list(PACKS)) {
-      if (!indexOfPack.containsKey(pack)) {
+    index.dropEmpty();
+    for (String pack : packs) {
+      if (!indexed.contains(pack)) {
         LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
         objects.delete(pack);
       }
-    }
-  }
-
-  private void readIndex(String idx) {
-    try {
-      byte[] data = objects.get(idx);
-      PackFormat.Header h = PackFormat.header(data, data.length);
-      for (String p : h.packs()) {
-        indexOfPack.put(p, idx);
-      }
-      for (int i = 0; i < h.count(); i++) {
-        PackFormat.Record r = PackFormat.record(data, h.recordsAt() + i * PackFormat.RECORD);
-        index.putIfAbsent(r.digest(), new Location(h.packs().get(r.pack()), r.offset(), r.length(), r.rawSize(),
-            r.kind(), 0));
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
-          + "is run and the affected snapshots are deleted", idx, e);
     }
   }
 
@@ -136,16 +125,12 @@ public final class ContentStore {
   }
 
   Optional<Location> location(Digest d) {
-    synchronized (lock) {
-      return Optional.ofNullable(index.get(d));
-    }
+    return Optional.ofNullable(index.find(d));
   }
 
-  /** A copy of the index, for checks. */
-  Map<Digest, Location> snapshotIndex() {
-    synchronized (lock) {
-      return new HashMap<>(index);
-    }
+  /** Streams every stored content's index record (a content listed twice may come twice). */
+  void forEachContent(IndexFile.RecordSink sink) throws IOException {
+    index.forEach(Long.MAX_VALUE, sink);
   }
 
   long generation() {
@@ -293,7 +278,9 @@ public final class ContentStore {
   long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark) throws IOException {
     ContentSweep s = new ContentSweep(this);
     long[] swept = s.sweep(gcStart, marked, remark, null);
-    return new long[] {swept[0] + s.mergeSmallPacks(), swept[1]};
+    long merged = s.mergeSmallPacks();
+    s.mergeIndexes();
+    return new long[] {swept[0] + merged, swept[1]};
   }
 
   /** @see ContentSweep#sweep(long, Set, Consumer, Set) */

@@ -14,11 +14,13 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The sweep phase of a collection over a {@link ContentStore}: drops unmarked content from the
+ * The sweep phase of a collection over a {@link ContentStore}: hides unmarked content in the
  * index, then deletes packs left without live content and rewrites packs mostly dead or small
- * into new ones. Files are never edited: a rewrite publishes the new pack, then its index, and
- * only then deletes the old index and pack, so a crash at any point leaves every live content
- * readable (through the old index or the new one; a pack without an index is removed at open).
+ * into new ones, and finally merges the index files into one. Files are never edited: a rewrite
+ * publishes the new pack, then its index, and only then deletes the old pack; a merge publishes
+ * the merged index before deleting the old ones. A crash at any point leaves every live content
+ * readable (through the old index or the new one; a pack without an index is removed at open,
+ * an index's records of a deleted pack are ignored).
  *
  * <p>Not thread-safe: one sweep at a time (the repository's collection lock).
  */
@@ -37,13 +39,13 @@ final class ContentSweep {
   /**
    * Under the index monitor: adds every pinned digest (and the chunks of pinned lists) to
    * {@code marked}, lets {@code remark} add the digests of snapshots committed since marking
-   * began, and removes every unmarked content in {@code only} (all when null) published no later
+   * began, and hides every unmarked content in {@code only} (all when null) published no later
    * than {@code gcStart}. Then deletes or rewrites the packs that held it.
    *
    * @return the bytes and contents reclaimed
    */
   long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark, Set<Digest> only) throws IOException {
-    Map<Digest, ContentStore.Location> removed = new HashMap<>();
+    Map<Digest, Set<String>> removed = new HashMap<>();
     synchronized (store.lock) {
       Set<Digest> pinned = new HashSet<>();
       for (Set<Digest> p : store.pins.values()) {
@@ -53,29 +55,25 @@ final class ContentSweep {
         store.mark(d, marked, null);
       }
       remark.accept(marked);
-      store.index.entrySet().removeIf(e -> {
-        if ((only == null || only.contains(e.getKey()))
-            && e.getValue().generation() <= gcStart && !marked.contains(e.getKey())) {
-          removed.put(e.getKey(), e.getValue());
-          return true;
+      store.index.forEach(gcStart, (r, loc) -> {
+        if ((only == null || only.contains(r.digest())) && !marked.contains(r.digest())) {
+          removed.computeIfAbsent(r.digest(), k -> new HashSet<>()).add(loc.pack());
         }
-        return false;
       });
+      store.index.tombstone(removed.keySet(), gcStart);
     }
     Set<String> touched = new HashSet<>();
-    for (ContentStore.Location loc : removed.values()) {
-      touched.add(loc.pack());
-    }
+    removed.values().forEach(touched::addAll);
     long bytes = 0;
+    Map<String, Map<Digest, ContentStore.Location>> live = liveIn(touched);
     for (String pack : touched) {
-      bytes += compact(pack);
+      bytes += compact(pack, live.getOrDefault(pack, Map.of()));
     }
     return new long[] {bytes, removed.size()};
   }
 
   /** Deletes a pack whose contents are all gone, rewrites one mostly dead, leaves the others. */
-  private long compact(String pack) throws IOException {
-    Map<Digest, ContentStore.Location> live = liveIn(pack);
+  private long compact(String pack, Map<Digest, ContentStore.Location> live) throws IOException {
     long packSize = store.sizeOrZero(pack);
     if (live.isEmpty()) {
       retire(pack);
@@ -83,8 +81,8 @@ final class ContentSweep {
     }
     long liveBytes = live.values().stream().mapToLong(ContentStore.Location::length).sum();
     if (liveBytes * 2 > packSize) {
-      // the dead frames stay until more of the pack dies; its index still lists them, so after a
-      // restart they are found again (readable, unreferenced) and the next gc drops them again
+      // the dead frames stay until more of the pack dies; the index merge at the end of a gc
+      // leaves their records out
       return 0;
     }
     Map<String, Map<Digest, ContentStore.Location>> one = new LinkedHashMap<>();
@@ -92,43 +90,40 @@ final class ContentSweep {
     return rewrite(one);
   }
 
-  private Map<Digest, ContentStore.Location> liveIn(String pack) {
-    Map<Digest, ContentStore.Location> live = new HashMap<>();
-    synchronized (store.lock) {
-      store.index.forEach((d, loc) -> {
-        if (loc.pack().equals(pack)) {
-          live.put(d, loc);
-        }
-      });
+  /** The visible contents of {@code packs}, by pack, in one pass over the index. */
+  private Map<String, Map<Digest, ContentStore.Location>> liveIn(Set<String> packs) throws IOException {
+    Map<String, Map<Digest, ContentStore.Location>> live = new HashMap<>();
+    if (packs.isEmpty()) {
+      return live;
     }
+    store.index.forEach(Long.MAX_VALUE, (r, loc) -> {
+      if (packs.contains(loc.pack())) {
+        live.computeIfAbsent(loc.pack(), k -> new HashMap<>()).putIfAbsent(r.digest(), loc);
+      }
+    });
     return live;
   }
 
-  /** Removes a pack and its index: the index first, so a crash in between leaves a pack the next open removes. */
+  /**
+   * Deletes a pack: first hidden from lookups (a reader that already had its location retries on
+   * {@code NoSuchFileException} and finds the content elsewhere or missing), then removed.
+   */
   private void retire(String pack) throws IOException {
-    String idx;
-    synchronized (store.lock) {
-      idx = store.indexOfPack.remove(pack);
-    }
-    if (idx != null) {
-      store.objects.delete(idx);
-    }
+    store.index.packGone(pack);
     store.objects.delete(pack);
   }
 
   /**
    * Copies the live contents of {@code sources} (pack → its live contents) into one new pack,
-   * publishes it and its index, repoints the in-memory index, then retires the old packs.
-   * Readers holding an old location retry on {@code NoSuchFileException}.
+   * publishes it and then its index, then retires the old packs.
    *
    * @return the bytes freed
    */
   private long rewrite(Map<String, Map<Digest, ContentStore.Location>> sources) throws IOException {
     String base = "p-" + UUID.randomUUID();
     String newPack = ContentStore.PACKS + base + ".pack";
-    Map<Digest, ContentStore.Location> moved = new HashMap<>();
-    Map<Digest, String> from = new HashMap<>();
     List<PackFormat.Record> records = new ArrayList<>();
+    Set<Digest> copied = new HashSet<>();
     long oldBytes = 0;
     try (ObjectStore.Upload up = store.objects.upload(newPack)) {
       OutputStream out = up.out();
@@ -136,22 +131,21 @@ final class ContentSweep {
       for (Map.Entry<String, Map<Digest, ContentStore.Location>> source : sources.entrySet()) {
         oldBytes += store.sizeOrZero(source.getKey());
         for (Map.Entry<Digest, ContentStore.Location> e : source.getValue().entrySet()) {
+          if (!copied.add(e.getKey())) {
+            continue;
+          }
           ContentStore.Location loc = e.getValue();
           long offset = up.written();
           out.write(store.objects.getRange(loc.pack(), loc.offset(), loc.length()));
-          moved.put(e.getKey(), new ContentStore.Location(newPack, offset, loc.length(), loc.rawSize(), loc.kind(),
-              loc.generation()));
           records.add(new PackFormat.Record(e.getKey(), 0, offset, loc.length(), loc.rawSize(), loc.kind()));
-          from.put(e.getKey(), source.getKey());
         }
       }
       up.publish();
     }
     String idx = ContentStore.INDEX + "i-" + base + ".idx";
-    store.objects.putIfAbsent(idx, PackFormat.index(List.of(newPack), records));
+    PackFormat.writeIndex(store.objects, idx, List.of(newPack), records);
     synchronized (store.lock) {
-      store.indexOfPack.put(newPack, idx);
-      moved.forEach((d, loc) -> store.index.computeIfPresent(d, (k, old) -> old.pack().equals(from.get(d)) ? loc : old));
+      store.index.open(idx, store.generation.incrementAndGet(), null);
     }
     for (String old : sources.keySet()) {
       retire(old);
@@ -167,19 +161,23 @@ final class ContentSweep {
    * @return the bytes freed
    */
   long mergeSmallPacks() throws IOException {
-    Map<String, Map<Digest, ContentStore.Location>> byPack = new HashMap<>();
-    synchronized (store.lock) {
-      store.index.forEach((d, loc) -> byPack.computeIfAbsent(loc.pack(), k -> new HashMap<>()).put(d, loc));
+    Set<String> smallPacks = new HashSet<>();
+    for (IndexFile f : store.index.files()) {
+      for (String p : f.packs) {
+        if (f.packStillLive(p) && store.sizeOrZero(p) < SMALL_PACK) {
+          smallPacks.add(p);
+        }
+      }
     }
-    List<String> smallPacks = byPack.keySet().stream().filter(p -> store.sizeOrZero(p) < SMALL_PACK).sorted().toList();
     if (smallPacks.size() < MERGE_MIN) {
       return 0;
     }
+    Map<String, Map<Digest, ContentStore.Location>> byPack = liveIn(smallPacks);
     long freed = 0;
     Map<String, Map<Digest, ContentStore.Location>> batch = new LinkedHashMap<>();
     long batchBytes = 0;
-    for (String p : smallPacks) {
-      batch.put(p, byPack.get(p));
+    for (String p : smallPacks.stream().sorted().toList()) {
+      batch.put(p, byPack.getOrDefault(p, Map.of()));
       batchBytes += store.sizeOrZero(p);
       if (batchBytes >= ContentStore.PACK_TARGET) {
         freed += rewrite(batch);
@@ -191,5 +189,17 @@ final class ContentSweep {
       freed += rewrite(batch);
     }
     return freed;
+  }
+
+  /**
+   * Merges every index file into one (leaving out hidden records and deleted packs), so lookups
+   * probe one file and tombstones are dropped, then deletes index files left without packs.
+   */
+  void mergeIndexes() throws IOException {
+    List<IndexFile> sources = store.index.files();
+    if (sources.size() > 1 || sources.size() == 1 && store.index.hasTombstones()) {
+      store.index.merge(sources, store.generation.incrementAndGet());
+    }
+    store.index.dropEmpty();
   }
 }

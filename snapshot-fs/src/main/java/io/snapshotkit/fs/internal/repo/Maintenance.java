@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -197,42 +196,51 @@ final class Maintenance {
    */
   CheckReport check(boolean sample) {
     Set<Digest> corrupt = new TreeSet<>();
-    long checked = 0;
+    Set<Digest> lists = new HashSet<>();
+    long[] checked = {0};
     int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
-    Map<Digest, ContentStore.Location> index = content.snapshotIndex();
-    for (Digest d : index.keySet()) {
-      if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
-        continue;
-      }
-      checked++;
-      try {
-        content.object(d);
-      } catch (SnapshotException ex) {
-        if (ex.code() != ErrorCode.CORRUPT) {
-          throw ex;
+    try {
+      content.forEachContent((r, loc) -> {
+        Digest d = r.digest();
+        if (loc.list()) {
+          lists.add(d);
         }
-        corrupt.add(d);
-      }
+        if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
+          return;
+        }
+        checked[0]++;
+        try {
+          content.object(d);
+        } catch (SnapshotException ex) {
+          if (ex.code() != ErrorCode.CORRUPT) {
+            throw ex;
+          }
+          corrupt.add(d);
+        }
+      });
+    } catch (IOException e) {
+      throw SnapshotException.wrap("checking the repository", e);
     }
     // a chunked content is damaged when its list or any of its chunks is
     Set<Digest> missing = new TreeSet<>();
     Set<Digest> badLists = new HashSet<>();
-    index.forEach((d, loc) -> {
-      if (loc.list() && !corrupt.contains(d)) {
-        try {
-          for (Digest c : content.list(d).chunks()) {
-            if (corrupt.contains(c)) {
-              badLists.add(d);
-            } else if (!index.containsKey(c)) {
-              missing.add(c);
-              badLists.add(d);
-            }
-          }
-        } catch (SnapshotException ex) {
-          badLists.add(d);
-        }
+    for (Digest d : lists) {
+      if (corrupt.contains(d)) {
+        continue;
       }
-    });
+      try {
+        for (Digest c : content.list(d).chunks()) {
+          if (corrupt.contains(c)) {
+            badLists.add(d);
+          } else if (content.location(c).isEmpty()) {
+            missing.add(c);
+            badLists.add(d);
+          }
+        }
+      } catch (SnapshotException ex) {
+        badLists.add(d);
+      }
+    }
     List<String> damaged = new ArrayList<>();
     for (Path m : manifestFiles()) {
       boolean bad = false;
@@ -242,7 +250,7 @@ final class Maintenance {
           if (e.digest() != null) {
             if (corrupt.contains(e.digest()) || badLists.contains(e.digest())) {
               bad = true;
-            } else if (!index.containsKey(e.digest()) && !content.contains(e.digest())) {
+            } else if (content.location(e.digest()).isEmpty()) {
               missing.add(e.digest());
               bad = true;
             }
@@ -260,7 +268,7 @@ final class Maintenance {
       }
     }
     damaged.sort(null);
-    return new CheckReport(checked, corrupt.stream().map(Digest::hex).toList(),
+    return new CheckReport(checked[0], corrupt.stream().map(Digest::hex).toList(),
         missing.stream().map(Digest::hex).toList(), damaged);
   }
 }
