@@ -187,4 +187,42 @@ class ChunkedContentTest {
     FsRepository.open(dir.resolve("fresh"), 1).close();
     assertEquals(List.of("snapshotkit-repository 2"), Files.readAllLines(dir.resolve("fresh/format")));
   }
+
+  @Test
+  @DisplayName("gc merges the index files into one that leaves removed contents out, so they stay gone after a reopen")
+  void gcMergesIndexesWithoutRemovedContent() throws IOException {
+    byte[] kept = random(3 << 20, 6);
+    byte[] dropped = random(3 << 20, 7);
+    Digest k;
+    Digest d;
+    try (FsRepository repo = open()) {
+      try (ContentSession s = repo.content().session()) {
+        k = s.storeStream(new ByteArrayInputStream(kept), pool);
+        s.flush();
+      }
+      try (ContentSession s = repo.content().session()) {
+        d = s.storeStream(new ByteArrayInputStream(dropped), pool);
+        s.flush();
+      }
+      try (Stream<Path> idx = Files.list(dir.resolve("repo/index"))) {
+        assertEquals(2, idx.count(), "one index per sealed pack");
+      }
+      Set<Digest> marked = new HashSet<>();
+      repo.content().mark(k, marked, null);
+      long[] swept = repo.content().sweep(repo.content().generation(), marked, m -> { });
+      assertEquals(repo.content().list(k).chunks().size() + 0L, marked.size() - 1L);
+      assertTrue(swept[1] > 1, "the dropped content's chunks and list: " + swept[1]);
+      assertFalse(repo.content().contains(d));
+    }
+    try (Stream<Path> idx = Files.list(dir.resolve("repo/index"))) {
+      assertEquals(1, idx.count(), "gc merged the index files");
+    }
+    try (Stream<Path> packs = Files.list(dir.resolve("repo/packs"))) {
+      assertEquals(1, packs.count(), "the dropped content's pack was deleted");
+    }
+    try (FsRepository repo = open()) {
+      assertFalse(repo.content().location(d).isPresent(), "removed content does not come back after a reopen");
+      assertArrayEquals(kept, readAll(repo.content().open(k)));
+    }
+  }
 }
