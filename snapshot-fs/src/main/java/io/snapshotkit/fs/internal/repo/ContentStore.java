@@ -257,7 +257,10 @@ public final class ContentStore {
    * snapshot refers to.
    */
   void mark(Digest d, Set<Digest> marked, Set<Digest> only) {
-    if (only == null || only.contains(d)) {
+    if (only == null && !marked.add(d)) {
+      return; // marked before, through this method: its chunks are marked too (a list is read once per gc)
+    }
+    if (only != null && only.contains(d)) {
       marked.add(d);
     }
     if (isList(d)) {

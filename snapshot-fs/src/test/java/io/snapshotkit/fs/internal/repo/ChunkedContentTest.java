@@ -225,4 +225,17 @@ class ChunkedContentTest {
       assertArrayEquals(kept, readAll(repo.content().open(k)));
     }
   }
+
+  @Test
+  @DisplayName("an executor that never runs anything stalls neither a chunked store nor a chunked read: the work runs in line")
+  void stalledExecutorCannotDeadlock() throws IOException {
+    java.util.concurrent.Executor stalled = task -> { };
+    byte[] big = random(5 << 20, 8);
+    try (FsRepository repo = FsRepository.open(dir.resolve("stalled"), 1, ContentStore.SMALL, stalled);
+        ContentSession s = repo.content().session()) {
+      Digest d = s.storeStream(new ByteArrayInputStream(big), stalled);
+      s.flush();
+      assertArrayEquals(big, readAll(repo.content().open(d)));
+    }
+  }
 }
