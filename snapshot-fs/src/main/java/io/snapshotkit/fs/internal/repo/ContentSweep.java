@@ -69,6 +69,8 @@ final class ContentSweep {
     for (String pack : touched) {
       bytes += compact(pack, live.getOrDefault(pack, Map.of()));
     }
+    // an index whose packs are all gone lists nothing any more (a failed capture's reclaim)
+    store.index.dropEmpty();
     return new long[] {bytes, removed.size()};
   }
 
