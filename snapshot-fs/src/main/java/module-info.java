@@ -7,6 +7,7 @@ module io.snapshotkit.fs {
   requires org.slf4j;
   requires org.apache.commons.compress;
   requires com.github.luben.zstd_jni;
+  requires com.github.benmanes.caffeine;
 
   exports io.snapshotkit.fs;
 }

@@ -24,7 +24,10 @@ import java.util.Optional;
  * @param mode the POSIX mode bits: permissions plus setuid, setgid and sticky ({@code 07777} mask)
  * @param size the content size in bytes (0 for directories; the target length for symlinks)
  * @param mtime the last-modified time, to the nanosecond the filesystem keeps
- * @param digest the lower-case hex SHA-256 of the content, for files only
+ * @param digest the lower-case hex digest naming the content in the repository, for files only:
+ *     the SHA-256 of the bytes for a file under the chunking threshold (1 MiB), else the digest of
+ *     the file's chunk list (a Merkle root over its content-defined chunks). Two files with the
+ *     same bytes always have the same digest
  * @param linkTarget the target text (bytes as in {@code path}), verbatim, for symlinks only
  * @param owner the numeric owner as captured; absent for an entry without a recorded owner (a
  *     snapshot captured before owners were recorded, or an imported or ingested one)

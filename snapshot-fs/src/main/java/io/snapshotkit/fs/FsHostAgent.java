@@ -609,7 +609,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
       return this;
     }
 
-    /** Test seam: contents smaller than this are packed (default 8 MiB), so tests can make blobs cheaply. */
+    /** Test seam: contents smaller than this are stored whole (default 1 MiB), larger ones chunked, so tests can chunk cheaply. */
     Builder packLimit(int bytes) {
       once(this.packLimit, "packLimit");
       this.packLimit = bytes;
@@ -647,7 +647,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
       headroom = headroom == null ? 64L << 20 : headroom;
       listener = listener == null ? (step, swapped) -> { } : listener;
       FsRepository repo = FsRepository.open(repository, level == null ? 1 : level,
-          packLimit == null ? ContentStore.SMALL : packLimit);
+          packLimit == null ? ContentStore.SMALL : packLimit, executor);
       try {
         FsHostAgent agent = new FsHostAgent(this, repo);
         agent.recoveredAtStart = List.copyOf(agent.restorer.recoverAll());

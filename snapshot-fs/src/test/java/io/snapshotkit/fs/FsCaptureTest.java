@@ -384,9 +384,9 @@ class FsCaptureTest {
     assertEquals(OptionalLong.empty(), agent.sizeOf(W, id));
     try (Stream<Path> left = Files.walk(dir.resolve("repo"))) {
       assertEquals(List.of(), left.filter(Files::isRegularFile)
-          .filter(p -> p.toString().contains("/blobs/") || p.toString().contains("/packs/")
+          .filter(p -> p.toString().contains("/index/") || p.toString().contains("/packs/")
               || p.toString().contains("/snapshots/"))
-          .toList(), "the large file's blob, stored before the failure, is gone without a gc");
+          .toList(), "the large file's chunks, stored before the failure, are gone without a gc");
     }
     GcReport gc = agent.gc();
     assertEquals(0, gc.contentsRemoved(), "nothing was left for gc");

@@ -53,7 +53,7 @@ class FsMaintenanceTest {
     agent.track(OTHER, Map.of("other", other));
   }
 
-  /** An agent whose 2 MiB test file is a blob (not packed), so blob damage and reclaim can be shown cheaply. */
+  /** An agent whose 2 MiB test file is chunked (over the 1 MiB threshold), so chunk damage and reclaim show cheaply. */
   private FsHostAgent open() {
     return FsHostAgent.builder().repository(dir.resolve("repo")).packLimit(1 << 20).build();
   }
@@ -87,6 +87,28 @@ class FsMaintenanceTest {
     }
   }
 
+  /** The largest pack: the one holding the 2 MiB file's chunks. */
+  private Path biggestPack() throws IOException {
+    return files("packs").stream().max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+  }
+
+  private long repositoryBytes() throws IOException {
+    try (Stream<Path> walk = Files.walk(dir.resolve("repo"))) {
+      return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /** How many chunks FastCDC cuts {@code data} into. */
+  private static int chunkCount(byte[] data) throws IOException {
+    io.snapshotkit.fs.internal.chunk.FastCdc cdc =
+        new io.snapshotkit.fs.internal.chunk.FastCdc(new java.io.ByteArrayInputStream(data));
+    int n = 0;
+    while (cdc.next() != null) {
+      n++;
+    }
+    return n;
+  }
+
   private static void flipByte(Path file, long at) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.seek(at);
@@ -101,22 +123,24 @@ class FsMaintenanceTest {
   void additiveRestoreFromDamagedPackReportsEachFailedFile() throws IOException {
     Trees.write(data.resolve("sub/second.txt"), "second small file");
     SnapshotId a = capture(APP);
-    List<Path> packs = files("packs").stream().filter(p -> p.toString().endsWith(".pack")).toList();
-    assertEquals(1, packs.size(), "the two small files share one pack: " + packs);
+    List<Path> packs = files("packs");
+    assertEquals(1, packs.size(), "the small files and the large file's chunks share one pack: " + packs);
+    // the middle of the pack is inside one of the large file's (incompressible) chunks
     flipByte(packs.get(0), Files.size(packs.get(0)) / 2);
 
     RestoreOutcome outcome = restoreInto(a, dir.resolve("restored"));
 
     io.snapshotkit.FamilyRestore files = outcome.families().get(FsHostAgent.FAMILY);
-    assertFalse(files.failures().isEmpty(), "a damaged pack fails the files in it");
+    assertEquals(1, files.failures().size(), "a damaged chunk fails the one file made of it: " + files.failures());
     for (io.snapshotkit.RestoreFailure f : files.failures()) {
-      assertTrue(f.resource().equals("data:small.txt") || f.resource().equals("data:sub/second.txt"), f.toString());
+      assertEquals("data:big.bin", f.resource(), f.toString());
       assertEquals(ErrorCode.CORRUPT, f.code(), f.toString());
       assertFalse(f.reason().contains("nothing was restored"), "other files were restored: " + f.reason());
       assertFalse(Files.exists(dir.resolve("restored").resolve(f.resource().replace(':', '/'))), "no torn file is left");
     }
     assertEquals(files.failures().stream().map(io.snapshotkit.RestoreFailure::line).toList(), files.errors());
-    assertTrue(Files.exists(dir.resolve("restored/data/big.bin")), "the undamaged blob is still restored");
+    assertTrue(Files.exists(dir.resolve("restored/data/small.txt")), "the undamaged files are still restored");
+    assertTrue(Files.exists(dir.resolve("restored/data/sub/second.txt")), "the undamaged files are still restored");
     assertTrue(files.created() > 0);
   }
 
@@ -143,15 +167,16 @@ class FsMaintenanceTest {
     SnapshotId a = capture(APP);
     Trees.write(data.resolve("big.bin"), random(2 << 20, 2));
     SnapshotId b = capture(APP);
-    assertEquals(2, files("blobs").size(), "each big version is its own blob");
     GcReport nothing = agent.gc();
     assertEquals(0, nothing.contentsRemoved(), "both snapshots still reference their content");
 
+    long before = repositoryBytes();
     agent.delete(APP, a);
     GcReport report = agent.gc();
-    assertEquals(1, report.contentsRemoved());
+    assertEquals(chunkCount(random(2 << 20, 1)) + 1, report.contentsRemoved(),
+        "the first big version's chunks and its chunk list");
     assertTrue(report.bytesReclaimed() > 2_000_000, "reclaimed " + report.bytesReclaimed());
-    assertEquals(1, files("blobs").size());
+    assertTrue(before - repositoryBytes() > 2_000_000, "the repository shrank by the first big version");
     assertTrue(agent.check(false).ok());
     Path target = dir.resolve("restored");
     restoreInto(b, target);
@@ -184,7 +209,7 @@ class FsMaintenanceTest {
   }
 
   @Test
-  @DisplayName("verify reads one snapshot's contents back: INTACT, then DAMAGED naming the file whose blob is corrupt; another workload stays INTACT; an unknown snapshot is MISSING")
+  @DisplayName("verify reads one snapshot's contents back: INTACT, then DAMAGED naming the file whose chunk is corrupt; another workload stays INTACT; an unknown snapshot is MISSING")
   void verifyReadsOneSnapshotBack() throws IOException {
     SnapshotId a = capture(APP);
     SnapshotId c = capture(OTHER);
@@ -192,8 +217,8 @@ class FsMaintenanceTest {
     assertEquals(VerifyOutcome.Status.INTACT, intact.status(), intact.toString());
     assertEquals(2, intact.contentsChecked(), "small.txt and big.bin");
 
-    Path blob = files("blobs").get(0);
-    flipByte(blob, Files.size(blob) / 2);
+    Path pack = biggestPack();
+    flipByte(pack, Files.size(pack) / 2); // inside one of big.bin's chunks
     VerifyOutcome damaged = agent.verify(APP, a, 1);
     assertEquals(VerifyOutcome.Status.DAMAGED, damaged.status(), damaged.toString());
     assertEquals(1, damaged.problems().size(), damaged.toString());
@@ -210,15 +235,15 @@ class FsMaintenanceTest {
   }
 
   @Test
-  @DisplayName("check names the snapshots that reference a corrupted blob as damaged, and their restore is CORRUPT")
-  void checkFindsCorruptBlob() throws IOException {
+  @DisplayName("check names the snapshots that reference a corrupted chunk as damaged, and their restore is CORRUPT")
+  void checkFindsCorruptChunk() throws IOException {
     SnapshotId a = capture(APP);
     Trees.write(data.resolve("small.txt"), "small, changed");
     SnapshotId b = capture(APP);
     SnapshotId c = capture(OTHER);
     assertTrue(agent.check(false).ok());
-    Path blob = files("blobs").get(0);
-    flipByte(blob, Files.size(blob) / 2);
+    Path pack = biggestPack();
+    flipByte(pack, Files.size(pack) / 2); // inside one of the large file's chunks
 
     CheckReport report = agent.check(false);
     assertFalse(report.ok());
@@ -241,14 +266,18 @@ class FsMaintenanceTest {
 
   @Test
   @DisplayName("check reports content missing from the repository, naming the snapshots that need it")
-  void checkFindsMissingBlob() throws IOException {
+  void checkFindsMissingContent() throws IOException {
     SnapshotId a = capture(APP);
     SnapshotId c = capture(OTHER);
     agent.close();
-    Files.delete(files("blobs").get(0));
+    // the pack of the first capture goes, with its index: the small file and the large file's list
+    Path pack = biggestPack();
+    Files.delete(pack);
+    String name = pack.getFileName().toString();
+    Files.delete(dir.resolve("repo/index/i-" + name.substring(0, name.length() - ".pack".length()) + ".idx"));
     agent = open();
     CheckReport report = agent.check(false);
-    assertEquals(1, report.missing().size());
+    assertEquals(2, report.missing().size(), report.missing().toString());
     assertEquals(List.of("acme/app/" + a.value()), report.damagedSnapshots());
     assertEquals(ErrorCode.CORRUPT, assertThrows(SnapshotException.class,
         () -> restoreInto(a, dir.resolve("restored"))).code(), "pre-flight refuses before writing anything");
@@ -260,8 +289,8 @@ class FsMaintenanceTest {
   @DisplayName("check finds a damaged packed content too; sixteen sampled checks together verify everything once")
   void checkFindsCorruptPack() throws IOException {
     SnapshotId a = capture(APP);
-    Path pack = files("packs").stream().filter(p -> p.toString().endsWith(".pack")).findFirst().orElseThrow();
-    flipByte(pack, 1);
+    Path pack = files("packs").get(0);
+    flipByte(pack, 7); // the first byte after the 6-byte pack header: the first content's frame
     CheckReport report = agent.check(false);
     assertEquals(1, report.corrupt().size());
     assertEquals(List.of("acme/app/" + a.value()), report.damagedSnapshots());

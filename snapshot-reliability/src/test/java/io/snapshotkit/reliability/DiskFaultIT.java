@@ -122,23 +122,23 @@ class DiskFaultIT {
 
   @Test
   void captureThatRunsOutOfSpaceRemovesTheContentItHadStored() throws Exception {
-    // Files over the 8 MiB pack limit are stored (and published) as blobs one by one, so the
-    // first is in the repository when the second fills the disk; a 32 MiB filesystem of its own.
+    // A capture seals (publishes, with its index) a pack at 64 MiB, so the first file's pack is in
+    // the repository when the second file fills the disk; a 160 MiB filesystem of its own.
     Path medium = Files.createDirectories(base.resolve("medium"));
-    run("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", medium.toString());
+    run("mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", medium.toString());
     try {
       Path volume = Files.createDirectories(base.resolve("volume-big"));
-      Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(30, 9_500_000));
-      Files.write(volume.resolve("b.bin"), ProcessKillIT.randomBytes(31, 9_500_000));
+      Files.write(volume.resolve("a.bin"), ProcessKillIT.randomBytes(30, 70_000_000));
+      Files.write(volume.resolve("b.bin"), ProcessKillIT.randomBytes(31, 40_000_000));
       try (FsWorld w = FsWorld.create(base, medium.resolve("repo"), 0, FsWorld.Hooks.none())) {
         w.track(WS, volume);
-        Files.write(medium.resolve("filler"), ProcessKillIT.randomBytes(32, 18_000_000)); // ~14 MB left for 19 MB
+        Files.write(medium.resolve("filler"), ProcessKillIT.randomBytes(32, 72_000_000)); // ~95 MB left for 110 MB
         long freeBefore = Files.getFileStore(medium).getUsableSpace();
 
         SnapshotException e = assertThrows(SnapshotException.class, () -> w.engine().capture(CaptureSpec.of(WS)));
 
         assertEquals(List.of(), storedContent(medium.resolve("repo")),
-            "the failed capture's blob was removed at once, not left until gc");
+            "the failed capture's published pack was removed at once, not left until gc");
         assertTrue(Files.getFileStore(medium).getUsableSpace() >= freeBefore - 1_000_000,
             "its space is free again: " + Files.getFileStore(medium).getUsableSpace() + " of " + freeBefore);
         assertTrue(e.getMessage().contains("was removed again"), e.getMessage());
@@ -375,11 +375,11 @@ class DiskFaultIT {
     return out.toString();
   }
 
-  /** The pack and blob files under a repository, relative to it. */
+  /** The pack and index files under a repository, relative to it. */
   private static List<String> storedContent(Path repo) throws IOException {
     try (Stream<Path> walk = Files.walk(repo)) {
       return walk.filter(Files::isRegularFile).map(p -> repo.relativize(p).toString())
-          .filter(p -> p.startsWith("packs/") || p.startsWith("blobs/")).sorted().toList();
+          .filter(p -> p.startsWith("packs/") || p.startsWith("index/")).sorted().toList();
     }
   }
 

@@ -48,7 +48,7 @@ class ProcessKillIT {
   private TreeMap<String, String> firstTree;
   private long baselineContents;
 
-  /** Deterministic incompressible bytes (so files of 1 MiB or more become blobs of their own). */
+  /** Deterministic incompressible bytes (so files of 1 MiB or more are cut into chunks that do not compress). */
   static byte[] randomBytes(long seed, int size) {
     byte[] b = new byte[size];
     new SplittableRandom(seed).nextBytes(b);

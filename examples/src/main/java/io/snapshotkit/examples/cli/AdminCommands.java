@@ -400,10 +400,10 @@ final class AdminCommands {
       }
     }
 
-    /** Bytes of stored content (packs and blobs) in the repository; 0 if it cannot be measured. */
+    /** Bytes of stored content (packs and their index files) in the repository; 0 if it cannot be measured. */
     private static long storedBytes(Path repository) {
       long sum = 0;
-      for (String dir : List.of("packs", "blobs")) {
+      for (String dir : List.of("packs", "index")) {
         Path d = repository.resolve(dir);
         if (!Files.isDirectory(d)) {
           continue;

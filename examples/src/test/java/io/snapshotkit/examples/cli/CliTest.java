@@ -467,11 +467,11 @@ class CliTest {
   @Test
   void restoreThatCouldNotWriteEveryFileExitsCorruptWithASummaryLine() throws IOException {
     initAndTrack();
-    byte[] big = new byte[9 << 20]; // over the 8 MiB pack limit: a blob of its own
+    byte[] big = new byte[9 << 20]; // over the 1 MiB chunking threshold: about 70 chunks in the pack
     new java.util.Random(7).nextBytes(big);
     Files.write(project.resolve("big.bin"), big);
     captureJson();
-    // Damage the middle of the pack (one of README.md and main.py) but not the blob of the large file.
+    // Damage the middle of the one pack: inside one of the large file's chunks, not the small files.
     damageStoredContent(p -> p.toString().contains("/packs/"));
     Path target = tmp.resolve("restored");
 
@@ -485,7 +485,9 @@ class CliTest {
     assertTrue(r.err().matches("(?s)snapshotkit: restored 3 of 4 entries; 1 failed: project:\\S+; run `snapshotkit check`.*"
         + "\\(CORRUPT\\)\\s*"), r.err());
     assertFalse(r.out().contains("nothing was restored") || r.err().contains("nothing was restored"), r.out() + r.err());
-    assertTrue(Files.exists(target.resolve("project/big.bin")), "the undamaged file is restored");
+    assertTrue(r.out().contains("  failed: project:big.bin"), r.out());
+    assertTrue(Files.exists(target.resolve("project/README.md")), "the undamaged files are restored");
+    assertFalse(Files.exists(target.resolve("project/big.bin")), "no torn file is left");
 
     Run json = run("--json", "restore", "app@1", "--to", tmp.resolve("restored-json").toString());
     assertEquals(ExitCodes.of(ErrorCode.CORRUPT), json.status(), json.err());

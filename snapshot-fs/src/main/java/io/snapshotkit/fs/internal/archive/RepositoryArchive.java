@@ -9,7 +9,6 @@ import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.SnapshotArchive;
 import io.snapshotkit.fs.internal.capture.Scanner;
-import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.ManifestFile;
@@ -71,14 +70,22 @@ public final class RepositoryArchive {
   public Header export(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, OutputStream out) {
     Header header = new Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
         Manifest.SCHEMA_VERSION, List.of(), 0, 0);
-    return TarExport.write(header, new RepositoryTree(workload, id, summary), out, SnapshotArchive.ZSTD_LEVEL);
+    try (RepositoryTree tree = new RepositoryTree(workload, id, summary)) {
+      return TarExport.write(header, tree, out, SnapshotArchive.ZSTD_LEVEL);
+    }
   }
 
-  /** A snapshot in the repository seen as an export tree: manifest entries, content by digest. */
-  private final class RepositoryTree implements TarExport.Tree {
+  /**
+   * A snapshot in the repository seen as an export tree: manifest entries, content by digest.
+   * The archive names each file by the SHA-256 of its bytes, which for a chunked content is not
+   * its repository digest, so the second pass finds each file's entry again with a cursor that
+   * moves forward through the snapshot in the same order (bounded memory).
+   */
+  private final class RepositoryTree implements TarExport.Tree, AutoCloseable {
     private final WorkloadRef workload;
     private final SnapshotId id;
     private final FsRepository.Summary summary;
+    private ManifestFile.Reader cursor;
 
     RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
       this.workload = workload;
@@ -111,15 +118,36 @@ public final class RepositoryArchive {
             case SYMLINK -> new TarExport.Item(e.path(), TarManifest.Type.SYMLINK, e.mode(), mtime, 0, "",
                 e.linkTarget());
             case FILE -> new TarExport.Item(e.path(), TarManifest.Type.FILE, e.mode(), mtime, e.size(),
-                e.digest().hex(), "");
+                repo.content().sha256(e.digest()).hex(), "");
           });
         }
       }
     }
 
     @Override
-    public InputStream open(String volume, TarExport.Item item) {
-      return repo.content().open(Digest.parse(item.sha256()));
+    public InputStream open(String volume, TarExport.Item item) throws IOException {
+      for (int pass = 0; pass < 2; pass++) {
+        if (cursor == null) {
+          cursor = repo.entries(workload, id);
+        }
+        while (cursor.hasNext()) {
+          Entry e = cursor.next();
+          if (e.digest() != null && e.volume().equals(volume) && e.path().equals(item.relativePath())) {
+            return repo.content().open(e.digest());
+          }
+        }
+        cursor.close();
+        cursor = null;
+      }
+      throw new SnapshotException(ErrorCode.CORRUPT, "file '" + item.relativePath() + "' of volume '" + volume
+          + "' vanished from snapshot " + id + " while it was exported; run the repository check");
+    }
+
+    @Override
+    public void close() {
+      if (cursor != null) {
+        cursor.close();
+      }
     }
   }
 

@@ -180,7 +180,7 @@ public final class Capture {
   public boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
       Consumer<Entry> sink) {
     try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(null, executor, readHook, false);
+      Scanner scanner = new Scanner(null, executor, readHook, false, Long.MAX_VALUE, repo.content().smallLimit());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         scanner.scan(v.getKey(), v.getValue(), previous, sink);
       }

@@ -22,7 +22,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +58,7 @@ public final class Scanner {
   }
 
   private final ContentSession session;
+  private final int small;
   private final Executor executor;
   private final ReadHook hook;
   private final boolean fullRescan;
@@ -83,6 +83,17 @@ public final class Scanner {
    *     ctime, so the next capture reads them again. {@code Long.MAX_VALUE} trusts every stat.
    */
   public Scanner(ContentSession session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom) {
+    this(session, executor, hook, fullRescan, racyFrom, session == null ? ContentStore.SMALL : session.smallLimit());
+  }
+
+  /**
+   * @param small the repository's chunking threshold: without a session the scan still computes
+   *     the digests a capture into that repository would give (whole-content SHA-256 under it, a
+   *     chunk list's digest from it on)
+   */
+  public Scanner(ContentSession session, Executor executor, ReadHook hook, boolean fullRescan, long racyFrom,
+      int small) {
+    this.small = small;
     this.session = session;
     this.executor = executor;
     this.hook = hook;
@@ -266,7 +277,7 @@ public final class Scanner {
   }
 
   private Digest content(Path p, long expected, long[] length) throws IOException {
-    if (expected < (session == null ? ContentStore.SMALL : session.smallLimit())) {
+    if (expected < small) {
       // one byte more than expected, so a file that grew since its stat reads longer than its
       // size and is read again (see read)
       byte[] data = buffers.take((int) expected + 1);
@@ -276,23 +287,19 @@ public final class Scanner {
           n = in.readNBytes(data, 0, data.length);
         }
         length[0] = n;
-        return session == null ? Digest.hash(data, 0, n) : session.storeSmall(data, n);
+        if (session != null) {
+          return session.storeSmall(data, n);
+        }
+        // a file that grew to the threshold since its stat is digested as a capture would store it
+        return n < small ? Digest.hash(data, 0, n)
+            : ContentSession.digestOf(new java.io.ByteArrayInputStream(data, 0, n), small, null);
       } finally {
         buffers.give(data);
       }
     }
     try (InputStream in = new CountingStream(
         Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), length)) {
-      if (session != null) {
-        return session.storeStream(in);
-      }
-      MessageDigest md = Digest.sha256();
-      byte[] buf = new byte[1 << 16];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        md.update(buf, 0, r);
-      }
-      return Digest.of(md.digest());
+      return session != null ? session.storeStream(in, executor) : ContentSession.digestOf(in, small, executor);
     }
   }
 

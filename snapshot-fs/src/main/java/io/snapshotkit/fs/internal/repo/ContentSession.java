@@ -1,17 +1,13 @@
 package io.snapshotkit.fs.internal.repo;
 
-import com.github.luben.zstd.ZstdOutputStream;
-import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.chunk.FastCdc;
 import io.snapshotkit.fs.internal.files.Buffers;
-import java.io.BufferedOutputStream;
+import io.snapshotkit.fs.internal.files.OrderedWork;
+import io.snapshotkit.fs.internal.store.ObjectStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,25 +15,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One writer's view: pins what it relies on, buffers small contents into its own pack and
- * publishes them on {@link #flush}. Thread-safe, so a capture may store files in parallel.
+ * One writer's view: pins what it relies on, appends new contents (whole small contents, the
+ * chunks of large ones, chunk lists) to its own pack and publishes them on {@link #flush}.
+ * Thread-safe, so a capture may store files in parallel.
  */
 public final class ContentSession implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ContentSession.class);
+  /** Chunks of one large file being hashed and compressed at once: at most 16 x 512 KiB in flight. */
+  static final int CHUNK_WINDOW = 16;
 
   private final ContentStore store;
   private final long id;
   private final Map<Digest, Boolean> pending = new HashMap<>();
-  private final List<Object[]> packEntries = new ArrayList<>();
-  private final Set<Path> dirty = new HashSet<>();
-  private Path packFile;
-  private OutputStream packOut;
-  private long packSize;
+  private final List<PackFormat.Record> packEntries = new ArrayList<>();
+  private String packName;
+  private ObjectStore.Upload pack;
   private final AtomicLong storedBytes = new AtomicLong();
   private final Buffers buffers = new Buffers();
   /** Contents this session added to the index (not those it found there). */
@@ -49,7 +47,7 @@ public final class ContentSession implements AutoCloseable {
     this.id = id;
   }
 
-  /** Contents smaller than this are stored with {@link #storeSmall}, larger ones with {@link #storeStream}. */
+  /** Contents smaller than this are stored whole, larger ones are chunked. */
   public int smallLimit() {
     return store.small;
   }
@@ -66,8 +64,12 @@ public final class ContentSession implements AutoCloseable {
         return true;
       }
     }
+    if (store.index.find(d) == null) {
+      return false;
+    }
     synchronized (store.lock) {
-      if (store.index.containsKey(d)) {
+      // again under the lock, which a gc sweep holds while it removes content
+      if (store.index.find(d) != null) {
         store.pins.get(id).add(d);
         return true;
       }
@@ -75,9 +77,94 @@ public final class ContentSession implements AutoCloseable {
     }
   }
 
-  /** Stores a small content given in full. */
+  /**
+   * Stores a content given in full: whole if under {@link #smallLimit()}, else chunked (so the
+   * same bytes get the same digest whichever call stores them).
+   */
   public Digest storeSmall(byte[] data, int length) throws IOException {
-    Digest d = Digest.hash(data, 0, length);
+    if (length >= store.small) {
+      return storeStream(new ByteArrayInputStream(data, 0, length), null);
+    }
+    return storeObject(data, length, PackFormat.RAW, Digest.hash(data, 0, length));
+  }
+
+  /** Stores a content read from a stream, on the calling thread; any size. */
+  public Digest storeStream(InputStream in) throws IOException {
+    return storeStream(in, null);
+  }
+
+  /**
+   * Stores a content read from a stream; any size. A content under {@link #smallLimit()} is
+   * stored whole; a larger one is read and cut into chunks on the calling thread while the chunks
+   * are hashed, compressed and stored on {@code executor} (at most {@link #CHUNK_WINDOW} at
+   * once, handed off through {@link OrderedWork}, so a stalled or shared executor cannot
+   * deadlock it), and its chunk list is stored last.
+   *
+   * @param executor where chunks are stored, or null for the calling thread
+   * @return the content's digest: the SHA-256 of its bytes, or its chunk list's digest
+   */
+  public Digest storeStream(InputStream in, Executor executor) throws IOException {
+    return cut(in, store.small, executor, this::storeObject);
+  }
+
+  /**
+   * The digest {@link #storeStream} gives a content, computed without storing anything (the
+   * scans of describe and of a diff against the live volumes).
+   *
+   * @param small the repository's chunking threshold ({@link #smallLimit()})
+   */
+  public static Digest digestOf(InputStream in, int small, Executor executor) throws IOException {
+    return cut(in, small, executor, (data, length, kind, d) -> d);
+  }
+
+  /** Where {@link #cut} puts each object: returns its digest. */
+  @FunctionalInterface
+  private interface ObjectSink {
+    Digest put(byte[] data, int length, byte kind, Digest d) throws IOException;
+  }
+
+  /** The one definition of a content's objects and digest: whole under {@code small}, else chunks and a list. */
+  private static Digest cut(InputStream in, int small, Executor executor, ObjectSink sink) throws IOException {
+    FastCdc chunker = new FastCdc(in);
+    List<byte[]> head = new ArrayList<>();
+    long headBytes = 0;
+    byte[] chunk;
+    while (headBytes < small && (chunk = chunker.next()) != null) {
+      head.add(chunk);
+      headBytes += chunk.length;
+    }
+    if (headBytes < small) {
+      ByteArrayOutputStream whole = new ByteArrayOutputStream((int) headBytes);
+      for (byte[] c : head) {
+        whole.write(c);
+      }
+      byte[] all = whole.toByteArray();
+      return sink.put(all, all.length, PackFormat.RAW, Digest.hash(all, 0, all.length));
+    }
+    List<Digest> digests = new ArrayList<>();
+    List<Integer> lengths = new ArrayList<>();
+    long[] total = {0};
+    try (OrderedWork<Object[]> work = new OrderedWork<>(executor, CHUNK_WINDOW, r -> {
+      digests.add((Digest) r[0]);
+      lengths.add((Integer) r[1]);
+      total[0] += (Integer) r[1];
+    })) {
+      for (byte[] c : head) {
+        work.submit(() -> new Object[] {sink.put(c, c.length, PackFormat.RAW, Digest.hash(c, 0, c.length)), c.length});
+      }
+      head.clear();
+      while ((chunk = chunker.next()) != null) {
+        byte[] c = chunk;
+        work.submit(() -> new Object[] {sink.put(c, c.length, PackFormat.RAW, Digest.hash(c, 0, c.length)), c.length});
+      }
+      work.finish();
+    }
+    int[] lens = lengths.stream().mapToInt(Integer::intValue).toArray();
+    byte[] list = new ChunkList(total[0], digests, lens).encode();
+    return sink.put(list, list.length, PackFormat.LIST, ChunkList.digestOf(list, list.length));
+  }
+
+  private Digest storeObject(byte[] data, int length, byte kind, Digest d) throws IOException {
     if (reuse(d)) {
       return d;
     }
@@ -88,17 +175,20 @@ public final class ContentSession implements AutoCloseable {
         if (pending.containsKey(d)) {
           return d;
         }
-        if (packOut == null) {
-          packFile = store.packs.resolve(".tmp-" + UUID.randomUUID() + ".pack");
-          packOut = new BufferedOutputStream(Files.newOutputStream(packFile, StandardOpenOption.CREATE_NEW), 1 << 16);
-          packSize = 0;
+        if (closed) {
+          throw new IOException("the capture's content session is closed");
         }
-        packOut.write(compressed, 0, n);
-        packEntries.add(new Object[] {d, packSize, n, (long) length});
-        packSize += n;
+        if (pack == null) {
+          packName = ContentStore.PACKS + "p-" + UUID.randomUUID() + ".pack";
+          pack = store.objects.upload(packName);
+          pack.out().write(PackFormat.packHeader());
+        }
+        long offset = pack.written();
+        pack.out().write(compressed, 0, n);
+        packEntries.add(new PackFormat.Record(d, 0, offset, n, length, kind));
         pending.put(d, Boolean.TRUE);
         storedBytes.addAndGet(n);
-        if (packSize >= ContentStore.PACK_TARGET) {
+        if (pack.written() >= ContentStore.PACK_TARGET) {
           commitPack();
         }
       }
@@ -108,92 +198,37 @@ public final class ContentSession implements AutoCloseable {
     return d;
   }
 
-  /** Stores a content read from a stream, compressing while hashing; any size. */
-  public Digest storeStream(InputStream in) throws IOException {
-    Path t = store.tmp.resolve(UUID.randomUUID() + ".zst");
-    MessageDigest md = Digest.sha256();
-    try {
-      try (OutputStream out = new ZstdOutputStream(
-          new BufferedOutputStream(Files.newOutputStream(t, StandardOpenOption.CREATE_NEW), 1 << 16), store.level)) {
-        byte[] buf = new byte[1 << 16];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          md.update(buf, 0, n);
-          out.write(buf, 0, n);
-        }
-      }
-      Digest d = Digest.of(md.digest());
-      if (reuse(d)) {
-        return d;
-      }
-      AtomicFiles.fsync(t);
-      String hex = d.hex();
-      Path shard = store.blobs.resolve(hex.substring(0, 2));
-      Files.createDirectories(shard);
-      Path target = shard.resolve(hex + "." + UUID.randomUUID().toString().substring(0, 8) + ".zst");
-      long size = Files.size(t);
-      Files.move(t, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      synchronized (this) {
-        dirty.add(shard);
-      }
-      ContentStore.Location previous;
-      synchronized (store.lock) {
-        previous = store.index.putIfAbsent(d, new ContentStore.Location(target, 0, (int) Math.min(size, Integer.MAX_VALUE), -1,
-            false, store.generation.incrementAndGet()));
-        store.pins.get(id).add(d);
-      }
-      if (previous != null) {
-        // another capture stored the same content meanwhile; the index (and GC) only know its copy
-        Files.deleteIfExists(target);
-      } else {
-        storedBytes.addAndGet(size);
-        synchronized (this) {
-          published.add(d);
-        }
-      }
-      return d;
-    } finally {
-      Files.deleteIfExists(t);
-    }
-  }
-
+  /** Seals the pack: data first, then its index; the contents become visible with the index. */
   private void commitPack() throws IOException {
-    if (packOut == null) {
+    if (pack == null) {
       return;
     }
-    packOut.close();
-    packOut = null;
-    AtomicFiles.fsync(packFile);
-    String base = "p-" + UUID.randomUUID();
-    Path finalPack = store.packs.resolve(base + ".pack");
-    Files.move(packFile, finalPack, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.fsyncDirectory(store.packs);
-    ByteBuffer idx = ByteBuffer.allocate(8 + packEntries.size() * ContentStore.IDX_RECORD);
-    idx.putInt(ContentStore.IDX_MAGIC).putInt(packEntries.size());
-    for (Object[] e : packEntries) {
-      idx.put(((Digest) e[0]).bytes()).putLong((Long) e[1]).putInt((Integer) e[2]).putLong((Long) e[3]);
+    ObjectStore.Upload sealed = pack;
+    String name = packName;
+    pack = null;
+    try (sealed) {
+      sealed.publish();
     }
+    String idx = ContentStore.INDEX + "i-" + name.substring(ContentStore.PACKS.length(), name.length() - 5) + ".idx";
     try {
-      AtomicFiles.write(store.packs.resolve(base + ".idx"), idx.array());
+      PackFormat.writeIndex(store.objects, idx, List.of(name), packEntries);
     } catch (IOException | RuntimeException e) {
       // without its index the pack is unreadable (and removed at the next open): free its space now
       try {
-        Files.deleteIfExists(finalPack);
+        store.objects.delete(name);
       } catch (IOException d) {
         e.addSuppressed(d);
       }
       throw e;
     }
     synchronized (store.lock) {
-      long gen = store.generation.incrementAndGet();
-      for (Object[] e : packEntries) {
-        Digest d = (Digest) e[0];
-        if (store.index.putIfAbsent(d, new ContentStore.Location(finalPack, (Long) e[1], (Integer) e[2], (Long) e[3], true, gen))
-            == null) {
-          published.add(d);
+      for (PackFormat.Record r : packEntries) {
+        if (store.index.find(r.digest()) == null) {
+          published.add(r.digest());
         }
-        store.pins.get(id).add(d);
+        store.pins.get(id).add(r.digest());
       }
+      store.index.open(idx, store.generation.incrementAndGet(), null);
     }
     packEntries.clear();
     pending.clear();
@@ -207,10 +242,6 @@ public final class ContentSession implements AutoCloseable {
   /** Publishes everything stored so far and makes it durable. */
   synchronized void flush() throws IOException {
     commitPack();
-    for (Path dir : dirty) {
-      AtomicFiles.fsyncDirectory(dir);
-    }
-    dirty.clear();
   }
 
   /** Unpins; unpublished contents are discarded. */
@@ -220,19 +251,13 @@ public final class ContentSession implements AutoCloseable {
       return;
     }
     closed = true;
-    if (packOut != null) {
+    if (pack != null) {
       try {
-        packOut.close();
+        pack.close();
       } catch (IOException e) {
-        // a full disk fails the flush of what is still buffered; the file is closed regardless
-        LOG.debug("closing the abandoned pack {} failed", packFile, e);
+        LOG.warn("could not remove an abandoned pack {}", packName, e);
       }
-      try {
-        Files.deleteIfExists(packFile);
-      } catch (IOException e) {
-        LOG.warn("could not remove an abandoned pack {}", packFile, e);
-      }
-      packOut = null;
+      pack = null;
     }
     synchronized (store.lock) {
       store.pins.remove(id);

@@ -1,152 +1,99 @@
 package io.snapshotkit.fs.internal.repo;
 
 import com.github.luben.zstd.ZstdException;
-import com.github.luben.zstd.ZstdInputStream;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.files.AtomicFiles;
-import java.io.BufferedOutputStream;
+import io.snapshotkit.fs.internal.store.ObjectStore;
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Content-addressed storage: small contents packed into append-once pack files with an index,
- * large contents as their own zstd files, all keyed by SHA-256.
+ * Content-addressed storage (repository format 2) on an {@link ObjectStore}: every content is a
+ * zstd frame in a write-once pack ({@link PackFormat}), found through write-once index files.
+ * A content smaller than the chunking threshold is stored whole and named by the SHA-256 of its
+ * bytes; a larger one is cut into chunks ({@code FastCdc}), each stored as a content, and is
+ * named by its {@link ChunkList}, itself stored as a content. {@link #open} resolves lists.
  *
  * <p><b>Concurrency.</b> The in-memory index (digest → location) is guarded by one monitor.
- * A capture works in a {@link Session}: before it relies on content already stored it
- * {@link Session#reuse pins} the digest (which fails if the content is gone), and content it
- * stores is pinned as it is published. The garbage collector removes unreferenced content from
- * the index under the same monitor, after adding every pinned digest to its mark set and only
- * for content published before the collection started, so a concurrent capture never loses what
- * it refers to. Thread-safe.
+ * A capture works in a {@link ContentSession}: before it relies on content already stored it
+ * {@link ContentSession#reuse pins} the digest (which fails if the content is gone), and content
+ * it stores is pinned as it is published. The garbage collector ({@link ContentSweep}) removes
+ * unreferenced content from the index under the same monitor, after adding every pinned digest
+ * (and the chunks of every pinned list) to its mark set, and only for content published before
+ * the collection started, so a concurrent capture never loses what it refers to. Thread-safe.
  */
 public final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
-  /** Contents smaller than this are packed. */
-  public static final int SMALL = 8 << 20;
+  /** Contents smaller than this are stored whole; larger ones are chunked. */
+  public static final int SMALL = 1 << 20;
   static final long PACK_TARGET = 64L << 20;
-  /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
-  private static final long SMALL_PACK = 8L << 20;
-  /** How many small packs make a merge worth it. */
-  static final int MERGE_MIN = 8;
-  static final int IDX_MAGIC = 0x534B4931;
-  static final int IDX_RECORD = Digest.BYTES + 8 + 4 + 8;
+  static final String PACKS = "packs/";
+  static final String INDEX = "index/";
 
   /** Where one content lives. */
-  record Location(Path file, long offset, int length, long rawSize, boolean packed, long generation) {}
+  record Location(String pack, long offset, int length, int rawSize, byte kind, long generation) {
+    boolean list() {
+      return kind == PackFormat.LIST;
+    }
+  }
 
-  final Path packs;
-  final Path blobs;
-  final Path tmp;
+  final ObjectStore objects;
   final int level;
   final int small;
+  final Executor executor;
   final Object lock = new Object();
-  final Map<Digest, Location> index = new HashMap<>();
+  final ContentIndex index;
   final Map<Long, Set<Digest>> pins = new HashMap<>();
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
   final ZstdCodec codec;
 
-  ContentStore(Path root, int level, int small) throws IOException {
+  ContentStore(ObjectStore objects, int level, int small, Executor executor) throws IOException {
+    this.objects = objects;
     this.small = small;
-    this.packs = root.resolve("packs");
-    this.blobs = root.resolve("blobs");
-    this.tmp = root.resolve("tmp");
     this.level = level;
+    this.executor = executor;
     this.codec = new ZstdCodec(level);
-    Files.createDirectories(packs);
-    Files.createDirectories(blobs);
-    Files.createDirectories(tmp);
+    this.index = new ContentIndex(objects);
     load();
   }
 
   private void load() throws IOException {
-    AtomicFiles.deleteTree(tmp);
-    Files.createDirectories(tmp);
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(packs)) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        if (name.endsWith(".pack") && !Files.exists(packs.resolve(idxName(f)))) {
-          LOG.warn("removing pack {} left without an index by an interrupted capture", name);
-          Files.deleteIfExists(f);
-        } else if (name.endsWith(".idx")) {
-          readIndex(f);
-        } else if (name.startsWith(".tmp-")) {
-          Files.deleteIfExists(f);
-        }
+    Set<String> packs = new HashSet<>(objects.list(PACKS));
+    Set<String> indexed = new HashSet<>();
+    for (String idx : objects.list(INDEX)) {
+      try {
+        indexed.addAll(index.open(idx, 0, packs).packs);
+      } catch (IOException | RuntimeException e) {
+        LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
+            + "is run and the affected snapshots are deleted", idx, e);
       }
     }
-    try (DirectoryStream<Path> shards = Files.newDirectoryStream(blobs)) {
-      for (Path shard : shards) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
-          for (Path f : files) {
-            String name = f.getFileName().toString();
-            if (name.endsWith(".zst") && name.length() > 68) {
-              Location previous = index.putIfAbsent(Digest.parse(name.substring(0, 64)),
-                  new Location(f, 0, -1, -1, false, 0));
-              if (previous != null) {
-                // two captures stored the same content at once; nothing refers to a file by name
-                Files.deleteIfExists(f);
-              }
-            } else if (name.endsWith(".zst")) {
-              Files.deleteIfExists(f);
-            }
-          }
-        }
+    index.dropEmpty();
+    for (String pack : packs) {
+      if (!indexed.contains(pack)) {
+        LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
+        objects.delete(pack);
       }
     }
   }
 
-  private static String idxName(Path pack) {
-    String n = pack.getFileName().toString();
-    return n.substring(0, n.length() - ".pack".length()) + ".idx";
-  }
-
-  private void readIndex(Path idx) throws IOException {
-    Path pack = idx.resolveSibling(idx.getFileName().toString().replace(".idx", ".pack"));
-    byte[] data = Files.readAllBytes(idx);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-      if (data.length < 8 || in.readInt() != IDX_MAGIC) {
-        throw new IOException("bad magic");
-      }
-      int count = in.readInt();
-      if (data.length != 8 + (long) count * IDX_RECORD) {
-        throw new IOException("bad length");
-      }
-      byte[] d = new byte[Digest.BYTES];
-      for (int i = 0; i < count; i++) {
-        in.readFully(d);
-        long offset = in.readLong();
-        int length = in.readInt();
-        long raw = in.readLong();
-        index.putIfAbsent(Digest.of(d), new Location(pack, offset, length, raw, true, 0));
-      }
-    } catch (IOException e) {
-      LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
-          + "is run and the affected snapshots are deleted", idx.getFileName(), e);
-    }
+  /** Contents smaller than this are stored whole, larger ones are chunked. */
+  public int smallLimit() {
+    return small;
   }
 
   /** Frees the pooled zstd contexts. */
@@ -154,24 +101,36 @@ public final class ContentStore {
     codec.close();
   }
 
-  /** Whether the content is stored. */
+  /**
+   * Whether the content is stored: the object itself and, for a chunked content, every chunk.
+   */
   public boolean contains(Digest d) {
-    synchronized (lock) {
-      return index.containsKey(d);
+    Optional<Location> loc = location(d);
+    if (loc.isEmpty()) {
+      return false;
+    }
+    if (!loc.get().list()) {
+      return true;
+    }
+    try {
+      for (Digest c : list(d).chunks()) {
+        if (location(c).isEmpty()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (SnapshotException e) {
+      return false;
     }
   }
 
   Optional<Location> location(Digest d) {
-    synchronized (lock) {
-      return Optional.ofNullable(index.get(d));
-    }
+    return Optional.ofNullable(index.find(d));
   }
 
-  /** A copy of the index, for checks. */
-  Map<Digest, Location> snapshotIndex() {
-    synchronized (lock) {
-      return new HashMap<>(index);
-    }
+  /** Streams every stored content's index record (a content listed twice may come twice). */
+  void forEachContent(IndexFile.RecordSink sink) throws IOException {
+    index.forEach(Long.MAX_VALUE, sink);
   }
 
   long generation() {
@@ -179,16 +138,66 @@ public final class ContentStore {
   }
 
   /**
-   * Opens a content's bytes, verifying its digest as they are read: a mismatch or a damaged
-   * frame throws {@link SnapshotException} CORRUPT from {@code read}.
+   * Opens a content's bytes, verifying them as they are read (each chunk, and each list, against
+   * its digest): a mismatch or a damaged frame throws {@link SnapshotException} CORRUPT from
+   * {@code read}. A chunked content is streamed chunk by chunk, a few chunks decompressed ahead
+   * on the executor.
    *
    * @throws SnapshotException CORRUPT if the content is missing
    */
   public InputStream open(Digest d) {
+    Location loc = location(d).orElseThrow(() -> missing(d));
+    if (loc.list()) {
+      return new ChunkedStream(this, d, list(d));
+    }
+    return new ByteArrayInputStream(object(d));
+  }
+
+  /**
+   * The SHA-256 of a content's bytes (what archives record): the digest itself for a content
+   * stored whole; computed by reading, and so verifying, a chunked one.
+   */
+  public Digest sha256(Digest d) {
+    if (!isList(d)) {
+      return d;
+    }
+    java.security.MessageDigest md = Digest.sha256();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = open(d)) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    } catch (IOException e) {
+      throw SnapshotException.wrap("reading stored content " + d, e);
+    }
+    return Digest.of(md.digest());
+  }
+
+  /** The chunk list a digest names. */
+  ChunkList list(Digest d) {
+    byte[] data = object(d);
+    try {
+      return ChunkList.decode(data);
+    } catch (IOException e) {
+      throw corrupt(d, e);
+    }
+  }
+
+  /** Whether {@code d} names a chunk list (false if unknown). */
+  boolean isList(Digest d) {
+    return location(d).map(Location::list).orElse(false);
+  }
+
+  /**
+   * The stored object's own bytes (a chunk list's encoding, not its chunks), verified against
+   * its digest.
+   */
+  byte[] object(Digest d) {
     for (int attempt = 0; ; attempt++) {
       Location loc = location(d).orElseThrow(() -> missing(d));
       try {
-        return open(d, loc);
+        return read(d, loc);
       } catch (NoSuchFileException e) {
         if (attempt >= 2) {
           throw missing(d);
@@ -200,29 +209,24 @@ public final class ContentStore {
     }
   }
 
-  private InputStream open(Digest d, Location loc) throws IOException {
-    if (loc.packed()) {
-      byte[] compressed = new byte[loc.length()];
-      try (FileChannel ch = FileChannel.open(loc.file(), StandardOpenOption.READ)) {
-        ByteBuffer buf = ByteBuffer.wrap(compressed);
-        while (buf.hasRemaining()) {
-          if (ch.read(buf, loc.offset() + buf.position()) < 0) {
-            throw corrupt(d, null);
-          }
-        }
-      }
-      byte[] raw;
-      try {
-        raw = codec.decompress(compressed, Math.toIntExact(loc.rawSize()));
-      } catch (ZstdException | ArithmeticException e) {
-        throw corrupt(d, e);
-      }
-      if (raw.length != loc.rawSize() || !Digest.hash(raw, 0, raw.length).equals(d)) {
-        throw corrupt(d, null);
-      }
-      return new ByteArrayInputStream(raw);
+  private byte[] read(Digest d, Location loc) throws IOException {
+    byte[] compressed;
+    try {
+      compressed = objects.getRange(loc.pack(), loc.offset(), loc.length());
+    } catch (java.io.EOFException e) {
+      throw corrupt(d, e);
     }
-    return new VerifyingStream(new ZstdInputStream(Files.newInputStream(loc.file())), d);
+    byte[] raw;
+    try {
+      raw = codec.decompress(compressed, loc.rawSize());
+    } catch (ZstdException | ArithmeticException e) {
+      throw corrupt(d, e);
+    }
+    Digest actual = loc.list() ? ChunkList.digestOf(raw, raw.length) : Digest.hash(raw, 0, raw.length);
+    if (raw.length != loc.rawSize() || !actual.equals(d)) {
+      throw corrupt(d, null);
+    }
+    return raw;
   }
 
   public static SnapshotException corrupt(Digest d, Throwable cause) {
@@ -247,200 +251,63 @@ public final class ContentStore {
   }
 
   /**
-   * The sweep phase of a collection: under the index monitor, adds every pinned digest to
-   * {@code marked}, lets {@code remark} add the digests of manifests committed since marking
-   * began, and removes every unmarked content published no later than {@code gcStart} (the
-   * generation when the collection began; content published after it has a higher generation).
-   * Then deletes or compacts the files that held it.
-   *
-   * @return the bytes and contents reclaimed
+   * Adds a live digest to {@code marked}, with its chunks if it names a chunk list. With
+   * {@code only} (not null), adds only digests in it, but still looks inside every list, since
+   * a list outside {@code only} may hold chunks in it. This is the one way gc marks what a
+   * snapshot refers to.
    */
+  void mark(Digest d, Set<Digest> marked, Set<Digest> only) {
+    if (only == null && !marked.add(d)) {
+      return; // marked before, through this method: its chunks are marked too (a list is read once per gc)
+    }
+    if (only != null && only.contains(d)) {
+      marked.add(d);
+    }
+    if (isList(d)) {
+      try {
+        for (Digest c : list(d).chunks()) {
+          if (only == null || only.contains(c)) {
+            marked.add(c);
+          }
+        }
+      } catch (SnapshotException e) {
+        // a damaged or vanished list: its chunks are unreachable through it; check reports it
+        LOG.warn("chunk list {} is unreadable; its chunks are kept only if something else refers to them", d, e);
+      }
+    }
+  }
+
+  /** @see ContentSweep#sweep(long, Set, Consumer, Set) */
   long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark) throws IOException {
-    long[] swept = sweep(gcStart, marked, remark, null);
-    return new long[] {swept[0] + mergeSmallPacks(), swept[1]};
+    ContentSweep s = new ContentSweep(this);
+    long[] swept = s.sweep(gcStart, marked, remark, null);
+    long merged = s.mergeSmallPacks();
+    s.mergeIndexes();
+    return new long[] {swept[0] + merged, swept[1]};
   }
 
-  /**
-   * As {@link #sweep(long, Set, Consumer)}, removing only contents in {@code only} (all when
-   * null), and without merging small packs (which needs free space).
-   */
-  long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark, Set<Digest> only)
-      throws IOException {
-    Map<Digest, Location> removed = new HashMap<>();
-    synchronized (lock) {
-      for (Set<Digest> p : pins.values()) {
-        marked.addAll(p);
-      }
-      remark.accept(marked);
-      index.entrySet().removeIf(e -> {
-        if ((only == null || only.contains(e.getKey()))
-            && e.getValue().generation() <= gcStart && !marked.contains(e.getKey())) {
-          removed.put(e.getKey(), e.getValue());
-          return true;
-        }
-        return false;
-      });
-    }
-    long bytes = 0;
-    Set<Path> touchedPacks = new HashSet<>();
-    for (Location loc : removed.values()) {
-      if (loc.packed()) {
-        touchedPacks.add(loc.file());
-      } else {
-        long size = sizeOrZero(loc.file());
-        if (Files.deleteIfExists(loc.file())) {
-          bytes += size;
-        }
-      }
-    }
-    for (Path pack : touchedPacks) {
-      bytes += compact(pack);
-    }
-    return new long[] {bytes, removed.size()};
+  /** @see ContentSweep#sweep(long, Set, Consumer, Set) */
+  long[] sweep(long gcStart, Set<Digest> marked, Consumer<Set<Digest>> remark, Set<Digest> only) throws IOException {
+    return new ContentSweep(this).sweep(gcStart, marked, remark, only);
   }
 
-  private static long sizeOrZero(Path p) {
+  /** Total bytes of pack and index files. */
+  long diskBytes() throws IOException {
+    long total = 0;
+    for (String prefix : List.of(PACKS, INDEX)) {
+      for (String name : objects.list(prefix)) {
+        total += sizeOrZero(name);
+      }
+    }
+    return total;
+  }
+
+  /** An object's size, or 0 if it is gone (removed by a concurrent gc). */
+  long sizeOrZero(String name) {
     try {
-      return Files.size(p);
+      return objects.size(name);
     } catch (IOException e) {
       return 0;
     }
-  }
-
-  /** Rewrites a pack after some of its contents were swept: deleted if empty, else copied if mostly dead. */
-  private long compact(Path pack) throws IOException {
-    Map<Digest, Location> live = new HashMap<>();
-    synchronized (lock) {
-      index.forEach((d, loc) -> {
-        if (loc.packed() && loc.file().equals(pack)) {
-          live.put(d, loc);
-        }
-      });
-    }
-    Path idx = pack.resolveSibling(idxName(pack));
-    long packSize = sizeOrZero(pack);
-    if (live.isEmpty()) {
-      Files.deleteIfExists(idx);
-      Files.deleteIfExists(pack);
-      return packSize;
-    }
-    long liveBytes = live.values().stream().mapToLong(Location::length).sum();
-    if (liveBytes * 2 > packSize) {
-      ByteBuffer buf = ByteBuffer.allocate(8 + live.size() * IDX_RECORD);
-      buf.putInt(IDX_MAGIC).putInt(live.size());
-      live.forEach((d, loc) -> buf.put(d.bytes()).putLong(loc.offset()).putInt(loc.length()).putLong(loc.rawSize()));
-      AtomicFiles.write(idx, buf.array());
-      return 0;
-    }
-    return rewrite(Map.of(pack, live));
-  }
-
-  /**
-   * Copies the live contents of {@code sources} (pack → its live contents) into one new pack,
-   * repoints the index, then deletes the old packs. A crash at any point leaves every content
-   * readable: until the old index files are deleted both packs list it, and a pack whose index
-   * is gone is removed at the next open. Readers holding an old location retry on
-   * {@link NoSuchFileException}.
-   *
-   * @return the bytes freed
-   */
-  private long rewrite(Map<Path, Map<Digest, Location>> sources) throws IOException {
-    String base = "p-" + UUID.randomUUID();
-    Path newPack = packs.resolve(base + ".pack");
-    Path t = packs.resolve(".tmp-" + base + ".pack");
-    Map<Digest, Location> moved = new HashMap<>();
-    Map<Digest, Path> from = new HashMap<>();
-    long oldBytes = 0;
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-        Files.newOutputStream(t, StandardOpenOption.CREATE_NEW), 1 << 16))) {
-      long offset = 0;
-      for (Map.Entry<Path, Map<Digest, Location>> source : sources.entrySet()) {
-        oldBytes += sizeOrZero(source.getKey());
-        try (FileChannel in = FileChannel.open(source.getKey(), StandardOpenOption.READ)) {
-          for (Map.Entry<Digest, Location> e : source.getValue().entrySet()) {
-            Location loc = e.getValue();
-            ByteBuffer b = ByteBuffer.allocate(loc.length());
-            while (b.hasRemaining() && in.read(b, loc.offset() + b.position()) > 0) {
-              // keep reading
-            }
-            out.write(b.array());
-            moved.put(e.getKey(), new Location(newPack, offset, loc.length(), loc.rawSize(), true, loc.generation()));
-            from.put(e.getKey(), source.getKey());
-            offset += loc.length();
-          }
-        }
-      }
-    }
-    AtomicFiles.fsync(t);
-    Files.move(t, newPack, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    ByteBuffer buf = ByteBuffer.allocate(8 + moved.size() * IDX_RECORD);
-    buf.putInt(IDX_MAGIC).putInt(moved.size());
-    moved.forEach((d, loc) -> buf.put(d.bytes()).putLong(loc.offset()).putInt(loc.length()).putLong(loc.rawSize()));
-    AtomicFiles.write(packs.resolve(base + ".idx"), buf.array());
-    synchronized (lock) {
-      moved.forEach((d, loc) -> index.computeIfPresent(d, (k, old) -> old.file().equals(from.get(d)) ? loc : old));
-    }
-    for (Path old : sources.keySet()) {
-      Files.deleteIfExists(old.resolveSibling(idxName(old)));
-      Files.deleteIfExists(old);
-    }
-    AtomicFiles.fsyncDirectory(packs);
-    return oldBytes - sizeOrZero(newPack);
-  }
-
-  /**
-   * Merges small packs (each capture seals at least one, so frequent small captures leave many)
-   * into packs of up to {@link #PACK_TARGET}, once there are {@link #MERGE_MIN} or more of them.
-   *
-   * @return the bytes freed
-   */
-  long mergeSmallPacks() throws IOException {
-    Map<Path, Map<Digest, Location>> byPack = new HashMap<>();
-    synchronized (lock) {
-      index.forEach((d, loc) -> {
-        if (loc.packed()) {
-          byPack.computeIfAbsent(loc.file(), k -> new HashMap<>()).put(d, loc);
-        }
-      });
-    }
-    List<Path> smallPacks = byPack.keySet().stream().filter(p -> sizeOrZero(p) < SMALL_PACK).sorted().toList();
-    if (smallPacks.size() < MERGE_MIN) {
-      return 0;
-    }
-    long freed = 0;
-    Map<Path, Map<Digest, Location>> batch = new java.util.LinkedHashMap<>();
-    long batchBytes = 0;
-    for (Path p : smallPacks) {
-      batch.put(p, byPack.get(p));
-      batchBytes += sizeOrZero(p);
-      if (batchBytes >= PACK_TARGET) {
-        freed += rewrite(batch);
-        batch = new java.util.LinkedHashMap<>();
-        batchBytes = 0;
-      }
-    }
-    if (batch.size() > 1) {
-      freed += rewrite(batch);
-    }
-    return freed;
-  }
-
-  /** Total bytes of pack and blob files. */
-  long diskBytes() throws IOException {
-    long[] total = {0};
-    // directory streams do not stat entries, so files a concurrent GC removes are simply skipped
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(packs)) {
-      files.forEach(p -> total[0] += sizeOrZero(p));
-    }
-    try (DirectoryStream<Path> shards = Files.newDirectoryStream(blobs)) {
-      for (Path shard : shards) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
-          files.forEach(p -> total[0] += sizeOrZero(p));
-        } catch (NoSuchFileException e) {
-          // an empty shard removed meanwhile
-        }
-      }
-    }
-    return total[0];
   }
 }

@@ -48,6 +48,16 @@ public final class Digest implements Comparable<Digest> {
     return of(md.digest());
   }
 
+  /** The first eight bytes, big-endian (index fan-out). */
+  long top() {
+    return a;
+  }
+
+  /** This digest XOR another (the domain separation of {@link ChunkList}). */
+  Digest xor(Digest o) {
+    return new Digest(a ^ o.a, b ^ o.b, c ^ o.c, d ^ o.d);
+  }
+
   byte[] bytes() {
     return ByteBuffer.allocate(BYTES).putLong(a).putLong(b).putLong(c).putLong(d).array();
   }

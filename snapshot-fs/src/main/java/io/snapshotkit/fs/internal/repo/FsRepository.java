@@ -12,6 +12,7 @@ import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.GcReport;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
+import io.snapshotkit.fs.internal.store.LocalObjectStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.StringReader;
@@ -36,20 +37,23 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The on-disk repository behind an {@link io.snapshotkit.fs.FsHostAgent}: content-addressed storage (small files
- * packed, large files as their own zstd files), one streamable manifest per snapshot, restore
- * journals and the tracked-volume registry. {@code FsHostAgent} opens it and holds it (and its
- * lock) while the agent is open; not API.
+ * The on-disk repository behind an {@link io.snapshotkit.fs.FsHostAgent} (format 2, see
+ * {@link RepositoryFormat}): content-addressed storage (small files whole, large files as
+ * content-defined chunks and a chunk list, all in write-once packs found through write-once
+ * index files), one streamable manifest per snapshot, restore journals and the tracked-volume
+ * registry. {@code FsHostAgent} opens it and holds it (and its lock) while the agent is open; not
+ * API.
  *
- * <p>Layout under the root: {@code packs/} ({@code *.pack} + {@code *.idx}), {@code blobs/xx/},
- * {@code snapshots/<tenant>/<workload>/<id>.skm} (+ {@code .summary}), {@code journal/},
- * {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds while it has the
- * repository open.
+ * <p>Layout under the root: {@code format}, {@code packs/}, {@code index/} (objects of an
+ * {@code ObjectStore}), {@code snapshots/<tenant>/<workload>/<id>.skm} (+ {@code .summary}),
+ * {@code journal/}, {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds
+ * while it has the repository open.
  *
  * <p><b>Thread-safety:</b> thread-safe. Captures, restores, deletes, {@link #gc()} and
  * {@link #check} may run concurrently; {@link #gc()} never removes content a snapshot (committed,
@@ -72,16 +76,24 @@ public final class FsRepository implements Closeable {
   private final ReentrantLock gcLock = new ReentrantLock();
   private final Maintenance maintenance;
 
-  private FsRepository(Path root, int level, int small, FileChannel lockChannel, FileLock lock) throws IOException {
+  private FsRepository(Path root, int level, int small, Executor executor, FileChannel lockChannel, FileLock lock)
+      throws IOException {
     this.root = root;
     this.snapshots = root.resolve("snapshots");
     this.level = level;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    LocalObjectStore objects = new LocalObjectStore(root);
+    RepositoryFormat.ensure(objects, root.toString());
     Files.createDirectories(snapshots);
     Files.createDirectories(root.resolve("journal"));
     Files.createDirectories(root.resolve("workloads"));
-    this.content = new ContentStore(root, level, small);
+    // the repository lock is held: no put is running, so interrupted ones and in-flight imports go
+    objects.removeTemporaries("packs");
+    objects.removeTemporaries("index");
+    AtomicFiles.deleteTree(root.resolve("tmp"));
+    Files.createDirectories(root.resolve("tmp"));
+    this.content = new ContentStore(objects, level, small, executor);
     this.maintenance = new Maintenance(content, snapshots, gcLock);
     removeAbandonedManifests();
   }
@@ -108,8 +120,18 @@ public final class FsRepository implements Closeable {
     return open(root, level, ContentStore.SMALL);
   }
 
-  /** As {@link #open(Path, int)}, packing contents smaller than {@code small} bytes. */
+  /** As {@link #open(Path, int)}, storing contents smaller than {@code small} bytes whole (larger ones chunked). */
   public static FsRepository open(Path root, int level, int small) {
+    return open(root, level, small, null);
+  }
+
+  /**
+   * As {@link #open(Path, int, int)}, decompressing the chunks of a large content ahead of its
+   * reader on {@code executor} (null: on the reading thread).
+   *
+   * @throws SnapshotException CONFLICT if the directory holds a repository of another format
+   */
+  public static FsRepository open(Path root, int level, int small, Executor executor) {
     FileChannel ch = null;
     try {
       Files.createDirectories(root);
@@ -124,7 +146,7 @@ public final class FsRepository implements Closeable {
         throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + root
             + " is open in another agent; close it first (one agent per repository)");
       }
-      return new FsRepository(root, level, small, ch, lock);
+      return new FsRepository(root, level, small, executor, ch, lock);
     } catch (IOException e) {
       closeQuietly(ch);
       throw SnapshotException.wrap("opening the repository " + root, e);

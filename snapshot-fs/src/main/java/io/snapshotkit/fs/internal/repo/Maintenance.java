@@ -5,7 +5,6 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.GcReport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -131,8 +129,8 @@ final class Maintenance {
     try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
       while (r.hasNext()) {
         Entry e = r.next();
-        if (e.digest() != null && (only == null || only.contains(e.digest()))) {
-          marked.add(e.digest());
+        if (e.digest() != null) {
+          content.mark(e.digest(), marked, only);
         }
       }
       return true;
@@ -198,29 +196,51 @@ final class Maintenance {
    */
   CheckReport check(boolean sample) {
     Set<Digest> corrupt = new TreeSet<>();
-    long checked = 0;
+    Set<Digest> lists = new HashSet<>();
+    long[] checked = {0};
     int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
-    for (Map.Entry<Digest, ContentStore.Location> e : content.snapshotIndex().entrySet()) {
-      Digest d = e.getKey();
-      if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
+    try {
+      content.forEachContent((r, loc) -> {
+        Digest d = r.digest();
+        if (loc.list()) {
+          lists.add(d);
+        }
+        if (sample && Math.floorMod(d.hashCode(), 16) != slice) {
+          return;
+        }
+        checked[0]++;
+        try {
+          content.object(d);
+        } catch (SnapshotException ex) {
+          if (ex.code() != ErrorCode.CORRUPT) {
+            throw ex;
+          }
+          corrupt.add(d);
+        }
+      });
+    } catch (IOException e) {
+      throw SnapshotException.wrap("checking the repository", e);
+    }
+    // a chunked content is damaged when its list or any of its chunks is
+    Set<Digest> missing = new TreeSet<>();
+    Set<Digest> badLists = new HashSet<>();
+    for (Digest d : lists) {
+      if (corrupt.contains(d)) {
         continue;
       }
-      checked++;
-      try (InputStream in = content.open(d)) {
-        byte[] buf = new byte[1 << 16];
-        while (in.read(buf) >= 0) {
-          // reading verifies
+      try {
+        for (Digest c : content.list(d).chunks()) {
+          if (corrupt.contains(c)) {
+            badLists.add(d);
+          } else if (content.location(c).isEmpty()) {
+            missing.add(c);
+            badLists.add(d);
+          }
         }
       } catch (SnapshotException ex) {
-        if (ex.code() != ErrorCode.CORRUPT) {
-          throw ex;
-        }
-        corrupt.add(d);
-      } catch (IOException ex) {
-        corrupt.add(d);
+        badLists.add(d);
       }
     }
-    Set<Digest> missing = new TreeSet<>();
     List<String> damaged = new ArrayList<>();
     for (Path m : manifestFiles()) {
       boolean bad = false;
@@ -228,9 +248,9 @@ final class Maintenance {
         while (r.hasNext()) {
           Entry e = r.next();
           if (e.digest() != null) {
-            if (corrupt.contains(e.digest())) {
+            if (corrupt.contains(e.digest()) || badLists.contains(e.digest())) {
               bad = true;
-            } else if (!content.contains(e.digest())) {
+            } else if (content.location(e.digest()).isEmpty()) {
               missing.add(e.digest());
               bad = true;
             }
@@ -248,7 +268,7 @@ final class Maintenance {
       }
     }
     damaged.sort(null);
-    return new CheckReport(checked, corrupt.stream().map(Digest::hex).toList(),
+    return new CheckReport(checked[0], corrupt.stream().map(Digest::hex).toList(),
         missing.stream().map(Digest::hex).toList(), damaged);
   }
 }
