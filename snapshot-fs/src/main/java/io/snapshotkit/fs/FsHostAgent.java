@@ -14,7 +14,7 @@ import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.fs.internal.restore.AdditiveRestore;
@@ -367,14 +367,12 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(sink, "sink");
     FsRepository.Summary fromSummary = held(workload, from);
-    try (ManifestFile.Reader older = repo.entries(workload, from)) {
+    try (TreeReader older = repo.entries(workload, from)) {
       TreeDiff diff = new TreeDiff(older, sink);
       if (to.isPresent()) {
         FsRepository.Summary toSummary = held(workload, to.get());
-        try (ManifestFile.Reader newer = repo.entries(workload, to.get())) {
-          while (newer.hasNext()) {
-            diff.newer(newer.next());
-          }
+        try (TreeReader newer = repo.entries(workload, to.get())) {
+          diff.newer(newer);
         }
         return diff.finish(fromSummary.partial() || toSummary.partial());
       }

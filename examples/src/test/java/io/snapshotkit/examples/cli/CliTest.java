@@ -503,7 +503,7 @@ class CliTest {
     captureJson();
     Path manifest;
     try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
-      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".skm")).findFirst().orElseThrow();
+      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".root")).findFirst().orElseThrow();
     }
     byte[] bytes = Files.readAllBytes(manifest);
     Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
