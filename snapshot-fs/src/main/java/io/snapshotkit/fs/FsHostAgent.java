@@ -358,7 +358,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, AutoCloseable {
    * @param sink receives each change on the calling thread
    * @return the counts, and whether a side was partial
    * @throws SnapshotException NOT_FOUND if a snapshot is not held here or the workload is unknown
-   *     (live diff); CORRUPT if a manifest is damaged
+   *     (live diff); CORRUPT if a snapshot's root file or directory trees are damaged
    */
   public DiffSummary diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
       Consumer<FileChange> sink) {

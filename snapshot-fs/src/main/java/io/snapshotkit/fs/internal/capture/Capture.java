@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Capture of a workload's volumes into the repository: a {@link Scanner} walks each volume,
  * reading (and storing, through a repository snapshot writer's content session) only files whose
- * stat changed since the parent snapshot, and the writer commits the manifest. Also the live
+ * stat changed since the parent snapshot, and the writer commits its trees and root file. Also the live
  * scans that store nothing ({@link #describe}, and the live side of a diff).
  *
  * <p><b>Thread-safety:</b> safe for concurrent use on different workloads; the engine's workload
