@@ -471,8 +471,9 @@ class CliTest {
     new java.util.Random(7).nextBytes(big);
     Files.write(project.resolve("big.bin"), big);
     captureJson();
-    // Damage the middle of the pack (one of README.md and main.py) but not the blob of the large file.
-    damageStoredContent(p -> p.toString().contains("/packs/"));
+    // Damage the middle of the pack (one of README.md and main.py) but not the blob of the large
+    // file, nor the pack of the snapshot's directory trees (packed apart from file content).
+    damageStoredContent(p -> p.toString().contains("/packs/") && holdsContentOf(p, project.resolve("README.md")));
     Path target = tmp.resolve("restored");
 
     Run r = run("restore", "app@1", "--to", target.toString());
@@ -513,6 +514,18 @@ class CliTest {
     assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
     assertFalse(r.out().contains("0 changes"), r.out());
     assertTrue(r.err().contains("(CORRUPT)"), r.err());
+  }
+
+  /** Whether the pack's index lists the content of {@code file} (by its SHA-256). */
+  private static boolean holdsContentOf(Path pack, Path file) {
+    try {
+      String digest = java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      Path idx = pack.resolveSibling(pack.getFileName().toString().replace(".pack", ".idx"));
+      return java.util.HexFormat.of().formatHex(Files.readAllBytes(idx)).contains(digest);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void damageStoredContent(java.util.function.Predicate<Path> which) throws IOException {
