@@ -237,29 +237,13 @@ public final class FsRepository implements Closeable {
    */
   Optional<RootFile> rootFile(WorkloadRef w, SnapshotId id) {
     try {
-      return Optional.of(readRoot(rootPath(w, id)));
+      return Optional.of(RootFile.read(rootPath(w, id)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
       throw SnapshotException.wrap("reading snapshot " + id, e).withSnapshot(id).withWorkload(w);
     } catch (SnapshotException e) {
       throw e.withSnapshot(id).withWorkload(w);
-    }
-  }
-
-  /**
-   * Reads a root file.
-   *
-   * @throws NoSuchFileException if it is gone
-   * @throws SnapshotException CORRUPT if it is damaged
-   */
-  static RootFile readRoot(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
-    try {
-      return RootFile.parse(bytes);
-    } catch (IOException | RuntimeException e) {
-      throw new SnapshotException(ErrorCode.CORRUPT, "the snapshot root file " + file.getFileName()
-          + " is truncated or damaged; run the repository check, delete this snapshot and restore another one", e);
     }
   }
 

@@ -35,7 +35,7 @@ final class Reachability {
   boolean walk(Path rootFile, Consumer<Digest> sink) throws IOException {
     RootFile root;
     try {
-      root = FsRepository.readRoot(rootFile);
+      root = RootFile.read(rootFile);
     } catch (NoSuchFileException e) {
       return false;
     }

@@ -1,7 +1,11 @@
 package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -32,6 +36,22 @@ record RootFile(FsRepository.Summary summary, SortedMap<String, Digest> trees) {
     System.arraycopy(body, 0, out, 0, body.length);
     System.arraycopy(check.getBytes(StandardCharsets.US_ASCII), 0, out, body.length, check.length());
     return out;
+  }
+
+  /**
+   * Reads a root file.
+   *
+   * @throws java.nio.file.NoSuchFileException if it is gone
+   * @throws SnapshotException CORRUPT if it is damaged
+   */
+  static RootFile read(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    try {
+      return parse(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new SnapshotException(ErrorCode.CORRUPT, "the snapshot root file " + file.getFileName()
+          + " is truncated or damaged; run the repository check, delete this snapshot and restore another one", e);
+    }
   }
 
   /**
