@@ -14,8 +14,8 @@ import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
 import io.snapshotkit.fs.internal.repo.SnapshotVerifier;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.fs.internal.restore.AdditiveRestore;
@@ -391,7 +391,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
    * @param sink receives each change on the calling thread
    * @return the counts, and whether a side was partial
    * @throws SnapshotException NOT_FOUND if a snapshot is not held here or the workload is unknown
-   *     (live diff); CORRUPT if a manifest is damaged
+   *     (live diff); CORRUPT if a snapshot's root file or directory trees are damaged
    */
   public DiffSummary diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
       Consumer<FileChange> sink) {
@@ -400,14 +400,12 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(sink, "sink");
     FsRepository.Summary fromSummary = held(workload, from);
-    try (ManifestFile.Reader older = repo.entries(workload, from)) {
+    try (TreeReader older = repo.entries(workload, from)) {
       TreeDiff diff = new TreeDiff(older, sink);
       if (to.isPresent()) {
         FsRepository.Summary toSummary = held(workload, to.get());
-        try (ManifestFile.Reader newer = repo.entries(workload, to.get())) {
-          while (newer.hasNext()) {
-            diff.newer(newer.next());
-          }
+        try (TreeReader newer = repo.entries(workload, to.get())) {
+          diff.newer(newer);
         }
         return diff.finish(fromSummary.partial() || toSummary.partial());
       }

@@ -107,7 +107,7 @@ class FsEngineTest {
     Snapshot first = engine.capture(CaptureSpec.of(W));
     Trees.write(data.resolve("README"), "v2, longer");
     Snapshot second = engine.capture(CaptureSpec.of(W));
-    Path manifest = agent.repository().manifestPath(W, first.id());
+    Path manifest = agent.repository().rootPath(W, first.id());
     byte[] bytes = Files.readAllBytes(manifest);
     Files.write(manifest, java.util.Arrays.copyOf(bytes, bytes.length / 2));
 

@@ -8,13 +8,13 @@ import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.internal.files.SafeTree;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.testkit.RawTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,14 +116,14 @@ class FsOwnershipTest {
   }
 
   @Test
-  @DisplayName("a snapshot whose manifest predates owners restores as root with setuid and setgid stripped and one warning")
+  @DisplayName("a snapshot that records no owners restores as root with setuid and setgid stripped and one warning")
   void ownerlessManifestRestoresWithSpecialBitsStrippedAndAWarning() throws IOException {
     assumeTrue(root(), "the stripping under test is what root does with an entry that records no owner");
     Path data = volume(dir.resolve("live/data"));
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       agent.track(FsRawNamesTest.W, Map.of("data", data));
       SnapshotId id = FsRawNamesTest.capture(agent);
-      rewriteAsVersion1(agent.repository().manifestPath(FsRawNamesTest.W, id));
+      rewriteWithoutOwners(agent.repository(), id);
 
       RestoreOutcome outcome = FsRawNamesTest.restore(agent, id, RestoreMode.REPLACE, dir.resolve("to"));
       Path to = dir.resolve("to/data");
@@ -150,23 +150,27 @@ class FsOwnershipTest {
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
       agent.track(FsRawNamesTest.W, Map.of("data", data));
       SnapshotId id = FsRawNamesTest.capture(agent);
-      rewriteAsVersion1(agent.repository().manifestPath(FsRawNamesTest.W, id));
+      rewriteWithoutOwners(agent.repository(), id);
       RestoreOutcome outcome = FsRawNamesTest.restore(agent, id, RestoreMode.REPLACE, dir.resolve("to"));
       assertEquals(01777, RawTree.mode(dir.resolve("to/data/tmp")));
       assertEquals(List.of(), outcome.warnings());
     }
   }
 
-  /** Rewrites a manifest in the format written before owners were captured (SKM1). */
-  static void rewriteAsVersion1(Path manifest) throws IOException {
-    Path old = manifest.resolveSibling(manifest.getFileName() + ".v1");
-    try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest);
-        ManifestFile.Writer w = new ManifestFile.Writer(old, 1, ManifestFile.V1)) {
+  /**
+   * Stores the snapshot again, under its id, with no owner recorded on any entry: what an import
+   * (or a snapshot from before owners were captured) holds.
+   */
+  static void rewriteWithoutOwners(FsRepository repo, SnapshotId id) throws IOException {
+    FsRepository.Summary summary = repo.summary(FsRawNamesTest.W, id).orElseThrow();
+    try (TreeReader r = repo.entries(FsRawNamesTest.W, id);
+        FsRepository.SnapshotWriter w = repo.begin(FsRawNamesTest.W, id)) {
+      summary.volumes().keySet().forEach(w::volume);
       while (r.hasNext()) {
-        w.write(r.next());
+        w.add(r.next().withoutOwner());
       }
+      w.commit(summary.capturedAt(), summary.partial());
     }
-    Files.move(old, manifest, StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Test

@@ -9,7 +9,7 @@ import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,7 +38,7 @@ final class RepositoryStreams {
     Objects.requireNonNull(id, "id");
     Manifest manifest = repo.manifest(workload, id).orElseThrow(() -> SnapshotException.notFound(
         "snapshot " + id + " of " + workload + " is not on this host").withSnapshot(id));
-    ManifestFile.Reader reader = repo.entries(workload, id);
+    TreeReader reader = repo.entries(workload, id);
     return new SnapshotReader() {
       @Override
       public Manifest manifest() {

@@ -28,12 +28,13 @@ class GcReclaimTest {
       Path data = world.track(WS);
       Files.writeString(data.resolve("only-file"), "content only this snapshot references", StandardCharsets.UTF_8);
       Snapshot s = world.engine().capture(CaptureSpec.of(WS));
-      assertEquals(1, world.agent().check(false).contentsChecked(), "the capture stored one content");
+      assertEquals(2, world.agent().check(false).contentsChecked(),
+          "the capture stored one content and one tree (the volume's root directory)");
 
       world.engine().delete(WS.tenant(), s.id());
       GcReport gc = world.agent().gc();
 
-      assertEquals(1, gc.contentsRemoved(), "the gc right after the delete reclaims the unreferenced content");
+      assertEquals(2, gc.contentsRemoved(), "the gc right after the delete reclaims the unreferenced content and tree");
       assertEquals(0, world.agent().check(false).contentsChecked(), "nothing is left in the repository");
       assertTrue(world.agent().check(false).ok());
     }
@@ -51,8 +52,10 @@ class GcReclaimTest {
 
       GcReport gc = world.agent().gc();
 
-      assertEquals(0, gc.contentsRemoved(), "both contents are referenced by the remaining snapshot");
-      assertEquals(2, world.agent().check(false).contentsChecked());
+      // only the deleted snapshot's root tree (which listed "kept" alone) goes; both files' contents
+      // and the remaining snapshot's tree stay
+      assertEquals(1, gc.contentsRemoved(), "both contents are referenced by the remaining snapshot");
+      assertEquals(3, world.agent().check(false).contentsChecked());
       assertTrue(world.agent().check(false).ok());
     }
   }

@@ -471,8 +471,10 @@ class CliTest {
     new java.util.Random(7).nextBytes(big);
     Files.write(project.resolve("big.bin"), big);
     captureJson();
-    // Damage the middle of the one pack: inside one of the large file's chunks, not the small files.
-    damageStoredContent(p -> p.toString().contains("/packs/"));
+    // Damage the middle of the biggest pack: inside one of the large file's chunks, not the small
+    // files' nor the snapshot's directory trees (packed apart from file content).
+    Path biggest = biggestPack();
+    damageStoredContent(p -> p.equals(biggest));
     Path target = tmp.resolve("restored");
 
     Run r = run("restore", "app@1", "--to", target.toString());
@@ -505,7 +507,7 @@ class CliTest {
     captureJson();
     Path manifest;
     try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
-      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".skm")).findFirst().orElseThrow();
+      manifest = files.filter(p -> p.getFileName().toString().equals(first + ".root")).findFirst().orElseThrow();
     }
     byte[] bytes = Files.readAllBytes(manifest);
     Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
@@ -515,6 +517,14 @@ class CliTest {
     assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
     assertFalse(r.out().contains("0 changes"), r.out());
     assertTrue(r.err().contains("(CORRUPT)"), r.err());
+  }
+
+  /** The largest pack file of the home's repository. */
+  private Path biggestPack() throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(home.resolve("repository"))) {
+      return files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".pack"))
+          .max(java.util.Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+    }
   }
 
   private void damageStoredContent(java.util.function.Predicate<Path> which) throws IOException {

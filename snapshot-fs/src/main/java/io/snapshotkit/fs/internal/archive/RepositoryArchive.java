@@ -11,7 +11,7 @@ import io.snapshotkit.fs.SnapshotArchive;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,7 +85,7 @@ public final class RepositoryArchive {
     private final WorkloadRef workload;
     private final SnapshotId id;
     private final FsRepository.Summary summary;
-    private ManifestFile.Reader cursor;
+    private TreeReader cursor;
 
     RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
       this.workload = workload;
@@ -102,7 +102,7 @@ public final class RepositoryArchive {
     public void walk(String volume, TarExport.Visitor visitor) throws IOException {
       FileTime captured = FileTime.from(summary.capturedAt());
       visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
-      try (ManifestFile.Reader r = repo.entries(workload, id)) {
+      try (TreeReader r = repo.entries(workload, id)) {
         while (r.hasNext()) {
           Entry e = r.next();
           int c = e.volume().compareTo(volume);

@@ -7,7 +7,7 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.HostAgent;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Capture of a workload's volumes into the repository: a {@link Scanner} walks each volume,
  * reading (and storing, through a repository snapshot writer's content session) only files whose
- * stat changed since the parent snapshot, and the writer commits the manifest. Also the live
+ * stat changed since the parent snapshot, and the writer commits its trees and root file. Also the live
  * scans that store nothing ({@link #describe}, and the live side of a diff).
  *
  * <p><b>Thread-safety:</b> safe for concurrent use on different workloads; the engine's workload
@@ -98,7 +98,7 @@ public final class Capture {
     SnapshotId id = request.snapshotId();
     Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
     FsRepository.SnapshotWriter writer = repo.begin(w, id);
-    try (writer; ManifestFile.Reader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+    try (writer; TreeReader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),
           racyCutoff());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
@@ -144,7 +144,7 @@ public final class Capture {
     return Optional.empty();
   }
 
-  private Optional<ManifestFile.Reader> openQuietly(WorkloadRef w, SnapshotId id) {
+  private Optional<TreeReader> openQuietly(WorkloadRef w, SnapshotId id) {
     try {
       return Optional.of(repo.entries(w, id));
     } catch (SnapshotException e) {
@@ -179,7 +179,7 @@ public final class Capture {
    */
   public boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
       Consumer<Entry> sink) {
-    try (ManifestFile.Reader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
+    try (TreeReader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(null, executor, readHook, false, Long.MAX_VALUE, repo.content().smallLimit());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         scanner.scan(v.getKey(), v.getValue(), previous, sink);

@@ -9,7 +9,7 @@ import io.snapshotkit.fs.internal.repo.ContentSession;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.PathOrder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,7 +114,7 @@ public final class Scanner {
    * Scans one volume. {@code previous} is positioned anywhere before this volume's entries
    * (or null) and is advanced past them.
    */
-  public void scan(String volume, Path root, ManifestFile.Reader previous, Consumer<Entry> sink) throws IOException {
+  public void scan(String volume, Path root, TreeReader previous, Consumer<Entry> sink) throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       throw SnapshotException.notFound("volume '" + volume + "' at " + root
           + " does not exist or is not a real directory; check the workload's volume mapping");
@@ -133,7 +133,7 @@ public final class Scanner {
     }
   }
 
-  private void walk(String volume, Path dir, String prefix, ManifestFile.Reader previous, OrderedWork<Entry> sink)
+  private void walk(String volume, Path dir, String prefix, TreeReader previous, OrderedWork<Entry> sink)
       throws IOException {
     // a name's text keeps its raw bytes (RawNames), so a name that is not UTF-8 is captured as
     // itself; the child's Path, which holds those bytes, is what is read
@@ -198,7 +198,7 @@ public final class Scanner {
     return session == null || session.reuse(d);
   }
 
-  private static Entry seek(ManifestFile.Reader previous, String volume, String rel) {
+  private static Entry seek(TreeReader previous, String volume, String rel) {
     if (previous == null) {
       return null;
     }

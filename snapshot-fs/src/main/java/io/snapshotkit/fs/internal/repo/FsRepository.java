@@ -46,12 +46,12 @@ import org.slf4j.LoggerFactory;
  * The on-disk repository behind an {@link io.snapshotkit.fs.FsHostAgent} (format 2, see
  * {@link RepositoryFormat}): content-addressed storage (small files whole, large files as
  * content-defined chunks and a chunk list, all in write-once packs found through write-once
- * index files), one streamable manifest per snapshot, restore journals and the tracked-volume
- * registry. {@code FsHostAgent} opens it and holds it (and its lock) while the agent is open; not
- * API.
+ * index files), content-addressed directory trees stored as contents, one small root file per
+ * snapshot naming its volumes' root trees, restore journals and the tracked-volume registry.
+ * {@code FsHostAgent} opens it and holds it (and its lock) while the agent is open; not API.
  *
  * <p>Layout under the root: {@code format}, {@code packs/}, {@code index/} (objects of an
- * {@code ObjectStore}), {@code snapshots/<tenant>/<workload>/<id>.skm} (+ {@code .summary}),
+ * {@code ObjectStore}), {@code snapshots/<tenant>/<workload>/<id>.root} ({@link RootFile}),
  * {@code journal/}, {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds
  * while it has the repository open.
  *
@@ -62,15 +62,13 @@ import org.slf4j.LoggerFactory;
 public final class FsRepository implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(FsRepository.class);
   public static final String FAMILY = "volumes";
-  static final String MANIFEST = ".skm";
-  private static final String SUMMARY = ".summary";
-  /** Temporary files (manifests being written) start with this; they are never snapshots. */
+  static final String ROOT = ".root";
+  /** Temporary files (root files being written) start with this; they are never snapshots. */
   static final String TMP_PREFIX = ".tmp-";
 
   private final Path root;
   private final Path snapshots;
   private final ContentStore content;
-  private final int level;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ReentrantLock gcLock = new ReentrantLock();
@@ -80,7 +78,6 @@ public final class FsRepository implements Closeable {
       throws IOException {
     this.root = root;
     this.snapshots = root.resolve("snapshots");
-    this.level = level;
     this.lockChannel = lockChannel;
     this.lock = lock;
     LocalObjectStore objects = new LocalObjectStore(root);
@@ -94,18 +91,18 @@ public final class FsRepository implements Closeable {
     AtomicFiles.deleteTree(root.resolve("tmp"));
     Files.createDirectories(root.resolve("tmp"));
     this.content = new ContentStore(objects, level, small, executor);
-    this.maintenance = new Maintenance(content, snapshots, gcLock);
+    this.maintenance = new Maintenance(content, snapshots, gcLock, treeSource());
     removeAbandonedManifests();
   }
 
   /**
-   * Removes the temporary manifests of captures a crash interrupted. Safe at open: the repository
+   * Removes the temporary root files of captures a crash interrupted. Safe at open: the repository
    * lock is held, so no capture of this repository is running.
    */
   private void removeAbandonedManifests() throws IOException {
     try (var walk = Files.walk(snapshots, 3)) {
       for (Path p : walk.filter(f -> f.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
-        LOG.warn("removing {}, the manifest of a capture that was interrupted", snapshots.relativize(p));
+        LOG.warn("removing {}, left by a capture that was interrupted", snapshots.relativize(p));
         Files.deleteIfExists(p);
       }
     }
@@ -204,16 +201,13 @@ public final class FsRepository implements Closeable {
     return snapshots.resolve(w.tenant().value()).resolve(w.id());
   }
 
-  public Path manifestPath(WorkloadRef w, SnapshotId id) {
-    return dir(w).resolve(id.value() + MANIFEST);
-  }
-
-  private Path summaryPath(WorkloadRef w, SnapshotId id) {
-    return dir(w).resolve(id.value() + SUMMARY);
+  /** The snapshot's root file (see {@link RootFile}); the snapshot exists exactly when it does. */
+  public Path rootPath(WorkloadRef w, SnapshotId id) {
+    return dir(w).resolve(id.value() + ROOT);
   }
 
   public boolean exists(WorkloadRef w, SnapshotId id) {
-    return Files.exists(manifestPath(w, id));
+    return Files.exists(rootPath(w, id));
   }
 
   /**
@@ -224,13 +218,13 @@ public final class FsRepository implements Closeable {
   public List<SnapshotId> snapshots(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
     List<SnapshotId> ids = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir(workload), "*" + MANIFEST)) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir(workload), "*" + ROOT)) {
       for (Path f : files) {
         String n = f.getFileName().toString();
         if (n.startsWith(TMP_PREFIX)) {
           continue; // a capture in progress, or one a crash interrupted (removed at the next open)
         }
-        ids.add(SnapshotId.parse(n.substring(0, n.length() - MANIFEST.length())));
+        ids.add(SnapshotId.parse(n.substring(0, n.length() - ROOT.length())));
       }
     } catch (NoSuchFileException e) {
       return List.of();
@@ -254,40 +248,63 @@ public final class FsRepository implements Closeable {
   }
 
   public Optional<Summary> summary(WorkloadRef w, SnapshotId id) {
-    if (!exists(w, id)) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Summary.parse(Files.readString(summaryPath(w, id))));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      throw new SnapshotException(ErrorCode.CORRUPT, "the summary of snapshot " + id
-          + " is unreadable; run the repository check and delete the snapshot", e).withSnapshot(id);
-    }
+    return rootFile(w, id).map(RootFile::summary);
   }
 
-  /** Opens a snapshot's entries. */
-  public ManifestFile.Reader entries(WorkloadRef w, SnapshotId id) {
+  /**
+   * Reads a snapshot's root file.
+   *
+   * @return empty if the repository does not hold the snapshot
+   * @throws SnapshotException CORRUPT if the root file is damaged
+   */
+  Optional<RootFile> rootFile(WorkloadRef w, SnapshotId id) {
     try {
-      return ManifestFile.Reader.open(manifestPath(w, id));
+      return Optional.of(RootFile.read(rootPath(w, id)));
     } catch (NoSuchFileException e) {
-      throw SnapshotException.notFound("snapshot " + id + " of " + w + " is not on this host; list the "
-          + "workload's snapshots to find one that is").withSnapshot(id).withWorkload(w);
+      return Optional.empty();
     } catch (IOException e) {
-      throw SnapshotException.wrap("opening snapshot " + id, e);
+      throw SnapshotException.wrap("reading snapshot " + id, e).withSnapshot(id).withWorkload(w);
+    } catch (SnapshotException e) {
+      throw e.withSnapshot(id).withWorkload(w);
     }
   }
 
   /**
-   * Removes a snapshot's manifest at once; its content is reclaimed by the next {@link #gc()}.
+   * Opens a snapshot's entries, read from its directory trees in {@link io.snapshotkit.fs.FileEntry#ORDER}.
+   *
+   * @throws SnapshotException NOT_FOUND if the repository does not hold it; CORRUPT if its root
+   *     file is damaged (a damaged tree fails CORRUPT as the reader reaches it)
+   */
+  public TreeReader entries(WorkloadRef w, SnapshotId id) {
+    RootFile root = rootFile(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
+        + " is not on this host; list the workload's snapshots to find one that is").withSnapshot(id).withWorkload(w));
+    return new TreeReader(treeSource(), root.trees());
+  }
+
+  /** Loads tree objects from the content store, verified against their digest. */
+  public TreeReader.Source treeSource() {
+    return d -> {
+      try (java.io.InputStream in = content.open(d)) {
+        byte[] bytes = in.readNBytes(TreeNode.MAX_BYTES + 1);
+        if (bytes.length > TreeNode.MAX_BYTES) {
+          throw TreeNode.corrupt(d);
+        }
+        return bytes;
+      } catch (IOException e) {
+        throw new SnapshotException(ErrorCode.CORRUPT, "reading the directory tree " + d + " failed; run the "
+            + "repository check to find the affected snapshots", e);
+      }
+    };
+  }
+
+  /**
+   * Removes a snapshot's root file at once; its trees and content are reclaimed by the next {@link #gc()}.
    *
    * @return whether the repository held it
    */
   public boolean delete(WorkloadRef w, SnapshotId id) {
     try {
-      boolean existed = Files.deleteIfExists(manifestPath(w, id));
-      Files.deleteIfExists(summaryPath(w, id));
+      boolean existed = Files.deleteIfExists(rootPath(w, id));
       if (existed) {
         AtomicFiles.fsyncDirectory(dir(w));
       }
@@ -302,14 +319,20 @@ public final class FsRepository implements Closeable {
     return new SnapshotWriter(w, id);
   }
 
-  /** Writes one snapshot: content through a session, entries to a temp manifest, committed by rename. */
+  /**
+   * Writes one snapshot: content and directory trees (built bottom-up as entries stream in)
+   * through a session, then the root file, written once the trees and content are durable. Trees
+   * go through a session of their own, so they are packed apart from file content (as restic
+   * does): a damaged data pack fails the files in it, not the listing of the whole snapshot.
+   */
   public final class SnapshotWriter implements AutoCloseable {
     private final WorkloadRef workload;
     private final SnapshotId id;
     private final ContentSession session;
-    private final Path tmp;
-    private final ManifestFile.Writer writer;
+    private final ContentSession treeSession;
+    private final TreeBuilder trees;
     private final Map<String, VolumeStats> volumes = new TreeMap<>();
+    private long count;
     private boolean committed;
     private boolean abandonedContentRemoved;
 
@@ -317,48 +340,43 @@ public final class FsRepository implements Closeable {
       this.workload = workload;
       this.id = id;
       this.session = content.session();
-      try {
-        Files.createDirectories(dir(workload));
-        this.tmp = dir(workload).resolve(".tmp-" + id.value() + "-" + UUID.randomUUID() + MANIFEST);
-        this.writer = new ManifestFile.Writer(tmp, level);
-      } catch (IOException e) {
-        session.close();
-        throw SnapshotException.wrap("starting snapshot " + id, e);
-      }
+      this.treeSession = content.session();
+      this.trees = new TreeBuilder(node -> treeSession.storeSmall(node, node.length));
     }
 
     public ContentSession session() {
       return session;
     }
 
-    /** Declares a volume, so an empty one still appears in the manifest. */
+    /** Declares a volume, so an empty one still appears in the snapshot. */
     public void volume(String name) {
       volumes.computeIfAbsent(name, n -> new VolumeStats());
     }
 
     public void add(Entry e) {
-      try {
-        writer.write(e);
-      } catch (IOException ex) {
-        throw new UncheckedIOException(ex);
-      }
+      trees.add(e);
+      count++;
       volumes.computeIfAbsent(e.volume(), n -> new VolumeStats()).add(e);
     }
 
     /** Makes the snapshot durable and visible; a retry with the same id replaces it. */
     public Summary commit(Instant capturedAt, boolean partial) throws IOException {
-      writer.close();
-      session.flush();
-      AtomicFiles.fsync(tmp);
-      long stored = session.storedBytes() + Files.size(tmp);
-      Summary s = new Summary(capturedAt, partial, stored, writer.count(), new TreeMap<>(volumes));
-      // a retry replaces an earlier attempt: retire its manifest first, so that a crash in between
-      // leaves no snapshot rather than the new summary beside the old entries
-      if (Files.deleteIfExists(manifestPath(workload, id))) {
-        AtomicFiles.fsyncDirectory(dir(workload));
+      Map<String, Digest> roots;
+      try {
+        roots = trees.finish(volumes.keySet());
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
       }
-      AtomicFiles.write(summaryPath(workload, id), s.format().getBytes(StandardCharsets.UTF_8));
-      AtomicFiles.move(tmp, manifestPath(workload, id));
+      // publication order: content and trees (packs, then their indexes), then the root file
+      session.flush();
+      treeSession.flush();
+      Files.createDirectories(dir(workload));
+      long stored = session.storedBytes() + treeSession.storedBytes();
+      Summary draft = new Summary(capturedAt, partial, stored, count, new TreeMap<>(volumes));
+      long rootBytes = new RootFile(draft, new TreeMap<>(roots)).format().length;
+      Summary s = new Summary(capturedAt, partial, stored + rootBytes, count, new TreeMap<>(volumes));
+      // a retry with the same id replaces the earlier attempt's root file in one rename
+      AtomicFiles.write(rootPath(workload, id), new RootFile(s, new TreeMap<>(roots)).format());
       committed = true;
       return s;
     }
@@ -373,23 +391,19 @@ public final class FsRepository implements Closeable {
     }
 
     /**
-     * Ends the writer. An uncommitted snapshot's temp manifest is removed, and so is the content
-     * it added to the repository that no snapshot refers to (a failed capture must not keep its
+     * Ends the writer. The content (and trees) an uncommitted snapshot added to the repository
+     * that no snapshot refers to is removed (a failed capture must not keep its
      * space, least of all on a full disk); if that fails the content waits for the next gc.
      */
     @Override
     public void close() {
       Set<Digest> added = Set.of();
       if (!committed) {
-        writer.abandon();
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          LOG.warn("could not remove {}", tmp, e);
-        }
-        added = session.published();
+        added = new java.util.HashSet<>(session.published());
+        added.addAll(treeSession.published());
       }
       session.close();
+      treeSession.close();
       if (!committed) {
         try {
           reclaim(added);
@@ -438,7 +452,7 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  /** What a snapshot holds, in brief; stored beside the manifest. Immutable. */
+  /** What a snapshot holds, in brief; stored in its root file. Immutable. */
   public record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
       Map<String, VolumeStats> volumes) {
 

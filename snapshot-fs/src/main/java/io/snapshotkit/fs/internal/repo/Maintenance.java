@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Repository maintenance: the mark-and-sweep collection of content no snapshot refers to, and
- * the check of stored content against its digests. Both walk every committed manifest with
- * directory streams, so captures and deletes may run meanwhile.
+ * the check of stored content against its digests. Both list every committed snapshot root file
+ * with directory streams, so captures and deletes may run meanwhile, and walk its directory trees
+ * ({@link Reachability}): what is marked live is every tree object and every content digest a
+ * root references.
  *
  * <p><b>Thread-safety:</b> safe for concurrent use; collections run one at a time, under the
  * repository's collection lock (which a snapshot delete's reclaim also takes).
@@ -34,12 +36,14 @@ final class Maintenance {
   private final ContentStore content;
   private final Path snapshots;
   private final ReentrantLock gcLock;
+  private final TreeReader.Source trees;
   private final AtomicInteger sampleSlice = new AtomicInteger();
 
-  Maintenance(ContentStore content, Path snapshots, ReentrantLock gcLock) {
+  Maintenance(ContentStore content, Path snapshots, ReentrantLock gcLock, TreeReader.Source trees) {
     this.content = content;
     this.snapshots = snapshots;
     this.gcLock = gcLock;
+    this.trees = trees;
   }
 
   /**
@@ -51,13 +55,14 @@ final class Maintenance {
     gcLock.lock();
     try {
       long start = content.generation();
-      // a manifest is identified by its file, not its name: a capture retried under the same id
+      // a root file is identified by its file, not its name: a capture retried under the same id
       // replaces the file (a new inode) and must be marked again
       Set<Object> seen = new HashSet<>();
       Set<Digest> marked = new HashSet<>();
+      Reachability reach = new Reachability(trees);
       for (Path m : manifestFiles()) {
         Object identity = identity(m);
-        if (identity != null && mark(m, marked)) {
+        if (identity != null && mark(reach, m, marked, null)) {
           seen.add(identity);
         }
       }
@@ -65,7 +70,7 @@ final class Maintenance {
       long[] swept = content.sweep(start, marked, more -> {
         for (Path m : manifestFiles()) {
           Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(m, more)) {
+          if (identity != null && !seen.contains(identity) && mark(reach, m, more, null)) {
             seen.add(identity);
             snapshotsMarked[0]++;
           }
@@ -97,16 +102,17 @@ final class Maintenance {
       long start = content.generation();
       Set<Digest> marked = new HashSet<>();
       Set<Object> seen = new HashSet<>();
+      Reachability reach = new Reachability(trees);
       for (Path m : manifestFiles()) {
         Object identity = identity(m);
-        if (identity != null && mark(m, marked, candidates)) {
+        if (identity != null && mark(reach, m, marked, candidates)) {
           seen.add(identity);
         }
       }
       long[] swept = content.sweep(start, marked, more -> {
         for (Path m : manifestFiles()) {
           Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(m, more, candidates)) {
+          if (identity != null && !seen.contains(identity) && mark(reach, m, more, candidates)) {
             seen.add(identity);
           }
         }
@@ -119,23 +125,15 @@ final class Maintenance {
     }
   }
 
-  /** Marks a manifest's content; false if it was deleted since it was listed (its content may go). */
-  private boolean mark(Path manifest, Set<Digest> marked) {
-    return mark(manifest, marked, null);
-  }
-
-  /** As {@link #mark(Path, Set)}, marking only contents in {@code only} (all when null). */
-  private boolean mark(Path manifest, Set<Digest> marked, Set<Digest> only) {
-    try (ManifestFile.Reader r = ManifestFile.Reader.open(manifest)) {
-      while (r.hasNext()) {
-        Entry e = r.next();
-        if (e.digest() != null) {
-          content.mark(e.digest(), marked, only);
-        }
-      }
-      return true;
-    } catch (NoSuchFileException e) {
-      return false;
+  /**
+   * Marks the trees and content a root file references (a chunk list with its chunks), only those
+   * in {@code only} (all when null); false if it was deleted since it was listed (its content may
+   * go). A damaged root file or tree fails the collection (CORRUPT): what lies under it cannot be
+   * told apart from garbage.
+   */
+  private boolean mark(Reachability reach, Path root, Set<Digest> marked, Set<Digest> only) {
+    try {
+      return reach.walk(root, d -> content.mark(d, marked, only));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -155,15 +153,15 @@ final class Maintenance {
   }
 
   /**
-   * Every committed manifest, as {@code snapshots/<tenant>/<workload>/<id>.skm}. Listed with
-   * directory streams, which do not stat their entries, so manifests being committed, replaced or
+   * Every committed root file, as {@code snapshots/<tenant>/<workload>/<id>.root}. Listed with
+   * directory streams, which do not stat their entries, so root files being committed, replaced or
    * deleted meanwhile (captures and deletes run during GC and checks) never fail the listing.
    */
   private List<Path> manifestFiles() {
     List<Path> out = new ArrayList<>();
     for (Path tenant : children(snapshots, "*")) {
       for (Path workload : children(tenant, "*")) {
-        for (Path m : children(workload, "*" + FsRepository.MANIFEST)) {
+        for (Path m : children(workload, "*" + FsRepository.ROOT)) {
           if (!m.getFileName().toString().startsWith(FsRepository.TMP_PREFIX)) {
             out.add(m);
           }
@@ -243,28 +241,26 @@ final class Maintenance {
     }
     List<String> damaged = new ArrayList<>();
     for (Path m : manifestFiles()) {
-      boolean bad = false;
-      try (ManifestFile.Reader r = ManifestFile.Reader.open(m)) {
-        while (r.hasNext()) {
-          Entry e = r.next();
-          if (e.digest() != null) {
-            if (corrupt.contains(e.digest()) || badLists.contains(e.digest())) {
-              bad = true;
-            } else if (content.location(e.digest()).isEmpty()) {
-              missing.add(e.digest());
-              bad = true;
-            }
+      boolean[] bad = {false};
+      try {
+        // each snapshot walks its trees afresh, so every snapshot sharing a damaged tree is named
+        if (!new Reachability(trees).walk(m, d -> {
+          if (corrupt.contains(d) || badLists.contains(d)) {
+            bad[0] = true;
+          } else if (content.location(d).isEmpty()) {
+            missing.add(d);
+            bad[0] = true;
           }
+        })) {
+          continue;
         }
-      } catch (NoSuchFileException e) {
-        continue;
       } catch (IOException | SnapshotException e) {
-        bad = true;
+        bad[0] = true;
       }
-      if (bad) {
+      if (bad[0]) {
         Path rel = snapshots.relativize(m);
         String n = rel.toString();
-        damaged.add(n.substring(0, n.length() - FsRepository.MANIFEST.length()));
+        damaged.add(n.substring(0, n.length() - FsRepository.ROOT.length()));
       }
     }
     damaged.sort(null);

@@ -37,7 +37,7 @@ public final class SnapshotVerifier {
     List<String> problems = new ArrayList<>();
     long threshold = (long) Math.floor(sample * 65_536);
     byte[] buf = new byte[1 << 16];
-    try (ManifestFile.Reader entries = repo.entries(w, id)) {
+    try (TreeReader entries = repo.entries(w, id)) {
       while (entries.hasNext()) {
         Entry e = entries.next();
         if (e.digest() == null || (sample < 1 && (e.digest().hashCode() & 0xffff) >= threshold)) {

@@ -13,11 +13,13 @@ import java.util.function.Consumer;
 
 /**
  * Merges two streams of entries in {@link FileEntry#ORDER} into file-level changes, holding one
- * entry of each side at a time. The older side is pulled from a manifest reader; the newer side
- * is pushed (from another reader or from a live scan). Confined to one thread.
+ * entry of each side at a time. The older side is pulled from a snapshot's {@link TreeReader};
+ * the newer side is pushed from a live scan ({@link #newer}), or pulled from another snapshot's
+ * trees ({@link #newer(TreeReader)}), walking both in step and never opening a directory whose
+ * tree digest is the same on both sides. Confined to one thread.
  */
 public final class TreeDiff {
-  private final ManifestFile.Reader older;
+  private final TreeReader older;
   private final Consumer<FileChange> sink;
   private long added;
   private long removed;
@@ -25,9 +27,35 @@ public final class TreeDiff {
   private long typeChanged;
   private long modeChanged;
 
-  public TreeDiff(ManifestFile.Reader older, Consumer<FileChange> sink) {
+  public TreeDiff(TreeReader older, Consumer<FileChange> sink) {
     this.older = older;
     this.sink = sink;
+  }
+
+  /**
+   * Diffs the whole of the newer snapshot's trees against the older side: a directory present on
+   * both sides with the same tree digest is compared as an entry, and its subtree is skipped
+   * unread on both sides (equal digests mean equal subtrees). Call {@link #finish} after.
+   */
+  public void newer(TreeReader newer) {
+    while (newer.hasNext()) {
+      Entry n = newer.next();
+      Digest newerTree = newer.lastTree();
+      Entry o;
+      while ((o = older.peek()) != null && o.compareKey(n) < 0) {
+        removed(older.next());
+      }
+      if (o != null && o.compareKey(n) == 0) {
+        older.next();
+        compare(o, n);
+        if (newerTree != null && newerTree.equals(older.lastTree())) {
+          older.skipChildren();
+          newer.skipChildren();
+        }
+      } else {
+        added(n);
+      }
+    }
   }
 
   /** The next entry of the newer side; entries must arrive in order. */
@@ -40,9 +68,13 @@ public final class TreeDiff {
       older.next();
       compare(o, n);
     } else {
-      added++;
-      sink.accept(new FileChange(FileChange.Kind.ADDED, Optional.empty(), Optional.of(n.toPublic())));
+      added(n);
     }
+  }
+
+  private void added(Entry n) {
+    added++;
+    sink.accept(new FileChange(FileChange.Kind.ADDED, Optional.empty(), Optional.of(n.toPublic())));
   }
 
   /** Drains the older side: whatever remains was removed. */

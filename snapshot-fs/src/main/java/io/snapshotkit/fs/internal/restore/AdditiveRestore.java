@@ -11,7 +11,7 @@ import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -76,7 +76,7 @@ public final class AdditiveRestore {
     List<String> warnings = new ArrayList<>();
     Map<String, SafeTree> trees = new HashMap<>();
     // a write answers its failure, or null when it was written
-    try (ManifestFile.Reader r = repo.entries(w, id);
+    try (TreeReader r = repo.entries(w, id);
         OrderedWork<RestoreFailure> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW, failure -> {
           if (failure == null) {
             counts[0]++;

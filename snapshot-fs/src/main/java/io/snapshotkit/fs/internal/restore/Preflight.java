@@ -10,7 +10,7 @@ import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -135,7 +135,7 @@ final class Preflight {
     Map<String, Long> bytes = new HashMap<>();
     long entries = 0;
     long content = 0;
-    try (ManifestFile.Reader r = repo.entries(w, id)) {
+    try (TreeReader r = repo.entries(w, id)) {
       while (r.hasNext()) {
         Entry e = r.next();
         Optional<String> unit = sel.unitOf(e);

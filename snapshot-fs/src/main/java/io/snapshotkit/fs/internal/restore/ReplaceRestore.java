@@ -15,7 +15,7 @@ import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import io.snapshotkit.fs.internal.repo.ManifestFile;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -290,7 +290,7 @@ public final class ReplaceRestore {
       }
     }
     int n = 0;
-    try (ManifestFile.Reader r = repo.entries(w, id);
+    try (TreeReader r = repo.entries(w, id);
         OrderedWork<String> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW, ignored -> { })) {
       while (r.hasNext()) {
         Entry e = r.next();

@@ -49,6 +49,31 @@ public final class RestoreFixture {
     return sid;
   }
 
+  /**
+   * The packs holding the content of a file of snapshot {@code id} (found by its digest in their
+   * index), not those holding only its directory trees.
+   */
+  public static List<Path> contentPacks(FsRepository repo, SnapshotId id) throws IOException {
+    List<String> digests = new ArrayList<>();
+    try (var entries = repo.entries(WORKLOAD, id)) {
+      entries.forEachRemaining(e -> {
+        if (e.digest() != null) {
+          digests.add(e.digest().hex());
+        }
+      });
+    }
+    List<Path> packs = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(repo.root().resolve("packs"))) {
+      for (Path idx : walk.filter(p -> p.toString().endsWith(".idx")).toList()) {
+        String hex = HexFormat.of().formatHex(Files.readAllBytes(idx));
+        if (digests.stream().anyMatch(hex::contains)) {
+          packs.add(idx.resolveSibling(idx.getFileName().toString().replace(".idx", ".pack")));
+        }
+      }
+    }
+    return packs;
+  }
+
   /** A volume with nested dirs, an empty dir, odd modes, two kinds of symlink and a larger file. */
   public static void populate(Path root, String flavour) throws IOException {
     Files.createDirectories(root);

@@ -154,11 +154,8 @@ class RestoreReplaceTest {
 
   @Test
   void corruptStoredContentFailsWithCorruptAndTouchesNoVolume() throws IOException {
-    // Damage the stored content (every pack file) in the repository.
-    List<Path> stored = new ArrayList<>();
-    try (var walk = Files.walk(repo.root().resolve("packs"))) {
-      walk.filter(p -> p.toString().endsWith(".pack")).forEach(stored::add);
-    }
+    // Damage the stored file content (every pack holding a file; the trees are packed apart).
+    List<Path> stored = RestoreFixture.contentPacks(repo, snap);
     assertFalse(stored.isEmpty(), "small files are packed");
     for (Path p : stored) {
       byte[] b = Files.readAllBytes(p);
