@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.core.EngineObserver;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.fs.RestoreListener;
@@ -133,6 +134,8 @@ final class RootCommand implements Callable<Integer> {
   private final Environment environment;
   private Output output;
   private Services services;
+  /** What hears the engine's operations; set by serve for its metrics. */
+  private EngineObserver observer = EngineObserver.NONE;
   private SignalGuard guard;
 
   RootCommand(Environment environment) {
@@ -192,16 +195,28 @@ final class RootCommand implements Callable<Integer> {
   Services services() {
     if (services == null && registry().isPresent()) {
       services = Services.openRegistry(registry().get(), environment.clock(), heartbeat(), agentToken(),
-          Optional.ofNullable(agentCa), hostTimeout(), Optional.empty());
+          Optional.ofNullable(agentCa), hostTimeout(), Optional.empty(), observer);
     }
     if (services == null) {
       Home h = home();
       h.requireInitialized();
       services = Services.open(h, environment.clock(), Optional.empty(), lockWait(), this::announceWait,
-          restoreSteps());
+          restoreSteps(), observer);
       reportReaped(services);
     }
     return services;
+  }
+
+  /**
+   * Gives the engine that {@link #services()} opens an observer (serve's metrics).
+   *
+   * @throws IllegalStateException if the services are already open
+   */
+  void observeWith(EngineObserver value) {
+    if (services != null) {
+      throw new IllegalStateException("services are already open; set the observer before the engine is built");
+    }
+    observer = java.util.Objects.requireNonNull(value, "observer");
   }
 
   /** Opens services with a collecting event hook (the events command): the registry's in control-plane mode. */

@@ -1,9 +1,12 @@
 package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.examples.rest.SnapshotServer;
+import io.snapshotkit.micrometer.SnapshotMetrics;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -30,6 +33,7 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", description = {
     "Serve this home's snapshots over HTTP (the REST example) until Ctrl-C.",
     "Every request needs 'Authorization: Bearer TOKEN'. Other commands on this home wait while it serves.",
+    "GET /metrics answers the engine's meters in Prometheus's text format (the same token).",
     "While it serves, it runs the due capture schedules (`snapshotkit schedule`) every --schedule-check.",
     "With --registry: serves the registry database's snapshots; captures, restores and deletes run on the agents."})
 final class ServeCommand extends Base {
@@ -89,9 +93,15 @@ final class ServeCommand extends Base {
         Thread.currentThread().interrupt();
       }
     }, "snapshotkit-stop");
+    // The engine's meters, served at /metrics behind the same token (snapshot-micrometer's table).
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    SnapshotMetrics metrics = SnapshotMetrics.on(meters);
+    root.observeWith(metrics);
+    metrics.bindTo(engine()).trackUsage(engine(), Cli.TENANT);
     try (SnapshotServer server = SnapshotServer.builder()
         .engine(engine())
         .tokens(Map.of(secret, Cli.TENANT))
+        .metrics(meters::scrape)
         .executor(requests)
         .address(new InetSocketAddress(address, port))
         .build()

@@ -5,6 +5,7 @@ import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.DispatcherSettings;
+import io.snapshotkit.core.EngineObserver;
 import io.snapshotkit.core.SnapshotEngine;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.RestoreListener;
@@ -120,6 +121,12 @@ final class Services implements AutoCloseable {
    */
   static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting,
       RestoreListener restoreSteps) {
+    return open(home, clock, events, lockWait, waiting, restoreSteps, EngineObserver.NONE);
+  }
+
+  /** As the six-argument {@code open}, with an observer for the engine's operations (serve's metrics). */
+  static Services open(Home home, Clock clock, Optional<EventSink> events, Duration lockWait, Runnable waiting,
+      RestoreListener restoreSteps, EngineObserver observer) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     FsHostAgent agent = null;
     JdbcManifestStore store = null;
@@ -143,7 +150,8 @@ final class Services implements AutoCloseable {
           .executor(threads)
           // Holding the repository lock proves no other snapshotkit process is capturing on this
           // home, so a CAPTURING row older than a second is left by one that was stopped.
-          .stuckCaptureAfter(STALE_CAPTURE);
+          .stuckCaptureAfter(STALE_CAPTURE)
+          .observer(observer);
       deliverTo(b, events);
       SnapshotEngine engine = b.build();
       // Nothing can be reaped on a read-only home, and no capture can be running on it either.
@@ -178,6 +186,12 @@ final class Services implements AutoCloseable {
    */
   static Services openRegistry(String registry, Clock clock, Duration heartbeat, String token,
       Optional<Path> agentCa, Duration hostTimeout, Optional<EventSink> events) {
+    return openRegistry(registry, clock, heartbeat, token, agentCa, hostTimeout, events, EngineObserver.NONE);
+  }
+
+  /** As the seven-argument {@code openRegistry}, with an observer for the engine's operations (serve's metrics). */
+  static Services openRegistry(String registry, Clock clock, Duration heartbeat, String token,
+      Optional<Path> agentCa, Duration hostTimeout, Optional<EventSink> events, EngineObserver observer) {
     ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
     JdbcManifestStore store = null;
     JdbcHostRegistry hosts = null;
@@ -191,7 +205,8 @@ final class Services implements AutoCloseable {
           .lifecycle(Lifecycle.none())
           .clock(clock)
           .executor(threads)
-          .hostTimeout(hostTimeout);
+          .hostTimeout(hostTimeout)
+          .observer(observer);
       // Other control planes on this database (CLI commands, services) hold the same locks.
       ControlPlane.workloadLock(registry).ifPresent(b::workloadLock);
       deliverTo(b, events);

@@ -32,7 +32,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,16 +50,25 @@ final class Routes {
   /** Triggers the engine itself uses; a client may not claim them. */
   private static final Set<Trigger> ENGINE_TRIGGERS = Set.of(Trigger.PRE_RESTORE, Trigger.ROLLBACK);
 
+  /** The content type of Prometheus's text exposition format, version 0.0.4. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
   private final SnapshotEngine engine;
   private final BearerAuth auth;
+  private final Optional<Supplier<String>> metrics;
 
-  Routes(SnapshotEngine engine, BearerAuth auth) {
+  Routes(SnapshotEngine engine, BearerAuth auth, Optional<Supplier<String>> metrics) {
     this.engine = engine;
     this.auth = auth;
+    this.metrics = metrics;
   }
 
-  /** A response to send: status and JSON body (null for no body). */
-  private record Reply(int status, JsonNode body) {
+  /** A response to send: status and JSON body (null for no body), or a metrics text. */
+  private record Reply(int status, JsonNode body, String text) {
+    Reply(int status, JsonNode body) {
+      this(status, body, null);
+    }
+
     static Reply ok(JsonNode body) {
       return new Reply(200, body);
     }
@@ -114,6 +125,13 @@ final class Routes {
   private Reply route(HttpExchange ex, byte[] rawBody) {
     List<String> path = segments(ex.getRequestURI().getRawPath());
     String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+    if (path.equals(List.of("metrics")) && metrics.isPresent()) {
+      auth.tenantOf(ex.getRequestHeaders().getFirst("Authorization"))
+          .orElseThrow(() -> new HttpFailure(401, "UNAUTHENTICATED",
+              "send 'Authorization: Bearer <token>' with a token the server knows"));
+      allow(method, "GET", "GET");
+      return new Reply(200, null, metrics.get().get());
+    }
     if (path.size() < 3 || !path.get(0).equals("v1")) {
       throw new HttpFailure(404, "NOT_FOUND", "no such route; see the routes table in examples/README.md");
     }
@@ -416,6 +434,15 @@ final class Routes {
 
   private static void send(HttpExchange ex, Reply reply) throws IOException {
     try (ex) {
+      if (reply.text() != null) {
+        byte[] text = reply.text().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", PROMETHEUS_TEXT);
+        ex.sendResponseHeaders(reply.status(), text.length);
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(text);
+        }
+        return;
+      }
       if (reply.body() == null) {
         ex.sendResponseHeaders(reply.status(), -1);
         return;

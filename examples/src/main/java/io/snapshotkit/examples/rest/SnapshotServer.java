@@ -14,8 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,7 @@ public final class SnapshotServer implements AutoCloseable {
   private final Executor executor;
   private final InetSocketAddress address;
   private final Duration requestTimeout;
+  private final Optional<Supplier<String>> metrics;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile HttpServer server;
   private volatile RequestReaders readers;
@@ -87,6 +90,7 @@ public final class SnapshotServer implements AutoCloseable {
     this.executor = b.executor;
     this.address = b.address;
     this.requestTimeout = b.requestTimeout;
+    this.metrics = Optional.ofNullable(b.metrics);
   }
 
   /** A new builder. */
@@ -112,7 +116,7 @@ public final class SnapshotServer implements AutoCloseable {
       throw new UncheckedIOException("cannot listen on " + address + "; pick a free port (0 picks one)", e);
     }
     RequestReaders reading = new RequestReaders(requestTimeout);
-    http.createContext("/", new Intake(new Routes(engine, new BearerAuth(tokens)), executor));
+    http.createContext("/", new Intake(new Routes(engine, new BearerAuth(tokens), metrics), executor));
     http.setExecutor(reading);
     http.start();
     readers = reading;
@@ -176,8 +180,19 @@ public final class SnapshotServer implements AutoCloseable {
     private Executor executor;
     private InetSocketAddress address;
     private Duration requestTimeout;
+    private Supplier<String> metrics;
 
     private Builder() {}
+
+    /**
+     * Optional: serve {@code GET /metrics} (any known bearer token) with what {@code scrape} returns,
+     * as Prometheus's text exposition format (e.g. a Micrometer {@code PrometheusMeterRegistry::scrape}).
+     * Without it, {@code /metrics} is 404.
+     */
+    public Builder metrics(Supplier<String> scrape) {
+      metrics = once("metrics", metrics, Objects.requireNonNull(scrape, "metrics"));
+      return this;
+    }
 
     /** Required: the engine that does the work. */
     public Builder engine(SnapshotEngine value) {
