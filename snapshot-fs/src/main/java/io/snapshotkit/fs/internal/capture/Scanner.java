@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.capture;
 
+import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.internal.files.Buffers;
@@ -9,8 +10,8 @@ import io.snapshotkit.fs.internal.repo.ContentSession;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
-import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.PathOrder;
+import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -65,6 +66,8 @@ public final class Scanner {
   private final long racyFrom;
   private final int windowSize;
   private final Buffers buffers = new Buffers();
+  /** Set once the parent snapshot's trees could not be read: the rest of the scan has no stat base. */
+  private volatile boolean statBaseLost;
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
 
@@ -198,22 +201,37 @@ public final class Scanner {
     return session == null || session.reuse(d);
   }
 
-  private static Entry seek(TreeReader previous, String volume, String rel) {
-    if (previous == null) {
+  /**
+   * The parent snapshot's entry for {@code rel}, or null. The parent is only a stat base: if its
+   * trees can no longer be read (it was deleted and a concurrent gc removed them while this capture
+   * walked them), the rest of the capture reads every file instead of failing.
+   */
+  private Entry seek(TreeReader previous, String volume, String rel) {
+    if (previous == null || statBaseLost) {
       return null;
     }
-    Entry e;
-    while ((e = previous.peek()) != null) {
-      int c = PathOrder.compare(e.volume(), e.path(), volume, rel);
-      if (c < 0) {
-        previous.next();
-      } else if (c == 0) {
-        return previous.next();
-      } else {
-        return null;
+    try {
+      Entry e;
+      while ((e = previous.peek()) != null) {
+        int c = PathOrder.compare(e.volume(), e.path(), volume, rel);
+        if (c < 0) {
+          previous.next();
+        } else if (c == 0) {
+          return previous.next();
+        } else {
+          return null;
+        }
       }
+      return null;
+    } catch (SnapshotException e) {
+      if (e.code() != ErrorCode.CORRUPT) {
+        throw e;
+      }
+      statBaseLost = true;
+      LOG.info("the parent snapshot's trees could not be read any more ({}); reading the remaining files in full",
+          e.getMessage());
+      return null;
     }
-    return null;
   }
 
   private synchronized void markPartial(String problem) {

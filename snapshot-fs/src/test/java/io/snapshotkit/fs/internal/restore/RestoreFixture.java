@@ -62,12 +62,22 @@ public final class RestoreFixture {
         }
       });
     }
+    // Each capture's index file lists its pack by name in its trailer and each record's raw digest;
+    // a snapshot's trees are packed apart from its files, so only the packs of files are named.
     List<Path> packs = new ArrayList<>();
-    try (Stream<Path> walk = Files.walk(repo.root().resolve("packs"))) {
-      for (Path idx : walk.filter(p -> p.toString().endsWith(".idx")).toList()) {
-        String hex = HexFormat.of().formatHex(Files.readAllBytes(idx));
+    java.util.regex.Pattern packName = java.util.regex.Pattern.compile("p-[0-9a-f-]{36}\\.pack");
+    try (Stream<Path> walk = Files.walk(repo.root().resolve("index"))) {
+      for (Path idx : walk.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(idx);
+        String hex = HexFormat.of().formatHex(bytes);
         if (digests.stream().anyMatch(hex::contains)) {
-          packs.add(idx.resolveSibling(idx.getFileName().toString().replace(".idx", ".pack")));
+          java.util.regex.Matcher m = packName.matcher(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
+          while (m.find()) {
+            Path pack = repo.root().resolve("packs").resolve(m.group());
+            if (!packs.contains(pack)) {
+              packs.add(pack);
+            }
+          }
         }
       }
     }
