@@ -141,8 +141,9 @@ final class ScheduleRunner {
     }
     Snapshot snapshot;
     try {
-      snapshot = capture.capture(CaptureSpec.of(workload).trigger(Trigger.SCHEDULE)
-          .labels(Map.of(LABEL_SLOT, slot.toString())));
+      // timed like the facade's captures, so a scheduled capture counts in the observer's metrics
+      snapshot = ctx.observations().timed(EngineOperation.CAPTURE, () -> capture.capture(CaptureSpec.of(workload)
+          .trigger(Trigger.SCHEDULE).labels(Map.of(LABEL_SLOT, slot.toString()))));
     } catch (SnapshotException e) {
       log.warn("the scheduled capture of {} for slot {} failed: {}", workload, slot, e.getMessage());
       return Optional.of(failed(workload, slot, caughtUp, Optional.empty(), e));
@@ -152,7 +153,8 @@ final class ScheduleRunner {
           Optional.of(snapshot), Optional.empty(), Optional.empty()));
     }
     try {
-      RetentionResult retention = maintenance.applyRetention(workload, state.schedule().retention().get(), false);
+      RetentionResult retention = ctx.observations().timed(EngineOperation.RETENTION,
+          () -> maintenance.applyRetention(workload, state.schedule().retention().get(), false));
       if (!retention.failed().isEmpty()) {
         return Optional.of(new ScheduleRun(workload, slot, ScheduleRun.Outcome.FAILED, caughtUp, Optional.of(snapshot),
             Optional.of(retention), Optional.of(new SnapshotException(ErrorCode.CONFLICT, "retention after the scheduled "

@@ -114,6 +114,19 @@ class EngineObserverTest {
   }
 
   @Test
+  @DisplayName("a scheduled capture and its retention are timed like the facade's")
+  void scheduledCaptureObserved() throws Exception {
+    Recording seen = new Recording();
+    try (Fixture f = Fixture.create(o -> o.observer = seen)) {
+      f.engine.schedules().set(io.snapshotkit.Schedule.every(Fixture.W, Duration.ofMinutes(10))
+          .retention(io.snapshotkit.RetentionPolicy.keepLast(1)));
+      f.clock.advance(Duration.ofMinutes(25));
+      f.engine.schedules().runDue();
+      assertEquals(List.of("capture:ok", "retention:ok"), seen.lines);
+    }
+  }
+
+  @Test
   @DisplayName("an observer that throws never changes an operation's result")
   void throwingObserverIgnored() throws Exception {
     EngineObserver broken = new EngineObserver() {
