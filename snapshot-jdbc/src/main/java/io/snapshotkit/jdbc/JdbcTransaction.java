@@ -123,25 +123,29 @@ final class JdbcTransaction implements StoreTransaction {
   public boolean compareAndSet(SnapshotStatus expected, Snapshot replacement) {
     StoreChecks.compareAndSet(expected, replacement);
     return run("updating snapshot " + replacement.id(), () -> {
-      String labelsBefore = handle.createQuery("SELECT labels FROM sk_snapshot WHERE id = :id AND status = :expected")
-          .bind("id", replacement.id().value()).bind("expected", expected.name())
-          .mapTo(String.class).findOne().orElse(null);
-      if (labelsBefore == null) {
+      // Labels almost never change: try the update that keeps them first, so the usual compare-and-set
+      // stays one statement; only when that matches nothing does a second one tell a changed label set
+      // (then sk_label follows it) from a row that is not in the expected status.
+      if (update(expected, replacement, " AND labels = :labels") == 1) {
+        return true;
+      }
+      if (update(expected, replacement, "") == 0) {
         return false;
       }
-      boolean updated = Sql.bindSnapshot(handle.createUpdate(
-              "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
-                  + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "
-                  + "expires_at = :expires_at, size_bytes = :size_bytes, partial = :partial, protected = :protected, "
-                  + "labels = :labels, host = :host, manifest_ref = :manifest_ref, failure = :failure "
-                  + "WHERE id = :id AND status = :expected"), replacement)
-          .bind("expected", expected.name())
-          .execute() == 1;
-      if (updated && !Codec.stringMap(labelsBefore).equals(replacement.labels())) {
-        LabelRows.replace(handle, replacement.id().value(), replacement.labels());
-      }
-      return updated;
+      LabelRows.replace(handle, replacement.id().value(), replacement.labels());
+      return true;
     });
+  }
+
+  private int update(SnapshotStatus expected, Snapshot replacement, String condition) {
+    return Sql.bindSnapshot(handle.createUpdate(
+            "UPDATE sk_snapshot SET tenant = :tenant, workload = :workload, version = :version, name = :name, "
+                + "trig = :trig, status = :status, parent = :parent, created_at = :created_at, "
+                + "expires_at = :expires_at, size_bytes = :size_bytes, partial = :partial, protected = :protected, "
+                + "labels = :labels, host = :host, manifest_ref = :manifest_ref, failure = :failure "
+                + "WHERE id = :id AND status = :expected" + condition), replacement)
+        .bind("expected", expected.name())
+        .execute();
   }
 
   @Override
