@@ -126,18 +126,14 @@ final class Routes {
     List<String> path = segments(ex.getRequestURI().getRawPath());
     String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
     if (path.equals(List.of("metrics")) && metrics.isPresent()) {
-      auth.tenantOf(ex.getRequestHeaders().getFirst("Authorization"))
-          .orElseThrow(() -> new HttpFailure(401, "UNAUTHENTICATED",
-              "send 'Authorization: Bearer <token>' with a token the server knows"));
+      tenantOf(ex);
       allow(method, "GET", "GET");
       return new Reply(200, null, metrics.get().get());
     }
     if (path.size() < 3 || !path.get(0).equals("v1")) {
       throw new HttpFailure(404, "NOT_FOUND", "no such route; see the routes table in examples/README.md");
     }
-    TenantId tenant = auth.tenantOf(ex.getRequestHeaders().getFirst("Authorization"))
-        .orElseThrow(() -> new HttpFailure(401, "UNAUTHENTICATED",
-            "send 'Authorization: Bearer <token>' with a token the server knows"));
+    TenantId tenant = tenantOf(ex);
     Map<String, String> query = query(ex.getRequestURI().getRawQuery());
     String collection = path.get(1);
     if (collection.equals("workloads") && path.size() == 4) {
@@ -330,6 +326,13 @@ final class Routes {
       q = q.after(SnapshotId.parse(cursor));
     }
     return q;
+  }
+
+  /** The tenant of the request's bearer token; 401 without a token the server knows. */
+  private TenantId tenantOf(HttpExchange ex) {
+    return auth.tenantOf(ex.getRequestHeaders().getFirst("Authorization"))
+        .orElseThrow(() -> new HttpFailure(401, "UNAUTHENTICATED",
+            "send 'Authorization: Bearer <token>' with a token the server knows"));
   }
 
   private static void allow(String method, String expected, String allowed) {
