@@ -55,7 +55,16 @@ final class JdbcScheduleStore implements ScheduleStore {
             + "SELECT :t, :w, 1, 0, :since FROM DUAL "
             + "WHERE NOT EXISTS (SELECT 1 FROM sk_schedule WHERE tenant = :t AND workload = :w)";
       };
-      h.createUpdate(insert).bind("t", w.tenant().value()).bind("w", w.id()).bind("since", since).execute();
+      try {
+        h.createUpdate(insert).bind("t", w.tenant().value()).bind("w", w.id()).bind("since", since).execute();
+      } catch (RuntimeException e) {
+        // H2 has no ON CONFLICT: a concurrent first put can insert between its NOT EXISTS and its
+        // insert. The row exists then, which is all this statement wants; H2 keeps the transaction
+        // usable after a failed statement. PostgreSQL and SQLite never get here (ON CONFLICT).
+        if (tx.dialect() != Dialect.H2 || !SqlFailures.isUniqueViolation(e)) {
+          throw e;
+        }
+      }
       // The row exists now, new or old: set its definition and keep its progress.
       h.createUpdate("UPDATE sk_schedule SET cron_expr = :c, interval_nanos = :i, jitter_nanos = :j, retention = :r "
               + "WHERE tenant = :t AND workload = :w")

@@ -156,4 +156,23 @@ abstract class ScheduleChecks {
     assertEquals(IntStream.rangeClosed(1, 20).boxed().toList(), all);
     assertEquals(20, schedules().find(W1).orElseThrow().runs());
   }
+
+  @Test
+  @DisplayName("8 threads setting the first schedule of the same 30 workloads at once all succeed, one row each")
+  void concurrentFirstPutsAllSucceed() throws Exception {
+    List<WorkloadRef> workloads = IntStream.range(0, 30).mapToObj(i -> new WorkloadRef(TENANT, "race-" + i)).toList();
+    List<Integer> failures = StoreFixture.runConcurrently(8, () -> {
+      int failed = 0;
+      for (WorkloadRef w : workloads) {
+        try {
+          schedules().put(Schedule.every(w, Duration.ofMinutes(5)), at(0));
+        } catch (RuntimeException e) {
+          failed++;
+        }
+      }
+      return failed;
+    });
+    assertEquals(List.of(0, 0, 0, 0, 0, 0, 0, 0), failures);
+    assertEquals(30, schedules().list(TENANT).stream().filter(s -> s.workload().id().startsWith("race-")).count());
+  }
 }
