@@ -9,6 +9,7 @@ import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostStatus;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -291,18 +292,21 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
 
   /**
    * A registered host as an operator sees it: its id, the address its agent was registered at,
-   * and its status derived as {@link #hosts()} derives it.
+   * its status derived as {@link #hosts()} derives it, and when its agent last reported.
    *
    * @param id the host id
    * @param address the agent's address, as given to {@link #register}
    * @param status DRAINING, OFFLINE or ONLINE, as of the listing
+   * @param lastHeartbeat the time of the host's last {@link #heartbeat}, by the registry's clock;
+   *     empty if it never sent one
    */
-  public record RegisteredHost(String id, String address, HostStatus status) {
+  public record RegisteredHost(String id, String address, HostStatus status, Optional<Instant> lastHeartbeat) {
     /** Rejects nulls. */
     public RegisteredHost {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(address, "address");
       Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(lastHeartbeat, "lastHeartbeat");
     }
   }
 
@@ -340,7 +344,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
           } else {
             derived = HostStatus.ONLINE;
           }
-          return new RegisteredHost(id, address, derived);
+          return new RegisteredHost(id, address, derived, never ? Optional.empty() : Optional.of(Codec.instant(last)));
         })
         .list()));
   }

@@ -18,6 +18,7 @@ import io.snapshotkit.testkit.MutableClock;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -215,15 +216,19 @@ class JdbcHostRegistryIT {
       hosts.register("h3", "10.0.0.3:7443");
       hosts.register("h1", "10.0.0.1:7443");
       hosts.register("h2", "[fd00::2]:7443");
-      hosts.heartbeat("h1");
       hosts.heartbeat("h3");
+      Instant h3Beat = clock.instant();
+      clock.advance(Duration.ofMillis(1_500));
+      hosts.heartbeat("h1");
+      Instant h1Beat = clock.instant();
       hosts.drain("h3");
       hosts.register("h1", "10.0.0.9:7443");
       assertEquals(List.of(
-              new JdbcHostRegistry.RegisteredHost("h1", "10.0.0.9:7443", HostStatus.ONLINE),
-              new JdbcHostRegistry.RegisteredHost("h2", "[fd00::2]:7443", HostStatus.OFFLINE),
-              new JdbcHostRegistry.RegisteredHost("h3", "10.0.0.3:7443", HostStatus.DRAINING)),
-          hosts.registeredHosts(), "the address registered last; h2 never sent a heartbeat; h3 is drained");
+              new JdbcHostRegistry.RegisteredHost("h1", "10.0.0.9:7443", HostStatus.ONLINE, Optional.of(h1Beat)),
+              new JdbcHostRegistry.RegisteredHost("h2", "[fd00::2]:7443", HostStatus.OFFLINE, Optional.empty()),
+              new JdbcHostRegistry.RegisteredHost("h3", "10.0.0.3:7443", HostStatus.DRAINING, Optional.of(h3Beat))),
+          hosts.registeredHosts(),
+          "the address registered last; h2 never sent a heartbeat; h3 is drained; each with its last heartbeat");
       assertEquals(hosts.hosts(), hosts.registeredHosts().stream().map(h -> new HostInfo(h.id(), h.status())).toList());
       clock.advance(INTERVAL.multipliedBy(2));
       assertEquals(HostStatus.OFFLINE, hosts.registeredHosts().get(0).status(), "derived at each listing");

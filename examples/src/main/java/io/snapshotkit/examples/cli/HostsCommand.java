@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.jdbc.JdbcHostRegistry;
 import io.snapshotkit.jdbc.JdbcHostRegistry.RegisteredHost;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Parameters;
  * <p><b>Thread-safety:</b> not thread-safe; one instance runs one command.
  */
 @Command(name = "hosts", description = {
-    "List the hosts in the registry (--registry) with their agent's address and their status: ONLINE, "
+    "List the hosts in the registry (--registry) with their agent's address, their last heartbeat and their status: ONLINE, "
         + "DRAINING (takes no new workloads) or OFFLINE (no heartbeat for 2 intervals).",
     "`hosts drain ID` stops placing workloads on a host; `hosts undrain ID` undoes it."},
     subcommands = {HostsCommand.Drain.class, HostsCommand.Undrain.class})
@@ -28,13 +29,16 @@ final class HostsCommand extends Base {
   void run() {
     List<RegisteredHost> hosts = root.hostRegistry().registeredHosts();
     ArrayNode a = JsonViews.MAPPER.createArrayNode();
-    Table t = Table.of("HOST", "ADDRESS", "STATUS");
+    Table t = Table.of("HOST", "ADDRESS", "STATUS", "HEARTBEAT");
+    Instant now = Instant.now();
     for (RegisteredHost h : hosts) {
       ObjectNode n = a.addObject();
       n.put("id", h.id());
       n.put("address", h.address());
       n.put("status", h.status().name());
-      t.row(h.id(), h.address(), h.status().name());
+      n.put("lastHeartbeat", h.lastHeartbeat().map(Instant::toString).orElse(null));
+      t.row(h.id(), h.address(), h.status().name(),
+          h.lastHeartbeat().map(beat -> Format.relative(beat, now)).orElse("never"));
     }
     out().result(a);
     out().table(t, "No hosts registered; start one: snapshotkit agent --registry ... --host-id ID --listen HOST:PORT");

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -109,15 +110,18 @@ class ControlPlaneCliTest {
       hosts.register("h2", "127.0.0.1:2");
       hosts.heartbeat("h1");
     }
-    assertEquals("[{\"id\":\"h1\",\"address\":\"127.0.0.1:1\",\"status\":\"ONLINE\"},"
-        + "{\"id\":\"h2\",\"address\":\"127.0.0.1:2\",\"status\":\"OFFLINE\"}]",
-        cp("hosts").json().toString(), "h2 never sent a heartbeat");
+    JsonNode listed = cp("hosts").json();
+    Instant beat = Instant.parse(listed.get(0).get("lastHeartbeat").asText());
+    assertTrue(Duration.between(beat, Instant.now()).abs().compareTo(Duration.ofMinutes(1)) < 0, beat.toString());
+    assertEquals("[{\"id\":\"h1\",\"address\":\"127.0.0.1:1\",\"status\":\"ONLINE\",\"lastHeartbeat\":\"" + beat + "\"},"
+        + "{\"id\":\"h2\",\"address\":\"127.0.0.1:2\",\"status\":\"OFFLINE\",\"lastHeartbeat\":null}]",
+        listed.toString(), "h2 never sent a heartbeat");
     Run table = run(Map.of(Home.ENV, tmp.resolve("home").toString()), "--registry", registry.toString(),
         "--token-file", tokenFile.toString(), "hosts");
     assertEquals(0, table.status(), table.err());
-    List<List<String>> rows = table.out().lines().map(l -> List.of(l.trim().split("\\s+"))).toList();
-    assertEquals(List.of(List.of("HOST", "ADDRESS", "STATUS"), List.of("h1", "127.0.0.1:1", "ONLINE"),
-        List.of("h2", "127.0.0.1:2", "OFFLINE")), rows, table.out());
+    List<List<String>> rows = table.out().lines().map(l -> List.of(l.trim().split("\\s{2,}"))).toList();
+    assertEquals(List.of(List.of("HOST", "ADDRESS", "STATUS", "HEARTBEAT"), List.of("h1", "127.0.0.1:1", "ONLINE", "just now"),
+        List.of("h2", "127.0.0.1:2", "OFFLINE", "never")), rows, table.out());
     assertEquals(0, cp("hosts", "drain", "h1").status());
     assertEquals("DRAINING", cp("hosts").json().get(0).get("status").asText());
     Run refused = cp("track", "--host", "h1", "app");
