@@ -24,7 +24,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -192,7 +195,7 @@ final class Services implements AutoCloseable {
   /** As the seven-argument {@code openRegistry}, with an observer for the engine's operations (serve's metrics). */
   static Services openRegistry(String registry, Clock clock, Duration heartbeat, String token,
       Optional<Path> agentCa, Duration hostTimeout, Optional<EventSink> events, EngineObserver observer) {
-    ExecutorService threads = Executors.newFixedThreadPool(4, daemonThreads());
+    ExecutorService threads = hostCallThreads();
     JdbcManifestStore store = null;
     JdbcHostRegistry hosts = null;
     try {
@@ -295,6 +298,21 @@ final class Services implements AutoCloseable {
     };
   }
 
+  /** The most agent calls a control plane has in flight at once (a strict delete's fan-out). */
+  static final int MAX_HOST_CALLS = 64;
+
+  /**
+   * The control plane's threads: they wait on agents over the network rather than compute, so a
+   * strict delete's fan-out to many hosts runs at once (up to {@value #MAX_HOST_CALLS}) instead of
+   * in batches of the core count; idle threads end after 30 seconds.
+   */
+  static ExecutorService hostCallThreads() {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(MAX_HOST_CALLS, MAX_HOST_CALLS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), daemonThreads());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
   private static ThreadFactory daemonThreads() {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -302,6 +320,11 @@ final class Services implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** The threads the engine (and a local agent) run on. */
+  ExecutorService threads() {
+    return threads;
   }
 
   /** The SQLite store. */
