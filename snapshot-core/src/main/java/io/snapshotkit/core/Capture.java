@@ -62,13 +62,13 @@ final class Capture {
   }
 
   /** See {@link SnapshotEngine#startCapture}. */
-  PendingCapture startCapture(CaptureSpec spec) {
+  PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
     Snapshot row = admit(spec);
     CompletableFuture<Snapshot> result = new CompletableFuture<>();
     try {
       ctx.executor().execute(() -> {
         try {
-          result.complete(runCapture(row, spec, Excludes.none()));
+          result.complete(runCapture(row, spec, excludes));
         } catch (RuntimeException | Error e) {
           result.completeExceptionally(e);
         }

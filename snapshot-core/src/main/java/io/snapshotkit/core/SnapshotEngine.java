@@ -185,12 +185,23 @@ public final class SnapshotEngine implements AutoCloseable {
    *     {@code INTERNAL} if the executor refuses the task (the row is then FAILED)
    */
   public PendingCapture startCapture(CaptureSpec spec) {
+    return startCapture(spec, Excludes.none());
+  }
+
+  /**
+   * Starts a capture as {@link #startCapture(CaptureSpec)} does, with the capture's own exclude
+   * patterns as {@link #capture(CaptureSpec, Excludes)} takes them.
+   *
+   * @throws SnapshotException as {@link #startCapture(CaptureSpec)}
+   */
+  public PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(excludes, "excludes");
     ensureOpen();
     long start = System.nanoTime();
     PendingCapture pending;
     try {
-      pending = capture.startCapture(spec);
+      pending = capture.startCapture(spec, excludes);
     } catch (RuntimeException e) {
       observations.finished(EngineOperation.CAPTURE, start, Optional.of(Observations.codeOf(e)));
       throw e;
