@@ -85,6 +85,11 @@ import org.slf4j.LoggerFactory;
  * {@code volume} or {@code volume:path} prefixes; a REPLACE of a selected path makes exactly that
  * path the snapshot's (removing it if the snapshot lacks it) and leaves the rest of the volume alone.
  *
+ * <p><b>Excludes.</b> Gitignore-style patterns tracked with the volumes ({@link #track(WorkloadRef,
+ * Map, Excludes)}) or given to one capture ({@link #capture(CaptureRequest, Excludes)}) leave what they
+ * match out of the snapshot, which records them; a replace restore of it leaves those paths on disk
+ * exactly as they are, and diffs do not report them (see the module README, "Excludes").
+ *
  * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
  * one workload is worked on by one operation at a time (the engine's workload lock).
  * {@link #gc()} may run during captures. One agent per repository: the repository is locked
