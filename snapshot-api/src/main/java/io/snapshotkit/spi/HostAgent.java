@@ -1,5 +1,6 @@
 package io.snapshotkit.spi;
 
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
@@ -37,6 +38,25 @@ public interface HostAgent {
    * @return the manifest and stored size
    */
   CaptureResult capture(CaptureRequest request);
+
+  /**
+   * Captures as {@link #capture(CaptureRequest)} does, also leaving out what {@code excludes}
+   * match (gitignore-style patterns, applied after any the workload declares on the host). An
+   * agent that supports excludes records them with the snapshot and leaves those paths alone on a
+   * replace restore. The default accepts only no patterns.
+   *
+   * @throws io.snapshotkit.SnapshotException INVALID_ARGUMENT if patterns are given to an agent
+   *     that cannot exclude paths
+   */
+  default CaptureResult capture(CaptureRequest request, Excludes excludes) {
+    java.util.Objects.requireNonNull(excludes, "excludes");
+    if (!excludes.isEmpty()) {
+      throw io.snapshotkit.SnapshotException.invalid("the host agent " + getClass().getSimpleName()
+          + " cannot exclude paths from a capture; capture without exclude patterns, or use an agent that "
+          + "supports them (FsHostAgent)");
+    }
+    return capture(request);
+  }
 
   /**
    * Describes the workload's current state in the same families {@link #capture} would

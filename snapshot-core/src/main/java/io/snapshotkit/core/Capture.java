@@ -4,6 +4,7 @@ import static io.snapshotkit.core.EngineContext.context;
 import static io.snapshotkit.core.EngineContext.oneLine;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.EventType;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.ManifestRef;
@@ -51,18 +52,23 @@ final class Capture {
 
   /** See {@link SnapshotEngine#capture}. */
   Snapshot capture(CaptureSpec spec) {
+    return capture(spec, Excludes.none());
+  }
+
+  /** See {@link SnapshotEngine#capture(CaptureSpec, Excludes)}. */
+  Snapshot capture(CaptureSpec spec, Excludes excludes) {
     Snapshot row = admit(spec);
-    return runCapture(row, spec);
+    return runCapture(row, spec, excludes);
   }
 
   /** See {@link SnapshotEngine#startCapture}. */
-  PendingCapture startCapture(CaptureSpec spec) {
+  PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
     Snapshot row = admit(spec);
     CompletableFuture<Snapshot> result = new CompletableFuture<>();
     try {
       ctx.executor().execute(() -> {
         try {
-          result.complete(runCapture(row, spec));
+          result.complete(runCapture(row, spec, excludes));
         } catch (RuntimeException | Error e) {
           result.completeExceptionally(e);
         }
@@ -156,10 +162,10 @@ final class Capture {
   }
 
   /** Locks, quiesces, captures, resumes and commits; on any failure marks the row FAILED and rethrows. */
-  private Snapshot runCapture(Snapshot row, CaptureSpec spec) {
+  private Snapshot runCapture(Snapshot row, CaptureSpec spec, Excludes excludes) {
     try (WorkloadLease lease = ctx.lock(row.workload())) {
       return captureUnderLease(row, lease,
-          spec.quiesce().orElse(ctx.settings().quiescePolicy()), spec.fullRescan(), Optional.empty());
+          spec.quiesce().orElse(ctx.settings().quiescePolicy()), spec.fullRescan(), Optional.empty(), excludes);
     } catch (RuntimeException | Error e) {
       throw failCapture(row, e);
     } finally {
@@ -179,16 +185,22 @@ final class Capture {
    */
   Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
       Optional<Quiesced> quiesced) {
+    return captureUnderLease(row, lease, policy, fullRescan, quiesced, Excludes.none());
+  }
+
+  /** {@link #captureUnderLease(Snapshot, WorkloadLease, QuiescePolicy, boolean, Optional)} with a capture's own exclude patterns. */
+  private Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
+      Optional<Quiesced> quiesced, Excludes excludes) {
     WorkloadRef workload = row.workload();
     String host = ctx.hostOf(workload);
     HostAgent agent = ctx.agent(host);
     Optional<SnapshotId> parent = ctx.latestReady(workload);
     CaptureResult result;
     if (quiesced.isPresent()) {
-      result = captureOnHost(agent, host, row, parent, quiesced.get().runningReference(), fullRescan);
+      result = captureOnHost(agent, host, row, parent, quiesced.get().runningReference(), fullRescan, excludes);
     } else {
       EngineContext.Quiet<CaptureResult> quiet = ctx.whileQuiesced(lease, policy,
-          q -> captureOnHost(agent, host, row, parent, q.runningReference(), fullRescan));
+          q -> captureOnHost(agent, host, row, parent, q.runningReference(), fullRescan, excludes));
       result = quiet.value();
       if (quiet.resumeFailure().isPresent()) {
         discardOnHost(agent, host, row);
@@ -205,10 +217,11 @@ final class Capture {
   }
 
   private CaptureResult captureOnHost(HostAgent agent, String host, Snapshot row, Optional<SnapshotId> parent,
-      Optional<String> runningReference, boolean fullRescan) {
+      Optional<String> runningReference, boolean fullRescan, Excludes excludes) {
     CaptureResult result;
     try {
-      result = agent.capture(new CaptureRequest(row.workload(), row.id(), parent, runningReference, fullRescan));
+      CaptureRequest request = new CaptureRequest(row.workload(), row.id(), parent, runningReference, fullRescan);
+      result = excludes.isEmpty() ? agent.capture(request) : agent.capture(request, excludes);
     } catch (RuntimeException e) {
       throw context(SnapshotException.wrap("capture on host " + host, e), row.workload(), row.id());
     }

@@ -2,6 +2,7 @@ package io.snapshotkit.core;
 
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Page;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.RestoreReport;
@@ -156,9 +157,23 @@ public final class SnapshotEngine implements AutoCloseable {
    *     otherwise. After the row was stored, any failure leaves the snapshot FAILED.
    */
   public Snapshot capture(CaptureSpec spec) {
+    return capture(spec, Excludes.none());
+  }
+
+  /**
+   * Captures as {@link #capture(CaptureSpec)} does, asking the host to also leave out what
+   * {@code excludes} match (gitignore-style patterns, applied after those the workload declares on
+   * its host). The host records them with the snapshot, and a replace restore of it leaves those
+   * paths as they are on disk.
+   *
+   * @throws SnapshotException as {@link #capture(CaptureSpec)}; {@code INVALID_ARGUMENT} (the
+   *     snapshot FAILED) if the workload's host agent cannot exclude paths
+   */
+  public Snapshot capture(CaptureSpec spec, Excludes excludes) {
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(excludes, "excludes");
     ensureOpen();
-    return observations.timed(EngineOperation.CAPTURE, () -> capture.capture(spec));
+    return observations.timed(EngineOperation.CAPTURE, () -> capture.capture(spec, excludes));
   }
 
   /**
@@ -170,12 +185,23 @@ public final class SnapshotEngine implements AutoCloseable {
    *     {@code INTERNAL} if the executor refuses the task (the row is then FAILED)
    */
   public PendingCapture startCapture(CaptureSpec spec) {
+    return startCapture(spec, Excludes.none());
+  }
+
+  /**
+   * Starts a capture as {@link #startCapture(CaptureSpec)} does, with the capture's own exclude
+   * patterns as {@link #capture(CaptureSpec, Excludes)} takes them.
+   *
+   * @throws SnapshotException as {@link #startCapture(CaptureSpec)}
+   */
+  public PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(excludes, "excludes");
     ensureOpen();
     long start = System.nanoTime();
     PendingCapture pending;
     try {
-      pending = capture.startCapture(spec);
+      pending = capture.startCapture(spec, excludes);
     } catch (RuntimeException e) {
       observations.finished(EngineOperation.CAPTURE, start, Optional.of(Observations.codeOf(e)));
       throw e;

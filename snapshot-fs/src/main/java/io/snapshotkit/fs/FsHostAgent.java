@@ -2,6 +2,7 @@ package io.snapshotkit.fs;
 
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
@@ -19,6 +20,7 @@ import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.fs.internal.restore.AdditiveRestore;
+import io.snapshotkit.fs.internal.restore.ExcludedPaths;
 import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
@@ -82,6 +84,11 @@ import org.slf4j.LoggerFactory;
  * inside another tracked workload's volume); {@link RestoreRequest#paths()} selects
  * {@code volume} or {@code volume:path} prefixes; a REPLACE of a selected path makes exactly that
  * path the snapshot's (removing it if the snapshot lacks it) and leaves the rest of the volume alone.
+ *
+ * <p><b>Excludes.</b> Gitignore-style patterns tracked with the volumes ({@link #track(WorkloadRef,
+ * Map, Excludes)}) or given to one capture ({@link #capture(CaptureRequest, Excludes)}) leave what they
+ * match out of the snapshot, which records them; a replace restore of it leaves those paths on disk
+ * exactly as they are, and diffs do not report them (see the module README, "Excludes").
  *
  * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
  * one workload is worked on by one operation at a time (the engine's workload lock).
@@ -159,8 +166,42 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
    *     directories; untrack that workload first or choose another directory
    */
   public void track(WorkloadRef workload, Map<String, Path> volumeMap) {
+    track(workload, volumeMap, Excludes.none());
+  }
+
+  /**
+   * Tracks the workload's volumes as {@link #track(WorkloadRef, Map)} does, with exclude patterns
+   * stored beside them (replacing any earlier ones): every capture of the workload leaves out what
+   * they match, in each volume, and a replace restore leaves those paths on disk as they are.
+   *
+   * @throws SnapshotException as {@link #track(WorkloadRef, Map)}
+   */
+  public void track(WorkloadRef workload, Map<String, Path> volumeMap, Excludes excludes) {
     Objects.requireNonNull(workload, "workload");
-    volumes.track(workload, volumes.validate(volumeMap));
+    Objects.requireNonNull(excludes, "excludes");
+    volumes.track(workload, volumes.validate(volumeMap), excludes);
+  }
+
+  /**
+   * The workload's exclude patterns: the resolver's when it maps the workload, else those tracked
+   * with its volumes; none if neither knows it.
+   */
+  public Excludes excludes(WorkloadRef workload) {
+    Objects.requireNonNull(workload, "workload");
+    if (resolver.isPresent()) {
+      Optional<Map<String, Path>> r;
+      Excludes x;
+      try {
+        r = resolver.get().volumes(workload);
+        x = r != null && r.isPresent() ? resolver.get().excludes(workload) : null;
+      } catch (RuntimeException e) {
+        throw SnapshotException.wrap("resolving the excludes of " + workload, e);
+      }
+      if (x != null) {
+        return x;
+      }
+    }
+    return volumes.trackedExcludes(workload);
   }
 
   /**
@@ -217,14 +258,26 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
 
   @Override
   public CaptureResult capture(CaptureRequest request) {
+    return capture(request, Excludes.none());
+  }
+
+  /**
+   * Captures leaving out what the workload's own patterns ({@link #excludes(WorkloadRef)}) and then
+   * {@code excludes} match; the snapshot records both (its manifest's volume documents list them
+   * under {@code excludes}).
+   */
+  @Override
+  public CaptureResult capture(CaptureRequest request, Excludes excludes) {
     Objects.requireNonNull(request, "request");
-    return capture.capture(request, requireVolumes(request.workload()));
+    Objects.requireNonNull(excludes, "excludes");
+    Map<String, Path> vols = requireVolumes(request.workload());
+    return capture.capture(request, vols, excludes(request.workload()).and(excludes));
   }
 
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    return capture.describe(workload, requireVolumes(workload));
+    return capture.describe(workload, requireVolumes(workload), excludes(workload));
   }
 
   // ------------------------------------------------------------------ restore
@@ -246,9 +299,16 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
       warnings.addAll(done.warnings());
       result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
     } else {
-      ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), plan.selection(), listener);
-      warnings.addAll(done.warnings());
-      result = new FamilyRestore(done.entries(), 0, List.of());
+      ExcludedPaths.Refined units = ExcludedPaths.refine(repo, w, id, plan.targets(), plan.selection(),
+          held(w, id).excluded());
+      warnings.addAll(units.warnings());
+      if (units.selection().volumes().isEmpty()) {
+        result = new FamilyRestore(0, 0, List.of());
+      } else {
+        ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), units.selection(), listener);
+        warnings.addAll(done.warnings());
+        result = new FamilyRestore(done.entries(), 0, List.of());
+      }
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
@@ -404,12 +464,15 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
       TreeDiff diff = new TreeDiff(older, sink);
       if (to.isPresent()) {
         FsRepository.Summary toSummary = held(workload, to.get());
+        diff.ignoring(fromSummary.excluded().and(toSummary.excluded()));
         try (TreeReader newer = repo.entries(workload, to.get())) {
           diff.newer(newer);
         }
         return diff.finish(fromSummary.partial() || toSummary.partial());
       }
-      boolean partial = capture.scanLive(workload, requireVolumes(workload), Optional.of(from), diff::newer);
+      Excludes ignored = fromSummary.excluded().and(excludes(workload));
+      diff.ignoring(ignored);
+      boolean partial = capture.scanLive(workload, requireVolumes(workload), Optional.of(from), ignored, diff::newer);
       return diff.finish(fromSummary.partial() || partial);
     }
   }

@@ -1,5 +1,6 @@
 package io.snapshotkit.fs;
 
+import io.snapshotkit.Excludes;
 import io.snapshotkit.WorkloadRef;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,4 +24,12 @@ public interface VolumeResolver {
    * @return empty if this host does not know the workload
    */
   Optional<Map<String, Path>> volumes(WorkloadRef workload);
+
+  /**
+   * The workload's exclude patterns (gitignore-style, relative to each volume's root), consulted
+   * when {@link #volumes} knows the workload. The default excludes nothing.
+   */
+  default Excludes excludes(WorkloadRef workload) {
+    return Excludes.none();
+  }
 }

@@ -3,6 +3,7 @@ package io.snapshotkit.examples.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Page;
 import io.snapshotkit.RetentionPolicy;
 import io.snapshotkit.Snapshot;
@@ -91,22 +92,32 @@ final class AdminCommands {
     @Option(names = "--host", paramLabel = "ID", description = "With --registry: the registered host the workload runs on.")
     String host;
 
+    @Mixin ExcludeOptions excludeOptions;
+
     @Override
     void run() {
       WorkloadRef w = workload(workload);
       if (host != null || root.registry().isPresent()) {
+        if (excludeOptions.given()) {
+          throw SnapshotException.invalid("--exclude and --exclude-file work on a local repository only for now; "
+              + "with --registry, capture without them or track the workload on its host's own repository");
+        }
         onHost(w);
         return;
       }
       FsHostAgent agent = root.services().agent();
+      Excludes excludes = excludeOptions.excludes();
       if (!dirs.isEmpty()) {
-        agent.track(w, volumes(dirs));
+        agent.track(w, volumes(dirs), excludes);
       }
       Map<String, Path> volumes = agent.volumes(w).orElseThrow(() -> SnapshotException.notFound(
           "workload '" + workload + "' is not tracked; track it: snapshotkit track " + workload + " DIR..."));
+      if (dirs.isEmpty() && excludeOptions.given()) {
+        agent.track(w, volumes, excludes); // new patterns for the volumes already tracked
+      }
       Map<String, String> shown = new LinkedHashMap<>();
       volumes.forEach((name, path) -> shown.put(name, path.toString()));
-      print(Optional.empty(), shown);
+      print(Optional.empty(), shown, agent.excludes(w));
     }
 
     /**
@@ -143,11 +154,18 @@ final class AdminCommands {
     }
 
     private void print(Optional<String> onHost, Map<String, String> volumes) {
+      print(onHost, volumes, Excludes.none());
+    }
+
+    private void print(Optional<String> onHost, Map<String, String> volumes, Excludes excludes) {
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("workload", workload);
       onHost.ifPresent(h -> n.put("host", h));
       ObjectNode v = n.putObject("volumes");
       volumes.forEach(v::put);
+      if (!excludes.isEmpty()) {
+        excludes.patterns().forEach(n.putArray("excludes")::add);
+      }
       out().result(n);
       if (!dirs.isEmpty()) {
         out().line("Tracking " + workload + onHost.map(h -> " on host " + h).orElse("") + ":");
@@ -155,6 +173,9 @@ final class AdminCommands {
       Table t = Table.of("VOLUME", "DIRECTORY");
       volumes.forEach(t::row);
       out().table(t, "No volumes.");
+      if (!excludes.isEmpty()) {
+        out().line("Excluding: " + String.join("  ", excludes.patterns()));
+      }
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Page;
 import io.snapshotkit.RestoreFailure;
@@ -31,6 +32,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -66,6 +68,8 @@ final class SnapshotCommands {
     @Option(names = "--full", description = "Re-read every file instead of trusting unchanged file metadata.")
     boolean full;
 
+    @Mixin ExcludeOptions excludeOptions;
+
     @Override
     void run() {
       Trigger t = Trigger.of(trigger);
@@ -80,8 +84,9 @@ final class SnapshotCommands {
       }
       CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(t)
           .labels(labels).protect(protect).fullRescan(full);
+      Excludes excludes = excludeOptions.excludes();
       Snapshot s = out().tracking("capture", 0, Activity.Counter.READ,
-          () -> engine().capture(spec));
+          () -> engine().capture(spec, excludes));
       out().result(JsonViews.snapshot(s));
       out().line("Captured " + label(s) + "  " + s.id().value() + "  " + size(s)
           + (s.partial() ? "  (partial: some files changed while being read)" : ""));

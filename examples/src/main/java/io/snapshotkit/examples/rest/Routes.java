@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.ScheduleState;
 import io.snapshotkit.Snapshot;
@@ -182,7 +183,7 @@ final class Routes {
   }
 
   private Reply capture(WorkloadRef workload, JsonNode body) {
-    fields(body, "name", "trigger", "labels", "wait");
+    fields(body, "name", "trigger", "labels", "wait", "excludes");
     CaptureSpec spec = CaptureSpec.of(workload);
     if (body.hasNonNull("name")) {
       spec = spec.name(text(body, "name"));
@@ -208,12 +209,27 @@ final class Routes {
       }
       spec = spec.labels(map);
     }
+    Excludes excludes = Excludes.none();
+    if (body.hasNonNull("excludes")) {
+      JsonNode list = body.get("excludes");
+      List<String> patterns = new ArrayList<>();
+      if (!list.isArray()) {
+        throw SnapshotException.invalid("'excludes' must be an array of gitignore-style patterns");
+      }
+      for (JsonNode p : list) {
+        if (!p.isTextual()) {
+          throw SnapshotException.invalid("each of 'excludes' must be a string pattern, not " + p);
+        }
+        patterns.add(p.asText());
+      }
+      excludes = Excludes.of(patterns);
+    }
     boolean wait = flag(body, "wait", true);
     if (!wait) {
-      PendingCapture pending = engine.startCapture(spec);
+      PendingCapture pending = engine.startCapture(spec, excludes);
       return new Reply(202, JsonViews.snapshot(pending.snapshot()));
     }
-    Snapshot ready = engine.capture(spec);
+    Snapshot ready = engine.capture(spec, excludes);
     return new Reply(201, JsonViews.snapshot(ready));
   }
 

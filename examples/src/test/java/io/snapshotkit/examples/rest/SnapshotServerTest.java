@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Plan;
 import io.snapshotkit.SnapshotStatus;
+import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.CaptureSpec;
@@ -137,6 +138,22 @@ class SnapshotServerTest {
       b.header("Authorization", "Bearer " + token);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  @DisplayName("a capture's exclude patterns are checked before anything is stored, and an agent that cannot exclude refuses them")
+  void captureExcludes() throws Exception {
+    Reply everything = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"excludes\": [\"node_modules/\", \"**\"]}");
+    assertEquals(400, everything.status());
+    assertEquals("INVALID_ARGUMENT", everything.error());
+    assertTrue(everything.body().path("message").asText().contains("excludes everything"), everything.body().toString());
+    Reply notAList = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"excludes\": \"tmp/\"}");
+    assertEquals(400, notAList.status());
+    assertEquals(0, engine.list(SnapshotQuery.of(ACME_WS)).items().size(), "nothing stored for bad patterns");
+
+    Reply fake = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"excludes\": [\"tmp/\"]}");
+    assertEquals(400, fake.status());
+    assertTrue(fake.body().path("message").asText().contains("cannot exclude paths"), fake.body().toString());
   }
 
   private String captureVia(String token, WorkloadRef w, String name) throws Exception {

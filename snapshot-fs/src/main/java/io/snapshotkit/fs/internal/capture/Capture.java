@@ -1,6 +1,7 @@
 package io.snapshotkit.fs.internal.capture;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -94,13 +95,22 @@ public final class Capture {
    * HostAgent.capture} for the contract.
    */
   public CaptureResult capture(CaptureRequest request, Map<String, Path> vols) {
+    return capture(request, vols, Excludes.none());
+  }
+
+  /**
+   * Captures as {@link #capture(CaptureRequest, Map)} does, leaving out of every volume what
+   * {@code excludes} match; the snapshot records the patterns.
+   */
+  public CaptureResult capture(CaptureRequest request, Map<String, Path> vols, Excludes excludes) {
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
     FsRepository.SnapshotWriter writer = repo.begin(w, id);
     try (writer; TreeReader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),
-          racyCutoff());
+          racyCutoff()).excluding(excludes);
+      writer.excludes(excludes.patterns());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         writer.volume(v.getKey());
         scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
@@ -154,33 +164,30 @@ public final class Capture {
   }
 
   /** The compact manifest the live volumes {@code vols} would capture as, storing nothing. */
-  public Manifest describe(WorkloadRef workload, Map<String, Path> vols) {
+  public Manifest describe(WorkloadRef workload, Map<String, Path> vols, Excludes excludes) {
     Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
     long[] count = {0};
-    boolean partial = scanLive(workload, vols, e -> {
+    Optional<SnapshotId> newest = previous(workload, Optional.empty(), Optional.empty());
+    boolean partial = scanLive(workload, vols, newest, excludes, e -> {
       stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
       count[0]++;
     });
     vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
-    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats).toManifest(workload);
-  }
-
-  /** Scans the live volumes without storing; files unchanged since the newest snapshot are not read. */
-  private boolean scanLive(WorkloadRef w, Map<String, Path> vols, Consumer<Entry> sink) {
-    Optional<SnapshotId> newest = previous(w, Optional.empty(), Optional.empty());
-    return scanLive(w, vols, newest, sink);
+    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats, excludes.patterns())
+        .toManifest(workload);
   }
 
   /**
    * Scans the live volumes without storing, reading only files whose stat changed since {@code
-   * statBase}.
+   * statBase}, leaving out what {@code excludes} match.
    *
    * @return whether the scan was partial
    */
-  public boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase,
+  public boolean scanLive(WorkloadRef w, Map<String, Path> vols, Optional<SnapshotId> statBase, Excludes excludes,
       Consumer<Entry> sink) {
     try (TreeReader previous = statBase.flatMap(p -> openQuietly(w, p)).orElse(null)) {
-      Scanner scanner = new Scanner(null, executor, readHook, false, Long.MAX_VALUE, repo.content().smallLimit());
+      Scanner scanner = new Scanner(null, executor, readHook, false, Long.MAX_VALUE, repo.content().smallLimit())
+          .excluding(excludes);
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         scanner.scan(v.getKey(), v.getValue(), previous, sink);
       }

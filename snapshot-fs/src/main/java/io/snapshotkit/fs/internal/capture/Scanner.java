@@ -1,6 +1,7 @@
 package io.snapshotkit.fs.internal.capture;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.internal.files.Buffers;
@@ -66,6 +67,7 @@ public final class Scanner {
   private final long racyFrom;
   private final int windowSize;
   private final Buffers buffers = new Buffers();
+  private Excludes excludes = Excludes.none();
   /** Set once the parent snapshot's trees could not be read: the rest of the scan has no stat base. */
   private volatile boolean statBaseLost;
   private boolean partial;
@@ -103,6 +105,15 @@ public final class Scanner {
     this.fullRescan = fullRescan;
     this.racyFrom = racyFrom;
     this.windowSize = session != null && executor != null ? CAPTURE_WINDOW : WINDOW;
+  }
+
+  /**
+   * Leaves out what {@code patterns} exclude: an excluded entry is not emitted, and an excluded
+   * directory is not descended into (as git does, nothing under it can be re-included).
+   */
+  public Scanner excluding(Excludes patterns) {
+    this.excludes = patterns;
+    return this;
   }
 
   public boolean partial() {
@@ -161,6 +172,10 @@ public final class Scanner {
       } catch (NoSuchFileException e) {
         continue;
       }
+      boolean isDirectory = Boolean.TRUE.equals(a.get("isDirectory"));
+      if (excludes.excludesEntry(rel, isDirectory)) {
+        continue; // neither emitted nor, for a directory, descended into
+      }
       Entry old = seek(previous, volume, rel);
       int mode = ((Integer) a.get("mode")) & 07777;
       long mtime = Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant());
@@ -168,7 +183,7 @@ public final class Scanner {
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
       int uid = (Integer) a.get("uid");
       int gid = (Integer) a.get("gid");
-      if (Boolean.TRUE.equals(a.get("isDirectory"))) {
+      if (isDirectory) {
         sink.done(new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false, uid, gid));
         walk(volume, p, rel, previous, sink);
       } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {

@@ -3,6 +3,7 @@ package io.snapshotkit.fs.internal.repo;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.Resource;
 import io.snapshotkit.SnapshotException;
@@ -29,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -333,6 +335,7 @@ public final class FsRepository implements Closeable {
     private final TreeBuilder trees;
     private final Map<String, VolumeStats> volumes = new TreeMap<>();
     private long count;
+    private List<String> excludes = List.of();
     private boolean committed;
     private boolean abandonedContentRemoved;
 
@@ -346,6 +349,11 @@ public final class FsRepository implements Closeable {
 
     public ContentSession session() {
       return session;
+    }
+
+    /** Records the exclude patterns the capture applied, so restores and diffs leave those paths alone. */
+    public void excludes(List<String> patterns) {
+      this.excludes = List.copyOf(patterns);
     }
 
     /** Declares a volume, so an empty one still appears in the snapshot. */
@@ -372,9 +380,9 @@ public final class FsRepository implements Closeable {
       treeSession.flush();
       Files.createDirectories(dir(workload));
       long stored = session.storedBytes() + treeSession.storedBytes();
-      Summary draft = new Summary(capturedAt, partial, stored, count, new TreeMap<>(volumes));
+      Summary draft = new Summary(capturedAt, partial, stored, count, new TreeMap<>(volumes), excludes);
       long rootBytes = new RootFile(draft, new TreeMap<>(roots)).format().length;
-      Summary s = new Summary(capturedAt, partial, stored + rootBytes, count, new TreeMap<>(volumes));
+      Summary s = new Summary(capturedAt, partial, stored + rootBytes, count, new TreeMap<>(volumes), excludes);
       // a retry with the same id replaces the earlier attempt's root file in one rename
       AtomicFiles.write(rootPath(workload, id), new RootFile(s, new TreeMap<>(roots)).format());
       committed = true;
@@ -452,9 +460,29 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  /** What a snapshot holds, in brief; stored in its root file. Immutable. */
+  /**
+   * What a snapshot holds, in brief; stored in its root file. Immutable.
+   *
+   * @param excludes the exclude patterns the capture applied (each volume left out what they match)
+   */
   public record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
-      Map<String, VolumeStats> volumes) {
+      Map<String, VolumeStats> volumes, List<String> excludes) {
+
+    /** Copies. */
+    public Summary {
+      excludes = List.copyOf(excludes);
+    }
+
+    /** A summary of a capture that excluded nothing. */
+    public Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
+        Map<String, VolumeStats> volumes) {
+      this(capturedAt, partial, storedBytes, entries, volumes, List.of());
+    }
+
+    /** The exclude patterns the capture applied, as a matcher. */
+    public Excludes excluded() {
+      return Excludes.of(excludes);
+    }
 
     String format() {
       StringBuilder b = new StringBuilder();
@@ -465,6 +493,13 @@ public final class FsRepository implements Closeable {
       volumes.forEach((name, v) -> b.append("volume.").append(name).append('=').append(v.files).append(',')
           .append(v.dirs).append(',').append(v.symlinks).append(',').append(v.bytes).append(',')
           .append(v.treeDigest()).append('\n'));
+      if (!excludes.isEmpty()) {
+        // each pattern as base64 of its UTF-8: any character survives the properties format
+        List<String> encoded = new ArrayList<>();
+        excludes.forEach(x -> encoded.add(Base64.getUrlEncoder().withoutPadding()
+            .encodeToString(x.getBytes(StandardCharsets.UTF_8))));
+        b.append("excludes=").append(String.join(",", encoded)).append('\n');
+      }
       return b.toString();
     }
 
@@ -484,8 +519,15 @@ public final class FsRepository implements Closeable {
           volumes.put(key.substring("volume.".length()), v);
         }
       }
+      List<String> excludes = new ArrayList<>();
+      String encoded = p.getProperty("excludes", "");
+      if (!encoded.isEmpty()) {
+        for (String x : encoded.split(",")) {
+          excludes.add(new String(Base64.getUrlDecoder().decode(x), StandardCharsets.UTF_8));
+        }
+      }
       return new Summary(Instant.parse(p.getProperty("capturedAt")), Boolean.parseBoolean(p.getProperty("partial")),
-          Long.parseLong(p.getProperty("storedBytes")), Long.parseLong(p.getProperty("entries")), volumes);
+          Long.parseLong(p.getProperty("storedBytes")), Long.parseLong(p.getProperty("entries")), volumes, excludes);
     }
 
     public Manifest toManifest(WorkloadRef workload) {
@@ -497,6 +539,9 @@ public final class FsRepository implements Closeable {
         doc.put("symlinks", v.symlinks);
         doc.put("bytes", v.bytes);
         doc.put("treeDigest", v.treeDigest());
+        if (!excludes.isEmpty()) {
+          excludes.forEach(doc.putArray("excludes")::add);
+        }
         list.add(new Resource(name, name, doc));
       });
       return Manifest.of(capturedAt, workload, partial, Map.of(FAMILY, list));

@@ -3,10 +3,12 @@ package io.snapshotkit.fs.internal.repo;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Resource;
 import io.snapshotkit.fs.DiffSummary;
 import io.snapshotkit.fs.FileChange;
 import io.snapshotkit.fs.FileEntry;
+import io.snapshotkit.fs.FileType;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -26,10 +28,24 @@ public final class TreeDiff {
   private long modified;
   private long typeChanged;
   private long modeChanged;
+  private Excludes ignored = Excludes.none();
 
   public TreeDiff(TreeReader older, Consumer<FileChange> sink) {
     this.older = older;
     this.sink = sink;
+  }
+
+  /**
+   * Reports no change of a path {@code patterns} exclude (the path itself or a directory above it):
+   * what either side's capture left out is not a difference.
+   */
+  public TreeDiff ignoring(Excludes patterns) {
+    this.ignored = patterns;
+    return this;
+  }
+
+  private boolean ignored(Entry e) {
+    return ignored.excludes(e.path(), e.type() == FileType.DIRECTORY);
   }
 
   /**
@@ -73,6 +89,9 @@ public final class TreeDiff {
   }
 
   private void added(Entry n) {
+    if (ignored(n)) {
+      return;
+    }
     added++;
     sink.accept(new FileChange(FileChange.Kind.ADDED, Optional.empty(), Optional.of(n.toPublic())));
   }
@@ -86,11 +105,17 @@ public final class TreeDiff {
   }
 
   private void removed(Entry o) {
+    if (ignored(o)) {
+      return;
+    }
     removed++;
     sink.accept(new FileChange(FileChange.Kind.REMOVED, Optional.of(o.toPublic()), Optional.empty()));
   }
 
   private void compare(Entry o, Entry n) {
+    if (ignored(o) || ignored(n)) {
+      return;
+    }
     FileChange.Kind kind;
     if (o.type() != n.type()) {
       kind = FileChange.Kind.TYPE_CHANGED;

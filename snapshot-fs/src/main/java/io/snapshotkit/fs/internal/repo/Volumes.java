@@ -1,6 +1,7 @@
 package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +31,8 @@ import java.util.regex.Pattern;
 public final class Volumes {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String SUFFIX = ".volumes";
+  /** Prefix of the keys holding exclude patterns: no volume name starts with it. */
+  private static final String EXCLUDE_KEY = "@exclude.";
 
   private final Path dir;
   private final Path repositoryRoot;
@@ -108,10 +112,14 @@ public final class Volumes {
    *
    * @throws SnapshotException CONFLICT naming both workloads and both directories of each overlap
    */
-  public synchronized void track(WorkloadRef w, Map<String, Path> volumes) {
+  public synchronized void track(WorkloadRef w, Map<String, Path> volumes, Excludes excludes) {
     checkUnshared(w, volumes);
     Properties p = new Properties();
     volumes.forEach((name, path) -> p.setProperty(name, path.toString()));
+    List<String> patterns = excludes.patterns();
+    for (int i = 0; i < patterns.size(); i++) {
+      p.setProperty(String.format("%s%04d", EXCLUDE_KEY, i), patterns.get(i));
+    }
     StringWriter text = new StringWriter();
     try {
       p.store(text, "volumes of workload " + w.key());
@@ -216,6 +224,28 @@ public final class Volumes {
   }
 
   public Optional<Map<String, Path>> tracked(WorkloadRef w) {
+    return load(w).map(p -> {
+      Map<String, Path> out = new TreeMap<>();
+      for (String name : p.stringPropertyNames()) {
+        if (!name.startsWith(EXCLUDE_KEY)) {
+          out.put(name, Path.of(p.getProperty(name)));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The exclude patterns tracked with {@code w}'s volumes; none if it has none or is not tracked. */
+  public Excludes trackedExcludes(WorkloadRef w) {
+    return load(w).map(p -> {
+      List<String> patterns = new ArrayList<>();
+      new TreeSet<>(p.stringPropertyNames()).stream().filter(k -> k.startsWith(EXCLUDE_KEY))
+          .forEach(k -> patterns.add(p.getProperty(k)));
+      return Excludes.of(patterns);
+    }).orElse(Excludes.none());
+  }
+
+  private Optional<Properties> load(WorkloadRef w) {
     String text;
     try {
       text = Files.readString(file(w), StandardCharsets.UTF_8);
@@ -230,10 +260,6 @@ public final class Volumes {
     } catch (IOException | IllegalArgumentException e) {
       throw SnapshotException.wrap("parsing the volumes of " + w, e);
     }
-    Map<String, Path> out = new TreeMap<>();
-    for (String name : p.stringPropertyNames()) {
-      out.put(name, Path.of(p.getProperty(name)));
-    }
-    return Optional.of(out);
+    return Optional.of(p);
   }
 }
