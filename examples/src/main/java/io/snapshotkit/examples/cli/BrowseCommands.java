@@ -24,7 +24,7 @@ final class BrowseCommands {
       "List a directory inside a snapshot without restoring it: the snapshot's volumes, or the entries "
           + "directly inside VOLUME/PATH. Symlinks are shown, never followed."})
   static final class Ls extends Base {
-    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT", description = "An id, or WORKLOAD@VERSION.")
     String snapshot;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "VOLUME[/PATH]",
@@ -33,6 +33,10 @@ final class BrowseCommands {
 
     @Override
     void run() {
+      if (snapshot == null) {
+        throw SnapshotException.invalid("ls lists what a snapshot holds: snapshotkit ls SNAPSHOT [VOLUME[/PATH]]; "
+            + "to list the snapshots themselves, run snapshotkit list (ls was its alias in earlier releases)");
+      }
       Snapshot s = snapshot(snapshot);
       ArrayNode json = JsonViews.MAPPER.createArrayNode();
       long[] count = {0};
