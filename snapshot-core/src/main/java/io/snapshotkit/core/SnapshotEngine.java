@@ -9,6 +9,7 @@ import io.snapshotkit.RestoreReport;
 import io.snapshotkit.RetentionPolicy;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.TenantId;
@@ -26,6 +27,8 @@ import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.StartPosition;
 import io.snapshotkit.spi.WorkloadLock;
 import io.snapshotkit.Plan;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +38,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -109,6 +113,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final EventDelivery events;
   private final Observations observations;
   private final Verifies verifies;
+  private final Browse browse;
   private final Schedules schedules;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
@@ -125,6 +130,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.events = new EventDelivery(dispatcher);
     this.observations = ctx.observations();
     this.verifies = new Verifies(ctx, reads);
+    this.browse = new Browse(ctx, reads);
     this.schedules = new Schedules(new ScheduleRunner(ctx, capture, maintenance), this::ensureOpen);
   }
 
@@ -381,6 +387,70 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(id, "id");
     ensureOpen();
     return observations.timed(EngineOperation.VERIFY, () -> verifies.verify(tenant, id, sample));
+  }
+
+  // ───────────────────────────── browse ─────────────────────────────
+
+  /**
+   * The entry at {@code path} inside a READY snapshot, looked up on the host that holds it without
+   * restoring anything. Paths are {@code VOLUME} or {@code VOLUME/dir/name} ({@code /}-separated;
+   * one leading or trailing {@code /} is ignored). Needs an agent with
+   * {@link io.snapshotkit.spi.HostBrowse} (the directory agent has it).
+   *
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot or a path
+   *     that does not exist in it; {@code INVALID_ARGUMENT} for a path with {@code .} or {@code ..},
+   *     one through a symlink, or an agent that cannot browse; {@code CONFLICT} if it is not READY
+   */
+  public SnapshotFile stat(TenantId tenant, SnapshotId id, String path) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    return browse.stat(tenant, id, path);
+  }
+
+  /**
+   * Hands each entry directly inside the directory {@code path} of a READY snapshot to
+   * {@code sink}, in name order, one at a time (a huge directory is never held); the empty path
+   * lists the snapshot's volumes. Failures as {@link #stat}, and {@code INVALID_ARGUMENT} if the
+   * path is not a directory.
+   */
+  public void listFiles(TenantId tenant, SnapshotId id, String path, Consumer<SnapshotFile> sink) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    browse.list(tenant, id, path, sink);
+  }
+
+  /**
+   * Writes {@code length} bytes (fewer if the file ends first) of the file at {@code path} of a
+   * READY snapshot, from {@code offset}, to {@code out}: streamed from the host and verified
+   * against the stored digests as it goes, in bounded memory. Failures as {@link #stat}, and
+   * {@code INVALID_ARGUMENT} if the path is not a file or offset or length is negative;
+   * {@code CORRUPT} if the stored data is damaged (bytes already written stay written).
+   *
+   * @throws IOException if writing to {@code out} fails
+   */
+  public void read(TenantId tenant, SnapshotId id, String path, long offset, long length, OutputStream out)
+      throws IOException {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    browse.read(tenant, id, path, offset, length, out);
+  }
+
+  /**
+   * Writes what {@code path} of a READY snapshot holds to {@code out}, as restic's {@code dump}
+   * does: a file's bytes, or a directory (or a whole volume) as an uncompressed tar whose entries
+   * sit under the directory's name. Streamed, in bounded memory. Failures as {@link #read}; a
+   * symlink is {@code INVALID_ARGUMENT} (nothing is read through one).
+   *
+   * @throws IOException if writing to {@code out} fails
+   */
+  public void dump(TenantId tenant, SnapshotId id, String path, OutputStream out) throws IOException {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    browse.dump(tenant, id, path, out);
   }
 
   // ───────────────────────────── delete ─────────────────────────────

@@ -8,13 +8,16 @@ import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.internal.archive.DirectoryTar;
 import io.snapshotkit.fs.internal.archive.RepositoryArchive;
 import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotBrowser;
 import io.snapshotkit.fs.internal.repo.SnapshotVerifier;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
@@ -28,11 +31,13 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostBrowse;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -98,7 +103,7 @@ import org.slf4j.LoggerFactory;
  * and writes, several files at once on it; the calling thread takes part and handles any file the
  * executor has not started, so an executor shared with the caller cannot deadlock.
  */
-public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoCloseable {
+public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostBrowse, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
 
   /** The manifest family holding one resource per volume. */
@@ -115,6 +120,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
   private final Capture capture;
   private final RestorePlanner planner;
   private final RestoreListener listener;
+  private final SnapshotBrowser browser;
   /** What start-up recovery did when this agent was built. */
   private List<String> recoveredAtStart = List.of();
 
@@ -128,6 +134,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
     this.listener = b.listener;
     this.capture = new Capture(repo, b.executor, b.readHook, b.racyCutoff, b.clock, b.hostId);
     this.planner = new RestorePlanner(repo, restorer, b.hostId);
+    this.browser = new SnapshotBrowser(repo);
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -379,6 +386,48 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, AutoC
       throw SnapshotException.invalid("sample must be above 0 and at most 1, not " + sample);
     }
     return SnapshotVerifier.verify(repo, workload, snapshot, sample);
+  }
+
+  // ------------------------------------------------------------------ browse
+
+  /** Finds the entry by descending the snapshot's directory trees; only the trees on the way are read. */
+  @Override
+  public SnapshotFile stat(WorkloadRef workload, SnapshotId snapshot, String path) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(path, "path");
+    return browser.find(workload, snapshot, path).file();
+  }
+
+  /** Streams the directory's tree one leaf at a time; subdirectories are not read. */
+  @Override
+  public void list(WorkloadRef workload, SnapshotId snapshot, String path, Consumer<SnapshotFile> sink) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(sink, "sink");
+    browser.list(workload, snapshot, path, sink);
+  }
+
+  /** Streams the file's content chunk by chunk (a few chunks decompressed ahead), verified as it is read. */
+  @Override
+  public void read(WorkloadRef workload, SnapshotId snapshot, String path, long offset, long length, OutputStream out)
+      throws IOException {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(out, "out");
+    browser.read(workload, snapshot, path, offset, length, out);
+  }
+
+  /** Writes the directory as a plain tar in tree order, content streamed; names keep their bytes. */
+  @Override
+  public void tar(WorkloadRef workload, SnapshotId snapshot, String path, OutputStream out) throws IOException {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(out, "out");
+    DirectoryTar.write(browser, browser.directory(workload, snapshot, path, "dump as a tar"), out);
   }
 
   /**

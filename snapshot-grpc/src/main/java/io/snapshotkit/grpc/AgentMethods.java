@@ -28,6 +28,8 @@ import io.snapshotkit.grpc.internal.v1.RestoreRequest;
 import io.snapshotkit.grpc.internal.v1.RestoreResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
 import io.snapshotkit.grpc.internal.v1.SizeOfResponse;
+import io.snapshotkit.grpc.internal.v1.VerifyRequest;
+import io.snapshotkit.grpc.internal.v1.VerifyResponse;
 import java.util.List;
 
 /**
@@ -73,9 +75,12 @@ final class AgentMethods {
   static final MethodDescriptor<VolumesRequest, UntrackVolumesResponse> UNTRACK_VOLUMES =
       unary("UntrackVolumes", VolumesRequest.getDefaultInstance(), UntrackVolumesResponse.getDefaultInstance());
 
+  static final MethodDescriptor<VerifyRequest, VerifyResponse> VERIFY =
+      unary("Verify", VerifyRequest.getDefaultInstance(), VerifyResponse.getDefaultInstance());
+
   /** Every method, in the order of {@code agent.proto}. */
   static final List<MethodDescriptor<?, ?>> ALL = List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF,
-      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES);
+      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES, VERIFY);
 
   /** The service with every method. */
   static final ServiceDescriptor SERVICE_DESCRIPTOR = serviceDescriptor();

@@ -22,6 +22,8 @@ import io.snapshotkit.grpc.internal.v1.PreflightResponse;
 import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostVerify;
+import io.snapshotkit.spi.VerifyOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.util.Map;
 import java.util.Optional;
@@ -118,7 +120,25 @@ final class AgentService {
               TenantScope.permitAllTenants("check", hostId);
               return Wire.checkResponse(a.check(r.getSample()));
             })))
+        .addMethod(AgentMethods.VERIFY, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "verify",
+            () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
+            t -> Wire.verifyResponse(verify(permitted(t.workload(), t.workload()), t.snapshot(), req.getSample())))))
         .build();
+  }
+
+  /**
+   * The agent's {@link HostVerify} answer, or for an agent without one whether it holds the
+   * snapshot (as the engine would conclude from {@code sizeOf}).
+   */
+  private VerifyOutcome verify(WorkloadRef workload, SnapshotId snapshot, double sample) {
+    if (!(sample > 0 && sample <= 1)) {
+      throw SnapshotException.invalid("sample is the fraction of contents to read back, above 0 and at most 1, not "
+          + sample);
+    }
+    if (agent instanceof HostVerify verifier) {
+      return verifier.verify(workload, snapshot, sample);
+    }
+    return agent.sizeOf(workload, snapshot).isPresent() ? VerifyOutcome.present() : VerifyOutcome.missing();
   }
 
   /** {@code request}, once the call's token is found to act for {@code workload}'s tenant ({@link TenantScope}). */

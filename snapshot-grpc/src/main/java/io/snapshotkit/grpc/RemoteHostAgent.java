@@ -6,6 +6,7 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
@@ -28,6 +29,7 @@ import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
 import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
+import io.snapshotkit.grpc.internal.v1.VerifyRequest;
 import io.snapshotkit.grpc.internal.v1.VolumesRequest;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
@@ -35,8 +37,10 @@ import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import io.snapshotkit.spi.VerifyOutcome;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +55,7 @@ import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /**
- * A {@link HostAgent} (and {@link HostDiff}) whose host is remote: each call goes over gRPC to an
+ * A {@link HostAgent} (and {@link HostDiff}, {@link HostVerify}) whose host is remote: each call goes over gRPC to an
  * {@link AgentServer} on that host. A control plane's {@link io.snapshotkit.spi.HostDirectory}
  * hands one per host to the engine.
  *
@@ -67,7 +71,7 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Deadlines.</b> Every call has one: {@link Builder#timeout} for describe, preflight, delete,
  * sizeOf and identify (give it the engine's host timeout); {@link Builder#dataTimeout} for
- * capture, restore and diff, which move or read a workload's data.
+ * capture, restore, diff and verify, which move or read a workload's data.
  *
  * <p><b>Failures</b> are {@link SnapshotException}s. One the agent answered keeps its code and
  * message (NOT_FOUND stays NOT_FOUND, so the strict delete counts it as success). Otherwise: an
@@ -76,7 +80,7 @@ import java.util.function.BiConsumer;
  * {@link ErrorCode#INVALID_ARGUMENT}, each with a message naming the host and its address.
  *
  * <p><b>Retries.</b> Calls the SPI documents as read-only or idempotent and that move no data —
- * describe, preflight, delete, sizeOf, identify, track, volumes, untrack, check, and a diff that has not yet
+ * describe, preflight, delete, sizeOf, identify, track, volumes, untrack, check, verify, and a diff that has not yet
  * delivered a change — are tried up to {@value AgentCalls#ATTEMPTS} times while gRPC reports the host
  * unavailable, within the one deadline. Capture, restore and gc are not retried here: the agent may
  * still be running the first attempt, and the engine decides.
@@ -92,7 +96,7 @@ import java.util.function.BiConsumer;
  * <p><b>Thread-safety:</b> thread-safe; all calls share one channel (one connection) to the host.
  * {@link #close()} shuts it down.
  */
-public final class RemoteHostAgent implements HostAgent, HostDiff, HostAdmin, AutoCloseable {
+public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, HostAdmin, AutoCloseable {
   private final AgentCalls calls;
   private final Duration timeout;
   private final Duration dataTimeout;
@@ -157,6 +161,35 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostAdmin, Au
     Objects.requireNonNull(snapshot, "snapshot");
     return calls.call(AgentMethods.SIZE_OF, SizeOfRequest.newBuilder().setWorkload(Wire.workload(workload))
         .setSnapshotId(snapshot.value()).build(), timeout, true, "the size of snapshot " + snapshot, Wire::size);
+  }
+
+  /**
+   * Asks the host's agent to read back {@code sample} of the snapshot's contents (deadline:
+   * {@link Builder#dataTimeout}; retried while the host is unavailable, as it is read-only). An
+   * agent without {@link HostVerify} answers {@code PRESENT} or {@code MISSING}; so does this
+   * client, from {@link #sizeOf}, when the agent server is of a release without the call.
+   *
+   * @throws SnapshotException INVALID_ARGUMENT for a sample outside (0, 1]; HOST_UNAVAILABLE if the host cannot answer
+   */
+  @Override
+  public VerifyOutcome verify(WorkloadRef workload, SnapshotId snapshot, double sample) {
+    Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(snapshot, "snapshot");
+    if (!(sample > 0 && sample <= 1)) {
+      throw SnapshotException.invalid("sample is the fraction of contents to read back, above 0 and at most 1, not "
+          + sample);
+    }
+    VerifyRequest request = VerifyRequest.newBuilder().setWorkload(Wire.workload(workload))
+        .setSnapshotId(snapshot.value()).setSample(sample).build();
+    try {
+      return calls.call(AgentMethods.VERIFY, request, dataTimeout, true, "the verify of snapshot " + snapshot,
+          Wire::verifyOutcome);
+    } catch (SnapshotException e) {
+      if (e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        return sizeOf(workload, snapshot).isPresent() ? VerifyOutcome.present() : VerifyOutcome.missing();
+      }
+      throw e;
+    }
   }
 
   /**

@@ -25,6 +25,9 @@ import io.snapshotkit.grpc.internal.v1.DeleteResponse;
 import io.snapshotkit.grpc.internal.v1.Family;
 import io.snapshotkit.grpc.internal.v1.RestoreResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfResponse;
+import io.snapshotkit.grpc.internal.v1.VerifyResponse;
+import io.snapshotkit.grpc.internal.v1.VerifyStatus;
+import io.snapshotkit.spi.VerifyOutcome;
 import io.snapshotkit.grpc.internal.v1.Workload;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
@@ -348,5 +351,29 @@ final class Wire {
   static HostAdmin.CheckReport checkReport(CheckResponse r) {
     return new HostAdmin.CheckReport(r.getContentsChecked(), r.getCorruptList(), r.getMissingList(),
         r.getDamagedSnapshotsList());
+  }
+
+  // ------------------------------------------------------------------ verify
+
+  static VerifyResponse verifyResponse(VerifyOutcome o) {
+    VerifyStatus status = switch (o.status()) {
+      case INTACT -> VerifyStatus.VERIFY_STATUS_INTACT;
+      case DAMAGED -> VerifyStatus.VERIFY_STATUS_DAMAGED;
+      case MISSING -> VerifyStatus.VERIFY_STATUS_MISSING;
+      case PRESENT -> VerifyStatus.VERIFY_STATUS_PRESENT;
+    };
+    return VerifyResponse.newBuilder().setStatus(status).setContentsChecked(o.contentsChecked())
+        .addAllProblems(o.problems()).build();
+  }
+
+  static VerifyOutcome verifyOutcome(VerifyResponse r) {
+    VerifyOutcome.Status status = switch (r.getStatus()) {
+      case VERIFY_STATUS_INTACT -> VerifyOutcome.Status.INTACT;
+      case VERIFY_STATUS_DAMAGED -> VerifyOutcome.Status.DAMAGED;
+      case VERIFY_STATUS_MISSING -> VerifyOutcome.Status.MISSING;
+      case VERIFY_STATUS_PRESENT -> VerifyOutcome.Status.PRESENT;
+      default -> throw new IllegalArgumentException("the verify status is missing or unknown (" + r.getStatusValue() + ")");
+    };
+    return new VerifyOutcome(status, r.getContentsChecked(), r.getProblemsList());
   }
 }

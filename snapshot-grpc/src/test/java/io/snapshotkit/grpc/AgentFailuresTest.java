@@ -231,4 +231,15 @@ class AgentFailuresTest {
       caller.shutdownNow();
     }
   }
+
+  @Test
+  @DisplayName("verify against an agent without HostVerify answers PRESENT from the agent's sizeOf; a sample outside (0, 1] is INVALID_ARGUMENT before any call")
+  void verifyOfAnAgentWithoutHostVerify() {
+    assertEquals(io.snapshotkit.spi.VerifyOutcome.present(), remote.verify(ScriptedAgent.W, ID, 0.5));
+    int before = agent.calls.get();
+    SnapshotException e = assertThrows(SnapshotException.class, () -> remote.verify(ScriptedAgent.W, ID, 0));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("above 0 and at most 1"), e.getMessage());
+    assertEquals(before, agent.calls.get(), "refused on the client, no call");
+  }
 }

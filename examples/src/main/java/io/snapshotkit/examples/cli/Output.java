@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.snapshotkit.examples.internal.JsonViews;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
@@ -55,6 +56,11 @@ final class Output {
   /** The CLI's clock, for relative times. */
   Clock clock() {
     return clock;
+  }
+
+  /** Stdout itself, for a command whose output is data (dump), not lines or a JSON result. */
+  OutputStream raw() {
+    return out;
   }
 
   /** A human line on stdout; dropped in JSON mode. */

@@ -45,6 +45,8 @@ import picocli.CommandLine.ScopeType;
         SnapshotCommands.ListCmd.class,
         SnapshotCommands.Versions.class,
         SnapshotCommands.Show.class,
+        BrowseCommands.Ls.class,
+        BrowseCommands.Dump.class,
         SnapshotCommands.Diff.class,
         SnapshotCommands.Restore.class,
         SnapshotCommands.Rollback.class,

@@ -93,7 +93,8 @@ final class SnapshotCommands {
     }
   }
 
-  @Command(name = "list", aliases = "ls", description = "List snapshots, newest first.")
+  // "ls" was an alias of list; it now lists inside a snapshot, as restic's and Kopia's do (BrowseCommands.Ls)
+  @Command(name = "list", description = "List snapshots, newest first.")
   static final class ListCmd extends Base {
     /** The page size without --limit. */
     private static final int DEFAULT_LIMIT = 50;

@@ -17,6 +17,7 @@ import io.snapshotkit.RestoreReport;
 import io.snapshotkit.RetentionPolicy;
 import io.snapshotkit.ScheduleState;
 import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -47,6 +48,22 @@ public final class JsonViews {
       .build();
 
   private JsonViews() {}
+
+  /**
+   * One entry inside a snapshot: {@code path, name, type} (file, directory, symlink), {@code size},
+   * {@code mode} (octal text, such as "644"), {@code modified}, and {@code target} for a symlink.
+   */
+  public static ObjectNode file(SnapshotFile f) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("path", f.path());
+    n.put("name", f.name());
+    n.put("type", f.type().name().toLowerCase(java.util.Locale.ROOT));
+    n.put("size", f.size());
+    n.put("mode", Integer.toOctalString(f.mode()));
+    n.put("modified", f.modified().toString());
+    f.linkTarget().ifPresent(t -> n.put("target", t));
+    return n;
+  }
 
   /** One snapshot's metadata. */
   public static ObjectNode snapshot(Snapshot s) {

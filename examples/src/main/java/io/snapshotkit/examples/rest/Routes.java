@@ -57,15 +57,21 @@ final class Routes {
   private final SnapshotEngine engine;
   private final BearerAuth auth;
   private final Optional<Supplier<String>> metrics;
+  private final FileRoutes files;
 
   Routes(SnapshotEngine engine, BearerAuth auth, Optional<Supplier<String>> metrics) {
     this.engine = engine;
     this.auth = auth;
     this.metrics = metrics;
+    this.files = new FileRoutes(engine);
   }
 
-  /** A response to send: status and JSON body (null for no body), or a metrics text. */
-  private record Reply(int status, JsonNode body, String text) {
+  /** A response to send: status and JSON body (null for no body), a metrics text, or a streamed download. */
+  private record Reply(int status, JsonNode body, String text, FileRoutes.Download download) {
+    Reply(int status, JsonNode body, String text) {
+      this(status, body, text, null);
+    }
+
     Reply(int status, JsonNode body) {
       this(status, body, null);
     }
@@ -158,6 +164,11 @@ final class Routes {
         default:
           break;
       }
+    } else if (collection.equals("snapshots") && path.size() >= 4 && path.get(3).equals("files")) {
+      allow(method, "GET", "GET");
+      FileRoutes.Download d = files.answer(ex, tenant, SnapshotId.parse(path.get(2)), path.subList(4, path.size()),
+          query.getOrDefault("format", ""));
+      return new Reply(d.status(), null, null, d);
     } else if (collection.equals("snapshots") && (path.size() == 3 || path.size() == 4)) {
       SnapshotId id = SnapshotId.parse(path.get(2));
       if (path.size() == 3) {
@@ -453,6 +464,19 @@ final class Routes {
 
   private static void send(HttpExchange ex, Reply reply) throws IOException {
     try (ex) {
+      if (reply.download() != null) {
+        FileRoutes.Download d = reply.download();
+        ex.getResponseHeaders().set("Content-Type", d.contentType());
+        ex.sendResponseHeaders(d.status(), d.length() < 0 ? 0 : d.length() == 0 ? -1 : d.length());
+        try (OutputStream out = ex.getResponseBody()) {
+          d.body().write(out);
+        } catch (RuntimeException e) {
+          // the status is sent: all that is left is to cut the response short, which the client sees
+          log.error("{} failed after its response started; the client got a truncated body",
+              ex.getRequestURI().getPath(), e);
+        }
+        return;
+      }
       if (reply.text() != null) {
         byte[] text = reply.text().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", PROMETHEUS_TEXT);
