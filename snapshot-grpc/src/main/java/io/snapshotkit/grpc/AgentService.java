@@ -22,6 +22,7 @@ import io.snapshotkit.grpc.internal.v1.PreflightResponse;
 import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreRequest;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +118,15 @@ final class AgentService {
               HostAdmin a = admin("check");
               TenantScope.permitAllTenants("check", hostId);
               return Wire.checkResponse(a.check(r.getSample()));
+            })))
+        .addMethod(AgentMethods.FORK, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "fork",
+            () -> Wire.forkRequest(req),
+            r -> {
+              if (!(agent instanceof HostFork forker)) {
+                throw SnapshotException.invalid("host " + hostId + " cannot fork: its agent does not implement "
+                    + "HostFork; fork onto a host whose agent does");
+              }
+              return Wire.captureResponse(forker.fork(permitted(r.child(), permitted(r.source(), r))));
             })))
         .build();
   }

@@ -6,6 +6,7 @@ import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.testkit.HostAgentContract;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +54,11 @@ class RemoteHostAgentContractTest extends HostAgentContract {
   @Override
   protected WorkloadRef newWorkload() {
     return ContractWorkloads.create(fs, dir, workloads.incrementAndGet());
+  }
+
+  @Override
+  protected Optional<String> forkTarget() {
+    return Optional.of(dir.resolve("forks").resolve("child-" + workloads.incrementAndGet()).toString());
   }
 
   @Override
