@@ -30,7 +30,14 @@ public enum EventType {
    * (limit 0), with metadata {@code used} and {@code max}; or the tenant's stored bytes reached the
    * plan's byte limit, with metadata {@code usedBytes} and {@code maxBytes}. Both carry {@code trigger}.
    */
-  QUOTA_REJECTED("snapshot.quota_rejected");
+  QUOTA_REJECTED("snapshot.quota_rejected"),
+  /**
+   * A snapshot was forked into a new workload: the event names the child snapshot (version 1 of
+   * the new workload), with metadata {@code sourceSnapshot} and {@code sourceWorkload}, the
+   * snapshot it holds the data of and that snapshot's workload. Appended in the transaction that
+   * marks the child READY, after its {@code snapshot.created}.
+   */
+  FORKED("snapshot.forked");
 
   private final String wireName;
 

@@ -20,6 +20,8 @@ public record Trigger(String value) {
   public static final Trigger ROLLBACK = new Trigger("rollback");
   /** Taken before a chaos experiment. */
   public static final Trigger PRE_CHAOS = new Trigger("pre_chaos");
+  /** Version 1 of a workload forked from another workload's snapshot. */
+  public static final Trigger FORK = new Trigger("fork");
 
   /** Validates the word. */
   public Trigger {

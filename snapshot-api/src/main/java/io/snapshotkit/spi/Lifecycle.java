@@ -1,5 +1,6 @@
 package io.snapshotkit.spi;
 
+import io.snapshotkit.SnapshotOrigin;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,6 +31,20 @@ public interface Lifecycle {
    * <p><b>Idempotency:</b> resuming a running workload is harmless.
    */
   void resume(WorkloadLease lease, Quiesced state);
+
+  /**
+   * Called once on a forked workload after its data is in place and before the fork is reported
+   * complete (and so before anything starts it), so a platform can give the child its own
+   * identity: machine id, host name, keys. The engine holds the child's lease. The default does
+   * nothing.
+   *
+   * <p><b>Failure:</b> an exception fails the fork: the child snapshot is marked FAILED and its
+   * data removed from the host, so no child is left half made.
+   *
+   * @param child the child workload's lease
+   * @param origin the snapshot the child was forked from
+   */
+  default void prepareFork(WorkloadLease child, SnapshotOrigin origin) {}
 
   /** A lifecycle for purely logical workloads: nothing to quiesce or resume. */
   static Lifecycle none() {

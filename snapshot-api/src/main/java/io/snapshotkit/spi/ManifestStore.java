@@ -1,5 +1,6 @@
 package io.snapshotkit.spi;
 
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotId;
@@ -60,6 +61,14 @@ public interface ManifestStore {
 
   /** A snapshot's inline manifest JSON, if it has one. */
   Optional<byte[]> manifest(SnapshotId id);
+
+  /**
+   * Where a forked snapshot's data came from ({@link StoreTransaction#putOrigin}); empty for a
+   * snapshot that was captured, or one that does not exist. The default knows no origins.
+   */
+  default Optional<SnapshotOrigin> origin(SnapshotId id) {
+    return Optional.empty();
+  }
 
   /** The event outbox that {@link StoreTransaction#append} writes to. */
   EventOutbox outbox();

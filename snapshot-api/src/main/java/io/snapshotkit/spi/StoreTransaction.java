@@ -1,5 +1,7 @@
 package io.snapshotkit.spi;
 
+import io.snapshotkit.SnapshotException;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotId;
@@ -66,6 +68,18 @@ public interface StoreTransaction {
    * @return false if the row is missing or its status is not {@code expected}
    */
   boolean remove(SnapshotId id, SnapshotStatus expected);
+
+  /**
+   * Records where a forked snapshot's data came from, with its row (removed with it). Stores that
+   * keep no origins refuse, and so the engine cannot fork with them.
+   *
+   * @throws io.snapshotkit.SnapshotException NOT_FOUND if the row is missing; INVALID_ARGUMENT by
+   *     default (the store does not record origins)
+   */
+  default void putOrigin(SnapshotId id, SnapshotOrigin origin) {
+    throw SnapshotException.invalid("this manifest store (" + getClass().getName()
+        + ") does not record the origin of forked snapshots; fork with a store that does (JDBC or in-memory)");
+  }
 
   /** Appends an event to the outbox; it becomes visible to dispatchers when the transaction commits. */
   void append(SnapshotEvent event);

@@ -24,7 +24,9 @@ public enum EngineOperation {
   /** {@link SnapshotEngine#reapStuckCaptures}. */
   REAP,
   /** {@link SnapshotEngine#verify}. */
-  VERIFY;
+  VERIFY,
+  /** {@link SnapshotEngine#fork}. */
+  FORK;
 
   /** The lower-case name metrics use as a tag value: {@code capture}, {@code restore}, ... */
   public String tag() {

@@ -115,6 +115,7 @@ public final class SnapshotEngine implements AutoCloseable {
   private final Verifies verifies;
   private final Browse browse;
   private final Schedules schedules;
+  private final Forks forks;
 
   /** Assembles the use cases over one shared context; called by {@link Builder#build()}. */
   SnapshotEngine(EngineSettings settings, Optional<OutboxDispatcher> dispatcher) {
@@ -132,6 +133,7 @@ public final class SnapshotEngine implements AutoCloseable {
     this.verifies = new Verifies(ctx, reads);
     this.browse = new Browse(ctx, reads);
     this.schedules = new Schedules(new ScheduleRunner(ctx, capture, maintenance), this::ensureOpen);
+    this.forks = new Forks(ctx, manifests, capture);
   }
 
   /** A new builder. */
@@ -364,6 +366,34 @@ public final class SnapshotEngine implements AutoCloseable {
     ensureOpen();
     return observations.timed(EngineOperation.ROLLBACK,
         () -> restores.rollback(reads.version(workload, version), preRestoreSnapshot));
+  }
+
+  // ───────────────────────────── fork ─────────────────────────────
+
+  /**
+   * Forks a READY snapshot into a new workload of the same tenant: the child's version 1 holds
+   * exactly the snapshot's data, and records its origin ({@link io.snapshotkit.SnapshotOrigin},
+   * read back with {@link ManifestStore#origin}) and a {@code snapshot.forked} event. The host
+   * ({@link ForkOptions#host}, else the directory's placement of the child, else the source's
+   * host) must implement {@link io.snapshotkit.spi.HostFork}; the directory agent shares content,
+   * so a fork writes metadata only, and materialises the child at {@link ForkOptions#target} when
+   * one is given. {@link Lifecycle#prepareFork} runs on the child before the fork completes. The
+   * child counts against the plan like a capture. A crash or failure at any step leaves no child
+   * (at most a FAILED row) or a complete one.
+   *
+   * @throws SnapshotException {@code NOT_FOUND} for an unknown or other tenant's snapshot, or a
+   *     host that does not hold its data; {@code INVALID_ARGUMENT} for a child of another tenant,
+   *     the source's own workload, or a host that cannot fork; {@code CONFLICT} if the snapshot is
+   *     not READY or the child workload already exists; {@code QUOTA_EXCEEDED} as a capture; the
+   *     host's or hook's error otherwise (the child row is then FAILED)
+   */
+  public Snapshot fork(TenantId tenant, SnapshotId id, WorkloadRef newWorkload, ForkOptions options) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(newWorkload, "newWorkload");
+    Objects.requireNonNull(options, "options");
+    ensureOpen();
+    return observations.timed(EngineOperation.FORK, () -> forks.fork(tenant, id, newWorkload, options));
   }
 
   // ───────────────────────────── verify ─────────────────────────────

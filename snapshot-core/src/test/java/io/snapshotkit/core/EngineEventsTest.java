@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -71,6 +72,8 @@ class EngineEventsTest {
       assertThrows(SnapshotException.class, () -> f.engine.delete(ACME, v2.id()));  // DELETE_FAILED
       f.directory.setStatus("h2", HostStatus.ONLINE);
       f.engine.delete(ACME, v2.id());                                      // DELETED
+      Snapshot forked = f.engine.fork(ACME, v1.id(), WorkloadRef.of(ACME, "ws-fork"),
+          ForkOptions.defaults());                                         // CAPTURE_STARTED, CREATED, FORKED
       Snapshot g1 = f.engine.capture(CaptureSpec.of(G));                   // CAPTURE_STARTED, CREATED
       assertThrows(SnapshotException.class, () -> f.engine.capture(CaptureSpec.of(G)));  // QUOTA_REJECTED
       f.clock.advance(Duration.ofDays(2));
@@ -117,6 +120,10 @@ class EngineEventsTest {
       assertEquals(Optional.empty(), rejected.snapshotId());
       assertEquals("1", rejected.metadata().get("used"));
       assertEquals("1", rejected.metadata().get("max"));
+
+      SnapshotEvent fork = only(hook, EventType.FORKED, forked.id().toString());
+      assertEquals(1, fork.version());
+      assertEquals(Map.of("sourceSnapshot", v1.id().value(), "sourceWorkload", W.id()), fork.metadata());
 
       SnapshotEvent expired = only(hook, EventType.EXPIRED, g1.id().toString());
       assertEquals(G, expired.workload());

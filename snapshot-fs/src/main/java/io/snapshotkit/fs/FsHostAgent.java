@@ -15,6 +15,7 @@ import io.snapshotkit.fs.internal.archive.DirectoryTar;
 import io.snapshotkit.fs.internal.archive.RepositoryArchive;
 import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
+import io.snapshotkit.fs.internal.fork.Fork;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.SnapshotBrowser;
@@ -30,9 +31,11 @@ import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostBrowse;
 import io.snapshotkit.spi.HostDiff;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
@@ -103,7 +106,7 @@ import org.slf4j.LoggerFactory;
  * and writes, several files at once on it; the calling thread takes part and handles any file the
  * executor has not started, so an executor shared with the caller cannot deadlock.
  */
-public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostBrowse, AutoCloseable {
+public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostBrowse, HostFork, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
 
   /** The manifest family holding one resource per volume. */
@@ -121,6 +124,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   private final RestorePlanner planner;
   private final RestoreListener listener;
   private final SnapshotBrowser browser;
+  private final Fork fork;
   /** What start-up recovery did when this agent was built. */
   private List<String> recoveredAtStart = List.of();
 
@@ -135,6 +139,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
     this.capture = new Capture(repo, b.executor, b.readHook, b.racyCutoff, b.clock, b.hostId);
     this.planner = new RestorePlanner(repo, restorer, b.hostId);
     this.browser = new SnapshotBrowser(repo);
+    this.fork = new Fork(repo, volumes, planner, restorer, b.listener, b.hostId);
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -354,6 +359,26 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public List<String> startupRecovery() {
     return recoveredAtStart;
+  }
+
+  // ------------------------------------------------------------------ fork
+
+  /**
+   * Makes the source snapshot the child workload's snapshot {@code request.childSnapshot()} by
+   * writing one root file that names the source's directory trees: no content is copied, so a fork
+   * adds a few hundred bytes to the repository. With {@link ForkRequest#target()} (an absolute
+   * directory, absent or empty) the child is tracked at {@code target/<volume>} and its data
+   * written there by the journaled replace restore. A retry into the same target after a crash
+   * resumes.
+   *
+   * @throws SnapshotException NOT_FOUND if the repository does not hold the source snapshot;
+   *     CONFLICT if the child already has volumes here (elsewhere than the target), the target is
+   *     not empty or overlaps another workload's volumes; INVALID_ARGUMENT for a relative target
+   */
+  @Override
+  public CaptureResult fork(ForkRequest request) {
+    Objects.requireNonNull(request, "request");
+    return fork.fork(request, this::volumes);
   }
 
   // ------------------------------------------------------------------ delete, size

@@ -4,6 +4,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.testkit.HostAgentContract;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +34,11 @@ class FsHostAgentContractTest extends HostAgentContract {
   @Override
   protected WorkloadRef newWorkload() {
     return ContractWorkloads.create(agent, dir, workloads.incrementAndGet());
+  }
+
+  @Override
+  protected Optional<String> forkTarget() {
+    return Optional.of(dir.resolve("forks").resolve("child-" + workloads.incrementAndGet()).toString());
   }
 
   @Override

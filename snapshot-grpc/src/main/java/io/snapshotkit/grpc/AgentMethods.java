@@ -78,9 +78,12 @@ final class AgentMethods {
   static final MethodDescriptor<VerifyRequest, VerifyResponse> VERIFY =
       unary("Verify", VerifyRequest.getDefaultInstance(), VerifyResponse.getDefaultInstance());
 
+  static final MethodDescriptor<io.snapshotkit.grpc.internal.v1.ForkRequest, CaptureResponse> FORK =
+      unary("Fork", io.snapshotkit.grpc.internal.v1.ForkRequest.getDefaultInstance(), CaptureResponse.getDefaultInstance());
+
   /** Every method, in the order of {@code agent.proto}. */
   static final List<MethodDescriptor<?, ?>> ALL = List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF,
-      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES, VERIFY);
+      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES, VERIFY, FORK);
 
   /** The service with every method. */
   static final ServiceDescriptor SERVICE_DESCRIPTOR = serviceDescriptor();

@@ -24,6 +24,7 @@ import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.VerifyOutcome;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreRequest;
 import java.util.Map;
 import java.util.Optional;
@@ -123,6 +124,15 @@ final class AgentService {
         .addMethod(AgentMethods.VERIFY, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "verify",
             () -> new Target(Wire.workload(req.hasWorkload(), req.getWorkload()), Wire.snapshotId(req.getSnapshotId())),
             t -> Wire.verifyResponse(verify(permitted(t.workload(), t.workload()), t.snapshot(), req.getSample())))))
+        .addMethod(AgentMethods.FORK, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "fork",
+            () -> Wire.forkRequest(req),
+            r -> {
+              if (!(agent instanceof HostFork forker)) {
+                throw SnapshotException.invalid("host " + hostId + " cannot fork: its agent does not implement "
+                    + "HostFork; fork onto a host whose agent does");
+              }
+              return Wire.captureResponse(forker.fork(permitted(r.child(), permitted(r.source(), r))));
+            })))
         .build();
   }
 

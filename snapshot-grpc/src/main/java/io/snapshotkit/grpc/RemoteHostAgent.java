@@ -33,11 +33,13 @@ import io.snapshotkit.grpc.internal.v1.VerifyRequest;
 import io.snapshotkit.grpc.internal.v1.VolumesRequest;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostVerify;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
@@ -96,7 +98,7 @@ import java.util.function.BiConsumer;
  * <p><b>Thread-safety:</b> thread-safe; all calls share one channel (one connection) to the host.
  * {@link #close()} shuts it down.
  */
-public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, HostAdmin, AutoCloseable {
+public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, HostFork, HostAdmin, AutoCloseable {
   private final AgentCalls calls;
   private final Duration timeout;
   private final Duration dataTimeout;
@@ -124,6 +126,17 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
     Objects.requireNonNull(request, "request");
     return calls.call(AgentMethods.CAPTURE, Wire.captureRequest(request), dataTimeout, false,
         "the capture of snapshot " + request.snapshotId(), Wire::captureResult);
+  }
+
+  /**
+   * Forks on the remote agent (the {@code Fork} call, not retried: with a target it moves data,
+   * under the data deadline). INVALID_ARGUMENT if the remote agent has no {@link HostFork}.
+   */
+  @Override
+  public CaptureResult fork(ForkRequest request) {
+    Objects.requireNonNull(request, "request");
+    return calls.call(AgentMethods.FORK, Wire.forkRequest(request), dataTimeout, false,
+        "the fork of snapshot " + request.sourceSnapshot() + " into " + request.child(), Wire::captureResult);
   }
 
   @Override

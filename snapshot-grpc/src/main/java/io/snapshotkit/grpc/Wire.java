@@ -31,6 +31,7 @@ import io.snapshotkit.spi.VerifyOutcome;
 import io.snapshotkit.grpc.internal.v1.Workload;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.DeleteOutcome;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
@@ -185,6 +186,24 @@ final class Wire {
 
   static CaptureResult captureResult(CaptureResponse r) {
     return new CaptureResult(manifest(r.hasManifest(), r.getManifest()), r.getSizeBytes());
+  }
+
+  // ------------------------------------------------------------------ fork
+
+  static io.snapshotkit.grpc.internal.v1.ForkRequest forkRequest(ForkRequest r) {
+    io.snapshotkit.grpc.internal.v1.ForkRequest.Builder b = io.snapshotkit.grpc.internal.v1.ForkRequest.newBuilder()
+        .setSource(workload(r.source()))
+        .setSourceSnapshot(r.sourceSnapshot().value())
+        .setChild(workload(r.child()))
+        .setChildSnapshot(r.childSnapshot().value());
+    r.target().ifPresent(b::setTarget);
+    return b.build();
+  }
+
+  static ForkRequest forkRequest(io.snapshotkit.grpc.internal.v1.ForkRequest r) {
+    return new ForkRequest(workload(r.hasSource(), r.getSource()), snapshotId(r.getSourceSnapshot()),
+        workload(r.hasChild(), r.getChild()), snapshotId(r.getChildSnapshot()),
+        r.hasTarget() ? Optional.of(r.getTarget()) : Optional.empty());
   }
 
   // ------------------------------------------------------------------ restore

@@ -74,6 +74,11 @@ class RemoteHostAgentContractTest extends HostAgentContract {
   }
 
   @Override
+  protected Optional<String> forkTarget() {
+    return Optional.of(dir.resolve("forks").resolve("child-" + workloads.incrementAndGet()).toString());
+  }
+
+  @Override
   protected void mutate(WorkloadRef workload) {
     ContractWorkloads.mutate(fs, workload);
   }

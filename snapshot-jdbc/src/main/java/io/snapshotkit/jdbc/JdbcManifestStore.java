@@ -7,6 +7,7 @@ import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
@@ -300,6 +301,21 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     Objects.requireNonNull(id, "id");
     byte[] bytes = manifestCache == null ? loadManifest(id) : manifestCache.get(id, this::loadManifest);
     return Optional.ofNullable(bytes).map(byte[]::clone);
+  }
+
+  /**
+   * Where a forked snapshot's data came from: the source's workload is in the row's tenant.
+   */
+  @Override
+  public Optional<SnapshotOrigin> origin(SnapshotId id) {
+    Objects.requireNonNull(id, "id");
+    return read("reading the origin of " + id, h -> h
+        .createQuery("SELECT tenant, origin_snapshot, origin_workload FROM sk_snapshot "
+            + "WHERE id = :id AND origin_snapshot IS NOT NULL")
+        .bind("id", id.value())
+        .map((rs, ctx) -> new SnapshotOrigin(SnapshotId.parse(rs.getString("origin_snapshot")),
+            WorkloadRef.of(TenantId.of(rs.getString("tenant")), rs.getString("origin_workload"))))
+        .findOne());
   }
 
   private byte[] loadManifest(SnapshotId id) {

@@ -5,6 +5,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
@@ -160,6 +161,21 @@ final class JdbcTransaction implements StoreTransaction {
       if (updated == 0) {
         handle.createUpdate("INSERT INTO sk_manifest (snapshot_id, content) VALUES (:id, :c)")
             .bind("id", id.value()).bind("c", copy).execute();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void putOrigin(SnapshotId id, SnapshotOrigin origin) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(origin, "origin");
+    run("recording the origin of " + id, () -> {
+      int updated = handle.createUpdate(
+              "UPDATE sk_snapshot SET origin_snapshot = :s, origin_workload = :w WHERE id = :id")
+          .bind("s", origin.snapshot().value()).bind("w", origin.workload().id()).bind("id", id.value()).execute();
+      if (updated == 0) {
+        throw SnapshotException.notFound("snapshot " + id + " does not exist; its origin cannot be recorded");
       }
       return null;
     });

@@ -25,7 +25,8 @@ final class Migrations {
 
   /** The scripts, in order; version n is {@code SCRIPTS.get(n - 1)}. */
   static final List<String> SCRIPTS = List.of(
-      "V1__init", "V2__blobs_and_expiry_index", "V3__hosts", "V4__labels", "V5__schedules");
+      "V1__init", "V2__blobs_and_expiry_index", "V3__hosts", "V4__labels", "V5__schedules",
+      "V6__fork_origin");
 
   /** The version that adds {@code sk_label}, whose rows Java fills from the existing snapshots. */
   private static final int LABELS_VERSION = 4;

@@ -6,6 +6,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the {@linkplain #schedules() schedules} are the wrapped store's.
  *
  * <p>The writes that count are {@link StoreTransaction#insertCapturing}, {@code nextVersion},
- * {@code compareAndSet}, {@code putManifest}, {@code remove} and {@code append}. The injected
+ * {@code compareAndSet}, {@code putManifest}, {@code putOrigin}, {@code remove} and {@code append}. The injected
  * failure is a {@link SnapshotException} with {@link ErrorCode#INTERNAL}, as a storage failure is.
  * A scripted failure applies to the first transaction started after it was scripted, then is gone.
  *
@@ -128,6 +129,11 @@ public final class FailingManifestStore implements ManifestStore {
   }
 
   @Override
+  public Optional<SnapshotOrigin> origin(SnapshotId id) {
+    return delegate.origin(id);
+  }
+
+  @Override
   public EventOutbox outbox() {
     return delegate.outbox();
   }
@@ -187,6 +193,12 @@ public final class FailingManifestStore implements ManifestStore {
     public void putManifest(SnapshotId id, byte[] json) {
       write("putManifest");
       tx.putManifest(id, json);
+    }
+
+    @Override
+    public void putOrigin(SnapshotId id, SnapshotOrigin origin) {
+      write("putOrigin");
+      tx.putOrigin(id, origin);
     }
 
     @Override

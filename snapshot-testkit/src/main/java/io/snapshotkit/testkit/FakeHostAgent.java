@@ -7,7 +7,9 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.testkit.FaultyHostAgent.Call;
@@ -43,7 +45,7 @@ import java.util.concurrent.CountDownLatch;
  * <p><b>Thread-safety:</b> thread-safe. Calls run concurrently; only the short reads and writes
  * of state are serialised, never the scripted delays, hangs or gates.
  */
-public final class FakeHostAgent implements HostAgent {
+public final class FakeHostAgent implements HostAgent, HostFork {
 
   private final InMemoryHostAgent data;
   private final FaultyHostAgent faults;
@@ -207,5 +209,15 @@ public final class FakeHostAgent implements HostAgent {
   @Override
   public OptionalLong sizeOf(WorkloadRef workload, SnapshotId snapshot) {
     return faults.sizeOf(workload, snapshot);
+  }
+
+  /**
+   * Forks: the child workload is created holding exactly the snapshot's state, and the snapshot is
+   * stored again under the child's id. CONFLICT if the child workload exists; INVALID_ARGUMENT for
+   * a target (this agent has no directories). Scripted through {@link Op#FORK}.
+   */
+  @Override
+  public CaptureResult fork(ForkRequest request) {
+    return faults.fork(request);
   }
 }

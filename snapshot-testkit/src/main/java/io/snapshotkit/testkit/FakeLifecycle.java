@@ -1,5 +1,6 @@
 package io.snapshotkit.testkit;
 
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.Lifecycle;
 import io.snapshotkit.spi.QuiescePolicy;
@@ -34,6 +35,8 @@ public final class FakeLifecycle implements Lifecycle {
   private int resumeCount;
   private RuntimeException nextQuiesceFailure;
   private RuntimeException nextResumeFailure;
+  private RuntimeException nextPrepareForkFailure;
+  private Runnable nextPrepareForkAction;
 
   /** A lifecycle with no scripted failures. */
   public FakeLifecycle() {}
@@ -96,6 +99,52 @@ public final class FakeLifecycle implements Lifecycle {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /**
+   * Records {@code "prepareFork tenant/child from <snapshot id>"}; runs the action set by
+   * {@link #beforeNextPrepareFork}, then throws the failure set by {@link #failNextPrepareFork}, if any.
+   *
+   * @throws AssertionError if the child's lease is not held (also recorded in {@link #violations()})
+   */
+  @Override
+  public void prepareFork(WorkloadLease child, SnapshotOrigin origin) {
+    Objects.requireNonNull(origin, "origin");
+    Runnable action;
+    RuntimeException failure;
+    synchronized (this) {
+      if (child == null) {
+        throw violation("prepareFork was called without a lease");
+      }
+      calls.add("prepareFork " + child.workload() + " from " + origin.snapshot());
+      if (!child.isHeld()) {
+        throw violation("prepareFork " + child.workload() + " with a lease that is not held");
+      }
+      action = nextPrepareForkAction;
+      nextPrepareForkAction = null;
+      failure = nextPrepareForkFailure;
+      nextPrepareForkFailure = null;
+    }
+    if (action != null) {
+      action.run(); // outside the lock: a test may block here
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * Runs {@code action} inside the next prepareFork (before a scripted failure), without holding
+   * this lifecycle's lock, so it may block: a test's way to act, or stop, between a fork's host
+   * step and its commit.
+   */
+  public synchronized void beforeNextPrepareFork(Runnable action) {
+    nextPrepareForkAction = Objects.requireNonNull(action, "action");
+  }
+
+  /** Makes the next prepareFork throw {@code failure}. */
+  public synchronized void failNextPrepareFork(RuntimeException failure) {
+    nextPrepareForkFailure = Objects.requireNonNull(failure, "failure");
   }
 
   /** Makes the next quiesce throw {@code failure} (after the protocol checks; the workload is then not quiesced). */

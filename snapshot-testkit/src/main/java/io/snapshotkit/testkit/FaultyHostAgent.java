@@ -13,7 +13,9 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Thread-safety:</b> thread-safe if the wrapped agent is. Calls run concurrently; the
  * scripted delays, hangs and gates never hold a lock.
  */
-public final class FaultyHostAgent implements HostAgent {
+public final class FaultyHostAgent implements HostAgent, HostFork {
 
 
   /** The operations that are recorded and can be scripted to fail. */
@@ -70,7 +72,9 @@ public final class FaultyHostAgent implements HostAgent {
     /** {@link HostAgent#sizeOf}. */
     SIZE,
     /** {@link HostAgent#preflight}. */
-    PREFLIGHT
+    PREFLIGHT,
+    /** {@link HostFork#fork}. */
+    FORK
   }
 
   /**
@@ -453,6 +457,26 @@ public final class FaultyHostAgent implements HostAgent {
       return agent.sizeOf(workload, snapshot);
     } finally {
       end(Op.SIZE, workload, Optional.of(snapshot), start);
+    }
+  }
+
+  /**
+   * Forks through the wrapped agent, after this op's gate, latency and fault ({@link Op#FORK});
+   * refused INVALID_ARGUMENT if the wrapped agent has no {@link HostFork}, as the engine refuses
+   * such an agent.
+   */
+  @Override
+  public CaptureResult fork(ForkRequest request) {
+    Objects.requireNonNull(request, "request");
+    long start = System.nanoTime();
+    try {
+      begin(Op.FORK);
+      if (!(agent instanceof HostFork forker)) {
+        throw SnapshotException.invalid("host " + hostId + " cannot fork: its agent does not implement HostFork");
+      }
+      return forker.fork(request);
+    } finally {
+      end(Op.FORK, request.child(), Optional.of(request.childSnapshot()), start);
     }
   }
 }

@@ -16,7 +16,9 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
@@ -79,6 +81,14 @@ public abstract class HostAgentContract {
   /** A workload of the same tenant as {@code existing} that does not exist on the agent. */
   protected WorkloadRef unknownWorkload(WorkloadRef existing) {
     return WorkloadRef.of(existing.tenant(), "contract-missing-workload");
+  }
+
+  /**
+   * Where a fork that materialises its child goes ({@link ForkRequest#target()}), a new one each
+   * call; empty (the default) for an agent whose fork makes the child live without one.
+   */
+  protected Optional<String> forkTarget() {
+    return Optional.empty();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -284,5 +294,93 @@ public abstract class HostAgentContract {
     }
     assertEquals(before, families(w));
     assertTrue(agent().sizeOf(w, id).isPresent(), "preflight leaves the snapshot in place");
+  }
+
+  // ---------------------------------------------------------------- fork (agents with HostFork)
+
+  private HostFork forker() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(agent() instanceof HostFork,
+        "this agent has no HostFork; the engine refuses to fork onto it");
+    return (HostFork) agent();
+  }
+
+  private WorkloadRef child(WorkloadRef source) {
+    return WorkloadRef.of(source.tenant(), "contract-fork-" + ids.incrementAndGet());
+  }
+
+  @Test
+  @DisplayName("a fork holds exactly the snapshot's data, not the workload's later state, under the child's id and workload")
+  void forkHoldsTheSnapshotsData() {
+    HostFork forker = forker();
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    CaptureResult source = capture(w, id);
+    mutate(w);
+    WorkloadRef child = child(w);
+    SnapshotId childId = newSnapshotId();
+    CaptureResult forked = forker.fork(new ForkRequest(w, id, child, childId, Optional.empty()));
+    assertEquals(child, forked.manifest().workload());
+    assertEquals(source.manifest().families(), forked.manifest().families());
+    assertTrue(agent().sizeOf(child, childId).isPresent(), "the host holds the child snapshot");
+    assertEquals(DeleteOutcome.DELETED, agent().delete(child, childId));
+    assertTrue(agent().sizeOf(w, id).isPresent(), "deleting the child leaves the source");
+  }
+
+  @Test
+  @DisplayName("a materialised fork's child workload is live with exactly the snapshot's data")
+  void forkedChildIsLiveWithTheSnapshotsData() {
+    HostFork forker = forker();
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    CaptureResult source = capture(w, id);
+    mutate(w);
+    WorkloadRef child = child(w);
+    forker.fork(new ForkRequest(w, id, child, newSnapshotId(), forkTarget()));
+    assertEquals(source.manifest().families(), families(child));
+    assertNotEquals(families(w), families(child), "the source workload moved on; the child did not follow");
+  }
+
+  @Test
+  @DisplayName("the child outlives its source snapshot: deleting the source leaves the child whole")
+  void forkOutlivesItsSource() {
+    HostFork forker = forker();
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    capture(w, id);
+    WorkloadRef child = child(w);
+    SnapshotId childId = newSnapshotId();
+    forker.fork(new ForkRequest(w, id, child, childId, Optional.empty()));
+    assertEquals(DeleteOutcome.DELETED, agent().delete(w, id));
+    assertTrue(agent().sizeOf(child, childId).isPresent());
+    if (agent() instanceof HostVerify verifier) {
+      assertEquals(VerifyOutcome.Status.INTACT, verifier.verify(child, childId, 1).status());
+    }
+  }
+
+  @Test
+  @DisplayName("forking a snapshot the host does not hold is NOT_FOUND")
+  void forkOfUnknownSnapshotIsNotFound() {
+    HostFork forker = forker();
+    WorkloadRef w = newWorkload();
+    SnapshotException e = assertThrows(SnapshotException.class,
+        () -> forker.fork(new ForkRequest(w, newSnapshotId(), child(w), newSnapshotId(), Optional.empty())));
+    assertEquals(ErrorCode.NOT_FOUND, e.code(), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("forking into a workload that exists on the host is CONFLICT and leaves it as it was")
+  void forkIntoExistingWorkloadIsConflict() {
+    HostFork forker = forker();
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    capture(w, id);
+    WorkloadRef existing = newWorkload();
+    Map<String, List<Resource>> before = families(existing);
+    SnapshotId childId = newSnapshotId();
+    SnapshotException e = assertThrows(SnapshotException.class,
+        () -> forker.fork(new ForkRequest(w, id, existing, childId, Optional.empty())));
+    assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
+    assertEquals(before, families(existing));
+    assertEquals(OptionalLong.empty(), agent().sizeOf(existing, childId), "nothing was stored for the refused fork");
   }
 }

@@ -13,7 +13,9 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
+import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Thread-safety:</b> thread-safe; only the short reads and writes of state are serialised.
  */
-final class InMemoryHostAgent implements HostAgent {
+final class InMemoryHostAgent implements HostAgent, HostFork {
 
   private record Stored(WorkloadRef workload, Map<String, Map<String, JsonNode>> families, long sizeBytes) {}
 
@@ -307,6 +309,37 @@ final class InMemoryHostAgent implements HostAgent {
       }
     }
     return new RestoreOutcome(outcome, unsupportedFamilies, List.of());
+  }
+
+  /**
+   * Creates the child workload holding exactly the source snapshot's state and stores that state
+   * again as the child's snapshot, in one step under the state lock (so there is never half a
+   * child).
+   */
+  @Override
+  public CaptureResult fork(ForkRequest request) {
+    Objects.requireNonNull(request, "request");
+    if (request.target().isPresent()) {
+      throw SnapshotException.invalid("host " + hostId + " keeps workloads in memory and has no fork targets; "
+          + "fork without one");
+    }
+    synchronized (stateLock) {
+      Stored source = requireStored(request.sourceSnapshot());
+      if (!source.workload().equals(request.source())) {
+        throw SnapshotException.notFound("host " + hostId + " holds no snapshot " + request.sourceSnapshot() + " of "
+            + request.source()).withSnapshot(request.sourceSnapshot());
+      }
+      if (workloads.containsKey(request.child())) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "workload " + request.child() + " already exists on host "
+            + hostId + "; fork into a new workload id").withWorkload(request.child());
+      }
+      TreeMap<String, TreeMap<String, JsonNode>> live = new TreeMap<>();
+      copy(source.families()).forEach((family, docs) -> live.put(family, new TreeMap<>(docs)));
+      workloads.put(request.child(), live);
+      Map<String, Map<String, JsonNode>> families = copy(source.families());
+      stored.put(request.childSnapshot(), new Stored(request.child(), families, source.sizeBytes()));
+      return new CaptureResult(manifest(request.child(), families, false), source.sizeBytes());
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
@@ -142,6 +143,12 @@ public final class InMemoryManifestStore implements ManifestStore {
   public Optional<byte[]> manifest(SnapshotId id) {
     Objects.requireNonNull(id, "id");
     return locked(() -> table.manifest(id));
+  }
+
+  @Override
+  public Optional<SnapshotOrigin> origin(SnapshotId id) {
+    Objects.requireNonNull(id, "id");
+    return locked(() -> table.origin(id));
   }
 
   @Override

@@ -2,7 +2,9 @@ package io.snapshotkit.testkit;
 
 import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
@@ -29,6 +31,7 @@ final class InMemorySnapshotTable {
   private final TreeMap<SnapshotId, Snapshot> rows = new TreeMap<>();
   private final Map<SnapshotId, byte[]> manifests = new HashMap<>();
   private final Map<WorkloadRef, Integer> highestVersion = new HashMap<>();
+  private final Map<SnapshotId, SnapshotOrigin> origins = new HashMap<>();
 
   // ---------------------------------------------------------------- writes (undo-logged)
 
@@ -71,7 +74,22 @@ final class InMemorySnapshotTable {
     });
   }
 
-  /** Removes the row and its manifest if the row is in status {@code expected}; false if not. */
+  /** Records a forked snapshot's origin; NOT_FOUND if the row is missing. */
+  void putOrigin(SnapshotId id, SnapshotOrigin origin, Deque<Runnable> undo) {
+    if (!rows.containsKey(id)) {
+      throw SnapshotException.notFound("snapshot " + id + " does not exist; its origin cannot be recorded");
+    }
+    SnapshotOrigin before = origins.put(id, origin);
+    undo.push(() -> {
+      if (before == null) {
+        origins.remove(id);
+      } else {
+        origins.put(id, before);
+      }
+    });
+  }
+
+  /** Removes the row, its manifest and origin if the row is in status {@code expected}; false if not. */
   boolean remove(SnapshotId id, SnapshotStatus expected, Deque<Runnable> undo) {
     Snapshot row = rows.get(id);
     if (row == null || row.status() != expected) {
@@ -79,10 +97,14 @@ final class InMemorySnapshotTable {
     }
     rows.remove(id);
     byte[] manifest = manifests.remove(id);
+    SnapshotOrigin origin = origins.remove(id);
     undo.push(() -> {
       rows.put(id, row);
       if (manifest != null) {
         manifests.put(id, manifest);
+      }
+      if (origin != null) {
+        origins.put(id, origin);
       }
     });
     return true;
@@ -167,6 +189,11 @@ final class InMemorySnapshotTable {
   /** A copy of the snapshot's manifest, if one is stored. */
   Optional<byte[]> manifest(SnapshotId id) {
     return Optional.ofNullable(manifests.get(id)).map(byte[]::clone);
+  }
+
+  /** A forked snapshot's origin, if it has one. */
+  Optional<SnapshotOrigin> origin(SnapshotId id) {
+    return Optional.ofNullable(origins.get(id));
   }
 
   /** How many rows there are, in every status and tenant. */

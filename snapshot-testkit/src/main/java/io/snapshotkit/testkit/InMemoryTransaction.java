@@ -5,6 +5,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.WorkloadRef;
@@ -100,6 +101,14 @@ final class InMemoryTransaction implements StoreTransaction {
     Objects.requireNonNull(json, "json");
     checkOpen();
     table.putManifest(id, json, undo);
+  }
+
+  @Override
+  public void putOrigin(SnapshotId id, SnapshotOrigin origin) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(origin, "origin");
+    checkOpen();
+    table.putOrigin(id, origin, undo);
   }
 
   @Override

@@ -14,6 +14,7 @@ import io.snapshotkit.Resource;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
@@ -469,6 +470,37 @@ public abstract class ManifestStoreContract extends StoreFixture {
       read[0] = 'X';
       assertArrayEquals(json, store.manifest(row.id()).orElseThrow(), "a returned array is a copy");
       assertEquals(Optional.empty(), store.manifest(id(2)));
+    }
+
+    @Test
+    @DisplayName("a fork's origin is stored with its row, commits only with the transaction, and goes with the row")
+    void forkOriginRoundTripsAndGoesWithTheRow() {
+      Snapshot source = readyRow(W1, 1, OptionalLong.of(10));
+      Snapshot child = insert(row(W2, 2));
+      SnapshotOrigin origin = new SnapshotOrigin(source.id(), W1);
+      assertThrows(RuntimeException.class, () -> store.inTransaction(tx -> {
+        tx.putOrigin(child.id(), origin);
+        throw new IllegalStateException("roll back");
+      }));
+      assertEquals(Optional.empty(), store.origin(child.id()), "a rolled-back origin is not stored");
+      Snapshot ready = store.inTransaction(tx -> {
+        Snapshot r = child.ready(tx.nextVersion(W2), OptionalLong.of(1), false, ManifestRef.inline(Map.of(), 0));
+        assertTrue(tx.compareAndSet(SnapshotStatus.CAPTURING, r));
+        tx.putOrigin(child.id(), origin);
+        return r;
+      });
+      assertEquals(Optional.of(origin), store.origin(child.id()));
+      assertEquals(Optional.empty(), store.origin(source.id()), "a captured snapshot has no origin");
+      assertEquals(Optional.empty(), store.origin(id(99)));
+      SnapshotException missing = assertThrows(SnapshotException.class,
+          () -> store.inTransaction(tx -> {
+            tx.putOrigin(id(98), origin);
+            return null;
+          }));
+      assertEquals(ErrorCode.NOT_FOUND, missing.code());
+      assertTrue(check(tx -> tx.compareAndSet(SnapshotStatus.READY, ready.withStatus(SnapshotStatus.DELETING))));
+      assertTrue(check(tx -> tx.remove(child.id(), SnapshotStatus.DELETING)));
+      assertEquals(Optional.empty(), store.origin(child.id()), "removing the row removes its origin");
     }
   }
 

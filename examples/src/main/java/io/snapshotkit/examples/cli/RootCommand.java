@@ -52,6 +52,7 @@ import picocli.CommandLine.ScopeType;
         SnapshotCommands.Rollback.class,
         SnapshotCommands.Delete.class,
         SnapshotCommands.Protect.class,
+        ForkCommand.class,
         AdminCommands.Retention.class,
         ScheduleCommand.class,
         AdminCommands.Gc.class,

@@ -18,6 +18,7 @@ import io.snapshotkit.TenantId;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.core.CaptureSpec;
+import io.snapshotkit.core.ForkOptions;
 import io.snapshotkit.core.PendingCapture;
 import io.snapshotkit.core.RestoreSpec;
 import io.snapshotkit.core.Schedules;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
 final class Routes {
   private static final Logger log = LoggerFactory.getLogger(Routes.class);
   /** Triggers the engine itself uses; a client may not claim them. */
-  private static final Set<Trigger> ENGINE_TRIGGERS = Set.of(Trigger.PRE_RESTORE, Trigger.ROLLBACK);
+  private static final Set<Trigger> ENGINE_TRIGGERS = Set.of(Trigger.PRE_RESTORE, Trigger.ROLLBACK, Trigger.FORK);
 
   /** The content type of Prometheus's text exposition format, version 0.0.4. */
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -186,6 +187,9 @@ final class Routes {
         case "restore":
           allow(method, "POST", "POST");
           return restore(tenant, id, body(rawBody));
+        case "fork":
+          allow(method, "POST", "POST");
+          return fork(tenant, id, body(rawBody));
         default:
           break;
       }
@@ -206,20 +210,7 @@ final class Routes {
       }
       spec = spec.trigger(trigger);
     }
-    if (body.hasNonNull("labels")) {
-      JsonNode labels = body.get("labels");
-      if (!labels.isObject()) {
-        throw SnapshotException.invalid("'labels' must be an object of strings");
-      }
-      Map<String, String> map = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonNode> e : labels.properties()) {
-        if (!e.getValue().isTextual()) {
-          throw SnapshotException.invalid("label '" + e.getKey() + "' must be a string");
-        }
-        map.put(e.getKey(), e.getValue().asText());
-      }
-      spec = spec.labels(map);
-    }
+    spec = spec.labels(labels(body));
     Excludes excludes = Excludes.none();
     if (body.hasNonNull("excludes")) {
       JsonNode list = body.get("excludes");
@@ -242,6 +233,45 @@ final class Routes {
     }
     Snapshot ready = engine.capture(spec, excludes);
     return new Reply(201, JsonViews.snapshot(ready));
+  }
+
+  /** The body's {@code labels} object of strings; empty when absent. */
+  private static Map<String, String> labels(JsonNode body) {
+    Map<String, String> map = new LinkedHashMap<>();
+    if (!body.hasNonNull("labels")) {
+      return map;
+    }
+    JsonNode labels = body.get("labels");
+    if (!labels.isObject()) {
+      throw SnapshotException.invalid("'labels' must be an object of strings");
+    }
+    for (Map.Entry<String, JsonNode> e : labels.properties()) {
+      if (!e.getValue().isTextual()) {
+        throw SnapshotException.invalid("label '" + e.getKey() + "' must be a string");
+      }
+      map.put(e.getKey(), e.getValue().asText());
+    }
+    return map;
+  }
+
+  /** POST /v1/snapshots/{id}/fork: {@code workload} (required), {@code to}, {@code host}, {@code name}, {@code labels}. */
+  private Reply fork(TenantId tenant, SnapshotId id, JsonNode body) {
+    fields(body, "workload", "to", "host", "name", "labels");
+    if (!body.hasNonNull("workload")) {
+      throw SnapshotException.invalid("'workload' is required: the new workload's id");
+    }
+    ForkOptions options = ForkOptions.defaults().labels(labels(body));
+    if (body.hasNonNull("to")) {
+      options = options.target(text(body, "to"));
+    }
+    if (body.hasNonNull("host")) {
+      options = options.host(text(body, "host"));
+    }
+    if (body.hasNonNull("name")) {
+      options = options.name(text(body, "name"));
+    }
+    Snapshot child = engine.fork(tenant, id, WorkloadRef.of(tenant, text(body, "workload")), options);
+    return new Reply(201, JsonViews.snapshot(child));
   }
 
   /** GET, PUT (set or replace) and DELETE of the workload's schedule. */

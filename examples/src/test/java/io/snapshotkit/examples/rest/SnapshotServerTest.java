@@ -189,6 +189,29 @@ class SnapshotServerTest {
   }
 
   @Test
+  @DisplayName("POST /v1/snapshots/{id}/fork answers 201 with the new workload's version 1; bad bodies are 400, an existing workload 409")
+  void fork() throws Exception {
+    String id = captureVia(ACME_TOKEN, ACME_WS, "golden");
+    Reply forked = call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN,
+        "{\"workload\":\"ws-child\",\"name\":\"from golden\",\"labels\":{\"origin\":\"golden\"}}");
+    assertEquals(201, forked.status(), () -> String.valueOf(forked.body()));
+    assertEquals("ws-child", forked.body().get("workload").asText());
+    assertEquals(1, forked.body().get("version").asInt());
+    assertEquals("fork", forked.body().get("trigger").asText());
+    assertEquals("golden", forked.body().at("/labels/origin").asText());
+    assertEquals(h1.state(ACME_WS), h1.state(WorkloadRef.of(ACME, "ws-child")));
+
+    Reply again = call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN, "{\"workload\":\"ws-child\"}");
+    assertEquals(409, again.status(), () -> String.valueOf(again.body()));
+    assertEquals(400, call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN, "{}").status());
+    assertEquals(400, call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN,
+        "{\"workload\":\"ws-x\",\"target\":\"/tmp\"}").status(), "a typo is refused, not ignored");
+    assertEquals(400, call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN,
+        "{\"workload\":\"ws-acme\"}").status(), "not into the source's own workload");
+    assertEquals(405, call("GET", "/v1/snapshots/" + id + "/fork", ACME_TOKEN, null).status());
+  }
+
+  @Test
   @DisplayName("list takes ?label=KEY=VALUE, repeated for several; a malformed pair is 400 INVALID_ARGUMENT")
   void listByLabel() throws Exception {
     Reply prod = call("POST", "/v1/workloads/ws-acme/snapshots", ACME_TOKEN, "{\"labels\":{\"env\":\"prod\",\"team\":\"a\"}}");
@@ -366,6 +389,7 @@ class SnapshotServerTest {
         new String[] {"GET", "/v1/snapshots/{theirs}/diff?against={mine}", null},
         new String[] {"GET", "/v1/snapshots/{mine}/diff?against={theirs}", null},
         new String[] {"POST", "/v1/snapshots/{theirs}/restore", "{}"},
+        new String[] {"POST", "/v1/snapshots/{theirs}/fork", "{\"workload\":\"ws-new\"}"},
         new String[] {"DELETE", "/v1/snapshots/{theirs}", null},
         new String[] {"POST", "/v1/workloads/ws-globex/rollback", "{\"version\":1}"},
         new String[] {"POST", "/v1/workloads/ws-globex/snapshots", "{}"});

@@ -316,6 +316,11 @@ public final class FsRepository implements Closeable {
     }
   }
 
+  /** The collection lock gc holds from mark to sweep (see {@link ForkRoot}). */
+  ReentrantLock collectionLock() {
+    return gcLock;
+  }
+
   /** Starts writing a snapshot. */
   public SnapshotWriter begin(WorkloadRef w, SnapshotId id) {
     return new SnapshotWriter(w, id);
