@@ -1,6 +1,7 @@
 package io.snapshotkit.spi;
 
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import java.util.OptionalLong;
@@ -39,6 +40,21 @@ public interface HostAgent {
   CaptureResult capture(CaptureRequest request);
 
   /**
+   * {@link #capture(CaptureRequest)}, reporting its progress to {@code progress} (rate-limited,
+   * best effort: see {@link ProgressListener}). The request record stays as it is; progress is a
+   * separate argument so agents written before it keep compiling and working. The default reports
+   * nothing and captures; an agent that can count its work overrides it (with a
+   * {@link ProgressTracker}) and makes {@link #capture(CaptureRequest)} call it with
+   * {@link ProgressListener#NONE}.
+   *
+   * <p><b>Threading, idempotency, failure:</b> as {@link #capture(CaptureRequest)}. A listener that
+   * throws never fails the capture.
+   */
+  default CaptureResult capture(CaptureRequest request, ProgressListener progress) {
+    return capture(request);
+  }
+
+  /**
    * Describes the workload's current state in the same families {@link #capture} would
    * produce, without storing anything. Used to diff a snapshot against "current".
    *
@@ -63,6 +79,18 @@ public interface HostAgent {
    * if it fails its check, {@code INVALID_ARGUMENT} for a bad target or path.
    */
   RestoreOutcome restore(RestoreRequest request);
+
+  /**
+   * {@link #restore(RestoreRequest)}, reporting its progress to {@code progress}, as
+   * {@link #capture(CaptureRequest, ProgressListener)} does for a capture. The default reports
+   * nothing and restores.
+   *
+   * <p><b>Threading, idempotency, failure:</b> as {@link #restore(RestoreRequest)}. A listener that
+   * throws never fails the restore.
+   */
+  default RestoreOutcome restore(RestoreRequest request, ProgressListener progress) {
+    return restore(request);
+  }
 
   /**
    * Checks, touching nothing, that a restore can run: every volume resolves, the snapshot's data
