@@ -1,5 +1,7 @@
 package io.snapshotkit.grpc;
 
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.grpc.internal.v1.Progress;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -174,6 +176,20 @@ final class Wire {
         r.hasParent() ? Optional.of(snapshotId(r.getParent())) : Optional.empty(),
         r.hasRunningReference() ? Optional.of(r.getRunningReference()) : Optional.empty(),
         r.getFullRescan());
+  }
+
+  // ------------------------------------------------------------------ progress
+
+  static Progress progress(ProgressEvent e) {
+    return Progress.newBuilder().setPhase(e.phase()).setFilesDone(e.filesDone())
+        .setFilesTotal(e.filesTotal().orElse(ProgressEvent.UNKNOWN)).setBytesDone(e.bytesDone())
+        .setBytesTotal(e.bytesTotal().orElse(ProgressEvent.UNKNOWN)).setPath(e.path()).build();
+  }
+
+  /** A progress message as an event of {@code operation}; never the last one (the result says that). */
+  static ProgressEvent progressEvent(ProgressEvent.Operation operation, Progress p) {
+    return ProgressEvent.of(operation, p.getPhase(), p.getFilesDone(), p.getFilesTotal(), p.getBytesDone(),
+        p.getBytesTotal(), p.getPath(), false);
   }
 
   static CaptureResponse captureResponse(CaptureResult r) {
