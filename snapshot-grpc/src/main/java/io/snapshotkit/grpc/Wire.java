@@ -1,7 +1,5 @@
 package io.snapshotkit.grpc;
 
-import io.snapshotkit.ProgressEvent;
-import io.snapshotkit.grpc.internal.v1.Progress;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +9,7 @@ import io.snapshotkit.Change;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent;
 import io.snapshotkit.Resource;
 import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
@@ -25,6 +24,7 @@ import io.snapshotkit.grpc.internal.v1.VolumesResponse;
 import io.snapshotkit.grpc.internal.v1.ChangedResource;
 import io.snapshotkit.grpc.internal.v1.DeleteResponse;
 import io.snapshotkit.grpc.internal.v1.Family;
+import io.snapshotkit.grpc.internal.v1.Progress;
 import io.snapshotkit.grpc.internal.v1.RestoreResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfResponse;
 import io.snapshotkit.grpc.internal.v1.Workload;
