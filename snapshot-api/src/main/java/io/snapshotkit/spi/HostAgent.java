@@ -1,7 +1,7 @@
 package io.snapshotkit.spi;
 
-import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import java.util.OptionalLong;
@@ -40,17 +40,25 @@ public interface HostAgent {
   CaptureResult capture(CaptureRequest request);
 
   /**
-   * Captures as {@link #capture(CaptureRequest)} does, also leaving out what {@code excludes}
-   * match (gitignore-style patterns, applied after any the workload declares on the host). An
-   * agent that supports excludes records them with the snapshot and leaves those paths alone on a
-   * replace restore. The default accepts only no patterns.
+   * {@link #capture(CaptureRequest)}, reporting its progress to {@code progress} (rate-limited,
+   * best effort: see {@link ProgressListener}). The request record stays as it is; progress is a
+   * separate argument so agents written before it keep compiling and working. The default reports
+   * nothing and captures; an agent that can count its work overrides it (with a
+   * {@link ProgressTracker}) and makes {@link #capture(CaptureRequest)} call it with
+   * {@link ProgressListener#NONE}.
    *
-   * @throws io.snapshotkit.SnapshotException INVALID_ARGUMENT if patterns are given to an agent
-   *     that cannot exclude paths
+   * <p>Exclude patterns ({@link CaptureRequest#excludes()}) come to this method: an agent that can
+   * leave paths out overrides it, records the patterns with the snapshot and leaves those paths
+   * alone on a replace restore. The default accepts no patterns.
+   *
+   * <p><b>Threading, idempotency, failure:</b> as {@link #capture(CaptureRequest)}. A listener that
+   * throws never fails the capture.
+   *
+   * @throws io.snapshotkit.SnapshotException INVALID_ARGUMENT (in the default) if the request has
+   *     exclude patterns: this agent cannot exclude paths
    */
-  default CaptureResult capture(CaptureRequest request, Excludes excludes) {
-    java.util.Objects.requireNonNull(excludes, "excludes");
-    if (!excludes.isEmpty()) {
+  default CaptureResult capture(CaptureRequest request, ProgressListener progress) {
+    if (!request.excludes().isEmpty()) {
       throw io.snapshotkit.SnapshotException.invalid("the host agent " + getClass().getSimpleName()
           + " cannot exclude paths from a capture; capture without exclude patterns, or use an agent that "
           + "supports them (FsHostAgent)");
@@ -83,6 +91,18 @@ public interface HostAgent {
    * if it fails its check, {@code INVALID_ARGUMENT} for a bad target or path.
    */
   RestoreOutcome restore(RestoreRequest request);
+
+  /**
+   * {@link #restore(RestoreRequest)}, reporting its progress to {@code progress}, as
+   * {@link #capture(CaptureRequest, ProgressListener)} does for a capture. The default reports
+   * nothing and restores.
+   *
+   * <p><b>Threading, idempotency, failure:</b> as {@link #restore(RestoreRequest)}. A listener that
+   * throws never fails the restore.
+   */
+  default RestoreOutcome restore(RestoreRequest request, ProgressListener progress) {
+    return restore(request);
+  }
 
   /**
    * Checks, touching nothing, that a restore can run: every volume resolves, the snapshot's data

@@ -7,6 +7,8 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Excludes;
 import io.snapshotkit.EventType;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.ManifestRef;
 import io.snapshotkit.Plan;
 import io.snapshotkit.Snapshot;
@@ -19,6 +21,7 @@ import io.snapshotkit.spi.Admission;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.Quiesced;
 import io.snapshotkit.spi.WorkloadLease;
@@ -52,23 +55,30 @@ final class Capture {
 
   /** See {@link SnapshotEngine#capture}. */
   Snapshot capture(CaptureSpec spec) {
-    return capture(spec, Excludes.none());
+    return capture(spec, ProgressListener.NONE);
   }
 
-  /** See {@link SnapshotEngine#capture(CaptureSpec, Excludes)}. */
-  Snapshot capture(CaptureSpec spec, Excludes excludes) {
+  /**
+   * See {@link SnapshotEngine#capture(CaptureSpec, ProgressListener)}: phases {@code admit},
+   * {@code quiesce}, the host's own (relayed), {@code store}; the last event once READY.
+   */
+  Snapshot capture(CaptureSpec spec, ProgressListener progress) {
+    ProgressTracker tracker = ProgressTracker.start(ProgressEvent.Operation.CAPTURE, progress);
+    tracker.phase("admit");
     Snapshot row = admit(spec);
-    return runCapture(row, spec, excludes);
+    Snapshot ready = runCapture(row, spec, tracker);
+    tracker.finish();
+    return ready;
   }
 
   /** See {@link SnapshotEngine#startCapture}. */
-  PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
+  PendingCapture startCapture(CaptureSpec spec) {
     Snapshot row = admit(spec);
     CompletableFuture<Snapshot> result = new CompletableFuture<>();
     try {
       ctx.executor().execute(() -> {
         try {
-          result.complete(runCapture(row, spec, excludes));
+          result.complete(runCapture(row, spec, silent()));
         } catch (RuntimeException | Error e) {
           result.completeExceptionally(e);
         }
@@ -80,6 +90,11 @@ final class Capture {
           .withWorkload(row.workload()).withSnapshot(row.id());
     }
     return new PendingCapture(row, result);
+  }
+
+  /** A tracker that reports to no one, for captures nobody watches. */
+  static ProgressTracker silent() {
+    return ProgressTracker.start(ProgressEvent.Operation.CAPTURE, ProgressListener.NONE);
   }
 
   /** Checks the plan and stores the CAPTURING row with its event; returns the row. */
@@ -162,10 +177,11 @@ final class Capture {
   }
 
   /** Locks, quiesces, captures, resumes and commits; on any failure marks the row FAILED and rethrows. */
-  private Snapshot runCapture(Snapshot row, CaptureSpec spec, Excludes excludes) {
+  private Snapshot runCapture(Snapshot row, CaptureSpec spec, ProgressTracker progress) {
     try (WorkloadLease lease = ctx.lock(row.workload())) {
       return captureUnderLease(row, lease,
-          spec.quiesce().orElse(ctx.settings().quiescePolicy()), spec.fullRescan(), Optional.empty(), excludes);
+          spec.quiesce().orElse(ctx.settings().quiescePolicy()), spec.fullRescan(), spec.excludes(), Optional.empty(),
+          progress);
     } catch (RuntimeException | Error e) {
       throw failCapture(row, e);
     } finally {
@@ -182,25 +198,24 @@ final class Capture {
    * <p>The parent is the workload's latest READY snapshot, read once, here: under the lease no
    * other capture of the workload can commit, so it is the snapshot the new one follows. It is
    * what the host captures against and what the READY row records.
+   *
+   * @param excludes the capture's own exclude patterns, for the host
+   * @param progress told of the phases and of the host's progress; the caller finishes it
    */
   Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
-      Optional<Quiesced> quiesced) {
-    return captureUnderLease(row, lease, policy, fullRescan, quiesced, Excludes.none());
-  }
-
-  /** {@link #captureUnderLease(Snapshot, WorkloadLease, QuiescePolicy, boolean, Optional)} with a capture's own exclude patterns. */
-  private Snapshot captureUnderLease(Snapshot row, WorkloadLease lease, QuiescePolicy policy, boolean fullRescan,
-      Optional<Quiesced> quiesced, Excludes excludes) {
+      Excludes excludes, Optional<Quiesced> quiesced, ProgressTracker progress) {
     WorkloadRef workload = row.workload();
     String host = ctx.hostOf(workload);
     HostAgent agent = ctx.agent(host);
     Optional<SnapshotId> parent = ctx.latestReady(workload);
     CaptureResult result;
     if (quiesced.isPresent()) {
-      result = captureOnHost(agent, host, row, parent, quiesced.get().runningReference(), fullRescan, excludes);
+      result = captureOnHost(agent, host, row, parent, quiesced.get().runningReference(), fullRescan, excludes,
+          progress);
     } else {
+      progress.phase("quiesce");
       EngineContext.Quiet<CaptureResult> quiet = ctx.whileQuiesced(lease, policy,
-          q -> captureOnHost(agent, host, row, parent, q.runningReference(), fullRescan, excludes));
+          q -> captureOnHost(agent, host, row, parent, q.runningReference(), fullRescan, excludes, progress));
       result = quiet.value();
       if (quiet.resumeFailure().isPresent()) {
         discardOnHost(agent, host, row);
@@ -208,6 +223,7 @@ final class Capture {
             quiet.resumeFailure().get()), workload, row.id());
       }
     }
+    progress.phase("store");
     try {
       return commitReady(row, host, parent, result);
     } catch (RuntimeException e) {
@@ -217,11 +233,14 @@ final class Capture {
   }
 
   private CaptureResult captureOnHost(HostAgent agent, String host, Snapshot row, Optional<SnapshotId> parent,
-      Optional<String> runningReference, boolean fullRescan, Excludes excludes) {
+      Optional<String> runningReference, boolean fullRescan, Excludes excludes, ProgressTracker progress) {
     CaptureResult result;
     try {
-      CaptureRequest request = new CaptureRequest(row.workload(), row.id(), parent, runningReference, fullRescan);
-      result = excludes.isEmpty() ? agent.capture(request) : agent.capture(request, excludes);
+      CaptureRequest request =
+          new CaptureRequest(row.workload(), row.id(), parent, runningReference, fullRescan, excludes);
+      // no listener and no patterns: the agent is asked exactly as before, and counts nothing
+      result = progress.active() || !request.excludes().isEmpty()
+          ? agent.capture(request, progress::relay) : agent.capture(request);
     } catch (RuntimeException e) {
       throw context(SnapshotException.wrap("capture on host " + host, e), row.workload(), row.id());
     }

@@ -5,7 +5,10 @@ import static io.snapshotkit.core.EngineContext.oneLine;
 import static io.snapshotkit.core.EngineContext.requireReady;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.EventType;
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.Snapshot;
@@ -15,6 +18,7 @@ import io.snapshotkit.TenantId;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.Quiesced;
 import io.snapshotkit.spi.RestoreOutcome;
@@ -52,24 +56,35 @@ final class Restores {
     this.capture = capture;
   }
 
-  /** See {@link SnapshotEngine#restore}. */
-  RestoreReport restore(TenantId tenant, SnapshotId id, RestoreSpec spec) {
+  /**
+   * See {@link SnapshotEngine#restore(TenantId, SnapshotId, RestoreSpec, ProgressListener)}:
+   * phases {@code preflight} (replace), {@code quiesce}, {@code pre-restore snapshot} (replace,
+   * when taken), the host's own (relayed), {@code record}; the last event once recorded.
+   */
+  RestoreReport restore(TenantId tenant, SnapshotId id, RestoreSpec spec, ProgressListener progress) {
     Snapshot snapshot = ctx.owned(tenant, id);
     requireReady(snapshot, "restore");
-    if (spec.mode() == RestoreMode.ADDITIVE) {
-      return additiveRestore(snapshot, spec);
-    }
-    return replaceRestore(snapshot, spec, Trigger.PRE_RESTORE, EventType.RESTORED);
+    ProgressTracker tracker = ProgressTracker.start(ProgressEvent.Operation.RESTORE, progress);
+    RestoreReport report = spec.mode() == RestoreMode.ADDITIVE ? additiveRestore(snapshot, spec, tracker)
+        : replaceRestore(snapshot, spec, Trigger.PRE_RESTORE, EventType.RESTORED, tracker);
+    tracker.finish();
+    return report;
   }
 
-  /** See {@link SnapshotEngine#rollback(WorkloadRef, int, boolean)}; {@code snapshot} is the version to go back to. */
-  RestoreReport rollback(Snapshot snapshot, boolean preRestoreSnapshot) {
+  /**
+   * See {@link SnapshotEngine#rollback(WorkloadRef, int, boolean, ProgressListener)}; {@code
+   * snapshot} is the version to go back to. Reports as a replace restore, as operation ROLLBACK.
+   */
+  RestoreReport rollback(Snapshot snapshot, boolean preRestoreSnapshot, ProgressListener progress) {
     requireReady(snapshot, "roll back to");
-    return replaceRestore(snapshot, RestoreSpec.replace().preRestoreSnapshot(preRestoreSnapshot),
-        Trigger.ROLLBACK, EventType.ROLLED_BACK);
+    ProgressTracker tracker = ProgressTracker.start(ProgressEvent.Operation.ROLLBACK, progress);
+    RestoreReport report = replaceRestore(snapshot, RestoreSpec.replace().preRestoreSnapshot(preRestoreSnapshot),
+        Trigger.ROLLBACK, EventType.ROLLED_BACK, tracker);
+    tracker.finish();
+    return report;
   }
 
-  private RestoreReport additiveRestore(Snapshot snapshot, RestoreSpec spec) {
+  private RestoreReport additiveRestore(Snapshot snapshot, RestoreSpec spec, ProgressTracker progress) {
     WorkloadRef workload = snapshot.workload();
     RestoreRequest request = new RestoreRequest(workload, snapshot.id(), manifests.manifestOrCorrupt(snapshot),
         RestoreMode.ADDITIVE, spec.target(), spec.paths());
@@ -77,18 +92,23 @@ final class Restores {
     try (WorkloadLease lease = ctx.lock(workload)) {
       String host = ctx.hostOf(workload);
       HostAgent agent = ctx.agent(host);
-      quiet = ctx.whileQuiesced(lease, ctx.settings().quiescePolicy(), q -> restoreOnHost(agent, host, request));
+      progress.phase("quiesce");
+      quiet = ctx.whileQuiesced(lease, ctx.settings().quiescePolicy(),
+          q -> restoreOnHost(agent, host, request, progress));
     }
+    progress.phase("record");
     return finishRestore(snapshot, RestoreMode.ADDITIVE, quiet, Optional.empty(), new ArrayList<>(),
         EventType.RESTORED);
   }
 
-  private RestoreReport replaceRestore(Snapshot snapshot, RestoreSpec spec, Trigger preTrigger, EventType done) {
+  private RestoreReport replaceRestore(Snapshot snapshot, RestoreSpec spec, Trigger preTrigger, EventType done,
+      ProgressTracker progress) {
     WorkloadRef workload = snapshot.workload();
     RestoreRequest request = new RestoreRequest(workload, snapshot.id(), manifests.manifestOrCorrupt(snapshot),
         RestoreMode.REPLACE, spec.target(), spec.paths());
     String host = ctx.hostOf(workload);
     HostAgent agent = ctx.agent(host);
+    progress.phase("preflight");
     try {
       agent.preflight(request);
     } catch (RuntimeException e) {
@@ -108,14 +128,18 @@ final class Restores {
             + " to " + hostNow.get() + " during the restore pre-flight; nothing was changed; retry")
             .withWorkload(workload);
       }
+      progress.phase("quiesce");
       quiet = ctx.whileQuiesced(lease, QuiescePolicy.STOP, q -> {
         // a restore into another target touches no live volume, so there is nothing to keep safe
         if (spec.preRestoreSnapshot() && spec.target().isEmpty()) {
+          // its own counters would mix with the restore's: only the phase is reported
+          progress.phase("pre-restore snapshot");
           preRestore.set(preRestoreSnapshot(snapshot, lease, q, preTrigger, warnings));
         }
-        return restoreOnHost(agent, host, request);
+        return restoreOnHost(agent, host, request, progress);
       });
     }
+    progress.phase("record");
     return finishRestore(snapshot, RestoreMode.REPLACE, quiet, preRestore.get(), warnings, done);
   }
 
@@ -133,7 +157,8 @@ final class Restores {
       return Optional.empty();
     }
     try {
-      return Optional.of(capture.captureUnderLease(row, lease, quiesced.policy(), false, Optional.of(quiesced)).id());
+      return Optional.of(capture.captureUnderLease(row, lease, quiesced.policy(), false, Excludes.none(), Optional.of(quiesced),
+          Capture.silent()).id());
     } catch (RuntimeException e) {
       RuntimeException reported = capture.failCapture(row, e);
       log.warn("the pre-restore snapshot {} of {} failed (continuing with the restore): {}",
@@ -145,10 +170,12 @@ final class Restores {
     }
   }
 
-  private static RestoreOutcome restoreOnHost(HostAgent agent, String host, RestoreRequest request) {
+  private static RestoreOutcome restoreOnHost(HostAgent agent, String host, RestoreRequest request,
+      ProgressTracker progress) {
     RestoreOutcome outcome;
     try {
-      outcome = agent.restore(request);
+      // no listener: the agent is asked exactly as before, and counts nothing
+      outcome = progress.active() ? agent.restore(request, progress::relay) : agent.restore(request);
     } catch (RuntimeException e) {
       throw context(SnapshotException.wrap(request.mode().name().toLowerCase(Locale.ROOT) + " restore on host " + host, e),
           request.workload(), request.snapshotId());

@@ -2,8 +2,8 @@ package io.snapshotkit.core;
 
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
-import io.snapshotkit.Excludes;
 import io.snapshotkit.Page;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.RestoreReport;
 import io.snapshotkit.RetentionPolicy;
@@ -89,6 +89,15 @@ import java.util.random.RandomGenerator;
  * <p><b>Failures:</b> every failure is a {@link SnapshotException} with an {@link ErrorCode}; an
  * unexpected exception from an adapter becomes {@link ErrorCode#INTERNAL} with the cause kept.
  *
+ * <p><b>Progress:</b> {@link #capture(CaptureSpec, ProgressListener)}, {@link #restore(TenantId,
+ * SnapshotId, RestoreSpec, ProgressListener)} and {@link #rollback(WorkloadRef, int, boolean,
+ * ProgressListener)} report the engine's phases and relay the host agent's own progress
+ * ({@link io.snapshotkit.spi.HostAgent#capture(io.snapshotkit.spi.CaptureRequest, ProgressListener)})
+ * to the caller, rate-limited, with done counters that never decrease. A new long use case (a
+ * fork, say) reports the same way: start a {@link io.snapshotkit.spi.ProgressTracker} with its
+ * {@link io.snapshotkit.ProgressEvent.Operation}, enter its phases, hand the host
+ * {@code tracker::relay} as the listener, and {@code finish()} it on success.
+ *
  * <p><b>Threads and time:</b> the engine starts no threads: asynchronous captures, the delete
  * fan-out and size queries run on the configured executor, and all time comes from the configured
  * clock.
@@ -165,23 +174,23 @@ public final class SnapshotEngine implements AutoCloseable {
    *     otherwise. After the row was stored, any failure leaves the snapshot FAILED.
    */
   public Snapshot capture(CaptureSpec spec) {
-    return capture(spec, Excludes.none());
+    return capture(spec, ProgressListener.NONE);
   }
 
   /**
-   * Captures as {@link #capture(CaptureSpec)} does, asking the host to also leave out what
-   * {@code excludes} match (gitignore-style patterns, applied after those the workload declares on
-   * its host). The host records them with the snapshot, and a replace restore of it leaves those
-   * paths as they are on disk.
+   * {@link #capture(CaptureSpec)}, reporting its progress to {@code progress}: phases
+   * {@code admit}, {@code quiesce}, then the host agent's own (the directory agent's {@code count},
+   * {@code scan}, {@code commit}, with files and bytes), then {@code store}, and a last event once
+   * the snapshot is READY. Rate-limited; a listener that throws is dropped and never fails the
+   * capture (see {@link ProgressListener}). Agents that report nothing give the engine's phases only.
    *
-   * @throws SnapshotException as {@link #capture(CaptureSpec)}; {@code INVALID_ARGUMENT} (the
-   *     snapshot FAILED) if the workload's host agent cannot exclude paths
+   * @throws SnapshotException as {@link #capture(CaptureSpec)}
    */
-  public Snapshot capture(CaptureSpec spec, Excludes excludes) {
+  public Snapshot capture(CaptureSpec spec, ProgressListener progress) {
     Objects.requireNonNull(spec, "spec");
-    Objects.requireNonNull(excludes, "excludes");
+    Objects.requireNonNull(progress, "progress");
     ensureOpen();
-    return observations.timed(EngineOperation.CAPTURE, () -> capture.capture(spec, excludes));
+    return observations.timed(EngineOperation.CAPTURE, () -> capture.capture(spec, progress));
   }
 
   /**
@@ -193,23 +202,12 @@ public final class SnapshotEngine implements AutoCloseable {
    *     {@code INTERNAL} if the executor refuses the task (the row is then FAILED)
    */
   public PendingCapture startCapture(CaptureSpec spec) {
-    return startCapture(spec, Excludes.none());
-  }
-
-  /**
-   * Starts a capture as {@link #startCapture(CaptureSpec)} does, with the capture's own exclude
-   * patterns as {@link #capture(CaptureSpec, Excludes)} takes them.
-   *
-   * @throws SnapshotException as {@link #startCapture(CaptureSpec)}
-   */
-  public PendingCapture startCapture(CaptureSpec spec, Excludes excludes) {
     Objects.requireNonNull(spec, "spec");
-    Objects.requireNonNull(excludes, "excludes");
     ensureOpen();
     long start = System.nanoTime();
     PendingCapture pending;
     try {
-      pending = capture.startCapture(spec, excludes);
+      pending = capture.startCapture(spec);
     } catch (RuntimeException e) {
       observations.finished(EngineOperation.CAPTURE, start, Optional.of(Observations.codeOf(e)));
       throw e;
@@ -336,11 +334,27 @@ public final class SnapshotEngine implements AutoCloseable {
    *     cannot be read; the host's error otherwise
    */
   public RestoreReport restore(TenantId tenant, SnapshotId id, RestoreSpec spec) {
+    return restore(tenant, id, spec, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #restore(TenantId, SnapshotId, RestoreSpec)}, reporting its progress to
+   * {@code progress}: phases {@code preflight} (replace), {@code quiesce}, {@code pre-restore
+   * snapshot} (when one is taken; its own files are not counted), then the host agent's own (the
+   * directory agent's {@code plan}, then {@code write}, or {@code stage} and {@code swap}, with the
+   * files and bytes of the selection as totals), then {@code record}, and a last event once the
+   * restore is recorded. Rate-limited; a listener that throws is dropped and never fails the
+   * restore.
+   *
+   * @throws SnapshotException as {@link #restore(TenantId, SnapshotId, RestoreSpec)}
+   */
+  public RestoreReport restore(TenantId tenant, SnapshotId id, RestoreSpec spec, ProgressListener progress) {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(progress, "progress");
     ensureOpen();
-    return observations.timed(EngineOperation.RESTORE, () -> restores.restore(tenant, id, spec));
+    return observations.timed(EngineOperation.RESTORE, () -> restores.restore(tenant, id, spec, progress));
   }
 
   /**
@@ -362,10 +376,23 @@ public final class SnapshotEngine implements AutoCloseable {
    *     {@link #restore} otherwise
    */
   public RestoreReport rollback(WorkloadRef workload, int version, boolean preRestoreSnapshot) {
+    return rollback(workload, version, preRestoreSnapshot, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #rollback(WorkloadRef, int, boolean)}, reporting its progress to {@code progress} as a
+   * replace {@link #restore(TenantId, SnapshotId, RestoreSpec, ProgressListener)} does, with
+   * operation {@link io.snapshotkit.ProgressEvent.Operation#ROLLBACK}.
+   *
+   * @throws SnapshotException as {@link #rollback(WorkloadRef, int, boolean)}
+   */
+  public RestoreReport rollback(WorkloadRef workload, int version, boolean preRestoreSnapshot,
+      ProgressListener progress) {
     Objects.requireNonNull(workload, "workload");
+    Objects.requireNonNull(progress, "progress");
     ensureOpen();
     return observations.timed(EngineOperation.ROLLBACK,
-        () -> restores.rollback(reads.version(workload, version), preRestoreSnapshot));
+        () -> restores.rollback(reads.version(workload, version), preRestoreSnapshot, progress));
   }
 
   // ───────────────────────────── fork ─────────────────────────────

@@ -6,6 +6,8 @@ import io.snapshotkit.Excludes;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent.Operation;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotFile;
@@ -37,6 +39,7 @@ import io.snapshotkit.spi.HostBrowse;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostFork;
 import io.snapshotkit.spi.HostVerify;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
@@ -94,7 +97,7 @@ import org.slf4j.LoggerFactory;
  * path the snapshot's (removing it if the snapshot lacks it) and leaves the rest of the volume alone.
  *
  * <p><b>Excludes.</b> Gitignore-style patterns tracked with the volumes ({@link #track(WorkloadRef,
- * Map, Excludes)}) or given to one capture ({@link #capture(CaptureRequest, Excludes)}) leave what they
+ * Map, Excludes)}) or given to one capture ({@link CaptureRequest#excludes()}) leave what they
  * match out of the snapshot, which records them; a replace restore of it leaves those paths on disk
  * exactly as they are, and diffs do not report them (see the module README, "Excludes").
  *
@@ -105,6 +108,15 @@ import org.slf4j.LoggerFactory;
  * Builder#executor}), a capture reads, hashes and compresses, and a restore decompresses, verifies
  * and writes, several files at once on it; the calling thread takes part and handles any file the
  * executor has not started, so an executor shared with the caller cannot deadlock.
+ *
+ * <p><b>Progress.</b> Capture, restore, export, import, gc and check each have an overload taking
+ * a {@link ProgressListener}; the one without reports nothing and does no extra work. Phases:
+ * capture {@code count} (one stat walk of the volumes for the totals, only when someone listens),
+ * {@code scan}, {@code commit}; restore {@code plan}, then {@code write} (additive) or
+ * {@code stage} and {@code swap} (replace), with the selection's entries and bytes as totals;
+ * export {@code write}; import {@code unpack}, {@code store}; gc {@code mark}, {@code sweep};
+ * check {@code verify}, {@code snapshots}. Paths are {@code volume:path}. A listener that throws
+ * never fails the operation.
  */
 public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostBrowse, HostFork, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
@@ -270,20 +282,24 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
 
   @Override
   public CaptureResult capture(CaptureRequest request) {
-    return capture(request, Excludes.none());
+    return capture(request, ProgressListener.NONE);
   }
 
   /**
-   * Captures leaving out what the workload's own patterns ({@link #excludes(WorkloadRef)}) and then
-   * {@code excludes} match; the snapshot records both (its manifest's volume documents list them
-   * under {@code excludes}).
+   * {@inheritDoc} Leaves out what the workload's own patterns ({@link #excludes(WorkloadRef)}) and
+   * then the request's ({@link CaptureRequest#excludes()}) match; the snapshot records both (its
+   * manifest's volume documents list them under {@code excludes}). Phases {@code count} (only when
+   * someone listens), {@code scan}, {@code commit}.
    */
   @Override
-  public CaptureResult capture(CaptureRequest request, Excludes excludes) {
+  public CaptureResult capture(CaptureRequest request, ProgressListener progress) {
     Objects.requireNonNull(request, "request");
-    Objects.requireNonNull(excludes, "excludes");
+    Objects.requireNonNull(progress, "progress");
     Map<String, Path> vols = requireVolumes(request.workload());
-    return capture.capture(request, vols, excludes(request.workload()).and(excludes));
+    ProgressTracker tracker = ProgressTracker.start(Operation.CAPTURE, progress);
+    CaptureResult result = capture.capture(request, vols, excludes(request.workload()).and(request.excludes()), tracker);
+    tracker.finish();
+    return result;
   }
 
   @Override
@@ -301,13 +317,27 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
 
   @Override
   public RestoreOutcome restore(RestoreRequest request) {
+    return restore(request, ProgressListener.NONE);
+  }
+
+  /**
+   * {@inheritDoc} Phases {@code plan}, then {@code write} (additive) or {@code stage} and
+   * {@code swap} (replace); the totals are the selection's entries and file bytes.
+   */
+  @Override
+  public RestoreOutcome restore(RestoreRequest request, ProgressListener progress) {
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.RESTORE, progress);
+    tracker.phase("plan");
     RestorePlanner.Plan plan = plan(request);
+    tracker.totals(plan.entries(), plan.bytes());
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     FamilyRestore result;
     List<String> warnings = new ArrayList<>(plan.warnings());
     if (request.mode() == RestoreMode.ADDITIVE) {
-      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets(), plan.selection());
+      tracker.phase("write");
+      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets(), plan.selection(), tracker);
       warnings.addAll(done.warnings());
       result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
     } else {
@@ -317,13 +347,14 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
       if (units.selection().volumes().isEmpty()) {
         result = new FamilyRestore(0, 0, List.of());
       } else {
-        ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), units.selection(), listener);
+        ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), units.selection(), listener, tracker);
         warnings.addAll(done.warnings());
         result = new FamilyRestore(done.entries(), 0, List.of());
       }
     }
     LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
         request.mode(), result.created(), result.skipped(), result.errors().size());
+    tracker.finish();
     return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
   }
 
@@ -569,10 +600,23 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    *     content fails its digest (the archive is then incomplete and must be discarded)
    */
   public SnapshotArchive.Header exportSnapshot(WorkloadRef workload, SnapshotId id, OutputStream out) {
+    return exportSnapshot(workload, id, out, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #exportSnapshot(WorkloadRef, SnapshotId, OutputStream)}, reporting phase {@code write}
+   * (files and bytes of the snapshot) to {@code progress}.
+   */
+  public SnapshotArchive.Header exportSnapshot(WorkloadRef workload, SnapshotId id, OutputStream out,
+      ProgressListener progress) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(out, "out");
-    return archive.export(workload, id, held(workload, id), out);
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.EXPORT, progress);
+    SnapshotArchive.Header header = archive.export(workload, id, held(workload, id), out, tracker);
+    tracker.finish();
+    return header;
   }
 
   /**
@@ -593,11 +637,25 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, InputStream in,
       SnapshotArchive.Limits limits) {
+    return importSnapshot(workload, id, in, limits, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #importSnapshot(WorkloadRef, SnapshotId, InputStream, SnapshotArchive.Limits)},
+   * reporting phases {@code unpack} and {@code store} (of the entries and bytes the archive
+   * declares) to {@code progress}.
+   */
+  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, InputStream in,
+      SnapshotArchive.Limits limits, ProgressListener progress) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(limits, "limits");
-    return archive.importSnapshot(workload, id, in, limits);
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.IMPORT, progress);
+    Manifest manifest = archive.importSnapshot(workload, id, in, limits, tracker);
+    tracker.finish();
+    return manifest;
   }
 
   // ------------------------------------------------------------------ maintenance
@@ -608,7 +666,16 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    * after the collection began is never removed. Collections run one at a time.
    */
   public GcReport gc() {
-    return repo.gc();
+    return gc(ProgressListener.NONE);
+  }
+
+  /** {@link #gc()}, reporting phases {@code mark} (snapshots walked, of those listed) and {@code sweep}. */
+  public GcReport gc(ProgressListener progress) {
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.GC, progress);
+    GcReport report = repo.gc(tracker);
+    tracker.finish();
+    return report;
   }
 
   /**
@@ -617,7 +684,19 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    * that reference corrupt or missing content.
    */
   public CheckReport check(boolean sample) {
-    return repo.check(sample);
+    return check(sample, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #check(boolean)}, reporting phases {@code verify} (contents read back and their bytes;
+   * no totals) and {@code snapshots} to {@code progress}.
+   */
+  public CheckReport check(boolean sample, ProgressListener progress) {
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.CHECK, progress);
+    CheckReport report = repo.check(sample, tracker);
+    tracker.finish();
+    return report;
   }
 
   /** Releases the repository lock. The agent is unusable afterwards. */

@@ -79,7 +79,7 @@ class FsExcludesTest {
   }
 
   private CaptureResult capture(SnapshotId id, Excludes extra) {
-    return agent.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false), extra);
+    return agent.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false, extra));
   }
 
   /** The snapshot's paths, restored into a fresh directory. */

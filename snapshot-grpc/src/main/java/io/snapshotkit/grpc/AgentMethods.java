@@ -5,6 +5,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServiceDescriptor;
 import io.grpc.protobuf.ProtoUtils;
+import io.snapshotkit.grpc.internal.v1.CaptureMessage;
 import io.snapshotkit.grpc.internal.v1.CaptureRequest;
 import io.snapshotkit.grpc.internal.v1.CheckRequest;
 import io.snapshotkit.grpc.internal.v1.CheckResponse;
@@ -24,6 +25,7 @@ import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.PreflightResponse;
+import io.snapshotkit.grpc.internal.v1.RestoreMessage;
 import io.snapshotkit.grpc.internal.v1.RestoreRequest;
 import io.snapshotkit.grpc.internal.v1.RestoreResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
@@ -81,9 +83,17 @@ final class AgentMethods {
   static final MethodDescriptor<io.snapshotkit.grpc.internal.v1.ForkRequest, CaptureResponse> FORK =
       unary("Fork", io.snapshotkit.grpc.internal.v1.ForkRequest.getDefaultInstance(), CaptureResponse.getDefaultInstance());
 
+  static final MethodDescriptor<CaptureRequest, CaptureMessage> CAPTURE_WITH_PROGRESS = method(
+      MethodType.SERVER_STREAMING, "CaptureWithProgress", CaptureRequest.getDefaultInstance(),
+      CaptureMessage.getDefaultInstance());
+  static final MethodDescriptor<RestoreRequest, RestoreMessage> RESTORE_WITH_PROGRESS = method(
+      MethodType.SERVER_STREAMING, "RestoreWithProgress", RestoreRequest.getDefaultInstance(),
+      RestoreMessage.getDefaultInstance());
+
   /** Every method, in the order of {@code agent.proto}. */
   static final List<MethodDescriptor<?, ?>> ALL = List.of(CAPTURE, DESCRIBE, RESTORE, PREFLIGHT, DELETE, SIZE_OF, DIFF,
-      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES, VERIFY, FORK);
+      IDENTIFY, TRACK_VOLUMES, VOLUMES, GC, CHECK, UNTRACK_VOLUMES, VERIFY, FORK,
+      CAPTURE_WITH_PROGRESS, RESTORE_WITH_PROGRESS);
 
   /** The service with every method. */
   static final ServiceDescriptor SERVICE_DESCRIPTOR = serviceDescriptor();

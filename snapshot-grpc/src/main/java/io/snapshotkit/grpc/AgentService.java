@@ -9,9 +9,11 @@ import io.grpc.stub.StreamObserver;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.grpc.internal.v1.CaptureMessage;
 import io.snapshotkit.grpc.internal.v1.DescribeResponse;
 import io.snapshotkit.grpc.internal.v1.DiffChanges;
 import io.snapshotkit.grpc.internal.v1.DiffEnd;
@@ -19,6 +21,8 @@ import io.snapshotkit.grpc.internal.v1.DiffMessage;
 import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
 import io.snapshotkit.grpc.internal.v1.PreflightResponse;
+import io.snapshotkit.grpc.internal.v1.Progress;
+import io.snapshotkit.grpc.internal.v1.RestoreMessage;
 import io.snapshotkit.grpc.internal.v1.UntrackVolumesResponse;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostDiff;
@@ -30,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -73,7 +78,9 @@ final class AgentService {
     return ServerServiceDefinition.builder(AgentMethods.SERVICE_DESCRIPTOR)
         .addMethod(AgentMethods.CAPTURE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "capture",
             () -> Wire.captureRequest(req),
-            r -> Wire.captureResponse(agent.capture(permitted(r.workload(), r))))))
+            // patterns go where an agent honours them, or its default refuses them
+            r -> Wire.captureResponse(r.excludes().isEmpty() ? agent.capture(permitted(r.workload(), r))
+                : agent.capture(permitted(r.workload(), r), ProgressListener.NONE)))))
         .addMethod(AgentMethods.DESCRIBE, ServerCalls.asyncUnaryCall((req, out) -> answer(out, "describe",
             () -> Wire.workload(req.hasWorkload(), req.getWorkload()),
             w -> DescribeResponse.newBuilder().setManifest(Wire.manifest(agent.describe(permitted(w, w)))).build())))
@@ -133,6 +140,16 @@ final class AgentService {
               }
               return Wire.captureResponse(forker.fork(permitted(r.child(), permitted(r.source(), r))));
             })))
+        .addMethod(AgentMethods.CAPTURE_WITH_PROGRESS, ServerCalls.asyncServerStreamingCall((req, out) ->
+            withProgress(out, "capture", () -> Wire.captureRequest(req),
+                (r, progress) -> agent.capture(permitted(r.workload(), r), progress),
+                p -> CaptureMessage.newBuilder().setProgress(p).build(),
+                result -> CaptureMessage.newBuilder().setResult(Wire.captureResponse(result)).build())))
+        .addMethod(AgentMethods.RESTORE_WITH_PROGRESS, ServerCalls.asyncServerStreamingCall((req, out) ->
+            withProgress(out, "restore", () -> Wire.restoreRequest(req),
+                (r, progress) -> agent.restore(permitted(r), progress),
+                p -> RestoreMessage.newBuilder().setProgress(p).build(),
+                result -> RestoreMessage.newBuilder().setResult(Wire.restoreResponse(result)).build())))
         .build();
   }
 
@@ -149,6 +166,49 @@ final class AgentService {
       return verifier.verify(workload, snapshot, sample);
     }
     return agent.sizeOf(workload, snapshot).isPresent() ? VerifyOutcome.present() : VerifyOutcome.missing();
+  }
+
+  /**
+   * A capture or restore whose progress is streamed: each event the agent reports goes out as a
+   * progress message while gRPC's flow control says the client can take it (otherwise it is
+   * dropped: a later one says more), then the result, or the failure. Runs on the call's thread,
+   * as the unary calls do. The agent's tracker already rate-limits; a send that fails (the client
+   * went away) makes the tracker drop this listener, and the operation goes on to its end.
+   */
+  private <R, T, M> void withProgress(StreamObserver<M> plain, String what, Supplier<R> decode,
+      BiFunction<R, ProgressListener, T> work, Function<Progress, M> progressMessage, Function<T, M> resultMessage) {
+    ServerCallStreamObserver<M> out = (ServerCallStreamObserver<M>) plain;
+    Object sending = new Object();
+    boolean[] closed = {false};
+    ProgressListener progress = e -> {
+      synchronized (sending) {
+        if (!closed[0] && out.isReady() && !out.isCancelled()) {
+          out.onNext(progressMessage.apply(Wire.progress(e)));
+        }
+      }
+    };
+    T result;
+    try {
+      R request = Wire.read("a malformed " + what + " request", decode);
+      result = work.apply(request, progress);
+    } catch (RuntimeException e) {
+      synchronized (sending) {
+        closed[0] = true;
+        if (!out.isCancelled()) {
+          out.onError(failure(what, e));
+        }
+      }
+      return;
+    }
+    synchronized (sending) {
+      closed[0] = true;
+      if (out.isCancelled()) {
+        LOG.info("the client of {} on host {} went away before its result; the {} itself finished", what, hostId, what);
+        return;
+      }
+      out.onNext(resultMessage.apply(result));
+      out.onCompleted();
+    }
   }
 
   /** {@code request}, once the call's token is found to act for {@code workload}'s tenant ({@link TenantScope}). */

@@ -5,6 +5,7 @@ import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,9 +17,12 @@ import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyDiff;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent.Operation;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.grpc.internal.v1.CaptureMessage;
 import io.snapshotkit.grpc.internal.v1.CheckRequest;
 import io.snapshotkit.grpc.internal.v1.DeleteRequest;
 import io.snapshotkit.grpc.internal.v1.DescribeRequest;
@@ -27,6 +31,8 @@ import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.GcRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
+import io.snapshotkit.grpc.internal.v1.Progress;
+import io.snapshotkit.grpc.internal.v1.RestoreMessage;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
 import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
 import io.snapshotkit.grpc.internal.v1.VerifyRequest;
@@ -40,6 +46,7 @@ import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.HostFork;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
@@ -55,6 +62,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * A {@link HostAgent} (and {@link HostDiff}, {@link HostVerify}) whose host is remote: each call goes over gRPC to an
@@ -139,6 +149,24 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
         "the fork of snapshot " + request.sourceSnapshot() + " into " + request.child(), Wire::captureResult);
   }
 
+  /**
+   * {@inheritDoc} The agent's progress is streamed back ({@code CaptureWithProgress}) and handed
+   * to {@code progress} on the calling thread, rate-limited again here; with
+   * {@link ProgressListener#NONE}, or against an agent server too old to stream it, this is the
+   * plain {@link #capture(CaptureRequest)}.
+   */
+  @Override
+  public CaptureResult capture(CaptureRequest request, ProgressListener progress) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(progress, "progress");
+    if (progress == ProgressListener.NONE) {
+      return capture(request);
+    }
+    return withProgress(AgentMethods.CAPTURE_WITH_PROGRESS, Wire.captureRequest(request), Operation.CAPTURE, progress,
+        "the capture of snapshot " + request.snapshotId(), CaptureMessage::hasProgress, CaptureMessage::getProgress,
+        m -> m.hasResult() ? Wire.captureResult(m.getResult()) : null, () -> capture(request));
+  }
+
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
@@ -151,6 +179,67 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
     Objects.requireNonNull(request, "request");
     return calls.call(AgentMethods.RESTORE, Wire.restoreRequest(request), dataTimeout, false,
         "the restore of snapshot " + request.snapshotId(), Wire::restoreOutcome);
+  }
+
+  /**
+   * {@inheritDoc} The agent's progress is streamed back ({@code RestoreWithProgress}) as for
+   * {@link #capture(CaptureRequest, ProgressListener)}.
+   */
+  @Override
+  public RestoreOutcome restore(RestoreRequest request, ProgressListener progress) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(progress, "progress");
+    if (progress == ProgressListener.NONE) {
+      return restore(request);
+    }
+    return withProgress(AgentMethods.RESTORE_WITH_PROGRESS, Wire.restoreRequest(request), Operation.RESTORE, progress,
+        "the restore of snapshot " + request.snapshotId(), RestoreMessage::hasProgress, RestoreMessage::getProgress,
+        m -> m.hasResult() ? Wire.restoreOutcome(m.getResult()) : null, () -> restore(request));
+  }
+
+  /**
+   * One streamed call of {@code method} (deadline {@link Builder#dataTimeout}, not retried): each
+   * progress message goes to {@code listener} through a tracker (rate limit, monotonic counters, a
+   * throwing listener dropped), the result message is the answer. An agent server that does not
+   * know the method (UNIMPLEMENTED, before sending anything) is asked with {@code plain} instead.
+   */
+  private <Q, M, R> R withProgress(MethodDescriptor<Q, M> method, Q request, Operation operation,
+      ProgressListener listener, String what, Predicate<M> isProgress, Function<M, Progress> progressOf,
+      Function<M, R> resultOf, Supplier<R> plain) {
+    ProgressTracker tracker = ProgressTracker.start(operation, listener);
+    ClientCall<Q, M> call = calls.newCall(method, System.nanoTime() + dataTimeout.toNanos());
+    boolean received = false;
+    boolean done = false;
+    try {
+      Iterator<M> messages = ClientCalls.blockingServerStreamingCall(call, request);
+      R result = null;
+      while (messages.hasNext()) {
+        M m = messages.next();
+        received = true;
+        if (isProgress.test(m)) {
+          tracker.relay(calls.answer(what, () -> Wire.progressEvent(operation, progressOf.apply(m))));
+        } else {
+          result = calls.answer(what, () -> resultOf.apply(m));
+        }
+      }
+      done = true;
+      if (result == null) {
+        throw new SnapshotException(ErrorCode.INTERNAL, "host " + calls.hostId() + " (" + calls.address() + ") ended "
+            + what + " without its result; see the agent's log");
+      }
+      tracker.finish();
+      return result;
+    } catch (StatusRuntimeException e) {
+      done = true;
+      if (!received && e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+        return plain.get();
+      }
+      throw calls.failure(e, what, dataTimeout);
+    } finally {
+      if (!done) {
+        call.cancel("the caller stopped waiting for " + what, null);
+      }
+    }
   }
 
   @Override

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.protobuf.Timestamp;
 import io.snapshotkit.Change;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent;
 import io.snapshotkit.Resource;
 import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.RestoreMode;
@@ -23,6 +25,7 @@ import io.snapshotkit.grpc.internal.v1.VolumesResponse;
 import io.snapshotkit.grpc.internal.v1.ChangedResource;
 import io.snapshotkit.grpc.internal.v1.DeleteResponse;
 import io.snapshotkit.grpc.internal.v1.Family;
+import io.snapshotkit.grpc.internal.v1.Progress;
 import io.snapshotkit.grpc.internal.v1.RestoreResponse;
 import io.snapshotkit.grpc.internal.v1.SizeOfResponse;
 import io.snapshotkit.grpc.internal.v1.VerifyResponse;
@@ -167,7 +170,8 @@ final class Wire {
     io.snapshotkit.grpc.internal.v1.CaptureRequest.Builder b = io.snapshotkit.grpc.internal.v1.CaptureRequest.newBuilder()
         .setWorkload(workload(r.workload()))
         .setSnapshotId(r.snapshotId().value())
-        .setFullRescan(r.fullRescan());
+        .setFullRescan(r.fullRescan())
+        .addAllExcludes(r.excludes().patterns());
     r.parent().ifPresent(p -> b.setParent(p.value()));
     r.runningReference().ifPresent(b::setRunningReference);
     return b.build();
@@ -177,7 +181,21 @@ final class Wire {
     return new CaptureRequest(workload(r.hasWorkload(), r.getWorkload()), snapshotId(r.getSnapshotId()),
         r.hasParent() ? Optional.of(snapshotId(r.getParent())) : Optional.empty(),
         r.hasRunningReference() ? Optional.of(r.getRunningReference()) : Optional.empty(),
-        r.getFullRescan());
+        r.getFullRescan(), Excludes.of(r.getExcludesList()));
+  }
+
+  // ------------------------------------------------------------------ progress
+
+  static Progress progress(ProgressEvent e) {
+    return Progress.newBuilder().setPhase(e.phase()).setFilesDone(e.filesDone())
+        .setFilesTotal(e.filesTotal().orElse(ProgressEvent.UNKNOWN)).setBytesDone(e.bytesDone())
+        .setBytesTotal(e.bytesTotal().orElse(ProgressEvent.UNKNOWN)).setPath(e.path()).build();
+  }
+
+  /** A progress message as an event of {@code operation}; never the last one (the result says that). */
+  static ProgressEvent progressEvent(ProgressEvent.Operation operation, Progress p) {
+    return ProgressEvent.of(operation, p.getPhase(), p.getFilesDone(), p.getFilesTotal(), p.getBytesDone(),
+        p.getBytesTotal(), p.getPath(), false);
   }
 
   static CaptureResponse captureResponse(CaptureResult r) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.Resource;
 import io.snapshotkit.RestoreMode;
 import io.snapshotkit.SnapshotException;
@@ -24,6 +26,7 @@ import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -240,6 +243,41 @@ public abstract class HostAgentContract {
     assertEquals(captured.manifest().families(), families(w));
     restore(w, id, captured.manifest(), RestoreMode.REPLACE);
     assertEquals(captured.manifest().families(), families(w), "replace run twice leaves the same state");
+  }
+
+  @Test
+  @DisplayName("capture and replace restore with a progress listener do what they do without one; any events "
+      + "have counters that never decrease and at most one last event, and a listener that throws fails neither")
+  void progressListenerChangesNothing() {
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    List<ProgressEvent> events = new ArrayList<>();
+    CaptureResult captured = agent().capture(new CaptureRequest(w, id, Optional.empty(), Optional.empty(), false),
+        events::add);
+    assertEquals(families(w), captured.manifest().families());
+    assertProgressWellFormed(events);
+    mutate(w);
+    ProgressListener broken = e -> {
+      throw new IllegalStateException("a listener's own bug");
+    };
+    agent().restore(new RestoreRequest(w, id, captured.manifest(), RestoreMode.REPLACE, Optional.empty(), List.of()),
+        broken);
+    assertEquals(captured.manifest().families(), families(w));
+    SnapshotId second = newSnapshotId();
+    agent().capture(new CaptureRequest(w, second, Optional.empty(), Optional.empty(), false), broken);
+    assertTrue(agent().sizeOf(w, second).isPresent(), "captured despite the listener");
+  }
+
+  private static void assertProgressWellFormed(List<ProgressEvent> events) {
+    for (int i = 1; i < events.size(); i++) {
+      assertTrue(events.get(i).filesDone() >= events.get(i - 1).filesDone()
+          && events.get(i).bytesDone() >= events.get(i - 1).bytesDone(), "done counters never decrease: " + events);
+    }
+    long last = events.stream().filter(ProgressEvent::finished).count();
+    assertTrue(last <= 1, "at most one last event: " + events);
+    if (last == 1) {
+      assertTrue(events.get(events.size() - 1).finished(), "the last event comes last: " + events);
+    }
   }
 
   @Test

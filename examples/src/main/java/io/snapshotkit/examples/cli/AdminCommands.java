@@ -328,8 +328,7 @@ final class AdminCommands {
         onHosts();
         return;
       }
-      GcReport r = out().tracking("gc", 0, Activity.Counter.BOTH,
-          () -> root.services().agent().gc());
+      GcReport r = out().tracking("gc", progress -> root.services().agent().gc(progress));
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("snapshots", r.snapshots());
       n.put("contentsRemoved", r.contentsRemoved());
@@ -375,10 +374,7 @@ final class AdminCommands {
         onHosts();
         return;
       }
-      // A full check reads every stored content once: the stored bytes are the total.
-      long total = sample ? 0 : storedBytes(root.services().agent().repositoryRoot());
-      CheckReport r = out().tracking("check", total, Activity.Counter.READ,
-          () -> root.services().agent().check(sample));
+      CheckReport r = out().tracking("check", progress -> root.services().agent().check(sample, progress));
       ObjectNode n = JsonViews.MAPPER.createObjectNode();
       n.put("ok", r.ok());
       n.put("contentsChecked", r.contentsChecked());
@@ -419,23 +415,6 @@ final class AdminCommands {
         throw new SnapshotException(ErrorCode.CORRUPT, "damaged snapshots on host(s) " + String.join(", ", damagedHosts)
             + ", listed above; delete them (and restore others), then run gc").withFailedHosts(damagedHosts);
       }
-    }
-
-    /** Bytes of stored content (packs and their index files) in the repository; 0 if it cannot be measured. */
-    private static long storedBytes(Path repository) {
-      long sum = 0;
-      for (String dir : List.of("packs", "index")) {
-        Path d = repository.resolve(dir);
-        if (!Files.isDirectory(d)) {
-          continue;
-        }
-        try (Stream<Path> walk = Files.walk(d)) {
-          sum += walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException | UncheckedIOException e) {
-          return 0;
-        }
-      }
-      return sum;
     }
 
     private static ArrayNode strings(List<String> list) {

@@ -2,6 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.ProgressEvent;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
@@ -11,8 +12,8 @@ import io.snapshotkit.core.CaptureSpec;
 import io.snapshotkit.examples.internal.JsonViews;
 import io.snapshotkit.fs.FsHostAgent;
 import io.snapshotkit.fs.SnapshotArchive;
+import io.snapshotkit.spi.ProgressTracker;
 import java.io.FilterInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -84,9 +85,8 @@ final class ArchiveCommands {
       try {
         // Straight from the repository, each content verified against its digest as it is written.
         SnapshotArchive.Header header;
-        try (Progress progress = out().progress("export", 0);
-            OutputStream os = new CountingOutputStream(Files.newOutputStream(partial), progress)) {
-          header = agent.exportSnapshot(s.workload(), s.id(), os);
+        try (OutputStream os = Files.newOutputStream(partial)) {
+          header = out().tracking("export", progress -> agent.exportSnapshot(s.workload(), s.id(), os, progress));
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         long size = Files.size(target);
@@ -148,10 +148,20 @@ final class ArchiveCommands {
       try {
         Files.createDirectories(staging.getParent());
         long total = Files.size(source);
-        try (Progress progress = out().progress("import", total);
-            InputStream in = new CountingInputStream(Files.newInputStream(source), progress)) {
-          imported = SnapshotArchive.importArchive(in, staging, SnapshotArchive.Limits.defaults());
-        }
+        Path unpackInto = staging;
+        imported = out().tracking("import", listener -> {
+          ProgressTracker progress = ProgressTracker.start(ProgressEvent.Operation.IMPORT, listener);
+          progress.totals(ProgressEvent.UNKNOWN, total);
+          progress.phase("unpack");
+          try (InputStream in = new CountingInputStream(Files.newInputStream(source), progress)) {
+            SnapshotArchive.Imported unpacked = SnapshotArchive.importArchive(in, unpackInto,
+                SnapshotArchive.Limits.defaults());
+            progress.finish();
+            return unpacked;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
         if (into == null) {
           imported = finish(imported, imports.resolve(name));
           staging = imported.staging();
@@ -160,6 +170,11 @@ final class ArchiveCommands {
         throw SnapshotException.notFound("no archive at " + source + "; check the path");
       } catch (IOException e) {
         throw SnapshotException.wrap("importing " + source, e);
+      } catch (UncheckedIOException e) {
+        if (e.getCause() instanceof NoSuchFileException) {
+          throw SnapshotException.notFound("no archive at " + source + "; check the path");
+        }
+        throw SnapshotException.wrap("importing " + source, e.getCause());
       }
       try {
         String id = workload != null ? workload : imported.header().workload().map(WorkloadRef::id).orElseThrow(
@@ -269,33 +284,11 @@ final class ArchiveCommands {
     }
   }
 
-  /** Counts bytes written into a progress bar. */
-  static final class CountingOutputStream extends FilterOutputStream {
-    private final Progress progress;
-
-    CountingOutputStream(OutputStream out, Progress progress) {
-      super(out);
-      this.progress = progress;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      progress.advance(1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      progress.advance(len);
-    }
-  }
-
-  /** Counts bytes read into a progress bar. */
+  /** Counts the bytes read off an archive into the import's progress (phase {@code unpack}). */
   static final class CountingInputStream extends FilterInputStream {
-    private final Progress progress;
+    private final ProgressTracker progress;
 
-    CountingInputStream(InputStream in, Progress progress) {
+    CountingInputStream(InputStream in, ProgressTracker progress) {
       super(in);
       this.progress = progress;
     }
@@ -304,7 +297,7 @@ final class ArchiveCommands {
     public int read() throws IOException {
       int b = in.read();
       if (b >= 0) {
-        progress.advance(1);
+        progress.advance(0, 1, "");
       }
       return b;
     }
@@ -313,7 +306,7 @@ final class ArchiveCommands {
     public int read(byte[] b, int off, int len) throws IOException {
       int n = in.read(b, off, len);
       if (n > 0) {
-        progress.advance(n);
+        progress.advance(0, n, "");
       }
       return n;
     }

@@ -1,13 +1,17 @@
 package io.snapshotkit.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.examples.internal.JsonViews;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Objects;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Everything the CLI writes goes through here: the only class (with {@link Progress}) that
@@ -15,8 +19,9 @@ import java.util.function.Supplier;
  *
  * <p>In human mode, results are tables and sentences on stdout. In {@code --json} mode stdout
  * carries exactly one JSON document per command and nothing else, so scripts can parse it;
- * narration is dropped. Errors always go to stderr as one line. Progress bars are drawn only when
- * stdout is a terminal and never in JSON mode.
+ * narration is dropped, and progress events go to stderr as one JSON object per line. Errors always
+ * go to stderr as one line. Progress bars are drawn only when stdout is a terminal and never in
+ * JSON mode.
  *
  * <p><b>Thread-safety:</b> not thread-safe; used by the command's thread (progress updates from
  * other threads are serialised by {@link Progress}).
@@ -120,30 +125,55 @@ final class Output {
   }
 
   /**
-   * Progress for an operation that reports none itself, sampled from this process's I/O counters
-   * (see {@link Activity}); drawn only when stdout is a terminal and not in JSON mode.
+   * Runs {@code work} with a progress listener for it: in JSON mode one JSON object per event on
+   * stderr ({@link #progressJson}), for scripts; on a terminal a {@link Progress} bar on stdout,
+   * closed when the work ends; otherwise {@link ProgressListener#NONE}, so the library does no
+   * extra work to report progress nobody sees.
    *
-   * @param totalBytes the bytes the counter will move when done, or 0 or less if unknown
+   * @param label the bar's first word (the command)
    */
-  Activity activity(String label, long totalBytes, Activity.Counter counter) {
-    return terminal && !json ? Activity.start(new Progress(out, label, totalBytes, clock), counter) : Activity.none();
-  }
-
-  /** Runs {@code work} with an {@link #activity} bar drawn around it. */
-  <T> T tracking(String label, long totalBytes, Activity.Counter counter, Supplier<T> work) {
-    Activity activity = activity(label, totalBytes, counter);
-    try {
-      return work.get();
-    } finally {
-      activity.close();
+  <T> T tracking(String label, Function<ProgressListener, T> work) {
+    if (json) {
+      return work.apply(this::progressJson);
+    }
+    if (!terminal) {
+      return work.apply(ProgressListener.NONE);
+    }
+    try (Progress bar = new Progress(out, label, clock)) {
+      return work.apply(bar);
     }
   }
 
   /**
-   * A progress bar for an operation of {@code totalBytes} (0 or less if unknown), drawn on stdout
-   * only when it is a terminal and not in JSON mode; otherwise a silent one.
+   * One progress event as one line of JSON on stderr: {@code operation}, {@code phase},
+   * {@code filesDone}, {@code filesTotal} and {@code bytesTotal} (null when unknown),
+   * {@code bytesDone}, {@code fraction} (0 to 1; null when no total is known), {@code path},
+   * {@code finished}.
    */
-  Progress progress(String label, long totalBytes) {
-    return terminal && !json ? new Progress(out, label, totalBytes, clock) : Progress.silent();
+  private synchronized void progressJson(ProgressEvent e) {
+    ObjectNode n = JsonViews.MAPPER.createObjectNode();
+    n.put("operation", e.operation().name().toLowerCase(Locale.ROOT));
+    n.put("phase", e.phase());
+    n.put("filesDone", e.filesDone());
+    if (e.filesTotal().isPresent()) {
+      n.put("filesTotal", e.filesTotal().getAsLong());
+    } else {
+      n.putNull("filesTotal");
+    }
+    n.put("bytesDone", e.bytesDone());
+    if (e.bytesTotal().isPresent()) {
+      n.put("bytesTotal", e.bytesTotal().getAsLong());
+    } else {
+      n.putNull("bytesTotal");
+    }
+    if (e.fraction().isPresent()) {
+      n.put("fraction", e.fraction().getAsDouble());
+    } else {
+      n.putNull("fraction");
+    }
+    n.put("path", e.path());
+    n.put("finished", e.finished());
+    err.println(n.toString());
+    err.flush();
   }
 }

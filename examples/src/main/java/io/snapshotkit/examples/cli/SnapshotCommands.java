@@ -84,9 +84,8 @@ final class SnapshotCommands {
       }
       CaptureSpec spec = CaptureSpec.of(workload(workload)).name(name).trigger(t)
           .labels(labels).protect(protect).fullRescan(full);
-      Excludes excludes = excludeOptions.excludes();
-      Snapshot s = out().tracking("capture", 0, Activity.Counter.READ,
-          () -> engine().capture(spec, excludes));
+      Snapshot s = out().tracking("capture",
+          progress -> engine().capture(spec.excludes(excludeOptions.excludes()), progress));
       out().result(JsonViews.snapshot(s));
       out().line("Captured " + label(s) + "  " + s.id().value() + "  " + size(s)
           + (s.partial() ? "  (partial: some files changed while being read)" : ""));
@@ -357,10 +356,8 @@ final class SnapshotCommands {
         spec = spec.target(to.toAbsolutePath().normalize().toString());
       }
       RestoreSpec finalSpec = spec;
-      // A replace restore, or one into another directory, writes the whole snapshot: a known total.
-      long total = replace || to != null ? snapshotBytes(root, s) : 0;
-      Supplier<RestoreReport> work = () -> out().tracking("restore", total, Activity.Counter.WRITTEN,
-          () -> engine().restore(Cli.TENANT, s.id(), finalSpec));
+      Supplier<RestoreReport> work = () -> out().tracking("restore",
+          progress -> engine().restore(Cli.TENANT, s.id(), finalSpec, progress));
       // in control-plane mode the restore runs on the host's agent, which finishes (or undoes) it
       // whatever happens to this process: there is nothing here to guard
       RestoreReport r = replace && !root.services().remote()
@@ -379,20 +376,6 @@ final class SnapshotCommands {
     return root.services().agent().manifest(s.workload(), s.id())
         .map(m -> m.family(FsHostAgent.FAMILY).stream().map(r -> r.key()).toList())
         .orElse(List.of());
-  }
-
-  /**
-   * The bytes of file content a snapshot holds, from its volumes' summaries; 0 if unknown (also in
-   * control-plane mode, where the manifest is on the agent).
-   */
-  static long snapshotBytes(RootCommand root, Snapshot s) {
-    if (root.services().remote()) {
-      return 0;
-    }
-    return root.services().agent().manifest(s.workload(), s.id())
-        .map(m -> m.family(FsHostAgent.FAMILY).stream()
-            .mapToLong(r -> r.document().path("bytes").asLong()).sum())
-        .orElse(0L);
   }
 
   /** The human summary of a restore or rollback, shared with the demo. */
@@ -446,9 +429,8 @@ final class SnapshotCommands {
     void run() {
       WorkloadRef w = workload(workload);
       Snapshot s = SnapshotRef.version(engine(), w, version);
-      long total = snapshotBytes(root, s);
-      Supplier<RestoreReport> work = () -> out().tracking("rollback", total, Activity.Counter.WRITTEN,
-          () -> engine().rollback(w, version, !noSafety));
+      Supplier<RestoreReport> work = () -> out().tracking("rollback",
+          progress -> engine().rollback(w, version, !noSafety, progress));
       // as for restore --replace: in control-plane mode the host's agent runs it to its end
       RestoreReport r = root.services().remote() ? work.get() : root.guard().during(label(s), volumes(root, s, List.of()), work);
       out().result(JsonViews.restore(r));

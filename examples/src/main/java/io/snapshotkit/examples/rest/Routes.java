@@ -211,7 +211,6 @@ final class Routes {
       spec = spec.trigger(trigger);
     }
     spec = spec.labels(labels(body));
-    Excludes excludes = Excludes.none();
     if (body.hasNonNull("excludes")) {
       JsonNode list = body.get("excludes");
       List<String> patterns = new ArrayList<>();
@@ -224,14 +223,14 @@ final class Routes {
         }
         patterns.add(p.asText());
       }
-      excludes = Excludes.of(patterns);
+      spec = spec.excludes(Excludes.of(patterns));
     }
     boolean wait = flag(body, "wait", true);
     if (!wait) {
-      PendingCapture pending = engine.startCapture(spec, excludes);
+      PendingCapture pending = engine.startCapture(spec);
       return new Reply(202, JsonViews.snapshot(pending.snapshot()));
     }
-    Snapshot ready = engine.capture(spec, excludes);
+    Snapshot ready = engine.capture(spec);
     return new Reply(201, JsonViews.snapshot(ready));
   }
 

@@ -300,7 +300,8 @@ class CliTest {
     assertTrue(capture.out().contains("\rcapture  "), capture.out());
     Run restore = run(true, "restore", "app@1", "--replace");
     assertEquals(0, restore.status(), restore.err());
-    assertTrue(restore.out().contains("\rrestore  ["), "a known total draws a bar: " + restore.out());
+    assertTrue(restore.out().contains("\rrestore  stage  [") || restore.out().contains("\rrestore  swap  ["),
+        "a known total draws a bar: " + restore.out());
     Run check = run(true, "check");
     assertEquals(0, check.status(), check.err());
     assertTrue(check.out().contains("\rcheck  "), check.out());
@@ -308,6 +309,31 @@ class CliTest {
     assertEquals(0, json.status(), json.err());
     assertFalse(json.out().contains("\r"), "never in JSON mode");
     json.json();
+  }
+
+  @Test
+  void jsonModeWritesEachProgressEventAsOneJsonObjectPerLineOnStderr() throws IOException {
+    initAndTrack();
+    Run capture = run(false, "--json", "capture", "app");
+    assertEquals(0, capture.status(), capture.err());
+    capture.json();
+    List<JsonNode> events = new java.util.ArrayList<>();
+    for (String line : capture.errLines()) {
+      events.add(JSON.readTree(line));
+    }
+    assertTrue(events.size() >= 5, capture.err());
+    assertTrue(events.stream().allMatch(e -> e.path("operation").asText().equals("capture")), capture.err());
+    JsonNode last = events.get(events.size() - 1);
+    assertTrue(last.path("finished").asBoolean(), capture.err());
+    assertEquals(1.0, last.path("fraction").asDouble());
+    assertEquals(3, last.path("filesTotal").asLong(), "README.md, src/ and src/main.py: " + capture.err());
+    assertTrue(events.stream().anyMatch(e -> e.path("phase").asText().equals("scan")), capture.err());
+
+    Run restore = run(false, "--json", "restore", "app@1", "--replace");
+    assertEquals(0, restore.status(), restore.err());
+    JsonNode restoreLast = JSON.readTree(restore.errLines().get(restore.errLines().size() - 1));
+    assertEquals("restore", restoreLast.path("operation").asText());
+    assertEquals(restoreLast.path("bytesTotal").asLong(), restoreLast.path("bytesDone").asLong(), restore.err());
   }
 
   @Test
@@ -561,7 +587,8 @@ class CliTest {
     assertEquals(ExitCodes.of(ErrorCode.CORRUPT), r.status(), r.err() + r.out());
     assertFalse(r.json().path("ok").asBoolean(), r.out());
     assertTrue(r.json().path("damagedSnapshots").size() > 0, r.out());
-    assertEquals(1, r.errLines().size(), r.err());
+    // besides the check's progress events (one JSON object a line), one error line
+    assertEquals(1, r.errLines().stream().filter(l -> !l.startsWith("{\"operation\":\"check\"")).count(), r.err());
   }
 
   @Test

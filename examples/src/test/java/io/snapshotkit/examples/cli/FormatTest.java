@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.snapshotkit.ProgressEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -82,31 +83,44 @@ class FormatTest {
     assertTrue(Table.of("X").isEmpty());
   }
 
-  @Test
-  void aProgressFrameShowsBytesRateAndEta() {
-    String frame = Progress.render("capture", 1L << 20, 4L << 20, Duration.ofSeconds(1));
-    assertEquals("capture  [######------------------]   25%  1.0 MiB / 4.0 MiB  1.0 MiB/s  ETA 3s", frame);
+  private static ProgressEvent event(String phase, long files, long filesTotal, long bytes, long bytesTotal,
+      String path, boolean finished) {
+    return ProgressEvent.of(ProgressEvent.Operation.CAPTURE, phase, files, filesTotal, bytes, bytesTotal, path, finished);
   }
 
   @Test
-  void aProgressFrameWithoutTotalShowsBytesRateAndElapsedTime() {
-    assertEquals("gc  3.0 KiB  3.0 KiB/s  1s", Progress.render("gc", 3072, 0, Duration.ofSeconds(1)));
+  void aProgressFrameShowsPhasePercentageBytesRateEtaAndPath() {
+    String frame = Progress.render("capture", event("scan", 3, 10, 1L << 20, 4L << 20, "data:src/a.c", false),
+        Duration.ofSeconds(1), Duration.ofSeconds(3));
+    assertEquals("capture  scan  [######------------------]   25%  1.0 MiB / 4.0 MiB  1.0 MiB/s  ETA 3s  data:src/a.c",
+        frame);
   }
 
   @Test
-  void theProcessIoCountersAreParsed() {
-    String procIo = "rchar: 6976\nwchar: 12\nsyscr: 10\nread_bytes: 0\n";
-    assertEquals(java.util.OptionalLong.of(6976), Activity.Counter.value(procIo, "rchar"));
-    assertEquals(java.util.OptionalLong.of(12), Activity.Counter.value(procIo, "wchar"));
-    assertEquals(java.util.OptionalLong.empty(), Activity.Counter.value(procIo, "nope"));
-    assertEquals(java.util.OptionalLong.empty(), Activity.Counter.value("rchar: x\n", "rchar"));
+  void aProgressFrameWithoutTotalShowsFilesBytesRateAndElapsedTime() {
+    assertEquals("gc  mark  2 files  3.0 KiB  3.0 KiB/s  1s",
+        Progress.render("gc", event("mark", 2, -1, 3072, -1, "", false), Duration.ofSeconds(1), null));
+  }
+
+  @Test
+  void aProgressFrameWithOnlyAFileTotalCountsFiles() {
+    assertEquals("gc  mark  [############------------]   50%  1 / 2 files  0 B/s",
+        Progress.render("gc", event("mark", 1, 2, 0, -1, "", false), Duration.ofSeconds(1), null));
+  }
+
+  @Test
+  void aLongPathIsCutFromTheFront() {
+    String frame = Progress.render("capture", event("scan", 1, -1, 0, -1, "data:" + "x".repeat(100), false),
+        Duration.ofSeconds(1), null);
+    assertTrue(frame.endsWith("  ..." + "x".repeat(29)), frame);
   }
 
   @Test
   void aFinishedFrameHasNoEta() {
-    String frame = Progress.render("restore", 10, 10, Duration.ofSeconds(1));
+    String frame = Progress.render("restore", event("swap", 10, 10, 10, 10, "data:x", true), Duration.ofSeconds(1), null);
     assertTrue(frame.contains("100%"), frame);
     assertFalse(frame.contains("ETA"), frame);
+    assertFalse(frame.contains("data:x"), "a finished frame names no file: " + frame);
   }
 
   @Test

@@ -78,7 +78,7 @@ class ExcludesEngineTest {
   @Test
   void theStoredManifestRecordsThePatternsAndAReplaceRestoreLeavesExcludedPathsAlone() throws IOException {
     try (SnapshotEngine engine = engine(agent)) {
-      Snapshot s = engine.capture(CaptureSpec.of(W), Excludes.of(List.of("tmp/")));
+      Snapshot s = engine.capture(CaptureSpec.of(W).excludes(Excludes.of(List.of("tmp/"))));
       JsonNode manifest = new ObjectMapper().readTree(store.manifest(s.id()).orElseThrow());
       List<String> recorded = new ArrayList<>();
       manifest.findPath("excludes").forEach(n -> recorded.add(n.asText()));
@@ -101,7 +101,7 @@ class ExcludesEngineTest {
   void anAgentThatCannotExcludeRefusesPatternsAndTheSnapshotFails() {
     try (SnapshotEngine engine = engine(FaultyHostAgent.wrap("local", agent))) {
       SnapshotException e = assertThrows(SnapshotException.class,
-          () -> engine.capture(CaptureSpec.of(W), Excludes.of(List.of("tmp/"))));
+          () -> engine.capture(CaptureSpec.of(W).excludes(Excludes.of(List.of("tmp/")))));
       assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
       assertTrue(e.getMessage().contains("cannot exclude paths"), e.getMessage());
       assertEquals(SnapshotStatus.FAILED,

@@ -13,6 +13,7 @@ import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.Volumes;
+import io.snapshotkit.spi.ProgressTracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,12 +66,18 @@ public final class RepositoryArchive {
    * Writes snapshot {@code id} (whose summary is {@code summary}) as a {@code tar.zst}, content
    * verified against its digest as it is written.
    *
+   * <p>Reports phase {@code write}: one file and its size as each file's content is opened, of
+   * the snapshot's files and their bytes.
+   *
    * @return the header as written
    */
-  public Header export(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, OutputStream out) {
+  public Header export(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, OutputStream out,
+      ProgressTracker progress) {
     Header header = new Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
         Manifest.SCHEMA_VERSION, List.of(), 0, 0);
-    try (RepositoryTree tree = new RepositoryTree(workload, id, summary)) {
+    progress.totals(summary.fileCount(), summary.fileBytes());
+    progress.phase("write");
+    try (RepositoryTree tree = new RepositoryTree(workload, id, summary, progress)) {
       return TarExport.write(header, tree, out, SnapshotArchive.ZSTD_LEVEL);
     }
   }
@@ -85,12 +92,14 @@ public final class RepositoryArchive {
     private final WorkloadRef workload;
     private final SnapshotId id;
     private final FsRepository.Summary summary;
+    private final ProgressTracker progress;
     private TreeReader cursor;
 
-    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary) {
+    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, ProgressTracker progress) {
       this.workload = workload;
       this.id = id;
       this.summary = summary;
+      this.progress = progress;
     }
 
     @Override
@@ -133,7 +142,9 @@ public final class RepositoryArchive {
         while (cursor.hasNext()) {
           Entry e = cursor.next();
           if (e.digest() != null && e.volume().equals(volume) && e.path().equals(item.relativePath())) {
-            return repo.content().open(e.digest());
+            InputStream in = repo.content().open(e.digest());
+            progress.advance(1, e.size(), e.key());
+            return in;
           }
         }
         cursor.close();
@@ -155,17 +166,24 @@ public final class RepositoryArchive {
    * Imports an archive as snapshot {@code id} of {@code workload}; see {@code
    * FsHostAgent.importSnapshot} for the contract.
    *
+   * <p>Reports phases {@code unpack} (the archive into a staging directory; no counts) and
+   * {@code store} (each entry stored, of the entries and bytes the archive's header declares).
+   *
    * @return the new snapshot's manifest
    */
-  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, InputStream in, Limits limits) {
+  public Manifest importSnapshot(WorkloadRef workload, SnapshotId id, InputStream in, Limits limits,
+      ProgressTracker progress) {
     if (repo.exists(workload, id)) {
       throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already on host "
           + hostId + "; delete it first or import under another id").withSnapshot(id).withWorkload(workload);
     }
     Path staging = repo.root().resolve("tmp").resolve("import-" + UUID.randomUUID());
+    progress.phase("unpack");
     SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
+    progress.totals(imported.header().entryCount(), imported.header().totalBytes());
+    progress.phase("store");
     try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
-      Scanner scanner = new Scanner(writer.session(), executor, null, true, Long.MAX_VALUE);
+      Scanner scanner = new Scanner(writer.session(), executor, null, true, Long.MAX_VALUE).reportingTo(progress);
       for (Map.Entry<String, Path> v : new TreeMap<>(imported.volumes()).entrySet()) {
         if (!Volumes.validName(v.getKey())) {
           throw SnapshotException.invalid("this archive is unsafe: volume name '" + v.getKey()

@@ -12,6 +12,7 @@ import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.spi.ProgressTracker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -91,30 +92,33 @@ public final class Capture {
   }
 
   /**
-   * Captures the volumes {@code vols} of the request's workload as a new snapshot; see {@code
-   * HostAgent.capture} for the contract.
+   * Captures the volumes {@code vols} of the request's workload as a new snapshot, leaving out of
+   * every volume what {@code excludes} match (the snapshot records the patterns); see {@code
+   * HostAgent.capture} for the contract. Reports phases {@code count} (only when {@code progress}
+   * is active), {@code scan} and {@code commit}; the caller finishes {@code progress}.
    */
-  public CaptureResult capture(CaptureRequest request, Map<String, Path> vols) {
-    return capture(request, vols, Excludes.none());
-  }
-
-  /**
-   * Captures as {@link #capture(CaptureRequest, Map)} does, leaving out of every volume what
-   * {@code excludes} match; the snapshot records the patterns.
-   */
-  public CaptureResult capture(CaptureRequest request, Map<String, Path> vols, Excludes excludes) {
+  public CaptureResult capture(CaptureRequest request, Map<String, Path> vols, Excludes excludes,
+      ProgressTracker progress) {
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
     Optional<SnapshotId> parent = previous(w, request.parent(), Optional.of(id));
+    if (progress.active()) {
+      // phases: count (totals for a percentage; only when someone listens), scan, commit
+      progress.phase("count");
+      TreeCount total = TreeCount.of(vols.values(), excludes);
+      progress.totals(total.entries(), total.bytes());
+    }
+    progress.phase("scan");
     FsRepository.SnapshotWriter writer = repo.begin(w, id);
     try (writer; TreeReader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),
-          racyCutoff()).excluding(excludes);
+          racyCutoff()).excluding(excludes).reportingTo(progress);
       writer.excludes(excludes.patterns());
       for (Map.Entry<String, Path> v : vols.entrySet()) {
         writer.volume(v.getKey());
         scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
       }
+      progress.phase("commit");
       FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
       if (scanner.partial()) {
         LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());

@@ -4,6 +4,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Excludes;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.FileType;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.fs.internal.files.Buffers;
 import io.snapshotkit.fs.internal.files.OrderedWork;
 import io.snapshotkit.fs.internal.files.RawNames;
@@ -72,6 +73,8 @@ public final class Scanner {
   private volatile boolean statBaseLost;
   private boolean partial;
   private final List<String> problems = new ArrayList<>();
+  /** Told of each entry as it is produced, in order, on the scanning thread; null when nobody listens. */
+  private ProgressTracker progress;
 
   /**
    * @param session where to store new content, or null to only hash (describe, diff against live)
@@ -116,6 +119,15 @@ public final class Scanner {
     return this;
   }
 
+  /**
+   * Reports each entry produced to {@code tracker}: one file and its size for a file, one entry
+   * for a directory or link, with its {@code volume:path}, in tree order.
+   */
+  public Scanner reportingTo(ProgressTracker tracker) {
+    this.progress = tracker.active() ? tracker : null;
+    return this;
+  }
+
   public boolean partial() {
     return partial;
   }
@@ -141,6 +153,9 @@ public final class Scanner {
         markPartial("file '" + e.path() + "' in volume '" + e.volume() + "' kept changing while it was read");
       }
       sink.accept(e);
+      if (progress != null) {
+        progress.advance(1, e.type() == FileType.FILE ? e.size() : 0, e.key());
+      }
     })) {
       walk(volume, root, "", previous, reads);
       reads.finish();

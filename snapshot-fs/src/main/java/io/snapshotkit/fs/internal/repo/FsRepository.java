@@ -1,5 +1,8 @@
 package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
+import io.snapshotkit.spi.ProgressTracker;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
@@ -489,6 +492,16 @@ public final class FsRepository implements Closeable {
       return Excludes.of(excludes);
     }
 
+    /** The regular files of every volume. */
+    public long fileCount() {
+      return volumes.values().stream().mapToLong(v -> v.files).sum();
+    }
+
+    /** The bytes of every volume's regular files (their content, uncompressed). */
+    public long fileBytes() {
+      return volumes.values().stream().mapToLong(v -> v.bytes).sum();
+    }
+
     String format() {
       StringBuilder b = new StringBuilder();
       b.append("capturedAt=").append(capturedAt).append('\n');
@@ -555,14 +568,24 @@ public final class FsRepository implements Closeable {
 
   // ------------------------------------------------------------------ GC/check
 
-  /** @see Maintenance#gc() */
+  /** @see Maintenance#gc(ProgressTracker) */
   public GcReport gc() {
-    return maintenance.gc();
+    return gc(ProgressTracker.start(ProgressEvent.Operation.GC, ProgressListener.NONE));
   }
 
-  /** @see Maintenance#check(boolean) */
+  /** @see Maintenance#gc(ProgressTracker) */
+  public GcReport gc(ProgressTracker progress) {
+    return maintenance.gc(progress);
+  }
+
+  /** @see Maintenance#check(boolean, ProgressTracker) */
   public CheckReport check(boolean sample) {
-    return maintenance.check(sample);
+    return check(sample, ProgressTracker.start(ProgressEvent.Operation.CHECK, ProgressListener.NONE));
+  }
+
+  /** @see Maintenance#check(boolean, ProgressTracker) */
+  public CheckReport check(boolean sample, ProgressTracker progress) {
+    return maintenance.check(sample, progress);
   }
 
   /** Bytes of stored content on disk (packs and blobs). */

@@ -1,5 +1,7 @@
 package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.CheckReport;
@@ -50,22 +52,29 @@ final class Maintenance {
    * Mark and sweep: removes stored content no snapshot refers to. Safe to run while captures
    * and restores run: content a running capture relies on or stored is pinned, and content
    * stored after the collection began is never removed. Collections run one at a time.
+   * Reports phases {@code mark} (one file per snapshot whose trees were walked, of the snapshots
+   * listed) and {@code sweep}.
    */
-  GcReport gc() {
+  GcReport gc(ProgressTracker progress) {
     gcLock.lock();
     try {
       long start = content.generation();
+      List<Path> roots = manifestFiles();
+      progress.totals(roots.size(), ProgressEvent.UNKNOWN);
+      progress.phase("mark");
       // a root file is identified by its file, not its name: a capture retried under the same id
       // replaces the file (a new inode) and must be marked again
       Set<Object> seen = new HashSet<>();
       Set<Digest> marked = new HashSet<>();
       Reachability reach = new Reachability(trees);
-      for (Path m : manifestFiles()) {
+      for (Path m : roots) {
         Object identity = identity(m);
         if (identity != null && mark(reach, m, marked, null)) {
           seen.add(identity);
         }
+        progress.advance(1, 0, snapshots.relativize(m).toString());
       }
+      progress.phase("sweep");
       long[] snapshotsMarked = {seen.size()};
       long[] swept = content.sweep(start, marked, more -> {
         for (Path m : manifestFiles()) {
@@ -190,9 +199,11 @@ final class Maintenance {
    * {@code sample}: each sampled check takes the next of sixteen slices of the digest space, so
    * sixteen sampled checks together verify everything) and that every snapshot's content is
    * present, and names the snapshots that
-   * reference anything corrupt or missing.
+   * reference anything corrupt or missing. Reports phases {@code verify} (one file and its raw
+   * size per content read back; no totals) and {@code snapshots} (their trees walked).
    */
-  CheckReport check(boolean sample) {
+  CheckReport check(boolean sample, ProgressTracker progress) {
+    progress.phase("verify");
     Set<Digest> corrupt = new TreeSet<>();
     Set<Digest> lists = new HashSet<>();
     long[] checked = {0};
@@ -207,6 +218,7 @@ final class Maintenance {
           return;
         }
         checked[0]++;
+        progress.advance(1, r.rawSize(), "");
         try {
           content.object(d);
         } catch (SnapshotException ex) {
@@ -240,6 +252,7 @@ final class Maintenance {
       }
     }
     List<String> damaged = new ArrayList<>();
+    progress.phase("snapshots");
     for (Path m : manifestFiles()) {
       boolean[] bad = {false};
       try {

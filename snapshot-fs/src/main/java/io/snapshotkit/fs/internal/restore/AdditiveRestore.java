@@ -4,6 +4,7 @@ import io.snapshotkit.RestoreFailure;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.files.OrderedWork.Work;
 import io.snapshotkit.fs.internal.files.OrderedWork;
@@ -12,6 +13,7 @@ import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.TreeReader;
+import io.snapshotkit.spi.ProgressTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -70,19 +72,22 @@ public final class AdditiveRestore {
    *
    * @return what was created and skipped, what failed, and what was not restored as recorded
    */
-  Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+  Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel, ProgressTracker progress) {
     int[] counts = {0, 0};
     List<RestoreFailure> failures = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     Map<String, SafeTree> trees = new HashMap<>();
     // a write answers its failure, or null when it was written
     try (TreeReader r = repo.entries(w, id);
-        OrderedWork<RestoreFailure> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW, failure -> {
-          if (failure == null) {
+        OrderedWork<Written> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW, written -> {
+          if (written.skipped()) {
+            counts[1]++;
+          } else if (written.failure() == null) {
             counts[0]++;
           } else {
-            failures.add(failure);
+            failures.add(written.failure());
           }
+          progress.advance(1, written.entry().type() == FileType.FILE ? written.entry().size() : 0, written.entry().key());
         })) {
       try {
         while (r.hasNext()) {
@@ -103,27 +108,27 @@ public final class AdditiveRestore {
           }
           Path path = RawNames.resolve(root, e.path());
           if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            counts[1]++;
+            writes.done(new Written(e, null, true));
             continue;
           }
           Optional<Work<String>> content;
           try {
             content = StoredEntries.write(repo, tree, e.path(), e);
           } catch (SnapshotException ex) {
-            writes.done(RestoreFailure.of(e.key(), ex));
+            writes.done(new Written(e, RestoreFailure.of(e.key(), ex), false));
             continue;
           }
           if (content.isEmpty()) {
-            writes.done(null);
+            writes.done(new Written(e, null, false));
           } else {
             Work<String> write = content.get();
             writes.submit(() -> {
               try {
                 write.run();
-                return null;
+                return new Written(e, null, false);
               } catch (SnapshotException ex) {
                 deleteQuietly(path);
-                return RestoreFailure.of(e.key(), ex);
+                return new Written(e, RestoreFailure.of(e.key(), ex), false);
               }
             });
           }
@@ -138,6 +143,9 @@ public final class AdditiveRestore {
     StoredEntries.ownershipWarning(trees.values()).ifPresent(warnings::add);
     return new Result(counts[0], counts[1], failures, warnings);
   }
+
+  /** One entry handled: written, skipped (it existed), or failed (with why). */
+  private record Written(Entry entry, RestoreFailure failure, boolean skipped) {}
 
   private static void deleteQuietly(Path p) {
     try {

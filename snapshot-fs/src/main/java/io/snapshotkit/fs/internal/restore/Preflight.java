@@ -75,10 +75,13 @@ final class Preflight {
     plan(w, id, targets, sel);
   }
 
-  /** As {@link #check(WorkloadRef, SnapshotId, Map, Selection)}, with the snapshot's summary already read. */
-  void check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  /**
+   * As {@link #check(WorkloadRef, SnapshotId, Map, Selection)}, with the snapshot's summary already
+   * read; answers what the restore will write (its entries and bytes, a restore's progress totals).
+   */
+  Plan check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
-    plan(w, id, targets, sel, summary);
+    return plan(w, id, targets, sel, summary);
   }
 
   Plan plan(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {

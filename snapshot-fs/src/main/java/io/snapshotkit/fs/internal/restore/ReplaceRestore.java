@@ -4,6 +4,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.fs.RestoreStep;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
@@ -16,6 +17,7 @@ import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.TreeReader;
+import io.snapshotkit.spi.ProgressTracker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -95,7 +97,7 @@ public final class ReplaceRestore {
    *     failure; the volumes are on their original data
    */
   Result restore(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
-      RestoreListener listener) {
+      RestoreListener listener, ProgressTracker progress) {
     List<String> warnings = new ArrayList<>();
     Preflight.Plan plan = preflight.plan(w, id, targets, sel);
     refuseMountPoints(w, id, targets, sel);
@@ -125,7 +127,8 @@ public final class ReplaceRestore {
         Files.createDirectories(targets.get(u.volume).getParent());
       }
       durable.write(journal);
-      entries = stage(w, id, journal, targets, sel, plan.caps(), warnings);
+      progress.phase("stage");
+      entries = stage(w, id, journal, targets, sel, plan.caps(), warnings, progress);
       listener.reached(RestoreStep.STAGED, 0);
       phase = "preparing the swap";
       for (Journal.Unit u : units) {
@@ -140,6 +143,7 @@ public final class ReplaceRestore {
       durable.write(journal);
       listener.reached(RestoreStep.JOURNALED, 0);
       phase = "swapping";
+      progress.phase("swap");
       int swapped = 0;
       for (Journal.Unit u : units) {
         swap(journal, u, targets.get(u.volume));
@@ -266,7 +270,7 @@ public final class ReplaceRestore {
 
   /** Extracts every unit into its work directory and makes it durable. */
   private int stage(WorkloadRef w, SnapshotId id, Journal journal, Map<String, Path> targets, Selection sel,
-      Limits caps, List<String> warnings) throws IOException {
+      Limits caps, List<String> warnings, ProgressTracker progress) throws IOException {
     for (Path work : journal.workDirs()) {
       Files.createDirectory(work);
       Files.createDirectory(work.resolve("new"));
@@ -291,7 +295,9 @@ public final class ReplaceRestore {
     }
     int n = 0;
     try (TreeReader r = repo.entries(w, id);
-        OrderedWork<String> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW, ignored -> { })) {
+        // each entry is counted as done once written, in order, on this thread
+        OrderedWork<Entry> writes = new OrderedWork<>(executor, StoredEntries.WRITE_WINDOW,
+            e -> progress.advance(1, e.type() == FileType.FILE ? e.size() : 0, e.key()))) {
       while (r.hasNext()) {
         Entry e = r.next();
         Optional<String> unit = sel.unitOf(e);
@@ -310,7 +316,13 @@ public final class ReplaceRestore {
         }
         Optional<Work<String>> content = StoredEntries.write(repo, trees.get(e.volume()), mapped, e);
         if (content.isPresent()) {
-          writes.submit(content.get());
+          Work<String> write = content.get();
+          writes.submit(() -> {
+            write.run();
+            return e;
+          });
+        } else {
+          writes.done(e);
         }
         n++;
       }

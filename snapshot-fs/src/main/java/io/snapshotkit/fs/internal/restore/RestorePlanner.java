@@ -43,7 +43,12 @@ public final class RestorePlanner {
    * @param selection what to restore
    * @param warnings lines for the restore outcome
    */
-  public record Plan(Map<String, Path> targets, Selection selection, List<String> warnings) {}
+  /**
+   * A checked restore: where each volume goes, what is selected, warnings, and what it will write
+   * ({@code entries} and {@code bytes} of file content, the totals of its progress).
+   */
+  public record Plan(Map<String, Path> targets, Selection selection, List<String> warnings, long entries,
+      long bytes) {}
 
   /**
    * Resolves and checks everything a restore needs, touching nothing: the snapshot is held, the
@@ -86,8 +91,8 @@ public final class RestorePlanner {
           warnings.add("volume '" + v + "' is not in snapshot " + id + " and was left as it is"));
     }
     Selection selection = new Selection(selected);
-    restorer.preflight(w, id, targets, selection, summary);
-    return new Plan(targets, selection, warnings);
+    Preflight.Plan checked = restorer.preflight(w, id, targets, selection, summary);
+    return new Plan(targets, selection, warnings, checked.entries(), checked.bytes());
   }
 
   private Path targetDirectory(String target) {

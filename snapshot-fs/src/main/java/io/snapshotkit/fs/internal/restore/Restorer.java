@@ -1,10 +1,13 @@
 package io.snapshotkit.fs.internal.restore;
 
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.spi.ProgressTracker;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -87,20 +90,36 @@ public final class Restorer {
   }
 
   /** @see Preflight#check(WorkloadRef, SnapshotId, Map, Selection, FsRepository.Summary) */
-  void preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+  Preflight.Plan preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
       FsRepository.Summary summary) {
-    preflight.check(w, id, targets, sel, summary);
+    return preflight.check(w, id, targets, sel, summary);
+  }
+
+  /** @see AdditiveRestore#restore, reporting no progress */
+  public AdditiveRestore.Result additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
+    return additive(w, id, targets, sel, silent());
+  }
+
+  /** @see ReplaceRestore#restore, reporting no progress */
+  public ReplaceRestore.Result replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      RestoreListener listener) {
+    return replace(w, id, targets, sel, listener, silent());
+  }
+
+  private static ProgressTracker silent() {
+    return ProgressTracker.start(ProgressEvent.Operation.RESTORE, ProgressListener.NONE);
   }
 
   /** @see AdditiveRestore#restore */
-  public AdditiveRestore.Result additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
-    return additive.restore(w, id, targets, sel);
+  public AdditiveRestore.Result additive(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
+      ProgressTracker progress) {
+    return additive.restore(w, id, targets, sel, progress);
   }
 
   /** @see ReplaceRestore#restore */
   public ReplaceRestore.Result replace(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
-      RestoreListener listener) {
-    return replace.restore(w, id, targets, sel, listener);
+      RestoreListener listener, ProgressTracker progress) {
+    return replace.restore(w, id, targets, sel, listener, progress);
   }
 
   /** @see Recovery#recoverAll() */
