@@ -104,7 +104,8 @@ public final class Volumes {
   }
 
   /**
-   * Persists {@code w}'s validated volume map, replacing any earlier one, unless one of its
+   * Persists {@code w}'s validated volume map and its exclude patterns (keys {@code @exclude.NNNN},
+   * which no volume name can be), replacing any earlier ones, unless one of its
    * directories is, contains or is inside a volume another tracked workload (of any tenant) holds:
    * a restore of one would then rewrite the other. Directories are compared by their real paths
    * (links resolved, as far as the directory exists). Maps a {@link io.snapshotkit.fs.VolumeResolver} gives are not
