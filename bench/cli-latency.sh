@@ -10,6 +10,11 @@
 #   list          snapshotkit list                    vs restic snapshots
 #   nochange      snapshotkit capture (nothing changed) vs restic backup (nothing changed)
 #   version       snapshotkit --version               vs restic version
+# then applies bench/fs-bench.sh's ~1% change (FsCorpus change) once, and for each JDK and cache
+# state runs, N times each, alternating:
+#   incremental   snapshotkit capture (after the change) vs restic backup (after the change), each
+#                 from an untimed fresh copy of its repository as it was before the change
+#   diff          snapshotkit diff BEFORE AFTER          vs restic diff BEFORE AFTER
 # and prints `name ratio=X.XX` (median wall ours / median wall restic; lower is better for us) with
 # the CPU (user+sys) medians. A Markdown table goes to WORK/results.md. As root, everything lives
 # on a fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work.
@@ -144,6 +149,14 @@ all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
 pair() { # pair REP NAME_A CMD_A NAME_B CMD_B
   if [ $(($1 % 2)) -eq 1 ]; then timed "$2" "$3"; timed "$4" "$5"; else timed "$4" "$5"; timed "$2" "$3"; fi
 }
+# as pair, each PREP run (untimed) just before its command, as bench/fs-bench.sh does
+pair_prep() { # pair_prep REP NAME_A CMD_A PREP_A NAME_B CMD_B PREP_B
+  if [ $(($1 % 2)) -eq 1 ]; then
+    bash -c "$4"; timed "$2" "$3"; bash -c "$7"; timed "$5" "$6"
+  else
+    bash -c "$7"; timed "$5" "$6"; bash -c "$4"; timed "$2" "$3"
+  fi
+}
 
 RESULTS="$WORK/results.txt"
 TABLE="$WORK/results.md"
@@ -181,7 +194,8 @@ for jdk in "${JDKS[@]}"; do
   ln -sf "$jdk/bin/java" "$WORK/path-$major/java"
   run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
   echo "JDK $major: building the start-up cache"
-  $run SNAPSHOTKIT_CACHE=sync "$SK" --version | tee -a "$RESULTS"
+  # not with a bare --version, which the launcher runs without the cache (so it would not build it)
+  $run SNAPSHOTKIT_CACHE=sync "$SK" list --version | tee -a "$RESULTS"
   for cache in off on; do
     if [ "$cache" = on ]; then mode=sync; else mode=off; fi
     sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
@@ -195,6 +209,53 @@ for jdk in "${JDKS[@]}"; do
   done
 done
 
+# ------------------------------------------------------------------------------ incremental, diff
+# both repositories as they are before the change: each incremental run starts from a copy of them
+latest_restic() { restic -r "$1" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'; }
+latest_ours() { SNAPSHOTKIT_CACHE=off "$SK" --json versions corpus | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["version"])'; }
+rm -rf "$FS/ours-base" "$FS/restic-base"
+cp -a "$FS/ours" "$FS/ours-base"
+cp -a "$FS/restic" "$FS/restic-base"
+R1=$(latest_restic "$FS/restic-base")
+V1=$(latest_ours)
+echo "applying the ~1% change (as bench/fs-bench.sh)"
+java -cp "$WORK/bench.jar" io.snapshotkit.bench.fs.FsCorpus change "$DATA" --scale "$SCALE" | tee -a "$RESULTS"
+fresh_ours="rm -rf $FS/ours && cp -a $FS/ours-base $FS/ours"
+fresh_restic="rm -rf $FS/restic && cp -a $FS/restic-base $FS/restic"
+for jdk in "${JDKS[@]}"; do
+  major=$(jdk_major "$jdk")
+  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  for cache in off on; do
+    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
+    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    echo "JDK $major, cache $cache: incremental capture x$REPS"
+    for rep in $(seq 1 "$REPS"); do
+      pair_prep "$rep" "incr-$major-$cache" "$sk capture corpus" "$fresh_ours" \
+        "rincr-$major-$cache" "restic -r $FS/restic backup -q $DATA" "$fresh_restic"
+    done
+  done
+done
+# the last incremental runs left both repositories holding the state before and after the change
+R2=$(latest_restic "$FS/restic")
+V2=$(latest_ours)
+[ "$V2" -eq $((V1 + 1)) ] || die "expected version $((V1 + 1)) after the incremental capture, found $V2"
+for jdk in "${JDKS[@]}"; do
+  major=$(jdk_major "$jdk")
+  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  for cache in off on; do
+    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
+    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    echo "JDK $major, cache $cache: diff x$REPS"
+    for rep in $(seq 1 "$REPS"); do
+      pair "$rep" "diff-$major-$cache" "$sk diff corpus@$V1 corpus@$V2" \
+        "rdiff-$major-$cache" "restic -r $FS/restic diff $R1 $R2"
+    done
+  done
+done
+echo "our last diff printed: $(tail -1 "$LOG/diff-$major-on.out")" | tee -a "$RESULTS"
+echo "restic's last diff printed: $(grep -i 'added\|removed\|changed' "$LOG/rdiff-$major-on.out" | tail -3 | tr -s ' \n' ' ')" \
+  | tee -a "$RESULTS"
+
 # ------------------------------------------------------------------------------ report
 echo
 echo "medians of wall-clock seconds; $REPS repetitions" | tee -a "$RESULTS"
@@ -204,6 +265,8 @@ for jdk in "${JDKS[@]}"; do
     ratio "$major" "$cache" "list vs restic snapshots" "list-$major-$cache" "snapshots-$major-$cache"
     ratio "$major" "$cache" "no-change capture vs restic backup" "capture-$major-$cache" "backup-$major-$cache"
     ratio "$major" "$cache" "--version vs restic version" "version-$major-$cache" "rversion-$major-$cache"
+    ratio "$major" "$cache" "capture after ~1% change vs restic backup" "incr-$major-$cache" "rincr-$major-$cache"
+    ratio "$major" "$cache" "diff before/after vs restic diff" "diff-$major-$cache" "rdiff-$major-$cache"
   done
 done
 echo
@@ -211,5 +274,5 @@ cat "$TABLE"
 echo "results: $RESULTS, $TABLE; logs: $LOG"
 
 if [ "$KEEP" = 0 ]; then
-  rm -rf "$DATA" "$FS/ours" "$FS/restic" "$RESTIC_CACHE_DIR" "$WORK/xdg"
+  rm -rf "$DATA" "$FS/ours" "$FS/restic" "$FS/ours-base" "$FS/restic-base" "$RESTIC_CACHE_DIR" "$WORK/xdg"
 fi

@@ -1,9 +1,9 @@
 package io.snapshotkit.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -17,13 +17,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** Column encodings shared by every dialect: instants as epoch nanoseconds, maps as JSON text. */
+/**
+ * Column encodings shared by every dialect: instants as epoch nanoseconds, maps as JSON text.
+ * Columns are read with Jackson's streaming parser, and only writing builds an
+ * {@link ObjectMapper}: a process that only reads rows (the CLI's {@code list}) never pays for one.
+ */
 final class Codec {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
-  private static final TypeReference<TreeMap<String, String>> STRING_MAP = new TypeReference<>() {};
+  /** Reads columns. */
+  private static final JsonFactory FACTORY = new JsonFactory();
   private static final long NANOS = 1_000_000_000L;
+
+  /** Holds the mapper that writes columns, built on the first write. */
+  private static final class Writer {
+    static final ObjectMapper JSON = JsonMapper.builder()
+        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+        .build();
+  }
 
   private Codec() {}
 
@@ -52,25 +61,39 @@ final class Codec {
 
   static String stringMap(Map<String, String> map) {
     try {
-      return JSON.writeValueAsString(map);
+      return Writer.JSON.writeValueAsString(map);
     } catch (JsonProcessingException e) {
       throw SnapshotException.wrap("encoding a map as JSON", e);
     }
   }
 
+  /** A map {@link #stringMap(Map)} wrote: one JSON object of strings, keys in order. */
   static Map<String, String> stringMap(String json) {
-    try {
-      return JSON.readValue(json, STRING_MAP);
-    } catch (JsonProcessingException e) {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      Map<String, String> map = new TreeMap<>();
+      for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+          throw new IllegalArgumentException("the value of " + key + " is not a string");
+        }
+        map.put(key, p.getText());
+      }
+      if (p.nextToken() != null) {
+        throw new IllegalArgumentException("text after the JSON object");
+      }
+      return map;
+    } catch (IOException | IllegalArgumentException e) {
       throw corrupt("a labels or metadata column", e);
     }
   }
 
   static String manifestRef(ManifestRef ref) {
-    ObjectNode node = JSON.createObjectNode();
+    ObjectNode node = Writer.JSON.createObjectNode();
     node.put("external", ref.external());
     ref.blobKey().ifPresent(k -> node.put("blobKey", k));
-    node.set("counts", JSON.valueToTree(ref.counts()));
+    node.set("counts", Writer.JSON.valueToTree(ref.counts()));
     node.put("bytes", ref.bytes());
     return node.toString();
   }
@@ -80,7 +103,7 @@ final class Codec {
       return Optional.empty();
     }
     // Read with the streaming parser: this runs for every row a listing returns.
-    try (JsonParser p = JSON.getFactory().createParser(json)) {
+    try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("not a JSON object");
       }

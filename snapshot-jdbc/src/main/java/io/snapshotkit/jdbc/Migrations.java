@@ -44,6 +44,15 @@ final class Migrations {
     if (target < 0 || target > LATEST) {
       throw new IllegalArgumentException("target schema version must be 0.." + LATEST + ": " + target);
     }
+    // A database already at the target (every start after the first) is only read: no write
+    // transaction, so opening it neither waits for another writer nor takes the write lock.
+    Optional<Integer> found = currentVersion(jdbi);
+    if (found.isPresent() && found.get() >= target) {
+      if (found.get() > LATEST) {
+        throw newerSchema(found.get());
+      }
+      return found.get();
+    }
     jdbi.useTransaction(h -> {
       // Under the migration lock: two PostgreSQL instances creating the table at once would collide.
       lockMigrations(h, dialect);

@@ -57,4 +57,26 @@ class CodecTest {
     assertEquals(Long.MIN_VALUE, Codec.boundNanos(Instant.MIN));
     assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(SnapshotException.class, () -> Codec.nanos(Instant.MAX)).code());
   }
+
+  @Test
+  @DisplayName("label and metadata maps survive a round trip exactly, in key order, whatever their characters")
+  void stringMapRoundTrip() {
+    Map<String, String> map = new java.util.TreeMap<>(Map.of("env", "prod", "quote\"d", "back\\slash\n",
+        "unicode", "caf\u00e9 \ud83d\ude00", "empty", "", "control", "\u0001\t"));
+    String json = Codec.stringMap(map);
+    assertEquals(map, Codec.stringMap(json));
+    assertEquals(java.util.List.copyOf(map.keySet()), java.util.List.copyOf(Codec.stringMap(json).keySet()));
+    assertEquals("{\"a\":\"1\",\"b\":\"2\"}", Codec.stringMap(Map.of("b", "2", "a", "1")), "keys sorted");
+    assertEquals(Map.of(), Codec.stringMap("{}"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "null", "[]", "{\"a\":1}", "{\"a\":null}", "{\"a\":{\"b\":\"c\"}}", "{\"a\":\"b\"",
+      "{\"a\":\"b\"} {}", "not json"})
+  @DisplayName("an unreadable label or metadata map is CORRUPT and says how to recover")
+  void corruptStringMap(String json) {
+    SnapshotException e = assertThrows(SnapshotException.class, () -> Codec.stringMap(json));
+    assertEquals(ErrorCode.CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("restore the database from a backup"), e.getMessage());
+  }
 }

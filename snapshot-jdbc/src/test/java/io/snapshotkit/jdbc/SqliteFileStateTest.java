@@ -62,4 +62,24 @@ class SqliteFileStateTest {
       }
     }
   }
+
+  @Test
+  @DisplayName("opening a file whose schema is current takes no write lock, so it opens and reads while another writer holds it")
+  void openingACurrentFileWritesNothing() throws Exception {
+    Path db = dir.resolve("snapshots.db");
+    Snapshot row = Rows.capturing(Rows.W1, 1);
+    try (JdbcManifestStore store = JdbcManifestStore.sqlite(db)) {
+      store.inTransaction(tx -> tx.insertCapturing(row, 10));
+    }
+    try (java.sql.Connection writer = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        java.sql.Statement st = writer.createStatement()) {
+      st.execute("BEGIN IMMEDIATE"); // another process in the middle of a write transaction
+      try (JdbcManifestStore store = JdbcManifestStore.builder().sqlite(db)
+          .sqliteBusyTimeout(java.time.Duration.ofMillis(200)).build()) {
+        assertEquals(Optional.of(row.id()), store.find(row.id()).map(Snapshot::id));
+        assertEquals(JdbcManifestStore.latestSchemaVersion(), store.schemaVersion());
+      }
+      st.execute("ROLLBACK");
+    }
+  }
 }

@@ -62,7 +62,7 @@ final class AdminCommands {
       try (Services s = Services.open(h, root.environment().clock(), Optional.empty(), root.lockWait(), () -> { },
           root.restoreSteps())) {
         root.reportRecovery(s);
-        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        ObjectNode n = JsonViews.object();
         n.put("home", h.dir().toString());
         n.put("database", h.database().toString());
         n.put("repository", s.agent().repositoryRoot().toString());
@@ -131,7 +131,7 @@ final class AdminCommands {
               + workload + (dirs.isEmpty() ? "" : " " + String.join(" ", dirs))));
       if (host != null && dirs.isEmpty()) {
         registry.place(w, host);
-        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        ObjectNode n = JsonViews.object();
         n.put("workload", workload);
         n.put("host", host);
         out().result(n);
@@ -158,7 +158,7 @@ final class AdminCommands {
     }
 
     private void print(Optional<String> onHost, Map<String, String> volumes, Excludes excludes) {
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("workload", workload);
       onHost.ifPresent(h -> n.put("host", h));
       ObjectNode v = n.putObject("volumes");
@@ -257,7 +257,7 @@ final class AdminCommands {
       } else if (!root.services().agent().untrack(w)) {
         throw SnapshotException.notFound("workload '" + workload + "' is not tracked; nothing to forget");
       }
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("untracked", workload);
       host.ifPresent(h -> n.put("host", h));
       out().result(n);
@@ -283,7 +283,7 @@ final class AdminCommands {
           "give at least one of --keep-last N, --hourly N, --daily N, --weekly N, --monthly N, --yearly N (N > 0) "
               + "or --keep-within DURATION; a policy that keeps nothing is refused to prevent accidents"));
       List<String> workloads = workload != null ? List.of(workload(workload).id()) : workloadsWithSnapshots();
-      ArrayNode results = JsonViews.MAPPER.createArrayNode();
+      ArrayNode results = JsonViews.array();
       Table t = Table.of("WORKLOAD", "KEPT", dryRun ? "WOULD DELETE" : "DELETED", "FAILED").rightAligned(1, 2, 3);
       List<String> lines = new ArrayList<>();
       for (String w : workloads) {
@@ -329,7 +329,7 @@ final class AdminCommands {
         return;
       }
       GcReport r = out().tracking("gc", progress -> root.services().agent().gc(progress));
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("snapshots", r.snapshots());
       n.put("contentsRemoved", r.contentsRemoved());
       n.put("bytesReclaimed", r.bytesReclaimed());
@@ -340,7 +340,7 @@ final class AdminCommands {
 
     private void onHosts() {
       List<HostRun<HostAdmin.GcReport>> runs = HostRun.each(root, host, HostAdmin::gc);
-      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      ArrayNode a = JsonViews.array();
       Table t = Table.of("HOST", "RECLAIMED", "REMOVED", "SNAPSHOTS").rightAligned(1, 2, 3);
       for (HostRun<HostAdmin.GcReport> run : runs) {
         ObjectNode n = run.json(a);
@@ -375,7 +375,7 @@ final class AdminCommands {
         return;
       }
       CheckReport r = out().tracking("check", progress -> root.services().agent().check(sample, progress));
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("ok", r.ok());
       n.put("contentsChecked", r.contentsChecked());
       n.set("corrupt", strings(r.corrupt()));
@@ -390,7 +390,7 @@ final class AdminCommands {
 
     private void onHosts() {
       List<HostRun<HostAdmin.CheckReport>> runs = HostRun.each(root, host, admin -> admin.check(sample));
-      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      ArrayNode a = JsonViews.array();
       List<String> damagedHosts = new ArrayList<>();
       for (HostRun<HostAdmin.CheckReport> run : runs) {
         ObjectNode n = run.json(a);
@@ -418,7 +418,7 @@ final class AdminCommands {
     }
 
     private static ArrayNode strings(List<String> list) {
-      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      ArrayNode a = JsonViews.array();
       list.forEach(a::add);
       return a;
     }
@@ -441,7 +441,7 @@ final class AdminCommands {
       s.engine().pruneEvents();
       // Delivery interleaves workloads; show them in the order they happened.
       events.sort(Comparator.comparing(SnapshotEvent::at));
-      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      ArrayNode a = JsonViews.array();
       events.forEach(e -> a.add(JsonViews.event(e)));
       out().result(a);
       Table t = Table.of("WHEN", "EVENT", "WORKLOAD", "VERSION", "SNAPSHOT", "DETAILS");

@@ -90,7 +90,7 @@ final class ArchiveCommands {
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         long size = Files.size(target);
-        ObjectNode n = JsonViews.MAPPER.createObjectNode();
+        ObjectNode n = JsonViews.object();
         n.put("snapshot", s.id().value());
         n.put("workload", s.workload().id());
         n.put("version", s.version());

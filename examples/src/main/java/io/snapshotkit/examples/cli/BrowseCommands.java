@@ -38,7 +38,7 @@ final class BrowseCommands {
             + "to list the snapshots themselves, run snapshotkit list (ls was its alias in earlier releases)");
       }
       Snapshot s = snapshot(snapshot);
-      ArrayNode json = JsonViews.MAPPER.createArrayNode();
+      ArrayNode json = JsonViews.array();
       long[] count = {0};
       engine().listFiles(s.workload().tenant(), s.id(), path, f -> {
         count[0]++;

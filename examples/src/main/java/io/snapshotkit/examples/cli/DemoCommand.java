@@ -126,7 +126,7 @@ final class DemoCommand extends Base {
           : "Done, but the workspace still differs from version 1 (see above).");
       o.line("Try it on your own directory: snapshotkit init && snapshotkit track myproj ./my-project && snapshotkit capture myproj");
 
-      ObjectNode json = JsonViews.MAPPER.createObjectNode();
+      ObjectNode json = JsonViews.object();
       json.put("workspace", workspace.toString());
       json.set("diff", JsonViews.diff(diff));
       json.set("restore", JsonViews.restore(additive));

@@ -28,7 +28,7 @@ final class HostsCommand extends Base {
   @Override
   void run() {
     List<RegisteredHost> hosts = root.hostRegistry().registeredHosts();
-    ArrayNode a = JsonViews.MAPPER.createArrayNode();
+    ArrayNode a = JsonViews.array();
     Table t = Table.of("HOST", "ADDRESS", "STATUS", "HEARTBEAT");
     Instant now = Instant.now();
     for (RegisteredHost h : hosts) {
@@ -61,7 +61,7 @@ final class HostsCommand extends Base {
     public Integer call() {
       Output out = hosts.root.output();
       action().accept(hosts.root.hostRegistry(), id);
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("id", id);
       n.put("action", done());
       out.result(n);

@@ -66,7 +66,7 @@ public final class Main {
       return ExitCodes.OK;
     }
     RootCommand root = new RootCommand(environment);
-    CommandLine cl = RootCommand.commandLine(root);
+    CommandLine cl = RootCommand.commandLine(root, args);
     try {
       return cl.execute(args);
     } finally {

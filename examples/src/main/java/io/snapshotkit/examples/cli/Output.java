@@ -151,7 +151,7 @@ final class Output {
    * {@code finished}.
    */
   private synchronized void progressJson(ProgressEvent e) {
-    ObjectNode n = JsonViews.MAPPER.createObjectNode();
+    ObjectNode n = JsonViews.object();
     n.put("operation", e.operation().name().toLowerCase(Locale.ROOT));
     n.put("phase", e.phase());
     n.put("filesDone", e.filesDone());

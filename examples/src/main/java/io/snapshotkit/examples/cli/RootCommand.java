@@ -11,12 +11,16 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -36,36 +40,42 @@ import picocli.CommandLine.ScopeType;
         "Snapshots of directories on this machine: capture, versions, diff, restore, rollback.",
         "Metadata lives in SQLite and files in a content-addressed repository, both under the home directory.",
         "Name a snapshot by its id or as WORKLOAD@VERSION (WORKLOAD@latest for the newest)."},
-    footer = {"", "Start with: snapshotkit demo"},
-    subcommands = {
-        AdminCommands.Init.class,
-        AdminCommands.Track.class,
-        AdminCommands.Untrack.class,
-        SnapshotCommands.Capture.class,
-        SnapshotCommands.ListCmd.class,
-        SnapshotCommands.Versions.class,
-        SnapshotCommands.Show.class,
-        BrowseCommands.Ls.class,
-        BrowseCommands.Dump.class,
-        SnapshotCommands.Diff.class,
-        SnapshotCommands.Restore.class,
-        SnapshotCommands.Rollback.class,
-        SnapshotCommands.Delete.class,
-        SnapshotCommands.Protect.class,
-        ForkCommand.class,
-        AdminCommands.Retention.class,
-        ScheduleCommand.class,
-        AdminCommands.Gc.class,
-        AdminCommands.Check.class,
-        ArchiveCommands.Export.class,
-        ArchiveCommands.Import.class,
-        AdminCommands.Events.class,
-        ServeCommand.class,
-        AgentCommand.class,
-        HostsCommand.class,
-        DemoCommand.class,
-        CommandLine.HelpCommand.class})
+    footer = {"", "Start with: snapshotkit demo"})
 final class RootCommand implements Callable<Integer> {
+
+  /**
+   * The subcommands, in the order {@code --help} lists them. They are not in the {@code @Command}
+   * annotation, which would make picocli build every command's model (by reflection) on each run:
+   * {@link #commandLine(RootCommand, String[])} adds only the one a command line names.
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(
+      AdminCommands.Init.class,
+      AdminCommands.Track.class,
+      AdminCommands.Untrack.class,
+      SnapshotCommands.Capture.class,
+      SnapshotCommands.ListCmd.class,
+      SnapshotCommands.Versions.class,
+      SnapshotCommands.Show.class,
+      BrowseCommands.Ls.class,
+      BrowseCommands.Dump.class,
+      SnapshotCommands.Diff.class,
+      SnapshotCommands.Restore.class,
+      SnapshotCommands.Rollback.class,
+      SnapshotCommands.Delete.class,
+      SnapshotCommands.Protect.class,
+      ForkCommand.class,
+      AdminCommands.Retention.class,
+      ScheduleCommand.class,
+      AdminCommands.Gc.class,
+      AdminCommands.Check.class,
+      ArchiveCommands.Export.class,
+      ArchiveCommands.Import.class,
+      AdminCommands.Events.class,
+      ServeCommand.class,
+      AgentCommand.class,
+      HostsCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class);
 
   /**
    * What the process gives the tool.
@@ -145,9 +155,25 @@ final class RootCommand implements Callable<Integer> {
     this.environment = environment;
   }
 
-  /** A picocli command line with this tool's error handling. */
+  /** A picocli command line with every command and this tool's error handling. */
   static CommandLine commandLine(RootCommand root) {
+    return commandLine(root, new String[0]);
+  }
+
+  /**
+   * A picocli command line for the arguments {@code line}, with this tool's error handling: with the model of
+   * the one command they name, or of every command when they name none (no command, {@code help},
+   * a word that is no command, for which picocli suggests the closest, or root's {@code --help}).
+   * Parsing, help and errors are those of the full model, which only costs more to build.
+   */
+  static CommandLine commandLine(RootCommand root, String[] line) {
     CommandLine cl = new CommandLine(root);
+    Optional<Class<?>> named = named(cl.getCommandSpec(), line);
+    if (named.isPresent()) {
+      cl.addSubcommand(named.get());
+    } else {
+      SUBCOMMANDS.forEach(cl::addSubcommand);
+    }
     cl.setOut(new PrintWriter(root.environment.out(), true));
     cl.setErr(new PrintWriter(root.environment.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -158,6 +184,36 @@ final class RootCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     });
     return cl;
+  }
+
+  /**
+   * The subcommand {@code args} name after the root's options, unless {@code help} or a root
+   * option that prints help or the version comes first, or an option the root does not know.
+   */
+  private static Optional<Class<?>> named(CommandSpec rootSpec, String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.startsWith("-")) {
+        int eq = arg.indexOf('=');
+        OptionSpec option = rootSpec.findOption(eq < 0 ? arg : arg.substring(0, eq));
+        if (option == null || option.usageHelp() || option.versionHelp()) {
+          return Optional.empty();
+        }
+        if (eq < 0 && option.arity().max() > 0) {
+          i++; // its value
+        }
+        continue;
+      }
+      for (Class<?> command : SUBCOMMANDS) {
+        Command c = command.getAnnotation(Command.class);
+        if (command != CommandLine.HelpCommand.class
+            && (c.name().equals(arg) || Arrays.asList(c.aliases()).contains(arg))) {
+          return Optional.of(command);
+        }
+      }
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   private static String qualified(CommandLine cl) {

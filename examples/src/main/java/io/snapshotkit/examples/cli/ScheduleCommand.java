@@ -42,7 +42,7 @@ final class ScheduleCommand extends Base {
   /** Prints the CLI tenant's schedules. */
   static void list(Output out, Schedules schedules) {
     List<ScheduleState> all = schedules.list(Cli.TENANT);
-    ArrayNode a = JsonViews.MAPPER.createArrayNode();
+    ArrayNode a = JsonViews.array();
     Table t = Table.of("WORKLOAD", "WHEN", "RETENTION", "RUNS", "SKIPS", "NEXT DUE").rightAligned(3, 4);
     for (ScheduleState s : all) {
       Optional<Instant> next = schedules.nextDue(s);
@@ -151,7 +151,7 @@ final class ScheduleCommand extends Base {
       if (!schedules().remove(workload(workload))) {
         throw SnapshotException.notFound("workload '" + workload + "' has no schedule; see: snapshotkit schedule list");
       }
-      out().result(JsonViews.MAPPER.createObjectNode().put("workload", workload).put("removed", true));
+      out().result(JsonViews.object().put("workload", workload).put("removed", true));
       out().line("Removed the schedule of " + workload + " (its snapshots stay).");
     }
   }

@@ -113,7 +113,7 @@ final class ServeCommand extends Base {
       out().line("Listening on " + server.baseUri() + " (tenant " + Cli.TENANT.value() + "); Ctrl-C stops.");
       out().line("Try: curl -H 'Authorization: Bearer " + secret + "' " + server.baseUri() + "/v1/workloads/WORKLOAD/versions");
       out().line("Routes: examples/README.md, \"REST example\".");
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("uri", server.baseUri().toString());
       n.put("token", secret);
       out().result(n);

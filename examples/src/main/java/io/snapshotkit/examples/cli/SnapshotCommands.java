@@ -277,7 +277,7 @@ final class SnapshotCommands {
     }
 
     private static ArrayNode volumesJson(Manifest m) {
-      ArrayNode a = JsonViews.MAPPER.createArrayNode();
+      ArrayNode a = JsonViews.array();
       m.family(FsHostAgent.FAMILY).forEach(r -> {
         ObjectNode v = a.addObject();
         v.put("volume", r.key());
@@ -448,7 +448,7 @@ final class SnapshotCommands {
     void run() {
       Snapshot s = snapshot(snapshot);
       engine().delete(Cli.TENANT, s.id());
-      ObjectNode n = JsonViews.MAPPER.createObjectNode();
+      ObjectNode n = JsonViews.object();
       n.put("deleted", s.id().value());
       n.put("workload", s.workload().id());
       n.put("version", s.version());

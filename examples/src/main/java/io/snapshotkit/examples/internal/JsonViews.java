@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
@@ -42,19 +43,40 @@ import java.util.Optional;
  * <p><b>Thread-safety:</b> stateless and thread-safe.
  */
 public final class JsonViews {
-  /** The mapper both front ends use: sorted map keys, indented only when asked for. */
-  public static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build();
-
   private JsonViews() {}
+
+  /**
+   * The mapper both front ends use to read and write JSON: sorted map keys, indented only when
+   * asked for. Built on first use: a command that only builds nodes, and prints tables, never
+   * pays for it (a fifth of a short command's start-up).
+   */
+  public static ObjectMapper mapper() {
+    return Mapper.INSTANCE;
+  }
+
+  /** A new empty JSON object, made without the {@link #mapper()}. */
+  public static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  /** A new empty JSON array, made without the {@link #mapper()}. */
+  public static ArrayNode array() {
+    return JsonNodeFactory.instance.arrayNode();
+  }
+
+  /** Holds the mapper, built when {@link #mapper()} is first called. */
+  private static final class Mapper {
+    static final ObjectMapper INSTANCE = JsonMapper.builder()
+        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+        .build();
+  }
 
   /**
    * One entry inside a snapshot: {@code path, name, type} (file, directory, symlink), {@code size},
    * {@code mode} (octal text, such as "644"), {@code modified}, and {@code target} for a symlink.
    */
   public static ObjectNode file(SnapshotFile f) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("path", f.path());
     n.put("name", f.name());
     n.put("type", f.type().name().toLowerCase(java.util.Locale.ROOT));
@@ -68,7 +90,7 @@ public final class JsonViews {
   /** One snapshot's metadata. */
   public static ObjectNode snapshot(Snapshot s) {
     Objects.requireNonNull(s, "s");
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("id", s.id().value());
     n.put("tenant", s.tenant().value());
     n.put("workload", s.workload().id());
@@ -105,14 +127,14 @@ public final class JsonViews {
 
   /** A list of snapshots. */
   public static ArrayNode snapshots(Collection<Snapshot> list) {
-    ArrayNode a = MAPPER.createArrayNode();
+    ArrayNode a = array();
     list.forEach(s -> a.add(snapshot(s)));
     return a;
   }
 
   /** A page of snapshots: {@code {"items": [...], "nextCursor": id|null}}. */
   public static ObjectNode page(Page<Snapshot> page) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.set("items", snapshots(page.items()));
     n.put("nextCursor", page.nextCursor().map(SnapshotId::value).orElse(null));
     return n;
@@ -120,7 +142,7 @@ public final class JsonViews {
 
   /** A diff, with every change and both sides of a changed resource. */
   public static ObjectNode diff(DiffResult d) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("from", d.from().value());
     n.put("to", d.to().map(SnapshotId::value).orElse(null));
     n.put("against", d.to().isPresent() ? "snapshot" : "current");
@@ -166,7 +188,7 @@ public final class JsonViews {
 
   /** What a restore or rollback did. */
   public static ObjectNode restore(RestoreReport r) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("snapshot", r.snapshot().value());
     n.put("mode", r.mode().name());
     n.put("created", r.created());
@@ -196,7 +218,7 @@ public final class JsonViews {
 
   /** Each resource a restore could not write: {resource, reason, code}. */
   private static ArrayNode failures(List<RestoreFailure> failures) {
-    ArrayNode out = MAPPER.createArrayNode();
+    ArrayNode out = array();
     for (RestoreFailure f : failures) {
       ObjectNode o = out.addObject();
       o.put("resource", f.resource());
@@ -208,7 +230,7 @@ public final class JsonViews {
 
   /** What a retention run kept and deleted. */
   public static ObjectNode retention(String workload, RetentionResult r) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("workload", workload);
     n.put("dryRun", r.dryRun());
     n.set("kept", ids(r.kept()));
@@ -224,7 +246,7 @@ public final class JsonViews {
    * {@code nextDue} (null when the cron expression matches no later date).
    */
   public static ObjectNode schedule(ScheduleState s, Optional<Instant> nextDue) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("workload", s.workload().id());
     s.schedule().cron().ifPresent(c -> n.put("cron", c));
     s.schedule().interval().ifPresent(d -> n.put("every", d.toString()));
@@ -247,7 +269,7 @@ public final class JsonViews {
 
   /** A retention policy's rules that are on: keepLast, hourly, daily, weekly, monthly, yearly, within. */
   public static ObjectNode retentionPolicy(RetentionPolicy p) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     putPositive(n, "keepLast", p.keepLast());
     putPositive(n, "hourly", p.keepHourly());
     putPositive(n, "daily", p.keepDaily());
@@ -266,7 +288,7 @@ public final class JsonViews {
 
   /** What one schedule run did: one entry per claimed slot. */
   public static ArrayNode scheduleReport(ScheduleReport r) {
-    ArrayNode a = MAPPER.createArrayNode();
+    ArrayNode a = array();
     for (ScheduleRun run : r.runs()) {
       ObjectNode n = a.addObject();
       n.put("workload", run.workload().id());
@@ -282,7 +304,7 @@ public final class JsonViews {
 
   /** What an expiry sweep deleted. */
   public static ObjectNode sweep(SweepReport r) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.set("deleted", ids(r.deleted()));
     ObjectNode failed = n.putObject("failed");
     r.failed().forEach((id, why) -> failed.put(id.value(), why));
@@ -291,7 +313,7 @@ public final class JsonViews {
 
   /** One event. */
   public static ObjectNode event(SnapshotEvent e) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("id", e.id());
     n.put("type", e.type().wireName());
     n.put("tenant", e.tenant().value());
@@ -322,7 +344,7 @@ public final class JsonViews {
 
   /** An error body from a code word (also used for HTTP-level errors such as UNAUTHENTICATED). */
   public static ObjectNode error(String code, String message) {
-    ObjectNode n = MAPPER.createObjectNode();
+    ObjectNode n = object();
     n.put("error", code);
     n.put("message", message);
     return n;
@@ -331,7 +353,7 @@ public final class JsonViews {
   /** Serialises compactly. */
   public static byte[] bytes(Object node) {
     try {
-      return MAPPER.writeValueAsBytes(node);
+      return mapper().writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw SnapshotException.wrap("writing JSON", e);
     }
@@ -340,14 +362,14 @@ public final class JsonViews {
   /** Serialises with indentation, for people. */
   public static String pretty(Object node) {
     try {
-      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+      return mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw SnapshotException.wrap("writing JSON", e);
     }
   }
 
   private static ArrayNode ids(List<SnapshotId> ids) {
-    ArrayNode a = MAPPER.createArrayNode();
+    ArrayNode a = array();
     ids.forEach(id -> a.add(id.value()));
     return a;
   }

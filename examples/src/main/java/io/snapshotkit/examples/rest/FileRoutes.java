@@ -73,7 +73,7 @@ final class FileRoutes {
       engine.stat(tenant, id, path); // fails before the 200 is sent if it is missing or not browsable
     }
     return new Download(200, "application/json; charset=utf-8", -1, out -> {
-      try (JsonGenerator g = JsonViews.MAPPER.getFactory().createGenerator(out)) {
+      try (JsonGenerator g = JsonViews.mapper().getFactory().createGenerator(out)) {
         g.writeStartObject();
         g.writeStringField("path", path);
         g.writeArrayFieldStart("entries");

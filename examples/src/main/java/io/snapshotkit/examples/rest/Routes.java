@@ -430,16 +430,16 @@ final class Routes {
   /** The request's JSON object body; an empty body is an empty object. */
   private static JsonNode body(byte[] bytes) {
     if (bytes.length == 0) {
-      return JsonViews.MAPPER.createObjectNode();
+      return JsonViews.object();
     }
     JsonNode node;
     try {
-      node = JsonViews.MAPPER.readTree(bytes);
+      node = JsonViews.mapper().readTree(bytes);
     } catch (IOException e) {
       throw SnapshotException.invalid("the request body is not valid JSON; send a JSON object");
     }
     if (node == null || node instanceof NullNode) {
-      return JsonViews.MAPPER.createObjectNode();
+      return JsonViews.object();
     }
     if (!(node instanceof ObjectNode)) {
       throw SnapshotException.invalid("the request body must be a JSON object");

@@ -74,7 +74,7 @@ class BrowseCliTest {
         lines.get(0));
     assertTrue(lines.get(1).startsWith("l") && lines.get(1).endsWith("latest -> src"), lines.get(1));
     assertTrue(lines.get(2).startsWith("d") && lines.get(2).endsWith("src/"), lines.get(2));
-    JsonNode json = JsonViews.MAPPER.readTree(ok("--json", "ls", "app@1", "project/src").out());
+    JsonNode json = JsonViews.mapper().readTree(ok("--json", "ls", "app@1", "project/src").out());
     assertEquals("project/src/main.py", json.get(0).path("path").asText());
     assertEquals(9, json.get(0).path("size").asLong());
   }

@@ -102,7 +102,7 @@ class SnapshotFilesRouteTest {
   }
 
   private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
-    return JsonViews.MAPPER.readTree(r.body());
+    return JsonViews.mapper().readTree(r.body());
   }
 
   @Test

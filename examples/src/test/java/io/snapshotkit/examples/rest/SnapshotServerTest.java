@@ -125,7 +125,7 @@ class SnapshotServerTest {
 
   private Reply call(String method, String path, String token, String body) throws IOException, InterruptedException {
     HttpResponse<byte[]> r = send(method, path, token, body);
-    JsonNode json = r.body().length == 0 ? null : JsonViews.MAPPER.readTree(r.body());
+    JsonNode json = r.body().length == 0 ? null : JsonViews.mapper().readTree(r.body());
     return new Reply(r.statusCode(), json);
   }
 
@@ -497,7 +497,7 @@ class SnapshotServerTest {
       HttpResponse<byte[]> r = send(request[0], request[1], ACME_TOKEN, "{}");
       assertEquals(405, r.statusCode(), e.getKey());
       assertEquals(Optional.of(e.getValue()), r.headers().firstValue("Allow"), e.getKey());
-      assertEquals("METHOD_NOT_ALLOWED", JsonViews.MAPPER.readTree(r.body()).path("error").asText(), e.getKey());
+      assertEquals("METHOD_NOT_ALLOWED", JsonViews.mapper().readTree(r.body()).path("error").asText(), e.getKey());
     }
   }
 
@@ -534,7 +534,7 @@ class SnapshotServerTest {
         .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + ACME_TOKEN)
         .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(413, r.statusCode());
-    JsonNode json = JsonViews.MAPPER.readTree(r.body());
+    JsonNode json = JsonViews.mapper().readTree(r.body());
     assertEquals("PAYLOAD_TOO_LARGE", json.path("error").asText());
     assertTrue(json.path("message").asText().contains(String.valueOf(Intake.MAX_BODY_BYTES)), json.toString());
 
@@ -645,7 +645,7 @@ class SnapshotServerTest {
       }
       HttpResponse<byte[]> overflow = http.send(diff, HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(503, overflow.statusCode());
-      JsonNode json = JsonViews.MAPPER.readTree(overflow.body());
+      JsonNode json = JsonViews.mapper().readTree(overflow.body());
       assertEquals("BUSY", json.path("error").asText());
       assertTrue(overflow.headers().firstValue("Retry-After").isPresent());
       release.countDown();
