@@ -57,7 +57,8 @@ class StartupClassesTest {
     RootCommand root = new RootCommand(new RootCommand.Environment(Map.of(), System.out, System.err, false,
         Clock.systemUTC()));
     assertEquals(Set.of("list"), commands(RootCommand.commandLine(root, new String[] {"list"})));
-    assertEquals(Set.of("list"), commands(RootCommand.commandLine(root, new String[] {"ls"})), "an alias");
+    assertEquals(Set.of("delete"), commands(RootCommand.commandLine(root, new String[] {"rm", "x"})), "an alias");
+    assertEquals(Set.of("ls"), commands(RootCommand.commandLine(root, new String[] {"ls", "x"})), "ls lists inside a snapshot");
     assertEquals(Set.of("show"), commands(RootCommand.commandLine(root,
         new String[] {"--home", "list", "--json", "--lock-wait=3", "-v", "show", "x"})));
     // help, the root's own help or version, a word that is no command, an unknown option: all of them
