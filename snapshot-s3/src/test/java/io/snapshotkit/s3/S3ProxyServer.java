@@ -115,8 +115,11 @@ final class S3ProxyServer implements AutoCloseable {
 
   /** A store builder for {@code bucket} on this server, with the right credentials. */
   S3ObjectStore.Builder store(String bucket) {
-    return S3ObjectStore.builder().endpoint(endpoint()).region("us-east-1").bucket(bucket)
-        .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)));
+    return S3ObjectStore.builder().endpoint(endpoint()).region("us-east-1").bucket(bucket).credentials(credentials());
+  }
+
+  static StaticCredentialsProvider credentials() {
+    return StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL));
   }
 
   @Override
