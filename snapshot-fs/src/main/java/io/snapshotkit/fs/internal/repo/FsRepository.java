@@ -481,6 +481,9 @@ public final class FsRepository implements Closeable {
       // a root is written once; a retry with the same id (whose earlier attempt the engine never
       // made READY) replaces the earlier attempt's root
       byte[] rootObject = new RootFile(s, new TreeMap<>(roots)).format();
+      if (lease != null) {
+        lease.checkHeld();
+      }
       String name = rootName(workload, id);
       if (!objects.putIfAbsent(name, rootObject)) {
         objects.delete(name);

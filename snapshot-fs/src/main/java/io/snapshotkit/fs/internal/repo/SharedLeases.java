@@ -79,18 +79,37 @@ final class SharedLeases implements AutoCloseable {
     private final String kind;
     private final String uuid = UUID.randomUUID().toString();
     private volatile String name;
+    /** The expiry of the newest lease object written. */
+    private volatile long expiry;
 
     private Lease(String kind) {
       this.kind = kind;
     }
 
     private void write() throws IOException {
-      String next = PREFIX + kind + "." + (clock.millis() + leaseTime.toMillis()) + "." + uuid + "." + host;
+      long until = clock.millis() + leaseTime.toMillis();
+      String next = PREFIX + kind + "." + until + "." + uuid + "." + host;
       objects.putIfAbsent(next, (host + "\n").getBytes(StandardCharsets.UTF_8));
       String old = name;
       name = next;
+      expiry = until;
       if (old != null) {
         objects.delete(old);
+      }
+    }
+
+    /**
+     * Checks, before a capture publishes its root, that the lease has at least a third of its time
+     * left: renewals that failed for that long mean another agent's gc may run soon, so the
+     * capture must not rely on what it looked up.
+     *
+     * @throws SnapshotException HOST_UNAVAILABLE if the lease lapsed or is about to
+     */
+    void checkHeld() {
+      if (expiry - clock.millis() < leaseTime.toMillis() / 3) {
+        throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "the capture's lease on the shared repository "
+            + "could not be renewed in time (the object store was unreachable), so another agent's gc may have "
+            + "removed content it reuses; capture again");
       }
     }
 
