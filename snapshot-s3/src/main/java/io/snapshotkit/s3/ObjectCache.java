@@ -139,6 +139,17 @@ final class ObjectCache {
     }
   }
 
+  /** Deletes a directory tree, as far as it can (a temporary cache at close). */
+  static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.debug("removing the cache {}", dir, e);
+    }
+  }
+
   /** Drops the cached copy of a deleted object. */
   void remove(String name) {
     if (cacheable(name)) {

@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -25,6 +28,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -33,6 +37,7 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -78,9 +83,13 @@ public final class S3ObjectStore implements ObjectStore {
   private final Semaphore requests;
   private final ExecutorService parts;
   private final ObjectCache cache;
+  /** The cache directory to delete at close: a temporary one when none was configured. */
+  private final Path temporaryCache;
+  private final ConcurrentHashMap<String, CompletableFuture<Boolean>> fetching = new ConcurrentHashMap<>();
   private final String where;
 
-  private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache) {
+  private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
+    this.temporaryCache = temporaryCache;
     this.s3 = s3;
     this.bucket = b.bucket;
     this.prefix = b.prefix;
@@ -116,7 +125,7 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   Optional<ObjectCache> cache() {
-    return Optional.ofNullable(cache);
+    return Optional.of(cache);
   }
 
   long partSize() {
@@ -179,15 +188,13 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public byte[] get(String name) throws IOException {
     String key = key(name);
-    if (cache != null) {
-      Optional<byte[]> hit = cache.get(name);
-      if (hit.isPresent()) {
-        return hit.get();
-      }
+    Optional<byte[]> hit = cache.get(name);
+    if (hit.isPresent()) {
+      return hit.get();
     }
     byte[] bytes = call(name, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build())
         .asByteArray());
-    if (cache != null) {
+    {
       cache.fill(name).ifPresent(f -> {
         try (f) {
           f.out.write(bytes);
@@ -210,11 +217,12 @@ public final class S3ObjectStore implements ObjectStore {
       size(name);
       return new byte[0];
     }
-    if (cache != null) {
-      Optional<byte[]> hit = cache.getRange(name, offset, length);
-      if (hit.isPresent()) {
-        return hit.get();
-      }
+    Optional<byte[]> hit = cache.getRange(name, offset, length);
+    if (hit.isEmpty() && ObjectCache.cacheable(name) && fetchWhole(name, key)) {
+      hit = cache.getRange(name, offset, length);
+    }
+    if (hit.isPresent()) {
+      return hit.get();
     }
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     byte[] bytes = call(name, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key)
@@ -223,6 +231,52 @@ public final class S3ObjectStore implements ObjectStore {
       throw new EOFException(name + " ends before " + (offset + length));
     }
     return bytes;
+  }
+
+  /**
+   * Downloads a whole pack or index file into the cache on its first range read: a restore or an
+   * index lookup then reads it locally instead of sending one request per content or index page.
+   * Concurrent first reads of one object share the download.
+   *
+   * @return whether the cache now holds it
+   */
+  private boolean fetchWhole(String name, String key) throws IOException {
+    CompletableFuture<Boolean> mine = new CompletableFuture<>();
+    CompletableFuture<Boolean> running = fetching.putIfAbsent(name, mine);
+    if (running != null) {
+      try {
+        return running.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while " + name + " was downloaded");
+      } catch (ExecutionException e) {
+        return false; // the other reader failed: this one reads its range from the bucket
+      }
+    }
+    try {
+      Optional<ObjectCache.Fill> fill = cache.fill(name);
+      if (fill.isEmpty()) {
+        mine.complete(false);
+        return false;
+      }
+      try (ObjectCache.Fill f = fill.get()) {
+        call(name, () -> {
+          try (ResponseInputStream<GetObjectResponse> in = s3.getObject(GetObjectRequest.builder().bucket(bucket)
+              .key(key).build())) {
+            in.transferTo(f.out);
+          }
+          return null;
+        });
+        f.commit();
+      }
+      mine.complete(true);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      fetching.remove(name, mine);
+    }
   }
 
   @Override
@@ -245,9 +299,7 @@ public final class S3ObjectStore implements ObjectStore {
       return names;
     });
     out.sort(null);
-    if (cache != null) {
-      cache.retainOnly(namePrefix, out);
-    }
+    cache.retainOnly(namePrefix, out);
     return out;
   }
 
@@ -256,9 +308,7 @@ public final class S3ObjectStore implements ObjectStore {
     String key = key(name);
     boolean existed = exists(name);
     call(name, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()));
-    if (cache != null) {
-      cache.remove(name);
-    }
+    cache.remove(name);
     return existed;
   }
 
@@ -267,6 +317,9 @@ public final class S3ObjectStore implements ObjectStore {
   public void close() {
     parts.shutdownNow();
     s3.close();
+    if (temporaryCache != null) {
+      ObjectCache.deleteTree(temporaryCache);
+    }
   }
 
   @Override
@@ -446,8 +499,9 @@ public final class S3ObjectStore implements ObjectStore {
 
     /**
      * A local directory that keeps a copy of the packs and index files this host uploaded or read
-     * whole, so reads of them do not go to the bucket. A miss reads the bucket; deleting the
-     * directory (while no agent uses it) loses nothing. Default: no cache.
+     * (a first range read of one downloads it whole), so later reads do not go to the bucket. A
+     * miss reads the bucket; deleting the directory (while no agent uses it) loses nothing.
+     * Default: a temporary directory, deleted when the store is closed.
      */
     public Builder cacheDirectory(Path dir) {
       once(this.cacheDirectory != null, "cacheDirectory");
@@ -499,24 +553,32 @@ public final class S3ObjectStore implements ObjectStore {
             + " (" + e.getMessage() + "); set the region and credentials", e);
       }
       S3ObjectStore store = null;
+      Path temporary = null;
       try {
-        store = new S3ObjectStore(this, s3, cacheDirectory == null ? null : new ObjectCache(cacheDirectory));
+        if (cacheDirectory == null) {
+          temporary = java.nio.file.Files.createTempDirectory("snapshotkit-s3-cache");
+        }
+        store = new S3ObjectStore(this, s3, new ObjectCache(cacheDirectory == null ? temporary : cacheDirectory),
+            temporary);
         store.probe();
         return store;
       } catch (IOException e) {
-        close(store, s3);
+        close(store, s3, temporary);
         throw SnapshotException.wrap("checking the bucket " + bucket, e);
       } catch (RuntimeException e) {
-        close(store, s3);
+        close(store, s3, temporary);
         throw e;
       }
     }
 
-    private static void close(S3ObjectStore store, S3Client s3) {
+    private static void close(S3ObjectStore store, S3Client s3, Path temporary) {
       if (store != null) {
         store.close();
       } else {
         s3.close();
+        if (temporary != null) {
+          ObjectCache.deleteTree(temporary);
+        }
       }
     }
   }

@@ -149,24 +149,25 @@ public final class ContentStore {
    * @return the bytes removed
    */
   long removeUnindexedPacks() throws IOException {
-    Set<String> indexed = new HashSet<>();
+    // under the lock throughout: no session of this host can open (and publish a pack) meanwhile
     synchronized (lock) {
-      if (!shared || pins.size() > 0) {
+      if (!shared || !pins.isEmpty()) {
         return 0;
       }
+      Set<String> indexed = new HashSet<>();
       for (IndexFile f : index.files()) {
         indexed.addAll(f.packs);
       }
-    }
-    long bytes = 0;
-    for (String pack : objects.list(PACKS)) {
-      if (!indexed.contains(pack)) {
-        LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
-        bytes += sizeOrZero(pack);
-        objects.delete(pack);
+      long bytes = 0;
+      for (String pack : objects.list(PACKS)) {
+        if (!indexed.contains(pack)) {
+          LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
+          bytes += sizeOrZero(pack);
+          objects.delete(pack);
+        }
       }
+      return bytes;
     }
-    return bytes;
   }
 
   /** Contents smaller than this are stored whole, larger ones are chunked. */
