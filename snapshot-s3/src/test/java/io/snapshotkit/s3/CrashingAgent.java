@@ -27,7 +27,7 @@ final class CrashingAgent {
     S3ObjectStore store = S3ObjectStore.builder().endpoint(URI.create(args[1])).region("us-east-1").bucket(args[2])
         .credentials(S3ProxyServer.credentials()).partSize(5L << 20).build();
     FsHostAgent agent = FsHostAgent.builder().repository(Path.of(args[3])).hostId("crashing").objectStore(store)
-        .leaseTime(Duration.ofSeconds(1)).build();
+        .leaseTime(Duration.ofSeconds(3)).build();
     WorkloadRef w = WorkloadRef.of("acme", "crash");
     Path data = Path.of(args[4]);
     agent.track(w, Map.of("data", data));

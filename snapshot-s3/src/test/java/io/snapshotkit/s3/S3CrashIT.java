@@ -66,7 +66,7 @@ class S3CrashIT {
     } finally {
       child.destroyForcibly();
     }
-    Thread.sleep(1200); // the killed agent's leases expire (lease time 1 s)
+    Thread.sleep(3200); // the killed agent's leases expire (lease time 3 s)
     try (S3ObjectStore store = server.store(bucket).build();
         FsHostAgent agent = FsHostAgent.builder().repository(dir.resolve("fresh")).hostId("fresh").objectStore(store)
             .leaseTime(Duration.ofSeconds(1)).build()) {

@@ -99,14 +99,14 @@ final class SharedLeases implements AutoCloseable {
     }
 
     /**
-     * Checks, before a capture publishes its root, that the lease has at least a third of its time
-     * left: renewals that failed for that long mean another agent's gc may run soon, so the
-     * capture must not rely on what it looked up.
+     * Checks, before a capture publishes its root, that the lease has at least a sixth of its time
+     * left (renewed every third, it normally has two thirds): renewals that kept failing mean
+     * another agent's gc may run soon, so the capture must not rely on what it looked up.
      *
      * @throws SnapshotException HOST_UNAVAILABLE if the lease lapsed or is about to
      */
     void checkHeld() {
-      if (expiry - clock.millis() < leaseTime.toMillis() / 3) {
+      if (expiry - clock.millis() < leaseTime.toMillis() / 6) {
         throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "the capture's lease on the shared repository "
             + "could not be renewed in time (the object store was unreachable), so another agent's gc may have "
             + "removed content it reuses; capture again");
