@@ -1,6 +1,6 @@
 /**
  * The directory agent: {@link io.snapshotkit.fs.FsHostAgent} and its public values. Only {@code
- * io.snapshotkit.fs} is exported; every {@code io.snapshotkit.fs.internal} package stays internal.
+ * io.snapshotkit.fs} and the storage interface {@code io.snapshotkit.fs.store} are exported; every {@code io.snapshotkit.fs.internal} package stays internal.
  */
 module io.snapshotkit.fs {
   requires transitive io.snapshotkit.api;
@@ -10,4 +10,5 @@ module io.snapshotkit.fs {
   requires com.github.benmanes.caffeine;
 
   exports io.snapshotkit.fs;
+  exports io.snapshotkit.fs.store;
 }

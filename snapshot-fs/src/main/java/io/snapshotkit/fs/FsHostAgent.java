@@ -30,6 +30,7 @@ import io.snapshotkit.fs.internal.restore.ExcludedPaths;
 import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
+import io.snapshotkit.fs.store.ObjectStore;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.DeleteOutcome;
@@ -48,6 +49,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,8 +105,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Thread-safety:</b> thread-safe. Different workloads may be captured and restored at once;
  * one workload is worked on by one operation at a time (the engine's workload lock).
- * {@link #gc()} may run during captures. One agent per repository: the repository is locked
- * while the agent is open; {@link #close()} releases it. Given an executor ({@link
+ * {@link #gc()} may run during captures. One agent per repository directory: the directory is
+ * locked while the agent is open; {@link #close()} releases it. Agents on several hosts may share
+ * one {@link Builder#objectStore object store}, each with its own directory. Given an executor ({@link
  * Builder#executor}), a capture reads, hashes and compresses, and a restore decompresses, verifies
  * and writes, several files at once on it; the calling thread takes part and handles any file the
  * executor has not started, so an executor shared with the caller cannot deadlock.
@@ -722,6 +725,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public static final class Builder {
     private Path repository;
+    private ObjectStore objectStore;
+    private Duration leaseTime;
     private String hostId;
     private VolumeResolver resolver;
     private Integer level;
@@ -745,10 +750,45 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
       }
     }
 
-    /** The repository directory (created if missing). Required. */
+    /**
+     * The repository directory (created if missing); with an {@link #objectStore} it holds only
+     * this host's working state. Required.
+     */
     public Builder repository(Path repository) {
       once(this.repository, "repository");
       this.repository = Objects.requireNonNull(repository, "repository").toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
+     * Keeps the repository's content, directory trees and snapshot roots in {@code store} (for
+     * example a bucket, through {@code snapshot-s3}) instead of the repository directory, which
+     * then holds only this host's working state: restore journals, the tracked volumes, temporary
+     * files and the lock. Several agents, on several hosts, each with its own repository directory,
+     * may share one store: content any of them captured dedups the others' captures, any of them
+     * restores any snapshot, and gc on one never deletes what a capture on another relies on (see
+     * {@link #leaseTime}). Start-up fails if the store cannot be read and written. The agent does
+     * not close the store. Default: the repository directory holds everything.
+     */
+    public Builder objectStore(ObjectStore store) {
+      once(this.objectStore, "objectStore");
+      this.objectStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * With a shared {@link #objectStore}: how long a capture's lease (which keeps other hosts' gc
+     * from deleting anything) lasts unless renewed; the agent renews it every third of that time.
+     * An agent killed while capturing delays other hosts' gc by at most this long. Hosts' clocks
+     * must agree to well within it. Default 2 minutes.
+     */
+    public Builder leaseTime(Duration time) {
+      once(this.leaseTime, "leaseTime");
+      Objects.requireNonNull(time, "time");
+      if (time.compareTo(Duration.ofMillis(300)) < 0) {
+        throw new IllegalArgumentException("leaseTime must be at least 300 ms, not " + time);
+      }
+      this.leaseTime = time;
       return this;
     }
 
@@ -852,6 +892,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
       if (repository == null) {
         all.add("repository is required");
       }
+      if (leaseTime != null && objectStore == null) {
+        all.add("leaseTime applies only with an objectStore");
+      }
       if (!all.isEmpty()) {
         throw SnapshotException.invalid("cannot build an FsHostAgent: " + String.join("; ", all));
       }
@@ -860,7 +903,9 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
       clock = clock == null ? Clock.systemUTC() : clock;
       headroom = headroom == null ? 64L << 20 : headroom;
       listener = listener == null ? (step, swapped) -> { } : listener;
-      FsRepository repo = FsRepository.open(repository, level == null ? 1 : level,
+      FsRepository.Shared shared = objectStore == null ? null
+          : new FsRepository.Shared(objectStore, hostId, leaseTime == null ? Duration.ofMinutes(2) : leaseTime);
+      FsRepository repo = FsRepository.open(repository, shared, level == null ? 1 : level,
           packLimit == null ? ContentStore.SMALL : packLimit, executor);
       try {
         FsHostAgent agent = new FsHostAgent(this, repo);

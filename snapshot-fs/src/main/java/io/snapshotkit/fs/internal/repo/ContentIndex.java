@@ -2,7 +2,7 @@ package io.snapshotkit.fs.internal.repo;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -148,7 +148,7 @@ final class ContentIndex {
     }
   }
 
-  private synchronized void remove(List<IndexFile> gone) {
+  synchronized void remove(List<IndexFile> gone) {
     List<IndexFile> next = new ArrayList<>(files);
     next.removeAll(gone);
     files = List.copyOf(next);

@@ -3,7 +3,7 @@ package io.snapshotkit.fs.internal.repo;
 import io.snapshotkit.fs.internal.chunk.FastCdc;
 import io.snapshotkit.fs.internal.files.Buffers;
 import io.snapshotkit.fs.internal.files.OrderedWork;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

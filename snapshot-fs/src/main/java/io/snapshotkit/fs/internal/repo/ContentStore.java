@@ -3,7 +3,7 @@ package io.snapshotkit.fs.internal.repo;
 import com.github.luben.zstd.ZstdException;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,8 +60,15 @@ public final class ContentStore {
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
   final ZstdCodec codec;
+  /** Whether other agents (hosts) write the same store: see {@link #refresh()}. */
+  private final boolean shared;
 
   ContentStore(ObjectStore objects, int level, int small, Executor executor) throws IOException {
+    this(objects, level, small, executor, false);
+  }
+
+  ContentStore(ObjectStore objects, int level, int small, Executor executor, boolean shared) throws IOException {
+    this.shared = shared;
     this.objects = objects;
     this.small = small;
     this.level = level;
@@ -83,11 +90,83 @@ public final class ContentStore {
       }
     }
     index.dropEmpty();
+    if (shared) {
+      return; // a pack without an index may be another agent's capture in progress: gc decides (removeUnindexedPacks)
+    }
     for (String pack : packs) {
       if (!indexed.contains(pack)) {
         LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
         objects.delete(pack);
       }
+    }
+  }
+
+  /**
+   * On a shared store: loads the index files other agents published since this one last looked,
+   * forgets those a gc merged away and the packs it deleted, so lookups see the store as it is.
+   * On a store of its own the in-memory index is always current and this does nothing.
+   */
+  void refresh() throws IOException {
+    if (!shared) {
+      return;
+    }
+    synchronized (lock) {
+      Set<String> packs = new HashSet<>(objects.list(PACKS));
+      Set<String> present = new HashSet<>(objects.list(INDEX));
+      Set<String> known = new HashSet<>();
+      List<IndexFile> gone = new java.util.ArrayList<>();
+      for (IndexFile f : index.files()) {
+        known.add(f.name);
+        if (!present.contains(f.name)) {
+          gone.add(f);
+        }
+      }
+      for (String idx : present.stream().sorted().toList()) {
+        if (!known.contains(idx)) {
+          try {
+            index.open(idx, generation.incrementAndGet(), packs);
+          } catch (NoSuchFileException e) {
+            // merged away by another agent's gc since the listing; its records are in the merged file
+          }
+        }
+      }
+      index.remove(gone);
+      for (IndexFile f : index.files()) {
+        for (String p : f.packs) {
+          if (!packs.contains(p)) {
+            f.packGone(p);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * On a shared store, deletes packs no index file lists: left by an agent killed between a pack
+   * and its index. Call only while no capture of any agent runs (an exclusive lease, and no
+   * session open here).
+   *
+   * @return the bytes removed
+   */
+  long removeUnindexedPacks() throws IOException {
+    // under the lock throughout: no session of this host can open (and publish a pack) meanwhile
+    synchronized (lock) {
+      if (!shared || !pins.isEmpty()) {
+        return 0;
+      }
+      Set<String> indexed = new HashSet<>();
+      for (IndexFile f : index.files()) {
+        indexed.addAll(f.packs);
+      }
+      long bytes = 0;
+      for (String pack : objects.list(PACKS)) {
+        if (!indexed.contains(pack)) {
+          LOG.warn("removing pack {} left without an index by an interrupted capture or gc", pack);
+          bytes += sizeOrZero(pack);
+          objects.delete(pack);
+        }
+      }
+      return bytes;
     }
   }
 
@@ -125,7 +204,24 @@ public final class ContentStore {
   }
 
   Optional<Location> location(Digest d) {
-    return Optional.ofNullable(index.find(d));
+    try {
+      return Optional.ofNullable(index.find(d));
+    } catch (SnapshotException e) {
+      if (!shared || !(e.getCause() instanceof NoSuchFileException)) {
+        throw e;
+      }
+      refreshAfterMiss(e);
+      return Optional.ofNullable(index.find(d)); // another agent's gc merged the index files this one knew
+    }
+  }
+
+  private void refreshAfterMiss(RuntimeException miss) {
+    try {
+      refresh();
+    } catch (IOException e) {
+      miss.addSuppressed(e);
+      throw miss;
+    }
   }
 
   /** Streams every stored content's index record (a content listed twice may come twice). */
@@ -202,7 +298,10 @@ public final class ContentStore {
         if (attempt >= 2) {
           throw missing(d);
         }
-        // moved by a concurrent repack: look the content up again
+        // moved by a concurrent repack (here, or by another agent on a shared store): look the content up again
+        if (shared) {
+          refreshAfterMiss(missing(d));
+        }
       } catch (IOException e) {
         throw SnapshotException.wrap("reading stored content " + d, e);
       }

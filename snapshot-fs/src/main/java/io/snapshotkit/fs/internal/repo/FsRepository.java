@@ -17,6 +17,7 @@ import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.GcReport;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.store.LocalObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.StringReader;
@@ -25,7 +26,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,10 +55,13 @@ import org.slf4j.LoggerFactory;
  * snapshot naming its volumes' root trees, restore journals and the tracked-volume registry.
  * {@code FsHostAgent} opens it and holds it (and its lock) while the agent is open; not API.
  *
- * <p>Layout under the root: {@code format}, {@code packs/}, {@code index/} (objects of an
- * {@code ObjectStore}), {@code snapshots/<tenant>/<workload>/<id>.root} ({@link RootFile}),
- * {@code journal/}, {@code workloads/}, {@code tmp/} and the {@code lock} file one process holds
- * while it has the repository open.
+ * <p>Layout: the objects {@code format}, {@code packs/}, {@code index/} and {@code
+ * snapshots/<tenant>/<workload>/<id>.root} ({@link RootFile}) live in an {@link ObjectStore}: by
+ * default a {@link LocalObjectStore} on the root directory, or a store other agents may share (a
+ * bucket), which then also holds {@code leases/} ({@link SharedLeases}). Under the local root
+ * directory in any case: {@code journal/}, {@code workloads/}, {@code tmp/} and the {@code lock}
+ * file one process holds while it has the directory open (it guards the local state only, so
+ * agents on several hosts, each with its own directory, may share one bucket).
  *
  * <p><b>Thread-safety:</b> thread-safe. Captures, restores, deletes, {@link #gc()} and
  * {@link #check} may run concurrently; {@link #gc()} never removes content a snapshot (committed,
@@ -71,33 +74,59 @@ public final class FsRepository implements Closeable {
   /** Temporary files (root files being written) start with this; they are never snapshots. */
   static final String TMP_PREFIX = ".tmp-";
 
+  /** The object-name prefix of snapshot root files. */
+  static final String SNAPSHOTS = "snapshots/";
+
   private final Path root;
-  private final Path snapshots;
+  private final ObjectStore objects;
+  /** Null unless other agents share {@link #objects}. */
+  private final SharedLeases leases;
   private final ContentStore content;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final ReentrantLock gcLock = new ReentrantLock();
   private final Maintenance maintenance;
 
-  private FsRepository(Path root, int level, int small, Executor executor, FileChannel lockChannel, FileLock lock)
-      throws IOException {
+  private FsRepository(Path root, Shared shared, int level, int small, Executor executor, FileChannel lockChannel,
+      FileLock lock) throws IOException {
     this.root = root;
-    this.snapshots = root.resolve("snapshots");
     this.lockChannel = lockChannel;
     this.lock = lock;
-    LocalObjectStore objects = new LocalObjectStore(root);
-    RepositoryFormat.ensure(objects, root.toString());
-    Files.createDirectories(snapshots);
     Files.createDirectories(root.resolve("journal"));
     Files.createDirectories(root.resolve("workloads"));
-    // the repository lock is held: no put is running, so interrupted ones and in-flight imports go
-    objects.removeTemporaries("packs");
-    objects.removeTemporaries("index");
     AtomicFiles.deleteTree(root.resolve("tmp"));
     Files.createDirectories(root.resolve("tmp"));
-    this.content = new ContentStore(objects, level, small, executor);
-    this.maintenance = new Maintenance(content, snapshots, gcLock, treeSource());
-    removeAbandonedManifests();
+    if (shared == null) {
+      LocalObjectStore local = new LocalObjectStore(root);
+      RepositoryFormat.ensure(local, root.toString());
+      Files.createDirectories(root.resolve("snapshots"));
+      // the repository lock is held: no put is running, so interrupted ones and in-flight imports go
+      local.removeTemporaries("packs");
+      local.removeTemporaries("index");
+      this.objects = local;
+      this.leases = null;
+      this.content = new ContentStore(objects, level, small, executor);
+      removeAbandonedManifests();
+    } else {
+      this.objects = shared.store();
+      RepositoryFormat.ensure(objects, shared.store().toString());
+      this.leases = new SharedLeases(objects, shared.host(), shared.leaseTime(), java.time.Clock.systemUTC());
+      this.content = new ContentStore(objects, level, small, executor, true);
+    }
+    this.maintenance = new Maintenance(content, objects, gcLock, treeSource(), leases);
+  }
+
+  /**
+   * An object store other agents (on other hosts) may use at the same time, this agent's host id
+   * (named in its leases) and how long a lease lasts unrenewed.
+   */
+  public record Shared(ObjectStore store, String host, java.time.Duration leaseTime) {
+    /** Checks the arguments. */
+    public Shared {
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(leaseTime, "leaseTime");
+    }
   }
 
   /**
@@ -105,6 +134,7 @@ public final class FsRepository implements Closeable {
    * lock is held, so no capture of this repository is running.
    */
   private void removeAbandonedManifests() throws IOException {
+    Path snapshots = root.resolve("snapshots");
     try (var walk = Files.walk(snapshots, 3)) {
       for (Path p : walk.filter(f -> f.getFileName().toString().startsWith(TMP_PREFIX)).toList()) {
         LOG.warn("removing {}, left by a capture that was interrupted", snapshots.relativize(p));
@@ -134,6 +164,17 @@ public final class FsRepository implements Closeable {
    * @throws SnapshotException CONFLICT if the directory holds a repository of another format
    */
   public static FsRepository open(Path root, int level, int small, Executor executor) {
+    return open(root, null, level, small, executor);
+  }
+
+  /**
+   * As {@link #open(Path, int, int, Executor)}, keeping the repository's objects in {@code shared}
+   * (null: in {@code root} itself) and only the local state in {@code root}.
+   *
+   * @throws SnapshotException CONFLICT if another agent has {@code root} open or the store holds
+   *     a repository of another format
+   */
+  public static FsRepository open(Path root, Shared shared, int level, int small, Executor executor) {
     FileChannel ch = null;
     try {
       Files.createDirectories(root);
@@ -148,7 +189,7 @@ public final class FsRepository implements Closeable {
         throw new SnapshotException(ErrorCode.CONFLICT, "the repository " + root
             + " is open in another agent; close it first (one agent per repository)");
       }
-      return new FsRepository(root, level, small, executor, ch, lock);
+      return new FsRepository(root, shared, level, small, executor, ch, lock);
     } catch (IOException e) {
       closeQuietly(ch);
       throw SnapshotException.wrap("opening the repository " + root, e);
@@ -191,6 +232,9 @@ public final class FsRepository implements Closeable {
    */
   @Override
   public void close() {
+    if (leases != null) {
+      leases.close();
+    }
     content.close();
     try {
       lock.release();
@@ -202,17 +246,48 @@ public final class FsRepository implements Closeable {
 
   // ---------------------------------------------------------------- snapshots
 
-  private Path dir(WorkloadRef w) {
-    return snapshots.resolve(w.tenant().value()).resolve(w.id());
+  private static String dir(WorkloadRef w) {
+    return SNAPSHOTS + w.tenant().value() + "/" + w.id() + "/";
   }
 
-  /** The snapshot's root file (see {@link RootFile}); the snapshot exists exactly when it does. */
+  /** The object name of a snapshot's root file (see {@link RootFile}); the snapshot exists exactly when it does. */
+  static String rootName(WorkloadRef w, SnapshotId id) {
+    return dir(w) + id.value() + ROOT;
+  }
+
+  /** The snapshot's root file in a repository on a local directory (for tests that damage it). */
   public Path rootPath(WorkloadRef w, SnapshotId id) {
-    return dir(w).resolve(id.value() + ROOT);
+    return root.resolve(rootName(w, id));
   }
 
+  /** Whether the repository holds the snapshot. */
   public boolean exists(WorkloadRef w, SnapshotId id) {
-    return Files.exists(rootPath(w, id));
+    try {
+      objects.size(rootName(w, id));
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw SnapshotException.wrap("looking for snapshot " + id, e);
+    }
+  }
+
+  /**
+   * The names of the root files under {@code prefix}, sorted. A store that lists one directory
+   * level at a time (a local directory lists {@code snapshots/t} for {@code snapshots/}) is walked
+   * down; entries that vanish meanwhile are skipped.
+   */
+  static List<String> listRoots(ObjectStore objects, String prefix) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String n : objects.list(prefix)) {
+      if (n.endsWith(ROOT)) {
+        out.add(n);
+      } else if (n.length() > prefix.length() && n.indexOf('/', prefix.length()) < 0 && n.split("/").length < 4) {
+        out.addAll(listRoots(objects, n + "/"));
+      }
+    }
+    out.sort(null);
+    return out;
   }
 
   /**
@@ -223,16 +298,14 @@ public final class FsRepository implements Closeable {
   public List<SnapshotId> snapshots(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
     List<SnapshotId> ids = new ArrayList<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir(workload), "*" + ROOT)) {
-      for (Path f : files) {
-        String n = f.getFileName().toString();
-        if (n.startsWith(TMP_PREFIX)) {
-          continue; // a capture in progress, or one a crash interrupted (removed at the next open)
+    String dir = dir(workload);
+    try {
+      for (String name : objects.list(dir)) {
+        String n = name.substring(dir.length());
+        if (n.endsWith(ROOT) && n.indexOf('/') < 0) {
+          ids.add(SnapshotId.parse(n.substring(0, n.length() - ROOT.length())));
         }
-        ids.add(SnapshotId.parse(n.substring(0, n.length() - ROOT.length())));
       }
-    } catch (NoSuchFileException e) {
-      return List.of();
     } catch (IOException e) {
       throw SnapshotException.wrap("listing snapshots of " + workload, e);
     }
@@ -257,14 +330,17 @@ public final class FsRepository implements Closeable {
   }
 
   /**
-   * Reads a snapshot's root file.
+   * Reads a snapshot's root file (on a shared store, reloading the index too).
    *
    * @return empty if the repository does not hold the snapshot
    * @throws SnapshotException CORRUPT if the root file is damaged
    */
   Optional<RootFile> rootFile(WorkloadRef w, SnapshotId id) {
     try {
-      return Optional.of(RootFile.read(rootPath(w, id)));
+      Optional<RootFile> found = Optional.of(RootFile.read(objects, rootName(w, id)));
+      // on a shared store the snapshot may come from another host: know its index files
+      content.refresh();
+      return found;
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -309,11 +385,7 @@ public final class FsRepository implements Closeable {
    */
   public boolean delete(WorkloadRef w, SnapshotId id) {
     try {
-      boolean existed = Files.deleteIfExists(rootPath(w, id));
-      if (existed) {
-        AtomicFiles.fsyncDirectory(dir(w));
-      }
-      return existed;
+      return objects.delete(rootName(w, id));
     } catch (IOException e) {
       throw SnapshotException.wrap("deleting snapshot " + id, e);
     }
@@ -324,9 +396,65 @@ public final class FsRepository implements Closeable {
     return gcLock;
   }
 
-  /** Starts writing a snapshot. */
+  /**
+   * Publishes a snapshot's root object, the last write of a capture or a fork. A root is written
+   * once; a retry with the same id (whose earlier attempt the engine never made READY) replaces
+   * the earlier attempt's root.
+   *
+   * @throws SnapshotException CONFLICT if another writer publishes the same id at the same time
+   */
+  void publishRoot(WorkloadRef workload, SnapshotId id, byte[] rootObject) throws IOException {
+    String name = rootName(workload, id);
+    if (!objects.putIfAbsent(name, rootObject)) {
+      objects.delete(name);
+      if (!objects.putIfAbsent(name, rootObject)) {
+        throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " of " + workload
+            + " is being written by another capture at the same time; capture again under a new id");
+      }
+    }
+  }
+
+  /**
+   * On a shared store, a capture lease (waiting while another agent's gc runs), which a fork holds
+   * while it writes a root naming content that another host's gc must not sweep; empty on a
+   * repository of its own, where the collection lock alone keeps gc out.
+   */
+  Optional<SharedLeases.Lease> sharedCaptureLease() {
+    return leases == null ? Optional.empty() : Optional.of(leases.capture());
+  }
+
+  /**
+   * Starts writing a snapshot. On a shared store it first takes a capture lease (waiting while
+   * another agent's gc runs) and reloads the index, so it dedups against every agent's content.
+   */
   public SnapshotWriter begin(WorkloadRef w, SnapshotId id) {
-    return new SnapshotWriter(w, id);
+    SharedLeases.Lease lease = leases == null ? null : leases.capture();
+    try {
+      content.refresh();
+      return new SnapshotWriter(w, id, lease);
+    } catch (IOException e) {
+      if (lease != null) {
+        lease.close();
+      }
+      throw SnapshotException.wrap("reading the index of the shared repository", e);
+    } catch (RuntimeException e) {
+      if (lease != null) {
+        lease.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * On a shared store, reloads the index files other agents published (a restore, diff or export
+   * of a snapshot another host captured); on a store of its own, nothing.
+   */
+  public void refresh() {
+    try {
+      content.refresh();
+    } catch (IOException e) {
+      throw SnapshotException.wrap("reading the index of the shared repository", e);
+    }
   }
 
   /**
@@ -344,12 +472,14 @@ public final class FsRepository implements Closeable {
     private final Map<String, VolumeStats> volumes = new TreeMap<>();
     private long count;
     private List<String> excludes = List.of();
+    private final SharedLeases.Lease lease;
     private boolean committed;
     private boolean abandonedContentRemoved;
 
-    private SnapshotWriter(WorkloadRef workload, SnapshotId id) {
+    private SnapshotWriter(WorkloadRef workload, SnapshotId id, SharedLeases.Lease lease) {
       this.workload = workload;
       this.id = id;
+      this.lease = lease;
       this.session = content.session();
       this.treeSession = content.session();
       this.trees = new TreeBuilder(node -> treeSession.storeSmall(node, node.length));
@@ -386,13 +516,17 @@ public final class FsRepository implements Closeable {
       // publication order: content and trees (packs, then their indexes), then the root file
       session.flush();
       treeSession.flush();
-      Files.createDirectories(dir(workload));
       long stored = session.storedBytes() + treeSession.storedBytes();
       Summary draft = new Summary(capturedAt, partial, stored, count, new TreeMap<>(volumes), excludes);
       long rootBytes = new RootFile(draft, new TreeMap<>(roots)).format().length;
       Summary s = new Summary(capturedAt, partial, stored + rootBytes, count, new TreeMap<>(volumes), excludes);
-      // a retry with the same id replaces the earlier attempt's root file in one rename
-      AtomicFiles.write(rootPath(workload, id), new RootFile(s, new TreeMap<>(roots)).format());
+      // a root is written once; a retry with the same id (whose earlier attempt the engine never
+      // made READY) replaces the earlier attempt's root
+      byte[] rootObject = new RootFile(s, new TreeMap<>(roots)).format();
+      if (lease != null) {
+        lease.checkHeld();
+      }
+      publishRoot(workload, id, rootObject);
       committed = true;
       return s;
     }
@@ -420,13 +554,19 @@ public final class FsRepository implements Closeable {
       }
       session.close();
       treeSession.close();
-      if (!committed) {
-        try {
-          reclaim(added);
-          abandonedContentRemoved = true;
-        } catch (RuntimeException e) {
-          LOG.warn("could not remove the content abandoned snapshot {} of {} stored; the next gc removes it",
-              id, workload, e);
+      try {
+        if (!committed) {
+          try {
+            reclaim(added);
+            abandonedContentRemoved = true;
+          } catch (RuntimeException e) {
+            LOG.warn("could not remove the content abandoned snapshot {} of {} stored; the next gc removes it",
+                id, workload, e);
+          }
+        }
+      } finally {
+        if (lease != null) {
+          lease.close();
         }
       }
     }

@@ -1,7 +1,7 @@
 package io.snapshotkit.fs.internal.repo;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

@@ -6,15 +6,14 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.CheckReport;
 import io.snapshotkit.fs.GcReport;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,27 +24,58 @@ import org.slf4j.LoggerFactory;
 /**
  * Repository maintenance: the mark-and-sweep collection of content no snapshot refers to, and
  * the check of stored content against its digests. Both list every committed snapshot root file
- * with directory streams, so captures and deletes may run meanwhile, and walk its directory trees
+ * in the object store, while captures and deletes may run, and walk its directory trees
  * ({@link Reachability}): what is marked live is every tree object and every content digest a
  * root references.
  *
  * <p><b>Thread-safety:</b> safe for concurrent use; collections run one at a time, under the
- * repository's collection lock (which a snapshot delete's reclaim also takes).
+ * repository's collection lock (which a snapshot delete's reclaim also takes). On a store other
+ * agents share, a collection deletes only under an exclusive lease ({@link SharedLeases}): while
+ * another agent captures or collects, gc reports nothing removed and a later gc collects.
  */
 final class Maintenance {
   private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
 
   private final ContentStore content;
-  private final Path snapshots;
+  private final ObjectStore objects;
   private final ReentrantLock gcLock;
   private final TreeReader.Source trees;
+  /** Null unless other agents share the store. */
+  private final SharedLeases leases;
   private final AtomicInteger sampleSlice = new AtomicInteger();
 
-  Maintenance(ContentStore content, Path snapshots, ReentrantLock gcLock, TreeReader.Source trees) {
+  Maintenance(ContentStore content, ObjectStore objects, ReentrantLock gcLock, TreeReader.Source trees,
+      SharedLeases leases) {
     this.content = content;
-    this.snapshots = snapshots;
+    this.objects = objects;
     this.gcLock = gcLock;
     this.trees = trees;
+    this.leases = leases;
+  }
+
+  /**
+   * On a shared store, the right to delete (see {@link SharedLeases}); on a store of its own,
+   * always granted (the process lock and the pins suffice).
+   *
+   * @return empty if another agent's capture or collection runs: delete nothing now
+   */
+  private Optional<AutoCloseable> deleteRight() throws IOException {
+    if (leases == null) {
+      return Optional.of(() -> { });
+    }
+    Optional<AutoCloseable> lease = leases.exclusive().map(l -> (AutoCloseable) l);
+    if (lease.isPresent()) {
+      content.refresh();
+    }
+    return lease;
+  }
+
+  private static void release(AutoCloseable right) {
+    try {
+      right.close();
+    } catch (Exception e) {
+      LOG.warn("releasing the gc lease", e);
+    }
   }
 
   /**
@@ -57,9 +87,14 @@ final class Maintenance {
    */
   GcReport gc(ProgressTracker progress) {
     gcLock.lock();
+    Optional<AutoCloseable> right = Optional.empty();
     try {
+      right = deleteRight();
+      if (right.isEmpty()) {
+        return new GcReport(0, 0, 0);
+      }
       long start = content.generation();
-      List<Path> roots = manifestFiles();
+      List<String> roots = manifestFiles();
       progress.totals(roots.size(), ProgressEvent.UNKNOWN);
       progress.phase("mark");
       // a root file is identified by its file, not its name: a capture retried under the same id
@@ -67,25 +102,26 @@ final class Maintenance {
       Set<Object> seen = new HashSet<>();
       Set<Digest> marked = new HashSet<>();
       Reachability reach = new Reachability(trees);
-      for (Path m : roots) {
-        Object identity = identity(m);
-        if (identity != null && mark(reach, m, marked, null)) {
-          seen.add(identity);
+      for (String m : roots) {
+        Optional<Root> r = root(m);
+        if (r.isPresent() && seen.add(r.get().identity())) {
+          mark(reach, r.get().file(), marked, null);
         }
-        progress.advance(1, 0, snapshots.relativize(m).toString());
+        progress.advance(1, 0, m);
       }
       progress.phase("sweep");
       long[] snapshotsMarked = {seen.size()};
       long[] swept = content.sweep(start, marked, more -> {
-        for (Path m : manifestFiles()) {
-          Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(reach, m, more, null)) {
-            seen.add(identity);
+        for (String m : manifestFiles()) {
+          Optional<Root> r = root(m);
+          if (r.isPresent() && seen.add(r.get().identity())) {
+            mark(reach, r.get().file(), more, null);
             snapshotsMarked[0]++;
           }
         }
       });
-      GcReport report = new GcReport(snapshotsMarked[0], swept[1], swept[0]);
+      long orphans = content.removeUnindexedPacks();
+      GcReport report = new GcReport(snapshotsMarked[0], swept[1], swept[0] + orphans);
       LOG.info("repository gc: kept content of {} snapshots, removed {} contents, reclaimed {} bytes",
           report.snapshots(), report.contentsRemoved(), report.bytesReclaimed());
       return report;
@@ -94,6 +130,7 @@ final class Maintenance {
     } catch (UncheckedIOException e) {
       throw SnapshotException.wrap("repository gc", e.getCause());
     } finally {
+      right.ifPresent(Maintenance::release);
       gcLock.unlock();
     }
   }
@@ -107,22 +144,27 @@ final class Maintenance {
       return;
     }
     gcLock.lock();
+    Optional<AutoCloseable> right = Optional.empty();
     try {
+      right = deleteRight();
+      if (right.isEmpty()) {
+        throw new IllegalStateException("another agent works on the shared repository; the next gc removes the content");
+      }
       long start = content.generation();
       Set<Digest> marked = new HashSet<>();
       Set<Object> seen = new HashSet<>();
       Reachability reach = new Reachability(trees);
-      for (Path m : manifestFiles()) {
-        Object identity = identity(m);
-        if (identity != null && mark(reach, m, marked, candidates)) {
-          seen.add(identity);
+      for (String m : manifestFiles()) {
+        Optional<Root> r = root(m);
+        if (r.isPresent() && seen.add(r.get().identity())) {
+          mark(reach, r.get().file(), marked, candidates);
         }
       }
       long[] swept = content.sweep(start, marked, more -> {
-        for (Path m : manifestFiles()) {
-          Object identity = identity(m);
-          if (identity != null && !seen.contains(identity) && mark(reach, m, more, candidates)) {
-            seen.add(identity);
+        for (String m : manifestFiles()) {
+          Optional<Root> r = root(m);
+          if (r.isPresent() && seen.add(r.get().identity())) {
+            mark(reach, r.get().file(), more, candidates);
           }
         }
       }, candidates);
@@ -130,69 +172,54 @@ final class Maintenance {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
+      right.ifPresent(Maintenance::release);
       gcLock.unlock();
     }
   }
 
+  /** A root file as read once: its name, its bytes' identity and its parsed content. */
+  private record Root(String identity, RootFile file) {}
+
+  /**
+   * Reads a listed root file. Its identity is its name and the digest of its bytes: a capture
+   * retried under the same id replaces the object and must be marked again.
+   *
+   * @return empty if it was deleted since it was listed (its content may go)
+   * @throws SnapshotException CORRUPT if it is damaged: what lies under it cannot be told apart
+   *     from garbage, so the collection fails
+   */
+  private Optional<Root> root(String name) {
+    byte[] bytes;
+    try {
+      bytes = objects.get(name);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Optional.of(new Root(name + "@" + Digest.hash(bytes, 0, bytes.length).hex(), RootFile.read(name, bytes)));
+  }
+
   /**
    * Marks the trees and content a root file references (a chunk list with its chunks), only those
-   * in {@code only} (all when null); false if it was deleted since it was listed (its content may
-   * go). A damaged root file or tree fails the collection (CORRUPT): what lies under it cannot be
-   * told apart from garbage.
+   * in {@code only} (all when null). A damaged tree fails the collection (CORRUPT).
    */
-  private boolean mark(Reachability reach, Path root, Set<Digest> marked, Set<Digest> only) {
-    try {
-      return reach.walk(root, d -> content.mark(d, marked, only));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The file's identity (device and inode), or null if it is gone. */
-  private static Object identity(Path file) {
-    try {
-      Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
-          java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-      return key != null ? key : file;
-    } catch (NoSuchFileException e) {
-      return null;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private void mark(Reachability reach, RootFile root, Set<Digest> marked, Set<Digest> only) {
+    reach.walk(root, d -> content.mark(d, marked, only));
   }
 
   /**
-   * Every committed root file, as {@code snapshots/<tenant>/<workload>/<id>.root}. Listed with
-   * directory streams, which do not stat their entries, so root files being committed, replaced or
-   * deleted meanwhile (captures and deletes run during GC and checks) never fail the listing.
+   * Every committed root file, as the object names {@code snapshots/<tenant>/<workload>/<id>.root}.
+   * Root files committed or deleted meanwhile (captures and deletes run during gc and checks) never
+   * fail the listing.
    */
-  private List<Path> manifestFiles() {
-    List<Path> out = new ArrayList<>();
-    for (Path tenant : children(snapshots, "*")) {
-      for (Path workload : children(tenant, "*")) {
-        for (Path m : children(workload, "*" + FsRepository.ROOT)) {
-          if (!m.getFileName().toString().startsWith(FsRepository.TMP_PREFIX)) {
-            out.add(m);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /** A directory's entries matching {@code glob}; empty if it is gone or not a directory. */
-  private static List<Path> children(Path dir, String glob) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob)) {
-      entries.forEach(out::add);
-    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-      return List.of();
+  private List<String> manifestFiles() {
+    try {
+      return FsRepository.listRoots(objects, FsRepository.SNAPSHOTS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return out;
   }
-
 
   /**
    * Verifies stored content against its digest (all of it, or about one in sixteen contents when
@@ -209,6 +236,7 @@ final class Maintenance {
     long[] checked = {0};
     int slice = Math.floorMod(sampleSlice.getAndIncrement(), 16);
     try {
+      content.refresh();
       content.forEachContent((r, loc) -> {
         Digest d = r.digest();
         if (loc.list()) {
@@ -253,26 +281,27 @@ final class Maintenance {
     }
     List<String> damaged = new ArrayList<>();
     progress.phase("snapshots");
-    for (Path m : manifestFiles()) {
+    for (String m : manifestFiles()) {
       boolean[] bad = {false};
       try {
+        Optional<Root> r = root(m);
+        if (r.isEmpty()) {
+          continue;
+        }
         // each snapshot walks its trees afresh, so every snapshot sharing a damaged tree is named
-        if (!new Reachability(trees).walk(m, d -> {
+        new Reachability(trees).walk(r.get().file(), d -> {
           if (corrupt.contains(d) || badLists.contains(d)) {
             bad[0] = true;
           } else if (content.location(d).isEmpty()) {
             missing.add(d);
             bad[0] = true;
           }
-        })) {
-          continue;
-        }
-      } catch (IOException | SnapshotException e) {
+        });
+      } catch (UncheckedIOException | SnapshotException e) {
         bad[0] = true;
       }
       if (bad[0]) {
-        Path rel = snapshots.relativize(m);
-        String n = rel.toString();
+        String n = m.substring(FsRepository.SNAPSHOTS.length());
         damaged.add(n.substring(0, n.length() - FsRepository.ROOT.length()));
       }
     }

@@ -1,9 +1,6 @@
 package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.fs.FileType;
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -29,23 +26,15 @@ final class Reachability {
    * Hands {@code sink} every tree and content digest the root file references (trees walked by
    * this instance before are passed over, their digests included).
    *
-   * @return false if the root file is gone (deleted since it was listed)
-   * @throws io.snapshotkit.SnapshotException CORRUPT if the root file or a tree is missing or damaged
+   * @throws io.snapshotkit.SnapshotException CORRUPT if a tree is missing or damaged
    */
-  boolean walk(Path rootFile, Consumer<Digest> sink) throws IOException {
-    RootFile root;
-    try {
-      root = RootFile.read(rootFile);
-    } catch (NoSuchFileException e) {
-      return false;
-    }
+  void walk(RootFile root, Consumer<Digest> sink) {
     for (Digest tree : root.trees().values()) {
       walkTree(tree, sink);
     }
-    return true;
   }
 
-  /** As {@link #walk(Path, Consumer)}, from one tree. */
+  /** As {@link #walk(RootFile, Consumer)}, from one tree. */
   void walkTree(Digest top, Consumer<Digest> sink) {
     Deque<Digest> pending = new ArrayDeque<>();
     pending.push(top);

@@ -2,7 +2,7 @@ package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;

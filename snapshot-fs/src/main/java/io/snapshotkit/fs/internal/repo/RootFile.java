@@ -2,16 +2,15 @@ package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * A snapshot's root file, {@code snapshots/<tenant>/<workload>/<id>.root}: the snapshot's {@link
+ * A snapshot's root file, the object {@code snapshots/<tenant>/<workload>/<id>.root}: the snapshot's {@link
  * FsRepository.Summary} and, per volume, the digest of its root directory tree. Small, written
  * once (atomically) after everything it names is durable, so a snapshot exists exactly when its
  * root file does. Text, as a properties file: {@code format=2}, the summary's lines, {@code
@@ -44,12 +43,20 @@ record RootFile(FsRepository.Summary summary, SortedMap<String, Digest> trees) {
    * @throws java.nio.file.NoSuchFileException if it is gone
    * @throws SnapshotException CORRUPT if it is damaged
    */
-  static RootFile read(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
+  static RootFile read(ObjectStore objects, String name) throws IOException {
+    return read(name, objects.get(name));
+  }
+
+  /**
+   * Parses the bytes of the root file {@code name}.
+   *
+   * @throws SnapshotException CORRUPT if it is damaged
+   */
+  static RootFile read(String name, byte[] bytes) {
     try {
       return parse(bytes);
     } catch (IOException | RuntimeException e) {
-      throw new SnapshotException(ErrorCode.CORRUPT, "the snapshot root file " + file.getFileName()
+      throw new SnapshotException(ErrorCode.CORRUPT, "the snapshot root file " + name.substring(name.lastIndexOf('/') + 1)
           + " is truncated or damaged; run the repository check, delete this snapshot and restore another one", e);
     }
   }

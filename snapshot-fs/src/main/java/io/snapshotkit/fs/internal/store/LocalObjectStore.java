@@ -1,5 +1,6 @@
 package io.snapshotkit.fs.internal.store;
 
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.FilterOutputStream;

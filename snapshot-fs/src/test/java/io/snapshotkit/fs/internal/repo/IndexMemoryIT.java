@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.fs.internal.store.LocalObjectStore;
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

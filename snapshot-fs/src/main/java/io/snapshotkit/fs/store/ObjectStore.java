@@ -1,4 +1,4 @@
-package io.snapshotkit.fs.internal.store;
+package io.snapshotkit.fs.store;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -6,12 +6,24 @@ import java.io.OutputStream;
 import java.util.List;
 
 /**
- * Where every repository file lives: a flat namespace of write-once objects. An object is
- * created whole, by {@link #putIfAbsent} or an {@link Upload}, and never modified afterwards; it
- * can be read (whole or a byte range), listed by name prefix and deleted. Nothing above this
- * interface assumes a local path, so a bucket of an S3-compatible service can stand behind it.
+ * Where every file of a directory agent's repository lives except its local working state
+ * (restore journals, the tracked-volume registry, temporary files, the process lock): a flat
+ * namespace of write-once objects. An object is created whole, by {@link #putIfAbsent} or an
+ * {@link Upload}, and never modified afterwards; it can be read (whole or a byte range), listed by
+ * name prefix and deleted. Nothing above this interface assumes a local path, so a bucket of an
+ * S3-compatible service can stand behind it ({@code snapshot-s3}); the agent's default is a local
+ * directory. Give one to {@link io.snapshotkit.fs.FsHostAgent.Builder#objectStore}.
  *
- * <p>Names are relative, {@code /}-separated segments of {@code [A-Za-z0-9._-]}, none empty,
+ * <p><b>What the repository relies on.</b> A published object is durable and visible to every
+ * later read, list and size from any host (read-after-write and list-after-write consistency, as
+ * S3 has given since December 2020). {@link #putIfAbsent} and {@link Upload#publish()} need not be
+ * atomic against a concurrent writer of the same name: the repository writes every name once
+ * (packs and index files carry a random UUID, a snapshot root its snapshot id). Failures are
+ * {@link IOException}s ({@link java.nio.file.NoSuchFileException} for a missing object) or a
+ * {@link io.snapshotkit.SnapshotException} saying what the user should do (a bucket that is
+ * unreachable or refuses access).
+ *
+ * <p>Names are relative, {@code /}-separated segments of {@code [A-Za-z0-9._:-]}, none empty,
  * none starting with a dot (see {@link #checkName}).
  *
  * <p><b>Thread-safety:</b> implementations are thread-safe.
@@ -53,7 +65,12 @@ public interface ObjectStore extends Closeable {
    */
   long size(String name) throws IOException;
 
-  /** The names of every object whose name starts with {@code prefix}, sorted. */
+  /**
+   * The names of every object whose name starts with {@code prefix}, sorted. A store kept as a
+   * directory tree may list one level instead: the objects and subdirectories directly in the
+   * directory {@code prefix} names (a subdirectory as its name without a trailing slash); the
+   * repository walks those down where it needs deeper names.
+   */
   List<String> list(String prefix) throws IOException;
 
   /**
@@ -84,7 +101,7 @@ public interface ObjectStore extends Closeable {
   }
 
   /**
-   * Checks an object name.
+   * Checks an object name: what every implementation accepts.
    *
    * @throws IllegalArgumentException if it is not a valid name
    */
@@ -99,7 +116,7 @@ public interface ObjectStore extends Closeable {
       for (int i = 0; i < segment.length(); i++) {
         char c = segment.charAt(i);
         if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
-            || c == '-')) {
+            || c == '-' || c == ':')) {
           throw new IllegalArgumentException("bad character in object name: " + name);
         }
       }

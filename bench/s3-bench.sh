@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# snapshot-fs on S3 (snapshot-s3) against restic backing up to the same S3 server, and against our
+# own local-directory backend: whole process against whole process, in the same run.
+#
+#   bench/s3-bench.sh [--work DIR] [--reps N] [--mib M] [--no-build] [--no-image] [--keep]
+#
+# Builds a seeded corpus of about M MiB (default 200: 3,000 small text-like files, a few MiB of
+# logs, random binaries, a 32 MiB file), starts S3Proxy 2.6.0 (filesystem backend, the jar the
+# snapshot-s3 build copies to snapshot-s3/target/s3proxy) on a free loopback port, then for each
+# repetition, alternating tools: full capture, an edit (1% of the small files rewritten, a file
+# added, 1 MiB appended to the large file), incremental capture, restore of the newest snapshot into
+# an empty directory. Each step is one process (ours: S3BenchDriver; restic: backup / restore), so
+# JVM start-up counts on our side as restic's start-up counts on theirs. Prints medians and ratios
+# (ours / anchor, lower is better for us) and repository bytes (the bucket's directory in S3Proxy's
+# filesystem backend; our local repository without its journals). As root, everything lives on a
+# fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work itself.
+set -euo pipefail
+
+WORK=/tmp/snapshotkit-s3-bench
+REPS=3
+MIB=200
+BUILD=1
+IMAGE=1
+KEEP=0
+JAVA_OPTS=${S3_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
+
+die() { echo "s3-bench: $*" >&2; exit 1; }
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --work) WORK=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --mib) MIB=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --no-image) IMAGE=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage ;;
+    *) die "unknown option $1 (try --help)" ;;
+  esac
+done
+[[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
+[[ "$MIB" =~ ^[1-9][0-9]*$ ]] || die "--mib must be a positive integer"
+command -v restic >/dev/null || die "restic is not installed"
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
+
+# ------------------------------------------------------------------------------ build
+CP_FILE="$WORK/classpath.txt"
+if [ "$BUILD" = 1 ]; then
+  (cd "$SRC" && mvn -B -q -o -pl snapshot-s3 -am test-compile dependency:build-classpath \
+      -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test -DskipTests) >/dev/null
+fi
+[ -f "$CP_FILE" ] || die "no class path at $CP_FILE; run without --no-build"
+S3PROXY_JAR="$SRC/snapshot-s3/target/s3proxy/s3proxy.jar"
+[ -f "$S3PROXY_JAR" ] || die "no S3Proxy jar at $S3PROXY_JAR; build snapshot-s3's tests first"
+CP="$SRC/snapshot-s3/target/test-classes:$SRC/snapshot-s3/target/classes:$(cat "$CP_FILE")"
+
+# ------------------------------------------------------------------------------ filesystem
+FS=$WORK
+LOOPDEV=
+S3PID=
+cleanup() {
+  [ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null && wait "$S3PID" 2>/dev/null || true
+  if [ -n "$LOOPDEV" ]; then
+    sync
+    umount "$WORK/fs" 2>/dev/null || true
+    losetup -d "$LOOPDEV" 2>/dev/null || true
+    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
+  fi
+}
+trap cleanup EXIT
+if [ "$IMAGE" = 1 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
+    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
+  fi
+  mkdir -p "$WORK/fs"
+  umount "$WORK/fs" 2>/dev/null || true
+  rm -f "$WORK/fs.img"
+  truncate -s 40G "$WORK/fs.img"
+  mkfs.ext4 -q -F "$WORK/fs.img"
+  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
+  mount "$LOOPDEV" "$WORK/fs"
+  FS="$WORK/fs"
+fi
+
+# ------------------------------------------------------------------------------ corpus
+CORPUS="$FS/corpus"
+rm -rf "$CORPUS"
+python3 - "$CORPUS" "$MIB" <<'PY'
+import os, random, sys
+root, mib = sys.argv[1], int(sys.argv[2])
+r = random.Random(42)
+words = [''.join(r.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(r.randint(2, 9))) for _ in range(5000)]
+def text(n):
+    out = []
+    size = 0
+    while size < n:
+        w = r.choice(words); out.append(w); size += len(w) + 1
+    return (' '.join(out))[:n].encode()
+budget = mib << 20
+small = 3000
+for i in range(small):
+    d = os.path.join(root, 'src', 'm%02d' % (i % 40))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, 'f%05d.txt' % i), 'wb') as f:
+        f.write(text(r.randint(0, 24000)))
+used = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(root) for f in fs)
+os.makedirs(os.path.join(root, 'logs'), exist_ok=True)
+for i in range(4):
+    with open(os.path.join(root, 'logs', 'app%d.log' % i), 'wb') as f:
+        f.write(text(budget // 16)); used += budget // 16
+os.makedirs(os.path.join(root, 'bin'), exist_ok=True)
+with open(os.path.join(root, 'bin', 'large.img'), 'wb') as f:
+    f.write(r.randbytes(min(32 << 20, budget // 4))); used += min(32 << 20, budget // 4)
+i = 0
+while used < budget:
+    n = min(r.randint(1 << 20, 8 << 20), budget - used)
+    with open(os.path.join(root, 'bin', 'blob%03d.bin' % i), 'wb') as f:
+        f.write(r.randbytes(n))
+    used += n; i += 1
+PY
+edit_corpus() {
+  python3 - "$CORPUS" "$1" <<'PY'
+import os, random, sys
+root, seed = sys.argv[1], int(sys.argv[2])
+r = random.Random(seed)
+files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(root, 'src')) for f in fs)
+for p in r.sample(files, max(1, len(files) // 100)):
+    with open(p, 'wb') as f:
+        f.write(('edited %d ' % seed).encode() * r.randint(1, 2000))
+with open(os.path.join(root, 'src', 'new-%d.txt' % seed), 'wb') as f:
+    f.write(r.randbytes(200000))
+with open(os.path.join(root, 'bin', 'large.img'), 'ab') as f:
+    f.write(r.randbytes(1 << 20))
+PY
+}
+
+# ------------------------------------------------------------------------------ S3 server
+export AWS_ACCESS_KEY_ID=bench-identity AWS_SECRET_ACCESS_KEY=bench-credential RESTIC_PASSWORD=bench
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$FS/s3data"
+cat > "$WORK/s3proxy.properties" <<EOF
+s3proxy.endpoint=http://127.0.0.1:$PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$AWS_ACCESS_KEY_ID
+s3proxy.credential=$AWS_SECRET_ACCESS_KEY
+jclouds.provider=filesystem
+jclouds.identity=$AWS_ACCESS_KEY_ID
+jclouds.credential=$AWS_SECRET_ACCESS_KEY
+jclouds.filesystem.basedir=$FS/s3data
+EOF
+java -Xmx512m -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
+S3PID=$!
+for _ in $(seq 1 600); do
+  (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+ENDPOINT=http://127.0.0.1:$PORT
+
+# ------------------------------------------------------------------------------ runs
+TIMES="$WORK/times"
+rm -rf "$TIMES"; mkdir -p "$TIMES"
+timed() { # name command...: appends wall seconds to $TIMES/name
+  local name=$1; shift
+  local t0 t1
+  sync
+  t0=$(date +%s.%N)
+  "$@" >>"$WORK/run.log" 2>&1 || die "$name failed; see $WORK/run.log"
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
+}
+ours() { java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
+median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+du_bytes() { du -sb "$1" | cut -f1; }
+
+ORIG="$WORK/corpus.orig.tar"
+tar -C "$FS" -cf "$ORIG" corpus
+for rep in $(seq 1 "$REPS"); do
+  rm -rf "$CORPUS"; tar -C "$FS" -xf "$ORIG"
+  B_OURS=ours-$rep; B_RESTIC=restic-$rep
+  LOCAL_S3="$FS/host-$rep"; LOCAL_REPO="$FS/local-repo-$rep"
+  restic -q -r "s3:$ENDPOINT/$B_RESTIC" init >>"$WORK/run.log" 2>&1
+  timed full.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$CORPUS"
+  timed full.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
+  timed full.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
+  edit_corpus "$rep"
+  timed incr.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$CORPUS"
+  timed incr.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
+  timed incr.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
+  timed restore.ours-s3 ours restore s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/out-s3-$rep"
+  timed restore.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" restore latest --target "$FS/out-restic-$rep"
+  timed restore.ours-local ours restore local "$LOCAL_REPO" "$FS/out-local-$rep"
+  diff -r "$CORPUS" "$FS/out-s3-$rep/data" >/dev/null || die "our S3 restore differs from the corpus"
+  echo "$(du_bytes "$FS/s3data/$B_OURS")" >>"$TIMES/bytes.ours-s3"
+  echo "$(du_bytes "$FS/s3data/$B_RESTIC")" >>"$TIMES/bytes.restic"
+  echo "$(( $(du_bytes "$LOCAL_REPO") - $(du_bytes "$LOCAL_REPO/journal") ))" >>"$TIMES/bytes.ours-local"
+  rm -rf "$FS/out-s3-$rep" "$FS/out-restic-$rep" "$FS/out-local-$rep"
+done
+
+ratio() { awk -v o="$1" -v a="$2" 'BEGIN { printf "%.2f", o / a }'; }
+echo "corpus $(du_bytes "$CORPUS") bytes, $REPS repetitions, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| step | ours on S3 (s) | restic on S3 (s) | ours S3 / restic | ours local (s) | ours S3 / ours local |"
+echo "|---|---|---|---|---|---|"
+for step in full incr restore; do
+  o=$(median "$step.ours-s3"); r=$(median "$step.restic"); l=$(median "$step.ours-local")
+  echo "| $step | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"
+done
+o=$(median bytes.ours-s3); r=$(median bytes.restic); l=$(median bytes.ours-local)
+echo "| repository bytes | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"

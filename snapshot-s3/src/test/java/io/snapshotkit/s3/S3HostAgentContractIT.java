@@ -1,0 +1,92 @@
+package io.snapshotkit.s3;
+
+import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.fs.FsHostAgent;
+import io.snapshotkit.spi.HostAgent;
+import io.snapshotkit.testkit.HostAgentContract;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/** FsHostAgent with its repository in a bucket (S3Proxy) passes the testkit's HostAgentContract. */
+class S3HostAgentContractIT extends HostAgentContract {
+  @TempDir static Path serverDir;
+  static S3ProxyServer server;
+  @TempDir Path dir;
+  private S3ObjectStore store;
+  private FsHostAgent agent;
+  private final AtomicInteger workloads = new AtomicInteger();
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = new S3ProxyServer(serverDir).start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void open() {
+    store = server.store(server.newBucket()).build();
+    agent = FsHostAgent.builder().repository(dir.resolve("repo")).objectStore(store).build();
+  }
+
+  @AfterEach
+  void close() {
+    agent.close();
+    store.close();
+  }
+
+  @Override
+  protected HostAgent agent() {
+    return agent;
+  }
+
+  /**
+   * A workload with two volumes, "data" (files, a nested and an empty directory, a symlink) and
+   * "conf", as snapshot-fs's contract test builds them (its helper is not reachable from here: the
+   * fs test jar shares the module name io.snapshotkit.fs, which the module path refuses twice).
+   */
+  @Override
+  protected WorkloadRef newWorkload() {
+    int n = workloads.incrementAndGet();
+    WorkloadRef w = WorkloadRef.of("acme", "app-" + n);
+    Path data = dir.resolve("live-" + n).resolve("data");
+    Path conf = dir.resolve("live-" + n).resolve("conf");
+    try {
+      Files.createDirectories(data.resolve("sub/empty"));
+      Files.writeString(data.resolve("a.txt"), "alpha");
+      Files.writeString(data.resolve("sub/b.txt"), "bravo");
+      Files.createSymbolicLink(data.resolve("link"), Path.of("a.txt"));
+      Files.createDirectories(conf);
+      Files.writeString(conf.resolve("app.properties"), "x=1\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    agent.track(w, Map.of("data", data, "conf", conf));
+    return w;
+  }
+
+  /** Adds, changes and removes a file in the workload's "data" volume. */
+  @Override
+  protected void mutate(WorkloadRef workload) {
+    Path data = agent.volumes(workload).orElseThrow().get("data");
+    try {
+      Files.writeString(data.resolve("new.txt"), "added");
+      Files.writeString(data.resolve("a.txt"), "alpha, changed");
+      Files.delete(data.resolve("sub/b.txt"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.snapshotkit.s3;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+
+/**
+ * A real S3 API server for the tests: S3Proxy 2.6.0 (filesystem backend, AWS v2/v4 signatures)
+ * run from its self-contained jar as a child JVM on a free loopback port. The build copies the jar
+ * to {@code target/s3proxy/s3proxy.jar} (system property {@code s3proxy.jar}). {@link #stop()}
+ * kills it (SIGKILL); {@link #start()} starts it again on the same port and data directory.
+ */
+final class S3ProxyServer implements AutoCloseable {
+  static final String IDENTITY = "test-identity";
+  static final String CREDENTIAL = "test-credential";
+
+  private final Path dir;
+  private final int port;
+  private Process process;
+
+  S3ProxyServer(Path dir) throws IOException {
+    this.dir = dir;
+    Files.createDirectories(dir.resolve("data"));
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      this.port = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("s3proxy.properties"), String.join("\n",
+        "s3proxy.endpoint=http://127.0.0.1:" + port,
+        "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + IDENTITY,
+        "s3proxy.credential=" + CREDENTIAL,
+        "jclouds.provider=filesystem",
+        "jclouds.identity=" + IDENTITY,
+        "jclouds.credential=" + CREDENTIAL,
+        "jclouds.filesystem.basedir=" + dir.resolve("data")) + "\n");
+  }
+
+  static Path jar() {
+    String p = System.getProperty("s3proxy.jar", "target/s3proxy/s3proxy.jar");
+    Path jar = Path.of(p);
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("S3Proxy jar not found at " + jar + "; run the tests through Maven, which copies it");
+    }
+    return jar;
+  }
+
+  /** Starts the server and waits until it accepts connections. */
+  S3ProxyServer start() throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    process = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
+        jar().toString(), "--properties", dir.resolve("s3proxy.properties").toString()))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("S3Proxy exited: " + Files.readString(dir.resolve("s3proxy.log")));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return this;
+      } catch (IOException e) {
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("S3Proxy did not start within 60 s: " + Files.readString(dir.resolve("s3proxy.log")));
+  }
+
+  /** Kills the server at once (SIGKILL), as a crash or a network cut would look to a client. */
+  void stop() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Creates a bucket with a fresh name and returns the name. */
+  String newBucket() {
+    String name = "b-" + UUID.randomUUID().toString().substring(0, 8);
+    try (S3Client c = client()) {
+      c.createBucket(CreateBucketRequest.builder().bucket(name).build());
+    }
+    return name;
+  }
+
+  S3Client client() {
+    return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
+        .build();
+  }
+
+  /** A store builder for {@code bucket} on this server, with the right credentials. */
+  S3ObjectStore.Builder store(String bucket) {
+    return S3ObjectStore.builder().endpoint(endpoint()).region("us-east-1").bucket(bucket).credentials(credentials());
+  }
+
+  static StaticCredentialsProvider credentials() {
+    return StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL));
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
