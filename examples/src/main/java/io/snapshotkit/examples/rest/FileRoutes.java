@@ -1,6 +1,8 @@
 package io.snapshotkit.examples.rest;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotId;
@@ -68,9 +70,15 @@ final class FileRoutes {
     }
   }
 
+  /** The listing of a directory {@link #answer} found (or of the snapshot's volumes), streamed. */
   private Download listing(TenantId tenant, SnapshotId id, String path) {
-    if (!path.isEmpty()) {
-      engine.stat(tenant, id, path); // fails before the 200 is sent if it is missing or not browsable
+    if (path.isEmpty()) {
+      // a handful of volumes: listed before the 200 is sent, so an unknown snapshot is still a 404
+      ObjectNode body = JsonViews.MAPPER.createObjectNode().put("path", path);
+      ArrayNode entries = body.putArray("entries");
+      engine.listFiles(tenant, id, path, f -> entries.add(JsonViews.file(f)));
+      byte[] json = JsonViews.bytes(body);
+      return new Download(200, "application/json; charset=utf-8", json.length, out -> out.write(json));
     }
     return new Download(200, "application/json; charset=utf-8", -1, out -> {
       try (JsonGenerator g = JsonViews.mapper().getFactory().createGenerator(out)) {

@@ -186,8 +186,10 @@ class SnapshotFilesRouteTest {
     assertEquals(404, missing.statusCode());
     assertEquals("NOT_FOUND", json(missing).path("error").asText());
 
-    HttpResponse<byte[]> other = getAs("token-globex", "/data/src/main.py");
-    assertEquals(404, other.statusCode());
-    assertEquals("NOT_FOUND", json(other).path("error").asText());
+    for (String path : new String[] {"/data/src/main.py", "/data", ""}) {
+      HttpResponse<byte[]> other = getAs("token-globex", path);
+      assertEquals(404, other.statusCode(), path);
+      assertEquals("NOT_FOUND", json(other).path("error").asText(), path);
+    }
   }
 }
