@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +76,12 @@ class S3HostAgentContractIT extends HostAgentContract {
     }
     agent.track(w, Map.of("data", data, "conf", conf));
     return w;
+  }
+
+  /** A fresh directory for each fork that materialises its child (the fs agent needs one). */
+  @Override
+  protected Optional<String> forkTarget() {
+    return Optional.of(dir.resolve("forks").resolve("child-" + workloads.incrementAndGet()).toString());
   }
 
   /** Adds, changes and removes a file in the workload's "data" volume. */
