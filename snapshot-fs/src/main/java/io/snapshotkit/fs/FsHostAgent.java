@@ -114,7 +114,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Progress.</b> Capture, restore, export, import, gc and check each have an overload taking
  * a {@link ProgressListener}; the one without reports nothing and does no extra work. Phases:
- * capture {@code count} (one stat walk of the volumes for the totals, only when someone listens),
+ * capture {@code count} (a stat walk of the volumes for the totals, only when someone listens and
+ * there is no parent snapshot whose entries and bytes serve instead),
  * {@code scan}, {@code commit}; restore {@code plan}, then {@code write} (additive) or
  * {@code stage} and {@code swap} (replace), with the selection's entries and bytes as totals;
  * export {@code write}; import {@code unpack}, {@code store}; gc {@code mark}, {@code sweep};
@@ -292,7 +293,8 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    * {@inheritDoc} Leaves out what the workload's own patterns ({@link #excludes(WorkloadRef)}) and
    * then the request's ({@link CaptureRequest#excludes()}) match; the snapshot records both (its
    * manifest's volume documents list them under {@code excludes}). Phases {@code count} (only when
-   * someone listens), {@code scan}, {@code commit}.
+   * someone listens and there is no parent snapshot to take the totals from), {@code scan},
+   * {@code commit}.
    */
   @Override
   public CaptureResult capture(CaptureRequest request, ProgressListener progress) {

@@ -94,6 +94,22 @@ class FsProgressTest {
   }
 
   @Test
+  void anIncrementalCaptureTakesItsTotalsFromTheParentInsteadOfCountingTheTree() throws IOException {
+    Path data = tree();
+    try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {
+      agent.track(W, Map.of("data", data));
+      agent.capture(new CaptureRequest(W, id(1), Optional.empty(), Optional.empty(), false));
+      Recorder r = new Recorder();
+      agent.capture(new CaptureRequest(W, id(2), Optional.of(id(1)), Optional.empty(), false), r);
+      assertEquals(List.of("scan", "commit"), r.phases(), "no counting walk");
+      ProgressEvent last = r.last();
+      assertEquals((long) FILES * SIZE, last.bytesTotal().getAsLong());
+      assertEquals(last.bytesTotal().getAsLong(), last.bytesDone());
+      assertEquals(last.filesTotal().getAsLong(), last.filesDone(), "the parent's entries, counted like the scan's");
+    }
+  }
+
+  @Test
   void aListenerThatThrowsDoesNotFailTheCaptureNorTheRestore() throws IOException {
     Path data = tree();
     try (FsHostAgent agent = FsHostAgent.rootedAt(dir.resolve("repo"))) {

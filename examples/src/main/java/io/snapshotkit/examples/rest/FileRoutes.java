@@ -74,7 +74,7 @@ final class FileRoutes {
   private Download listing(TenantId tenant, SnapshotId id, String path) {
     if (path.isEmpty()) {
       // a handful of volumes: listed before the 200 is sent, so an unknown snapshot is still a 404
-      ObjectNode body = JsonViews.MAPPER.createObjectNode().put("path", path);
+      ObjectNode body = JsonViews.object().put("path", path);
       ArrayNode entries = body.putArray("entries");
       engine.listFiles(tenant, id, path, f -> entries.add(JsonViews.file(f)));
       byte[] json = JsonViews.bytes(body);
