@@ -142,6 +142,15 @@ class ScheduleCliTest {
       schedule = JSON.readTree(http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
     } while (schedule.path("runs").asInt() == 0 && System.nanoTime() < deadline);
     assertEquals(1, schedule.path("runs").asInt(), "the missed minutes ran once: " + schedule);
+    // the run is counted when its slot is claimed, before its capture ends: stopping serve now
+    // could interrupt the capture (seen on a loaded machine), so wait for the version it makes
+    java.net.http.HttpRequest versionsGet = java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(uri + "/v1/workloads/app/versions")).header("Authorization", "Bearer t0ken").build();
+    JsonNode made;
+    do {
+      Thread.sleep(50);
+      made = JSON.readTree(http.send(versionsGet, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+    } while (!(made.size() == 1 && made.get(0).path("status").asText().equals("READY")) && System.nanoTime() < deadline);
     server.interrupt();
     server.join();
     assertEquals(0, status[0]);
