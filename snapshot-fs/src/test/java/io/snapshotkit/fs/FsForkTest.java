@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
@@ -132,6 +133,25 @@ class FsForkTest {
     assertTrue(grown <= 10 * MIB, "10 forks added " + grown + " bytes");
     assertTrue(grown / 10 <= MIB, "each fork added " + grown / 10 + " bytes on average");
     assertTrue(agent.check(false).ok(), agent.check(false).toString());
+  }
+
+  @Test
+  @DisplayName("a child forked into a directory keeps the source's exclude patterns for its own captures")
+  void materialisedChildKeepsTheSourcesExcludes() throws IOException {
+    start(FsHostAgent.builder());
+    Trees.write(data.resolve("cache/blob"), "left out");
+    agent.track(W, Map.of("data", data), Excludes.of(List.of("cache/")));
+    Snapshot source = engine.capture(CaptureSpec.of(W));
+    WorkloadRef child = WorkloadRef.of("acme", "excluding-child");
+    Path target = dir.resolve("child");
+    engine.fork(W.tenant(), source.id(), child, ForkOptions.defaults().target(target.toString()));
+    assertEquals(List.of("cache/"), agent.excludes(child).patterns());
+    assertFalse(Files.exists(target.resolve("data/cache")), "the snapshot never held the excluded directory");
+    Trees.write(target.resolve("data/cache/new"), "the child's own cache");
+    Snapshot next = engine.capture(CaptureSpec.of(child));
+    engine.restore(W.tenant(), next.id(), RestoreSpec.replace().target(dir.resolve("check").toString()));
+    assertFalse(Files.exists(dir.resolve("check/data/cache")), "the child's capture left its cache out");
+    assertTrue(Files.exists(dir.resolve("check/data/disk.img")));
   }
 
   @Test

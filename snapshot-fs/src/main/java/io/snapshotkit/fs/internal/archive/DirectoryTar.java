@@ -4,7 +4,6 @@ import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.SnapshotBrowser;
 import io.snapshotkit.fs.internal.repo.TreeReader;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +32,7 @@ public final class DirectoryTar {
    */
   public static void write(SnapshotBrowser browser, SnapshotBrowser.Found dir, OutputStream out) throws IOException {
     String top = dir.file().name();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new KeepOpen(out), "ISO-8859-1");
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new TarExport.NonClosing(out), "ISO-8859-1");
         TreeReader entries = browser.subtree(dir)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -74,23 +73,6 @@ public final class DirectoryTar {
         tar.closeArchiveEntry();
       }
       tar.finish();
-    }
-  }
-
-  /** Lets the tar stream finish without closing the caller's stream. */
-  private static final class KeepOpen extends FilterOutputStream {
-    KeepOpen(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
     }
   }
 }

@@ -345,8 +345,8 @@ public final class TarExport {
     }
   }
 
-  /** Keeps the caller's stream open when the tar and zstd layers are closed. */
-  private static final class NonClosing extends FilterOutputStream {
+  /** Keeps the caller's stream open when the tar (and zstd) layers around it are closed. */
+  static final class NonClosing extends FilterOutputStream {
     NonClosing(OutputStream out) {
       super(out);
     }
