@@ -30,4 +30,14 @@ public interface HostFork {
    *     this host
    */
   CaptureResult fork(ForkRequest request);
+
+  /**
+   * {@link #fork(ForkRequest)}, reporting its progress to {@code progress} (rate-limited, best
+   * effort, as {@link HostAgent#capture(CaptureRequest, io.snapshotkit.ProgressListener)} does):
+   * what matters is the materialising of a target, which moves data. The default reports nothing
+   * and forks. A listener that throws never fails the fork.
+   */
+  default CaptureResult fork(ForkRequest request, io.snapshotkit.ProgressListener progress) {
+    return fork(request);
+  }
 }

@@ -6,6 +6,8 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.EventType;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.ManifestRef;
+import io.snapshotkit.ProgressEvent;
+import io.snapshotkit.ProgressListener;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
@@ -18,6 +20,7 @@ import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.ForkRequest;
 import io.snapshotkit.spi.HostAgent;
 import io.snapshotkit.spi.HostFork;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.WorkloadLease;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +60,15 @@ final class Forks {
     this.capture = capture;
   }
 
-  /** See {@link SnapshotEngine#fork}. */
-  Snapshot fork(TenantId tenant, SnapshotId sourceId, WorkloadRef child, ForkOptions options) {
+  /**
+   * See {@link SnapshotEngine#fork(TenantId, SnapshotId, WorkloadRef, ForkOptions, ProgressListener)}:
+   * phases {@code admit}, the host's own (relayed), {@code prepare}, {@code store}; the last event
+   * once READY.
+   */
+  Snapshot fork(TenantId tenant, SnapshotId sourceId, WorkloadRef child, ForkOptions options,
+      ProgressListener progress) {
+    ProgressTracker tracker = ProgressTracker.start(ProgressEvent.Operation.FORK, progress);
+    tracker.phase("admit");
     Snapshot source = ctx.owned(tenant, sourceId);
     if (!child.tenant().equals(tenant)) {
       throw SnapshotException.invalid("a fork stays in its tenant: workload " + child + " is not in tenant " + tenant
@@ -84,10 +94,14 @@ final class Forks {
           .labels(options.labels()));
       ForkRequest request = new ForkRequest(source.workload(), source.id(), child, row.id(), options.target());
       try {
-        CaptureResult result = forkOnHost(forker, host, request);
+        CaptureResult result = forkOnHost(forker, host, request, tracker);
         try {
+          tracker.phase("prepare");
           prepare(lease, origin);
-          return commitReady(row, host, origin, result);
+          tracker.phase("store");
+          Snapshot ready = commitReady(row, host, origin, result);
+          tracker.finish();
+          return ready;
         } catch (RuntimeException e) {
           discardOnHost(agent, host, row);
           throw e;
@@ -110,10 +124,11 @@ final class Forks {
     }
   }
 
-  private CaptureResult forkOnHost(HostFork forker, String host, ForkRequest request) {
+  private CaptureResult forkOnHost(HostFork forker, String host, ForkRequest request, ProgressTracker progress) {
     CaptureResult result;
     try {
-      result = forker.fork(request);
+      // no listener: the agent is asked exactly as before, and counts nothing
+      result = progress.active() ? forker.fork(request, progress::relay) : forker.fork(request);
     } catch (RuntimeException e) {
       SnapshotException reported = SnapshotException.wrap("fork on host " + host, e);
       if (reported.code() == ErrorCode.NOT_FOUND) {

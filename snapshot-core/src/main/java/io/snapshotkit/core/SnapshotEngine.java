@@ -415,12 +415,27 @@ public final class SnapshotEngine implements AutoCloseable {
    *     host's or hook's error otherwise (the child row is then FAILED)
    */
   public Snapshot fork(TenantId tenant, SnapshotId id, WorkloadRef newWorkload, ForkOptions options) {
+    return fork(tenant, id, newWorkload, options, ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #fork(TenantId, SnapshotId, WorkloadRef, ForkOptions)}, reporting its progress to
+   * {@code progress}: phases {@code admit}, then the host agent's own (the directory agent's
+   * {@code root}, and for a target {@code plan}, {@code stage}, {@code swap} with files and bytes),
+   * then {@code prepare} and {@code store}, and a last event once the child is READY. Rate-limited;
+   * a listener that throws never fails the fork.
+   *
+   * @throws SnapshotException as {@link #fork(TenantId, SnapshotId, WorkloadRef, ForkOptions)}
+   */
+  public Snapshot fork(TenantId tenant, SnapshotId id, WorkloadRef newWorkload, ForkOptions options,
+      ProgressListener progress) {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(newWorkload, "newWorkload");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(progress, "progress");
     ensureOpen();
-    return observations.timed(EngineOperation.FORK, () -> forks.fork(tenant, id, newWorkload, options));
+    return observations.timed(EngineOperation.FORK, () -> forks.fork(tenant, id, newWorkload, options, progress));
   }
 
   // ───────────────────────────── verify ─────────────────────────────

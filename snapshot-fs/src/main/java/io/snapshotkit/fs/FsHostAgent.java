@@ -413,8 +413,18 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   @Override
   public CaptureResult fork(ForkRequest request) {
+    return fork(request, ProgressListener.NONE);
+  }
+
+  /** {@inheritDoc} Phases {@code root}, and with a target {@code plan}, {@code stage}, {@code swap}. */
+  @Override
+  public CaptureResult fork(ForkRequest request, ProgressListener progress) {
     Objects.requireNonNull(request, "request");
-    return fork.fork(request, this::volumes);
+    Objects.requireNonNull(progress, "progress");
+    ProgressTracker tracker = ProgressTracker.start(Operation.FORK, progress);
+    CaptureResult result = fork.fork(request, this::volumes, tracker);
+    tracker.finish();
+    return result;
   }
 
   // ------------------------------------------------------------------ delete, size

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Excludes;
+import io.snapshotkit.ProgressEvent;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotStatus;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -133,6 +135,23 @@ class FsForkTest {
     assertTrue(grown <= 10 * MIB, "10 forks added " + grown + " bytes");
     assertTrue(grown / 10 <= MIB, "each fork added " + grown / 10 + " bytes on average");
     assertTrue(agent.check(false).ok(), agent.check(false).toString());
+  }
+
+  @Test
+  @DisplayName("a fork into a directory reports its phases and bytes to a listener, ending at the snapshot's size")
+  void forkIntoADirectoryReportsProgress() {
+    start(FsHostAgent.builder());
+    Snapshot source = engine.capture(CaptureSpec.of(W));
+    List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+    engine.fork(W.tenant(), source.id(), WorkloadRef.of("acme", "watched-child"),
+        ForkOptions.defaults().target(dir.resolve("watched").toString()), events::add);
+    assertTrue(events.stream().allMatch(e -> e.operation() == ProgressEvent.Operation.FORK), events.toString());
+    assertEquals(List.of("admit", "root", "plan", "stage", "swap", "prepare", "store"),
+        events.stream().map(ProgressEvent::phase).distinct().toList(), events.toString());
+    ProgressEvent last = events.get(events.size() - 1);
+    assertTrue(last.finished(), last.toString());
+    assertTrue(last.bytesDone() >= 4 * MIB, last.toString());
+    assertEquals(last.bytesTotal().orElseThrow(), last.bytesDone(), last.toString());
   }
 
   @Test

@@ -45,9 +45,8 @@ final class ForkCommand extends Base {
       options = options.target(to.toAbsolutePath().normalize().toString());
     }
     ForkOptions chosen = options;
-    // SnapshotEngine.fork reports no progress events yet, so no bar is drawn
     Snapshot child = out().tracking("fork", progress -> engine().fork(Cli.TENANT, source.id(), workload(newWorkload),
-        chosen));
+        chosen, progress));
     out().result(JsonViews.snapshot(child));
     out().line("Forked " + label(source) + " into " + label(child) + "  " + child.id().value()
         + (to == null ? " (metadata only; restore it with --to DIR, or fork again with --to)"

@@ -14,6 +14,7 @@ import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.ForkRequest;
+import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -65,8 +66,11 @@ public final class Fork {
    * Forks as {@link io.snapshotkit.spi.HostFork#fork} describes.
    *
    * @param liveVolumes the volumes the agent knows for a workload (resolver or tracked), if any
+   * @param progress told of the phases ({@code root}; with a target {@code plan}, then the replace
+   *     restore's with its files and bytes); the caller finishes it
    */
-  public CaptureResult fork(ForkRequest request, Function<WorkloadRef, Optional<Map<String, Path>>> liveVolumes) {
+  public CaptureResult fork(ForkRequest request, Function<WorkloadRef, Optional<Map<String, Path>>> liveVolumes,
+      ProgressTracker progress) {
     WorkloadRef child = request.child();
     SnapshotId id = request.childSnapshot();
     Optional<Map<String, Path>> known = liveVolumes.apply(child);
@@ -74,10 +78,12 @@ public final class Fork {
     if (known.isPresent() && target.isEmpty()) {
       throw exists(child, known.get());
     }
+    progress.phase("root");
     FsRepository.Summary summary = ForkRoot.write(repo, request.source(), request.sourceSnapshot(), child, id);
     boolean tracked = false;
     try {
       if (target.isPresent()) {
+        progress.phase("plan");
         Map<String, Path> mapping = new TreeMap<>();
         summary.volumes().keySet().forEach(v -> mapping.put(v, target.get().resolve(v)));
         Map<String, Path> wanted = volumes.validate(mapping);
@@ -94,7 +100,8 @@ public final class Fork {
         RestorePlanner.Plan plan = planner.plan(
             new RestoreRequest(child, id, manifest, RestoreMode.REPLACE, Optional.empty(), List.of()),
             w -> wanted);
-        restorer.replace(child, id, plan.targets(), plan.selection(), listener);
+        progress.totals(plan.entries(), plan.bytes());
+        restorer.replace(child, id, plan.targets(), plan.selection(), listener, progress);
       }
     } catch (RuntimeException | Error e) {
       undo(child, id, tracked, e);
