@@ -40,7 +40,7 @@ public final class Main {
     exportsExactly(Snapshot.class, Set.of("io.snapshotkit", "io.snapshotkit.spi"));
     exportsExactly(SnapshotEngine.class, Set.of("io.snapshotkit.core"));
     exportsExactly(JdbcManifestStore.class, Set.of("io.snapshotkit.jdbc"));
-    exportsExactly(FsHostAgent.class, Set.of("io.snapshotkit.fs"));
+    exportsExactly(FsHostAgent.class, Set.of("io.snapshotkit.fs", "io.snapshotkit.fs.store"));
     System.out.println("modules: " + SnapshotEngine.class.getModule().getName() + " "
         + JdbcManifestStore.class.getModule().getName() + " " + FsHostAgent.class.getModule().getName());
 
