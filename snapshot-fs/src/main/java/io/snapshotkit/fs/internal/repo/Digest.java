@@ -44,10 +44,13 @@ public final class Digest implements Comparable<Digest> {
     }
   }
 
+  /** One SHA-256 engine per thread for {@link #hash}: looking one up costs a provider search per call. */
+  private static final ThreadLocal<MessageDigest> ENGINE = ThreadLocal.withInitial(Digest::sha256);
+
   public static Digest hash(byte[] data, int offset, int length) {
-    MessageDigest md = sha256();
+    MessageDigest md = ENGINE.get();
     md.update(data, offset, length);
-    return of(md.digest());
+    return of(md.digest()); // digest() resets the engine for the next call
   }
 
   /** The first eight bytes, big-endian (index fan-out). */
