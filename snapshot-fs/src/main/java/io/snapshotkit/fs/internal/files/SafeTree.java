@@ -6,6 +6,7 @@ import io.snapshotkit.fs.SnapshotArchive.Limits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -280,6 +281,56 @@ public final class SafeTree {
       applyMtime(target, mtime);
       return written;
     }
+
+    /**
+     * Creates the file (never through or over an existing entry) and lets content of a known
+     * {@code size} write itself with positional writes, possibly from several threads (see
+     * {@link PositionalContent}); {@code size} is counted against the tree's cap first. Then
+     * applies the recorded owner, mode and mtime as {@link #write(InputStream, int, int, int,
+     * FileTime)} does.
+     *
+     * @return the bytes the content reports written
+     */
+    public long write(long size, PositionalContent content, int mode, int uid, int gid, FileTime mtime) {
+      return writeAt(this, size, content, mode, uid, gid, mtime);
+    }
+  }
+
+  /** Content that writes itself into a file at positions of its choosing, from any threads. */
+  @FunctionalInterface
+  public interface PositionalContent {
+    /**
+     * Writes the content into {@code out} with positional writes only (never its position).
+     *
+     * @return the bytes written, the content's length
+     */
+    long writeTo(FileChannel out) throws IOException;
+  }
+
+  /**
+   * As {@link PendingFile#write(InputStream, int, int, int, FileTime)}, for content of a known
+   * {@code size} that writes itself (a chunked content's chunks in parallel, each at its
+   * offset): the size is counted against the tree's cap before anything is written.
+   *
+   * @return the bytes written
+   */
+  private long writeAt(PendingFile f, long size, PositionalContent content, int mode, int uid, int gid,
+      FileTime mtime) {
+    Objects.requireNonNull(content, "content");
+    Objects.requireNonNull(mtime, "mtime");
+    countBytes(size);
+    long written;
+    try (FileChannel out = FileChannel.open(f.target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS)) {
+      written = content.writeTo(out);
+    } catch (FileAlreadyExistsException e) {
+      throw unsafe("entry '" + PathRules.printable(f.path) + "' appears twice, or its path is taken by another entry");
+    } catch (IOException e) {
+      throw io("writing " + f.target, e);
+    }
+    owners.settle(f.target, mode, uid, gid, false);
+    applyMtime(f.target, mtime);
+    return written;
   }
 
   private int readSource(InputStream content, byte[] buffer, String path) {
@@ -427,7 +478,7 @@ public final class SafeTree {
   }
 
   /** Counts bytes about to be written, refusing (and not counting) them if they pass the cap. */
-  private void countBytes(int n) {
+  private void countBytes(long n) {
     long before;
     do {
       before = bytes.get();

@@ -3,6 +3,8 @@ package io.snapshotkit.fs.internal.repo;
 import io.snapshotkit.fs.internal.files.OrderedWork;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 
 /**
@@ -33,6 +35,53 @@ final class ChunkedStream extends InputStream {
     this.digest = digest;
     this.list = list;
     this.work = new OrderedWork<>(store.executor, AHEAD, ready::addLast);
+  }
+
+  /**
+   * Writes a chunked content into {@code out}, each chunk at its own offset: every chunk is
+   * read, decompressed, verified and written by whichever thread runs its item (the store's
+   * executor, up to {@link #AHEAD} at once through {@link OrderedWork}, or the calling thread for
+   * an item nobody has started, so a busy executor cannot stall it), in any order. The lengths
+   * are checked against the list's total before anything is written.
+   *
+   * @return the bytes written
+   */
+  static long writeTo(ContentStore store, Digest digest, ChunkList list, FileChannel out) throws IOException {
+    long sum = 0;
+    for (int n : list.lengths()) {
+      sum += n;
+    }
+    if (sum != list.totalLength() || list.lengths().length != list.chunks().size()) {
+      throw ContentStore.corrupt(digest, null);
+    }
+    long[] written = {0};
+    try (OrderedWork<Integer> work = new OrderedWork<>(store.executor, AHEAD, n -> written[0] += n)) {
+      long offset = 0;
+      for (int i = 0; i < list.chunks().size(); i++) {
+        Digest c = list.chunks().get(i);
+        int length = list.lengths()[i];
+        long at = offset;
+        work.submit(() -> {
+          byte[] b = store.object(c);
+          if (b.length != length) {
+            throw ContentStore.corrupt(digest, null);
+          }
+          writeFully(out, b, at);
+          return length;
+        });
+        offset += length;
+      }
+      work.finish();
+    }
+    return written[0];
+  }
+
+  /** Writes all of {@code bytes} at {@code position} of {@code out} (a positional write: thread-safe). */
+  static void writeFully(FileChannel out, byte[] bytes, long position) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    while (buf.hasRemaining()) {
+      out.write(buf, position + buf.position());
+    }
   }
 
   /** The next chunk's bytes, or null at the end. */

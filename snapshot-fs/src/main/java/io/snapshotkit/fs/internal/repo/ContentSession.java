@@ -40,6 +40,10 @@ public final class ContentSession implements AutoCloseable {
   private final Buffers buffers = new Buffers();
   /** Contents this session added to the index (not those it found there). */
   private final Set<Digest> published = new HashSet<>();
+  /** Packs detached and being sealed by some thread ({@link #seal}). */
+  private int sealing;
+  /** The first failure to seal a pack; {@link #flush} reports it. */
+  private Throwable sealFailure;
   private boolean closed;
 
   ContentSession(ContentStore store, long id) {
@@ -64,8 +68,8 @@ public final class ContentSession implements AutoCloseable {
         return true;
       }
     }
-    if (store.index.find(d) == null) {
-      return false;
+    if (!store.index.mightContain(d)) {
+      return false; // new content, known without reading an index (a filter's false positive goes on)
     }
     synchronized (store.lock) {
       // again under the lock, which a gc sweep holds while it removes content
@@ -169,6 +173,7 @@ public final class ContentSession implements AutoCloseable {
       return d;
     }
     byte[] compressed = buffers.take(ZstdCodec.compressBound(length));
+    Sealing full = null;
     try {
       int n = store.codec.compress(data, length, compressed);
       synchronized (this) {
@@ -189,29 +194,69 @@ public final class ContentSession implements AutoCloseable {
         pending.put(d, Boolean.TRUE);
         storedBytes.addAndGet(n);
         if (pack.written() >= ContentStore.PACK_TARGET) {
-          commitPack();
+          full = detach();
         }
       }
     } finally {
       buffers.give(compressed);
     }
+    if (full != null) {
+      // outside this session's monitor: the other threads go on filling a new pack meanwhile
+      seal(full);
+    }
     return d;
   }
 
-  /** Seals the pack: data first, then its index; the contents become visible with the index. */
-  private void commitPack() throws IOException {
-    if (pack == null) {
-      return;
-    }
-    ObjectStore.Upload sealed = pack;
-    String name = packName;
+  /** A pack taken off the session to be sealed: its upload and records. */
+  private record Sealing(ObjectStore.Upload pack, String name, List<PackFormat.Record> entries) {}
+
+  /**
+   * Takes the current pack off the session (caller holds this monitor); its contents stay
+   * {@link #pending} (found by {@link #reuse}) until {@link #seal} has published its index.
+   */
+  private Sealing detach() {
+    Sealing s = new Sealing(pack, packName, new ArrayList<>(packEntries));
     pack = null;
-    try (sealed) {
+    packEntries.clear();
+    sealing++;
+    return s;
+  }
+
+  /**
+   * Seals a detached pack without holding this session's monitor (its fsync takes tens of
+   * milliseconds, which stalled every other thread storing content): data first, then its
+   * index; the contents become visible with the index. A failure is rethrown here and again by
+   * {@link #flush}, so the capture cannot commit without them.
+   */
+  private void seal(Sealing s) throws IOException {
+    try {
+      commitPack(s);
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        if (sealFailure == null) {
+          sealFailure = e;
+        }
+      }
+      throw e;
+    } finally {
+      synchronized (this) {
+        for (PackFormat.Record r : s.entries()) {
+          pending.remove(r.digest());
+        }
+        sealing--;
+        notifyAll();
+      }
+    }
+  }
+
+  private void commitPack(Sealing s) throws IOException {
+    String name = s.name();
+    try (ObjectStore.Upload sealed = s.pack()) {
       sealed.publish();
     }
     String idx = ContentStore.INDEX + "i-" + name.substring(ContentStore.PACKS.length(), name.length() - 5) + ".idx";
     try {
-      PackFormat.writeIndex(store.objects, idx, List.of(name), packEntries);
+      PackFormat.writeIndex(store.objects, idx, List.of(name), s.entries());
     } catch (IOException | RuntimeException e) {
       // without its index the pack is unreadable (and removed at the next open): free its space now
       try {
@@ -222,26 +267,58 @@ public final class ContentSession implements AutoCloseable {
       throw e;
     }
     synchronized (store.lock) {
-      for (PackFormat.Record r : packEntries) {
-        if (store.index.find(r.digest()) == null) {
-          published.add(r.digest());
+      Set<Digest> pinned = store.pins.get(id); // null once the session is closed: nothing to pin
+      synchronized (published) {
+        for (PackFormat.Record r : s.entries()) {
+          if (store.index.find(r.digest()) == null) {
+            published.add(r.digest());
+          }
+          if (pinned != null) {
+            pinned.add(r.digest());
+          }
         }
-        store.pins.get(id).add(r.digest());
       }
       store.index.open(idx, store.generation.incrementAndGet(), null);
     }
-    packEntries.clear();
-    pending.clear();
   }
 
   /** The contents this session added to the repository so far (a copy). */
-  synchronized Set<Digest> published() {
-    return new HashSet<>(published);
+  Set<Digest> published() {
+    synchronized (published) {
+      return new HashSet<>(published);
+    }
   }
 
-  /** Publishes everything stored so far and makes it durable. */
-  synchronized void flush() throws IOException {
-    commitPack();
+  /**
+   * Publishes everything stored so far and makes it durable: seals the current pack and waits
+   * for the packs other threads are sealing.
+   *
+   * @throws IOException if sealing any pack of this session failed
+   */
+  void flush() throws IOException {
+    Sealing last;
+    synchronized (this) {
+      last = pack == null ? null : detach();
+    }
+    if (last != null) {
+      seal(last);
+    }
+    synchronized (this) {
+      boolean interrupted = false;
+      while (sealing > 0) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          interrupted = true; // sealing finishes in bounded time (one fsync): wait for it anyway
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (sealFailure != null) {
+        throw new IOException("sealing a pack of this capture failed", sealFailure);
+      }
+    }
   }
 
   /** Unpins; unpublished contents are discarded. */

@@ -250,6 +250,32 @@ public final class ContentStore {
   }
 
   /**
+   * Writes a content's bytes into a new file, verified as {@link #open} verifies them: a chunked
+   * content's chunks are read, decompressed and written in parallel on the executor, each at its
+   * offset with a positional write (see {@link ChunkedStream#writeTo}).
+   *
+   * @param expectedLength the length the snapshot records for it
+   * @return the bytes written
+   * @throws SnapshotException CORRUPT if the content is missing, damaged or not of {@code expectedLength}
+   */
+  public long writeTo(Digest d, long expectedLength, java.nio.channels.FileChannel out) throws IOException {
+    Location loc = location(d).orElseThrow(() -> missing(d));
+    if (loc.list()) {
+      ChunkList list = list(d);
+      if (list.totalLength() != expectedLength) {
+        throw corrupt(d, null);
+      }
+      return ChunkedStream.writeTo(this, d, list, out);
+    }
+    byte[] raw = object(d);
+    if (raw.length != expectedLength) {
+      throw corrupt(d, null);
+    }
+    ChunkedStream.writeFully(out, raw, 0);
+    return raw.length;
+  }
+
+  /**
    * The SHA-256 of a content's bytes (what archives record): the digest itself for a content
    * stored whole; computed by reading, and so verifying, a chunked one.
    */

@@ -9,6 +9,8 @@ import java.util.HexFormat;
 /** A SHA-256 content digest, held as four longs so a million of them stay small. Immutable. */
 public final class Digest implements Comparable<Digest> {
   static final int BYTES = 32;
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
   private final long a;
   private final long b;
@@ -42,15 +44,42 @@ public final class Digest implements Comparable<Digest> {
     }
   }
 
+  /** One SHA-256 engine per thread for {@link #hash}: looking one up costs a provider search per call. */
+  private static final ThreadLocal<MessageDigest> ENGINE = ThreadLocal.withInitial(Digest::sha256);
+
   public static Digest hash(byte[] data, int offset, int length) {
-    MessageDigest md = sha256();
+    MessageDigest md = ENGINE.get();
     md.update(data, offset, length);
-    return of(md.digest());
+    return of(md.digest()); // digest() resets the engine for the next call
   }
 
   /** The first eight bytes, big-endian (index fan-out). */
   long top() {
     return a;
+  }
+
+  /**
+   * Compares this digest with the 32 big-endian bytes at {@code at} of {@code data}, in the
+   * order of {@link #compareTo}, without decoding them (index lookups).
+   */
+  int compareToBytesAt(byte[] data, int at) {
+    int r = Long.compareUnsigned(a, (long) LONGS.get(data, at));
+    if (r == 0) {
+      r = Long.compareUnsigned(b, (long) LONGS.get(data, at + 8));
+    }
+    if (r == 0) {
+      r = Long.compareUnsigned(c, (long) LONGS.get(data, at + 16));
+    }
+    return r != 0 ? r : Long.compareUnsigned(d, (long) LONGS.get(data, at + 24));
+  }
+
+  /** The second and third eight bytes (the probes of {@link DigestBloom}; the first makes the fan-out). */
+  long second() {
+    return b;
+  }
+
+  long third() {
+    return c;
   }
 
   /** This digest XOR another (the domain separation of {@link ChunkList}). */

@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * One index object as a reader holds it: its trailer only (pack names, which of those packs
- * still exist, the fan-out table: about 4 bytes per 64 records). A lookup reads the one bucket
- * the digest falls in, through the store's page cache, and binary-searches it. Records of a pack
+ * still exist, the fan-out table: about 4 bytes per 64 records, and the digests' Bloom filter:
+ * 1.25 bytes per record). A lookup the filter lets through reads the one bucket the digest falls
+ * in, through the store's page cache, and binary-searches it in place. Records of a pack
  * that no longer exists (deleted by gc; the index is not rewritten for that) are not found.
  *
  * <p><b>Thread-safety:</b> thread-safe; {@link #packGone} is published under the content index's lock.
@@ -27,6 +28,7 @@ final class IndexFile {
   private final int bits;
   private final int[] fanout;
   private final boolean[] packLive;
+  private final DigestBloom bloom;
 
   private IndexFile(String name, int id, long generation, PackFormat.Trailer t, Set<String> existingPacks) {
     this.name = name;
@@ -36,6 +38,7 @@ final class IndexFile {
     this.count = t.count();
     this.bits = t.bits();
     this.fanout = t.fanout();
+    this.bloom = t.bloom();
     this.packLive = new boolean[packs.size()];
     for (int i = 0; i < packs.size(); i++) {
       packLive[i] = existingPacks == null || existingPacks.contains(packs.get(i));
@@ -85,6 +88,11 @@ final class IndexFile {
     return pack >= 0 && pack < packLive.length && packLive[pack];
   }
 
+  /** False if this index has no record of {@code d} (without reading any); true if it may. */
+  boolean mightContain(Digest d) {
+    return bloom.mightContain(d);
+  }
+
   /** The location of {@code d} in this index, or null. */
   ContentStore.Location find(Digest d, ObjectStore objects, Cache<Page, byte[]> pages) {
     int b = PackFormat.bucket(d, bits);
@@ -98,7 +106,7 @@ final class IndexFile {
     int hi = to - from - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      int c = PackFormat.digestAt(page, mid * PackFormat.RECORD).compareTo(d);
+      int c = -d.compareToBytesAt(page, mid * PackFormat.RECORD);
       if (c < 0) {
         lo = mid + 1;
       } else if (c > 0) {

@@ -23,10 +23,12 @@ import java.util.List;
  * (int), raw length (int), kind (1: {@link #RAW} or {@link #LIST}); then a trailer: the number
  * of packs and their names (modified UTF-8), the record count, the fan-out width {@code b} (one
  * byte) and {@code 2^b} big-endian ints (the number of records whose digest's top {@code b}
- * bits are at most the bucket's); then the trailer's length (int) and the magic {@code SKX2}.
+ * bits are at most the bucket's), the number of 64-bit words of a Bloom filter of the digests
+ * ({@link DigestBloom}, int) and those words; then the trailer's length (int) and the magic
+ * {@code SKX2}.
  * The trailer comes last so that an index of any size is written in one streaming pass (a gc
- * merge). A reader keeps only the trailer in memory and reads one bucket (about 64 records) per
- * lookup. An index is written once per sealed pack, once per pack gc rewrites, and once per gc
+ * merge). A reader keeps only the trailer in memory, skips the index when the filter says the
+ * digest is not in it, and otherwise reads one bucket (about 64 records) per lookup. An index is written once per sealed pack, once per pack gc rewrites, and once per gc
  * that merges them; never changed.
  */
 final class PackFormat {
@@ -70,13 +72,6 @@ final class PackFormat {
     return new Record(Digest.of(d), in.getInt(), in.getInt() & 0xFFFFFFFFL, in.getInt(), in.getInt(), in.get());
   }
 
-  /** The digest of the record at {@code at}. */
-  static Digest digestAt(byte[] data, int at) {
-    byte[] d = new byte[Digest.BYTES];
-    System.arraycopy(data, at, d, 0, Digest.BYTES);
-    return Digest.of(d);
-  }
-
   /**
    * Streams a sorted index into an upload: records as they come (ascending digests, each once),
    * the trailer on {@link #finish}.
@@ -86,6 +81,7 @@ final class PackFormat {
     private final List<String> packs;
     private final int bits;
     private final int[] perBucket;
+    private final DigestBloom bloom;
     private final ByteBuffer rec = ByteBuffer.allocate(RECORD);
     private Digest last;
     private long count;
@@ -96,6 +92,7 @@ final class PackFormat {
       this.packs = List.copyOf(packs);
       this.bits = fanBits(expected);
       this.perBucket = new int[1 << bits];
+      this.bloom = DigestBloom.sized(expected);
     }
 
     void add(Record r) throws IOException {
@@ -108,6 +105,7 @@ final class PackFormat {
           .put(r.kind());
       up.out().write(rec.array());
       perBucket[bucket(r.digest(), bits)]++;
+      bloom.add(r.digest());
       count++;
     }
 
@@ -125,6 +123,11 @@ final class PackFormat {
       for (int n : perBucket) {
         sum += n;
         out.writeInt(sum);
+      }
+      long[] words = bloom.words();
+      out.writeInt(words.length);
+      for (long w : words) {
+        out.writeLong(w);
       }
       out.flush();
       byte[] trailer = bytes.toByteArray();
@@ -153,7 +156,7 @@ final class PackFormat {
   }
 
   /** A decoded index trailer: what the records refer to and the fan-out. */
-  record Trailer(List<String> packs, long count, int bits, int[] fanout) {}
+  record Trailer(List<String> packs, long count, int bits, int[] fanout, DigestBloom bloom) {}
 
   /**
    * Reads an index's trailer (its last bytes only).
@@ -189,10 +192,18 @@ final class PackFormat {
       for (int i = 0; i < fan.length; i++) {
         fan[i] = in.readInt();
       }
+      int words = in.readInt();
+      if (words <= 0 || words > DigestBloom.MAX_WORDS || (long) words * 8 != in.available()) {
+        throw new IOException("bad digest filter length");
+      }
+      long[] bloom = new long[words];
+      for (int i = 0; i < words; i++) {
+        bloom[i] = in.readLong();
+      }
       if (size - 8 - length != count * RECORD || fan[fan.length - 1] != count) {
         throw new IOException("bad length");
       }
-      return new Trailer(List.copyOf(packs), count, bits, fan);
+      return new Trailer(List.copyOf(packs), count, bits, fan, new DigestBloom(bloom));
     }
   }
 }

@@ -1,14 +1,11 @@
 package io.snapshotkit.fs.internal.restore;
 
-import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.internal.files.OrderedWork.Work;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,14 +62,12 @@ final class StoredEntries {
       case SYMLINK -> tree.symlink(path, e.linkTarget(), e.uid(), e.gid(), mtime);
       case FILE -> {
         SafeTree.PendingFile file = tree.reserveFile(path, e.size());
+        // the content writes itself: a chunked file's chunks in parallel, each at its offset
         return Optional.of(() -> {
-          try (InputStream in = repo.content().open(e.digest())) {
-            long n = file.write(in, e.mode(), e.uid(), e.gid(), mtime);
-            if (n != e.size()) {
-              throw ContentStore.corrupt(e.digest(), null);
-            }
-          } catch (IOException ex) {
-            throw SnapshotException.wrap("restoring " + e.key(), ex);
+          long n = file.write(e.size(), out -> repo.content().writeTo(e.digest(), e.size(), out), e.mode(), e.uid(),
+              e.gid(), mtime);
+          if (n != e.size()) {
+            throw ContentStore.corrupt(e.digest(), null);
           }
           return null;
         });

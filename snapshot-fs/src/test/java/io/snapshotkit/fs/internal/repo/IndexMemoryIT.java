@@ -48,8 +48,10 @@ class IndexMemoryIT {
       assertTrue(up.publish());
     }
     long size = Files.size(root.resolve("index/i-synthetic.idx"));
-    assertTrue(size >= COUNT * PackFormat.RECORD && size < COUNT * PackFormat.RECORD + (2 << 20),
-        "49 bytes per entry on disk, plus the fan-out: " + size);
+    long records = COUNT * PackFormat.RECORD;
+    long filter = COUNT * DigestBloom.BITS_PER_ENTRY / 8;
+    assertTrue(size >= records + filter && size < records + filter + (2 << 20),
+        "49 bytes per entry on disk, plus 1.25 of digest filter and the fan-out: " + size);
     Path log = dir.resolve("child.log");
     Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-cp", System.getProperty("java.class.path"), IndexMemoryChild.class.getName(),
