@@ -1,6 +1,6 @@
 package io.snapshotkit.fs.internal.repo;
 
-import io.snapshotkit.fs.internal.store.ObjectStore;
+import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.util.List;
 
