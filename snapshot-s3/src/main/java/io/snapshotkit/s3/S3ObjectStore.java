@@ -162,15 +162,6 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
-  public boolean putIfAbsent(String name, byte[] data) throws IOException {
-    Objects.requireNonNull(data, "data");
-    try (Upload u = upload(name)) {
-      u.out().write(data);
-      return u.publish();
-    }
-  }
-
-  @Override
   public Upload upload(String name) throws IOException {
     return new S3Upload(this, name, key(name));
   }

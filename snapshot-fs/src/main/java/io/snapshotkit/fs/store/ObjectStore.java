@@ -34,8 +34,15 @@ public interface ObjectStore extends Closeable {
    * Creates an object with {@code data}, durably, unless one of that name exists.
    *
    * @return true if this call created it, false if it existed (the store is unchanged)
+   * @implSpec writes {@code data} through {@link #upload} and publishes it
    */
-  boolean putIfAbsent(String name, byte[] data) throws IOException;
+  default boolean putIfAbsent(String name, byte[] data) throws IOException {
+    java.util.Objects.requireNonNull(data, "data");
+    try (Upload u = upload(name)) {
+      u.out().write(data);
+      return u.publish();
+    }
+  }
 
   /**
    * Starts writing an object too large to hold in memory. Nothing is visible under {@code name}

@@ -47,15 +47,6 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
-  public boolean putIfAbsent(String name, byte[] data) throws IOException {
-    Objects.requireNonNull(data, "data");
-    try (Upload u = upload(name)) {
-      u.out().write(data);
-      return u.publish();
-    }
-  }
-
-  @Override
   public Upload upload(String name) throws IOException {
     Path target = path(name);
     Files.createDirectories(target.getParent());
