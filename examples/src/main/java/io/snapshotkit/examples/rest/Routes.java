@@ -211,19 +211,9 @@ final class Routes {
       spec = spec.trigger(trigger);
     }
     spec = spec.labels(labels(body));
-    if (body.hasNonNull("excludes")) {
-      JsonNode list = body.get("excludes");
-      List<String> patterns = new ArrayList<>();
-      if (!list.isArray()) {
-        throw SnapshotException.invalid("'excludes' must be an array of gitignore-style patterns");
-      }
-      for (JsonNode p : list) {
-        if (!p.isTextual()) {
-          throw SnapshotException.invalid("each of 'excludes' must be a string pattern, not " + p);
-        }
-        patterns.add(p.asText());
-      }
-      spec = spec.excludes(Excludes.of(patterns));
+    Optional<List<String>> patterns = strings(body, "excludes", "gitignore-style patterns");
+    if (patterns.isPresent()) {
+      spec = spec.excludes(Excludes.of(patterns.get()));
     }
     boolean wait = flag(body, "wait", true);
     if (!wait) {
@@ -314,19 +304,9 @@ final class Routes {
   private Reply restore(TenantId tenant, SnapshotId id, JsonNode body) {
     fields(body, "paths");
     RestoreSpec spec = RestoreSpec.additive();
-    if (body.hasNonNull("paths")) {
-      JsonNode paths = body.get("paths");
-      if (!paths.isArray()) {
-        throw SnapshotException.invalid("'paths' must be an array of strings");
-      }
-      List<String> list = new ArrayList<>();
-      paths.forEach(p -> {
-        if (!p.isTextual()) {
-          throw SnapshotException.invalid("'paths' must be an array of strings, not " + p);
-        }
-        list.add(p.asText());
-      });
-      spec = spec.paths(list);
+    Optional<List<String>> paths = strings(body, "paths", "strings");
+    if (paths.isPresent()) {
+      spec = spec.paths(paths.get());
     }
     return Reply.ok(JsonViews.restore(engine.restore(tenant, id, spec)));
   }
@@ -417,6 +397,25 @@ final class Routes {
       throw SnapshotException.invalid("'" + field + "' must be true or false, not " + v);
     }
     return v.booleanValue();
+  }
+
+  /** The body's array of strings {@code field}, empty when absent; {@code what} names its elements in errors. */
+  private static Optional<List<String>> strings(JsonNode body, String field, String what) {
+    if (!body.hasNonNull(field)) {
+      return Optional.empty();
+    }
+    JsonNode array = body.get(field);
+    if (!array.isArray()) {
+      throw SnapshotException.invalid("'" + field + "' must be an array of " + what);
+    }
+    List<String> list = new ArrayList<>();
+    for (JsonNode p : array) {
+      if (!p.isTextual()) {
+        throw SnapshotException.invalid("'" + field + "' must be an array of " + what + ", not " + p);
+      }
+      list.add(p.asText());
+    }
+    return Optional.of(list);
   }
 
   private static String text(JsonNode body, String field) {
