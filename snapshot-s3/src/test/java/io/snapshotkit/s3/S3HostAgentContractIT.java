@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +27,7 @@ class S3HostAgentContractIT extends HostAgentContract {
   @TempDir Path dir;
   private S3ObjectStore store;
   private FsHostAgent agent;
+  private final List<AutoCloseable> elsewhere = new ArrayList<>();
   private final AtomicInteger workloads = new AtomicInteger();
 
   @BeforeAll
@@ -43,7 +47,10 @@ class S3HostAgentContractIT extends HostAgentContract {
   }
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
+    for (AutoCloseable c : elsewhere) {
+      c.close();
+    }
     agent.close();
     store.close();
   }
@@ -82,6 +89,26 @@ class S3HostAgentContractIT extends HostAgentContract {
   @Override
   protected Optional<String> forkTarget() {
     return Optional.of(dir.resolve("forks").resolve("child-" + workloads.incrementAndGet()).toString());
+  }
+
+  /**
+   * A second agent on the same bucket with its own repository directory, cache and host id, which
+   * tracks the workload's volumes at empty directories of its own: the workload moved to host B.
+   */
+  @Override
+  protected Optional<HostAgent> agentOnAnotherHost(WorkloadRef workload) {
+    Path home = dir.resolve("host-b-" + workloads.incrementAndGet());
+    S3ObjectStore otherStore = server.store(store.bucket()).cacheDirectory(home.resolve("cache")).build();
+    elsewhere.add(otherStore);
+    FsHostAgent other = FsHostAgent.builder().repository(home.resolve("repo")).objectStore(otherStore)
+        .hostId("host-b").build();
+    elsewhere.add(0, other);
+    Map<String, Path> volumes = new HashMap<>();
+    for (String name : agent.volumes(workload).orElseThrow().keySet()) {
+      volumes.put(name, home.resolve("live").resolve(name));
+    }
+    other.track(workload, volumes);
+    return Optional.of(other);
   }
 
   /** Adds, changes and removes a file in the workload's "data" volume. */

@@ -94,6 +94,17 @@ public abstract class HostAgentContract {
     return Optional.empty();
   }
 
+  /**
+   * An agent as on another host, sharing {@link #agent()}'s snapshot repository with local state of
+   * its own, that serves {@code workload}: the workload's placement moved there, so the agent tracks
+   * the workload's volumes at fresh, empty locations on that host. Empty (the default) when this
+   * agent's snapshots cannot leave its host; the restore-elsewhere cases are then skipped. The test
+   * class closes what it opens here, for example in an {@code @AfterEach}.
+   */
+  protected Optional<HostAgent> agentOnAnotherHost(WorkloadRef workload) {
+    return Optional.empty();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private CaptureResult capture(WorkloadRef workload, SnapshotId id) {
@@ -420,5 +431,49 @@ public abstract class HostAgentContract {
     assertEquals(ErrorCode.CONFLICT, e.code(), e.getMessage());
     assertEquals(before, families(existing));
     assertEquals(OptionalLong.empty(), agent().sizeOf(existing, childId), "nothing was stored for the refused fork");
+  }
+
+  // ---------------------------------------------------------------- restore on another host
+
+  private HostAgent elsewhere(WorkloadRef workload) {
+    Optional<HostAgent> other = agentOnAnotherHost(workload);
+    org.junit.jupiter.api.Assumptions.assumeTrue(other.isPresent(),
+        "this agent's snapshots do not leave its host (agentOnAnotherHost is empty)");
+    return other.get();
+  }
+
+  @Test
+  @DisplayName("a workload moved to another host restores there, from the shared repository, exactly the snapshot")
+  void restoreOnAnotherHostHoldsTheSnapshotsData() {
+    WorkloadRef w = newWorkload();
+    SnapshotId id = newSnapshotId();
+    CaptureResult captured = capture(w, id);
+    mutate(w);
+    HostAgent other = elsewhere(w);
+    assertTrue(other.sizeOf(w, id).isPresent(), "the other host finds the snapshot in the shared repository");
+    RestoreOutcome outcome = other.restore(
+        new RestoreRequest(w, id, captured.manifest(), RestoreMode.REPLACE, Optional.empty(), List.of()));
+    assertEquals(0, errors(outcome));
+    assertEquals(captured.manifest().families(), other.describe(w).families());
+  }
+
+  @Test
+  @DisplayName("after a restore on another host, a capture there continues the version line and a delete there "
+      + "is seen by the first host")
+  void anotherHostContinuesTheVersionLine() {
+    WorkloadRef w = newWorkload();
+    SnapshotId first = newSnapshotId();
+    CaptureResult captured = capture(w, first);
+    HostAgent other = elsewhere(w);
+    other.restore(new RestoreRequest(w, first, captured.manifest(), RestoreMode.REPLACE, Optional.empty(), List.of()));
+    SnapshotId second = newSnapshotId();
+    CaptureResult next = other.capture(new CaptureRequest(w, second, Optional.of(first), Optional.empty(), false));
+    assertEquals(captured.manifest().families(), next.manifest().families(),
+        "nothing changed on the other host since its restore");
+    assertTrue(agent().sizeOf(w, second).isPresent(), "the first host sees the other host's snapshot");
+    assertEquals(DeleteOutcome.DELETED, other.delete(w, first));
+    assertEquals(OptionalLong.empty(), agent().sizeOf(w, first), "a delete on one host is seen on the other");
+    assertEquals(DeleteOutcome.NOT_FOUND, agent().delete(w, first));
+    assertTrue(agent().sizeOf(w, second).isPresent(), "deleting the first snapshot leaves the second");
   }
 }
