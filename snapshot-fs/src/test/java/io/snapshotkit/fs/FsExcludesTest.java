@@ -14,6 +14,8 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,6 +162,28 @@ class FsExcludesTest {
     assertEquals(expected, included(Trees.state(data, false)));
     assertTrue(out.warnings().stream().anyMatch(w -> w.contains("excluded path")), out.warnings().toString());
     assertEquals(List.of(), leftovers(), "no work directories left beside the volume");
+  }
+
+  @Test
+  @DisplayName("an exported snapshot carries its patterns: imported, it records them and its replace restore leaves excluded paths alone")
+  void importedSnapshotKeepsItsExcludes() throws IOException {
+    SnapshotId id = id();
+    capture(id, Excludes.of(List.of("web/")));
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    agent.exportSnapshot(W, id, archive);
+    SnapshotId imported = id();
+    Manifest m = agent.importSnapshot(W, imported, new ByteArrayInputStream(archive.toByteArray()),
+        SnapshotArchive.Limits.defaults());
+    List<String> expected = new ArrayList<>(TRACKED.patterns());
+    expected.add("web/");
+    assertEquals(expected, recorded(m), "the imported snapshot records the patterns its capture applied");
+
+    Trees.write(data.resolve("node_modules/fresh/a.js"), "fresh");
+    Trees.write(data.resolve("web/page.html"), "<p>later");
+    Map<String, String> excludedBefore = excluded(Trees.state(data, true));
+    agent.restore(new RestoreRequest(W, imported, m, RestoreMode.REPLACE, Optional.empty(), List.of()));
+    assertEquals(excludedBefore, excluded(Trees.state(data, true)), "excluded paths untouched by the imported snapshot");
+    assertEquals("<p>later", Files.readString(data.resolve("web/page.html")), "the capture's own pattern too");
   }
 
   @Test

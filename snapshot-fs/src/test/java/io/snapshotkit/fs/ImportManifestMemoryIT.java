@@ -40,7 +40,7 @@ class ImportManifestMemoryIT {
     SplittableRandom random = new SplittableRandom(5);
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(json), 1 << 16)) {
       out.write(TarManifest.prefix(new SnapshotArchive.Header(Optional.empty(), Optional.empty(), Optional.empty(),
-          1, List.of("data"), ENTRIES, 0)));
+          1, List.of("data"), ENTRIES, 0), List.of()));
       try (TarManifest.EntryWriter w = new TarManifest.EntryWriter(new NonClosing(out))) {
         for (int i = 0; i < ENTRIES; i++) {
           String name = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());

@@ -113,7 +113,12 @@ class MaliciousArchiveTest {
   }
 
   private static String manifestPrefix(long entryCount, long totalBytes) {
-    return "{\"format\":\"snapshotkit-archive\",\"formatVersion\":1,\"schemaVersion\":1,"
+    return manifestPrefix("", entryCount, totalBytes);
+  }
+
+  /** A manifest's header fields up to its entries, with {@code extra} (a field and a comma) first. */
+  private static String manifestPrefix(String extra, long entryCount, long totalBytes) {
+    return "{" + extra + "\"format\":\"snapshotkit-archive\",\"formatVersion\":1,\"schemaVersion\":1,"
         + "\"digestAlgorithm\":\"SHA-256\",\"volumes\":[\"data\"],\"entryCount\":" + entryCount
         + ",\"totalBytes\":" + totalBytes + ",\"entries\":[";
   }
@@ -135,13 +140,18 @@ class MaliciousArchiveTest {
 
   /** Writes a tar.zst: an attacker's manifest listing every entry, then the entries. */
   private Path archive(String name, List<Evil> entries) throws IOException {
+    return archive(name, "", entries);
+  }
+
+  /** As {@link #archive(String, List)}, with {@code extra} header fields in the manifest. */
+  private Path archive(String name, String extra, List<Evil> entries) throws IOException {
     long total = 0;
     List<String> records = new ArrayList<>();
     for (Evil e : entries) {
       records.add(e.record());
       total += e.content().length;
     }
-    byte[] manifest = (manifestPrefix(entries.size(), total) + String.join(",", records) + "]}")
+    byte[] manifest = (manifestPrefix(extra, entries.size(), total) + String.join(",", records) + "]}")
         .getBytes(StandardCharsets.UTF_8);
     Path file = temp.resolve(name + ".tar.zst");
     try (OutputStream out = new ZstdOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 1);
@@ -198,6 +208,18 @@ class MaliciousArchiveTest {
   }
 
   // ---- the corpus --------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("exclude patterns in a manifest that are not strings, or not valid patterns, are refused")
+  void badExcludesInTheManifest() throws IOException {
+    List<Evil> harmless = List.of(dir("data"), file("data/a.txt", "a"));
+    assertRefused(archive("excludes-numbers", "\"excludes\":[1],", harmless), LIMITS,
+        "exclude patterns are not all strings");
+    assertRefused(archive("excludes-comment", "\"excludes\":[\"#x\"],", harmless), LIMITS,
+        "invalid exclude pattern");
+    assertRefused(archive("excludes-everything", "\"excludes\":[\"*\"],", harmless), LIMITS,
+        "invalid exclude pattern");
+  }
 
   @Test
   @DisplayName("path traversal with '..' is refused")

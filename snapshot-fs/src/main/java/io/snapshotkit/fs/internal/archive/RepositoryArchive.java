@@ -108,6 +108,11 @@ public final class RepositoryArchive {
     }
 
     @Override
+    public List<String> excludes() {
+      return summary.excluded().patterns();
+    }
+
+    @Override
     public void walk(String volume, TarExport.Visitor visitor) throws IOException {
       FileTime captured = FileTime.from(summary.capturedAt());
       visitor.visit(new TarExport.Item("", TarManifest.Type.DIR, 0755, captured, 0, "", ""));
@@ -179,7 +184,7 @@ public final class RepositoryArchive {
     }
     Path staging = repo.root().resolve("tmp").resolve("import-" + UUID.randomUUID());
     progress.phase("unpack");
-    SnapshotArchive.Imported imported = SnapshotArchive.importArchive(in, staging, limits);
+    TarImport.Result imported = TarImport.read(in, staging, limits);
     progress.totals(imported.header().entryCount(), imported.header().totalBytes());
     progress.phase("store");
     try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
@@ -194,6 +199,8 @@ public final class RepositoryArchive {
         // an imported entry has no recorded owner (an archive never decides who owns a file)
         scanner.scan(v.getKey(), v.getValue(), null, e -> writer.add(e.withoutOwner()));
       }
+      // the snapshot keeps the patterns it was captured with, so its replace restores leave those paths alone
+      writer.excludes(imported.excludes());
       FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
           scanner.partial());
       LOG.info("imported snapshot {} of {} on host {}: {} entries", id, workload, hostId, s.entries());
@@ -201,7 +208,7 @@ public final class RepositoryArchive {
     } catch (IOException | UncheckedIOException e) {
       throw SnapshotException.wrap("import of snapshot " + id, e).withSnapshot(id).withWorkload(workload);
     } finally {
-      imported.discard();
+      TarImport.deleteQuietly(imported.staging());
     }
   }
 }

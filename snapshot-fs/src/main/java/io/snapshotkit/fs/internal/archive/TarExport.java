@@ -91,6 +91,14 @@ public final class TarExport {
      * @param item the item as the walk reported it (size and digest included)
      */
     InputStream open(String volume, Item item) throws IOException;
+
+    /**
+     * The exclude patterns the snapshot was captured with, recorded in the manifest so that an
+     * import keeps them (its replace restores then leave those paths alone); none by default.
+     */
+    default List<String> excludes() {
+      return List.of();
+    }
   }
 
   /**
@@ -129,7 +137,7 @@ public final class TarExport {
       counts[2] = counted.count;
       Header full = new Header(header.snapshotId(), header.workload(),
           header.capturedAt(), header.schemaVersion(), volumes, counts[0], counts[1]);
-      byte[] prefix = TarManifest.prefix(full);
+      byte[] prefix = TarManifest.prefix(full, tree.excludes());
       byte[] suffix = TarManifest.suffix();
 
       ZstdOutputStream zstd = new ZstdOutputStream(new NonClosing(out), zstdLevel);

@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -72,13 +73,15 @@ public final class TarImport {
    * @param header the manifest's header
    * @param staging the staging directory
    * @param volumes volume name → its directory inside the staging directory, in archive order
+   * @param excludes the exclude patterns the archived snapshot was captured with
    */
-  public record Result(Header header, Path staging, Map<String, Path> volumes) {
+  public record Result(Header header, Path staging, Map<String, Path> volumes, List<String> excludes) {
     /** Copies. */
     public Result {
       Objects.requireNonNull(header, "header");
       Objects.requireNonNull(staging, "staging");
       volumes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
+      excludes = List.copyOf(excludes);
     }
   }
 
@@ -169,7 +172,7 @@ public final class TarImport {
           }
         }
         tree.finish();
-        result = new Result(header, staging, volumes);
+        result = new Result(header, staging, volumes, manifest.excludes());
       } catch (TarManifest.MalformedException e) {
         throw tree.unsafe(e.getMessage());
       }

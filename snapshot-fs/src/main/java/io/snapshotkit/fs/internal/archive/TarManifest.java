@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
+import io.snapshotkit.Excludes;
 import io.snapshotkit.fs.SnapshotArchive.Header;
 import io.snapshotkit.fs.internal.repo.Entry;
 import java.io.IOException;
@@ -129,8 +130,11 @@ public final class TarManifest {
   /**
    * The manifest's bytes before the entry records: the header object up to the opening of the
    * {@code entries} array.
+   *
+   * @param excludes the exclude patterns the snapshot was captured with; the {@code excludes}
+   *     field is written only when there are some (readers before it skip it as unknown)
    */
-  public static byte[] prefix(Header h) throws IOException {
+  public static byte[] prefix(Header h, List<String> excludes) throws IOException {
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(buffer)) {
       g.writeStartObject();
@@ -153,6 +157,13 @@ public final class TarManifest {
         g.writeString(v);
       }
       g.writeEndArray();
+      if (!excludes.isEmpty()) {
+        g.writeArrayFieldStart("excludes");
+        for (String pattern : excludes) {
+          g.writeString(pattern);
+        }
+        g.writeEndArray();
+      }
       g.writeNumberField("entryCount", h.entryCount());
       g.writeNumberField("totalBytes", h.totalBytes());
       g.writeFieldName("entries");
@@ -182,6 +193,7 @@ public final class TarManifest {
   public static final class Reader implements AutoCloseable {
     private final JsonParser parser;
     private final Header header;
+    private List<String> excludes = List.of();
     private int formatVersion;
     private boolean done;
 
@@ -194,6 +206,14 @@ public final class TarManifest {
     /** The header fields. */
     public Header header() {
       return header;
+    }
+
+    /**
+     * The exclude patterns the snapshot was captured with, as the manifest lists them (at most
+     * {@link Excludes#MAX_PATTERNS}, each valid); empty when it lists none.
+     */
+    public List<String> excludes() {
+      return excludes;
     }
 
     /** The archive format version the manifest declares (one this code reads). */
@@ -249,6 +269,7 @@ public final class TarManifest {
               throw new MalformedException("its manifest's volumes are not all names");
             }
           }
+          case "excludes" -> excludes = patterns(value);
           case "entries" -> {
             if (value != JsonToken.START_ARRAY) {
               throw new MalformedException("its manifest's entries field is not a list");
@@ -272,6 +293,28 @@ public final class TarManifest {
           }
           default -> parser.skipChildren();
         }
+      }
+    }
+
+    /** The {@code excludes} list: strings that {@link Excludes#of} accepts, or a malformed manifest. */
+    private List<String> patterns(JsonToken value) throws IOException, MalformedException {
+      if (value != JsonToken.START_ARRAY) {
+        throw new MalformedException("its manifest's excludes field is not a list");
+      }
+      List<String> patterns = new ArrayList<>();
+      while (parser.nextToken() == JsonToken.VALUE_STRING) {
+        if (patterns.size() >= Excludes.MAX_PATTERNS) {
+          throw new MalformedException("its manifest lists more than " + Excludes.MAX_PATTERNS + " exclude patterns");
+        }
+        patterns.add(parser.getText());
+      }
+      if (parser.currentToken() != JsonToken.END_ARRAY) {
+        throw new MalformedException("its manifest's exclude patterns are not all strings");
+      }
+      try {
+        return Excludes.of(patterns).patterns();
+      } catch (SnapshotException | IllegalArgumentException e) {
+        throw new MalformedException("its manifest has an invalid exclude pattern (" + e.getMessage() + ")");
       }
     }
 
