@@ -14,6 +14,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.SnapshotQuery;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
@@ -253,6 +254,12 @@ final class SnapshotCommands {
         out().warn("volume details are not shown: the home is read-only, so its repository cannot be opened");
       }
       manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
+      Optional<SnapshotOrigin> origin = root.services().store().origin(s.id());
+      origin.ifPresent(o -> {
+        ObjectNode from = json.putObject("origin");
+        from.put("snapshot", o.snapshot().value());
+        from.put("workload", o.workload().id());
+      });
       out().result(json);
       out().line("Snapshot   " + s.id().value() + "  (" + label(s) + ")");
       out().line("Name       " + s.displayName());
@@ -262,6 +269,7 @@ final class SnapshotCommands {
       s.expiresAt().ifPresent(e -> out().line("Expires    " + e + "  (" + out().ago(e) + ")"));
       out().line("Size       " + size(s));
       s.parent().ifPresent(p -> out().line("Parent     " + p.value()));
+      origin.ifPresent(o -> out().line("Forked     from " + o.snapshot().value() + " (" + o.workload().id() + ")"));
       s.host().ifPresent(h -> out().line("Host       " + h));
       if (!s.labels().isEmpty()) {
         out().line("Labels     " + s.labels());

@@ -79,6 +79,19 @@ class ForkCliTest {
   }
 
   @Test
+  void showSaysWhichSnapshotAForkCameFrom() throws IOException {
+    String source = JSON.readTree(ok("--json", "show", "app@1").out()).path("id").asText();
+    ok("fork", "app@1", "template");
+    JsonNode child = JSON.readTree(ok("--json", "show", "template@1").out());
+    assertEquals(source, child.path("origin").path("snapshot").asText());
+    assertEquals("app", child.path("origin").path("workload").asText());
+    assertTrue(ok("show", "template@1").out().contains("Forked     from " + source + " (app)"),
+        ok("show", "template@1").out());
+    assertTrue(JSON.readTree(ok("--json", "show", "app@1").out()).path("origin").isMissingNode(),
+        "a captured snapshot has no origin");
+  }
+
+  @Test
   void forkingIntoAnExistingWorkloadOrTheSourceItselfIsRefusedWithItsExitStatus() {
     ok("fork", "app@1", "app2");
     Run again = run("fork", "app@1", "app2");
