@@ -87,6 +87,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final Path temporaryCache;
   private final ConcurrentHashMap<String, CompletableFuture<Boolean>> fetching = new ConcurrentHashMap<>();
   private final String where;
+  private final MultipartUploads multipart;
 
   private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
     this.temporaryCache = temporaryCache;
@@ -97,6 +98,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.requests = new Semaphore(b.maxConcurrency);
     this.cache = cache;
     this.where = "s3://" + b.bucket + "/" + b.prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
+    this.multipart = new MultipartUploads(this, b.prefix);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(b.maxConcurrency, b.maxConcurrency, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "snapshotkit-s3-part");
@@ -136,6 +138,16 @@ public final class S3ObjectStore implements ObjectStore {
     return parts;
   }
 
+  MultipartUploads multipart() {
+    return multipart;
+  }
+
+  /** Aborts the incomplete multipart uploads killed processes left under the prefix ({@link MultipartUploads}). */
+  @Override
+  public int discardAbandonedUploads(java.time.Instant startedBefore) throws IOException {
+    return multipart.abortAbandoned(Objects.requireNonNull(startedBefore, "startedBefore"));
+  }
+
   /** One request to the bucket, within the concurrency bound, its failure translated. */
   <T> T call(String what, Request<T> request) throws IOException {
     try {
@@ -153,6 +165,15 @@ public final class S3ObjectStore implements ObjectStore {
       throw S3Errors.translate(where, what, e);
     } finally {
       requests.release();
+    }
+  }
+
+  /** {@link #call} for a request that stores data, whose 5xx may mean a full store ({@link S3Errors#storing}). */
+  <T> T write(String what, Request<T> request) throws IOException {
+    try {
+      return call(what, request);
+    } catch (SnapshotException e) {
+      throw S3Errors.storing(this, what, e);
     }
   }
 
@@ -327,8 +348,17 @@ public final class S3ObjectStore implements ObjectStore {
     list("format");
     String probe = "probe-" + UUID.randomUUID();
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
-    call("write the probe object " + probe, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket)
-        .key(key(probe)).build(), RequestBody.fromBytes(data)));
+    try {
+      write("write the probe object " + probe, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket)
+          .key(key(probe)).build(), RequestBody.fromBytes(data)));
+    } catch (SnapshotException e) {
+      if (e.code() != ErrorCode.INSUFFICIENT_STORAGE) {
+        throw e;
+      }
+      // a full bucket must still open: deleting snapshots and gc are how it gets room again
+      org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class).warn("{}; captures fail until there is room", e.getMessage());
+      return;
+    }
     get(probe);
     delete(probe);
   }
