@@ -70,8 +70,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * prefix, so a bucket without permission fails at start-up, not at the first capture.
  *
  * <p>Failures: a missing object is a {@link java.nio.file.NoSuchFileException}; a refused request
- * is {@link SnapshotException} FORBIDDEN, a missing bucket NOT_FOUND, an unreachable store or one
- * still failing after the retries HOST_UNAVAILABLE.
+ * is {@link SnapshotException} FORBIDDEN, a missing bucket NOT_FOUND, a full bucket or one over its
+ * quota INSUFFICIENT_STORAGE, an unreachable store or one still failing after the retries
+ * HOST_UNAVAILABLE. The repository's gc aborts the incomplete multipart uploads killed processes
+ * left ({@link #discardAbandonedUploads}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -535,7 +537,8 @@ public final class S3ObjectStore implements ObjectStore {
      *
      * @throws SnapshotException INVALID_ARGUMENT if the bucket is not set; FORBIDDEN if the
      *     credentials lack a permission; NOT_FOUND if the bucket does not exist; HOST_UNAVAILABLE
-     *     if the service cannot be reached
+     *     if the service cannot be reached. A full bucket opens, with a warning: deleting
+     *     snapshots and gc still work on it
      */
     public S3ObjectStore build() {
       if (built) {
