@@ -4,6 +4,7 @@ import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -22,10 +23,25 @@ final class S3Errors {
     T run() throws IOException;
   }
 
+  /**
+   * The answers of services that say the bucket or its storage is full: 507 Insufficient Storage,
+   * Ceph RGW's {@code QuotaExceeded} (a 403), MinIO's {@code XMinioStorageFull} and bucket quota.
+   */
+  private static final Set<String> FULL = Set.of("QuotaExceeded", "XMinioStorageFull",
+      "XMinioAdminBucketQuotaExceeded", "InsufficientStorage");
+
+  private static final String FREE_SPACE = "delete snapshots you no longer need and run gc (both work on a full "
+      + "bucket), or raise the bucket's quota, then retry";
+
   static SnapshotException translate(String where, String what, SdkException e) {
     if (e instanceof S3Exception s3) {
       int status = s3.statusCode();
-      String code = s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
+      String code = s3.awsErrorDetails() == null || s3.awsErrorDetails().errorCode() == null ? ""
+          : s3.awsErrorDetails().errorCode();
+      if (status == 507 || FULL.contains(code)) {
+        return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, what + " on " + where + " was refused: the "
+            + "bucket is full or over its quota (" + status + " " + code + "); " + FREE_SPACE, e);
+      }
       if (status == 403) {
         return new SnapshotException(ErrorCode.FORBIDDEN, what + " on " + where + " was refused (403 " + code
             + "); give these credentials read, write, list and delete permission on the bucket and prefix", e);
@@ -48,6 +64,29 @@ final class S3Errors {
     }
     return new SnapshotException(ErrorCode.HOST_UNAVAILABLE, what + " on " + where + " failed (" + e.getMessage()
         + "); retry later", e);
+  }
+
+  /**
+   * A request that stores data failed {@code e}: if that is a 5xx other than 503 after every
+   * retry while the bucket still answers a HEAD, the server stores nothing more, which is how a
+   * server on a full filesystem answers (S3Proxy's filesystem backend gives a bare 500 on ENOSPC,
+   * with no error code): INSUFFICIENT_STORAGE, saying that the server's log has the cause. An
+   * unreachable server stays HOST_UNAVAILABLE.
+   */
+  static SnapshotException storing(S3ObjectStore store, String what, SnapshotException e) {
+    if (e.code() != ErrorCode.HOST_UNAVAILABLE || !(e.getCause() instanceof S3Exception s3)
+        || s3.statusCode() < 500 || s3.statusCode() == 503) {
+      return e;
+    }
+    try {
+      store.call("check the bucket", () -> store.client().headBucket(b -> b.bucket(store.bucket())));
+    } catch (IOException | RuntimeException unreachable) {
+      e.addSuppressed(unreachable);
+      return e;
+    }
+    return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, what + " on " + store + " failed with "
+        + s3.statusCode() + " after retries while the bucket still answers reads: the object store is most likely "
+        + "full or over its quota (its log says); " + FREE_SPACE, e);
   }
 
   static boolean notFound(SdkException e) {

@@ -70,8 +70,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * prefix, so a bucket without permission fails at start-up, not at the first capture.
  *
  * <p>Failures: a missing object is a {@link java.nio.file.NoSuchFileException}; a refused request
- * is {@link SnapshotException} FORBIDDEN, a missing bucket NOT_FOUND, an unreachable store or one
- * still failing after the retries HOST_UNAVAILABLE.
+ * is {@link SnapshotException} FORBIDDEN, a missing bucket NOT_FOUND, a full bucket or one over its
+ * quota INSUFFICIENT_STORAGE, an unreachable store or one still failing after the retries
+ * HOST_UNAVAILABLE. The repository's gc aborts the incomplete multipart uploads killed processes
+ * left ({@link #discardAbandonedUploads}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -87,6 +89,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final Path temporaryCache;
   private final ConcurrentHashMap<String, CompletableFuture<Boolean>> fetching = new ConcurrentHashMap<>();
   private final String where;
+  private final MultipartUploads multipart;
 
   private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
     this.temporaryCache = temporaryCache;
@@ -97,6 +100,7 @@ public final class S3ObjectStore implements ObjectStore {
     this.requests = new Semaphore(b.maxConcurrency);
     this.cache = cache;
     this.where = "s3://" + b.bucket + "/" + b.prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
+    this.multipart = new MultipartUploads(this, b.prefix);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(b.maxConcurrency, b.maxConcurrency, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "snapshotkit-s3-part");
@@ -136,6 +140,16 @@ public final class S3ObjectStore implements ObjectStore {
     return parts;
   }
 
+  MultipartUploads multipart() {
+    return multipart;
+  }
+
+  /** Aborts the incomplete multipart uploads killed processes left under the prefix ({@link MultipartUploads}). */
+  @Override
+  public int discardAbandonedUploads(java.time.Instant startedBefore) throws IOException {
+    return multipart.abortAbandoned(Objects.requireNonNull(startedBefore, "startedBefore"));
+  }
+
   /** One request to the bucket, within the concurrency bound, its failure translated. */
   <T> T call(String what, Request<T> request) throws IOException {
     try {
@@ -153,6 +167,15 @@ public final class S3ObjectStore implements ObjectStore {
       throw S3Errors.translate(where, what, e);
     } finally {
       requests.release();
+    }
+  }
+
+  /** {@link #call} for a request that stores data, whose 5xx may mean a full store ({@link S3Errors#storing}). */
+  <T> T write(String what, Request<T> request) throws IOException {
+    try {
+      return call(what, request);
+    } catch (SnapshotException e) {
+      throw S3Errors.storing(this, what, e);
     }
   }
 
@@ -327,8 +350,17 @@ public final class S3ObjectStore implements ObjectStore {
     list("format");
     String probe = "probe-" + UUID.randomUUID();
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
-    call("write the probe object " + probe, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket)
-        .key(key(probe)).build(), RequestBody.fromBytes(data)));
+    try {
+      write("write the probe object " + probe, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket)
+          .key(key(probe)).build(), RequestBody.fromBytes(data)));
+    } catch (SnapshotException e) {
+      if (e.code() != ErrorCode.INSUFFICIENT_STORAGE) {
+        throw e;
+      }
+      // a full bucket must still open: deleting snapshots and gc are how it gets room again
+      org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class).warn("{}; captures fail until there is room", e.getMessage());
+      return;
+    }
     get(probe);
     delete(probe);
   }
@@ -505,7 +537,8 @@ public final class S3ObjectStore implements ObjectStore {
      *
      * @throws SnapshotException INVALID_ARGUMENT if the bucket is not set; FORBIDDEN if the
      *     credentials lack a permission; NOT_FOUND if the bucket does not exist; HOST_UNAVAILABLE
-     *     if the service cannot be reached
+     *     if the service cannot be reached. A full bucket opens, with a warning: deleting
+     *     snapshots and gc still work on it
      */
     public S3ObjectStore build() {
       if (built) {

@@ -105,8 +105,9 @@ final class S3Upload implements ObjectStore.Upload {
       return;
     }
     if (uploadId == null) {
-      uploadId = store.call(name, () -> store.client().createMultipartUpload(CreateMultipartUploadRequest.builder()
+      uploadId = store.write(name, () -> store.client().createMultipartUpload(CreateMultipartUploadRequest.builder()
           .bucket(store.bucket()).key(key).build()).uploadId());
+      store.multipart().opened(uploadId);
     }
     while (pending.size() >= IN_FLIGHT) {
       done.add(await(pending.removeFirst()));
@@ -115,7 +116,7 @@ final class S3Upload implements ObjectStore.Upload {
     int partLen = len;
     int number = done.size() + pending.size() + 1;
     String id = uploadId;
-    pending.addLast(store.partExecutor().submit(() -> store.call(name + " part " + number, () -> {
+    pending.addLast(store.partExecutor().submit(() -> store.write(name + " part " + number, () -> {
       String etag = store.client().uploadPart(UploadPartRequest.builder().bucket(store.bucket()).key(key)
           .uploadId(id).partNumber(number).contentLength((long) partLen).build(),
           RequestBody.fromBytes(partLen == part.length ? part : Arrays.copyOf(part, partLen))).eTag();
@@ -155,14 +156,14 @@ final class S3Upload implements ObjectStore.Upload {
       }
       if (uploadId == null) {
         byte[] body = len == buf.length ? buf : Arrays.copyOf(buf, len);
-        store.call(name, () -> store.client().putObject(PutObjectRequest.builder().bucket(store.bucket()).key(key)
+        store.write(name, () -> store.client().putObject(PutObjectRequest.builder().bucket(store.bucket()).key(key)
             .build(), RequestBody.fromBytes(body)));
       } else {
         if (len > 0) {
           int number = done.size() + pending.size() + 1;
           byte[] last = Arrays.copyOf(buf, len);
           String id = uploadId;
-          done.add(store.call(name + " part " + number, () -> CompletedPart.builder().partNumber(number)
+          done.add(store.write(name + " part " + number, () -> CompletedPart.builder().partNumber(number)
               .eTag(store.client().uploadPart(UploadPartRequest.builder().bucket(store.bucket()).key(key)
                   .uploadId(id).partNumber(number).contentLength((long) last.length).build(),
                   RequestBody.fromBytes(last)).eTag()).build()));
@@ -172,10 +173,11 @@ final class S3Upload implements ObjectStore.Upload {
         }
         done.sort((a, b) -> Integer.compare(a.partNumber(), b.partNumber()));
         String id = uploadId;
-        store.call(name, () -> store.client().completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+        store.write(name, () -> store.client().completeMultipartUpload(CompleteMultipartUploadRequest.builder()
             .bucket(store.bucket()).key(key).uploadId(id)
             .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
         uploadId = null;
+        store.multipart().ended(id);
       }
       finished = true;
       if (cached.isPresent()) {
@@ -209,8 +211,9 @@ final class S3Upload implements ObjectStore.Upload {
         store.call(name, () -> store.client().abortMultipartUpload(AbortMultipartUploadRequest.builder()
             .bucket(store.bucket()).key(key).uploadId(id).build()));
       } catch (IOException | RuntimeException e) {
-        LOG.warn("could not abort the multipart upload of {}; a bucket lifecycle rule for incomplete multipart "
-            + "uploads removes its parts", name, e);
+        LOG.warn("could not abort the multipart upload of {}; the next gc aborts it", name, e);
+      } finally {
+        store.multipart().ended(id);
       }
     }
   }

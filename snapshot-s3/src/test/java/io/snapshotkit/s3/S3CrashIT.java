@@ -16,8 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,19 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
  * fresh agent on another directory finds check clean, and after one gc nothing unreferenced is
  * left (a second gc reclaims nothing).
  */
+@ExtendWith(SharedS3Proxy.class)
 class S3CrashIT {
-  @TempDir static Path serverDir;
   static S3ProxyServer server;
   @TempDir Path dir;
 
   @BeforeAll
-  static void startServer() throws Exception {
-    server = new S3ProxyServer(serverDir).start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
+  static void startServer() {
+    server = SharedS3Proxy.server();
   }
 
   @ParameterizedTest(name = "SIGKILL {2} ms after step ''{0} {1}'' starts")

@@ -94,18 +94,12 @@ class S3FaultsIT {
   }
 
   /** Kills the S3 server just before the first pack of an armed capture is published. */
-  private static final class StopOnFirstPack implements ObjectStore {
-    private final ObjectStore inner;
+  private static final class StopOnFirstPack extends ForwardingObjectStore {
     private final AtomicBoolean armed;
 
     StopOnFirstPack(ObjectStore inner, AtomicBoolean armed) {
-      this.inner = inner;
+      super(inner);
       this.armed = armed;
-    }
-
-    @Override
-    public boolean putIfAbsent(String name, byte[] data) throws IOException {
-      return inner.putIfAbsent(name, data);
     }
 
     @Override
@@ -138,36 +132,6 @@ class S3FaultsIT {
           u.close();
         }
       };
-    }
-
-    @Override
-    public byte[] get(String name) throws IOException {
-      return inner.get(name);
-    }
-
-    @Override
-    public byte[] getRange(String name, long offset, int length) throws IOException {
-      return inner.getRange(name, offset, length);
-    }
-
-    @Override
-    public long size(String name) throws IOException {
-      return inner.size(name);
-    }
-
-    @Override
-    public List<String> list(String prefix) throws IOException {
-      return inner.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String name) throws IOException {
-      return inner.delete(name);
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 }

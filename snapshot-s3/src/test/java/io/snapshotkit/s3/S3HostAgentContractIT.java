@@ -14,15 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /** FsHostAgent with its repository in a bucket (S3Proxy) passes the testkit's HostAgentContract. */
+@ExtendWith(SharedS3Proxy.class)
 class S3HostAgentContractIT extends HostAgentContract {
-  @TempDir static Path serverDir;
   static S3ProxyServer server;
   @TempDir Path dir;
   private S3ObjectStore store;
@@ -31,13 +31,8 @@ class S3HostAgentContractIT extends HostAgentContract {
   private final AtomicInteger workloads = new AtomicInteger();
 
   @BeforeAll
-  static void startServer() throws Exception {
-    server = new S3ProxyServer(serverDir).start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
+  static void startServer() {
+    server = SharedS3Proxy.server();
   }
 
   @BeforeEach

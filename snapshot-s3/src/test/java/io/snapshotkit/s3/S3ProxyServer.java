@@ -113,6 +113,31 @@ final class S3ProxyServer implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Waits until a part of a multipart upload in {@code bucket} is stored (ListMultipartUploads,
+   * then ListParts; a part still being written answers 400 here, and counts as not stored yet).
+   *
+   * @return false if none was within the timeout
+   */
+  boolean awaitStoredPart(String bucket, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    try (S3Client c = client()) {
+      while (System.nanoTime() < deadline) {
+        for (var m : c.listMultipartUploads(b -> b.bucket(bucket)).uploads()) {
+          try {
+            if (!c.listParts(b -> b.bucket(bucket).key(m.key()).uploadId(m.uploadId())).parts().isEmpty()) {
+              return true;
+            }
+          } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            // the part is being written, or the upload ended meanwhile: look again
+          }
+        }
+        Thread.sleep(20);
+      }
+    }
+    return false;
+  }
+
   /** A store builder for {@code bucket} on this server, with the right credentials. */
   S3ObjectStore.Builder store(String bucket) {
     return S3ObjectStore.builder().endpoint(endpoint()).region("us-east-1").bucket(bucket).credentials(credentials());

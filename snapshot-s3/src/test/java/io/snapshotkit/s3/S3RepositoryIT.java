@@ -31,10 +31,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -42,21 +42,16 @@ import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 
 /** The directory agent's repository in a bucket of a real S3 server (S3Proxy, started by the test). */
+@ExtendWith(SharedS3Proxy.class)
 class S3RepositoryIT {
   static final WorkloadRef W = WorkloadRef.of("acme", "app");
   private static final AtomicLong IDS = new AtomicLong(1);
-  @TempDir static Path serverDir;
   static S3ProxyServer server;
   @TempDir Path dir;
 
   @BeforeAll
-  static void startServer() throws Exception {
-    server = new S3ProxyServer(serverDir).start();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
+  static void startServer() {
+    server = SharedS3Proxy.server();
   }
 
   static SnapshotId nextId() {

@@ -41,12 +41,11 @@ class SharedBucketGcPropertyIT {
   @BeforeContainer
   static void start() throws Exception {
     root = Files.createTempDirectory("shared-bucket");
-    server = new S3ProxyServer(root.resolve("server")).start();
+    server = SharedS3Proxy.server();
   }
 
   @AfterContainer
   static void stop() throws Exception {
-    server.close();
     S3RepositoryIT.deleteTree(root);
   }
 

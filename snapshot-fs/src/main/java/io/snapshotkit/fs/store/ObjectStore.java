@@ -87,6 +87,30 @@ public interface ObjectStore extends Closeable {
    */
   boolean delete(String name) throws IOException;
 
+  /**
+   * Removes what uploads abandoned by a dead writer still keep in the store: an upload started
+   * before {@code startedBefore} that was neither published nor discarded, because the process
+   * writing it was killed (an S3 multipart upload's parts, for example, stay stored, and billed,
+   * until the upload is aborted). Uploads this object's own process still writes are kept, whatever
+   * their age.
+   *
+   * <p>The repository's gc calls this on a shared store while it holds the exclusive gc lease, that
+   * is while no other agent captures, imports, forks or collects, with {@code startedBefore} one
+   * lease time before the gc took its lease: every upload an agent makes happens under a live lease,
+   * so an upload that old of another process belongs to an agent that died or whose capture already
+   * failed.
+   *
+   * @param startedBefore uploads started at or after this instant are kept
+   * @return how many abandoned uploads were removed
+   * @implSpec does nothing and returns 0, for a store whose discarded or abandoned uploads leave
+   *     nothing behind that a name can reach (the local directory store removes its temporary files
+   *     at open)
+   */
+  default int discardAbandonedUploads(java.time.Instant startedBefore) throws IOException {
+    java.util.Objects.requireNonNull(startedBefore, "startedBefore");
+    return 0;
+  }
+
   /** An object being written; {@link #close()} without {@link #publish()} discards it. */
   interface Upload extends Closeable {
     /** Where the bytes go. Not thread-safe: one writer at a time. */

@@ -121,6 +121,14 @@ final class ContentIndex {
     }
   }
 
+  /**
+   * Shows the records of {@code digests} again (a gc that hid them could not rewrite their pack,
+   * which keeps them whole): lookups find them and a later gc sees them unreferenced again.
+   */
+  void untombstone(Collection<Digest> digests) {
+    tombstones.keySet().removeAll(digests);
+  }
+
   boolean hasTombstones() {
     return !tombstones.isEmpty();
   }

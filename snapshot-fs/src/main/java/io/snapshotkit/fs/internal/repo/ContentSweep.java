@@ -1,5 +1,7 @@
 package io.snapshotkit.fs.internal.repo;
 
+import io.snapshotkit.ErrorCode;
+import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,11 +14,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sweep phase of a collection over a {@link ContentStore}: hides unmarked content in the
- * index, then deletes packs left without live content and rewrites packs mostly dead or small
- * into new ones, and finally merges the index files into one. Files are never edited: a rewrite
+ * index, then deletes packs left without live content, then rewrites packs mostly dead or small
+ * into new ones, and finally merges the index files into one. Deleting comes first and needs no
+ * space, and a rewrite or merge the store has no room for is skipped, so gc frees space on a full
+ * store. Files are never edited: a rewrite
  * publishes the new pack, then its index, and only then deletes the old pack; a merge publishes
  * the merged index before deleting the old ones. A crash at any point leaves every live content
  * readable (through the old index or the new one; a pack without an index is removed at open,
@@ -25,6 +31,7 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: one sweep at a time (the repository's collection lock).
  */
 final class ContentSweep {
+  private static final Logger LOG = LoggerFactory.getLogger(ContentSweep.class);
   /** Packs smaller than this count as small for {@link #mergeSmallPacks}. */
   private static final long SMALL_PACK = 8L << 20;
   /** How many small packs make a merge worth it. */
@@ -66,21 +73,41 @@ final class ContentSweep {
     removed.values().forEach(touched::addAll);
     long bytes = 0;
     Map<String, Map<Digest, ContentStore.Location>> live = liveIn(touched);
+    // whole dead packs first: deleting writes nothing, so a full store gets room before any rewrite
+    List<String> partlyDead = new ArrayList<>();
     for (String pack : touched) {
-      bytes += compact(pack, live.getOrDefault(pack, Map.of()));
+      if (live.getOrDefault(pack, Map.of()).isEmpty()) {
+        long size = store.sizeOrZero(pack);
+        retire(pack);
+        bytes += size;
+      } else {
+        partlyDead.add(pack);
+      }
+    }
+    for (String pack : partlyDead) {
+      try {
+        bytes += compact(pack, live.get(pack));
+      } catch (IOException | SnapshotException e) {
+        if (!outOfSpace(e)) {
+          throw e;
+        }
+        LOG.warn("rewriting the partly dead pack {} skipped: the object store is full ({}); a later gc rewrites it",
+            pack, e.getMessage());
+        // the pack stays whole; showing its dead records again lets a later gc find and rewrite it
+        synchronized (store.lock) {
+          store.index.untombstone(removed.entrySet().stream().filter(r -> r.getValue().contains(pack))
+              .map(Map.Entry::getKey).toList());
+        }
+      }
     }
     // an index whose packs are all gone lists nothing any more (a failed capture's reclaim)
     store.index.dropEmpty();
     return new long[] {bytes, removed.size()};
   }
 
-  /** Deletes a pack whose contents are all gone, rewrites one mostly dead, leaves the others. */
+  /** Rewrites a pack that is mostly dead, leaves the others. */
   private long compact(String pack, Map<Digest, ContentStore.Location> live) throws IOException {
     long packSize = store.sizeOrZero(pack);
-    if (live.isEmpty()) {
-      retire(pack);
-      return packSize;
-    }
     long liveBytes = live.values().stream().mapToLong(ContentStore.Location::length).sum();
     if (liveBytes * 2 > packSize) {
       // the dead frames stay until more of the pack dies; the index merge at the end of a gc
@@ -90,6 +117,34 @@ final class ContentSweep {
     Map<String, Map<Digest, ContentStore.Location>> one = new LinkedHashMap<>();
     one.put(pack, live);
     return rewrite(one);
+  }
+
+  /** Whether a write failed because the store is full or over its quota. */
+  private static boolean outOfSpace(Exception e) {
+    return e instanceof SnapshotException se ? se.code() == ErrorCode.INSUFFICIENT_STORAGE
+        : SnapshotException.outOfSpace(e).isPresent();
+  }
+
+  /** A step that writes to the store. */
+  private interface Write {
+    long run() throws IOException;
+  }
+
+  /**
+   * Runs a merge, which only saves space or lookups later: if the store is full or over its
+   * quota, skips it with a warning and reports 0 bytes freed.
+   */
+  private static long unlessFull(Write step, String what) throws IOException {
+    try {
+      return step.run();
+    } catch (IOException | SnapshotException e) {
+      if (!outOfSpace(e)) {
+        throw e;
+      }
+      LOG.warn("{} skipped: the object store is full ({}); a later gc does it once there is room", what,
+          e.getMessage());
+      return 0;
+    }
   }
 
   /** The visible contents of {@code packs}, by pack, in one pass over the index. */
@@ -182,13 +237,15 @@ final class ContentSweep {
       batch.put(p, byPack.getOrDefault(p, Map.of()));
       batchBytes += store.sizeOrZero(p);
       if (batchBytes >= ContentStore.PACK_TARGET) {
-        freed += rewrite(batch);
+        Map<String, Map<Digest, ContentStore.Location>> full = batch;
+        freed += unlessFull(() -> rewrite(full), "merging small packs");
         batch = new LinkedHashMap<>();
         batchBytes = 0;
       }
     }
     if (batch.size() > 1) {
-      freed += rewrite(batch);
+      Map<String, Map<Digest, ContentStore.Location>> last = batch;
+      freed += unlessFull(() -> rewrite(last), "merging small packs");
     }
     return freed;
   }
@@ -200,7 +257,10 @@ final class ContentSweep {
   void mergeIndexes() throws IOException {
     List<IndexFile> sources = store.index.files();
     if (sources.size() > 1 || sources.size() == 1 && store.index.hasTombstones()) {
-      store.index.merge(sources, store.generation.incrementAndGet());
+      unlessFull(() -> {
+        store.index.merge(sources, store.generation.incrementAndGet());
+        return 0;
+      }, "merging the index files");
     }
     store.index.dropEmpty();
   }

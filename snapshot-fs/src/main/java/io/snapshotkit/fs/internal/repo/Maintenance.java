@@ -121,6 +121,7 @@ final class Maintenance {
         }
       });
       long orphans = content.removeUnindexedPacks();
+      discardAbandonedUploads();
       GcReport report = new GcReport(snapshotsMarked[0], swept[1], swept[0] + orphans);
       LOG.info("repository gc: kept content of {} snapshots, removed {} contents, reclaimed {} bytes",
           report.snapshots(), report.contentsRemoved(), report.bytesReclaimed());
@@ -132,6 +133,21 @@ final class Maintenance {
     } finally {
       right.ifPresent(Maintenance::release);
       gcLock.unlock();
+    }
+  }
+
+  /**
+   * On a shared store, under the exclusive lease: removes uploads that dead writers left
+   * unfinished (S3 multipart uploads of a killed process). A store that cannot list them (a server
+   * without the call) logs why and leaves them to the bucket's lifecycle rules.
+   */
+  private void discardAbandonedUploads() throws IOException {
+    if (leases == null) {
+      return;
+    }
+    int discarded = objects.discardAbandonedUploads(leases.abandonedBefore());
+    if (discarded > 0) {
+      LOG.info("repository gc: removed {} uploads that writers which died left unfinished", discarded);
     }
   }
 

@@ -86,7 +86,17 @@ final class SharedLeases implements AutoCloseable {
       this.kind = kind;
     }
 
-    private void write() throws IOException {
+    /** Set by {@link #close()}; a renewal after it writes nothing. */
+    private boolean closed;
+
+    /**
+     * Writes the next lease object and deletes the previous one. Synchronized with {@link
+     * #close()}: a close during a renewal waits for it and then deletes the object it wrote.
+     */
+    private synchronized void write() throws IOException {
+      if (closed) {
+        return;
+      }
       long until = clock.millis() + leaseTime.toMillis();
       String next = PREFIX + kind + "." + until + "." + uuid + "." + host;
       objects.putIfAbsent(next, (host + "\n").getBytes(StandardCharsets.UTF_8));
@@ -115,7 +125,8 @@ final class SharedLeases implements AutoCloseable {
 
     /** Ends the lease (its object is deleted; if that fails it expires). */
     @Override
-    public void close() {
+    public synchronized void close() {
+      closed = true;
       if (held.remove(this)) {
         try {
           objects.delete(name);
@@ -225,6 +236,17 @@ final class SharedLeases implements AutoCloseable {
       l.close();
       throw e;
     }
+  }
+
+  /**
+   * The start before which another process's unfinished upload is abandoned, for a collection
+   * that holds the exclusive lease: one lease time before now. Every upload happens under a
+   * lease, and no other agent holds a live one, so such an upload's writer died or its capture
+   * already failed ({@link Lease#checkHeld}); the extra lease time absorbs clock skew between hosts
+   * and the object store.
+   */
+  java.time.Instant abandonedBefore() {
+    return java.time.Instant.ofEpochMilli(clock.millis() - leaseTime.toMillis());
   }
 
   /** Deletes leases that expired (their holders died), so listings stay short. */

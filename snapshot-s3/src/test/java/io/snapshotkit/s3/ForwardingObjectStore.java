@@ -1,0 +1,63 @@
+package io.snapshotkit.s3;
+
+import io.snapshotkit.fs.store.ObjectStore;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An {@link ObjectStore} that passes every call to another, for fault-injecting tests that
+ * override one call (a server killed when an upload reaches a point).
+ */
+class ForwardingObjectStore implements ObjectStore {
+  final ObjectStore inner;
+
+  ForwardingObjectStore(ObjectStore inner) {
+    this.inner = inner;
+  }
+
+  @Override
+  public boolean putIfAbsent(String name, byte[] data) throws IOException {
+    return inner.putIfAbsent(name, data);
+  }
+
+  @Override
+  public Upload upload(String name) throws IOException {
+    return inner.upload(name);
+  }
+
+  @Override
+  public byte[] get(String name) throws IOException {
+    return inner.get(name);
+  }
+
+  @Override
+  public byte[] getRange(String name, long offset, int length) throws IOException {
+    return inner.getRange(name, offset, length);
+  }
+
+  @Override
+  public long size(String name) throws IOException {
+    return inner.size(name);
+  }
+
+  @Override
+  public List<String> list(String prefix) throws IOException {
+    return inner.list(prefix);
+  }
+
+  @Override
+  public boolean delete(String name) throws IOException {
+    return inner.delete(name);
+  }
+
+  @Override
+  public int discardAbandonedUploads(Instant startedBefore) throws IOException {
+    return inner.discardAbandonedUploads(startedBefore);
+  }
+
+  @Override
+  public void close() throws IOException {
+    inner.close();
+  }
+}
