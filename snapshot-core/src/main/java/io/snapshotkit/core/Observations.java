@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,14 +46,26 @@ final class Observations {
     }
   }
 
-  /** Reports an operation that runs asynchronously when {@code done} completes. */
-  <T> CompletableFuture<T> timedAsync(EngineOperation operation, long startNanos, CompletableFuture<T> done) {
-    done.whenComplete((value, failure) -> finished(operation, startNanos,
+  /**
+   * Runs {@code start}, which starts an operation that goes on asynchronously, and reports the
+   * operation when the future {@code done} gives for what was started completes; a failure to
+   * start is reported at once (the exception's code) and thrown.
+   */
+  <P> P timedStart(EngineOperation operation, Supplier<P> start, Function<P, CompletableFuture<?>> done) {
+    long startNanos = System.nanoTime();
+    P started;
+    try {
+      started = start.get();
+    } catch (RuntimeException e) {
+      finished(operation, startNanos, Optional.of(codeOf(e)));
+      throw e;
+    }
+    done.apply(started).whenComplete((value, failure) -> finished(operation, startNanos,
         failure == null ? Optional.empty() : Optional.of(codeOf(failure))));
-    return done;
+    return started;
   }
 
-  void finished(EngineOperation operation, long startNanos, Optional<ErrorCode> failure) {
+  private void finished(EngineOperation operation, long startNanos, Optional<ErrorCode> failure) {
     Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
     safely(Kind.OPERATION, () -> observer.operationFinished(operation, took, failure));
   }

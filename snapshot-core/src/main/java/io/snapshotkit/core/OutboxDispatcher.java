@@ -92,6 +92,8 @@ public final class OutboxDispatcher implements AutoCloseable {
   private final Executor deliveryExecutor;
   private final DispatcherSettings settings;
   private final DeliveryOutcomes outcomes;
+  /** Delivers each claimed run, recording its outcomes under {@link #claimGate}. */
+  private final RunDelivery runs;
 
   private final Object lock = new Object();
   private final ReadWriteLock claimGate = new ReentrantReadWriteLock();
@@ -117,6 +119,7 @@ public final class OutboxDispatcher implements AutoCloseable {
     this.deliveryExecutor = deliveryExecutor;
     this.settings = settings;
     this.outcomes = new DeliveryOutcomes(outbox, clock, settings, log);
+    this.runs = new RunDelivery(clock, settings, outcomes, claimGate);
   }
 
   /**
@@ -420,7 +423,8 @@ public final class OutboxDispatcher implements AutoCloseable {
           deliveryExecutor.execute(() -> {
             int attempted = 0;
             try {
-              attempted = deliverRun(key, entry.getValue(), run.getValue(), claimedAt);
+              attempted = runs.deliver(name, entry.getValue(), run.getValue(), claimedAt, this::stopped,
+                  () -> finish(key));
             } finally {
               done.complete(attempted);
             }
@@ -453,69 +457,5 @@ public final class OutboxDispatcher implements AutoCloseable {
     synchronized (lock) {
       return state == State.STOPPED;
     }
-  }
-
-  /**
-   * Delivers one workload's claimed run in order, acknowledging the delivered events together. Stops
-   * at the first failure (recorded as a retry or parking, which releases the claim), when the
-   * dispatcher is stopped, or once half the claim lease has passed since the claim, so that a run
-   * of slow hook calls never outlives its claim; the rest stays claimed by this dispatcher, which
-   * takes it again on its next poll (or another one after the lease).
-   *
-   * @return how many hook calls were made
-   */
-  private int deliverRun(Key key, EventHook hook, List<Delivery> run, Instant claimedAt) {
-    String name = key.hook();
-    Instant stopBy = claimedAt.plus(settings.claimLease().dividedBy(2));
-    List<Long> delivered = new ArrayList<>(run.size());
-    int attempted = 0;
-    try {
-      for (Delivery delivery : run) {
-        if (attempted > 0 && (stopped() || clock.instant().isAfter(stopBy))) {
-          break;
-        }
-        attempted++;
-        Throwable failure = null;
-        boolean fatal = false;
-        try {
-          hook.onEvent(delivery.event());
-        } catch (VirtualMachineError e) {
-          fatal = true;
-          failure = e;
-        } catch (Throwable t) {
-          if (t instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-          }
-          failure = t;
-        }
-        if (failure == null) {
-          delivered.add(delivery.sequence());
-          outcomes.delivered(name, delivery);
-          continue;
-        }
-        claimGate.readLock().lock();
-        try {
-          outcomes.acknowledge(name, delivered);
-          delivered.clear();
-          if (fatal) {
-            outcomes.fatal(name, delivery, failure);
-          } else {
-            outcomes.failed(name, delivery, failure);
-          }
-        } finally {
-          claimGate.readLock().unlock();
-        }
-        break;
-      }
-    } finally {
-      claimGate.readLock().lock();
-      try {
-        outcomes.acknowledge(name, delivered);
-      } finally {
-        finish(key);
-        claimGate.readLock().unlock();
-      }
-    }
-    return attempted;
   }
 }

@@ -204,16 +204,7 @@ public final class SnapshotEngine implements AutoCloseable {
   public PendingCapture startCapture(CaptureSpec spec) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    long start = System.nanoTime();
-    PendingCapture pending;
-    try {
-      pending = capture.startCapture(spec);
-    } catch (RuntimeException e) {
-      observations.finished(EngineOperation.CAPTURE, start, Optional.of(Observations.codeOf(e)));
-      throw e;
-    }
-    observations.timedAsync(EngineOperation.CAPTURE, start, pending.result());
-    return pending;
+    return observations.timedStart(EngineOperation.CAPTURE, () -> capture.startCapture(spec), PendingCapture::result);
   }
 
   // ───────────────────────────── reads ─────────────────────────────

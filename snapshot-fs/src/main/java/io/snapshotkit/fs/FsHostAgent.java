@@ -3,8 +3,6 @@ package io.snapshotkit.fs;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.Excludes;
-import io.snapshotkit.FamilyDiff;
-import io.snapshotkit.FamilyRestore;
 import io.snapshotkit.Manifest;
 import io.snapshotkit.ProgressEvent.Operation;
 import io.snapshotkit.ProgressListener;
@@ -18,16 +16,10 @@ import io.snapshotkit.fs.internal.archive.RepositoryArchive;
 import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.fork.Fork;
-import io.snapshotkit.fs.internal.repo.ContentStore;
 import io.snapshotkit.fs.internal.repo.FsRepository;
 import io.snapshotkit.fs.internal.repo.SnapshotBrowser;
 import io.snapshotkit.fs.internal.repo.SnapshotVerifier;
-import io.snapshotkit.fs.internal.repo.TreeReader;
-import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.Volumes;
-import io.snapshotkit.fs.internal.restore.AdditiveRestore;
-import io.snapshotkit.fs.internal.restore.ExcludedPaths;
-import io.snapshotkit.fs.internal.restore.ReplaceRestore;
 import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
 import io.snapshotkit.fs.store.ObjectStore;
@@ -50,7 +42,6 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,8 +51,6 @@ import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link HostAgent} for workloads made of named volumes (directories on this host), backed by
@@ -123,7 +112,6 @@ import org.slf4j.LoggerFactory;
  * never fails the operation.
  */
 public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostBrowse, HostFork, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(FsHostAgent.class);
 
   /** The manifest family holding one resource per volume. */
   public static final String FAMILY = FsRepository.FAMILY;
@@ -132,30 +120,38 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
 
   private final String hostId;
   private final FsRepository repo;
-  private final Volumes volumes;
-  private final Optional<VolumeResolver> resolver;
-  private final Restorer restorer;
+  private final WorkloadVolumes volumes;
+  private final HeldSnapshots held;
   private final RepositoryArchive archive;
   private final Capture capture;
-  private final RestorePlanner planner;
-  private final RestoreListener listener;
+  private final Restores restores;
+  private final Diffs diffs;
   private final SnapshotBrowser browser;
   private final Fork fork;
   /** What start-up recovery did when this agent was built. */
   private List<String> recoveredAtStart = List.of();
 
-  private FsHostAgent(Builder b, FsRepository repo) {
+  /** Assembles the agent's operations over the opened repository; called by {@link AgentBuilderState#build()}. */
+  FsHostAgent(AgentBuilderState b, FsRepository repo) {
     this.hostId = b.hostId;
     this.repo = repo;
-    this.volumes = new Volumes(repo.workloadsDir(), repo.root());
-    this.resolver = Optional.ofNullable(b.resolver);
-    this.restorer = Restorer.on(repo).headroom(b.headroom).executor(b.executor);
+    Volumes tracked = new Volumes(repo.workloadsDir(), repo.root());
+    this.volumes = new WorkloadVolumes(tracked, Optional.ofNullable(b.resolver), b.hostId);
+    this.held = new HeldSnapshots(repo, b.hostId);
+    Restorer restorer = Restorer.on(repo).headroom(b.headroom).executor(b.executor);
     this.archive = new RepositoryArchive(repo, b.executor, b.clock, b.hostId);
-    this.listener = b.listener;
     this.capture = new Capture(repo, b.executor, b.readHook, b.racyCutoff, b.clock, b.hostId);
-    this.planner = new RestorePlanner(repo, restorer, b.hostId);
+    RestorePlanner planner = new RestorePlanner(repo, restorer, b.hostId);
+    this.restores = new Restores(repo, restorer, planner, b.listener, volumes, held, b.hostId);
+    this.diffs = new Diffs(repo, capture, volumes, held);
     this.browser = new SnapshotBrowser(repo);
-    this.fork = new Fork(repo, volumes, planner, restorer, b.listener, b.hostId);
+    this.fork = new Fork(repo, tracked, planner, restorer, b.listener, b.hostId);
+  }
+
+  /** Replays the restores a crash interrupted, once, as the agent is built; what it did is {@link #startupRecovery()}. */
+  List<String> replayInterruptedRestores() {
+    recoveredAtStart = List.copyOf(restores.recover());
+    return recoveredAtStart;
   }
 
   /** A builder; {@link Builder#repository} is required. */
@@ -207,7 +203,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   public void track(WorkloadRef workload, Map<String, Path> volumeMap, Excludes excludes) {
     Objects.requireNonNull(workload, "workload");
     Objects.requireNonNull(excludes, "excludes");
-    volumes.track(workload, volumes.validate(volumeMap), excludes);
+    volumes.track(workload, volumeMap, excludes);
   }
 
   /**
@@ -216,20 +212,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public Excludes excludes(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    if (resolver.isPresent()) {
-      Optional<Map<String, Path>> r;
-      Excludes x;
-      try {
-        r = resolver.get().volumes(workload);
-        x = r != null && r.isPresent() ? resolver.get().excludes(workload) : null;
-      } catch (RuntimeException e) {
-        throw SnapshotException.wrap("resolving the excludes of " + workload, e);
-      }
-      if (x != null) {
-        return x;
-      }
-    }
-    return volumes.trackedExcludes(workload);
+    return volumes.excludes(workload);
   }
 
   /**
@@ -241,7 +224,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public void checkTrackable(WorkloadRef workload, Map<String, Path> volumeMap) {
     Objects.requireNonNull(workload, "workload");
-    volumes.checkUnshared(workload, volumes.validate(volumeMap));
+    volumes.checkTrackable(workload, volumeMap);
   }
 
   /**
@@ -261,25 +244,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   public Optional<Map<String, Path>> volumes(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    if (resolver.isPresent()) {
-      Optional<Map<String, Path>> r;
-      try {
-        r = resolver.get().volumes(workload);
-      } catch (RuntimeException e) {
-        throw SnapshotException.wrap("resolving the volumes of " + workload, e);
-      }
-      Objects.requireNonNull(r, "VolumeResolver answered null");
-      if (r.isPresent()) {
-        return Optional.of(volumes.validate(r.get()));
-      }
-    }
-    return volumes.tracked(workload).map(volumes::validate);
-  }
-
-  private Map<String, Path> requireVolumes(WorkloadRef workload) {
-    return volumes(workload).orElseThrow(() -> SnapshotException.notFound("workload " + workload
-        + " has no volumes on host " + hostId + "; track it (FsHostAgent.track) or map it in the VolumeResolver")
-        .withWorkload(workload));
+    return volumes.volumes(workload);
   }
 
   // ------------------------------------------------------------------ capture
@@ -300,7 +265,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   public CaptureResult capture(CaptureRequest request, ProgressListener progress) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(progress, "progress");
-    Map<String, Path> vols = requireVolumes(request.workload());
+    Map<String, Path> vols = volumes.require(request.workload());
     ProgressTracker tracker = ProgressTracker.start(Operation.CAPTURE, progress);
     CaptureResult result = capture.capture(request, vols, excludes(request.workload()).and(request.excludes()), tracker);
     tracker.finish();
@@ -310,14 +275,14 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   @Override
   public Manifest describe(WorkloadRef workload) {
     Objects.requireNonNull(workload, "workload");
-    return capture.describe(workload, requireVolumes(workload), excludes(workload));
+    return capture.describe(workload, volumes.require(workload), volumes.excludes(workload));
   }
 
   // ------------------------------------------------------------------ restore
 
   @Override
   public void preflight(RestoreRequest request) {
-    plan(request);
+    restores.plan(request);
   }
 
   @Override
@@ -332,48 +297,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   @Override
   public RestoreOutcome restore(RestoreRequest request, ProgressListener progress) {
     Objects.requireNonNull(progress, "progress");
-    ProgressTracker tracker = ProgressTracker.start(Operation.RESTORE, progress);
-    tracker.phase("plan");
-    RestorePlanner.Plan plan = plan(request);
-    tracker.totals(plan.entries(), plan.bytes());
-    WorkloadRef w = request.workload();
-    SnapshotId id = request.snapshotId();
-    FamilyRestore result;
-    List<String> warnings = new ArrayList<>(plan.warnings());
-    if (request.mode() == RestoreMode.ADDITIVE) {
-      tracker.phase("write");
-      AdditiveRestore.Result done = restorer.additive(w, id, plan.targets(), plan.selection(), tracker);
-      warnings.addAll(done.warnings());
-      result = FamilyRestore.of(done.created(), done.skipped(), done.failures());
-    } else {
-      ExcludedPaths.Refined units = ExcludedPaths.refine(repo, w, id, plan.targets(), plan.selection(),
-          held(w, id).excluded());
-      warnings.addAll(units.warnings());
-      if (units.selection().volumes().isEmpty()) {
-        result = new FamilyRestore(0, 0, List.of());
-      } else {
-        ReplaceRestore.Result done = restorer.replace(w, id, plan.targets(), units.selection(), listener, tracker);
-        warnings.addAll(done.warnings());
-        result = new FamilyRestore(done.entries(), 0, List.of());
-      }
-    }
-    LOG.info("restored snapshot {} of {} on host {} ({}): {} written, {} skipped, {} errors", id, w, hostId,
-        request.mode(), result.created(), result.skipped(), result.errors().size());
-    tracker.finish();
-    return new RestoreOutcome(Map.of(FAMILY, result), List.of(), warnings);
-  }
-
-  /**
-   * Plans a restore; one into a target directory is refused (CONFLICT, naming both workloads) when
-   * a volume's directory there is, contains or is inside a volume another tracked workload holds,
-   * as {@link #track} refuses it: the restore would rewrite that workload's files.
-   */
-  private RestorePlanner.Plan plan(RestoreRequest request) {
-    RestorePlanner.Plan plan = planner.plan(request, this::requireVolumes);
-    if (request.target().isPresent()) {
-      volumes.checkUnshared(request.workload(), plan.targets());
-    }
-    return plan;
+    return restores.restore(request, ProgressTracker.start(Operation.RESTORE, progress));
   }
 
   /**
@@ -384,7 +308,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    * @return how many interrupted restores were replayed
    */
   public int recover() {
-    return restorer.recoverAll().size();
+    return restores.recover().size();
   }
 
   /**
@@ -422,7 +346,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(progress, "progress");
     ProgressTracker tracker = ProgressTracker.start(Operation.FORK, progress);
-    CaptureResult result = fork.fork(request, this::volumes, tracker);
+    CaptureResult result = fork.fork(request, volumes::volumes, tracker);
     tracker.finish();
     return result;
   }
@@ -538,9 +462,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    */
   @Override
   public DiffResult diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to) {
-    List<Change> changes = new ArrayList<>();
-    DiffSummary s = diff(workload, from, to, c -> changes.add(TreeDiff.toChange(c)));
-    return new DiffResult(from, to, Map.of(FILES_FAMILY, new FamilyDiff(changes)), s.partial(), problems(s));
+    return diffs.collect(workload, from, to);
   }
 
   /**
@@ -552,14 +474,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
   public DiffResult streamDiff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
       BiConsumer<String, Change> sink) {
     Objects.requireNonNull(sink, "sink");
-    DiffSummary s = diff(workload, from, to, c -> sink.accept(FILES_FAMILY, TreeDiff.toChange(c)));
-    return new DiffResult(from, to, Map.of(), s.partial(), problems(s));
-  }
-
-  private static List<String> problems(DiffSummary s) {
-    return s.partial()
-        ? List.of("a side of the diff is partial: files that could not be read consistently are not compared")
-        : List.of();
+    return diffs.stream(workload, from, to, sink);
   }
 
   /**
@@ -579,27 +494,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
     Objects.requireNonNull(from, "from");
     Objects.requireNonNull(to, "to");
     Objects.requireNonNull(sink, "sink");
-    FsRepository.Summary fromSummary = held(workload, from);
-    try (TreeReader older = repo.entries(workload, from)) {
-      TreeDiff diff = new TreeDiff(older, sink);
-      if (to.isPresent()) {
-        FsRepository.Summary toSummary = held(workload, to.get());
-        diff.ignoring(fromSummary.excluded().and(toSummary.excluded()));
-        try (TreeReader newer = repo.entries(workload, to.get())) {
-          diff.newer(newer);
-        }
-        return diff.finish(fromSummary.partial() || toSummary.partial());
-      }
-      Excludes ignored = fromSummary.excluded().and(excludes(workload));
-      diff.ignoring(ignored);
-      boolean partial = capture.scanLive(workload, requireVolumes(workload), Optional.of(from), ignored, diff::newer);
-      return diff.finish(fromSummary.partial() || partial);
-    }
-  }
-
-  private FsRepository.Summary held(WorkloadRef w, SnapshotId id) {
-    return repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
-        + " is not on host " + hostId).withSnapshot(id).withWorkload(w));
+    return diffs.diff(workload, from, to, sink);
   }
 
   // ------------------------------------------------------------------ export and import
@@ -629,7 +524,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(progress, "progress");
     ProgressTracker tracker = ProgressTracker.start(Operation.EXPORT, progress);
-    SnapshotArchive.Header header = archive.export(workload, id, held(workload, id), out, tracker);
+    SnapshotArchive.Header header = archive.export(workload, id, held.require(workload, id), out, tracker);
     tracker.finish();
     return header;
   }
@@ -736,39 +631,16 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
    * <p><b>Thread-safety:</b> not thread-safe; build on one thread.
    */
   public static final class Builder {
-    private Path repository;
-    private ObjectStore objectStore;
-    private Duration leaseTime;
-    private String hostId;
-    private VolumeResolver resolver;
-    private Integer level;
-    private Executor executor;
-    private Clock clock;
-    private Long headroom;
-    private RestoreListener listener;
-    private Scanner.ReadHook readHook;
-    private LongSupplier racyCutoff;
-    private Integer packLimit;
-    private boolean built;
+    private final AgentBuilderState state = new AgentBuilderState();
 
     private Builder() {}
-
-    private void once(Object current, String name) {
-      if (built) {
-        throw new IllegalStateException("this builder already built an agent; start a new one");
-      }
-      if (current != null) {
-        throw new IllegalStateException(name + " is already set (to " + current + "); set it once");
-      }
-    }
 
     /**
      * The repository directory (created if missing); with an {@link #objectStore} it holds only
      * this host's working state. Required.
      */
     public Builder repository(Path repository) {
-      once(this.repository, "repository");
-      this.repository = Objects.requireNonNull(repository, "repository").toAbsolutePath().normalize();
+      state.repository(repository);
       return this;
     }
 
@@ -783,8 +655,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
      * not close the store. Default: the repository directory holds everything.
      */
     public Builder objectStore(ObjectStore store) {
-      once(this.objectStore, "objectStore");
-      this.objectStore = Objects.requireNonNull(store, "store");
+      state.objectStore(store);
       return this;
     }
 
@@ -795,40 +666,25 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
      * must agree to well within it. Default 2 minutes.
      */
     public Builder leaseTime(Duration time) {
-      once(this.leaseTime, "leaseTime");
-      Objects.requireNonNull(time, "time");
-      if (time.compareTo(Duration.ofMillis(300)) < 0) {
-        throw new IllegalArgumentException("leaseTime must be at least 300 ms, not " + time);
-      }
-      this.leaseTime = time;
+      state.leaseTime(time);
       return this;
     }
 
     /** This host's id, used in messages and logs. Default {@code local}. */
     public Builder hostId(String hostId) {
-      once(this.hostId, "hostId");
-      Objects.requireNonNull(hostId, "hostId");
-      if (hostId.isBlank()) {
-        throw new IllegalArgumentException("hostId must not be blank");
-      }
-      this.hostId = hostId;
+      state.hostId(hostId);
       return this;
     }
 
     /** Maps workloads to volumes; consulted before the tracked maps. Default: tracked maps only. */
     public Builder volumes(VolumeResolver resolver) {
-      once(this.resolver, "volumes");
-      this.resolver = Objects.requireNonNull(resolver, "resolver");
+      state.volumes(resolver);
       return this;
     }
 
     /** The zstd level for content and manifests, 1 (fastest) to 19. Default 1, as {@code zstd -1}: level 3 costs a capture about a third more CPU for about 3% smaller content. */
     public Builder compressionLevel(int level) {
-      once(this.level, "compressionLevel");
-      if (level < 1 || level > 19) {
-        throw new IllegalArgumentException("compressionLevel must be 1 to 19, not " + level);
-      }
-      this.level = level;
+      state.compressionLevel(level);
       return this;
     }
 
@@ -839,53 +695,43 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
      * caller cannot deadlock. Default: everything on the calling thread.
      */
     public Builder executor(Executor executor) {
-      once(this.executor, "executor");
-      this.executor = Objects.requireNonNull(executor, "executor");
+      state.executor(executor);
       return this;
     }
 
     /** The clock for capture times. Default {@link Clock#systemUTC()}. */
     public Builder clock(Clock clock) {
-      once(this.clock, "clock");
-      this.clock = Objects.requireNonNull(clock, "clock");
+      state.clock(clock);
       return this;
     }
 
     /** Free bytes a restore leaves on each filesystem beyond the snapshot's size. Default 64 MiB. */
     public Builder restoreHeadroom(long bytes) {
-      once(this.headroom, "restoreHeadroom");
-      if (bytes < 0) {
-        throw new IllegalArgumentException("restoreHeadroom must not be negative: " + bytes);
-      }
-      this.headroom = bytes;
+      state.restoreHeadroom(bytes);
       return this;
     }
 
     /** Observes the durable steps of every replace restore. Default: none. */
     public Builder restoreListener(RestoreListener listener) {
-      once(this.listener, "restoreListener");
-      this.listener = Objects.requireNonNull(listener, "listener");
+      state.restoreListener(listener);
       return this;
     }
 
     /** Test seam: observes every file read of a scan. */
     Builder readHook(Scanner.ReadHook hook) {
-      once(this.readHook, "readHook");
-      this.readHook = Objects.requireNonNull(hook, "hook");
+      state.readHook(hook);
       return this;
     }
 
     /** Test seam: contents smaller than this are stored whole (default 1 MiB), larger ones chunked, so tests can chunk cheaply. */
     Builder packLimit(int bytes) {
-      once(this.packLimit, "packLimit");
-      this.packLimit = bytes;
+      state.packLimit(bytes);
       return this;
     }
 
     /** Test seam: the filesystem time from which file stats are not trusted by the next capture. */
     Builder racyCutoff(LongSupplier cutoff) {
-      once(this.racyCutoff, "racyCutoff");
-      this.racyCutoff = Objects.requireNonNull(cutoff, "cutoff");
+      state.racyCutoff(cutoff);
       return this;
     }
 
@@ -897,39 +743,7 @@ public final class FsHostAgent implements HostAgent, HostDiff, HostVerify, HostB
      *     agent has the repository open; CORRUPT if a restore journal cannot be replayed
      */
     public FsHostAgent build() {
-      if (built) {
-        throw new IllegalStateException("this builder already built an agent; start a new one");
-      }
-      List<String> all = new ArrayList<>();
-      if (repository == null) {
-        all.add("repository is required");
-      }
-      if (leaseTime != null && objectStore == null) {
-        all.add("leaseTime applies only with an objectStore");
-      }
-      if (!all.isEmpty()) {
-        throw SnapshotException.invalid("cannot build an FsHostAgent: " + String.join("; ", all));
-      }
-      built = true;
-      hostId = hostId == null ? "local" : hostId;
-      clock = clock == null ? Clock.systemUTC() : clock;
-      headroom = headroom == null ? 64L << 20 : headroom;
-      listener = listener == null ? (step, swapped) -> { } : listener;
-      FsRepository.Shared shared = objectStore == null ? null
-          : new FsRepository.Shared(objectStore, hostId, leaseTime == null ? Duration.ofMinutes(2) : leaseTime);
-      FsRepository repo = FsRepository.open(repository, shared, level == null ? 1 : level,
-          packLimit == null ? ContentStore.SMALL : packLimit, executor);
-      try {
-        FsHostAgent agent = new FsHostAgent(this, repo);
-        agent.recoveredAtStart = List.copyOf(agent.restorer.recoverAll());
-        if (!agent.recoveredAtStart.isEmpty()) {
-          LOG.warn("host {}: replayed {} interrupted restores in {}", hostId, agent.recoveredAtStart.size(), repository);
-        }
-        return agent;
-      } catch (RuntimeException | Error e) {
-        repo.close();
-        throw e;
-      }
+      return state.build();
     }
   }
 }

@@ -1,17 +1,7 @@
 package io.snapshotkit.grpc;
 
-import io.grpc.ChannelCredentials;
-import io.grpc.ClientCall;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import io.snapshotkit.Change;
 import io.snapshotkit.DiffResult;
 import io.snapshotkit.ErrorCode;
@@ -26,12 +16,10 @@ import io.snapshotkit.grpc.internal.v1.CaptureMessage;
 import io.snapshotkit.grpc.internal.v1.CheckRequest;
 import io.snapshotkit.grpc.internal.v1.DeleteRequest;
 import io.snapshotkit.grpc.internal.v1.DescribeRequest;
-import io.snapshotkit.grpc.internal.v1.DiffMessage;
 import io.snapshotkit.grpc.internal.v1.DiffRequest;
 import io.snapshotkit.grpc.internal.v1.GcRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyRequest;
 import io.snapshotkit.grpc.internal.v1.IdentifyResponse;
-import io.snapshotkit.grpc.internal.v1.Progress;
 import io.snapshotkit.grpc.internal.v1.RestoreMessage;
 import io.snapshotkit.grpc.internal.v1.SizeOfRequest;
 import io.snapshotkit.grpc.internal.v1.TrackVolumesRequest;
@@ -46,15 +34,12 @@ import io.snapshotkit.spi.HostInfo;
 import io.snapshotkit.spi.HostDiff;
 import io.snapshotkit.spi.HostVerify;
 import io.snapshotkit.spi.HostFork;
-import io.snapshotkit.spi.ProgressTracker;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.spi.RestoreRequest;
 import io.snapshotkit.spi.VerifyOutcome;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,9 +47,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * A {@link HostAgent} (and {@link HostDiff}, {@link HostVerify}) whose host is remote: each call goes over gRPC to an
@@ -110,11 +92,13 @@ import java.util.function.Supplier;
  */
 public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, HostFork, HostAdmin, AutoCloseable {
   private final AgentCalls calls;
+  private final StreamedCalls streamed;
   private final Duration timeout;
   private final Duration dataTimeout;
 
   private RemoteHostAgent(AgentCalls calls, Duration timeout, Duration dataTimeout) {
     this.calls = calls;
+    this.streamed = new StreamedCalls(calls, dataTimeout);
     this.timeout = timeout;
     this.dataTimeout = dataTimeout;
   }
@@ -162,7 +146,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
     if (progress == ProgressListener.NONE) {
       return capture(request);
     }
-    return withProgress(AgentMethods.CAPTURE_WITH_PROGRESS, Wire.captureRequest(request), Operation.CAPTURE, progress,
+    return streamed.withProgress(AgentMethods.CAPTURE_WITH_PROGRESS, Wire.captureRequest(request), Operation.CAPTURE, progress,
         "the capture of snapshot " + request.snapshotId(), CaptureMessage::hasProgress, CaptureMessage::getProgress,
         m -> m.hasResult() ? Wire.captureResult(m.getResult()) : null, () -> capture(request));
   }
@@ -192,54 +176,9 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
     if (progress == ProgressListener.NONE) {
       return restore(request);
     }
-    return withProgress(AgentMethods.RESTORE_WITH_PROGRESS, Wire.restoreRequest(request), Operation.RESTORE, progress,
+    return streamed.withProgress(AgentMethods.RESTORE_WITH_PROGRESS, Wire.restoreRequest(request), Operation.RESTORE, progress,
         "the restore of snapshot " + request.snapshotId(), RestoreMessage::hasProgress, RestoreMessage::getProgress,
         m -> m.hasResult() ? Wire.restoreOutcome(m.getResult()) : null, () -> restore(request));
-  }
-
-  /**
-   * One streamed call of {@code method} (deadline {@link Builder#dataTimeout}, not retried): each
-   * progress message goes to {@code listener} through a tracker (rate limit, monotonic counters, a
-   * throwing listener dropped), the result message is the answer. An agent server that does not
-   * know the method (UNIMPLEMENTED, before sending anything) is asked with {@code plain} instead.
-   */
-  private <Q, M, R> R withProgress(MethodDescriptor<Q, M> method, Q request, Operation operation,
-      ProgressListener listener, String what, Predicate<M> isProgress, Function<M, Progress> progressOf,
-      Function<M, R> resultOf, Supplier<R> plain) {
-    ProgressTracker tracker = ProgressTracker.start(operation, listener);
-    ClientCall<Q, M> call = calls.newCall(method, System.nanoTime() + dataTimeout.toNanos());
-    boolean received = false;
-    boolean done = false;
-    try {
-      Iterator<M> messages = ClientCalls.blockingServerStreamingCall(call, request);
-      R result = null;
-      while (messages.hasNext()) {
-        M m = messages.next();
-        received = true;
-        if (isProgress.test(m)) {
-          tracker.relay(calls.answer(what, () -> Wire.progressEvent(operation, progressOf.apply(m))));
-        } else {
-          result = calls.answer(what, () -> resultOf.apply(m));
-        }
-      }
-      done = true;
-      if (result == null) {
-        throw new SnapshotException(ErrorCode.INTERNAL, "host " + calls.hostId() + " (" + calls.address() + ") ended "
-            + what + " without its result; see the agent's log");
-      }
-      tracker.finish();
-      return result;
-    } catch (StatusRuntimeException e) {
-      done = true;
-      if (!received && e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
-        return plain.get();
-      }
-      throw calls.failure(e, what, dataTimeout);
-    } finally {
-      if (!done) {
-        call.cancel("the caller stopped waiting for " + what, null);
-      }
-    }
   }
 
   @Override
@@ -396,45 +335,7 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
     Objects.requireNonNull(sink, "sink");
     DiffRequest.Builder request = DiffRequest.newBuilder().setWorkload(Wire.workload(workload)).setFrom(from.value());
     to.ifPresent(t -> request.setTo(t.value()));
-    String what = "the diff of snapshot " + from + " to " + to.map(SnapshotId::value).orElse("the current state");
-    long deadline = System.nanoTime() + dataTimeout.toNanos();
-    for (int attempt = 1; ; attempt++) {
-      boolean[] delivered = {false};
-      ClientCall<DiffRequest, DiffMessage> call = calls.newCall(AgentMethods.DIFF, deadline);
-      boolean done = false;
-      try {
-        Iterator<DiffMessage> messages = ClientCalls.blockingServerStreamingCall(call, request.build());
-        DiffResult result = null;
-        while (messages.hasNext()) {
-          DiffMessage m = messages.next();
-          if (m.hasEnd()) {
-            result = new DiffResult(from, to, Map.of(), m.getEnd().getDegraded(), m.getEnd().getProblemsList());
-          } else {
-            for (io.snapshotkit.grpc.internal.v1.Change c : m.getChanges().getChangesList()) {
-              Change change = calls.answer(what, () -> Wire.change(c));
-              delivered[0] = true;
-              sink.accept(c.getFamily(), change);
-            }
-          }
-        }
-        done = true;
-        if (result == null) {
-          throw new SnapshotException(ErrorCode.INTERNAL, "host " + calls.hostId() + " (" + calls.address() + ") ended " + what
-              + " without its end message; see the agent's log");
-        }
-        return result;
-      } catch (StatusRuntimeException e) {
-        done = true;
-        if (!delivered[0] && calls.retry(e, attempt, deadline)) {
-          continue;
-        }
-        throw calls.failure(e, what, dataTimeout);
-      } finally {
-        if (!done) {
-          call.cancel("the diff's consumer failed", null);
-        }
-      }
-    }
+    return streamed.diff(request, from, to, sink);
   }
 
   /** Shuts the channel down, waiting briefly for calls in flight. Idempotent. */
@@ -552,49 +453,9 @@ public final class RemoteHostAgent implements HostAgent, HostDiff, HostVerify, H
      * @throws SnapshotException INVALID_ARGUMENT when a required setting is missing or the TLS files cannot be read
      */
     public RemoteHostAgent build() {
-      if (hostId == null) {
-        throw SnapshotException.invalid("a remote host agent needs its host id (hostId)");
-      }
-      if (host == null) {
-        throw SnapshotException.invalid("a remote host agent needs the agent's address (target)");
-      }
-      if (token == null) {
-        throw SnapshotException.invalid("a remote host agent needs the control plane's bearer token (token)");
-      }
-      if (plaintext == (trustedCa != null)) {
-        throw SnapshotException.invalid(plaintext
-            ? "choose either trust (TLS) or plaintext, not both"
-            : "a remote host agent needs the CA it trusts (trust), or plaintext chosen explicitly");
-      }
-      if (certificateChain != null && plaintext) {
-        throw SnapshotException.invalid("a client certificate needs TLS (trust), not plaintext");
-      }
-      Metadata headers = new Metadata();
-      headers.put(BearerTokens.AUTHORIZATION, BearerTokens.header(token));
-      headers.put(HostCheck.HOST, hostId);
-      ManagedChannel channel = Grpc.newChannelBuilderForAddress(host, port, credentials())
-          .maxInboundMessageSize(maxInboundMessageSize)
-          .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
-          .userAgent("snapshotkit")
-          .build();
-      return new RemoteHostAgent(new AgentCalls(hostId, host + ":" + port, channel), timeout, dataTimeout);
-    }
-
-    private ChannelCredentials credentials() {
-      if (plaintext) {
-        return InsecureChannelCredentials.create();
-      }
-      try {
-        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile());
-        if (certificateChain != null) {
-          tls.keyManager(certificateChain.toFile(), privateKey.toFile());
-        }
-        return tls.build();
-      } catch (IOException | RuntimeException e) {
-        throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "host " + hostId
-            + ": cannot read the trusted CA or the client certificate (" + e.getMessage()
-            + "); give PEM files, the key unencrypted in PKCS#8", e);
-      }
+      AgentChannel channel = new AgentChannel(hostId, host, port, token, trustedCa, certificateChain, privateKey,
+          plaintext, maxInboundMessageSize);
+      return new RemoteHostAgent(channel.open(), timeout, dataTimeout);
     }
   }
 }

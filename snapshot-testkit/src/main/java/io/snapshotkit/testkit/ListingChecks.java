@@ -19,8 +19,6 @@ import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.Trigger;
 import io.snapshotkit.WorkloadRef;
-import io.snapshotkit.spi.ManifestStore;
-import io.snapshotkit.spi.StoreWork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -40,36 +38,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p><b>Thread-safety:</b> a JUnit test class; each test runs on one instance.
  */
-abstract class ListingChecks {
+abstract class ListingChecks extends ContractGroup {
 
   ListingChecks() {}
-
-  /** The contract instance whose fresh store this group's tests use. */
-  abstract StoreFixture fixture();
-
-  private ManifestStore store() {
-    return fixture().store;
-  }
-
-  private Snapshot insert(Snapshot row) {
-    return fixture().insert(row);
-  }
-
-  private Snapshot markReady(Snapshot capturing, OptionalLong size) {
-    return fixture().markReady(capturing, size);
-  }
-
-  private Snapshot readyRow(WorkloadRef workload, int n, OptionalLong size) {
-    return fixture().readyRow(workload, n, size);
-  }
-
-  private boolean check(StoreWork<Boolean> work) {
-    return fixture().check(work);
-  }
-
-  private List<Snapshot> listAll(SnapshotQuery query) {
-    return fixture().listAll(query);
-  }
 
   @Test
   @DisplayName("list returns the newest first (descending id)")

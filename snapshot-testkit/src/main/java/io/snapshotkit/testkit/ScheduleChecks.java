@@ -36,12 +36,9 @@ import org.junit.jupiter.api.Test;
  * <p><b>Thread-safety:</b> a JUnit test class; each test runs on one instance (the concurrency
  * test starts its own threads and joins them).
  */
-abstract class ScheduleChecks {
+abstract class ScheduleChecks extends ContractGroup {
 
   ScheduleChecks() {}
-
-  /** The contract instance whose fresh store this group's tests use. */
-  abstract StoreFixture fixture();
 
   private ScheduleStore schedules() {
     return fixture().store.schedules();

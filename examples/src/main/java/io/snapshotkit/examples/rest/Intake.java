@@ -53,7 +53,7 @@ final class Intake implements HttpHandler {
       executor.execute(() -> serve(exchange, body));
     } catch (RejectedExecutionException e) {
       exchange.getResponseHeaders().set("Retry-After", "1");
-      Routes.sendError(exchange, 503, "BUSY",
+      Response.sendError(exchange, 503, "BUSY",
           "the server is busy: every request thread is taken and its queue is full; retry in a moment");
     }
   }

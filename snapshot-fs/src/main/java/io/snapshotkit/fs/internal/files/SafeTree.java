@@ -20,7 +20,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes an untrusted file tree (an imported archive, or a stored snapshot being restored) under
@@ -98,8 +97,8 @@ public final class SafeTree {
   private final List<PendingDirectory> directories = new ArrayList<>();
   /** Checks and creates the entries' parents as real directories, remembering the known ones. */
   private final RealParents parents;
-  private long entries;
-  private final AtomicLong bytes = new AtomicLong();
+  /** Counts entries and content bytes against the limits. */
+  private final TreeBudget budget;
   private final OwnerAndMode owners;
 
   private SafeTree(Path root, Limits limits, Origin origin) {
@@ -108,6 +107,7 @@ public final class SafeTree {
     this.origin = origin;
     this.owners = new OwnerAndMode(origin);
     this.parents = new RealParents(root, this::unsafe);
+    this.budget = new TreeBudget(limits, this::unsafe);
   }
 
   /**
@@ -133,12 +133,12 @@ public final class SafeTree {
 
   /** Entries written so far. */
   public long entries() {
-    return entries;
+    return budget.entries();
   }
 
   /** File content bytes written so far. */
   public long bytes() {
-    return bytes.get();
+    return budget.bytes();
   }
 
   /**
@@ -175,7 +175,7 @@ public final class SafeTree {
   public Path directory(String path, int mode, int uid, int gid, FileTime mtime) {
     Objects.requireNonNull(mtime, "mtime");
     Path target = resolve(path);
-    countEntry(path);
+    budget.countEntry(path);
     parents.ensure(target);
     try {
       Files.createDirectory(target);
@@ -215,10 +215,8 @@ public final class SafeTree {
    */
   public PendingFile reserveFile(String path, long declaredSize) {
     Path target = resolve(path);
-    countEntry(path);
-    if (declaredSize > limits.maxTotalBytes() - bytes.get()) {
-      throw tooManyBytes();
-    }
+    budget.countEntry(path);
+    budget.checkDeclared(declaredSize);
     parents.ensure(target);
     return new PendingFile(path, target);
   }
@@ -268,7 +266,7 @@ public final class SafeTree {
         byte[] buffer = new byte[BUFFER];
         int n;
         while ((n = readSource(content, buffer, path)) != -1) {
-          countBytes(n);
+          budget.countBytes(n);
           out.write(buffer, 0, n);
           written += n;
         }
@@ -318,7 +316,7 @@ public final class SafeTree {
       FileTime mtime) {
     Objects.requireNonNull(content, "content");
     Objects.requireNonNull(mtime, "mtime");
-    countBytes(size);
+    budget.countBytes(size);
     long written;
     try (FileChannel out = FileChannel.open(f.target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
         LinkOption.NOFOLLOW_LINKS)) {
@@ -367,7 +365,7 @@ public final class SafeTree {
     if (problem.isPresent()) {
       throw unsafe(problem.get());
     }
-    countEntry(path);
+    budget.countEntry(path);
     parents.ensure(target);
     try {
       Files.createSymbolicLink(target, RawNames.path(linkTarget));
@@ -396,7 +394,7 @@ public final class SafeTree {
           + problem.get() + ")");
     }
     Path source = resolve(existing);
-    countEntry(path);
+    budget.countEntry(path);
     parents.check(source, "hard link '" + PathRules.printable(path) + "'");
     Optional<BasicFileAttributes> attrs = RealParents.attributes(source);
     if (attrs.isEmpty() || !attrs.get().isRegularFile()) {
@@ -467,30 +465,6 @@ public final class SafeTree {
   /** Entries whose recorded owner could not be set although the tree writes as root. */
   public long ownersNotSet() {
     return owners.ownersNotSet();
-  }
-
-  private void countEntry(String path) {
-    if (entries >= limits.maxEntries()) {
-      throw unsafe("it has more than " + limits.maxEntries() + " entries (at '" + PathRules.printable(path)
-          + "'); raise Limits.maxEntries if you trust it");
-    }
-    entries++;
-  }
-
-  /** Counts bytes about to be written, refusing (and not counting) them if they pass the cap. */
-  private void countBytes(long n) {
-    long before;
-    do {
-      before = bytes.get();
-      if (n > limits.maxTotalBytes() - before) {
-        throw tooManyBytes();
-      }
-    } while (!bytes.compareAndSet(before, before + n));
-  }
-
-  private SnapshotException tooManyBytes() {
-    return unsafe("it expands past the limit of " + limits.maxTotalBytes()
-        + " uncompressed bytes; raise Limits.maxTotalBytes if you trust it");
   }
 
   private void applyMtime(Path path, FileTime mtime) {
