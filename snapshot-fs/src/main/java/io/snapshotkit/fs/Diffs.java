@@ -8,6 +8,7 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.capture.Capture;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.fs.internal.repo.TreeDiff;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.util.ArrayList;
@@ -60,11 +61,11 @@ final class Diffs {
   /** See {@link FsHostAgent#diff(WorkloadRef, SnapshotId, Optional, Consumer)}. */
   DiffSummary diff(WorkloadRef workload, SnapshotId from, Optional<SnapshotId> to,
       Consumer<FileChange> sink) {
-    FsRepository.Summary fromSummary = held.require(workload, from);
+    Summary fromSummary = held.require(workload, from);
     try (TreeReader older = repo.entries(workload, from)) {
       TreeDiff diff = new TreeDiff(older, sink);
       if (to.isPresent()) {
-        FsRepository.Summary toSummary = held.require(workload, to.get());
+        Summary toSummary = held.require(workload, to.get());
         diff.ignoring(fromSummary.excluded().and(toSummary.excluded()));
         try (TreeReader newer = repo.entries(workload, to.get())) {
           diff.newer(newer);

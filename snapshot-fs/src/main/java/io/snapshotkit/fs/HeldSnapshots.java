@@ -4,6 +4,7 @@ import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 
 /**
  * The summary of a snapshot this host holds, or NOT_FOUND saying it is not here: the one check
@@ -25,7 +26,7 @@ final class HeldSnapshots {
    *
    * @throws SnapshotException NOT_FOUND if this host does not hold it
    */
-  FsRepository.Summary require(WorkloadRef w, SnapshotId id) {
+  Summary require(WorkloadRef w, SnapshotId id) {
     return repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot " + id + " of " + w
         + " is not on host " + hostId).withSnapshot(id).withWorkload(w));
   }

@@ -9,6 +9,8 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.fs.internal.files.Modes;
 import io.snapshotkit.fs.internal.files.SafeTree;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotWriter;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.spi.RestoreOutcome;
 import io.snapshotkit.testkit.RawTree;
@@ -162,9 +164,9 @@ class FsOwnershipTest {
    * (or a snapshot from before owners were captured) holds.
    */
   static void rewriteWithoutOwners(FsRepository repo, SnapshotId id) throws IOException {
-    FsRepository.Summary summary = repo.summary(FsRawNamesTest.W, id).orElseThrow();
+    Summary summary = repo.summary(FsRawNamesTest.W, id).orElseThrow();
     try (TreeReader r = repo.entries(FsRawNamesTest.W, id);
-        FsRepository.SnapshotWriter w = repo.begin(FsRawNamesTest.W, id)) {
+        SnapshotWriter w = repo.begin(FsRawNamesTest.W, id)) {
       summary.volumes().keySet().forEach(w::volume);
       while (r.hasNext()) {
         w.add(r.next().withoutOwner());

@@ -9,6 +9,7 @@ import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotWriter;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,7 +101,7 @@ final class RepositoryStreams {
       throw new SnapshotException(ErrorCode.CONFLICT, "snapshot " + id + " is already in this repository; "
           + "delete it first or import under another id").withSnapshot(id);
     }
-    try (FsRepository.SnapshotWriter w = repo.begin(workload, id)) {
+    try (SnapshotWriter w = repo.begin(workload, id)) {
       FileEntry previous = null;
       while (entries.hasNext()) {
         FsEntry item = entries.next();

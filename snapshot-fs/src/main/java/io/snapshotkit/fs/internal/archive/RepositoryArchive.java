@@ -11,6 +11,8 @@ import io.snapshotkit.fs.SnapshotArchive;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotWriter;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.spi.ProgressTracker;
@@ -71,7 +73,7 @@ public final class RepositoryArchive {
    *
    * @return the header as written
    */
-  public Header export(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, OutputStream out,
+  public Header export(WorkloadRef workload, SnapshotId id, Summary summary, OutputStream out,
       ProgressTracker progress) {
     Header header = new Header(Optional.of(id), Optional.of(workload), Optional.of(summary.capturedAt()),
         Manifest.SCHEMA_VERSION, List.of(), 0, 0);
@@ -91,11 +93,11 @@ public final class RepositoryArchive {
   private final class RepositoryTree implements TarExport.Tree, AutoCloseable {
     private final WorkloadRef workload;
     private final SnapshotId id;
-    private final FsRepository.Summary summary;
+    private final Summary summary;
     private final ProgressTracker progress;
     private TreeReader cursor;
 
-    RepositoryTree(WorkloadRef workload, SnapshotId id, FsRepository.Summary summary, ProgressTracker progress) {
+    RepositoryTree(WorkloadRef workload, SnapshotId id, Summary summary, ProgressTracker progress) {
       this.workload = workload;
       this.id = id;
       this.summary = summary;
@@ -187,7 +189,7 @@ public final class RepositoryArchive {
     TarImport.Result imported = TarImport.read(in, staging, limits);
     progress.totals(imported.header().entryCount(), imported.header().totalBytes());
     progress.phase("store");
-    try (FsRepository.SnapshotWriter writer = repo.begin(workload, id)) {
+    try (SnapshotWriter writer = repo.begin(workload, id)) {
       Scanner scanner = new Scanner(writer.session(), executor, null, true, Long.MAX_VALUE).reportingTo(progress);
       for (Map.Entry<String, Path> v : new TreeMap<>(imported.volumes()).entrySet()) {
         if (!Volumes.validName(v.getKey())) {
@@ -201,7 +203,7 @@ public final class RepositoryArchive {
       }
       // the snapshot keeps the patterns it was captured with, so its replace restores leave those paths alone
       writer.excludes(imported.excludes());
-      FsRepository.Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
+      Summary s = writer.commit(imported.header().capturedAt().orElseGet(clock::instant),
           scanner.partial());
       LOG.info("imported snapshot {} of {} on host {}: {} entries", id, workload, hostId, s.entries());
       return s.toManifest(workload);

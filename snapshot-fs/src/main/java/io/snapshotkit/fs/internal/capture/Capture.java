@@ -8,6 +8,9 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotWriter;
+import io.snapshotkit.fs.internal.repo.Summary;
+import io.snapshotkit.fs.internal.repo.VolumeStats;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.CaptureResult;
@@ -107,7 +110,7 @@ public final class Capture {
       // Totals for a percentage, only when someone listens: the parent's entries and bytes when
       // there is a parent (free, and exact unless the tree changed since), else a stat walk of the
       // volumes (phase count), which would double the work of an incremental capture.
-      Optional<FsRepository.Summary> base = parent.flatMap(p -> repo.summary(w, p));
+      Optional<Summary> base = parent.flatMap(p -> repo.summary(w, p));
       if (base.isPresent()) {
         progress.totals(base.get().entries(), base.get().fileBytes());
       } else {
@@ -117,7 +120,7 @@ public final class Capture {
       }
     }
     progress.phase("scan");
-    FsRepository.SnapshotWriter writer = repo.begin(w, id);
+    SnapshotWriter writer = repo.begin(w, id);
     try (writer; TreeReader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),
           racyCutoff()).excluding(excludes).reportingTo(progress);
@@ -127,7 +130,7 @@ public final class Capture {
         scanner.scan(v.getKey(), v.getValue(), previous, writer::add);
       }
       progress.phase("commit");
-      FsRepository.Summary s = writer.commit(clock.instant(), scanner.partial());
+      Summary s = writer.commit(clock.instant(), scanner.partial());
       if (scanner.partial()) {
         LOG.warn("snapshot {} of {} on host {} is partial: {}", id, w, hostId, scanner.problems());
       }
@@ -177,15 +180,15 @@ public final class Capture {
 
   /** The compact manifest the live volumes {@code vols} would capture as, storing nothing. */
   public Manifest describe(WorkloadRef workload, Map<String, Path> vols, Excludes excludes) {
-    Map<String, FsRepository.VolumeStats> stats = new TreeMap<>();
+    Map<String, VolumeStats> stats = new TreeMap<>();
     long[] count = {0};
     Optional<SnapshotId> newest = previous(workload, Optional.empty(), Optional.empty());
     boolean partial = scanLive(workload, vols, newest, excludes, e -> {
-      stats.computeIfAbsent(e.volume(), n -> new FsRepository.VolumeStats()).add(e);
+      stats.computeIfAbsent(e.volume(), n -> new VolumeStats()).add(e);
       count[0]++;
     });
-    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new FsRepository.VolumeStats()));
-    return new FsRepository.Summary(clock.instant(), partial, 0, count[0], stats, excludes.patterns())
+    vols.keySet().forEach(v -> stats.computeIfAbsent(v, n -> new VolumeStats()));
+    return new Summary(clock.instant(), partial, 0, count[0], stats, excludes.patterns())
         .toManifest(workload);
   }
 

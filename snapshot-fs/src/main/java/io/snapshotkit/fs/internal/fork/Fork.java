@@ -9,6 +9,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.fs.internal.repo.ForkRoot;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.fs.internal.repo.Volumes;
 import io.snapshotkit.fs.internal.restore.RestorePlanner;
 import io.snapshotkit.fs.internal.restore.Restorer;
@@ -79,7 +80,7 @@ public final class Fork {
       throw exists(child, known.get());
     }
     progress.phase("root");
-    FsRepository.Summary summary = ForkRoot.write(repo, request.source(), request.sourceSnapshot(), child, id);
+    Summary summary = ForkRoot.write(repo, request.source(), request.sourceSnapshot(), child, id);
     boolean tracked = false;
     try {
       if (target.isPresent()) {

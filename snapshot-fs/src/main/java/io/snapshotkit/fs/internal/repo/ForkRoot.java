@@ -30,7 +30,7 @@ public final class ForkRoot {
    * @throws SnapshotException NOT_FOUND if the repository does not hold the source snapshot; CORRUPT
    *     if its root file is damaged
    */
-  public static FsRepository.Summary write(FsRepository repo, WorkloadRef source, SnapshotId sourceId,
+  public static Summary write(FsRepository repo, WorkloadRef source, SnapshotId sourceId,
       WorkloadRef child, SnapshotId childId) {
     Optional<SharedLeases.Lease> lease = repo.sharedCaptureLease();
     repo.collectionLock().lock();
@@ -38,16 +38,16 @@ public final class ForkRoot {
       RootFile from = repo.rootFile(source, sourceId).orElseThrow(() -> SnapshotException.notFound("snapshot "
           + sourceId + " of " + source + " is not in the repository " + repo.root()).withSnapshot(sourceId)
           .withWorkload(source));
-      FsRepository.Summary s = from.summary();
-      long rootBytes = new RootFile(new FsRepository.Summary(s.capturedAt(), s.partial(), 0, s.entries(),
+      Summary s = from.summary();
+      long rootBytes = new RootFile(new Summary(s.capturedAt(), s.partial(), 0, s.entries(),
           s.volumes(), s.excludes()), from.trees()).format().length;
       // the stored-bytes number's own digits are part of the root file: settle on a fixed point
       for (int i = 0; i < 3; i++) {
-        rootBytes = new RootFile(new FsRepository.Summary(s.capturedAt(), s.partial(), rootBytes, s.entries(),
+        rootBytes = new RootFile(new Summary(s.capturedAt(), s.partial(), rootBytes, s.entries(),
             s.volumes(), s.excludes()), from.trees()).format().length;
       }
       // the child keeps the source's exclude patterns: its data left out the same paths
-      FsRepository.Summary mine = new FsRepository.Summary(s.capturedAt(), s.partial(), rootBytes, s.entries(),
+      Summary mine = new Summary(s.capturedAt(), s.partial(), rootBytes, s.entries(),
           new TreeMap<>(s.volumes()), s.excludes());
       lease.ifPresent(SharedLeases.Lease::checkHeld);
       repo.publishRoot(child, childId, new RootFile(mine, from.trees()).format());

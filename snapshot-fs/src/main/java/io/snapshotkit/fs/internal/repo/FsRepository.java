@@ -3,45 +3,30 @@ package io.snapshotkit.fs.internal.repo;
 import io.snapshotkit.ProgressEvent;
 import io.snapshotkit.ProgressListener;
 import io.snapshotkit.spi.ProgressTracker;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.snapshotkit.ErrorCode;
-import io.snapshotkit.Excludes;
 import io.snapshotkit.Manifest;
-import io.snapshotkit.Resource;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.CheckReport;
-import io.snapshotkit.fs.FileType;
 import io.snapshotkit.fs.GcReport;
 import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.store.LocalObjectStore;
 import io.snapshotkit.fs.store.ObjectStore;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -431,7 +416,7 @@ public final class FsRepository implements Closeable {
     SharedLeases.Lease lease = leases == null ? null : leases.capture();
     try {
       content.refresh();
-      return new SnapshotWriter(w, id, lease);
+      return new SnapshotWriter(this, w, id, lease);
     } catch (IOException e) {
       if (lease != null) {
         lease.close();
@@ -457,253 +442,9 @@ public final class FsRepository implements Closeable {
     }
   }
 
-  /**
-   * Writes one snapshot: content and directory trees (built bottom-up as entries stream in)
-   * through a session, then the root file, written once the trees and content are durable. Trees
-   * go through a session of their own, so they are packed apart from file content (as restic
-   * does): a damaged data pack fails the files in it, not the listing of the whole snapshot.
-   */
-  public final class SnapshotWriter implements AutoCloseable {
-    private final WorkloadRef workload;
-    private final SnapshotId id;
-    private final ContentSession session;
-    private final ContentSession treeSession;
-    private final TreeBuilder trees;
-    private final Map<String, VolumeStats> volumes = new TreeMap<>();
-    private long count;
-    private List<String> excludes = List.of();
-    private final SharedLeases.Lease lease;
-    private boolean committed;
-    private boolean abandonedContentRemoved;
-
-    private SnapshotWriter(WorkloadRef workload, SnapshotId id, SharedLeases.Lease lease) {
-      this.workload = workload;
-      this.id = id;
-      this.lease = lease;
-      this.session = content.session();
-      this.treeSession = content.session();
-      this.trees = new TreeBuilder(node -> treeSession.storeSmall(node, node.length));
-    }
-
-    public ContentSession session() {
-      return session;
-    }
-
-    /** Records the exclude patterns the capture applied, so restores and diffs leave those paths alone. */
-    public void excludes(List<String> patterns) {
-      this.excludes = List.copyOf(patterns);
-    }
-
-    /** Declares a volume, so an empty one still appears in the snapshot. */
-    public void volume(String name) {
-      volumes.computeIfAbsent(name, n -> new VolumeStats());
-    }
-
-    public void add(Entry e) {
-      trees.add(e);
-      count++;
-      volumes.computeIfAbsent(e.volume(), n -> new VolumeStats()).add(e);
-    }
-
-    /** Makes the snapshot durable and visible; a retry with the same id replaces it. */
-    public Summary commit(Instant capturedAt, boolean partial) throws IOException {
-      Map<String, Digest> roots;
-      try {
-        roots = trees.finish(volumes.keySet());
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
-      // publication order: content and trees (packs, then their indexes), then the root file
-      session.flush();
-      treeSession.flush();
-      long stored = session.storedBytes() + treeSession.storedBytes();
-      Summary draft = new Summary(capturedAt, partial, stored, count, new TreeMap<>(volumes), excludes);
-      long rootBytes = new RootFile(draft, new TreeMap<>(roots)).format().length;
-      Summary s = new Summary(capturedAt, partial, stored + rootBytes, count, new TreeMap<>(volumes), excludes);
-      // a root is written once; a retry with the same id (whose earlier attempt the engine never
-      // made READY) replaces the earlier attempt's root
-      byte[] rootObject = new RootFile(s, new TreeMap<>(roots)).format();
-      if (lease != null) {
-        lease.checkHeld();
-      }
-      publishRoot(workload, id, rootObject);
-      committed = true;
-      return s;
-    }
-
-    /**
-     * Whether an abandoned writer's content is gone again: true once {@link #close()} removed
-     * every content this capture added that no snapshot refers to, false if some of it stays
-     * until {@link FsRepository#gc()} (removing it failed, or nothing was tried yet).
-     */
-    public boolean abandonedContentRemoved() {
-      return abandonedContentRemoved;
-    }
-
-    /**
-     * Ends the writer. The content (and trees) an uncommitted snapshot added to the repository
-     * that no snapshot refers to is removed (a failed capture must not keep its
-     * space, least of all on a full disk); if that fails the content waits for the next gc.
-     */
-    @Override
-    public void close() {
-      Set<Digest> added = Set.of();
-      if (!committed) {
-        added = new java.util.HashSet<>(session.published());
-        added.addAll(treeSession.published());
-      }
-      session.close();
-      treeSession.close();
-      try {
-        if (!committed) {
-          try {
-            reclaim(added);
-            abandonedContentRemoved = true;
-          } catch (RuntimeException e) {
-            LOG.warn("could not remove the content abandoned snapshot {} of {} stored; the next gc removes it",
-                id, workload, e);
-          }
-        }
-      } finally {
-        if (lease != null) {
-          lease.close();
-        }
-      }
-    }
-  }
-
-  private void reclaim(Set<Digest> candidates) {
+  /** Removes what an abandoned capture added that no snapshot refers to (see {@link SnapshotWriter#close()}). */
+  void reclaim(Set<Digest> candidates) {
     maintenance.reclaim(candidates);
-  }
-
-  /** Per-volume counts and the tree digest (paths, types, modes, content; not times). */
-  public static final class VolumeStats {
-    long files;
-    long dirs;
-    long symlinks;
-    long bytes;
-    private final MessageDigest tree = Digest.sha256();
-    private String digest;
-
-    public void add(Entry e) {
-      switch (e.type()) {
-        case FILE -> {
-          files++;
-          bytes += e.size();
-        }
-        case DIRECTORY -> dirs++;
-        case SYMLINK -> symlinks++;
-      }
-      String line = e.type().ordinal() + " " + Integer.toOctalString(e.mode()) + " "
-          + (e.type() == FileType.FILE ? e.digest().hex() : e.type() == FileType.SYMLINK ? e.linkTarget() : "")
-          + " " + e.path() + "\n";
-      tree.update(line.getBytes(StandardCharsets.UTF_8));
-    }
-
-    String treeDigest() {
-      if (digest == null) {
-        digest = Digest.of(tree.digest()).hex();
-      }
-      return digest;
-    }
-  }
-
-  /**
-   * What a snapshot holds, in brief; stored in its root file. Immutable.
-   *
-   * @param excludes the exclude patterns the capture applied (each volume left out what they match)
-   */
-  public record Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
-      Map<String, VolumeStats> volumes, List<String> excludes) {
-
-    /** Copies. */
-    public Summary {
-      excludes = List.copyOf(excludes);
-    }
-
-    /** A summary of a capture that excluded nothing. */
-    public Summary(Instant capturedAt, boolean partial, long storedBytes, long entries,
-        Map<String, VolumeStats> volumes) {
-      this(capturedAt, partial, storedBytes, entries, volumes, List.of());
-    }
-
-    /** The exclude patterns the capture applied, as a matcher. */
-    public Excludes excluded() {
-      return Excludes.of(excludes);
-    }
-
-    /** The regular files of every volume. */
-    public long fileCount() {
-      return volumes.values().stream().mapToLong(v -> v.files).sum();
-    }
-
-    /** The bytes of every volume's regular files (their content, uncompressed). */
-    public long fileBytes() {
-      return volumes.values().stream().mapToLong(v -> v.bytes).sum();
-    }
-
-    String format() {
-      StringBuilder b = new StringBuilder();
-      b.append("capturedAt=").append(capturedAt).append('\n');
-      b.append("partial=").append(partial).append('\n');
-      b.append("storedBytes=").append(storedBytes).append('\n');
-      b.append("entries=").append(entries).append('\n');
-      volumes.forEach((name, v) -> b.append("volume.").append(name).append('=').append(v.files).append(',')
-          .append(v.dirs).append(',').append(v.symlinks).append(',').append(v.bytes).append(',')
-          .append(v.treeDigest()).append('\n'));
-      if (!excludes.isEmpty()) {
-        // each pattern as base64 of its UTF-8: any character survives the properties format
-        List<String> encoded = new ArrayList<>();
-        excludes.forEach(x -> encoded.add(Base64.getUrlEncoder().withoutPadding()
-            .encodeToString(x.getBytes(StandardCharsets.UTF_8))));
-        b.append("excludes=").append(String.join(",", encoded)).append('\n');
-      }
-      return b.toString();
-    }
-
-    static Summary parse(String text) throws IOException {
-      Properties p = new Properties();
-      p.load(new StringReader(text));
-      Map<String, VolumeStats> volumes = new TreeMap<>();
-      for (String key : p.stringPropertyNames()) {
-        if (key.startsWith("volume.")) {
-          String[] f = p.getProperty(key).split(",");
-          VolumeStats v = new VolumeStats();
-          v.files = Long.parseLong(f[0]);
-          v.dirs = Long.parseLong(f[1]);
-          v.symlinks = Long.parseLong(f[2]);
-          v.bytes = Long.parseLong(f[3]);
-          v.digest = f[4];
-          volumes.put(key.substring("volume.".length()), v);
-        }
-      }
-      List<String> excludes = new ArrayList<>();
-      String encoded = p.getProperty("excludes", "");
-      if (!encoded.isEmpty()) {
-        for (String x : encoded.split(",")) {
-          excludes.add(new String(Base64.getUrlDecoder().decode(x), StandardCharsets.UTF_8));
-        }
-      }
-      return new Summary(Instant.parse(p.getProperty("capturedAt")), Boolean.parseBoolean(p.getProperty("partial")),
-          Long.parseLong(p.getProperty("storedBytes")), Long.parseLong(p.getProperty("entries")), volumes, excludes);
-    }
-
-    public Manifest toManifest(WorkloadRef workload) {
-      List<Resource> list = new ArrayList<>();
-      volumes.forEach((name, v) -> {
-        ObjectNode doc = JsonNodeFactory.instance.objectNode();
-        doc.put("files", v.files);
-        doc.put("dirs", v.dirs);
-        doc.put("symlinks", v.symlinks);
-        doc.put("bytes", v.bytes);
-        doc.put("treeDigest", v.treeDigest());
-        if (!excludes.isEmpty()) {
-          excludes.forEach(doc.putArray("excludes")::add);
-        }
-        list.add(new Resource(name, name, doc));
-      });
-      return Manifest.of(capturedAt, workload, partial, Map.of(FAMILY, list));
-    }
   }
 
   // ------------------------------------------------------------------ GC/check

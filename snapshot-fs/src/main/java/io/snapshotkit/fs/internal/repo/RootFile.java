@@ -11,13 +11,13 @@ import java.util.TreeMap;
 
 /**
  * A snapshot's root file, the object {@code snapshots/<tenant>/<workload>/<id>.root}: the snapshot's {@link
- * FsRepository.Summary} and, per volume, the digest of its root directory tree. Small, written
+ * Summary} and, per volume, the digest of its root directory tree. Small, written
  * once (atomically) after everything it names is durable, so a snapshot exists exactly when its
  * root file does. Text, as a properties file: {@code format=2}, the summary's lines, {@code
  * tree.<volume>=<sha256>}, and last {@code check=<sha256 of every byte before that line>}, so a
  * truncated or edited root file reads as damaged rather than as a snapshot with fewer volumes.
  */
-record RootFile(FsRepository.Summary summary, SortedMap<String, Digest> trees) {
+record RootFile(Summary summary, SortedMap<String, Digest> trees) {
   static final String FORMAT = "format=2\n";
   private static final String CHECK = "check=";
 
@@ -84,7 +84,7 @@ record RootFile(FsRepository.Summary summary, SortedMap<String, Digest> trees) {
         trees.put(line.substring("tree.".length(), eq), Digest.parse(line.substring(eq + 1)));
       }
     }
-    FsRepository.Summary summary = FsRepository.Summary.parse(properties);
+    Summary summary = Summary.parse(properties);
     if (!summary.volumes().keySet().equals(trees.keySet())) {
       throw new IOException("the root file's volumes and trees differ");
     }

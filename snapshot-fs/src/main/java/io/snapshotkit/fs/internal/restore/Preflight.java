@@ -10,6 +10,7 @@ import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.fs.internal.files.RawNames;
 import io.snapshotkit.fs.internal.repo.Entry;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.fs.internal.repo.TreeReader;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -80,19 +81,19 @@ final class Preflight {
    * read; answers what the restore will write (its entries and bytes, a restore's progress totals).
    */
   Plan check(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
-      FsRepository.Summary summary) {
+      Summary summary) {
     return plan(w, id, targets, sel, summary);
   }
 
   Plan plan(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel) {
-    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot "
+    Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound("snapshot "
         + id + " of " + w + " is not on this host; list the workload's snapshots to find one that is")
         .withSnapshot(id).withWorkload(w));
     return plan(w, id, targets, sel, summary);
   }
 
   Plan plan(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
-      FsRepository.Summary summary) {
+      Summary summary) {
     List<String> problems = new ArrayList<>();
     List<Path> lives = new ArrayList<>();
     for (Map.Entry<String, List<String>> s : sel.volumes().entrySet()) {

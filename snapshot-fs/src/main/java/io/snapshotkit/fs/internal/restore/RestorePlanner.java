@@ -5,6 +5,7 @@ import io.snapshotkit.SnapshotId;
 import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.files.PathRules;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.spi.RestoreRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ public final class RestorePlanner {
     Objects.requireNonNull(request, "request");
     WorkloadRef w = request.workload();
     SnapshotId id = request.snapshotId();
-    FsRepository.Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound(
+    Summary summary = repo.summary(w, id).orElseThrow(() -> SnapshotException.notFound(
         "snapshot " + id + " of " + w + " is not on host " + hostId + "; restore one this host holds")
         .withSnapshot(id).withWorkload(w));
     Map<String, List<String>> selected = select(request.paths(), summary);
@@ -122,7 +123,7 @@ public final class RestorePlanner {
   }
 
   /** Parses {@code volume} / {@code volume:path} selections: volume → prefixes (empty = whole volume). */
-  private static Map<String, List<String>> select(List<String> paths, FsRepository.Summary summary) {
+  private static Map<String, List<String>> select(List<String> paths, Summary summary) {
     Map<String, List<String>> out = new TreeMap<>();
     if (paths.isEmpty()) {
       summary.volumes().keySet().forEach(v -> out.put(v, List.of()));

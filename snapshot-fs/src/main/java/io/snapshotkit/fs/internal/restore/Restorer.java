@@ -7,6 +7,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.RestoreListener;
 import io.snapshotkit.fs.SnapshotArchive.Limits;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.Summary;
 import io.snapshotkit.spi.ProgressTracker;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,9 +90,9 @@ public final class Restorer {
     preflight.check(w, id, targets, sel);
   }
 
-  /** @see Preflight#check(WorkloadRef, SnapshotId, Map, Selection, FsRepository.Summary) */
+  /** @see Preflight#check(WorkloadRef, SnapshotId, Map, Selection, Summary) */
   Preflight.Plan preflight(WorkloadRef w, SnapshotId id, Map<String, Path> targets, Selection sel,
-      FsRepository.Summary summary) {
+      Summary summary) {
     return preflight.check(w, id, targets, sel, summary);
   }
 

@@ -5,6 +5,7 @@ import io.snapshotkit.WorkloadRef;
 import io.snapshotkit.fs.internal.capture.Scanner;
 import io.snapshotkit.fs.internal.repo.Digest;
 import io.snapshotkit.fs.internal.repo.FsRepository;
+import io.snapshotkit.fs.internal.repo.SnapshotWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ public final class RestoreFixture {
   /** Captures the volumes (full rescan) as snapshot {@code id}. */
   public static SnapshotId capture(FsRepository repo, String id, Map<String, Path> volumes) {
     SnapshotId sid = SnapshotId.parse(id);
-    try (FsRepository.SnapshotWriter writer = repo.begin(WORKLOAD, sid)) {
+    try (SnapshotWriter writer = repo.begin(WORKLOAD, sid)) {
       Scanner scanner = new Scanner(writer.session(), null, null, true);
       for (Map.Entry<String, Path> v : new TreeMap<>(volumes).entrySet()) {
         writer.volume(v.getKey());
