@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -116,6 +117,21 @@ final class ObjectCache {
     } catch (IOException e) {
       LOG.warn("cannot read the cached {}; reading the bucket", name, e);
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The size of the cached copy, or empty on a miss: the object's size, as cached objects are
+   * never rewritten.
+   */
+  OptionalLong size(String name) {
+    if (!cacheable(name)) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Files.size(path(name)));
+    } catch (IOException e) {
+      return OptionalLong.empty();
     }
   }
 

@@ -13,7 +13,7 @@ import java.util.UUID;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -117,18 +117,19 @@ public final class S3ObjectStore implements ObjectStore {
 
   /**
    * Checks that the bucket exists and that these credentials may list, write, read and delete
-   * under the prefix (a probe object, deleted again).
+   * under the prefix: four requests, a list (NOT_FOUND on a missing bucket, so no HEAD of the
+   * bucket) and a probe object written, read and deleted.
    */
   private void probe() throws IOException {
-    bucket.call("check the bucket", () -> bucket.client().headBucket(HeadBucketRequest.builder()
-        .bucket(bucket.bucket()).build()));
     list("format");
     String probe = "probe-" + UUID.randomUUID();
+    String key = bucket.key(probe);
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
     bucket.call("write the probe object " + probe, () -> bucket.client().putObject(PutObjectRequest.builder()
-        .bucket(bucket.bucket()).key(bucket.key(probe)).build(), RequestBody.fromBytes(data)));
+        .bucket(bucket.bucket()).key(key).build(), RequestBody.fromBytes(data)));
     get(probe);
-    delete(probe);
+    bucket.call("delete the probe object " + probe, () -> bucket.client().deleteObject(DeleteObjectRequest.builder()
+        .bucket(bucket.bucket()).key(key).build()));
   }
 
   /**

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -30,10 +31,18 @@ final class S3Reads {
     this.cache = cache;
   }
 
-  /** Whether an object of this name exists. */
+  /**
+   * Whether an object of this name exists. A pack or index file in the cache exists without a
+   * request, as {@link #get} and {@link #getRange} read it from there.
+   */
   boolean exists(String name) throws IOException {
+    return cache.size(name).isPresent() || existsInBucket(name);
+  }
+
+  /** Whether the bucket holds an object of this name: always a request. */
+  boolean existsInBucket(String name) throws IOException {
     try {
-      size(name);
+      head(name);
       return true;
     } catch (NoSuchFileException e) {
       return false;
@@ -84,7 +93,16 @@ final class S3Reads {
     return bytes;
   }
 
+  /**
+   * The object's size: from the cache for a cached pack or index file (write-once, so the copy's
+   * size is the object's), from a HEAD request otherwise.
+   */
   long size(String name) throws IOException {
+    OptionalLong cached = cache.size(name);
+    return cached.isPresent() ? cached.getAsLong() : head(name);
+  }
+
+  private long head(String name) throws IOException {
     String key = bucket.key(name);
     return bucket.call(name, () -> bucket.client().headObject(HeadObjectRequest.builder().bucket(bucket.bucket())
         .key(key).build()).contentLength());

@@ -1,0 +1,111 @@
+package io.snapshotkit.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.snapshotkit.SnapshotId;
+import io.snapshotkit.fs.FsHostAgent;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the store asks the bucket for, counted from the S3 server's own request log: every request
+ * is a round trip (and, in a fresh process, often the first of its kind, which the SDK pays extra
+ * for), so the ones that tell the store nothing new are not sent.
+ */
+class S3RequestsIT {
+  @TempDir static Path serverDir;
+  static S3ProxyServer server;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = new S3ProxyServer(serverDir).start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  /** The requests {@code action} sent, as {@code METHOD /bucket/key?query}. */
+  static List<String> requestsOf(Action action) throws Exception {
+    int before = server.requests().size();
+    action.run();
+    List<String> all = server.requests();
+    return all.subList(before, all.size());
+  }
+
+  interface Action {
+    void run() throws Exception;
+  }
+
+  static long count(List<String> requests, String start) {
+    return requests.stream().filter(r -> r.startsWith(start)).count();
+  }
+
+  @Test
+  @DisplayName("the start-up check of the bucket is four requests: list, and a probe object put, read, deleted")
+  void startUpCheckIsFourRequests() throws Exception {
+    String bucket = server.newBucket();
+    S3ObjectStore[] store = new S3ObjectStore[1];
+    List<String> sent = requestsOf(() -> store[0] = server.store(bucket).cacheDirectory(dir.resolve("cache")).build());
+    store[0].close();
+    assertEquals(4, sent.size(), "requests: " + sent);
+    assertTrue(sent.get(0).startsWith("GET /" + bucket + "?list-type=2"), sent.get(0));
+    assertTrue(sent.get(1).startsWith("PUT /" + bucket + "/probe-"), sent.get(1));
+    assertTrue(sent.get(2).startsWith("GET /" + bucket + "/probe-"), sent.get(2));
+    assertTrue(sent.get(3).startsWith("DELETE /" + bucket + "/probe-"), sent.get(3));
+  }
+
+  @Test
+  @DisplayName("the size of a cached pack or index file is answered from the cache; others ask the bucket")
+  void sizeOfACachedObjectSendsNoRequest() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build()) {
+      byte[] data = new byte[1000];
+      assertTrue(store.putIfAbsent("index/i-1.idx", data));
+      assertTrue(store.putIfAbsent("snapshots/t/w/x.root", data));
+      long[] size = new long[2];
+      List<String> sent = requestsOf(() -> {
+        size[0] = store.size("index/i-1.idx");
+        size[1] = store.size("snapshots/t/w/x.root");
+      });
+      assertEquals(1000, size[0]);
+      assertEquals(1000, size[1]);
+      assertEquals(List.of("HEAD /" + bucket + "/snapshots/t/w/x.root"), sent);
+      // a delete still says whether the bucket held it, cache or not
+      assertTrue(store.delete("index/i-1.idx"));
+      assertEquals(false, store.delete("index/i-1.idx"));
+    }
+  }
+
+  @Test
+  @DisplayName("a restore on a fresh host lists the bucket's index files once after reading the root, not at every root read")
+  void restoreRefreshesTheIndexOncePerRoot() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.fill(data, 7, 20, 50_000);
+    SnapshotId id = S3RepositoryIT.nextId();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host-a"), store, "a")) {
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      S3RepositoryIT.capture(a, id);
+    }
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build();
+        FsHostAgent b = S3RepositoryIT.agent(dir.resolve("host-b"), store, "b")) {
+      Path out = dir.resolve("restored");
+      List<String> sent = requestsOf(() -> S3RepositoryIT.restoreInto(b, id, out));
+      assertEquals(Tree.state(data), Tree.state(out.resolve("data")));
+      long rootReads = count(sent, "GET /" + bucket + "/snapshots/");
+      assertTrue(rootReads >= 2, "the restore reads its root more than once: " + sent);
+      assertEquals(1, count(sent, "GET /" + bucket + "?list-type=2&prefix=index"), "index listings: " + sent);
+    }
+  }
+}
