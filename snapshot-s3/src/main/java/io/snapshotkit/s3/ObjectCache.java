@@ -69,6 +69,11 @@ final class ObjectCache {
       out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
+    /** The file being filled, renamed to the cached copy by {@link #commit()}. */
+    Path partial() {
+      return tmp;
+    }
+
     void commit() throws IOException {
       out.close();
       try {
@@ -140,7 +145,12 @@ final class ObjectCache {
     if (!cacheable(name)) {
       return Optional.empty();
     }
-    try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
+    return readRange(path(name), offset, length);
+  }
+
+  /** A range of a file, or empty if it is missing, too short or unreadable. */
+  static Optional<byte[]> readRange(Path file, long offset, int length) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(length);
       while (buf.hasRemaining()) {
         if (ch.read(buf, offset + buf.position()) < 0) {

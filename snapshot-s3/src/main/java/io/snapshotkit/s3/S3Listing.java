@@ -42,7 +42,7 @@ final class S3Listing {
 
   boolean delete(String name) throws IOException {
     String key = bucket.key(name);
-    boolean existed = reads.existsInBucket(name);
+    boolean existed = reads.exists(name);
     bucket.call(name, () -> bucket.client().deleteObject(DeleteObjectRequest.builder().bucket(bucket.bucket())
         .key(key).build()));
     cache.remove(name);

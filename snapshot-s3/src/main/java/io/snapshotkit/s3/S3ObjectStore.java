@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,6 +53,7 @@ public final class S3ObjectStore implements ObjectStore {
   private final S3Reads reads;
   private final S3Listing listing;
   private final S3Uploads uploads;
+  private final ExecutorService transfers;
   /** The cache directory to delete at close: a temporary one when none was configured. */
   private final Path temporaryCache;
 
@@ -59,9 +61,10 @@ public final class S3ObjectStore implements ObjectStore {
     this.temporaryCache = temporaryCache;
     this.bucket = new S3Bucket(s3, b.bucket, b.prefix, b.maxConcurrency,
         "s3://" + b.bucket + "/" + b.prefix + (b.endpoint == null ? "" : " at " + b.endpoint));
-    this.reads = new S3Reads(bucket, cache);
+    this.transfers = S3Uploads.transferPool(b.maxConcurrency);
+    this.reads = new S3Reads(bucket, cache, transfers);
     this.listing = new S3Listing(bucket, reads, cache);
-    this.uploads = new S3Uploads(bucket, reads, cache, b.partSize, b.maxConcurrency);
+    this.uploads = new S3Uploads(bucket, reads, cache, b.partSize, transfers);
   }
 
   /** A builder; {@link Builder#bucket} is required. */
@@ -100,10 +103,10 @@ public final class S3ObjectStore implements ObjectStore {
     return listing.delete(name);
   }
 
-  /** Stops the part uploads' threads and closes the SDK client. */
+  /** Stops the transfer threads (part uploads, downloads into the cache) and closes the SDK client. */
   @Override
   public void close() {
-    uploads.close();
+    transfers.shutdownNow();
     bucket.close();
     if (temporaryCache != null) {
       ObjectCache.deleteTree(temporaryCache);

@@ -4,11 +4,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -17,30 +19,29 @@ import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 /**
  * The store's reads: whole objects, byte ranges and sizes, through the local {@link ObjectCache}.
  * The first range read of a pack or index file downloads it whole into the cache (concurrent
- * first reads share one download); later ranges are read locally.
+ * reads share one download and each returns once the download passed its range); later ranges
+ * are read locally.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 final class S3Reads {
+  private static final Logger LOG = LoggerFactory.getLogger(S3Reads.class);
   private final S3Bucket bucket;
   private final ObjectCache cache;
-  private final ConcurrentHashMap<String, CompletableFuture<Boolean>> fetching = new ConcurrentHashMap<>();
+  private final Executor executor;
+  private final ConcurrentHashMap<String, Download> fetching = new ConcurrentHashMap<>();
 
-  S3Reads(S3Bucket bucket, ObjectCache cache) {
+  S3Reads(S3Bucket bucket, ObjectCache cache, Executor executor) {
     this.bucket = bucket;
     this.cache = cache;
+    this.executor = executor;
   }
 
   /**
-   * Whether an object of this name exists. A pack or index file in the cache exists without a
-   * request, as {@link #get} and {@link #getRange} read it from there.
+   * Whether the bucket holds an object of this name: always a request, never the cache, so a
+   * put-if-absent and a delete's answer are exact even when another host deleted a cached object.
    */
   boolean exists(String name) throws IOException {
-    return cache.size(name).isPresent() || existsInBucket(name);
-  }
-
-  /** Whether the bucket holds an object of this name: always a request. */
-  boolean existsInBucket(String name) throws IOException {
     try {
       head(name);
       return true;
@@ -78,8 +79,8 @@ final class S3Reads {
       return new byte[0];
     }
     Optional<byte[]> hit = cache.getRange(name, offset, length);
-    if (hit.isEmpty() && ObjectCache.cacheable(name) && fetchWhole(name, key)) {
-      hit = cache.getRange(name, offset, length);
+    if (hit.isEmpty() && ObjectCache.cacheable(name)) {
+      hit = fetched(name, key, offset, length);
     }
     if (hit.isPresent()) {
       return hit.get();
@@ -109,48 +110,109 @@ final class S3Reads {
   }
 
   /**
-   * Downloads a whole pack or index file into the cache on its first range read: a restore or an
-   * index lookup then reads it locally instead of sending one request per content or index page.
-   * Concurrent first reads of one object share the download.
+   * Reads a range of a pack or index file missing from the cache through a download of the whole
+   * object into the cache, started by its first range read on the executor: a restore or an index
+   * lookup then reads locally instead of sending one request per content or index page. Every
+   * reader of the object (the first included) gets its range as soon as the download has passed
+   * the range's end, so reading overlaps the download rather than waiting for all of it.
    *
-   * @return whether the cache now holds it
+   * @return the range, or empty if it must be read from the bucket (no cache, or the download
+   *     failed or ended before the range)
    */
-  private boolean fetchWhole(String name, String key) throws IOException {
-    CompletableFuture<Boolean> mine = new CompletableFuture<>();
-    CompletableFuture<Boolean> running = fetching.putIfAbsent(name, mine);
+  private Optional<byte[]> fetched(String name, String key, long offset, int length) throws IOException {
+    Download d = new Download();
+    Download running = fetching.putIfAbsent(name, d);
     if (running != null) {
-      try {
-        return running.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while " + name + " was downloaded");
-      } catch (ExecutionException e) {
-        return false; // the other reader failed: this one reads its range from the bucket
+      d = running;
+    } else {
+      Optional<byte[]> now = cache.getRange(name, offset, length); // a download may have just ended
+      if (now.isPresent()) {
+        d.end(true);
+        fetching.remove(name, d);
+        return now;
       }
-    }
-    try {
       Optional<ObjectCache.Fill> fill = cache.fill(name);
       if (fill.isEmpty()) {
-        mine.complete(false);
-        return false;
+        d.end(false);
+        fetching.remove(name, d);
+        return Optional.empty();
       }
-      try (ObjectCache.Fill f = fill.get()) {
-        bucket.call(name, () -> {
-          try (ResponseInputStream<GetObjectResponse> in = bucket.client().getObject(GetObjectRequest.builder()
-              .bucket(bucket.bucket()).key(key).build())) {
-            in.transferTo(f.out);
+      d.partial = fill.get().partial();
+      Download mine = d;
+      try {
+        executor.execute(() -> download(name, key, fill.get(), mine));
+      } catch (RuntimeException e) { // the executor is shut down: the store is closing
+        fill.get().close();
+        mine.end(false);
+        fetching.remove(name, mine);
+        return Optional.empty();
+      }
+    }
+    if (!d.await(offset + length)) {
+      return d.ok() ? cache.getRange(name, offset, length) : Optional.empty();
+    }
+    // the bytes are in the partial file, or in the cached copy if the download was just committed
+    Optional<byte[]> r = ObjectCache.readRange(d.partial, offset, length);
+    return r.isPresent() ? r : cache.getRange(name, offset, length);
+  }
+
+  private void download(String name, String key, ObjectCache.Fill fill, Download d) {
+    boolean ok = false;
+    try (fill) {
+      bucket.call(name, () -> {
+        try (ResponseInputStream<GetObjectResponse> in = bucket.client().getObject(GetObjectRequest.builder()
+            .bucket(bucket.bucket()).key(key).build())) {
+          byte[] buf = new byte[1 << 17];
+          for (int n; (n = in.read(buf)) > 0; ) {
+            fill.out.write(buf, 0, n);
+            d.advance(n);
           }
-          return null;
-        });
-        f.commit();
-      }
-      mine.complete(true);
-      return true;
+        }
+        return null;
+      });
+      fill.commit();
+      ok = true;
     } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
-      throw e;
+      LOG.debug("downloading {} into the cache failed; its ranges are read from the bucket", name, e);
     } finally {
-      fetching.remove(name, mine);
+      d.end(ok);
+      fetching.remove(name, d);
+    }
+  }
+
+  /** A whole-object download in progress: how many bytes the partial file holds so far. */
+  private static final class Download {
+    private volatile Path partial;
+    private long done;
+    private boolean ended;
+    private boolean ok;
+
+    synchronized void advance(long n) {
+      done += n;
+      notifyAll();
+    }
+
+    synchronized void end(boolean ok) {
+      this.ok = ok;
+      ended = true;
+      notifyAll();
+    }
+
+    synchronized boolean ok() {
+      return ok;
+    }
+
+    /** Waits until the partial file holds {@code end} bytes (true) or the download ended short of it (false). */
+    synchronized boolean await(long end) throws InterruptedIOException {
+      while (done < end && !ended) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for a download");
+        }
+      }
+      return done >= end;
     }
   }
 }

@@ -7,30 +7,39 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What the store's {@link S3Upload}s share: the bucket, the reads (to check that a name is free),
- * the cache their copies go to, the part size and the pool multipart parts are sent on.
+ * the cache their copies go to, the part size and the pool multipart parts are sent on (the
+ * store's {@linkplain #transferPool transfer pool}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-final class S3Uploads implements AutoCloseable {
+final class S3Uploads {
   private final S3Bucket bucket;
   private final S3Reads reads;
   private final ObjectCache cache;
   private final long partSize;
   private final ExecutorService parts;
 
-  S3Uploads(S3Bucket bucket, S3Reads reads, ObjectCache cache, long partSize, int maxConcurrency) {
+  S3Uploads(S3Bucket bucket, S3Reads reads, ObjectCache cache, long partSize, ExecutorService parts) {
     this.bucket = bucket;
     this.reads = reads;
     this.cache = cache;
     this.partSize = partSize;
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 30, TimeUnit.SECONDS,
+    this.parts = parts;
+  }
+
+  /**
+   * The store's pool for transfers that run beside their caller: multipart parts and whole-object
+   * downloads into the cache. Daemon threads, at most {@code threads}, ended when idle.
+   */
+  static ExecutorService transferPool(int threads) {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "snapshotkit-s3-part");
+          Thread t = new Thread(r, "snapshotkit-s3-transfer");
           t.setDaemon(true);
           return t;
         });
     pool.allowCoreThreadTimeOut(true);
-    this.parts = pool;
+    return pool;
   }
 
   /** Starts writing {@code name}; nothing is visible until the upload is published. */
@@ -56,11 +65,5 @@ final class S3Uploads implements AutoCloseable {
 
   ExecutorService partExecutor() {
     return parts;
-  }
-
-  /** Stops the part uploads' threads. */
-  @Override
-  public void close() {
-    parts.shutdownNow();
   }
 }

@@ -87,6 +87,20 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("put-if-absent asks the bucket, not the cache: a name another host deleted is free again")
+  void putIfAbsentIgnoresAStaleCachedCopy() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore a = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build();
+        S3ObjectStore b = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build()) {
+      assertTrue(a.putIfAbsent("index/i-1.idx", new byte[] {1}));
+      assertEquals(false, a.putIfAbsent("index/i-1.idx", new byte[] {2}));
+      assertTrue(b.delete("index/i-1.idx"));
+      assertTrue(a.putIfAbsent("index/i-1.idx", new byte[] {3}), "a's cached copy is stale");
+      assertEquals(3, b.get("index/i-1.idx")[0]);
+    }
+  }
+
+  @Test
   @DisplayName("a restore on a fresh host lists the bucket's index files once after reading the root, not at every root read")
   void restoreRefreshesTheIndexOncePerRoot() throws Exception {
     String bucket = server.newBucket();
@@ -106,6 +120,43 @@ class S3RequestsIT {
       long rootReads = count(sent, "GET /" + bucket + "/snapshots/");
       assertTrue(rootReads >= 2, "the restore reads its root more than once: " + sent);
       assertEquals(1, count(sent, "GET /" + bucket + "?list-type=2&prefix=index"), "index listings: " + sent);
+    }
+  }
+
+  @Test
+  @DisplayName("concurrent range reads of a pack missing from the cache share one download, and each gets its bytes")
+  void rangeReadsShareOneDownload() throws Exception {
+    String bucket = server.newBucket();
+    byte[] data = Tree.random(11, 12 << 20);
+    try (S3ObjectStore writer = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build()) {
+      assertTrue(writer.putIfAbsent("packs/p-1.pack", data));
+    }
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build()) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      try {
+        List<String> sent = requestsOf(() -> {
+          List<java.util.concurrent.Future<?>> reads = new java.util.ArrayList<>();
+          for (int t = 0; t < 8; t++) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(t);
+            reads.add(pool.submit(() -> {
+              for (int i = 0; i < 200; i++) {
+                int length = r.nextInt(1, 70_000);
+                int offset = r.nextInt(data.length - length);
+                assertTrue(java.util.Arrays.equals(data, offset, offset + length,
+                    store.getRange("packs/p-1.pack", offset, length), 0, length), "range " + offset + "+" + length);
+              }
+              return null;
+            }));
+          }
+          for (var f : reads) {
+            f.get();
+          }
+        });
+        assertEquals(List.of("GET /" + bucket + "/packs/p-1.pack"), sent);
+      } finally {
+        pool.shutdownNow();
+      }
+      assertTrue(java.util.Arrays.equals(data, store.getRange("packs/p-1.pack", 0, data.length)));
     }
   }
 }
