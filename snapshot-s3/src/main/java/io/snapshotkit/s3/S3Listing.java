@@ -2,7 +2,9 @@ package io.snapshotkit.s3;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -10,7 +12,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The store's listing and deletes, which keep the {@link ObjectCache} in step with the bucket: a
  * listing drops cached copies the bucket no longer has (another host's gc deleted them), a delete
- * drops the deleted object's copy.
+ * drops the deleted object's copy. A listing also hands the sizes it got to {@link S3Reads}, so
+ * opening a listed index file costs no HEAD.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -27,16 +30,18 @@ final class S3Listing {
 
   List<String> list(String namePrefix) throws IOException {
     String full = bucket.prefix() + namePrefix;
-    List<String> out = bucket.call("list " + namePrefix, () -> {
-      List<String> names = new ArrayList<>();
+    Map<String, Long> sizes = bucket.call("list " + namePrefix, () -> {
+      Map<String, Long> names = new HashMap<>();
       for (S3Object o : bucket.client().listObjectsV2Paginator(ListObjectsV2Request.builder()
           .bucket(bucket.bucket()).prefix(full).build()).contents()) {
-        names.add(bucket.name(o.key()));
+        names.put(bucket.name(o.key()), o.size());
       }
       return names;
     });
+    List<String> out = new ArrayList<>(sizes.keySet());
     out.sort(null);
     cache.retainOnly(namePrefix, out);
+    reads.listed(namePrefix, sizes);
     return out;
   }
 
@@ -46,6 +51,7 @@ final class S3Listing {
     bucket.call(name, () -> bucket.client().deleteObject(DeleteObjectRequest.builder().bucket(bucket.bucket())
         .key(key).build()));
     cache.remove(name);
+    reads.deleted(name);
     return existed;
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,8 @@ final class S3Reads {
   private final ObjectCache cache;
   private final Executor executor;
   private final ConcurrentHashMap<String, Download> fetching = new ConcurrentHashMap<>();
+  /** Sizes of packs and index files as the last listing of their prefix gave them. */
+  private final ConcurrentHashMap<String, Long> listed = new ConcurrentHashMap<>();
 
   S3Reads(S3Bucket bucket, ObjectCache cache, Executor executor) {
     this.bucket = bucket;
@@ -95,12 +98,34 @@ final class S3Reads {
   }
 
   /**
-   * The object's size: from the cache for a cached pack or index file (write-once, so the copy's
-   * size is the object's), from a HEAD request otherwise.
+   * The object's size: for a pack or index file (write-once) the cached copy's size or the size
+   * the last listing of its prefix gave; a HEAD request otherwise.
    */
   long size(String name) throws IOException {
     OptionalLong cached = cache.size(name);
-    return cached.isPresent() ? cached.getAsLong() : head(name);
+    if (cached.isPresent()) {
+      return cached.getAsLong();
+    }
+    Long listedSize = listed.get(name);
+    return listedSize != null ? listedSize : head(name);
+  }
+
+  /**
+   * Remembers the sizes a listing of {@code prefix} gave for packs and index files, and forgets
+   * those under {@code prefix} it no longer names (deleted).
+   */
+  void listed(String prefix, Map<String, Long> sizes) {
+    listed.keySet().removeIf(n -> n.startsWith(prefix) && !sizes.containsKey(n));
+    sizes.forEach((n, size) -> {
+      if (ObjectCache.cacheable(n)) {
+        listed.put(n, size);
+      }
+    });
+  }
+
+  /** Forgets what a listing said about a deleted object. */
+  void deleted(String name) {
+    listed.remove(name);
   }
 
   private long head(String name) throws IOException {

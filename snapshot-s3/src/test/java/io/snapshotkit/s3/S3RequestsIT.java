@@ -1,6 +1,7 @@
 package io.snapshotkit.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.snapshotkit.SnapshotId;
@@ -83,6 +84,31 @@ class S3RequestsIT {
       // a delete still says whether the bucket held it, cache or not
       assertTrue(store.delete("index/i-1.idx"));
       assertEquals(false, store.delete("index/i-1.idx"));
+    }
+  }
+
+  @Test
+  @DisplayName("the size of an index file the last listing named costs no request; a deleted one is asked again")
+  void sizeOfAListedObjectSendsNoRequest() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore a = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build();
+        S3ObjectStore b = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build()) {
+      assertTrue(a.putIfAbsent("index/i-1.idx", new byte[700]));
+      assertTrue(a.putIfAbsent("index/i-2.idx", new byte[300]));
+      assertEquals(List.of("index/i-1.idx", "index/i-2.idx"), b.list("index/"));
+      long[] size = new long[2];
+      List<String> sent = requestsOf(() -> {
+        size[0] = b.size("index/i-1.idx");
+        size[1] = b.size("index/i-2.idx");
+      });
+      assertEquals(700, size[0]);
+      assertEquals(300, size[1]);
+      assertEquals(List.of(), sent);
+      assertTrue(b.delete("index/i-1.idx"));
+      assertThrows(java.nio.file.NoSuchFileException.class, () -> b.size("index/i-1.idx"));
+      assertTrue(a.delete("index/i-2.idx"));
+      assertEquals(List.of(), b.list("index/"));
+      assertThrows(java.nio.file.NoSuchFileException.class, () -> b.size("index/i-2.idx"));
     }
   }
 
