@@ -10,7 +10,11 @@
 # repetition, alternating tools: full capture, an edit (1% of the small files rewritten, a file
 # added, 1 MiB appended to the large file), incremental capture, restore of the newest snapshot into
 # an empty directory. Each step is one process (ours: S3BenchDriver; restic: backup / restore), so
-# JVM start-up counts on our side as restic's start-up counts on theirs. Prints medians and ratios
+# JVM start-up counts on our side as restic's start-up counts on theirs; our JVM maps a class data
+# sharing archive trained before timing (as the CLI launcher does). Bucket and repository creation
+# (ours init, restic init) are not timed. Our captures keep a cache directory per host across runs,
+# as restic keeps its local cache; our restore starts with an empty one (everything from the bucket).
+# Every step's requests by type are counted from S3Proxy's log into WORK/requests.txt. Prints medians and ratios
 # (ours / anchor, lower is better for us) and repository bytes (the bucket's directory in S3Proxy's
 # filesystem backend; our local repository without its journals). As root, everything lives on a
 # fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work itself.
@@ -153,7 +157,8 @@ jclouds.identity=$AWS_ACCESS_KEY_ID
 jclouds.credential=$AWS_SECRET_ACCESS_KEY
 jclouds.filesystem.basedir=$FS/s3data
 EOF
-java -Xmx512m -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
+# debug level: S3Proxy logs one line per request, which count_requests reads
+LOG_LEVEL=debug java -Xmx512m -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
 S3PID=$!
 for _ in $(seq 1 600); do
   (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
@@ -163,19 +168,56 @@ ENDPOINT=http://127.0.0.1:$PORT
 
 # ------------------------------------------------------------------------------ runs
 TIMES="$WORK/times"
-rm -rf "$TIMES"; mkdir -p "$TIMES"
+rm -rf "$TIMES" "$WORK/requests.txt"; mkdir -p "$TIMES"
+count_requests() { # name first-line: appends the requests S3Proxy logged since first-line, by type
+  tail -n +"$2" "$WORK/s3proxy.log" | awk -v step="$1" '
+    match($0, /request: Request\([A-Z]+ http:\/\/[^ )]*/) {
+      split(substr($0, RSTART + 17, RLENGTH - 17), f, " "); m = f[1]; u = f[2]
+      sub(/^http:\/\/[^\/]*\/[^\/?]*/, "", u)                 # drop endpoint and bucket
+      if (u ~ /^\?list-type/ || u ~ /^\/?\?.*prefix=/) { m = "LIST"; k = u; sub(/.*prefix=/, "", k); sub(/(%2F|&).*/, "", k) }
+      else if (u == "" || u == "/") k = "(bucket)"
+      else { k = substr(u, 2); q = ""; if (k ~ /\?/) { q = k; sub(/^[^?]*\?/, "?", q); gsub(/=[^&]*/, "", q); sub(/\?.*/, "", k) }
+             if (k ~ /\//) sub(/\/.*/, "/", k); else sub(/[-.].*/, "", k); k = k q }
+      n[m " " k]++; total++ }
+    END { printf "%s: %d requests:", step, total; for (x in n) printf " %s %d,", x, n[x]; print "" }' >>"$WORK/requests.txt"
+}
 timed() { # name command...: appends wall seconds to $TIMES/name
   local name=$1; shift
-  local t0 t1
+  local t0 t1 first
   sync
+  first=$(( $(wc -l <"$WORK/s3proxy.log") + 1 ))
   t0=$(date +%s.%N)
   "$@" >>"$WORK/run.log" 2>&1 || die "$name failed; see $WORK/run.log"
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
+  case "$name" in *-local) ;; *) count_requests "$name" "$first" ;; esac
 }
 ours() { java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
 median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 du_bytes() { du -sb "$1" | cut -f1; }
+
+# Our JVM gets a class data sharing archive, trained before anything is timed, as the CLI launcher
+# (examples/bin/snapshotkit) builds one for its users: one untimed process runs every kind of step
+# on a small tree with -XX:ArchiveClassesAtExit, and every timed process of ours (S3 and local)
+# maps it. The JVM archives classes from jars only, so the class path's directories become jars.
+JARS="$WORK/jars"
+rm -rf "$JARS"; mkdir -p "$JARS"
+JCP=
+for e in ${CP//:/ }; do
+  if [ -d "$e" ]; then
+    j="$JARS/$(echo "$e" | cksum | cut -d' ' -f1).jar"
+    jar cf "$j" -C "$e" .
+    e=$j
+  fi
+  JCP="$JCP${JCP:+:}$e"
+done
+CP=$JCP
+java $JAVA_OPTS -XX:ArchiveClassesAtExit="$WORK/ours.jsa" -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
+    train s3 "$ENDPOINT" train "$FS/train" >>"$WORK/run.log" 2>&1 || die "the training run failed; see $WORK/run.log"
+java $JAVA_OPTS -XX:SharedArchiveFile="$WORK/ours.jsa" -Xshare:on -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
+    init s3 "$ENDPOINT" train >>"$WORK/run.log" 2>&1 || die "the JVM cannot map $WORK/ours.jsa; see $WORK/run.log"
+JAVA_OPTS="$JAVA_OPTS -XX:SharedArchiveFile=$WORK/ours.jsa -Xlog:cds*=off"
+rm -rf "$FS/train"
 
 ORIG="$WORK/corpus.orig.tar"
 tar -C "$FS" -cf "$ORIG" corpus
@@ -184,14 +226,15 @@ for rep in $(seq 1 "$REPS"); do
   B_OURS=ours-$rep; B_RESTIC=restic-$rep
   LOCAL_S3="$FS/host-$rep"; LOCAL_REPO="$FS/local-repo-$rep"
   restic -q -r "s3:$ENDPOINT/$B_RESTIC" init >>"$WORK/run.log" 2>&1
-  timed full.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$CORPUS"
+  ours init s3 "$ENDPOINT" "$B_OURS" >>"$WORK/run.log" 2>&1
+  timed full.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/cache-$rep" "$CORPUS"
   timed full.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
   timed full.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
   edit_corpus "$rep"
-  timed incr.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$CORPUS"
+  timed incr.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/cache-$rep" "$CORPUS"
   timed incr.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
   timed incr.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
-  timed restore.ours-s3 ours restore s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/out-s3-$rep"
+  timed restore.ours-s3 ours restore s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/restore-cache-$rep" "$FS/out-s3-$rep"
   timed restore.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" restore latest --target "$FS/out-restic-$rep"
   timed restore.ours-local ours restore local "$LOCAL_REPO" "$FS/out-local-$rep"
   diff -r "$CORPUS" "$FS/out-s3-$rep/data" >/dev/null || die "our S3 restore differs from the corpus"
@@ -211,3 +254,5 @@ for step in full incr restore; do
 done
 o=$(median bytes.ours-s3); r=$(median bytes.restic); l=$(median bytes.ours-local)
 echo "| repository bytes | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"
+echo "requests per step, repetition 1 (from S3Proxy's log):"
+head -6 "$WORK/requests.txt"

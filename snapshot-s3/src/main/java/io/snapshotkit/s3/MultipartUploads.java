@@ -27,15 +27,15 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 final class MultipartUploads {
   private static final Logger LOG = LoggerFactory.getLogger(MultipartUploads.class);
 
-  private final S3ObjectStore store;
+  private final S3Bucket store;
   private final String prefix;
   private final Set<String> open = ConcurrentHashMap.newKeySet();
   /** When this store first listed each upload of another process, by this host's clock. */
   private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
 
-  MultipartUploads(S3ObjectStore store, String prefix) {
+  MultipartUploads(S3Bucket store) {
     this.store = store;
-    this.prefix = prefix;
+    this.prefix = store.prefix();
   }
 
   /** An upload of this process was created: never abort it as abandoned. */
@@ -70,7 +70,7 @@ final class MultipartUploads {
     } catch (SnapshotException e) {
       if (e.getCause() instanceof S3Exception s3 && s3.statusCode() == 501) {
         LOG.warn("{} cannot list incomplete multipart uploads (501); a bucket lifecycle rule that aborts them must "
-            + "remove what killed uploads left", store);
+            + "remove what killed uploads left", store.where());
         return 0;
       }
       throw e;
@@ -97,7 +97,7 @@ final class MultipartUploads {
       firstSeen.remove(u.uploadId());
     }
     if (aborted > 0) {
-      LOG.info("aborted {} multipart uploads in {} that writers which died left unfinished", aborted, store);
+      LOG.info("aborted {} multipart uploads in {} that writers which died left unfinished", aborted, store.where());
     }
     return aborted;
   }

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -68,6 +69,11 @@ final class ObjectCache {
       out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
+    /** The file being filled, renamed to the cached copy by {@link #commit()}. */
+    Path partial() {
+      return tmp;
+    }
+
     void commit() throws IOException {
       out.close();
       try {
@@ -119,12 +125,32 @@ final class ObjectCache {
     }
   }
 
+  /**
+   * The size of the cached copy, or empty on a miss: the object's size, as cached objects are
+   * never rewritten.
+   */
+  OptionalLong size(String name) {
+    if (!cacheable(name)) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Files.size(path(name)));
+    } catch (IOException e) {
+      return OptionalLong.empty();
+    }
+  }
+
   /** A range of the cached copy, or empty on a miss (or a copy too short). */
   Optional<byte[]> getRange(String name, long offset, int length) {
     if (!cacheable(name)) {
       return Optional.empty();
     }
-    try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
+    return readRange(path(name), offset, length);
+  }
+
+  /** A range of a file, or empty if it is missing, too short or unreadable. */
+  static Optional<byte[]> readRange(Path file, long offset, int length) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(length);
       while (buf.hasRemaining()) {
         if (ch.read(buf, offset + buf.position()) < 0) {

@@ -73,7 +73,7 @@ final class S3Errors {
    * with no error code): INSUFFICIENT_STORAGE, saying that the server's log has the cause. An
    * unreachable server stays HOST_UNAVAILABLE.
    */
-  static SnapshotException storing(S3ObjectStore store, String what, SnapshotException e) {
+  static SnapshotException storing(S3Bucket store, String what, SnapshotException e) {
     if (e.code() != ErrorCode.HOST_UNAVAILABLE || !(e.getCause() instanceof S3Exception s3)
         || s3.statusCode() < 500 || s3.statusCode() == 503) {
       return e;
@@ -84,7 +84,7 @@ final class S3Errors {
       e.addSuppressed(unreachable);
       return e;
     }
-    return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, what + " on " + store + " failed with "
+    return new SnapshotException(ErrorCode.INSUFFICIENT_STORAGE, what + " on " + store.where() + " failed with "
         + s3.statusCode() + " after retries while the bucket still answers reads: the object store is most likely "
         + "full or over its quota (its log says); " + FREE_SPACE, e);
   }

@@ -3,46 +3,20 @@ package io.snapshotkit.s3;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.store.ObjectStore;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
-import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * An {@link ObjectStore} in a bucket of an S3-compatible service (AWS S3, MinIO, Ceph RGW, R2,
@@ -78,70 +52,29 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
-  private final S3Client s3;
-  private final String bucket;
-  private final String prefix;
-  private final long partSize;
-  private final Semaphore requests;
-  private final ExecutorService parts;
-  private final ObjectCache cache;
+  private final S3Bucket bucket;
+  private final S3Reads reads;
+  private final S3Listing listing;
+  private final S3Uploads uploads;
+  private final ExecutorService transfers;
+  private final MultipartUploads multipart;
   /** The cache directory to delete at close: a temporary one when none was configured. */
   private final Path temporaryCache;
-  private final ConcurrentHashMap<String, CompletableFuture<Boolean>> fetching = new ConcurrentHashMap<>();
-  private final String where;
-  private final MultipartUploads multipart;
 
   private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
     this.temporaryCache = temporaryCache;
-    this.s3 = s3;
-    this.bucket = b.bucket;
-    this.prefix = b.prefix;
-    this.partSize = b.partSize;
-    this.requests = new Semaphore(b.maxConcurrency);
-    this.cache = cache;
-    this.where = "s3://" + b.bucket + "/" + b.prefix + (b.endpoint == null ? "" : " at " + b.endpoint);
-    this.multipart = new MultipartUploads(this, b.prefix);
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(b.maxConcurrency, b.maxConcurrency, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "snapshotkit-s3-part");
-          t.setDaemon(true);
-          return t;
-        });
-    pool.allowCoreThreadTimeOut(true);
-    this.parts = pool;
+    this.bucket = new S3Bucket(s3, b.bucket, b.prefix, b.maxConcurrency,
+        "s3://" + b.bucket + "/" + b.prefix + (b.endpoint == null ? "" : " at " + b.endpoint));
+    this.transfers = S3Uploads.transferPool(b.maxConcurrency);
+    this.reads = new S3Reads(bucket, cache, transfers);
+    this.listing = new S3Listing(bucket, reads, cache);
+    this.multipart = new MultipartUploads(bucket);
+    this.uploads = new S3Uploads(bucket, reads, cache, b.partSize, transfers, multipart);
   }
 
   /** A builder; {@link Builder#bucket} is required. */
   public static Builder builder() {
     return new Builder();
-  }
-
-  String key(String name) {
-    return prefix + ObjectStore.checkName(name);
-  }
-
-  S3Client client() {
-    return s3;
-  }
-
-  String bucket() {
-    return bucket;
-  }
-
-  Optional<ObjectCache> cache() {
-    return Optional.of(cache);
-  }
-
-  long partSize() {
-    return partSize;
-  }
-
-  ExecutorService partExecutor() {
-    return parts;
-  }
-
-  MultipartUploads multipart() {
-    return multipart;
   }
 
   /** Aborts the incomplete multipart uploads killed processes left under the prefix ({@link MultipartUploads}). */
@@ -150,187 +83,42 @@ public final class S3ObjectStore implements ObjectStore {
     return multipart.abortAbandoned(Objects.requireNonNull(startedBefore, "startedBefore"));
   }
 
-  /** One request to the bucket, within the concurrency bound, its failure translated. */
-  <T> T call(String what, Request<T> request) throws IOException {
-    try {
-      requests.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SnapshotException(ErrorCode.HOST_UNAVAILABLE, "interrupted while waiting to " + what + " on " + where);
-    }
-    try {
-      return request.run();
-    } catch (SdkException e) {
-      if (S3Errors.notFound(e)) {
-        throw S3Errors.missing(what);
-      }
-      throw S3Errors.translate(where, what, e);
-    } finally {
-      requests.release();
-    }
-  }
-
-  /** {@link #call} for a request that stores data, whose 5xx may mean a full store ({@link S3Errors#storing}). */
-  <T> T write(String what, Request<T> request) throws IOException {
-    try {
-      return call(what, request);
-    } catch (SnapshotException e) {
-      throw S3Errors.storing(this, what, e);
-    }
-  }
-
-  /** A request to the bucket. */
-  interface Request<T> {
-    T run() throws IOException;
-  }
-
   @Override
   public Upload upload(String name) throws IOException {
-    return new S3Upload(this, name, key(name));
-  }
-
-  /** Whether an object of this name exists. */
-  boolean exists(String name) throws IOException {
-    try {
-      size(name);
-      return true;
-    } catch (java.nio.file.NoSuchFileException e) {
-      return false;
-    }
+    return uploads.start(name);
   }
 
   @Override
   public byte[] get(String name) throws IOException {
-    String key = key(name);
-    Optional<byte[]> hit = cache.get(name);
-    if (hit.isPresent()) {
-      return hit.get();
-    }
-    byte[] bytes = call(name, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build())
-        .asByteArray());
-    {
-      cache.fill(name).ifPresent(f -> {
-        try (f) {
-          f.out.write(bytes);
-          f.commit();
-        } catch (IOException e) {
-          // only a copy: the next read goes to the bucket
-        }
-      });
-    }
-    return bytes;
+    return reads.get(name);
   }
 
   @Override
   public byte[] getRange(String name, long offset, int length) throws IOException {
-    if (offset < 0 || length < 0) {
-      throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
-    }
-    String key = key(name);
-    if (length == 0) {
-      size(name);
-      return new byte[0];
-    }
-    Optional<byte[]> hit = cache.getRange(name, offset, length);
-    if (hit.isEmpty() && ObjectCache.cacheable(name) && fetchWhole(name, key)) {
-      hit = cache.getRange(name, offset, length);
-    }
-    if (hit.isPresent()) {
-      return hit.get();
-    }
-    String range = "bytes=" + offset + "-" + (offset + length - 1);
-    byte[] bytes = call(name, () -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key)
-        .range(range).build()).asByteArray());
-    if (bytes.length != length) {
-      throw new EOFException(name + " ends before " + (offset + length));
-    }
-    return bytes;
-  }
-
-  /**
-   * Downloads a whole pack or index file into the cache on its first range read: a restore or an
-   * index lookup then reads it locally instead of sending one request per content or index page.
-   * Concurrent first reads of one object share the download.
-   *
-   * @return whether the cache now holds it
-   */
-  private boolean fetchWhole(String name, String key) throws IOException {
-    CompletableFuture<Boolean> mine = new CompletableFuture<>();
-    CompletableFuture<Boolean> running = fetching.putIfAbsent(name, mine);
-    if (running != null) {
-      try {
-        return running.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while " + name + " was downloaded");
-      } catch (ExecutionException e) {
-        return false; // the other reader failed: this one reads its range from the bucket
-      }
-    }
-    try {
-      Optional<ObjectCache.Fill> fill = cache.fill(name);
-      if (fill.isEmpty()) {
-        mine.complete(false);
-        return false;
-      }
-      try (ObjectCache.Fill f = fill.get()) {
-        call(name, () -> {
-          try (ResponseInputStream<GetObjectResponse> in = s3.getObject(GetObjectRequest.builder().bucket(bucket)
-              .key(key).build())) {
-            in.transferTo(f.out);
-          }
-          return null;
-        });
-        f.commit();
-      }
-      mine.complete(true);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      mine.completeExceptionally(e);
-      throw e;
-    } finally {
-      fetching.remove(name, mine);
-    }
+    return reads.getRange(name, offset, length);
   }
 
   @Override
   public long size(String name) throws IOException {
-    String key = key(name);
-    return call(name, () -> s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build())
-        .contentLength());
+    return reads.size(name);
   }
 
   @Override
   public List<String> list(String namePrefix) throws IOException {
     Objects.requireNonNull(namePrefix, "prefix");
-    String full = prefix + namePrefix;
-    List<String> out = call("list " + namePrefix, () -> {
-      List<String> names = new ArrayList<>();
-      for (S3Object o : s3.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(bucket).prefix(full).build())
-          .contents()) {
-        names.add(o.key().substring(prefix.length()));
-      }
-      return names;
-    });
-    out.sort(null);
-    cache.retainOnly(namePrefix, out);
-    return out;
+    return listing.list(namePrefix);
   }
 
   @Override
   public boolean delete(String name) throws IOException {
-    String key = key(name);
-    boolean existed = exists(name);
-    call(name, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()));
-    cache.remove(name);
-    return existed;
+    return listing.delete(name);
   }
 
-  /** Stops the part uploads' threads and closes the SDK client. */
+  /** Stops the transfer threads (part uploads, downloads into the cache) and closes the SDK client. */
   @Override
   public void close() {
-    parts.shutdownNow();
-    s3.close();
+    transfers.shutdownNow();
+    bucket.close();
     if (temporaryCache != null) {
       ObjectCache.deleteTree(temporaryCache);
     }
@@ -338,21 +126,22 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public String toString() {
-    return where;
+    return bucket.where();
   }
 
   /**
    * Checks that the bucket exists and that these credentials may list, write, read and delete
-   * under the prefix (a probe object, deleted again).
+   * under the prefix: four requests, a list (NOT_FOUND on a missing bucket, so no HEAD of the
+   * bucket) and a probe object written, read and deleted.
    */
   private void probe() throws IOException {
-    call("check the bucket", () -> s3.headBucket(HeadBucketRequest.builder().bucket(bucket).build()));
     list("format");
     String probe = "probe-" + UUID.randomUUID();
+    String key = bucket.key(probe);
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
     try {
-      write("write the probe object " + probe, () -> s3.putObject(PutObjectRequest.builder().bucket(bucket)
-          .key(key(probe)).build(), RequestBody.fromBytes(data)));
+      bucket.write("write the probe object " + probe, () -> bucket.client().putObject(PutObjectRequest.builder()
+          .bucket(bucket.bucket()).key(key).build(), RequestBody.fromBytes(data)));
     } catch (SnapshotException e) {
       if (e.code() != ErrorCode.INSUFFICIENT_STORAGE) {
         throw e;
@@ -362,7 +151,8 @@ public final class S3ObjectStore implements ObjectStore {
       return;
     }
     get(probe);
-    delete(probe);
+    bucket.call("delete the probe object " + probe, () -> bucket.client().deleteObject(DeleteObjectRequest.builder()
+        .bucket(bucket.bucket()).key(key).build()));
   }
 
   /**
@@ -548,34 +338,7 @@ public final class S3ObjectStore implements ObjectStore {
         throw SnapshotException.invalid("cannot build an S3ObjectStore: bucket is required");
       }
       built = true;
-      var client = S3Client.builder()
-          .httpClientBuilder(UrlConnectionHttpClient.builder()
-              .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(60)))
-          .overrideConfiguration(ClientOverrideConfiguration.builder()
-              .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
-                  .backoffStrategy(BackoffStrategy.exponentialDelay(retryBaseDelay, Duration.ofSeconds(20)))
-                  .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(retryBaseDelay, Duration.ofSeconds(20)))
-                  .circuitBreakerEnabled(false).build())
-              .build())
-          // S3-compatible services do not all take the SDK's default trailing checksums; the
-          // repository verifies every content against its SHA-256 anyway
-          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-          .forcePathStyle(pathStyle != null ? pathStyle : endpoint != null)
-          .credentialsProvider(credentials != null ? credentials : DefaultCredentialsProvider.builder().build());
-      if (endpoint != null) {
-        client.endpointOverride(endpoint);
-      }
-      if (region != null) {
-        client.region(Region.of(region));
-      }
-      S3Client s3;
-      try {
-        s3 = client.build();
-      } catch (SdkException e) {
-        throw new SnapshotException(ErrorCode.INVALID_ARGUMENT, "cannot configure the S3 client for bucket " + bucket
-            + " (" + e.getMessage() + "); set the region and credentials", e);
-      }
+      S3Client s3 = S3Clients.create(bucket, endpoint, region, pathStyle, credentials, maxAttempts, retryBaseDelay);
       S3ObjectStore store = null;
       Path temporary = null;
       try {

@@ -39,7 +39,8 @@ final class S3Upload implements ObjectStore.Upload {
   private static final Logger LOG = LoggerFactory.getLogger(S3Upload.class);
   private static final int IN_FLIGHT = 2;
 
-  private final S3ObjectStore store;
+  private final S3Uploads store;
+  private final S3Bucket bucket;
   private final String name;
   private final String key;
   private final Optional<ObjectCache.Fill> cached;
@@ -80,12 +81,13 @@ final class S3Upload implements ObjectStore.Upload {
     }
   };
 
-  S3Upload(S3ObjectStore store, String name, String key) {
+  S3Upload(S3Uploads store, String name, String key) {
     this.store = store;
+    this.bucket = store.bucket();
     this.name = name;
     this.key = key;
     this.buf = new byte[(int) Math.min(store.partSize(), 1 << 16)];
-    this.cached = store.cache().flatMap(c -> c.fill(name));
+    this.cached = store.cache().fill(name);
   }
 
   @Override
@@ -105,8 +107,8 @@ final class S3Upload implements ObjectStore.Upload {
       return;
     }
     if (uploadId == null) {
-      uploadId = store.write(name, () -> store.client().createMultipartUpload(CreateMultipartUploadRequest.builder()
-          .bucket(store.bucket()).key(key).build()).uploadId());
+      uploadId = bucket.write(name, () -> bucket.client().createMultipartUpload(CreateMultipartUploadRequest.builder()
+          .bucket(bucket.bucket()).key(key).build()).uploadId());
       store.multipart().opened(uploadId);
     }
     while (pending.size() >= IN_FLIGHT) {
@@ -116,8 +118,8 @@ final class S3Upload implements ObjectStore.Upload {
     int partLen = len;
     int number = done.size() + pending.size() + 1;
     String id = uploadId;
-    pending.addLast(store.partExecutor().submit(() -> store.write(name + " part " + number, () -> {
-      String etag = store.client().uploadPart(UploadPartRequest.builder().bucket(store.bucket()).key(key)
+    pending.addLast(store.partExecutor().submit(() -> bucket.write(name + " part " + number, () -> {
+      String etag = bucket.client().uploadPart(UploadPartRequest.builder().bucket(bucket.bucket()).key(key)
           .uploadId(id).partNumber(number).contentLength((long) partLen).build(),
           RequestBody.fromBytes(partLen == part.length ? part : Arrays.copyOf(part, partLen))).eTag();
       return CompletedPart.builder().partNumber(number).eTag(etag).build();
@@ -150,21 +152,21 @@ final class S3Upload implements ObjectStore.Upload {
       throw new IllegalStateException("already published or discarded: " + name);
     }
     try {
-      if (store.exists(name)) {
+      if (store.reads().exists(name)) {
         close();
         return false;
       }
       if (uploadId == null) {
         byte[] body = len == buf.length ? buf : Arrays.copyOf(buf, len);
-        store.write(name, () -> store.client().putObject(PutObjectRequest.builder().bucket(store.bucket()).key(key)
+        bucket.write(name, () -> bucket.client().putObject(PutObjectRequest.builder().bucket(bucket.bucket()).key(key)
             .build(), RequestBody.fromBytes(body)));
       } else {
         if (len > 0) {
           int number = done.size() + pending.size() + 1;
           byte[] last = Arrays.copyOf(buf, len);
           String id = uploadId;
-          done.add(store.write(name + " part " + number, () -> CompletedPart.builder().partNumber(number)
-              .eTag(store.client().uploadPart(UploadPartRequest.builder().bucket(store.bucket()).key(key)
+          done.add(bucket.write(name + " part " + number, () -> CompletedPart.builder().partNumber(number)
+              .eTag(bucket.client().uploadPart(UploadPartRequest.builder().bucket(bucket.bucket()).key(key)
                   .uploadId(id).partNumber(number).contentLength((long) last.length).build(),
                   RequestBody.fromBytes(last)).eTag()).build()));
         }
@@ -173,8 +175,8 @@ final class S3Upload implements ObjectStore.Upload {
         }
         done.sort((a, b) -> Integer.compare(a.partNumber(), b.partNumber()));
         String id = uploadId;
-        store.write(name, () -> store.client().completeMultipartUpload(CompleteMultipartUploadRequest.builder()
-            .bucket(store.bucket()).key(key).uploadId(id)
+        bucket.write(name, () -> bucket.client().completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+            .bucket(bucket.bucket()).key(key).uploadId(id)
             .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
         uploadId = null;
         store.multipart().ended(id);
@@ -208,8 +210,8 @@ final class S3Upload implements ObjectStore.Upload {
       String id = uploadId;
       uploadId = null;
       try {
-        store.call(name, () -> store.client().abortMultipartUpload(AbortMultipartUploadRequest.builder()
-            .bucket(store.bucket()).key(key).uploadId(id).build()));
+        bucket.call(name, () -> bucket.client().abortMultipartUpload(AbortMultipartUploadRequest.builder()
+            .bucket(bucket.bucket()).key(key).uploadId(id).build()));
       } catch (IOException | RuntimeException e) {
         LOG.warn("could not abort the multipart upload of {}; the next gc aborts it", name, e);
       } finally {

@@ -9,6 +9,7 @@ import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.RestoreRequest;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,54 +25,108 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /**
  * The whole-process driver of {@code bench/s3-bench.sh}: one capture or one restore per process,
- * as restic runs one backup or restore per process.
+ * as restic runs one backup or restore per process. Prints how long each phase took to stderr.
  *
  * <pre>
- * S3BenchDriver capture s3 ENDPOINT BUCKET LOCAL_DIR DATA_DIR      (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
- * S3BenchDriver restore s3 ENDPOINT BUCKET LOCAL_DIR TARGET_DIR    (restores the newest snapshot)
+ * S3BenchDriver init s3 ENDPOINT BUCKET                                  (creates the bucket, as restic init; untimed)
+ * S3BenchDriver capture s3 ENDPOINT BUCKET LOCAL_DIR CACHE_DIR DATA_DIR
+ * S3BenchDriver restore s3 ENDPOINT BUCKET LOCAL_DIR CACHE_DIR TARGET_DIR (restores the newest snapshot)
  * S3BenchDriver capture local REPO_DIR DATA_DIR
  * S3BenchDriver restore local REPO_DIR TARGET_DIR
+ * S3BenchDriver train s3 ENDPOINT BUCKET WORK_DIR                        (every step above on a small tree, in one
+ *                                                                         process: the run that records the class
+ *                                                                         data sharing archive; untimed)
  * </pre>
+ *
+ * Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. {@code CACHE_DIR} is the
+ * store's {@linkplain S3ObjectStore.Builder#cacheDirectory cache directory}: the bench keeps one
+ * per host across captures, as restic keeps its local cache, and gives a restore an empty one.
  */
 final class S3BenchDriver {
   private static final WorkloadRef W = WorkloadRef.of("bench", "corpus");
 
   private S3BenchDriver() {}
 
+  /** Prints how long a phase took to stderr, which the bench keeps in its run log. */
+  private static void phase(String what, long nanos) {
+    System.err.printf("phase %-32s %7.1f ms%n", what, nanos / 1e6);
+  }
+
   public static void main(String[] args) throws Exception {
-    boolean capture = args[0].equals("capture");
-    boolean s3 = args[1].equals("s3");
+    long t0 = System.nanoTime();
+    Instant started = ProcessHandle.current().info().startInstant().orElse(Instant.now());
+    phase("jvm start to main", Duration.between(started, Instant.now()).toNanos());
+    switch (args[0] + " " + args[1]) {
+      case "init s3" -> createBucket(URI.create(args[2]), args[3]);
+      case "train s3" -> train(args[2], args[3], Path.of(args[4]));
+      case "capture s3", "restore s3" ->
+          run(args[0].equals("capture"), Optional.of(args[2]), args[3], Path.of(args[4]), Path.of(args[5]),
+              Path.of(args[6]));
+      case "capture local", "restore local" ->
+          run(args[0].equals("capture"), Optional.empty(), null, Path.of(args[2]), null, Path.of(args[3]));
+      default -> throw new IllegalArgumentException("unknown command " + String.join(" ", args));
+    }
+    phase("main total", System.nanoTime() - t0);
+  }
+
+  private static StaticCredentialsProvider credentials() {
+    return StaticCredentialsProvider.create(AwsBasicCredentials.create(System.getenv("AWS_ACCESS_KEY_ID"),
+        System.getenv("AWS_SECRET_ACCESS_KEY")));
+  }
+
+  private static void createBucket(URI endpoint, String bucket) {
+    try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
+        .credentialsProvider(credentials()).build()) {
+      if (c.listBuckets().buckets().stream().noneMatch(x -> x.name().equals(bucket))) {
+        c.createBucket(CreateBucketRequest.builder().bucket(bucket).build());
+      }
+    }
+  }
+
+  /** Runs every kind of step once on a small tree, so one process loads every class the bench needs. */
+  private static void train(String endpoint, String bucket, Path work) throws Exception {
+    createBucket(URI.create(endpoint), bucket);
+    Path data = work.resolve("data");
+    Tree.fill(data, 3, 20, 300_000);
+    for (Optional<String> s3 : List.of(Optional.of(endpoint), Optional.<String>empty())) {
+      String kind = s3.isPresent() ? "s3" : "local";
+      run(true, s3, bucket, work.resolve(kind + "-host"), work.resolve(kind + "-cache"), data);
+      Tree.write(data.resolve("d0/next.txt"), "version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      run(true, s3, bucket, work.resolve(kind + "-host"), work.resolve(kind + "-cache"), data);
+      run(false, s3, bucket, work.resolve(kind + "-host"), work.resolve(kind + "-restore-cache"),
+          work.resolve(kind + "-out"));
+    }
+  }
+
+  private static void run(boolean capture, Optional<String> endpoint, String bucket, Path local, Path cache, Path data)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
     S3ObjectStore store = null;
-    FsHostAgent.Builder b = FsHostAgent.builder().executor(pool).hostId("bench");
-    Path data;
-    if (s3) {
-      URI endpoint = URI.create(args[2]);
-      var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create(System.getenv("AWS_ACCESS_KEY_ID"),
-          System.getenv("AWS_SECRET_ACCESS_KEY")));
-      try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-          .credentialsProvider(creds).build()) {
-        if (c.listBuckets().buckets().stream().noneMatch(x -> x.name().equals(args[3]))) {
-          c.createBucket(CreateBucketRequest.builder().bucket(args[3]).build());
-        }
+    FsHostAgent.Builder b = FsHostAgent.builder().executor(pool).hostId("bench").repository(local);
+    long t = System.nanoTime();
+    try {
+      if (endpoint.isPresent()) {
+        store = S3ObjectStore.builder().endpoint(URI.create(endpoint.get())).region("us-east-1").bucket(bucket)
+            .credentials(credentials()).cacheDirectory(cache).build();
+        phase("S3 store built (client, probe)", System.nanoTime() - t);
+        b.objectStore(store);
       }
-      store = S3ObjectStore.builder().endpoint(endpoint).region("us-east-1").bucket(args[3]).credentials(creds).build();
-      b.repository(Path.of(args[4])).objectStore(store);
-      data = Path.of(args[5]);
-    } else {
-      b.repository(Path.of(args[2]));
-      data = Path.of(args[3]);
-    }
-    try (FsHostAgent agent = b.build()) {
-      if (capture) {
-        agent.track(W, Map.of("data", data));
-        SnapshotId id = SnapshotId.generate(Instant.now(), new SplittableRandom());
-        agent.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false));
-      } else {
-        List<SnapshotId> ids = agent.snapshots(W);
-        SnapshotId id = ids.get(ids.size() - 1);
-        Manifest m = agent.manifest(W, id).orElseThrow();
-        agent.restore(new RestoreRequest(W, id, m, RestoreMode.REPLACE, Optional.of(data.toString()), List.of()));
+      t = System.nanoTime();
+      try (FsHostAgent agent = b.build()) {
+        phase("agent built", System.nanoTime() - t);
+        t = System.nanoTime();
+        if (capture) {
+          agent.track(W, Map.of("data", data));
+          SnapshotId id = SnapshotId.generate(Instant.now(), new SplittableRandom());
+          agent.capture(new CaptureRequest(W, id, Optional.empty(), Optional.empty(), false));
+        } else {
+          List<SnapshotId> ids = agent.snapshots(W);
+          SnapshotId id = ids.get(ids.size() - 1);
+          Manifest m = agent.manifest(W, id).orElseThrow();
+          agent.restore(new RestoreRequest(W, id, m, RestoreMode.REPLACE, Optional.of(data.toString()), List.of()));
+        }
+        phase(capture ? "capture" : "restore", System.nanoTime() - t);
+        t = System.nanoTime();
       }
     } finally {
       pool.shutdown();
@@ -79,5 +134,6 @@ final class S3BenchDriver {
         store.close();
       }
     }
+    phase("closed", System.nanoTime() - t);
   }
 }

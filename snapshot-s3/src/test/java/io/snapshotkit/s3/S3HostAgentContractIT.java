@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class S3HostAgentContractIT extends HostAgentContract {
   static S3ProxyServer server;
   @TempDir Path dir;
+  private String bucket;
   private S3ObjectStore store;
   private FsHostAgent agent;
   private final List<AutoCloseable> elsewhere = new ArrayList<>();
@@ -37,7 +38,8 @@ class S3HostAgentContractIT extends HostAgentContract {
 
   @BeforeEach
   void open() {
-    store = server.store(server.newBucket()).build();
+    bucket = server.newBucket();
+    store = server.store(bucket).build();
     agent = FsHostAgent.builder().repository(dir.resolve("repo")).objectStore(store).build();
   }
 
@@ -93,7 +95,7 @@ class S3HostAgentContractIT extends HostAgentContract {
   @Override
   protected Optional<HostAgent> agentOnAnotherHost(WorkloadRef workload) {
     Path home = dir.resolve("host-b-" + workloads.incrementAndGet());
-    S3ObjectStore otherStore = server.store(store.bucket()).cacheDirectory(home.resolve("cache")).build();
+    S3ObjectStore otherStore = server.store(bucket).cacheDirectory(home.resolve("cache")).build();
     elsewhere.add(otherStore);
     FsHostAgent other = FsHostAgent.builder().repository(home.resolve("repo")).objectStore(otherStore)
         .hostId("host-b").build();

@@ -59,9 +59,11 @@ final class S3ProxyServer implements AutoCloseable {
   /** Starts the server and waits until it accepts connections. */
   S3ProxyServer start() throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    process = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
+    ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar",
         jar().toString(), "--properties", dir.resolve("s3proxy.properties").toString()))
-        .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile()));
+    pb.environment().put("LOG_LEVEL", "debug"); // one log line per request: see requests()
+    process = pb.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -88,6 +90,22 @@ final class S3ProxyServer implements AutoCloseable {
       }
       process = null;
     }
+  }
+
+  /**
+   * The requests the server received so far, in order, as {@code METHOD /bucket/key?query} (from
+   * its log, one line per request).
+   */
+  List<String> requests() throws IOException {
+    List<String> out = new java.util.ArrayList<>();
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("request: Request\\((\\w+) http://[^/]+(/[^)]*)\\)");
+    for (String line : Files.readAllLines(dir.resolve("s3proxy.log"))) {
+      java.util.regex.Matcher m = p.matcher(line);
+      if (m.find()) {
+        out.add(m.group(1) + " " + m.group(2));
+      }
+    }
+    return out;
   }
 
   URI endpoint() {

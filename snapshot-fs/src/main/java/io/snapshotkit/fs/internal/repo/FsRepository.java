@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -71,6 +72,12 @@ public final class FsRepository implements Closeable {
   private final FileLock lock;
   private final ReentrantLock gcLock = new ReentrantLock();
   private final Maintenance maintenance;
+  /**
+   * Roots read since the index was last refreshed for them: a root is write-once and its content
+   * was published before it, so one refresh after its first read knows every index file it needs
+   * (content a gc moved since is found by the refresh after a miss).
+   */
+  private final Set<String> rootsRefreshed = ConcurrentHashMap.newKeySet();
 
   private FsRepository(Path root, Shared shared, int level, int small, Executor executor, FileChannel lockChannel,
       FileLock lock) throws IOException {
@@ -322,9 +329,14 @@ public final class FsRepository implements Closeable {
    */
   Optional<RootFile> rootFile(WorkloadRef w, SnapshotId id) {
     try {
-      Optional<RootFile> found = Optional.of(RootFile.read(objects, rootName(w, id)));
-      // on a shared store the snapshot may come from another host: know its index files
-      content.refresh();
+      String name = rootName(w, id);
+      Optional<RootFile> found = Optional.of(RootFile.read(objects, name));
+      // on a shared store the snapshot may come from another host: know its index files (once per
+      // root: a restore reads its root several times, and each refresh lists the bucket twice)
+      if (!rootsRefreshed.contains(name)) {
+        content.refresh();
+        rootsRefreshed.add(name);
+      }
       return found;
     } catch (NoSuchFileException e) {
       return Optional.empty();
