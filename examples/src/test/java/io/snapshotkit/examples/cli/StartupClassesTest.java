@@ -25,8 +25,8 @@ import picocli.CommandLine;
 
 /**
  * What the short commands ({@code list}, {@code versions}, {@code show}) do not load: picocli's
- * models of the other commands, and Jackson's {@code ObjectMapper} (they print tables from JSON
- * nodes and read rows with the streaming parser). Counted in a real child JVM with
+ * models of the other commands, Jackson's {@code ObjectMapper} (they print tables from JSON
+ * nodes and read rows with the streaming parser) and Caffeine (its caches are built on first use). Counted in a real child JVM with
  * {@code -Xlog:class+load}: class names and counts, not timings, so a loaded machine cannot make it
  * flaky. See bench/README.md "Start-up of short commands" for the figures behind the bound.
  */
@@ -48,6 +48,8 @@ class StartupClassesTest {
     List<String> loaded = classesLoadedBy(args);
 
     assertFalse(loaded.contains("com.fasterxml.jackson.databind.ObjectMapper"), command + " built an ObjectMapper");
+    assertFalse(loaded.contains("com.github.benmanes.caffeine.cache.Caffeine"),
+        command + " built a Caffeine cache (the engine's sizes, the store's manifests, the index's pages)");
     assertTrue(loaded.contains("io.snapshotkit.jdbc.JdbcManifestStore"), command + " did not open the store: " + loaded.size());
     assertTrue(loaded.size() < MAX_CLASSES, command + " loaded " + loaded.size() + " classes, the bound is " + MAX_CLASSES);
   }
