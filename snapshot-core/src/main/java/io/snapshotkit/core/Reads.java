@@ -38,7 +38,9 @@ final class Reads {
   private static final Logger log = EngineContext.LOG;
 
   private final EngineContext ctx;
-  private final Cache<SnapshotId, Long> sizes = Caffeine.newBuilder().maximumSize(100_000).build();
+  /** Built on first use: most commands never resolve a size, and Caffeine's classes cost a short command's start. */
+  private volatile Cache<SnapshotId, Long> sizes;
+  private final Object sizesLock = new Object();
 
   Reads(EngineContext ctx) {
     this.ctx = ctx;
@@ -86,13 +88,33 @@ final class Reads {
 
   /** Forgets the cached size of a snapshot that is gone. */
   void forgetSize(SnapshotId id) {
-    sizes.invalidate(id);
+    Cache<SnapshotId, Long> cache = sizes;
+    if (cache != null) {
+      cache.invalidate(id);
+    }
   }
 
   /** Forgets every cached size and usage sum (the engine is closing). */
   void clear() {
-    sizes.invalidateAll();
+    Cache<SnapshotId, Long> cache = sizes;
+    if (cache != null) {
+      cache.invalidateAll();
+    }
     ctx.usage().clear();
+  }
+
+  private Cache<SnapshotId, Long> sizes() {
+    Cache<SnapshotId, Long> cache = sizes;
+    if (cache == null) {
+      synchronized (sizesLock) {
+        cache = sizes;
+        if (cache == null) {
+          cache = Caffeine.newBuilder().maximumSize(100_000).build();
+          sizes = cache;
+        }
+      }
+    }
+    return cache;
   }
 
   /** Fills in unknown sizes from the capturing hosts, in parallel, bounded by the host timeout. */
@@ -104,7 +126,7 @@ final class Reads {
       if (s.status() != SnapshotStatus.READY || s.sizeBytes().isPresent() || s.host().isEmpty()) {
         continue;
       }
-      Long cached = sizes.getIfPresent(s.id());
+      Long cached = sizes().getIfPresent(s.id());
       if (cached != null) {
         result.set(i, s.withSize(cached));
         continue;
@@ -138,7 +160,7 @@ final class Reads {
         continue;
       }
       long bytes = size.getAsLong();
-      sizes.put(s.id(), bytes);
+      sizes().put(s.id(), bytes);
       result.set(entry.getKey(), s.withSize(bytes));
       if (persistSize(s.id(), bytes)) {
         changed.add(s.tenant());

@@ -86,7 +86,11 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
 
   private final Jdbi jdbi;
   private final Dialect dialect;
-  private final Cache<SnapshotId, byte[]> manifestCache;
+  /** The manifest cache's bound in bytes, 0 for none. */
+  private final long manifestCacheBytes;
+  /** Built on first use: short commands never read a manifest, and Caffeine's classes cost their start. */
+  private volatile Cache<SnapshotId, byte[]> manifestCache;
+  private final Object manifestCacheLock = new Object();
   private final JdbcOutbox outbox;
   private final JdbcBlobStore blobStore;
   private final JdbcScheduleStore schedules;
@@ -104,10 +108,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     this.ownConnections = opening.ownConnections();
     this.database = opening.database();
     this.jdbi.setTemplateEngine(TemplateEngine.NOP);
-    this.manifestCache = settings.manifestCacheBytes() == 0 ? null : Caffeine.newBuilder()
-        .maximumWeight(settings.manifestCacheBytes())
-        .weigher((SnapshotId id, byte[] bytes) -> bytes.length)
-        .build();
+    this.manifestCacheBytes = settings.manifestCacheBytes();
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
     this.schedules = new JdbcScheduleStore(this);
@@ -261,9 +262,27 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   }
 
   private void invalidate(Iterable<SnapshotId> ids) {
-    if (manifestCache != null) {
-      manifestCache.invalidateAll(ids);
+    Cache<SnapshotId, byte[]> cache = manifestCache;
+    if (cache != null) {
+      cache.invalidateAll(ids);
     }
+  }
+
+  private Cache<SnapshotId, byte[]> manifestCache() {
+    Cache<SnapshotId, byte[]> cache = manifestCache;
+    if (cache == null) {
+      synchronized (manifestCacheLock) {
+        cache = manifestCache;
+        if (cache == null) {
+          cache = Caffeine.newBuilder()
+              .maximumWeight(manifestCacheBytes)
+              .weigher((SnapshotId id, byte[] bytes) -> bytes.length)
+              .build();
+          manifestCache = cache;
+        }
+      }
+    }
+    return cache;
   }
 
   @Override
@@ -299,7 +318,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public Optional<byte[]> manifest(SnapshotId id) {
     Objects.requireNonNull(id, "id");
-    byte[] bytes = manifestCache == null ? loadManifest(id) : manifestCache.get(id, this::loadManifest);
+    byte[] bytes = manifestCacheBytes == 0 ? loadManifest(id) : manifestCache().get(id, this::loadManifest);
     return Optional.ofNullable(bytes).map(byte[]::clone);
   }
 

@@ -1,15 +1,18 @@
 package io.snapshotkit.examples.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.sqlite.util.LibraryLoaderUtil;
 
 /**
  * The training run of {@code bin/snapshotkit}'s start-up cache: one JVM that runs the commands a
@@ -17,6 +20,13 @@ import java.util.Random;
  * with and without {@code --json}) on a small generated tree, so that the JDK records the classes
  * they load (JDK 17: a dynamic CDS archive) and, on JDK 25, the method profiles the JIT starts
  * from (an AOT cache).
+ *
+ * <p>First it copies the SQLite JDBC driver's native library for this platform out of the jar into
+ * the directory {@value #SQLITE_LIBRARY} of that directory, under the driver's own file name, and
+ * trains with it: the launcher keeps that copy beside the cache and points the driver at it
+ * ({@code org.sqlite.lib.path}), which otherwise extracts its 1.1 MB to the temporary directory on
+ * every start. The name stays the driver's so that, should the copy vanish, the driver's own
+ * extraction (which looks the name up in the jar) still works.
  *
  * <p>Everything it writes is under the directory it is given, which the launcher creates empty in
  * the cache directory and removes afterwards; the launcher also points {@code user.home} there,
@@ -29,6 +39,8 @@ import java.util.Random;
  */
 final class CacheTraining {
   private static final String WORKLOAD = "training";
+  /** The directory, in the training directory, that the SQLite driver's native library is copied to. */
+  static final String SQLITE_LIBRARY = "sqlite";
 
   private CacheTraining() {}
 
@@ -44,7 +56,40 @@ final class CacheTraining {
     }
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    System.exit(train(Path.of(args[0]).toAbsolutePath(), System.err));
+    Path work = Path.of(args[0]).toAbsolutePath();
+    try {
+      Path library = copySqliteLibrary(work);
+      if (library != null) {
+        // the driver reads it when it first opens a database: train as the launcher will run
+        System.setProperty("org.sqlite.lib.path", library.getParent().toString());
+      }
+    } catch (IOException e) {
+      System.err.println("snapshotkit cache training: cannot copy SQLite's native library to " + work + ": "
+          + e.getMessage());
+      System.exit(1);
+    }
+    System.exit(train(work, System.err));
+  }
+
+  /**
+   * Copies the native library that the SQLite JDBC driver would extract on this platform (its own
+   * choice of resource and file name: {@link LibraryLoaderUtil}) into the directory
+   * {@value #SQLITE_LIBRARY} of {@code work}.
+   *
+   * @return the copy, or {@code null} when the driver has no library for this platform (it then
+   *     finds one its own way, as without the launcher)
+   */
+  static Path copySqliteLibrary(Path work) throws IOException {
+    String name = LibraryLoaderUtil.getNativeLibName();
+    try (InputStream in = LibraryLoaderUtil.class.getResourceAsStream(
+        LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name)) {
+      if (in == null) {
+        return null;
+      }
+      Path target = Files.createDirectories(work.resolve(SQLITE_LIBRARY)).resolve(name);
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      return target;
+    }
   }
 
   /**

@@ -17,16 +17,19 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -36,11 +39,13 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Runs the real {@code bin/snapshotkit} launcher as a process: which JDK it picks, the start-up
  * cache it builds and when it must ignore it (stale, corrupt, unwritable), never failing the
- * command because of it.
+ * command because of it; the same for the copy of SQLite's native library kept beside the cache.
  *
  * <p>One training run (the launcher's own, {@code SNAPSHOTKIT_CACHE=sync}, on JDK 17: a dynamic
  * CDS archive) builds the cache the tests share, on a copy of the shaded jar; the test that
@@ -97,8 +102,70 @@ class LauncherIT {
     assertTrue(r.out().contains("Java 17."), r.out());
     assertTrue(r.out().contains("Start-up cache: " + cachedFile("jsa")), r.out());
     String loaded = Files.readString(classLog);
-    assertTrue(loaded.lines().anyMatch(l -> l.contains("io.snapshotkit.examples.cli.Main ")
-        && l.contains("shared objects file (top)")), "Main did not come from the dynamic archive:\n" + loaded);
+    for (String name : List.of("io.snapshotkit.examples.cli.Main ", "picocli.CommandLine ")) {
+      assertTrue(loaded.lines().anyMatch(l -> l.contains(name) && l.contains("shared objects file (top)")),
+          name + "did not come from the dynamic archive:\n" + loaded);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void sqlitesNativeLibraryIsLoadedFromBesideTheCacheNotExtractedAgain() throws IOException, InterruptedException {
+    Path libraryLog = tmp.resolve("library.log");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    env.put("JAVA_OPTS", "-Xlog:library=info:file=" + libraryLog);
+    Result init = run(env, "init");
+    Result r = run(env, "list");
+
+    assertEquals(0, init.status(), init::err);
+    assertEquals(0, r.status(), r::err);
+    assertEquals("", r.err());
+    assertEquals(List.of(sqliteLibraryDirectory(cacheHome).resolve("libsqlitejdbc.so").toString()),
+        sqliteLibrariesLoaded(libraryLog), "the copy beside the cache, and no other");
+  }
+
+  /** How the copy of SQLite's library beside the cache can be wrong; the driver must then extract its own. */
+  enum BadLibrary { MISSING, CORRUPT, TRUNCATED, OF_ANOTHER_JAR }
+
+  @ParameterizedTest
+  @EnumSource(BadLibrary.class)
+  @Order(3)
+  void aBadCopyOfSqlitesLibraryIsNotLoadedAndTheDriverExtractsItsOwn(BadLibrary bad)
+      throws IOException, InterruptedException {
+    // this test's own cache directory: the shared cache, and the library as `bad` says
+    Path ownCache = tmp.resolve("cache");
+    Path dir = Files.createDirectories(ownCache.resolve("snapshotkit"));
+    Path cache = Files.copy(cachedFile("jsa"), dir.resolve(cachedFile("jsa").getFileName()));
+    Files.setLastModifiedTime(cache, FileTime.from(Instant.now()));
+    Path good = sqliteLibraryDirectory(cacheHome);
+    Path copy = dir.resolve(good.getFileName());
+    if (bad != BadLibrary.MISSING) {
+      Files.createDirectories(copy);
+      byte[] library = Files.readAllBytes(good.resolve("libsqlitejdbc.so"));
+      switch (bad) {
+        case CORRUPT -> library[library.length / 2] ^= 0x5a;
+        case TRUNCATED -> library = Arrays.copyOf(library, library.length / 2);
+        default -> { }
+      }
+      Files.write(copy.resolve("libsqlitejdbc.so"), library);
+      if (bad == BadLibrary.OF_ANOTHER_JAR) {
+        // a good library, kept for another jar: its name has that jar's checksum
+        Files.move(copy, dir.resolve(copy.getFileName().toString().replaceFirst("-\\d+-\\d+-sqlite-", "-1-2-sqlite-")));
+      }
+    }
+    Path libraryLog = tmp.resolve("library.log");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), ownCache, "auto");
+    env.put("JAVA_OPTS", "-Xlog:library=info:file=" + libraryLog);
+    Result init = run(env, "init");
+    Result list = run(env, "list");
+
+    assertEquals(0, init.status(), init::err);
+    assertEquals(0, list.status(), list::err);
+    assertTrue(list.out().startsWith("No snapshots yet."), list.out());
+    assertEquals("", list.err(), "the command must not complain about the library");
+    List<String> loaded = sqliteLibrariesLoaded(libraryLog);
+    assertEquals(1, loaded.size(), loaded::toString);
+    assertFalse(loaded.get(0).startsWith(ownCache.toString()), "loaded the bad copy: " + loaded);
   }
 
   @Test
@@ -262,8 +329,12 @@ class LauncherIT {
     assertNotEquals(before, after);
     assertFalse(Files.exists(before), "the cache of the replaced jar is still there");
     assertTrue(r.out().contains("Start-up cache: " + after), r.out());
+    Path library = sqliteLibraryDirectory(cacheHome);
+    String jarKey = after.getFileName().toString().replaceFirst("-jdk.*", "-sqlite-");
+    assertTrue(library.getFileName().toString().startsWith(jarKey), library + " is not the changed jar's");
     try (Stream<Path> left = Files.list(cacheHome.resolve("snapshotkit"))) {
-      assertEquals(List.of(after), left.toList(), "a training directory, lock or failure mark was left behind");
+      assertEquals(Set.of(after, library), left.collect(Collectors.toSet()),
+          "a training directory, lock, failure mark or the replaced jar's SQLite library was left behind");
     }
   }
 
@@ -276,6 +347,23 @@ class LauncherIT {
       assertEquals(1, found.size(), () -> "cache files: " + found);
       return found.get(0);
     }
+  }
+
+  /** The one directory that holds the copy of SQLite's native library in the cache directory {@code xdg}. */
+  private static Path sqliteLibraryDirectory(Path xdg) throws IOException {
+    try (Stream<Path> files = Files.list(xdg.resolve("snapshotkit"))) {
+      List<Path> found = files.filter(p -> p.getFileName().toString().contains("-sqlite-")).toList();
+      assertEquals(1, found.size(), () -> "SQLite library directories: " + found);
+      return found.get(0);
+    }
+  }
+
+  /** The files of SQLite's JDBC library that a JVM loaded, from its {@code -Xlog:library} log. */
+  private static List<String> sqliteLibrariesLoaded(Path libraryLog) throws IOException {
+    // [1.813s][info][library] Loaded library /path/libsqlitejdbc.so, handle 0x00007f845c177b80
+    String marker = "Loaded library ";
+    return Files.readAllLines(libraryLog).stream().filter(l -> l.contains(marker) && l.contains("sqlitejdbc"))
+        .map(l -> l.substring(l.indexOf(marker) + marker.length(), l.lastIndexOf(", handle"))).toList();
   }
 
   /** An environment where JDK 17 is JAVA_HOME, the java on PATH and the only JDK searched. */

@@ -43,8 +43,9 @@ final class ContentIndex {
   static final long CACHE_BYTES = 16L << 20;
 
   private final ObjectStore objects;
-  private final Cache<IndexFile.Page, byte[]> pages = Caffeine.newBuilder()
-      .maximumWeight(CACHE_BYTES).weigher((IndexFile.Page k, byte[] v) -> v.length + 64).build();
+  /** Built on first lookup: a command that only lists snapshots opens the index but never reads it. */
+  private volatile Cache<IndexFile.Page, byte[]> pages;
+  private final Object pagesLock = new Object();
   private final AtomicInteger ids = new AtomicInteger();
   private volatile List<IndexFile> files = List.of();
   /** Digest → the newest generation of index file whose record of it is hidden. */
@@ -97,7 +98,7 @@ final class ContentIndex {
       try {
         for (IndexFile f : current) {
           if (f.mightContain(d) && !hidden(f, d)) {
-            ContentStore.Location loc = f.find(d, objects, pages);
+            ContentStore.Location loc = f.find(d, objects, pages());
             if (loc != null) {
               return loc;
             }
@@ -253,6 +254,24 @@ final class ContentIndex {
     for (IndexFile f : sources) {
       objects.delete(f.name);
     }
-    pages.invalidateAll();
+    Cache<IndexFile.Page, byte[]> cache = pages;
+    if (cache != null) {
+      cache.invalidateAll();
+    }
+  }
+
+  private Cache<IndexFile.Page, byte[]> pages() {
+    Cache<IndexFile.Page, byte[]> cache = pages;
+    if (cache == null) {
+      synchronized (pagesLock) {
+        cache = pages;
+        if (cache == null) {
+          cache = Caffeine.newBuilder().maximumWeight(CACHE_BYTES)
+              .weigher((IndexFile.Page k, byte[] v) -> v.length + 64).build();
+          pages = cache;
+        }
+      }
+    }
+    return cache;
   }
 }
