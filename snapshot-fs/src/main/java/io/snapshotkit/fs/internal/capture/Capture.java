@@ -47,7 +47,7 @@ public final class Capture {
    * How recent (before a capture starts, in filesystem time) a file's change may be for its stat
    * to be trusted by the next capture. Covers coarse kernel timestamp ticks and 2-second FAT times.
    */
-  static final long RACY_WINDOW_NANOS = 2_000_000_000L;
+  public static final long RACY_WINDOW_NANOS = 2_000_000_000L;
 
   private final FsRepository repo;
   private final Executor executor;
