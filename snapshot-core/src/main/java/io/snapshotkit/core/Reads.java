@@ -7,6 +7,7 @@ import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.SnapshotStatus;
 import io.snapshotkit.TenantId;
@@ -49,6 +50,12 @@ final class Reads {
   /** See {@link SnapshotEngine#get}. */
   Snapshot get(TenantId tenant, SnapshotId id) {
     return withSizes(List.of(ctx.owned(tenant, id))).get(0);
+  }
+
+  /** See {@link SnapshotEngine#origin}. */
+  Optional<SnapshotOrigin> origin(TenantId tenant, SnapshotId id) {
+    Snapshot owned = ctx.owned(tenant, id);
+    return ctx.read("reading the origin of snapshot " + id, () -> ctx.store().origin(owned.id()));
   }
 
   /** See {@link SnapshotEngine#list}. */

@@ -11,6 +11,7 @@ import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.SnapshotQuery;
 import io.snapshotkit.TenantId;
 import io.snapshotkit.Trigger;
@@ -219,6 +220,19 @@ public final class SnapshotEngine implements AutoCloseable {
     Objects.requireNonNull(id, "id");
     ensureOpen();
     return reads.get(tenant, id);
+  }
+
+  /**
+   * Where a forked snapshot's data came from: the source snapshot and its workload ({@link #fork});
+   * empty for a snapshot that was captured (or with a store that records no origins).
+   *
+   * @throws SnapshotException {@code NOT_FOUND} if it does not exist or belongs to another tenant
+   */
+  public Optional<SnapshotOrigin> origin(TenantId tenant, SnapshotId id) {
+    Objects.requireNonNull(tenant, "tenant");
+    Objects.requireNonNull(id, "id");
+    ensureOpen();
+    return reads.origin(tenant, id);
   }
 
   /**

@@ -80,6 +80,11 @@ class ForkTest {
       assertEquals(Map.of("purpose", "test"), child.labels());
       assertEquals(java.util.Optional.of("h1"), child.host());
       assertEquals(java.util.Optional.of(new SnapshotOrigin(source.id(), Fixture.W)), f.store.origin(child.id()));
+      assertEquals(java.util.Optional.of(new SnapshotOrigin(source.id(), Fixture.W)),
+          f.engine.origin(Fixture.ACME, child.id()), "the engine reads the origin back");
+      assertEquals(java.util.Optional.empty(), f.engine.origin(Fixture.ACME, source.id()), "a capture has no origin");
+      assertEquals(ErrorCode.NOT_FOUND, assertThrows(SnapshotException.class,
+          () -> f.engine.origin(Fixture.GLOBEX, child.id())).code(), "another tenant's snapshot");
       assertEquals(captured, f.h1().state(CHILD), "the child holds the snapshot's state, not the workload's later one");
       assertEquals(List.of(child), f.engine.versions(CHILD));
       List<EventType> types = eventsOf(f, CHILD).stream().map(SnapshotEvent::type).toList();

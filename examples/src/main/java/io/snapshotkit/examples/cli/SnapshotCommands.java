@@ -245,7 +245,8 @@ final class SnapshotCommands {
     @Override
     void run() {
       Snapshot s = snapshot(snapshot);
-      ObjectNode json = JsonViews.snapshot(s);
+      Optional<SnapshotOrigin> origin = root.services().engine().origin(s.tenant(), s.id());
+      ObjectNode json = JsonViews.snapshot(s, origin);
       boolean readOnly = root.services().readOnly(); // its repository cannot be opened: show the row alone
       Optional<Manifest> manifest = s.status() == SnapshotStatus.READY && !readOnly
           ? root.services().agent().manifest(s.workload(), s.id())
@@ -254,12 +255,6 @@ final class SnapshotCommands {
         out().warn("volume details are not shown: the home is read-only, so its repository cannot be opened");
       }
       manifest.ifPresent(m -> json.set("volumes", volumesJson(m)));
-      Optional<SnapshotOrigin> origin = root.services().store().origin(s.id());
-      origin.ifPresent(o -> {
-        ObjectNode from = json.putObject("origin");
-        from.put("snapshot", o.snapshot().value());
-        from.put("workload", o.workload().id());
-      });
       out().result(json);
       out().line("Snapshot   " + s.id().value() + "  (" + label(s) + ")");
       out().line("Name       " + s.displayName());

@@ -22,6 +22,7 @@ import io.snapshotkit.SnapshotFile;
 import io.snapshotkit.SnapshotEvent;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.SnapshotId;
+import io.snapshotkit.SnapshotOrigin;
 import io.snapshotkit.core.RetentionResult;
 import io.snapshotkit.core.ScheduleReport;
 import io.snapshotkit.core.ScheduleRun;
@@ -84,6 +85,17 @@ public final class JsonViews {
     n.put("mode", Integer.toOctalString(f.mode()));
     n.put("modified", f.modified().toString());
     f.linkTarget().ifPresent(t -> n.put("target", t));
+    return n;
+  }
+
+  /** One snapshot's metadata, with {@code origin} (source snapshot id and workload) when it was forked. */
+  public static ObjectNode snapshot(Snapshot s, Optional<SnapshotOrigin> origin) {
+    ObjectNode n = snapshot(s);
+    origin.ifPresent(o -> {
+      ObjectNode from = n.putObject("origin");
+      from.put("snapshot", o.snapshot().value());
+      from.put("workload", o.workload().id());
+    });
     return n;
   }
 

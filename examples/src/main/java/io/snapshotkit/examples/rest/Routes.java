@@ -141,7 +141,7 @@ final class Routes {
           return new Response(204, null);
         }
         allow(method, "GET", "GET, DELETE");
-        return Response.ok(JsonViews.snapshot(engine.get(tenant, id)));
+        return Response.ok(JsonViews.snapshot(engine.get(tenant, id), engine.origin(tenant, id)));
       }
       switch (path.get(3)) {
         case "diff":
@@ -204,7 +204,7 @@ final class Routes {
       options = options.name(text(body, "name"));
     }
     Snapshot child = engine.fork(tenant, id, WorkloadRef.of(tenant, text(body, "workload")), options);
-    return new Response(201, JsonViews.snapshot(child));
+    return new Response(201, JsonViews.snapshot(child, engine.origin(tenant, child.id())));
   }
 
   /** GET, PUT (set or replace) and DELETE of the workload's schedule. */

@@ -199,6 +199,13 @@ class SnapshotServerTest {
     assertEquals(1, forked.body().get("version").asInt());
     assertEquals("fork", forked.body().get("trigger").asText());
     assertEquals("golden", forked.body().at("/labels/origin").asText());
+    assertEquals(id, forked.body().at("/origin/snapshot").asText(), "the child's origin: the source snapshot");
+    String child = forked.body().get("id").asText();
+    Reply shown = call("GET", "/v1/snapshots/" + child, ACME_TOKEN, null);
+    assertEquals(id, shown.body().at("/origin/snapshot").asText());
+    assertEquals("ws-acme", shown.body().at("/origin/workload").asText());
+    assertTrue(call("GET", "/v1/snapshots/" + id, ACME_TOKEN, null).body().path("origin").isMissingNode(),
+        "a captured snapshot has no origin");
     assertEquals(h1.state(ACME_WS), h1.state(WorkloadRef.of(ACME, "ws-child")));
 
     Reply again = call("POST", "/v1/snapshots/" + id + "/fork", ACME_TOKEN, "{\"workload\":\"ws-child\"}");
