@@ -28,8 +28,7 @@ BUILD=1
 KEEP=0
 IMAGE=1
 
-die() { echo "cli-latency: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,40 +45,8 @@ while [ $# -gt 0 ]; do
 done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
-
-# ------------------------------------------------------------------------------ filesystem
-# as bench/fs-bench.sh: the root ext4 of the machine this was written on has no journal, which
-# makes file creation time depend on earlier runs; a fresh journaled ext4 per run removes that
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    LOOPDEV=
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 20G "$WORK/fs.img"   # sparse: about 3 GiB are written at scale 1
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+bench_work
+fresh_fs 20G   # sparse: about 3 GiB are written at scale 1
 
 # ------------------------------------------------------------------------------ tools
 need_pkgs=()
@@ -132,19 +99,7 @@ rm -rf "$LOG" "$TIMES" "$WORK/xdg"
 mkdir -p "$LOG" "$TIMES" "$WORK/xdg"
 
 # ------------------------------------------------------------------------------ timing
-# timed NAME 'shell command' : runs it once; appends its wall-clock seconds to $TIMES/NAME and its
-# CPU seconds (user + sys of the whole process tree, from /usr/bin/time) to $TIMES/NAME.cpu
-timed() {
-  local name=$1 cmd=$2
-  if ! /usr/bin/time -f '%e %U %S' -o "$TIMES/.last" bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
-    tail -20 "$LOG/$name.out" >&2
-    die "$name failed: $cmd (log: $LOG/$name.out)"
-  fi
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $1 }' >>"$TIMES/$name"
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
-}
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+# timed, median, all: bench/lib.sh
 # alternate the order each repetition so drift in machine load does not favour either side
 pair() { # pair REP NAME_A CMD_A NAME_B CMD_B
   if [ $(($1 % 2)) -eq 1 ]; then timed "$2" "$3"; timed "$4" "$5"; else timed "$4" "$5"; timed "$2" "$3"; fi

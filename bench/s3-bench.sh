@@ -24,8 +24,7 @@ IMAGE=1
 KEEP=0
 JAVA_OPTS=${S3_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "s3-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,10 +42,7 @@ done
 [[ "$MIB" =~ ^[1-9][0-9]*$ ]] || die "--mib must be a positive integer"
 command -v restic >/dev/null || die "restic is not installed"
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
+bench_work
 
 # ------------------------------------------------------------------------------ build
 CP_FILE="$WORK/classpath.txt"
@@ -60,32 +56,13 @@ S3PROXY_JAR="$SRC/snapshot-s3/target/s3proxy/s3proxy.jar"
 CP="$SRC/snapshot-s3/target/test-classes:$SRC/snapshot-s3/target/classes:$(cat "$CP_FILE")"
 
 # ------------------------------------------------------------------------------ filesystem
-FS=$WORK
-LOOPDEV=
 S3PID=
 cleanup() {
   [ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null && wait "$S3PID" 2>/dev/null || true
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
+  cleanup_fs
 }
 trap cleanup EXIT
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 40G "$WORK/fs.img"
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-fi
+fresh_fs 40G >/dev/null
 
 # ------------------------------------------------------------------------------ corpus
 CORPUS="$FS/corpus"
@@ -164,17 +141,9 @@ ENDPOINT=http://127.0.0.1:$PORT
 # ------------------------------------------------------------------------------ runs
 TIMES="$WORK/times"
 rm -rf "$TIMES"; mkdir -p "$TIMES"
-timed() { # name command...: appends wall seconds to $TIMES/name
-  local name=$1; shift
-  local t0 t1
-  sync
-  t0=$(date +%s.%N)
-  "$@" >>"$WORK/run.log" 2>&1 || die "$name failed; see $WORK/run.log"
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
-}
+TIMED_LOG="$WORK/run.log"
+timed() { timed_call "$@"; } # bench/lib.sh
 ours() { java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 du_bytes() { du -sb "$1" | cut -f1; }
 
 ORIG="$WORK/corpus.orig.tar"
