@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The snapshotkit CLI (examples/bin/snapshotkit, cold processes) against restic, side by side in one run.
 #
-#   bench/cli-latency.sh [--work DIR] [--reps N] [--small | --scale F] [--no-build] [--keep] [--no-image]
+#   bench/cli-latency.sh [--work DIR] [--reps N] [--small | --scale F] [--only PHASES] [--no-build] [--keep] [--no-image]
 #
 # On the same seeded corpus (FsCorpus, ~1 GiB at scale 1), one snapshot taken by each tool first,
 # then for each JDK (17, and the newest the launcher finds) and each cache state (off: no start-up
@@ -10,13 +10,19 @@
 #   list          snapshotkit list                    vs restic snapshots
 #   nochange      snapshotkit capture (nothing changed) vs restic backup (nothing changed)
 #   version       snapshotkit --version               vs restic version
+# then, for each JDK and cache state, N times each, alternating:
+#   full          snapshotkit capture into a new home (init and track untimed) vs
+#                 tar cf - | zstd -1 -T0 of the same tree
+#   restore       snapshotkit restore of that snapshot --to a new directory vs
+#                 zstd -dc | tar xf - into a new directory (the first restore is checked with diff -r)
 # then applies bench/fs-bench.sh's ~1% change (FsCorpus change) once, and for each JDK and cache
 # state runs, N times each, alternating:
 #   incremental   snapshotkit capture (after the change) vs restic backup (after the change), each
 #                 from an untimed fresh copy of its repository as it was before the change
 #   diff          snapshotkit diff BEFORE AFTER          vs restic diff BEFORE AFTER
-# and prints `name ratio=X.XX` (median wall ours / median wall restic; lower is better for us) with
-# the CPU (user+sys) medians. A Markdown table goes to WORK/results.md. As root, everything lives
+# and prints `name ratio=X.XX` (median wall ours / median wall anchor; lower is better for us) with
+# the CPU (user+sys) medians. --only takes a comma-separated subset of short (list, nochange,
+# version), full (full and restore) and incremental (incremental and diff); default all three. A Markdown table goes to WORK/results.md. As root, everything lives
 # on a fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work.
 # Page cache stays warm. See bench/README.md "## CLI latency".
 set -euo pipefail
@@ -27,9 +33,9 @@ SCALE=1
 BUILD=1
 KEEP=0
 IMAGE=1
+ONLY=short,full,incremental
 
-die() { echo "cli-latency: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +43,7 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift 2 ;;
     --small) SCALE=0.05; shift ;;
     --scale) SCALE=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --keep) KEEP=1; shift ;;
     --no-image) IMAGE=0; shift ;;
@@ -45,45 +52,18 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
+for phase in ${ONLY//,/ }; do
+  case "$phase" in short|full|incremental) ;; *) die "--only takes short, full and incremental, not '$phase'" ;; esac
+done
+phase() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
-
-# ------------------------------------------------------------------------------ filesystem
-# as bench/fs-bench.sh: the root ext4 of the machine this was written on has no journal, which
-# makes file creation time depend on earlier runs; a fresh journaled ext4 per run removes that
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    LOOPDEV=
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 20G "$WORK/fs.img"   # sparse: about 3 GiB are written at scale 1
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+bench_work
+fresh_fs 40G   # sparse: about 3 GiB at scale 1, plus 2 GiB per repetition of the full phase
 
 # ------------------------------------------------------------------------------ tools
 need_pkgs=()
 command -v restic >/dev/null || need_pkgs+=(restic)
+command -v zstd >/dev/null || need_pkgs+=(zstd)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -92,7 +72,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y "${need_pkgs[@]}" >/dev/null; } \
     || die "could not install ${need_pkgs[*]}"
 fi
-for t in java awk; do command -v $t >/dev/null || die "$t is required"; done
+for t in java awk tar; do command -v $t >/dev/null || die "$t is required"; done
 
 # ------------------------------------------------------------------------------ build
 if [ "$BUILD" = 1 ]; then
@@ -132,19 +112,7 @@ rm -rf "$LOG" "$TIMES" "$WORK/xdg"
 mkdir -p "$LOG" "$TIMES" "$WORK/xdg"
 
 # ------------------------------------------------------------------------------ timing
-# timed NAME 'shell command' : runs it once; appends its wall-clock seconds to $TIMES/NAME and its
-# CPU seconds (user + sys of the whole process tree, from /usr/bin/time) to $TIMES/NAME.cpu
-timed() {
-  local name=$1 cmd=$2
-  if ! /usr/bin/time -f '%e %U %S' -o "$TIMES/.last" bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
-    tail -20 "$LOG/$name.out" >&2
-    die "$name failed: $cmd (log: $LOG/$name.out)"
-  fi
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $1 }' >>"$TIMES/$name"
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
-}
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+# timed, median, all: bench/lib.sh
 # alternate the order each repetition so drift in machine load does not favour either side
 pair() { # pair REP NAME_A CMD_A NAME_B CMD_B
   if [ $(($1 % 2)) -eq 1 ]; then timed "$2" "$3"; timed "$4" "$5"; else timed "$4" "$5"; timed "$2" "$3"; fi
@@ -162,15 +130,15 @@ RESULTS="$WORK/results.txt"
 TABLE="$WORK/results.md"
 : >"$RESULTS"
 {
-  echo "| JDK | cache | comparison | ours (median s) | restic (median s) | wall ratio | ours cpu s | restic cpu s | cpu ratio |"
+  echo "| JDK | cache | comparison | ours (median s) | anchor (median s) | wall ratio | ours cpu s | anchor cpu s | cpu ratio |"
   echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
 } >"$TABLE"
-ratio() { # ratio JDK CACHE NAME OURS RESTIC
+ratio() { # ratio JDK CACHE NAME OURS ANCHOR
   local o a r oc ac rc
   o=$(median "$4"); a=$(median "$5"); oc=$(median "$4.cpu"); ac=$(median "$5.cpu")
   r=$(awk -v o="$o" -v a="$a" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
   rc=$(awk -v o="$oc" -v a="$ac" 'BEGIN { if (a > 0) printf "%.2f", o / a; else print "n/a" }')
-  echo "$3 jdk$1 cache-$2 ratio=$r  (ours [$(all "$4")] restic [$(all "$5")]; cpu medians $oc / $ac = $rc)" \
+  echo "$3 jdk$1 cache-$2 ratio=$r  (ours [$(all "$4")] anchor [$(all "$5")]; cpu medians $oc / $ac = $rc)" \
     | tee -a "$RESULTS"
   echo "| $1 | $2 | $3 | $o | $a | $r | $oc | $ac | $rc |" >>"$TABLE"
 }
@@ -196,6 +164,7 @@ for jdk in "${JDKS[@]}"; do
   echo "JDK $major: building the start-up cache"
   # not with a bare --version, which the launcher runs without the cache (so it would not build it)
   $run SNAPSHOTKIT_CACHE=sync "$SK" list --version | tee -a "$RESULTS"
+  phase short || continue
   for cache in off on; do
     if [ "$cache" = on ]; then mode=sync; else mode=off; fi
     sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
@@ -209,6 +178,42 @@ for jdk in "${JDKS[@]}"; do
   done
 done
 
+# ------------------------------------------------------------------------------ full capture, restore
+# A first capture into a new home each time (init and track untimed), against tar | zstd of the
+# same tree; then restores of it into new directories, none removed until the JDK and cache state
+# is done (a restore just after 1 GiB was deleted pays for the deletion: see fs-bench.sh).
+FULL_HOME="$FS/ours-full"
+fresh_full="rm -rf $FULL_HOME && SNAPSHOTKIT_HOME=$FULL_HOME SNAPSHOTKIT_CACHE=off $SK init >/dev/null \
+  && SNAPSHOTKIT_HOME=$FULL_HOME SNAPSHOTKIT_CACHE=off $SK track corpus data=$DATA >/dev/null"
+TARZ="$FS/data.tar.zst"
+if phase full; then
+  for jdk in "${JDKS[@]}"; do
+    major=$(jdk_major "$jdk")
+    run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg SNAPSHOTKIT_HOME=$FULL_HOME"
+    for cache in off on; do
+      if [ "$cache" = on ]; then mode=sync; else mode=off; fi
+      sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+      echo "JDK $major, cache $cache: full capture and restore x$REPS"
+      for rep in $(seq 1 "$REPS"); do
+        pair_prep "$rep" "full-$major-$cache" "$sk capture corpus" "$fresh_full" \
+          "tarz-$major-$cache" "tar cf - -C $FS data | zstd -1 -T0 -q -f -o $TARZ" "rm -f $TARZ"
+      done
+      for rep in $(seq 1 "$REPS"); do
+        mkdir "$FS/r-tar-$rep"
+        pair "$rep" "restore-$major-$cache" "$sk restore corpus@1 --to $FS/r-ours-$rep" \
+          "untar-$major-$cache" "zstd -dc -q $TARZ | tar xf - -C $FS/r-tar-$rep"
+      done
+      diff -r --no-dereference "$DATA" "$FS/r-ours-1/data" >"$LOG/restore-check.out" 2>&1 \
+        || die "our restore differs from the corpus: $LOG/restore-check.out"
+      diff -r --no-dereference "$DATA" "$FS/r-tar-1/data" >>"$LOG/restore-check.out" 2>&1 \
+        || die "the tar restore differs from the corpus: $LOG/restore-check.out"
+      rm -rf "$FS"/r-ours-* "$FS"/r-tar-*
+    done
+  done
+  rm -rf "$FULL_HOME" "$TARZ"
+fi
+
+if phase incremental; then # (not indented, to keep the block as it was)
 # ------------------------------------------------------------------------------ incremental, diff
 # both repositories as they are before the change: each incremental run starts from a copy of them
 latest_restic() { restic -r "$1" snapshots --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])'; }
@@ -255,6 +260,7 @@ done
 echo "our last diff printed: $(tail -1 "$LOG/diff-$major-on.out")" | tee -a "$RESULTS"
 echo "restic's last diff printed: $(grep -i 'added\|removed\|changed' "$LOG/rdiff-$major-on.out" | tail -3 | tr -s ' \n' ' ')" \
   | tee -a "$RESULTS"
+fi
 
 # ------------------------------------------------------------------------------ report
 echo
@@ -262,11 +268,19 @@ echo "medians of wall-clock seconds; $REPS repetitions" | tee -a "$RESULTS"
 for jdk in "${JDKS[@]}"; do
   major=$(jdk_major "$jdk")
   for cache in off on; do
-    ratio "$major" "$cache" "list vs restic snapshots" "list-$major-$cache" "snapshots-$major-$cache"
-    ratio "$major" "$cache" "no-change capture vs restic backup" "capture-$major-$cache" "backup-$major-$cache"
-    ratio "$major" "$cache" "--version vs restic version" "version-$major-$cache" "rversion-$major-$cache"
-    ratio "$major" "$cache" "capture after ~1% change vs restic backup" "incr-$major-$cache" "rincr-$major-$cache"
-    ratio "$major" "$cache" "diff before/after vs restic diff" "diff-$major-$cache" "rdiff-$major-$cache"
+    if phase short; then
+      ratio "$major" "$cache" "list vs restic snapshots" "list-$major-$cache" "snapshots-$major-$cache"
+      ratio "$major" "$cache" "no-change capture vs restic backup" "capture-$major-$cache" "backup-$major-$cache"
+      ratio "$major" "$cache" "--version vs restic version" "version-$major-$cache" "rversion-$major-$cache"
+    fi
+    if phase full; then
+      ratio "$major" "$cache" "full capture vs tar cf + zstd -1 -T0" "full-$major-$cache" "tarz-$major-$cache"
+      ratio "$major" "$cache" "restore vs zstd -dc + tar xf" "restore-$major-$cache" "untar-$major-$cache"
+    fi
+    if phase incremental; then
+      ratio "$major" "$cache" "capture after ~1% change vs restic backup" "incr-$major-$cache" "rincr-$major-$cache"
+      ratio "$major" "$cache" "diff before/after vs restic diff" "diff-$major-$cache" "rdiff-$major-$cache"
+    fi
   done
 done
 echo

@@ -24,8 +24,7 @@ GIVEN_JAR=
 # examples/README.md says to drop for large trees: C1 alone has no SHA-256 intrinsic.
 JAVA_OPTS=${FS_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "fs-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -43,43 +42,11 @@ while [ $# -gt 0 ]; do
 done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC); corpus and repositories are never committed" ;; esac
+bench_work
 
 # ------------------------------------------------------------------------------ filesystem
-# The machine this was written on has an ext4 root without a journal, whose inode allocator checks
-# every free inode's deletion time and skips those freed in the last 30 s: after a few runs that
-# create and delete 20,000-file trees, creating files costs 3-5x more kernel time for every tool,
-# by how recently and where earlier files were freed. A fresh journaled ext4 per run removes that.
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    LOOPDEV=
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  # sparse: only what the run writes takes space (about 6 GiB, plus 1 GiB per restore: 3 per repetition)
-  truncate -s 40G "$WORK/fs.img"
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+# sparse: only what the run writes takes space (about 6 GiB, plus 1 GiB per restore: 3 per repetition)
+fresh_fs 40G
 
 # ------------------------------------------------------------------------------ tools
 need_pkgs=()
@@ -120,20 +87,7 @@ rm -rf "$LOG" "$TIMES"
 mkdir -p "$LOG" "$TIMES"
 
 # ------------------------------------------------------------------------------ timing
-# timed NAME 'shell command' : runs it once; appends its wall-clock seconds to $TIMES/NAME and its
-# CPU seconds (user + sys of the whole process tree, from /usr/bin/time) to $TIMES/NAME.cpu
-timed() {
-  local name=$1 cmd=$2
-  sync
-  if ! /usr/bin/time -f '%e %U %S' -o "$TIMES/.last" bash -c "$cmd" >>"$LOG/$name.out" 2>&1; then
-    tail -20 "$LOG/$name.out" >&2
-    die "$name failed: $cmd (log: $LOG/$name.out)"
-  fi
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $1 }' >>"$TIMES/$name"
-  tail -1 "$TIMES/.last" | awk '{ printf "%.3f\n", $2 + $3 }' >>"$TIMES/$name.cpu"
-}
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+# timed, median, all: bench/lib.sh
 
 CPU_ROWS=
 RESULTS="$WORK/results.txt"

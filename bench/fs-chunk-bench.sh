@@ -22,8 +22,7 @@ IMAGE=1
 GIVEN_JAR=
 JAVA_OPTS=${FS_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "fs-chunk-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,37 +36,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
-
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    LOOPDEV=
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 20G "$WORK/fs.img"
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+bench_work
+fresh_fs 20G
 
 command -v restic >/dev/null || die "restic is required (Debian package 'restic')"
 for t in java python3 du; do command -v $t >/dev/null || die "$t is required"; done
@@ -87,17 +57,15 @@ export RESTIC_PASSWORD=snapshotkit-bench
 export RESTIC_CACHE_DIR="$FS/restic-cache"
 export RESTIC_PROGRESS_FPS=0.016
 LOG="$WORK/log"
-rm -rf "$LOG"
-mkdir -p "$LOG"
+TIMES="$WORK/times"
+rm -rf "$LOG" "$TIMES"
+mkdir -p "$LOG" "$TIMES"
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
 
-timed() { # timed NAME CMD: runs CMD, prints wall and cpu seconds
-  local name=$1 cmd=$2
-  sync
-  /usr/bin/time -f '%e %U %S' -o "$LOG/$name.time" bash -c "$cmd" >>"$LOG/$name.out" 2>&1 \
-    || { tail -20 "$LOG/$name.out" >&2; die "$name failed: $cmd"; }
-  awk -v n="$name" '{ printf "  %s: %.2f s wall, %.2f s cpu\n", n, $1, $2 + $3 }' "$LOG/$name.time" | tee -a "$RESULTS"
+timed_print() { # timed_print NAME CMD: times CMD (bench/lib.sh), prints its wall and cpu seconds
+  timed "$1" "$2"
+  printf '  %s: %.2f s wall, %.2f s cpu\n' "$1" "$(tail -1 "$TIMES/$1")" "$(tail -1 "$TIMES/$1.cpu")" | tee -a "$RESULTS"
 }
 bytes() { du -sb "$1" | cut -f1; }
 
@@ -163,12 +131,12 @@ for c in scattered append; do
   gen "$c"
   echo "  data: $(bytes "$FS/data-$c") bytes" | tee -a "$RESULTS"
   restic init -q -r "$FS/restic-$c" >"$LOG/restic-init-$c.out" 2>&1
-  timed "ours_first_$c" "$OURS capture $FS/ours-$c $FS/data-$c s1"
-  timed "restic_first_$c" "restic -r $FS/restic-$c backup -q $FS/data-$c"
+  timed_print "ours_first_$c" "$OURS capture $FS/ours-$c $FS/data-$c s1"
+  timed_print "restic_first_$c" "restic -r $FS/restic-$c backup -q $FS/data-$c"
   o1=$(bytes "$FS/ours-$c"); r1=$(bytes "$FS/restic-$c")
   change "$c"
-  timed "ours_second_$c" "$OURS capture $FS/ours-$c $FS/data-$c s2 --parent s1"
-  timed "restic_second_$c" "restic -r $FS/restic-$c backup -q $FS/data-$c"
+  timed_print "ours_second_$c" "$OURS capture $FS/ours-$c $FS/data-$c s2 --parent s1"
+  timed_print "restic_second_$c" "restic -r $FS/restic-$c backup -q $FS/data-$c"
   o2=$(bytes "$FS/ours-$c"); r2=$(bytes "$FS/restic-$c")
   og=$((o2 - o1)); rg=$((r2 - r1))
   echo "  repository after first capture: ours $o1, restic $r1 bytes" | tee -a "$RESULTS"

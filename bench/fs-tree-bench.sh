@@ -22,8 +22,7 @@ BUILD=1
 IMAGE=1
 JAVA_OPTS=${FS_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "fs-tree-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) WORK=$2; shift 2 ;;
@@ -38,35 +37,9 @@ while [ $# -gt 0 ]; do
 done
 for n in "$REPS" "$TINY" "$DIFF_FILES"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "counts must be positive integers"; done
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
-
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  [ "$(id -u)" -eq 0 ] || die "a fresh filesystem needs root; run as root or pass --no-image"
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 40G "$WORK/fs.img"
-  # one inode per 4 KiB: the diff tree alone has a million files
-  mkfs.ext4 -q -F -i 4096 "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+bench_work
+# one inode per 4 KiB: the diff tree alone has a million files
+fresh_fs 40G -i 4096
 for t in java restic python3 awk; do command -v $t >/dev/null || die "$t is required (restic: apt-get install restic)"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time is required (Debian package 'time')"
 
@@ -83,13 +56,7 @@ export RESTIC_PROGRESS_FPS=0.016
 LOG="$WORK/log"; TIMES="$WORK/times"; RESULTS="$WORK/results.txt"
 rm -rf "$LOG" "$TIMES"; mkdir -p "$LOG" "$TIMES"; : >"$RESULTS"
 
-timed() { # timed NAME 'command': appends wall seconds to $TIMES/NAME
-  sync
-  /usr/bin/time -f '%e' -o "$TIMES/.last" bash -c "$2" >>"$LOG/$1.out" 2>&1 || { tail -20 "$LOG/$1.out" >&2; die "$1 failed"; }
-  tail -1 "$TIMES/.last" >>"$TIMES/$1"
-}
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }
+# timed, median, all: bench/lib.sh
 ratio() { # ratio LABEL OURS ANCHOR
   local o a
   o=$(median "$2"); a=$(median "$3")

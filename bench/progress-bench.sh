@@ -21,8 +21,7 @@ IMAGE=1
 GIVEN_JAR=
 JAVA_OPTS=${PROGRESS_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "progress-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,37 +37,8 @@ done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
 [[ "$FILES" =~ ^[1-9][0-9]*$ ]] || die "--files must be a positive integer"
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
-
-FS=$WORK
-LOOPDEV=
-cleanup_fs() {
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    LOOPDEV=
-    rm -f "$WORK/fs.img"
-  fi
-}
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 8G "$WORK/fs.img"
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  trap cleanup_fs EXIT
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-  echo "fresh journaled ext4 on $LOOPDEV at $FS"
-fi
+bench_work
+fresh_fs 8G
 for t in java python3 awk; do command -v $t >/dev/null || die "$t is required"; done
 
 BUILT_JAR=${GIVEN_JAR:-$SRC/examples/target/snapshotkit.jar}
@@ -101,16 +71,7 @@ $CLI capture app >/dev/null
 TIMES="$WORK/times"
 rm -rf "$TIMES"
 mkdir -p "$TIMES"
-timed() { # NAME command...: wall seconds appended to $TIMES/NAME
-  local name=$1; shift
-  sync
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null 2>"$TIMES/.err" || { cat "$TIMES/.err" >&2; die "$name failed"; }
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f\n", e - s }' >>"$TIMES/$name"
-}
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+timed() { timed_call "$@"; } # bench/lib.sh; median too
 
 for ((r = 1; r <= REPS; r++)); do
   timed incremental.without $CLI capture app

@@ -28,8 +28,7 @@ IMAGE=1
 KEEP=0
 JAVA_OPTS=${S3_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
 
-die() { echo "s3-bench: $*" >&2; exit 1; }
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -47,10 +46,7 @@ done
 [[ "$MIB" =~ ^[1-9][0-9]*$ ]] || die "--mib must be a positive integer"
 command -v restic >/dev/null || die "restic is not installed"
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-case "$WORK/" in "$SRC"/*) die "--work must be outside the source tree ($SRC)" ;; esac
+bench_work
 
 # ------------------------------------------------------------------------------ build
 CP_FILE="$WORK/classpath.txt"
@@ -64,32 +60,13 @@ S3PROXY_JAR="$SRC/snapshot-s3/target/s3proxy/s3proxy.jar"
 CP="$SRC/snapshot-s3/target/test-classes:$SRC/snapshot-s3/target/classes:$(cat "$CP_FILE")"
 
 # ------------------------------------------------------------------------------ filesystem
-FS=$WORK
-LOOPDEV=
 S3PID=
 cleanup() {
   [ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null && wait "$S3PID" 2>/dev/null || true
-  if [ -n "$LOOPDEV" ]; then
-    sync
-    umount "$WORK/fs" 2>/dev/null || true
-    losetup -d "$LOOPDEV" 2>/dev/null || true
-    [ "$KEEP" = 1 ] || rm -f "$WORK/fs.img"
-  fi
+  cleanup_fs
 }
 trap cleanup EXIT
-if [ "$IMAGE" = 1 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v mkfs.ext4 >/dev/null || ! command -v losetup >/dev/null; then
-    die "a fresh filesystem needs root, mkfs.ext4 and losetup; run as root or pass --no-image"
-  fi
-  mkdir -p "$WORK/fs"
-  umount "$WORK/fs" 2>/dev/null || true
-  rm -f "$WORK/fs.img"
-  truncate -s 40G "$WORK/fs.img"
-  mkfs.ext4 -q -F "$WORK/fs.img"
-  LOOPDEV=$(losetup -f --show --direct-io=on "$WORK/fs.img")
-  mount "$LOOPDEV" "$WORK/fs"
-  FS="$WORK/fs"
-fi
+fresh_fs 40G >/dev/null
 
 # ------------------------------------------------------------------------------ corpus
 CORPUS="$FS/corpus"
@@ -169,6 +146,7 @@ ENDPOINT=http://127.0.0.1:$PORT
 # ------------------------------------------------------------------------------ runs
 TIMES="$WORK/times"
 rm -rf "$TIMES" "$WORK/requests.txt"; mkdir -p "$TIMES"
+TIMED_LOG="$WORK/run.log"
 count_requests() { # name first-line: appends the requests S3Proxy logged since first-line, by type
   tail -n +"$2" "$WORK/s3proxy.log" | awk -v step="$1" '
     match($0, /request: Request\([A-Z]+ http:\/\/[^ )]*/) {
@@ -181,19 +159,13 @@ count_requests() { # name first-line: appends the requests S3Proxy logged since 
       n[m " " k]++; total++ }
     END { printf "%s: %d requests:", step, total; for (x in n) printf " %s %d,", x, n[x]; print "" }' >>"$WORK/requests.txt"
 }
-timed() { # name command...: appends wall seconds to $TIMES/name
-  local name=$1; shift
-  local t0 t1 first
-  sync
+timed() { # name command...: timed_call (bench/lib.sh), then the requests S3Proxy logged meanwhile
+  local name=$1 first
   first=$(( $(wc -l <"$WORK/s3proxy.log") + 1 ))
-  t0=$(date +%s.%N)
-  "$@" >>"$WORK/run.log" 2>&1 || die "$name failed; see $WORK/run.log"
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
+  timed_call "$@"
   case "$name" in *-local) ;; *) count_requests "$name" "$first" ;; esac
 }
 ours() { java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
-median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 du_bytes() { du -sb "$1" | cut -f1; }
 
 # Our JVM gets a class data sharing archive, trained before anything is timed, as the CLI launcher

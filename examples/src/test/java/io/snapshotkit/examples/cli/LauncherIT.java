@@ -301,6 +301,58 @@ class LauncherIT {
     assertTrue(Files.exists(marker), "the launcher ran JAVA_HOME's JDK 17, not the JDK 99 it found");
   }
 
+  /**
+   * A capture may hash every byte of a tree (a first capture) or only a few files (an incremental
+   * one): C1 alone has no SHA-256 intrinsic, the full tiered JIT compiles the whole per-file path
+   * with C2. So a capture and a restore run tiered with C2 allowed only for SHA-256 and FastCDC's
+   * cut loop, and the JVM's note about the directive file stays off the JSON on stdout.
+   */
+  @Test
+  @Order(10)
+  void captureAndRestoreCompileOnlyHashingAndChunkingWithC2() throws IOException, InterruptedException {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    byte[] big = new byte[32 << 20];
+    new Random(10).nextBytes(big);
+    Files.write(data.resolve("big.bin"), big);
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    assertEquals(0, run(env, "init").status());
+    assertEquals(0, run(env, "track", "w", "data=" + data).status());
+
+    for (String command : List.of("capture", "restore")) {
+      Path jitLog = tmp.resolve(command + "-jit.log");
+      env.put("JAVA_OPTS", "-Xlog:jit+compilation=debug:file=" + jitLog);
+      Result r = command.equals("capture") ? run(env, "--json", "capture", "w")
+          : run(env, "restore", "w@1", "--to", tmp.resolve("restored").toString());
+      assertEquals(0, r.status(), r::err);
+      if (command.equals("capture")) {
+        assertTrue(r.out().startsWith("{"), "stdout is not the capture's JSON:\n" + r.out());
+      }
+      List<String> byC2 = compiledAtLevel4(Files.readAllLines(jitLog));
+      assertTrue(byC2.stream().anyMatch(m -> m.startsWith("sun.security.provider.SHA2::implCompress")),
+          command + ": SHA-256 was not compiled by C2: " + byC2);
+      assertEquals(List.of(), byC2.stream().filter(m -> !m.startsWith("sun.security.provider.")
+          && !m.startsWith("io.snapshotkit.fs.internal.chunk.FastCdc::")).toList(), command + ": compiled by C2");
+    }
+    assertEquals(-1, Files.mismatch(data.resolve("big.bin"), tmp.resolve("restored/data/big.bin")));
+  }
+
+  /** The methods a {@code -Xlog:jit+compilation=debug} log shows compiled at tier 4 (C2). */
+  private static List<String> compiledAtLevel4(List<String> log) {
+    List<String> methods = new ArrayList<>();
+    for (String line : log) {
+      // [0.2s][info][jit,compilation]   2355   %  !  4       pkg.Class::method (448 bytes)
+      String[] t = line.substring(line.indexOf("compilation]") + "compilation]".length()).trim().split("\\s+");
+      int i = 1;
+      while (i < t.length && t[i].matches("[%sbn!]+")) {
+        i++;
+      }
+      if (i + 1 < t.length && t[i].equals("4")) {
+        methods.add(t[i + 1]);
+      }
+    }
+    return methods;
+  }
+
   @Test
   @Order(100)
   void aChangedJarGetsOneNewCacheEvenFromConcurrentFirstRunsAndTheStaleOneIsRemoved() throws Exception {

@@ -130,10 +130,14 @@ public final class OrderedWork<T> implements AutoCloseable {
     pending.clear();
   }
 
-  /** One item: run on the executor or, if nobody started it yet, by whoever needs it first. */
+  /**
+   * One item: run on the executor or, if nobody started it yet, by whoever needs it first. Its
+   * work is dropped once claimed: an item run in line stays in the executor's queue until a worker
+   * reaches it, and must not keep what the work captured (a chunk's bytes) reachable until then.
+   */
   private static final class Item<T> {
     private final AtomicBoolean claimed;
-    private final Work<T> work;
+    private Work<T> work; // null once claimed; read only by the thread that claimed it
     final CompletableFuture<T> result = new CompletableFuture<>();
 
     Item(Work<T> work) {
@@ -154,8 +158,10 @@ public final class OrderedWork<T> implements AutoCloseable {
     /** Runs the work unless someone already did (or is doing) it. */
     void run() {
       if (claimed.compareAndSet(false, true)) {
+        Work<T> w = work;
+        work = null;
         try {
-          result.complete(work.run());
+          result.complete(w.run());
         } catch (Throwable t) {
           result.completeExceptionally(t);
         }
@@ -164,7 +170,11 @@ public final class OrderedWork<T> implements AutoCloseable {
 
     /** Prevents work that has not started from ever running; false if it has started. */
     boolean cancel() {
-      return claimed.compareAndSet(false, true) && result.cancel(false);
+      if (!claimed.compareAndSet(false, true)) {
+        return false;
+      }
+      work = null;
+      return result.cancel(false);
     }
   }
 }
