@@ -4,11 +4,12 @@ import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.util.List;
 
-/** A real object store passed through, for tests that count or delay some of its calls. */
-class ForwardingObjectStore implements ObjectStore {
+/** A real object store passed through, for tests that count, delay or fail some of its calls. */
+public class ForwardingObjectStore implements ObjectStore {
   private final ObjectStore delegate;
 
-  ForwardingObjectStore(ObjectStore delegate) {
+  /** Passes every call to {@code delegate}. */
+  public ForwardingObjectStore(ObjectStore delegate) {
     this.delegate = delegate;
   }
 
@@ -45,6 +46,11 @@ class ForwardingObjectStore implements ObjectStore {
   @Override
   public boolean delete(String name) throws IOException {
     return delegate.delete(name);
+  }
+
+  @Override
+  public int discardAbandonedUploads(java.time.Instant startedBefore) throws IOException {
+    return delegate.discardAbandonedUploads(startedBefore);
   }
 
   @Override

@@ -45,13 +45,14 @@ class SharedLeasesTest {
   }
 
   /** Holds the next lease write, once armed, until released. */
-  private static final class HoldingLeaseWrites implements ObjectStore {
+  private static final class HoldingLeaseWrites extends ForwardingObjectStore {
     private final ObjectStore inner;
     private final AtomicBoolean armed;
     private final CountDownLatch entered;
     private final CountDownLatch release;
 
     HoldingLeaseWrites(ObjectStore inner, AtomicBoolean armed, CountDownLatch entered, CountDownLatch release) {
+      super(inner);
       this.inner = inner;
       this.armed = armed;
       this.entered = entered;
@@ -69,41 +70,6 @@ class SharedLeasesTest {
         }
       }
       return inner.putIfAbsent(name, data);
-    }
-
-    @Override
-    public Upload upload(String name) throws IOException {
-      return inner.upload(name);
-    }
-
-    @Override
-    public byte[] get(String name) throws IOException {
-      return inner.get(name);
-    }
-
-    @Override
-    public byte[] getRange(String name, long offset, int length) throws IOException {
-      return inner.getRange(name, offset, length);
-    }
-
-    @Override
-    public long size(String name) throws IOException {
-      return inner.size(name);
-    }
-
-    @Override
-    public List<String> list(String prefix) throws IOException {
-      return inner.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String name) throws IOException {
-      return inner.delete(name);
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
     }
   }
 }
