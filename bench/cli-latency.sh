@@ -155,19 +155,23 @@ restic init -q -r "$FS/restic" >>"$LOG/setup.out" 2>&1
 restic -r "$FS/restic" backup -q "$DATA" >>"$LOG/setup.out" 2>&1
 
 # ------------------------------------------------------------------------------ the matrix
+# jdk_env JDK [VAR=VALUE...]: the env prefix that runs the CLI on JDK alone (as JAVA_HOME and as the
+# java on PATH, no other searched) with the run's cache directory
+jdk_env() { local jdk=$1; shift; echo "env JAVA_HOME=$jdk PATH=$WORK/path-$(jdk_major "$jdk"):$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg $*"; }
+# sk_cmd ENV CACHE: the CLI command line for that env with the start-up cache off or on (built if missing)
+sk_cmd() { if [ "$2" = on ]; then echo "$1 SNAPSHOTKIT_CACHE=sync $SK"; else echo "$1 SNAPSHOTKIT_CACHE=off $SK"; fi; }
 for jdk in "${JDKS[@]}"; do
   major=$(jdk_major "$jdk")
   # this JDK as JAVA_HOME and as the java on PATH, and no other searched
   mkdir -p "$WORK/path-$major"
   ln -sf "$jdk/bin/java" "$WORK/path-$major/java"
-  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  run=$(jdk_env "$jdk")
   echo "JDK $major: building the start-up cache"
   # not with a bare --version, which the launcher runs without the cache (so it would not build it)
   $run SNAPSHOTKIT_CACHE=sync "$SK" list --version | tee -a "$RESULTS"
   phase short || continue
   for cache in off on; do
-    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
-    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    sk=$(sk_cmd "$run" "$cache")
     echo "JDK $major, cache $cache: x$REPS"
     for rep in $(seq 1 "$REPS"); do
       pair "$rep" "list-$major-$cache" "$sk list" "snapshots-$major-$cache" "restic -r $FS/restic snapshots"
@@ -189,10 +193,9 @@ TARZ="$FS/data.tar.zst"
 if phase full; then
   for jdk in "${JDKS[@]}"; do
     major=$(jdk_major "$jdk")
-    run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg SNAPSHOTKIT_HOME=$FULL_HOME"
+    run=$(jdk_env "$jdk" SNAPSHOTKIT_HOME="$FULL_HOME")
     for cache in off on; do
-      if [ "$cache" = on ]; then mode=sync; else mode=off; fi
-      sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+      sk=$(sk_cmd "$run" "$cache")
       echo "JDK $major, cache $cache: full capture and restore x$REPS"
       for rep in $(seq 1 "$REPS"); do
         pair_prep "$rep" "full-$major-$cache" "$sk capture corpus" "$fresh_full" \
@@ -229,10 +232,9 @@ fresh_ours="rm -rf $FS/ours && cp -a $FS/ours-base $FS/ours"
 fresh_restic="rm -rf $FS/restic && cp -a $FS/restic-base $FS/restic"
 for jdk in "${JDKS[@]}"; do
   major=$(jdk_major "$jdk")
-  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  run=$(jdk_env "$jdk")
   for cache in off on; do
-    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
-    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    sk=$(sk_cmd "$run" "$cache")
     echo "JDK $major, cache $cache: incremental capture x$REPS"
     for rep in $(seq 1 "$REPS"); do
       pair_prep "$rep" "incr-$major-$cache" "$sk capture corpus" "$fresh_ours" \
@@ -246,10 +248,9 @@ V2=$(latest_ours)
 [ "$V2" -eq $((V1 + 1)) ] || die "expected version $((V1 + 1)) after the incremental capture, found $V2"
 for jdk in "${JDKS[@]}"; do
   major=$(jdk_major "$jdk")
-  run="env JAVA_HOME=$jdk PATH=$WORK/path-$major:$PATH SNAPSHOTKIT_JAVA_SEARCH= XDG_CACHE_HOME=$WORK/xdg"
+  run=$(jdk_env "$jdk")
   for cache in off on; do
-    if [ "$cache" = on ]; then mode=sync; else mode=off; fi
-    sk="$run SNAPSHOTKIT_CACHE=$mode $SK"
+    sk=$(sk_cmd "$run" "$cache")
     echo "JDK $major, cache $cache: diff x$REPS"
     for rep in $(seq 1 "$REPS"); do
       pair "$rep" "diff-$major-$cache" "$sk diff corpus@$V1 corpus@$V2" \
