@@ -1,7 +1,5 @@
 package io.snapshotkit.jdbc;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.Page;
 import io.snapshotkit.Snapshot;
@@ -86,11 +84,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
 
   private final Jdbi jdbi;
   private final Dialect dialect;
-  /** The manifest cache's bound in bytes, 0 for none. */
-  private final long manifestCacheBytes;
-  /** Built on first use: short commands never read a manifest, and Caffeine's classes cost their start. */
-  private volatile Cache<SnapshotId, byte[]> manifestCache;
-  private final Object manifestCacheLock = new Object();
+  private final ManifestCache manifestCache;
   private final JdbcOutbox outbox;
   private final JdbcBlobStore blobStore;
   private final JdbcScheduleStore schedules;
@@ -108,7 +102,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
     this.ownConnections = opening.ownConnections();
     this.database = opening.database();
     this.jdbi.setTemplateEngine(TemplateEngine.NOP);
-    this.manifestCacheBytes = settings.manifestCacheBytes();
+    this.manifestCache = new ManifestCache(settings.manifestCacheBytes());
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
     this.schedules = new JdbcScheduleStore(this);
@@ -230,7 +224,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
           throw surface(what, e);
         } finally {
           if (current[0] != null) {
-            invalidate(current[0].touchedManifests());
+            manifestCache.invalidate(current[0].touchedManifests());
           }
         }
       }
@@ -259,30 +253,6 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       return e;
     }
     return SqlFailures.map(what, e, database);
-  }
-
-  private void invalidate(Iterable<SnapshotId> ids) {
-    Cache<SnapshotId, byte[]> cache = manifestCache;
-    if (cache != null) {
-      cache.invalidateAll(ids);
-    }
-  }
-
-  private Cache<SnapshotId, byte[]> manifestCache() {
-    Cache<SnapshotId, byte[]> cache = manifestCache;
-    if (cache == null) {
-      synchronized (manifestCacheLock) {
-        cache = manifestCache;
-        if (cache == null) {
-          cache = Caffeine.newBuilder()
-              .maximumWeight(manifestCacheBytes)
-              .weigher((SnapshotId id, byte[] bytes) -> bytes.length)
-              .build();
-          manifestCache = cache;
-        }
-      }
-    }
-    return cache;
   }
 
   @Override
@@ -318,7 +288,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   @Override
   public Optional<byte[]> manifest(SnapshotId id) {
     Objects.requireNonNull(id, "id");
-    byte[] bytes = manifestCacheBytes == 0 ? loadManifest(id) : manifestCache().get(id, this::loadManifest);
+    byte[] bytes = manifestCache.get(id, this::loadManifest);
     return Optional.ofNullable(bytes).map(byte[]::clone);
   }
 
