@@ -45,7 +45,11 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
  */
 class S3EngineFaultIT {
   private static final long PART = 5L << 20;
-  private static final Duration LEASE = Duration.ofSeconds(2);
+  /**
+   * Long enough that the gcs below run while the failed capture's lease object (its delete failed:
+   * the server was down) is still live: this agent's own leftover must not stop its gc.
+   */
+  private static final Duration LEASE = Duration.ofSeconds(6);
   @TempDir static Path serverDir;
   static S3ProxyServer server;
   @TempDir Path dir;

@@ -52,6 +52,12 @@ final class SharedLeases implements AutoCloseable {
   private final Duration leaseTime;
   private final Clock clock;
   private final Set<Lease> held = ConcurrentHashMap.newKeySet();
+  /**
+   * The ids of this agent's ended leases whose objects could not all be deleted (the store was
+   * unreachable): not another agent's work, so they never block this agent, and its next
+   * collection deletes them. To other agents they stay live until they expire.
+   */
+  private final Set<String> leftovers = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService renewer;
 
   SharedLeases(ObjectStore objects, String host, Duration leaseTime, Clock clock) {
@@ -104,7 +110,12 @@ final class SharedLeases implements AutoCloseable {
       name = next;
       expiry = until;
       if (old != null) {
-        objects.delete(old);
+        try {
+          objects.delete(old);
+        } catch (IOException | RuntimeException e) {
+          leftovers.add(uuid);
+          throw e;
+        }
       }
     }
 
@@ -131,7 +142,9 @@ final class SharedLeases implements AutoCloseable {
         try {
           objects.delete(name);
         } catch (IOException | RuntimeException e) {
-          LOG.warn("could not delete the lease {}; it expires by itself", name, e);
+          leftovers.add(uuid);
+          LOG.warn("could not delete the lease {}; this agent's next gc deletes it, other agents wait until it "
+              + "expires", name, e);
         }
       }
     }
@@ -159,6 +172,9 @@ final class SharedLeases implements AutoCloseable {
   }
 
   private boolean mine(Found f) {
+    if (leftovers.contains(f.uuid)) {
+      return true;
+    }
     for (Lease l : held) {
       if (l.uuid.equals(f.uuid)) {
         return true;
@@ -249,15 +265,24 @@ final class SharedLeases implements AutoCloseable {
     return java.time.Instant.ofEpochMilli(clock.millis() - leaseTime.toMillis());
   }
 
-  /** Deletes leases that expired (their holders died), so listings stay short. */
+  /**
+   * Deletes leases that expired (their holders died) and this agent's ended leases it could not
+   * delete when they ended, so listings stay short and other agents need not wait for them.
+   */
   private void removeExpired() throws IOException {
     long now = clock.millis();
+    Set<String> endedHere = Set.copyOf(leftovers);
     for (String n : objects.list(PREFIX)) {
       Optional<Found> f = parse(n);
-      if (f.isPresent() && f.get().expiry <= now) {
+      if (f.isPresent() && (f.get().expiry <= now || endedHere.contains(f.get().uuid) && !held(f.get().uuid))) {
         objects.delete(n);
       }
     }
+    leftovers.removeIf(u -> endedHere.contains(u) && !held(u));
+  }
+
+  private boolean held(String uuid) {
+    return held.stream().anyMatch(l -> l.uuid.equals(uuid));
   }
 
   private void renewAll() {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,6 +42,49 @@ class SharedLeasesTest {
       closer.join(30_000);
       Thread.sleep(250); // a renewal still running would finish within this
       assertEquals(List.of(), objects.list(SharedLeases.PREFIX));
+    }
+  }
+
+  @Test
+  @DisplayName("a lease whose delete failed (the store was down when its capture ended) does not block this "
+      + "agent's own gc, and that gc deletes it")
+  void aLeaseLeftByAFailedDeleteIsNotAnotherAgentsWork() throws Exception {
+    AtomicBoolean failDeletes = new AtomicBoolean();
+    ObjectStore objects = new FailingLeaseDeletes(new LocalObjectStore(dir.resolve("store")), failDeletes);
+    try (SharedLeases leases = new SharedLeases(objects, "h", Duration.ofMinutes(10), Clock.systemUTC());
+        SharedLeases otherHost = new SharedLeases(objects, "other", Duration.ofMinutes(10), Clock.systemUTC())) {
+      SharedLeases.Lease capture = leases.capture();
+      failDeletes.set(true);
+      capture.close(); // the store is unreachable: the lease object stays, live for ten minutes
+      failDeletes.set(false);
+      assertEquals(1, objects.list(SharedLeases.PREFIX).size());
+
+      assertTrue(otherHost.exclusive().isEmpty(), "to another host the leftover is a capture that may still run");
+      Optional<SharedLeases.Lease> gc = leases.exclusive();
+      assertTrue(gc.isPresent(), "the agent whose capture ended may collect");
+      gc.get().close();
+      assertEquals(List.of(), objects.list(SharedLeases.PREFIX), "its gc deleted the leftover lease");
+      Optional<SharedLeases.Lease> next = otherHost.exclusive();
+      assertTrue(next.isPresent(), "then other hosts may collect too");
+      next.get().close();
+    }
+  }
+
+  /** Fails every delete of a lease object while armed, as an unreachable store does. */
+  private static final class FailingLeaseDeletes extends ForwardingObjectStore {
+    private final AtomicBoolean armed;
+
+    FailingLeaseDeletes(ObjectStore inner, AtomicBoolean armed) {
+      super(inner);
+      this.armed = armed;
+    }
+
+    @Override
+    public boolean delete(String name) throws IOException {
+      if (name.startsWith(SharedLeases.PREFIX) && armed.get()) {
+        throw new java.net.ConnectException("Connection refused");
+      }
+      return super.delete(name);
     }
   }
 
