@@ -10,7 +10,6 @@ import io.snapshotkit.spi.PlanProvider;
 import io.snapshotkit.spi.QuiescePolicy;
 import io.snapshotkit.spi.StartPosition;
 import io.snapshotkit.spi.WorkloadLock;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -209,7 +208,7 @@ final class EngineBuilderState {
         plans != null ? plans : tenant -> Plan.UNLIMITED,
         clock,
         executor,
-        random != null ? random : new SecureRandom(),
+        random != null ? random : new LazySecureRandom(),
         inlineManifestLimit != null ? inlineManifestLimit : EngineSettings.DEFAULT_INLINE_MANIFEST_LIMIT,
         hostTimeout != null ? hostTimeout : EngineSettings.DEFAULT_HOST_TIMEOUT,
         lockTimeout != null ? lockTimeout : EngineSettings.DEFAULT_LOCK_TIMEOUT,

@@ -802,7 +802,7 @@ public final class SnapshotEngine implements AutoCloseable {
       return this;
     }
 
-    /** Optional: randomness for ids; default a {@link SecureRandom}. */
+    /** Optional: randomness for ids; default a {@link SecureRandom}, made when the first id is. */
     public Builder random(RandomGenerator value) {
       state.random(value);
       return this;
