@@ -26,7 +26,8 @@ import org.sqlite.util.LibraryLoaderUtil;
  * trains with it: the launcher keeps that copy beside the cache and points the driver at it
  * ({@code org.sqlite.lib.path}), which otherwise extracts its 1.1 MB to the temporary directory on
  * every start. The name stays the driver's so that, should the copy vanish, the driver's own
- * extraction (which looks the name up in the jar) still works.
+ * extraction (which looks the name up in the jar) still works. Likewise zstd-jni's library goes to
+ * the directory {@value ZstdLibrary#TRAINING_DIRECTORY} ({@link ZstdLibrary}).
  *
  * <p>Everything it writes is under the directory it is given, which the launcher creates empty in
  * the cache directory and removes afterwards; the launcher also points {@code user.home} there,
@@ -65,6 +66,16 @@ final class CacheTraining {
       }
     } catch (IOException e) {
       System.err.println("snapshotkit cache training: cannot copy SQLite's native library to " + work + ": "
+          + e.getMessage());
+      System.exit(1);
+    }
+    try {
+      Path zstd = ZstdLibrary.copyForLauncher(work);
+      if (zstd != null) {
+        System.setProperty(ZstdLibrary.PROPERTY, zstd.toString());
+      }
+    } catch (IOException e) {
+      System.err.println("snapshotkit cache training: cannot copy zstd's native library to " + work + ": "
           + e.getMessage());
       System.exit(1);
     }

@@ -241,6 +241,7 @@ final class Services implements AutoCloseable {
 
   private static FsHostAgent openAgent(Home home, Clock clock, ExecutorService threads, Duration lockWait,
       Runnable waiting, RestoreListener restoreSteps) {
+    ZstdLibrary.preload();
     long deadline = System.nanoTime() + lockWait.toNanos();
     boolean announced = false;
     while (true) {

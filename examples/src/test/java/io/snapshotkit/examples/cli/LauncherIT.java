@@ -40,12 +40,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Runs the real {@code bin/snapshotkit} launcher as a process: which JDK it picks, the start-up
  * cache it builds and when it must ignore it (stale, corrupt, unwritable), never failing the
- * command because of it; the same for the copy of SQLite's native library kept beside the cache.
+ * command because of it; the same for the copies of SQLite's and zstd's native libraries kept
+ * beside the cache.
  *
  * <p>One training run (the launcher's own, {@code SNAPSHOTKIT_CACHE=sync}, on JDK 17: a dynamic
  * CDS archive) builds the cache the tests share, on a copy of the shaded jar; the test that
@@ -108,9 +109,28 @@ class LauncherIT {
     }
   }
 
+  /** The native libraries the launcher keeps a copy of beside the cache, each loaded by its own library. */
+  enum NativeLibrary {
+    SQLITE("sqlite", "libsqlitejdbc.so", "sqlitejdbc"),
+    ZSTD("zstd", "libzstd-jni.so", "zstd-jni");
+
+    /** The part of its directory's name that says which library it holds. */
+    final String kind;
+    /** The copy's file name. */
+    final String file;
+    /** What every file name of this library, copy or extraction, contains. */
+    final String marker;
+
+    NativeLibrary(String kind, String file, String marker) {
+      this.kind = kind;
+      this.file = file;
+      this.marker = marker;
+    }
+  }
+
   @Test
   @Order(1)
-  void sqlitesNativeLibraryIsLoadedFromBesideTheCacheNotExtractedAgain() throws IOException, InterruptedException {
+  void theNativeLibrariesAreLoadedFromBesideTheCacheNotExtractedAgain() throws IOException, InterruptedException {
     Path libraryLog = tmp.resolve("library.log");
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
     env.put("JAVA_OPTS", "-Xlog:library=info:file=" + libraryLog);
@@ -120,50 +140,64 @@ class LauncherIT {
     assertEquals(0, init.status(), init::err);
     assertEquals(0, r.status(), r::err);
     assertEquals("", r.err());
-    assertEquals(List.of(sqliteLibraryDirectory(cacheHome).resolve("libsqlitejdbc.so").toString()),
-        sqliteLibrariesLoaded(libraryLog), "the copy beside the cache, and no other");
+    for (NativeLibrary library : NativeLibrary.values()) {
+      assertEquals(List.of(libraryDirectory(cacheHome, library).resolve(library.file).toString()),
+          librariesLoaded(libraryLog, library), library + ": the copy beside the cache, and no other");
+    }
   }
 
-  /** How the copy of SQLite's library beside the cache can be wrong; the driver must then extract its own. */
+  /** How the copy of a library beside the cache can be wrong; its loader must then extract its own. */
   enum BadLibrary { MISSING, CORRUPT, TRUNCATED, OF_ANOTHER_JAR }
 
   @ParameterizedTest
-  @EnumSource(BadLibrary.class)
+  @CsvSource({"SQLITE, MISSING", "SQLITE, CORRUPT", "SQLITE, TRUNCATED", "SQLITE, OF_ANOTHER_JAR",
+      "ZSTD, MISSING", "ZSTD, CORRUPT", "ZSTD, TRUNCATED", "ZSTD, OF_ANOTHER_JAR"})
   @Order(3)
-  void aBadCopyOfSqlitesLibraryIsNotLoadedAndTheDriverExtractsItsOwn(BadLibrary bad)
+  void aBadCopyOfALibraryIsNotLoadedAndItsOwnExtractionRuns(NativeLibrary library, BadLibrary bad)
       throws IOException, InterruptedException {
-    // this test's own cache directory: the shared cache, and the library as `bad` says
+    // this test's own cache directory: the shared cache and good copies, and the library as `bad` says
     Path ownCache = tmp.resolve("cache");
     Path dir = Files.createDirectories(ownCache.resolve("snapshotkit"));
     Path cache = Files.copy(cachedFile("jsa"), dir.resolve(cachedFile("jsa").getFileName()));
     Files.setLastModifiedTime(cache, FileTime.from(Instant.now()));
-    Path good = sqliteLibraryDirectory(cacheHome);
+    for (NativeLibrary other : NativeLibrary.values()) {
+      if (other != library) {
+        Path good = libraryDirectory(cacheHome, other);
+        Path copy = Files.createDirectories(dir.resolve(good.getFileName()));
+        Files.copy(good.resolve(other.file), copy.resolve(other.file));
+      }
+    }
+    Path good = libraryDirectory(cacheHome, library);
     Path copy = dir.resolve(good.getFileName());
     if (bad != BadLibrary.MISSING) {
       Files.createDirectories(copy);
-      byte[] library = Files.readAllBytes(good.resolve("libsqlitejdbc.so"));
+      byte[] bytes = Files.readAllBytes(good.resolve(library.file));
       switch (bad) {
-        case CORRUPT -> library[library.length / 2] ^= 0x5a;
-        case TRUNCATED -> library = Arrays.copyOf(library, library.length / 2);
+        case CORRUPT -> bytes[bytes.length / 2] ^= 0x5a;
+        case TRUNCATED -> bytes = Arrays.copyOf(bytes, bytes.length / 2);
         default -> { }
       }
-      Files.write(copy.resolve("libsqlitejdbc.so"), library);
+      Files.write(copy.resolve(library.file), bytes);
       if (bad == BadLibrary.OF_ANOTHER_JAR) {
         // a good library, kept for another jar: its name has that jar's checksum
-        Files.move(copy, dir.resolve(copy.getFileName().toString().replaceFirst("-\\d+-\\d+-sqlite-", "-1-2-sqlite-")));
+        Files.move(copy, dir.resolve(copy.getFileName().toString()
+            .replaceFirst("-\\d+-\\d+-" + library.kind + "-", "-1-2-" + library.kind + "-")));
       }
     }
     Path libraryLog = tmp.resolve("library.log");
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), ownCache, "auto");
     env.put("JAVA_OPTS", "-Xlog:library=info:file=" + libraryLog);
     Result init = run(env, "init");
-    Result list = run(env, "list");
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("a.txt"), "compressed by zstd\n".repeat(100));
+    Result track = run(env, "track", "w", "data=" + data);
+    Result capture = run(env, "capture", "w");
 
-    assertEquals(0, init.status(), init::err);
-    assertEquals(0, list.status(), list::err);
-    assertTrue(list.out().startsWith("No snapshots yet."), list.out());
-    assertEquals("", list.err(), "the command must not complain about the library");
-    List<String> loaded = sqliteLibrariesLoaded(libraryLog);
+    for (Result r : List.of(init, track, capture)) {
+      assertEquals(0, r.status(), r::err);
+      assertEquals("", r.err(), "the command must not complain about the library");
+    }
+    List<String> loaded = librariesLoaded(libraryLog, library);
     assertEquals(1, loaded.size(), loaded::toString);
     assertFalse(loaded.get(0).startsWith(ownCache.toString()), "loaded the bad copy: " + loaded);
   }
@@ -381,12 +415,16 @@ class LauncherIT {
     assertNotEquals(before, after);
     assertFalse(Files.exists(before), "the cache of the replaced jar is still there");
     assertTrue(r.out().contains("Start-up cache: " + after), r.out());
-    Path library = sqliteLibraryDirectory(cacheHome);
-    String jarKey = after.getFileName().toString().replaceFirst("-jdk.*", "-sqlite-");
-    assertTrue(library.getFileName().toString().startsWith(jarKey), library + " is not the changed jar's");
+    Set<Path> expected = new java.util.HashSet<>(Set.of(after));
+    for (NativeLibrary kind : NativeLibrary.values()) {
+      Path library = libraryDirectory(cacheHome, kind);
+      String jarKey = after.getFileName().toString().replaceFirst("-jdk.*", "-" + kind.kind + "-");
+      assertTrue(library.getFileName().toString().startsWith(jarKey), library + " is not the changed jar's");
+      expected.add(library);
+    }
     try (Stream<Path> left = Files.list(cacheHome.resolve("snapshotkit"))) {
-      assertEquals(Set.of(after, library), left.collect(Collectors.toSet()),
-          "a training directory, lock, failure mark or the replaced jar's SQLite library was left behind");
+      assertEquals(expected, left.collect(Collectors.toSet()),
+          "a training directory, lock, failure mark or a library of the replaced jar was left behind");
     }
   }
 
@@ -401,20 +439,20 @@ class LauncherIT {
     }
   }
 
-  /** The one directory that holds the copy of SQLite's native library in the cache directory {@code xdg}. */
-  private static Path sqliteLibraryDirectory(Path xdg) throws IOException {
+  /** The one directory that holds the copy of {@code library} in the cache directory {@code xdg}. */
+  private static Path libraryDirectory(Path xdg, NativeLibrary library) throws IOException {
     try (Stream<Path> files = Files.list(xdg.resolve("snapshotkit"))) {
-      List<Path> found = files.filter(p -> p.getFileName().toString().contains("-sqlite-")).toList();
-      assertEquals(1, found.size(), () -> "SQLite library directories: " + found);
+      List<Path> found = files.filter(p -> p.getFileName().toString().contains("-" + library.kind + "-")).toList();
+      assertEquals(1, found.size(), () -> library + " library directories: " + found);
       return found.get(0);
     }
   }
 
-  /** The files of SQLite's JDBC library that a JVM loaded, from its {@code -Xlog:library} log. */
-  private static List<String> sqliteLibrariesLoaded(Path libraryLog) throws IOException {
+  /** The files of {@code library} that a JVM loaded, from its {@code -Xlog:library} log. */
+  private static List<String> librariesLoaded(Path libraryLog, NativeLibrary library) throws IOException {
     // [1.813s][info][library] Loaded library /path/libsqlitejdbc.so, handle 0x00007f845c177b80
     String marker = "Loaded library ";
-    return Files.readAllLines(libraryLog).stream().filter(l -> l.contains(marker) && l.contains("sqlitejdbc"))
+    return Files.readAllLines(libraryLog).stream().filter(l -> l.contains(marker) && l.contains(library.marker))
         .map(l -> l.substring(l.indexOf(marker) + marker.length(), l.lastIndexOf(", handle"))).toList();
   }
 
