@@ -203,6 +203,27 @@ class LauncherIT {
   }
 
   @Test
+  @Order(3)
+  void commandsRunWithoutTheFlightRecorderUnlessJavaOptsAskForIt() throws IOException, InterruptedException {
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    assertEquals(0, run(env, "init").status());
+    Path plain = tmp.resolve("plain-classes.log");
+    env.put("JAVA_OPTS", "-Xlog:class+load=info:file=" + plain);
+    Result list = run(env, "list");
+    Path recording = tmp.resolve("recording.jfr");
+    Path recorded = tmp.resolve("recorded-classes.log");
+    env.put("JAVA_OPTS", "-XX:StartFlightRecording=filename=" + recording + " -Xlog:class+load=info:file=" + recorded);
+    Result withJfr = run(env, "list");
+
+    assertEquals(0, list.status(), list::err);
+    assertEquals("", list.err(), "no warning about the deprecated -XX:-FlightRecorder");
+    assertFalse(Files.readString(plain).contains("JdbiStatementEvent"), "JDBI registered its JFR event");
+    assertEquals(0, withJfr.status(), withJfr::err);
+    assertTrue(Files.readString(recorded).contains("JdbiStatementEvent"), "JAVA_OPTS asked for a recording");
+    assertTrue(Files.size(recording) > 0, "the recording the user asked for was written");
+  }
+
+  @Test
   @Order(2)
   void jvmFlagsOfTheUserReplaceTheCache() throws IOException, InterruptedException {
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
