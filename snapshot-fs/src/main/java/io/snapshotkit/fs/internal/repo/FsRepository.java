@@ -89,7 +89,7 @@ public final class FsRepository implements Closeable {
     AtomicFiles.deleteTree(root.resolve("tmp"));
     Files.createDirectories(root.resolve("tmp"));
     if (shared == null) {
-      LocalObjectStore local = new LocalObjectStore(root);
+      LocalObjectStore local = LocalObjectStore.exclusive(root);
       RepositoryFormat.ensure(local, root.toString());
       Files.createDirectories(root.resolve("snapshots"));
       // the repository lock is held: no put is running, so interrupted ones and in-flight imports go
@@ -228,6 +228,9 @@ public final class FsRepository implements Closeable {
       leases.close();
     }
     content.close();
+    if (leases == null) {
+      closeQuietly(objects); // the repository's own store: the files it keeps open for reads
+    }
     try {
       lock.release();
     } catch (IOException e) {

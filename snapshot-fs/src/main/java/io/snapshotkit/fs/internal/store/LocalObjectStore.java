@@ -34,12 +34,33 @@ import java.util.UUID;
  */
 public final class LocalObjectStore implements ObjectStore {
   private static final String TMP = ".tmp-";
+  /** How many files an exclusive store keeps open for range reads. */
+  static final int OPEN_FOR_READS = 16;
   private final Path root;
+  /** Null unless this process is the store's only user ({@link #exclusive}). */
+  private final ReadChannels channels;
 
-  /** A store rooted at {@code root} (created if missing). */
+  /** A store rooted at {@code root} (created if missing), which other processes may use too. */
   public LocalObjectStore(Path root) throws IOException {
+    this(root, null);
+  }
+
+  private LocalObjectStore(Path root, ReadChannels channels) throws IOException {
     this.root = Objects.requireNonNull(root, "root");
+    this.channels = channels;
     Files.createDirectories(root);
+  }
+
+  /**
+   * A store that only this process uses (its owner holds the repository's lock): range reads keep
+   * the {@value #OPEN_FOR_READS} most recently read files open, so a restore's or a diff's many
+   * reads of one pack cost one open, not one each. Only this process deletes objects here, and a
+   * delete closes the file's channel first, so no read sees a deleted object; with other
+   * processes deleting, a kept channel would go on reading a file they deleted, hence not for
+   * shared stores.
+   */
+  public static LocalObjectStore exclusive(Path root) throws IOException {
+    return new LocalObjectStore(root, new ReadChannels(OPEN_FOR_READS));
   }
 
   private Path path(String name) {
@@ -66,15 +87,29 @@ public final class LocalObjectStore implements ObjectStore {
       throw new IllegalArgumentException("bad range " + offset + "+" + length + " of " + name);
     }
     byte[] out = new byte[length];
-    ByteBuffer buf = ByteBuffer.wrap(out);
-    try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
-      while (buf.hasRemaining()) {
-        if (ch.read(buf, offset + buf.position()) < 0) {
-          throw new EOFException(name + " ends before " + (offset + length));
-        }
+    Path file = path(name);
+    if (channels == null) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        readFully(ch, name, out, offset);
       }
+      return out;
+    }
+    ReadChannels.Ref r = channels.acquire(file);
+    try {
+      readFully(r.channel, name, out, offset);
+    } finally {
+      channels.release(r);
     }
     return out;
+  }
+
+  private static void readFully(FileChannel ch, String name, byte[] out, long offset) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(out);
+    while (buf.hasRemaining()) {
+      if (ch.read(buf, offset + buf.position()) < 0) {
+        throw new EOFException(name + " ends before " + (offset + out.length));
+      }
+    }
   }
 
   @Override
@@ -108,6 +143,9 @@ public final class LocalObjectStore implements ObjectStore {
   @Override
   public boolean delete(String name) throws IOException {
     Path p = path(name);
+    if (channels != null) {
+      channels.forget(p);
+    }
     boolean existed = Files.deleteIfExists(p);
     if (existed) {
       fsyncDirectory(p.getParent());
@@ -129,9 +167,17 @@ public final class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** Closes the files kept open for reads, if any (an exclusive store). */
   @Override
-  public void close() {
-    // nothing held open between calls
+  public void close() throws IOException {
+    if (channels != null) {
+      channels.close();
+    }
+  }
+
+  /** How many files are kept open for reads (for tests). */
+  int openForReads() {
+    return channels == null ? 0 : channels.size();
   }
 
   private static void fsyncDirectory(Path dir) throws IOException {

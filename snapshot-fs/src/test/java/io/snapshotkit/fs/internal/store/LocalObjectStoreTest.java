@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalObjectStoreTest {
+  private static final int OPEN = LocalObjectStore.OPEN_FOR_READS;
   @TempDir
   Path dir;
 
@@ -96,6 +97,98 @@ class LocalObjectStoreTest {
     store.removeTemporaries("packs");
     try (Stream<Path> files = Files.list(dir.resolve("packs"))) {
       assertEquals(List.of(dir.resolve("packs/kept.pack")), files.toList());
+    }
+  }
+
+  /** The files under {@code dir} this process has open (Linux: /proc/self/fd). */
+  private List<Path> openFilesUnder(Path under) throws IOException {
+    List<Path> open = new java.util.ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          Path target = Files.readSymbolicLink(fd);
+          if (target.startsWith(under)) {
+            open.add(target);
+          }
+        } catch (IOException e) {
+          // the descriptor closed meanwhile
+        }
+      }
+    }
+    return open;
+  }
+
+  @Test
+  @DisplayName("an exclusive store reads many ranges of a file through one open channel, keeps at most "
+      + OPEN + " files open, closes a file's channel before deleting it and all of them on close")
+  void anExclusiveStoreKeepsRecentlyReadFilesOpen() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "Linux only");
+    Path root = dir.toRealPath();
+    LocalObjectStore store = LocalObjectStore.exclusive(root);
+    for (int i = 0; i < LocalObjectStore.OPEN_FOR_READS + 4; i++) {
+      assertTrue(store.putIfAbsent("packs/p" + i + ".pack", bytes("pack number " + i + " of several")));
+    }
+    for (int k = 0; k < 100; k++) {
+      assertArrayEquals(bytes("number 0"), store.getRange("packs/p0.pack", 5, 8));
+    }
+    assertEquals(1, store.openForReads());
+    assertEquals(List.of(root.resolve("packs/p0.pack")), openFilesUnder(root));
+    for (int i = 0; i < LocalObjectStore.OPEN_FOR_READS + 4; i++) {
+      assertArrayEquals(bytes("number " + i), store.getRange("packs/p" + i + ".pack", 5, 7 + String.valueOf(i).length()));
+    }
+    assertEquals(LocalObjectStore.OPEN_FOR_READS, store.openForReads());
+    assertEquals(LocalObjectStore.OPEN_FOR_READS, openFilesUnder(root).size());
+
+    String last = "packs/p" + (LocalObjectStore.OPEN_FOR_READS + 3) + ".pack";
+    assertTrue(store.delete(last));
+    assertFalse(openFilesUnder(root).contains(root.resolve(last)), "a deleted file is still held open");
+    assertThrows(NoSuchFileException.class, () -> store.getRange(last, 0, 4), "read a deleted object");
+
+    store.close();
+    assertEquals(List.of(), openFilesUnder(root));
+    assertArrayEquals(bytes("pack"), store.getRange("packs/p1.pack", 0, 4), "a closed store still reads, one open each");
+    assertEquals(List.of(), openFilesUnder(root));
+  }
+
+  @Test
+  @DisplayName("threads reading more files than are kept open, while others are deleted, get the right bytes or "
+      + "NoSuchFileException, never a closed channel")
+  void concurrentReadsEvictionsAndDeletes() throws Exception {
+    LocalObjectStore store = LocalObjectStore.exclusive(dir);
+    int files = LocalObjectStore.OPEN_FOR_READS * 3;
+    for (int i = 0; i < files; i++) {
+      store.putIfAbsent("packs/p" + i + ".pack", bytes(String.format("%08d", i).repeat(64)));
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> readers = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        readers.add(pool.submit(() -> {
+          java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+          int gone = 0;
+          for (int k = 0; k < 3_000; k++) {
+            int i = random.nextInt(files);
+            try {
+              byte[] got = store.getRange("packs/p" + i + ".pack", 8L * random.nextInt(64), 8);
+              assertArrayEquals(bytes(String.format("%08d", i)), got);
+            } catch (NoSuchFileException e) {
+              gone++;
+            }
+          }
+          return gone;
+        }));
+      }
+      for (int i = 0; i < files; i += 3) {
+        store.delete("packs/p" + i + ".pack");
+        Thread.yield();
+      }
+      for (java.util.concurrent.Future<Integer> f : readers) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+      store.close();
     }
   }
 }
