@@ -131,6 +131,28 @@ class SafeTreeTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {0644, 0666, 0600, 0444, 0000, 0755, 0777, 0711, 0620, 0246})
+  @DisplayName("a file ends with exactly its mode whether or not the umask takes bits of it away at creation "
+      + "(created with its mode, chmodded only when the umask took some), and it is written even when the "
+      + "mode forbids its owner to write")
+  void fileModesSurviveTheUmask(int mode) throws IOException {
+    SafeTree tree = tree();
+    tree.file("f", text("content"), 7, mode, T1);
+    tree.finish();
+    assertEquals("content", Files.readString(root.resolve("f")));
+    assertEquals(mode, (int) Files.getAttribute(root.resolve("f"), "unix:mode") & 07777, Integer.toOctalString(mode));
+    assertEquals(T1, Files.getLastModifiedTime(root.resolve("f")));
+  }
+
+  @Test
+  @DisplayName("the umask is read from the process's status (Linux)")
+  void theUmaskIsKnownOnLinux() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "Linux only");
+    int umask = Modes.umask();
+    assertTrue(umask >= 0 && umask <= 0777, Integer.toOctalString(umask));
+  }
+
   @Test
   @DisplayName("setuid, setgid and sticky bits are dropped; permission bits kept")
   void specialModeBitsAreMasked() throws IOException {

@@ -15,6 +15,8 @@ import java.util.Set;
 public final class Modes {
   /** Whether this process writes as root (null until first asked). */
   private static volatile Boolean writesAsRoot;
+  /** The process's umask, -1 if unknown (null until first asked). */
+  private static volatile Integer umask;
 
   private Modes() {}
 
@@ -63,6 +65,29 @@ public final class Modes {
       writesAsRoot = root;
     }
     return root;
+  }
+
+  /**
+   * The process's file mode creation mask (the {@code Umask:} field of {@code /proc/self/status},
+   * Linux 4.7 and later), read once; -1 where that cannot be read. Java cannot change the umask,
+   * so once read it holds unless native code changes it.
+   */
+  public static int umask() {
+    Integer known = umask;
+    if (known == null) {
+      known = -1;
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Umask:")) {
+            known = Integer.parseInt(line.substring(6).trim(), 8) & 0777;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        known = -1;
+      }
+      umask = known;
+    }
+    return known;
   }
 
   /** The permission set for the low nine bits of a POSIX mode; higher bits are dropped. */

@@ -41,10 +41,14 @@ final class OwnerAndMode {
   /**
    * Gives an entry just written its owner, when this tree may, then its mode (none for a link),
    * judging the setuid and setgid bits by the owner it ends up with (see the class comment).
+   *
+   * @param created the permission bits the entry was created with, or -1 if unknown: a mode
+   *     equal to them is not applied again (a chown leaves permission bits alone; only setuid and
+   *     setgid, which always take the full path, could change)
    */
-  void settle(Path path, int mode, int uid, int gid, boolean link) {
+  void settle(Path path, int mode, int uid, int gid, boolean link, int created) {
     if (origin == SafeTree.Origin.IMPORT) {
-      if (!link) {
+      if (!link && (mode & 0777) != created) {
         applyMode(path, mode & 0777);
       }
       return;
@@ -66,7 +70,9 @@ final class OwnerAndMode {
     }
     int wanted = mode & 07777;
     if ((wanted & SET_ID_BITS) == 0) {
-      applyMode(path, wanted);
+      if (wanted != created) {
+        applyMode(path, wanted);
+      }
       return;
     }
     if (owner == null) {

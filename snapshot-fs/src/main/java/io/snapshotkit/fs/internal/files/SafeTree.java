@@ -261,8 +261,7 @@ public final class SafeTree {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(mtime, "mtime");
       long written = 0;
-      try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      try (OutputStream out = java.nio.channels.Channels.newOutputStream(create(target, mode))) {
         byte[] buffer = new byte[BUFFER];
         int n;
         while ((n = readSource(content, buffer, path)) != -1) {
@@ -275,7 +274,7 @@ public final class SafeTree {
       } catch (IOException e) {
         throw io("writing " + target, e);
       }
-      owners.settle(target, mode, uid, gid, false);
+      owners.settle(target, mode, uid, gid, false, createdMode(mode));
       applyMtime(target, mtime);
       return written;
     }
@@ -318,17 +317,37 @@ public final class SafeTree {
     Objects.requireNonNull(mtime, "mtime");
     budget.countBytes(size);
     long written;
-    try (FileChannel out = FileChannel.open(f.target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel out = create(f.target, mode)) {
       written = content.writeTo(out);
     } catch (FileAlreadyExistsException e) {
       throw unsafe("entry '" + PathRules.printable(f.path) + "' appears twice, or its path is taken by another entry");
     } catch (IOException e) {
       throw io("writing " + f.target, e);
     }
-    owners.settle(f.target, mode, uid, gid, false);
+    owners.settle(f.target, mode, uid, gid, false, createdMode(mode));
     applyMtime(f.target, mtime);
     return written;
+  }
+
+  /**
+   * Creates a file for writing, never through or over an existing entry. Where the umask is known
+   * ({@link Modes#umask()}) it is created with {@code mode}'s permission bits, so that when the
+   * umask takes none of them away no chmod is needed after it ({@link #createdMode}).
+   */
+  private static FileChannel create(Path target, int mode) throws IOException {
+    java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    if (Modes.umask() < 0) {
+      return FileChannel.open(target, options);
+    }
+    return FileChannel.open(target, options,
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(Modes.permissions(mode & 0777)));
+  }
+
+  /** The permission bits a file made by {@link #create} has, or -1 if unknown. */
+  private static int createdMode(int mode) {
+    int umask = Modes.umask();
+    return umask < 0 ? -1 : mode & 0777 & ~umask;
   }
 
   private int readSource(InputStream content, byte[] buffer, String path) {
@@ -374,7 +393,7 @@ public final class SafeTree {
     } catch (IOException e) {
       throw io("creating symlink " + target, e);
     }
-    owners.settle(target, 0, uid, gid, true);
+    owners.settle(target, 0, uid, gid, true, -1);
     applyMtime(target, mtime);
     return target;
   }
@@ -447,7 +466,7 @@ public final class SafeTree {
   public void finish() {
     directories.sort(Comparator.comparingInt(PendingDirectory::depth).reversed());
     for (PendingDirectory d : directories) {
-      owners.settle(d.path(), d.mode(), d.uid(), d.gid(), false);
+      owners.settle(d.path(), d.mode(), d.uid(), d.gid(), false, -1);
       applyMtime(d.path(), d.mtime());
     }
     directories.clear();
@@ -467,10 +486,14 @@ public final class SafeTree {
     return owners.ownersNotSet();
   }
 
+  /**
+   * Sets an entry's mtime, and its access time to now: it was just created (and read back, for a
+   * directory). Giving both saves the JDK a stat of the entry for the access time to keep.
+   */
   private void applyMtime(Path path, FileTime mtime) {
     try {
       Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(mtime, null, null);
+          .setTimes(mtime, FileTime.from(java.time.Instant.now()), null);
     } catch (IOException e) {
       throw io("setting the mtime of " + path, e);
     }
