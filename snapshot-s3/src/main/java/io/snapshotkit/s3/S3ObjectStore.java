@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,6 +53,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
+  /** The name of the repository's write-once format object ({@code RepositoryFormat} in snapshot-fs). */
+  private static final String FORMAT = "format";
   private final S3Bucket bucket;
   private final S3Reads reads;
   private final S3Listing listing;
@@ -60,6 +63,13 @@ public final class S3ObjectStore implements ObjectStore {
   private final MultipartUploads multipart;
   /** The cache directory to delete at close: a temporary one when none was configured. */
   private final Path temporaryCache;
+  /**
+   * The repository's {@value #FORMAT} object as the start-up check read it, handed to the first
+   * {@link #get} of that name (the agent reads it right after opening) and then dropped: the check
+   * reads it instead of its probe object when the bucket holds one, so the agent's read costs no
+   * second request.
+   */
+  private final AtomicReference<byte[]> probedFormat = new AtomicReference<>();
 
   private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
     this.temporaryCache = temporaryCache;
@@ -90,6 +100,12 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public byte[] get(String name) throws IOException {
+    if (name.equals(FORMAT)) {
+      byte[] probed = probedFormat.getAndSet(null);
+      if (probed != null) {
+        return probed;
+      }
+    }
     return reads.get(name);
   }
 
@@ -131,11 +147,14 @@ public final class S3ObjectStore implements ObjectStore {
 
   /**
    * Checks that the bucket exists and that these credentials may list, write, read and delete
-   * under the prefix: four requests, a list (NOT_FOUND on a missing bucket, so no HEAD of the
-   * bucket) and a probe object written, read and deleted.
+   * under the prefix: four requests, a list of {@value #FORMAT} (NOT_FOUND on a missing bucket, so
+   * no HEAD of the bucket) and a probe object written, read and deleted. When the list shows the
+   * repository's format object, that object is read instead of the probe (the same permission,
+   * under the same prefix) and kept for the agent's read of it at open ({@link #probedFormat}):
+   * one request fewer per process on an existing repository.
    */
   private void probe() throws IOException {
-    list("format");
+    boolean formatExists = list(FORMAT).contains(FORMAT);
     String probe = "probe-" + UUID.randomUUID();
     String key = bucket.key(probe);
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
@@ -150,7 +169,11 @@ public final class S3ObjectStore implements ObjectStore {
       org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class).warn("{}; captures fail until there is room", e.getMessage());
       return;
     }
-    get(probe);
+    if (formatExists) {
+      probedFormat.set(reads.get(FORMAT));
+    } else {
+      get(probe);
+    }
     bucket.call("delete the probe object " + probe, () -> bucket.client().deleteObject(DeleteObjectRequest.builder()
         .bucket(bucket.bucket()).key(key).build()));
   }

@@ -66,6 +66,32 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("on an existing repository the start-up check reads its format object instead of a probe, and the agent's read of it costs no request")
+  void startUpOnARepositoryReadsTheFormatOnce() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build()) {
+      S3RepositoryIT.agent(dir.resolve("host-a"), store, "a").close(); // it writes the repository's format object
+    }
+    S3ObjectStore[] store = new S3ObjectStore[1];
+    List<String> sent = requestsOf(() -> store[0] = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build());
+    try {
+      assertEquals(4, sent.size(), "requests: " + sent);
+      assertTrue(sent.get(0).startsWith("GET /" + bucket + "?list-type=2"), sent.get(0));
+      assertTrue(sent.get(1).startsWith("PUT /" + bucket + "/probe-"), sent.get(1));
+      assertEquals("GET /" + bucket + "/format", sent.get(2));
+      assertTrue(sent.get(3).startsWith("DELETE /" + bucket + "/probe-"), sent.get(3));
+      List<String> open = requestsOf(() -> S3RepositoryIT.agent(dir.resolve("host-b"), store[0], "b").close());
+      assertEquals(0, count(open, "GET /" + bucket + "/format"), "the agent's open: " + open);
+      // handed over once: a later read asks the bucket
+      List<String> later = requestsOf(() -> assertEquals("snapshotkit-repository 2\n",
+          new String(store[0].get("format"), java.nio.charset.StandardCharsets.UTF_8)));
+      assertEquals(List.of("GET /" + bucket + "/format"), later);
+    } finally {
+      store[0].close();
+    }
+  }
+
+  @Test
   @DisplayName("the size of a cached pack or index file is answered from the cache; others ask the bucket")
   void sizeOfACachedObjectSendsNoRequest() throws Exception {
     String bucket = server.newBucket();
