@@ -95,7 +95,13 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public Upload upload(String name) throws IOException {
-    return uploads.start(name);
+    return uploads.start(name, false);
+  }
+
+  /** An upload whose publish sends no HEAD to check that the name is free: the caller says it is. */
+  @Override
+  public Upload uploadUnique(String name) throws IOException {
+    return uploads.start(name, true);
   }
 
   @Override
@@ -128,6 +134,12 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public boolean delete(String name) throws IOException {
     return listing.delete(name);
+  }
+
+  /** A DELETE without the HEAD that {@link #delete} sends to say whether the object existed. */
+  @Override
+  public void discard(String name) throws IOException {
+    listing.discard(name);
   }
 
   /** Stops the transfer threads (part uploads, downloads into the cache) and closes the SDK client. */

@@ -92,6 +92,45 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("a capture sends no HEAD before its packs, index files and lease (random names) nor before deleting its lease; its root still checks")
+  void uniqueNamesAreWrittenWithoutAHead() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.fill(data, 3, 20, 50_000);
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host-a"), store, "a")) {
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, S3RepositoryIT.nextId()));
+      assertTrue(count(sent, "PUT /" + bucket + "/packs/") >= 1, "requests: " + sent);
+      assertTrue(count(sent, "PUT /" + bucket + "/index/") >= 1, "requests: " + sent);
+      assertEquals(1, count(sent, "PUT /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(1, count(sent, "DELETE /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/packs/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/index/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(1, count(sent, "HEAD /" + bucket + "/snapshots/"), "a root is put if absent: " + sent);
+      assertEquals(List.of(), store.list("leases/"), "the lease is gone");
+    }
+  }
+
+  @Test
+  @DisplayName("discard deletes without a HEAD, also a name that does not exist")
+  void discardSendsOneRequest() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build()) {
+      store.putUnique("index/i-1.idx", new byte[10]);
+      assertEquals(10, store.get("index/i-1.idx").length);
+      List<String> sent = requestsOf(() -> {
+        store.discard("index/i-1.idx");
+        store.discard("index/i-2.idx");
+      });
+      assertEquals(List.of("DELETE /" + bucket + "/index/i-1.idx", "DELETE /" + bucket + "/index/i-2.idx"), sent);
+      assertThrows(java.nio.file.NoSuchFileException.class, () -> store.get("index/i-1.idx"), "not read from the cache");
+      assertEquals(List.of(), store.list("index/"));
+    }
+  }
+
+  @Test
   @DisplayName("the size of a cached pack or index file is answered from the cache; others ask the bucket")
   void sizeOfACachedObjectSendsNoRequest() throws Exception {
     String bucket = server.newBucket();

@@ -51,6 +51,32 @@ public interface ObjectStore extends Closeable {
   Upload upload(String name) throws IOException;
 
   /**
+   * Starts writing an object under a name no other upload uses, as the repository's packs, index
+   * files and leases carry a random UUID: like {@link #upload}, but {@link Upload#publish()} need
+   * not check first whether the name exists (on an object store that check is a request, a HEAD
+   * before every pack, index file and lease, which could only find a UUID collision).
+   *
+   * @implSpec {@link #upload}: publishing checks anyway
+   */
+  default Upload uploadUnique(String name) throws IOException {
+    return upload(name);
+  }
+
+  /**
+   * {@link #putIfAbsent} for a name no other writer uses ({@link #uploadUnique}): the object is
+   * created without first asking whether one of that name exists.
+   *
+   * @implSpec writes {@code data} through {@link #uploadUnique} and publishes it
+   */
+  default void putUnique(String name, byte[] data) throws IOException {
+    java.util.Objects.requireNonNull(data, "data");
+    try (Upload u = uploadUnique(name)) {
+      u.out().write(data);
+      u.publish();
+    }
+  }
+
+  /**
    * Reads a whole object.
    *
    * @throws java.nio.file.NoSuchFileException if there is none of that name
@@ -86,6 +112,17 @@ public interface ObjectStore extends Closeable {
    * @return whether it existed
    */
   boolean delete(String name) throws IOException;
+
+  /**
+   * Deletes an object if it exists, durably, without saying whether it did: for callers that do
+   * not need {@link #delete}'s answer, which an object store gets with a request of its own (S3's
+   * DELETE answers the same whether or not the object was there).
+   *
+   * @implSpec {@link #delete}, its answer ignored
+   */
+  default void discard(String name) throws IOException {
+    delete(name);
+  }
 
   /**
    * Removes what uploads abandoned by a dead writer still keep in the store: an upload started

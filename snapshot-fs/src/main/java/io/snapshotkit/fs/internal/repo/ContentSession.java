@@ -185,7 +185,7 @@ public final class ContentSession implements AutoCloseable {
         }
         if (pack == null) {
           packName = ContentStore.PACKS + "p-" + UUID.randomUUID() + ".pack";
-          pack = store.objects.upload(packName);
+          pack = store.objects.uploadUnique(packName);
           pack.out().write(PackFormat.packHeader());
         }
         long offset = pack.written();
