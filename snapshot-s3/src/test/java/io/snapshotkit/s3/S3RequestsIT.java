@@ -215,6 +215,30 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("an incremental capture in a new process lists the index once, after its lease: its parent's root, listed before, needs no refresh of its own")
+  void incrementalCaptureRefreshesTheIndexOnce() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.fill(data, 5, 20, 50_000);
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host"), store, "a")) {
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      S3RepositoryIT.capture(a, S3RepositoryIT.nextId());
+    }
+    Tree.write(data.resolve("d0/next.txt"), "version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host"), store, "a")) {
+      SnapshotId id = S3RepositoryIT.nextId();
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, id));
+      assertEquals(1, count(sent, "GET /" + bucket + "/snapshots/"), "it reads its parent's root: " + sent);
+      assertEquals(1, count(sent, "GET /" + bucket + "?list-type=2&prefix=index"), "index listings: " + sent);
+      Path out = dir.resolve("restored");
+      S3RepositoryIT.restoreInto(a, id, out);
+      assertEquals(Tree.state(data), Tree.state(out.resolve("data")));
+    }
+  }
+
+  @Test
   @DisplayName("concurrent range reads of a pack missing from the cache share one download, and each gets its bytes")
   void rangeReadsShareOneDownload() throws Exception {
     String bucket = server.newBucket();

@@ -59,6 +59,8 @@ public final class ContentStore {
   final Map<Long, Set<Digest>> pins = new HashMap<>();
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
+  /** Refreshes started on a shared store: see {@link #refreshes()}. */
+  private final AtomicLong refreshes = new AtomicLong();
   final ZstdCodec codec;
   /** Whether other agents (hosts) write the same store: see {@link #refresh()}. */
   private final boolean shared;
@@ -111,6 +113,7 @@ public final class ContentStore {
       return;
     }
     synchronized (lock) {
+      refreshes.incrementAndGet();
       Set<String> packs = new HashSet<>(objects.list(PACKS));
       Set<String> present = new HashSet<>(objects.list(INDEX));
       Set<String> known = new HashSet<>();
@@ -227,6 +230,15 @@ public final class ContentStore {
   /** Streams every stored content's index record (a content listed twice may come twice). */
   void forEachContent(IndexFile.RecordSink sink) throws IOException {
     index.forEach(Long.MAX_VALUE, sink);
+  }
+
+  /**
+   * How many {@link #refresh}es have started on a shared store. A value read after some listing
+   * returned, then a larger value later, means a refresh listed the index files after that listing:
+   * it saw every index file published before anything that listing showed.
+   */
+  long refreshes() {
+    return refreshes.get();
   }
 
   long generation() {
