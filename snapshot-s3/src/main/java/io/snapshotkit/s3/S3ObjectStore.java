@@ -104,6 +104,16 @@ public final class S3ObjectStore implements ObjectStore {
     return uploads.start(name, true);
   }
 
+  /**
+   * Two MiB under the {@linkplain Builder#partSize part size}: a pack ends at most about 1 MiB
+   * over its target, so it stays a single PUT rather than a multipart upload (create, parts,
+   * complete, which S3Proxy's filesystem backend then copies into one file).
+   */
+  @Override
+  public long packTarget() {
+    return uploads.partSize() - (2L << 20);
+  }
+
   @Override
   public byte[] get(String name) throws IOException {
     if (name.equals(FORMAT)) {

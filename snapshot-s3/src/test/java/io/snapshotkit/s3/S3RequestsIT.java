@@ -114,6 +114,32 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("a capture's packs stay under the part size: single PUTs, no multipart upload, and the snapshot restores")
+  void packsAreSinglePuts() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.write(data.resolve("large.bin"), Tree.random(9, 13 << 20));
+    Tree.fill(data.resolve("small"), 3, 20, 50_000);
+    SnapshotId id = S3RepositoryIT.nextId();
+    try (S3ObjectStore store = server.store(bucket).partSize(5L << 20).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host-a"), store, "a")) {
+      assertEquals(3L << 20, store.packTarget());
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, id));
+      assertEquals(0, sent.stream().filter(r -> r.startsWith("POST ")).count(), "no multipart upload: " + sent);
+      List<String> packs = store.list("packs/");
+      assertTrue(packs.size() >= 4, "13 MiB of new content in packs of about 3 MiB: " + packs);
+      assertEquals(packs.size(), count(sent, "PUT /" + bucket + "/packs/"), "one PUT per pack: " + sent);
+      for (String p : packs) {
+        assertTrue(store.size(p) <= 5L << 20, p + " is " + store.size(p) + " bytes");
+      }
+      Path out = dir.resolve("restored");
+      S3RepositoryIT.restoreInto(a, id, out);
+      assertEquals(Tree.state(data), Tree.state(out.resolve("data")));
+    }
+  }
+
+  @Test
   @DisplayName("discard deletes without a HEAD, also a name that does not exist")
   void discardSendsOneRequest() throws Exception {
     String bucket = server.newBucket();

@@ -77,6 +77,17 @@ public interface ObjectStore extends Closeable {
   }
 
   /**
+   * How large a capture lets a pack grow before it starts the next one (a pack ends at the first
+   * content that takes it to this size or over: at most about 1 MiB more). Fewer, larger objects
+   * suit a local disk; an object store may prefer objects that still go up in one request.
+   *
+   * @implSpec 64 MiB
+   */
+  default long packTarget() {
+    return 64L << 20;
+  }
+
+  /**
    * Reads a whole object.
    *
    * @throws java.nio.file.NoSuchFileException if there is none of that name

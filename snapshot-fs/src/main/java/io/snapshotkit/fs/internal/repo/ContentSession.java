@@ -193,7 +193,7 @@ public final class ContentSession implements AutoCloseable {
         packEntries.add(new PackFormat.Record(d, 0, offset, n, length, kind));
         pending.put(d, Boolean.TRUE);
         storedBytes.addAndGet(n);
-        if (pack.written() >= ContentStore.PACK_TARGET) {
+        if (pack.written() >= store.objects.packTarget()) {
           full = detach();
         }
       }

@@ -39,6 +39,7 @@ public final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   /** Contents smaller than this are stored whole; larger ones are chunked. */
   public static final int SMALL = 1 << 20;
+  /** The size gc merges small packs up to; a capture fills its packs to the store's {@link ObjectStore#packTarget()}. */
   static final long PACK_TARGET = 64L << 20;
   static final String PACKS = "packs/";
   static final String INDEX = "index/";
