@@ -38,7 +38,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *
  * <p>Objects are {@code <prefix><name>}. Objects at or above the {@linkplain Builder#partSize part
  * size} are sent as multipart uploads, parts in parallel; an upload is invisible until complete
- * and aborted when discarded. Every request runs within a bound of {@linkplain
+ * and aborted when discarded. A capture's packs stay under the part size ({@link #packTarget}), so
+ * each goes with one PUT. Every request runs within a bound of {@linkplain
  * Builder#maxConcurrency concurrent requests}; throttling (503 SlowDown, 429) and 5xx answers are
  * retried by the SDK's standard strategy with exponential backoff. {@link Builder#build()} checks
  * that the bucket exists and that the credentials may list, write, read and delete under the
@@ -306,7 +307,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     /**
      * Objects this large or larger are uploaded in parts of this size (S3 allows 5 MiB to 5 GiB),
-     * several at once. Default 16 MiB.
+     * several at once; a capture's packs end 2 MiB under it ({@link S3ObjectStore#packTarget}), so
+     * they go up with one PUT each. Default 16 MiB.
      */
     public Builder partSize(long bytes) {
       once(partSizeSet, "partSize");
