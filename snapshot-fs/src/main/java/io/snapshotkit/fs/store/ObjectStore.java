@@ -168,7 +168,8 @@ public interface ObjectStore extends Closeable {
     long written();
 
     /**
-     * Makes the object durable and visible under its name, unless one of that name exists.
+     * Makes the object durable and visible under its name, unless one of that name exists (an
+     * upload from {@link ObjectStore#uploadUnique} need not check, and may return true regardless).
      *
      * @return true if published, false if the name was taken (the upload is discarded)
      */
