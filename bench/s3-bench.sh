@@ -165,7 +165,7 @@ timed() { # name command...: timed_call (bench/lib.sh), then the requests S3Prox
   timed_call "$@"
   case "$name" in *-local) ;; *) count_requests "$name" "$first" ;; esac
 }
-ours() { java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
+ours() { S3_BENCH_LAUNCH_NS=$(date +%s%N) java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
 du_bytes() { du -sb "$1" | cut -f1; }
 
 # Our JVM gets a class data sharing archive, trained before anything is timed, as the CLI launcher

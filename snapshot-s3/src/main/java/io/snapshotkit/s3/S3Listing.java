@@ -1,6 +1,7 @@
 package io.snapshotkit.s3;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,12 +47,21 @@ final class S3Listing {
   }
 
   boolean delete(String name) throws IOException {
-    String key = bucket.key(name);
     boolean existed = reads.exists(name);
-    bucket.call(name, () -> bucket.client().deleteObject(DeleteObjectRequest.builder().bucket(bucket.bucket())
-        .key(key).build()));
+    discard(name);
+    return existed;
+  }
+
+  /** Deletes the object if it exists: one DELETE (S3 answers it the same either way), the cached copy dropped. */
+  void discard(String name) throws IOException {
+    String key = bucket.key(name);
+    try {
+      bucket.call(name, () -> bucket.client().deleteObject(DeleteObjectRequest.builder().bucket(bucket.bucket())
+          .key(key).build()));
+    } catch (NoSuchFileException e) {
+      // a server that answers 404 for a missing object: nothing to delete
+    }
     cache.remove(name);
     reads.deleted(name);
-    return existed;
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  *
  * <p>Objects are {@code <prefix><name>}. Objects at or above the {@linkplain Builder#partSize part
  * size} are sent as multipart uploads, parts in parallel; an upload is invisible until complete
- * and aborted when discarded. Every request runs within a bound of {@linkplain
+ * and aborted when discarded. A capture's packs stay under the part size ({@link #packTarget}), so
+ * each goes with one PUT. Every request runs within a bound of {@linkplain
  * Builder#maxConcurrency concurrent requests}; throttling (503 SlowDown, 429) and 5xx answers are
  * retried by the SDK's standard strategy with exponential backoff. {@link Builder#build()} checks
  * that the bucket exists and that the credentials may list, write, read and delete under the
@@ -52,6 +54,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class S3ObjectStore implements ObjectStore {
+  /** The name of the repository's write-once format object ({@code RepositoryFormat} in snapshot-fs). */
+  private static final String FORMAT = "format";
   private final S3Bucket bucket;
   private final S3Reads reads;
   private final S3Listing listing;
@@ -60,6 +64,13 @@ public final class S3ObjectStore implements ObjectStore {
   private final MultipartUploads multipart;
   /** The cache directory to delete at close: a temporary one when none was configured. */
   private final Path temporaryCache;
+  /**
+   * The repository's {@value #FORMAT} object as the start-up check read it, handed to the first
+   * {@link #get} of that name (the agent reads it right after opening) and then dropped: the check
+   * reads it instead of its probe object when the bucket holds one, so the agent's read costs no
+   * second request.
+   */
+  private final AtomicReference<byte[]> probedFormat = new AtomicReference<>();
 
   private S3ObjectStore(Builder b, S3Client s3, ObjectCache cache, Path temporaryCache) {
     this.temporaryCache = temporaryCache;
@@ -85,11 +96,33 @@ public final class S3ObjectStore implements ObjectStore {
 
   @Override
   public Upload upload(String name) throws IOException {
-    return uploads.start(name);
+    return uploads.start(name, false);
+  }
+
+  /** An upload whose publish sends no HEAD to check that the name is free: the caller says it is. */
+  @Override
+  public Upload uploadUnique(String name) throws IOException {
+    return uploads.start(name, true);
+  }
+
+  /**
+   * Two MiB under the {@linkplain Builder#partSize part size}: a pack ends at most about 1 MiB
+   * over its target, so it stays a single PUT rather than a multipart upload (create, parts,
+   * complete, which S3Proxy's filesystem backend then copies into one file).
+   */
+  @Override
+  public long packTarget() {
+    return uploads.partSize() - (2L << 20);
   }
 
   @Override
   public byte[] get(String name) throws IOException {
+    if (name.equals(FORMAT)) {
+      byte[] probed = probedFormat.getAndSet(null);
+      if (probed != null) {
+        return probed;
+      }
+    }
     return reads.get(name);
   }
 
@@ -114,6 +147,12 @@ public final class S3ObjectStore implements ObjectStore {
     return listing.delete(name);
   }
 
+  /** A DELETE without the HEAD that {@link #delete} sends to say whether the object existed. */
+  @Override
+  public void discard(String name) throws IOException {
+    listing.discard(name);
+  }
+
   /** Stops the transfer threads (part uploads, downloads into the cache) and closes the SDK client. */
   @Override
   public void close() {
@@ -131,11 +170,14 @@ public final class S3ObjectStore implements ObjectStore {
 
   /**
    * Checks that the bucket exists and that these credentials may list, write, read and delete
-   * under the prefix: four requests, a list (NOT_FOUND on a missing bucket, so no HEAD of the
-   * bucket) and a probe object written, read and deleted.
+   * under the prefix: four requests, a list of {@value #FORMAT} (NOT_FOUND on a missing bucket, so
+   * no HEAD of the bucket) and a probe object written, read and deleted. When the list shows the
+   * repository's format object, that object is read instead of the probe (the same permission,
+   * under the same prefix) and kept for the agent's read of it at open ({@link #probedFormat}):
+   * one request fewer per process on an existing repository.
    */
   private void probe() throws IOException {
-    list("format");
+    boolean formatExists = list(FORMAT).contains(FORMAT);
     String probe = "probe-" + UUID.randomUUID();
     String key = bucket.key(probe);
     byte[] data = "snapshotkit access check\n".getBytes(StandardCharsets.UTF_8);
@@ -150,7 +192,11 @@ public final class S3ObjectStore implements ObjectStore {
       org.slf4j.LoggerFactory.getLogger(S3ObjectStore.class).warn("{}; captures fail until there is room", e.getMessage());
       return;
     }
-    get(probe);
+    if (formatExists) {
+      probedFormat.set(reads.get(FORMAT));
+    } else {
+      get(probe);
+    }
     bucket.call("delete the probe object " + probe, () -> bucket.client().deleteObject(DeleteObjectRequest.builder()
         .bucket(bucket.bucket()).key(key).build()));
   }
@@ -261,7 +307,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     /**
      * Objects this large or larger are uploaded in parts of this size (S3 allows 5 MiB to 5 GiB),
-     * several at once. Default 16 MiB.
+     * several at once; a capture's packs end 2 MiB under it ({@link S3ObjectStore#packTarget}), so
+     * they go up with one PUT each. Default 16 MiB.
      */
     public Builder partSize(long bytes) {
       once(partSizeSet, "partSize");

@@ -44,6 +44,8 @@ final class S3Upload implements ObjectStore.Upload {
   private final String name;
   private final String key;
   private final Optional<ObjectCache.Fill> cached;
+  /** A name no other writer uses ({@code ObjectStore.uploadUnique}): publish sends no HEAD first. */
+  private final boolean unique;
   private byte[] buf;
   private int len;
   private long written;
@@ -81,8 +83,9 @@ final class S3Upload implements ObjectStore.Upload {
     }
   };
 
-  S3Upload(S3Uploads store, String name, String key) {
+  S3Upload(S3Uploads store, String name, String key, boolean unique) {
     this.store = store;
+    this.unique = unique;
     this.bucket = store.bucket();
     this.name = name;
     this.key = key;
@@ -152,7 +155,7 @@ final class S3Upload implements ObjectStore.Upload {
       throw new IllegalStateException("already published or discarded: " + name);
     }
     try {
-      if (store.reads().exists(name)) {
+      if (!unique && store.reads().exists(name)) {
         close();
         return false;
       }

@@ -45,9 +45,12 @@ final class S3Uploads {
     return pool;
   }
 
-  /** Starts writing {@code name}; nothing is visible until the upload is published. */
-  S3Upload start(String name) {
-    return new S3Upload(this, name, bucket.key(name));
+  /**
+   * Starts writing {@code name}; nothing is visible until the upload is published. With {@code
+   * unique} (a name no other writer uses) publishing sends no HEAD to check that the name is free.
+   */
+  S3Upload start(String name, boolean unique) {
+    return new S3Upload(this, name, bucket.key(name), unique);
   }
 
   S3Bucket bucket() {

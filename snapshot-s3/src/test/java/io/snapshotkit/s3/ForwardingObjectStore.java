@@ -7,7 +7,12 @@ import java.util.List;
 
 /**
  * An {@link ObjectStore} that passes every call to another, for fault-injecting tests that
- * override one call (a server killed when an upload reaches a point).
+ * override one call (a server killed when an upload reaches a point). The interface's {@code
+ * uploadUnique}, {@code putUnique} and {@code discard} are not forwarded: their defaults call this
+ * object's {@code upload} and {@code delete}, so an override of those sees every write and delete
+ * (sent with the inner store's HEAD, which these tests do not count). Nor is {@code packTarget}:
+ * its 64 MiB default keeps a capture's packs large enough to go up in parts, the uploads these
+ * tests interrupt.
  */
 class ForwardingObjectStore implements ObjectStore {
   final ObjectStore inner;

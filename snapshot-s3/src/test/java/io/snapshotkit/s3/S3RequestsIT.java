@@ -66,6 +66,97 @@ class S3RequestsIT {
   }
 
   @Test
+  @DisplayName("on an existing repository the start-up check reads its format object instead of a probe, and the agent's read of it costs no request")
+  void startUpOnARepositoryReadsTheFormatOnce() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache-a")).build()) {
+      S3RepositoryIT.agent(dir.resolve("host-a"), store, "a").close(); // it writes the repository's format object
+    }
+    S3ObjectStore[] store = new S3ObjectStore[1];
+    List<String> sent = requestsOf(() -> store[0] = server.store(bucket).cacheDirectory(dir.resolve("cache-b")).build());
+    try {
+      assertEquals(4, sent.size(), "requests: " + sent);
+      assertTrue(sent.get(0).startsWith("GET /" + bucket + "?list-type=2"), sent.get(0));
+      assertTrue(sent.get(1).startsWith("PUT /" + bucket + "/probe-"), sent.get(1));
+      assertEquals("GET /" + bucket + "/format", sent.get(2));
+      assertTrue(sent.get(3).startsWith("DELETE /" + bucket + "/probe-"), sent.get(3));
+      List<String> open = requestsOf(() -> S3RepositoryIT.agent(dir.resolve("host-b"), store[0], "b").close());
+      assertEquals(0, count(open, "GET /" + bucket + "/format"), "the agent's open: " + open);
+      // handed over once: a later read asks the bucket
+      List<String> later = requestsOf(() -> assertEquals("snapshotkit-repository 2\n",
+          new String(store[0].get("format"), java.nio.charset.StandardCharsets.UTF_8)));
+      assertEquals(List.of("GET /" + bucket + "/format"), later);
+    } finally {
+      store[0].close();
+    }
+  }
+
+  @Test
+  @DisplayName("a capture sends no HEAD before its packs, index files and lease (random names) nor before deleting its lease; its root still checks")
+  void uniqueNamesAreWrittenWithoutAHead() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.fill(data, 3, 20, 50_000);
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host-a"), store, "a")) {
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, S3RepositoryIT.nextId()));
+      assertTrue(count(sent, "PUT /" + bucket + "/packs/") >= 1, "requests: " + sent);
+      assertTrue(count(sent, "PUT /" + bucket + "/index/") >= 1, "requests: " + sent);
+      assertEquals(1, count(sent, "PUT /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(1, count(sent, "DELETE /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/packs/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/index/"), "requests: " + sent);
+      assertEquals(0, count(sent, "HEAD /" + bucket + "/leases/"), "requests: " + sent);
+      assertEquals(1, count(sent, "HEAD /" + bucket + "/snapshots/"), "a root is put if absent: " + sent);
+      assertEquals(List.of(), store.list("leases/"), "the lease is gone");
+    }
+  }
+
+  @Test
+  @DisplayName("a capture's packs stay under the part size: single PUTs, no multipart upload, and the snapshot restores")
+  void packsAreSinglePuts() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.write(data.resolve("large.bin"), Tree.random(9, 13 << 20));
+    Tree.fill(data.resolve("small"), 3, 20, 50_000);
+    SnapshotId id = S3RepositoryIT.nextId();
+    try (S3ObjectStore store = server.store(bucket).partSize(5L << 20).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host-a"), store, "a")) {
+      assertEquals(3L << 20, store.packTarget());
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, id));
+      assertEquals(0, sent.stream().filter(r -> r.startsWith("POST ")).count(), "no multipart upload: " + sent);
+      List<String> packs = store.list("packs/");
+      assertTrue(packs.size() >= 4, "13 MiB of new content in packs of about 3 MiB: " + packs);
+      assertEquals(packs.size(), count(sent, "PUT /" + bucket + "/packs/"), "one PUT per pack: " + sent);
+      for (String p : packs) {
+        assertTrue(store.size(p) <= 5L << 20, p + " is " + store.size(p) + " bytes");
+      }
+      Path out = dir.resolve("restored");
+      S3RepositoryIT.restoreInto(a, id, out);
+      assertEquals(Tree.state(data), Tree.state(out.resolve("data")));
+    }
+  }
+
+  @Test
+  @DisplayName("discard deletes without a HEAD, also a name that does not exist")
+  void discardSendsOneRequest() throws Exception {
+    String bucket = server.newBucket();
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build()) {
+      store.putUnique("index/i-1.idx", new byte[10]);
+      assertEquals(10, store.get("index/i-1.idx").length);
+      List<String> sent = requestsOf(() -> {
+        store.discard("index/i-1.idx");
+        store.discard("index/i-2.idx");
+      });
+      assertEquals(List.of("DELETE /" + bucket + "/index/i-1.idx", "DELETE /" + bucket + "/index/i-2.idx"), sent);
+      assertThrows(java.nio.file.NoSuchFileException.class, () -> store.get("index/i-1.idx"), "not read from the cache");
+      assertEquals(List.of(), store.list("index/"));
+    }
+  }
+
+  @Test
   @DisplayName("the size of a cached pack or index file is answered from the cache; others ask the bucket")
   void sizeOfACachedObjectSendsNoRequest() throws Exception {
     String bucket = server.newBucket();
@@ -146,6 +237,30 @@ class S3RequestsIT {
       long rootReads = count(sent, "GET /" + bucket + "/snapshots/");
       assertTrue(rootReads >= 2, "the restore reads its root more than once: " + sent);
       assertEquals(1, count(sent, "GET /" + bucket + "?list-type=2&prefix=index"), "index listings: " + sent);
+    }
+  }
+
+  @Test
+  @DisplayName("an incremental capture in a new process lists the index once, after its lease: its parent's root, listed before, needs no refresh of its own")
+  void incrementalCaptureRefreshesTheIndexOnce() throws Exception {
+    String bucket = server.newBucket();
+    Path data = dir.resolve("live/data");
+    Tree.fill(data, 5, 20, 50_000);
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host"), store, "a")) {
+      a.track(S3RepositoryIT.W, Map.of("data", data));
+      S3RepositoryIT.capture(a, S3RepositoryIT.nextId());
+    }
+    Tree.write(data.resolve("d0/next.txt"), "version 2".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    try (S3ObjectStore store = server.store(bucket).cacheDirectory(dir.resolve("cache")).build();
+        FsHostAgent a = S3RepositoryIT.agent(dir.resolve("host"), store, "a")) {
+      SnapshotId id = S3RepositoryIT.nextId();
+      List<String> sent = requestsOf(() -> S3RepositoryIT.capture(a, id));
+      assertEquals(1, count(sent, "GET /" + bucket + "/snapshots/"), "it reads its parent's root: " + sent);
+      assertEquals(1, count(sent, "GET /" + bucket + "?list-type=2&prefix=index"), "index listings: " + sent);
+      Path out = dir.resolve("restored");
+      S3RepositoryIT.restoreInto(a, id, out);
+      assertEquals(Tree.state(data), Tree.state(out.resolve("data")));
     }
   }
 

@@ -51,6 +51,43 @@ public interface ObjectStore extends Closeable {
   Upload upload(String name) throws IOException;
 
   /**
+   * Starts writing an object under a name no other upload uses, as the repository's packs, index
+   * files and leases carry a random UUID: like {@link #upload}, but {@link Upload#publish()} need
+   * not check first whether the name exists (on an object store that check is a request, a HEAD
+   * before every pack, index file and lease, which could only find a UUID collision).
+   *
+   * @implSpec {@link #upload}: publishing checks anyway
+   */
+  default Upload uploadUnique(String name) throws IOException {
+    return upload(name);
+  }
+
+  /**
+   * {@link #putIfAbsent} for a name no other writer uses ({@link #uploadUnique}): the object is
+   * created without first asking whether one of that name exists.
+   *
+   * @implSpec writes {@code data} through {@link #uploadUnique} and publishes it
+   */
+  default void putUnique(String name, byte[] data) throws IOException {
+    java.util.Objects.requireNonNull(data, "data");
+    try (Upload u = uploadUnique(name)) {
+      u.out().write(data);
+      u.publish();
+    }
+  }
+
+  /**
+   * How large a capture lets a pack grow before it starts the next one (a pack ends at the first
+   * content that takes it to this size or over: at most about 1 MiB more). Fewer, larger objects
+   * suit a local disk; an object store may prefer objects that still go up in one request.
+   *
+   * @implSpec 64 MiB
+   */
+  default long packTarget() {
+    return 64L << 20;
+  }
+
+  /**
    * Reads a whole object.
    *
    * @throws java.nio.file.NoSuchFileException if there is none of that name
@@ -88,6 +125,17 @@ public interface ObjectStore extends Closeable {
   boolean delete(String name) throws IOException;
 
   /**
+   * Deletes an object if it exists, durably, without saying whether it did: for callers that do
+   * not need {@link #delete}'s answer, which an object store gets with a request of its own (S3's
+   * DELETE answers the same whether or not the object was there).
+   *
+   * @implSpec {@link #delete}, its answer ignored
+   */
+  default void discard(String name) throws IOException {
+    delete(name);
+  }
+
+  /**
    * Removes what uploads abandoned by a dead writer still keep in the store: an upload started
    * before {@code startedBefore} that was neither published nor discarded, because the process
    * writing it was killed (an S3 multipart upload's parts, for example, stay stored, and billed,
@@ -120,7 +168,8 @@ public interface ObjectStore extends Closeable {
     long written();
 
     /**
-     * Makes the object durable and visible under its name, unless one of that name exists.
+     * Makes the object durable and visible under its name, unless one of that name exists (an
+     * upload from {@link ObjectStore#uploadUnique} need not check, and may return true regardless).
      *
      * @return true if published, false if the name was taken (the upload is discarded)
      */

@@ -202,7 +202,7 @@ final class ContentIndex {
     String name = ContentStore.INDEX + "i-" + UUID.randomUUID() + ".idx";
     // pack names go in the trailer, so collect the records' packs as they stream: map each
     // source pack to its ordinal in the merged file on first use
-    try (ObjectStore.Upload up = objects.upload(name)) {
+    try (ObjectStore.Upload up = objects.uploadUnique(name)) {
       List<String> names = new ArrayList<>();
       for (IndexFile f : sources) {
         for (String p : f.packs) {

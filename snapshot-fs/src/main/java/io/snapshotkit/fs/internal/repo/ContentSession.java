@@ -185,7 +185,7 @@ public final class ContentSession implements AutoCloseable {
         }
         if (pack == null) {
           packName = ContentStore.PACKS + "p-" + UUID.randomUUID() + ".pack";
-          pack = store.objects.upload(packName);
+          pack = store.objects.uploadUnique(packName);
           pack.out().write(PackFormat.packHeader());
         }
         long offset = pack.written();
@@ -193,7 +193,7 @@ public final class ContentSession implements AutoCloseable {
         packEntries.add(new PackFormat.Record(d, 0, offset, n, length, kind));
         pending.put(d, Boolean.TRUE);
         storedBytes.addAndGet(n);
-        if (pack.written() >= ContentStore.PACK_TARGET) {
+        if (pack.written() >= store.objects.packTarget()) {
           full = detach();
         }
       }

@@ -39,6 +39,7 @@ public final class ContentStore {
   private static final Logger LOG = LoggerFactory.getLogger(ContentStore.class);
   /** Contents smaller than this are stored whole; larger ones are chunked. */
   public static final int SMALL = 1 << 20;
+  /** The size gc merges small packs up to; a capture fills its packs to the store's {@link ObjectStore#packTarget()}. */
   static final long PACK_TARGET = 64L << 20;
   static final String PACKS = "packs/";
   static final String INDEX = "index/";
@@ -59,6 +60,8 @@ public final class ContentStore {
   final Map<Long, Set<Digest>> pins = new HashMap<>();
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
+  /** Refreshes started on a shared store: see {@link #refreshes()}. */
+  private final AtomicLong refreshes = new AtomicLong();
   final ZstdCodec codec;
   /** Whether other agents (hosts) write the same store: see {@link #refresh()}. */
   private final boolean shared;
@@ -111,6 +114,7 @@ public final class ContentStore {
       return;
     }
     synchronized (lock) {
+      refreshes.incrementAndGet();
       Set<String> packs = new HashSet<>(objects.list(PACKS));
       Set<String> present = new HashSet<>(objects.list(INDEX));
       Set<String> known = new HashSet<>();
@@ -227,6 +231,15 @@ public final class ContentStore {
   /** Streams every stored content's index record (a content listed twice may come twice). */
   void forEachContent(IndexFile.RecordSink sink) throws IOException {
     index.forEach(Long.MAX_VALUE, sink);
+  }
+
+  /**
+   * How many {@link #refresh}es have started on a shared store. A value read after some listing
+   * returned, then a larger value later, means a refresh listed the index files after that listing:
+   * it saw every index file published before anything that listing showed.
+   */
+  long refreshes() {
+    return refreshes.get();
   }
 
   long generation() {

@@ -182,7 +182,7 @@ final class ContentSweep {
     List<PackFormat.Record> records = new ArrayList<>();
     Set<Digest> copied = new HashSet<>();
     long oldBytes = 0;
-    try (ObjectStore.Upload up = store.objects.upload(newPack)) {
+    try (ObjectStore.Upload up = store.objects.uploadUnique(newPack)) {
       OutputStream out = up.out();
       out.write(PackFormat.packHeader());
       for (Map.Entry<String, Map<Digest, ContentStore.Location>> source : sources.entrySet()) {

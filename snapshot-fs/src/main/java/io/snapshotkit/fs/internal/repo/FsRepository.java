@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -78,6 +79,14 @@ public final class FsRepository implements Closeable {
    * (content a gc moved since is found by the refresh after a miss).
    */
   private final Set<String> rootsRefreshed = ConcurrentHashMap.newKeySet();
+  /**
+   * Roots {@link #snapshots} listed, with the index's {@link ContentStore#refreshes()} count read
+   * after that listing returned. A root listed before a refresh started needs no refresh of its
+   * own when it is read: its index files were published before it, so that refresh saw them (a
+   * capture lists its workload's snapshots at open, then refreshes after taking its lease, then
+   * reads its parent's root: two listings of the bucket saved).
+   */
+  private final Map<String, Long> rootsListed = new ConcurrentHashMap<>();
 
   private FsRepository(Path root, Shared shared, int level, int small, Executor executor, FileChannel lockChannel,
       FileLock lock) throws IOException {
@@ -295,10 +304,13 @@ public final class FsRepository implements Closeable {
     List<SnapshotId> ids = new ArrayList<>();
     String dir = dir(workload);
     try {
-      for (String name : objects.list(dir)) {
+      List<String> names = objects.list(dir);
+      long refreshes = content.refreshes();
+      for (String name : names) {
         String n = name.substring(dir.length());
         if (n.endsWith(ROOT) && n.indexOf('/') < 0) {
           ids.add(SnapshotId.parse(n.substring(0, n.length() - ROOT.length())));
+          rootsListed.putIfAbsent(name, refreshes);
         }
       }
     } catch (IOException e) {
@@ -337,7 +349,10 @@ public final class FsRepository implements Closeable {
       // on a shared store the snapshot may come from another host: know its index files (once per
       // root: a restore reads its root several times, and each refresh lists the bucket twice)
       if (!rootsRefreshed.contains(name)) {
-        content.refresh();
+        Long listedAt = rootsListed.get(name);
+        if (listedAt == null || content.refreshes() <= listedAt) {
+          content.refresh();
+        }
         rootsRefreshed.add(name);
       }
       return found;

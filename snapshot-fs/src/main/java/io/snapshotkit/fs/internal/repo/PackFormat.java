@@ -136,12 +136,16 @@ final class PackFormat {
     }
   }
 
-  /** Writes a whole index of {@code records} (sorted here) over {@code packs} as object {@code name}. */
+  /**
+   * Writes a whole index of {@code records} (sorted here) over {@code packs} as object {@code
+   * name}, a name no other writer uses (an index file's name carries a random UUID, its pack's or
+   * its own): {@link ObjectStore#uploadUnique}.
+   */
   static void writeIndex(ObjectStore objects, String name, List<String> packs, List<Record> records)
       throws IOException {
     List<Record> sorted = new ArrayList<>(records);
     sorted.sort((a, b) -> a.digest().compareTo(b.digest()));
-    try (ObjectStore.Upload up = objects.upload(name)) {
+    try (ObjectStore.Upload up = objects.uploadUnique(name)) {
       IndexWriter w = new IndexWriter(up, packs, sorted.size());
       Digest prev = null;
       for (Record r : sorted) {

@@ -105,13 +105,13 @@ final class SharedLeases implements AutoCloseable {
       }
       long until = clock.millis() + leaseTime.toMillis();
       String next = PREFIX + kind + "." + until + "." + uuid + "." + host;
-      objects.putIfAbsent(next, (host + "\n").getBytes(StandardCharsets.UTF_8));
+      objects.putUnique(next, (host + "\n").getBytes(StandardCharsets.UTF_8));
       String old = name;
       name = next;
       expiry = until;
       if (old != null) {
         try {
-          objects.delete(old);
+          objects.discard(old);
         } catch (IOException | RuntimeException e) {
           leftovers.add(uuid);
           throw e;
@@ -140,7 +140,7 @@ final class SharedLeases implements AutoCloseable {
       closed = true;
       if (held.remove(this)) {
         try {
-          objects.delete(name);
+          objects.discard(name);
         } catch (IOException | RuntimeException e) {
           leftovers.add(uuid);
           LOG.warn("could not delete the lease {}; this agent's next gc deletes it, other agents wait until it "
@@ -275,7 +275,7 @@ final class SharedLeases implements AutoCloseable {
     for (String n : objects.list(PREFIX)) {
       Optional<Found> f = parse(n);
       if (f.isPresent() && (f.get().expiry <= now || endedHere.contains(f.get().uuid) && !held(f.get().uuid))) {
-        objects.delete(n);
+        objects.discard(n);
       }
     }
     leftovers.removeIf(u -> endedHere.contains(u) && !held(u));

@@ -4,7 +4,12 @@ import io.snapshotkit.fs.store.ObjectStore;
 import java.io.IOException;
 import java.util.List;
 
-/** A real object store passed through, for tests that count, delay or fail some of its calls. */
+/**
+ * A real object store passed through, for tests that count, delay or fail some of its calls. The
+ * interface's default methods ({@code uploadUnique}, {@code putUnique}, {@code discard}) are not
+ * forwarded: they call this object's {@code upload} and {@code delete}, so a subclass that
+ * intercepts those sees every write and delete.
+ */
 public class ForwardingObjectStore implements ObjectStore {
   private final ObjectStore delegate;
 

@@ -104,7 +104,7 @@ class SharedLeasesTest {
     }
 
     @Override
-    public boolean putIfAbsent(String name, byte[] data) throws IOException {
+    public void putUnique(String name, byte[] data) throws IOException {
       if (name.startsWith(SharedLeases.PREFIX) && armed.getAndSet(false)) {
         entered.countDown();
         try {
@@ -113,7 +113,7 @@ class SharedLeasesTest {
           Thread.currentThread().interrupt();
         }
       }
-      return inner.putIfAbsent(name, data);
+      inner.putUnique(name, data);
     }
   }
 }

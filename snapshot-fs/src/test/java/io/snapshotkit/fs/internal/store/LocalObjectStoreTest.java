@@ -42,6 +42,17 @@ class LocalObjectStoreTest {
   }
 
   @Test
+  @DisplayName("putUnique creates the object; discard deletes it and takes a missing name silently (the interface's defaults)")
+  void putUniqueAndDiscard() throws IOException {
+    LocalObjectStore store = new LocalObjectStore(dir);
+    store.putUnique("leases/capture.1.u.h", bytes("h"));
+    assertArrayEquals(bytes("h"), store.get("leases/capture.1.u.h"));
+    store.discard("leases/capture.1.u.h");
+    store.discard("leases/capture.1.u.h");
+    assertEquals(List.of(), store.list("leases/"));
+  }
+
+  @Test
   @DisplayName("an upload is invisible until published, and a discarded upload leaves nothing")
   void uploadVisibleOnlyWhenPublished() throws IOException {
     LocalObjectStore store = new LocalObjectStore(dir);
