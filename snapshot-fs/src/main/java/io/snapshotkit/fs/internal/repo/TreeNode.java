@@ -3,9 +3,7 @@ package io.snapshotkit.fs.internal.repo;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.FileType;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -176,7 +174,8 @@ final class TreeNode {
    * @throws SnapshotException CORRUPT if the bytes are not a well-formed tree node
    */
   static Decoded decode(Digest digest, byte[] data) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+    try {
+      TreeBytes in = new TreeBytes(data);
       if (in.readInt() != MAGIC) {
         throw corrupt(digest);
       }
@@ -211,11 +210,9 @@ final class TreeNode {
           Digest d = null;
           String target = null;
           if (type == FileType.SYMLINK) {
-            target = in.readUTF();
+            target = in.readUtf();
           } else {
-            byte[] raw = new byte[Digest.BYTES];
-            in.readFully(raw);
-            d = Digest.of(raw);
+            d = Digest.of(in.readBytes(Digest.BYTES));
           }
           items.add(new Item(name, flags, mode, size, mtime, inode, ctime, uid, gid, d, target));
           previous = name;
@@ -227,9 +224,7 @@ final class TreeNode {
         List<Part> parts = new ArrayList<>((int) count);
         for (long i = 0; i < count; i++) {
           String name = name(in, digest, previous);
-          byte[] raw = new byte[Digest.BYTES];
-          in.readFully(raw);
-          parts.add(new Part(name, Digest.of(raw)));
+          parts.add(new Part(name, Digest.of(in.readBytes(Digest.BYTES))));
           previous = name;
         }
         end(in, digest);
@@ -241,8 +236,8 @@ final class TreeNode {
     }
   }
 
-  private static String name(DataInputStream in, Digest digest, String previous) throws IOException {
-    String name = in.readUTF();
+  private static String name(TreeBytes in, Digest digest, String previous) throws IOException {
+    String name = in.readUtf();
     if (name.isEmpty() || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0
         || (previous != null && PathOrder.compare(previous, name) >= 0)) {
       throw corrupt(digest);
@@ -250,8 +245,8 @@ final class TreeNode {
     return name;
   }
 
-  private static void end(DataInputStream in, Digest digest) throws IOException {
-    if (in.read() != -1) {
+  private static void end(TreeBytes in, Digest digest) {
+    if (!in.atEnd()) {
       throw corrupt(digest);
     }
   }
@@ -269,7 +264,7 @@ final class TreeNode {
     out.writeByte((int) v);
   }
 
-  private static long readVarLong(DataInputStream in, Digest digest) throws IOException {
+  private static long readVarLong(TreeBytes in, Digest digest) throws IOException {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       int b = in.readUnsignedByte();
