@@ -13,10 +13,45 @@ import java.util.Set;
  * keeps, whether this process writes as root, and the conversion between modes and permission sets.
  */
 public final class Modes {
-  /** Whether this process writes as root (null until first asked). */
-  private static volatile Boolean writesAsRoot;
-  /** The process's umask, -1 if unknown (null until first asked). */
-  private static volatile Integer umask;
+  /** What {@code /proc/self/status} says of this process (null until first asked). */
+  private static volatile ProcessStatus status;
+
+  /**
+   * The two fields of {@code /proc/self/status} the module uses, read once: whether the
+   * filesystem uid is 0, and the umask (-1 if unknown).
+   */
+  private record ProcessStatus(boolean writesAsRoot, int umask) {
+    static ProcessStatus read() {
+      boolean root = false;
+      int umask = -1;
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("Uid:")) {
+            String[] ids = line.substring(4).trim().split("\\s+");
+            root = ids.length == 4 && ids[3].equals("0");
+          } else if (line.startsWith("Umask:")) {
+            try {
+              umask = Integer.parseInt(line.substring(6).trim(), 8) & 0777;
+            } catch (NumberFormatException e) {
+              umask = -1; // unknown: files are chmodded after creation, as without it
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return new ProcessStatus(false, -1);
+      }
+      return new ProcessStatus(root, umask);
+    }
+  }
+
+  private static ProcessStatus status() {
+    ProcessStatus s = status;
+    if (s == null) {
+      s = ProcessStatus.read();
+      status = s;
+    }
+    return s;
+  }
 
   private Modes() {}
 
@@ -49,22 +84,7 @@ public final class Modes {
    * Linux): no owner is set then, and setuid and setgid bits are judged by the writer's own.
    */
   public static boolean writesAsRoot() {
-    Boolean root = writesAsRoot;
-    if (root == null) {
-      root = false;
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("Uid:")) {
-            String[] ids = line.substring(4).trim().split("\\s+");
-            root = ids.length == 4 && ids[3].equals("0");
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        root = false;
-      }
-      writesAsRoot = root;
-    }
-    return root;
+    return status().writesAsRoot();
   }
 
   /**
@@ -73,21 +93,7 @@ public final class Modes {
    * so once read it holds unless native code changes it.
    */
   public static int umask() {
-    Integer known = umask;
-    if (known == null) {
-      known = -1;
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("Umask:")) {
-            known = Integer.parseInt(line.substring(6).trim(), 8) & 0777;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        known = -1;
-      }
-      umask = known;
-    }
-    return known;
+    return status().umask();
   }
 
   /** The permission set for the low nine bits of a POSIX mode; higher bits are dropped. */
