@@ -2,11 +2,16 @@ package io.snapshotkit.fs.internal.files;
 
 import io.snapshotkit.SnapshotException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,6 +41,28 @@ final class OwnerAndMode {
   /** Entries whose recorded owner could not be set although the tree writes as root. */
   long ownersNotSet() {
     return ownersNotSet.get();
+  }
+
+  /** How a file is created: never through or over an existing entry. */
+  private static final Set<OpenOption> CREATE_NEW = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+      LinkOption.NOFOLLOW_LINKS);
+
+  /**
+   * Creates a file for writing, never through or over an existing entry. Where the umask is known
+   * ({@link Modes#umask()}) it is created with {@code mode}'s permission bits, so that when the
+   * umask takes none of them away {@link #settle} need not chmod it ({@link #createdMode}).
+   */
+  static FileChannel create(Path target, int mode) throws IOException {
+    if (Modes.umask() < 0) {
+      return FileChannel.open(target, CREATE_NEW);
+    }
+    return FileChannel.open(target, CREATE_NEW, PosixFilePermissions.asFileAttribute(Modes.permissions(mode & 0777)));
+  }
+
+  /** The permission bits a file made by {@link #create} has, or -1 if unknown. */
+  static int createdMode(int mode) {
+    int umask = Modes.umask();
+    return umask < 0 ? -1 : mode & 0777 & ~umask;
   }
 
   /**

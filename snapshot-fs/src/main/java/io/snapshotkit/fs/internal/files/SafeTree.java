@@ -6,15 +6,16 @@ import io.snapshotkit.fs.SnapshotArchive.Limits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -261,7 +262,7 @@ public final class SafeTree {
       Objects.requireNonNull(content, "content");
       Objects.requireNonNull(mtime, "mtime");
       long written = 0;
-      try (OutputStream out = java.nio.channels.Channels.newOutputStream(create(target, mode))) {
+      try (OutputStream out = Channels.newOutputStream(OwnerAndMode.create(target, mode))) {
         byte[] buffer = new byte[BUFFER];
         int n;
         while ((n = readSource(content, buffer, path)) != -1) {
@@ -274,7 +275,7 @@ public final class SafeTree {
       } catch (IOException e) {
         throw io("writing " + target, e);
       }
-      owners.settle(target, mode, uid, gid, false, createdMode(mode));
+      owners.settle(target, mode, uid, gid, false, OwnerAndMode.createdMode(mode));
       applyMtime(target, mtime);
       return written;
     }
@@ -317,37 +318,16 @@ public final class SafeTree {
     Objects.requireNonNull(mtime, "mtime");
     budget.countBytes(size);
     long written;
-    try (FileChannel out = create(f.target, mode)) {
+    try (FileChannel out = OwnerAndMode.create(f.target, mode)) {
       written = content.writeTo(out);
     } catch (FileAlreadyExistsException e) {
       throw unsafe("entry '" + PathRules.printable(f.path) + "' appears twice, or its path is taken by another entry");
     } catch (IOException e) {
       throw io("writing " + f.target, e);
     }
-    owners.settle(f.target, mode, uid, gid, false, createdMode(mode));
+    owners.settle(f.target, mode, uid, gid, false, OwnerAndMode.createdMode(mode));
     applyMtime(f.target, mtime);
     return written;
-  }
-
-  /**
-   * Creates a file for writing, never through or over an existing entry. Where the umask is known
-   * ({@link Modes#umask()}) it is created with {@code mode}'s permission bits, so that when the
-   * umask takes none of them away no chmod is needed after it ({@link #createdMode}).
-   */
-  private static FileChannel create(Path target, int mode) throws IOException {
-    java.util.Set<java.nio.file.OpenOption> options = java.util.Set.of(StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    if (Modes.umask() < 0) {
-      return FileChannel.open(target, options);
-    }
-    return FileChannel.open(target, options,
-        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(Modes.permissions(mode & 0777)));
-  }
-
-  /** The permission bits a file made by {@link #create} has, or -1 if unknown. */
-  private static int createdMode(int mode) {
-    int umask = Modes.umask();
-    return umask < 0 ? -1 : mode & 0777 & ~umask;
   }
 
   private int readSource(InputStream content, byte[] buffer, String path) {
@@ -493,7 +473,7 @@ public final class SafeTree {
   private void applyMtime(Path path, FileTime mtime) {
     try {
       Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setTimes(mtime, FileTime.from(java.time.Instant.now()), null);
+          .setTimes(mtime, FileTime.from(Instant.now()), null);
     } catch (IOException e) {
       throw io("setting the mtime of " + path, e);
     }
