@@ -172,16 +172,9 @@ final class SharedLeases implements AutoCloseable {
   }
 
   private boolean mine(Found f) {
-    if (leftovers.contains(f.uuid)) {
-      return true;
-    }
-    for (Lease l : held) {
-      if (l.uuid.equals(f.uuid)) {
-        return true;
-      }
-    }
-    return false;
+    return leftovers.contains(f.uuid) || held(f.uuid);
   }
+
 
   private Lease take(String kind) {
     Lease l = new Lease(kind);
