@@ -92,12 +92,22 @@ final class CacheTraining {
    */
   static Path copySqliteLibrary(Path work) throws IOException {
     String name = LibraryLoaderUtil.getNativeLibName();
-    try (InputStream in = LibraryLoaderUtil.class.getResourceAsStream(
-        LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name)) {
+    return copyResource(LibraryLoaderUtil.class, LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name,
+        work.resolve(SQLITE_LIBRARY), name);
+  }
+
+  /**
+   * Copies the resource {@code resource} of {@code owner}'s class loader to {@code dir/file}
+   * (creating {@code dir}), for the launcher to keep beside its cache.
+   *
+   * @return the copy, or {@code null} when there is no such resource
+   */
+  static Path copyResource(Class<?> owner, String resource, Path dir, String file) throws IOException {
+    try (InputStream in = owner.getResourceAsStream(resource)) {
       if (in == null) {
         return null;
       }
-      Path target = Files.createDirectories(work.resolve(SQLITE_LIBRARY)).resolve(name);
+      Path target = Files.createDirectories(dir).resolve(file);
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       return target;
     }

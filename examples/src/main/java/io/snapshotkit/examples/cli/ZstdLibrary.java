@@ -2,10 +2,7 @@ package io.snapshotkit.examples.cli;
 
 import com.github.luben.zstd.util.Native;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,13 +74,6 @@ final class ZstdLibrary {
       LOG.debug("cannot read the name of zstd-jni's library resource; not copying it", e);
       return null;
     }
-    try (InputStream in = Native.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        return null;
-      }
-      Path copy = Files.createDirectories(work.resolve(TRAINING_DIRECTORY)).resolve("libzstd-jni.so");
-      Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
-      return copy;
-    }
+    return CacheTraining.copyResource(Native.class, resource, work.resolve(TRAINING_DIRECTORY), "libzstd-jni.so");
   }
 }
