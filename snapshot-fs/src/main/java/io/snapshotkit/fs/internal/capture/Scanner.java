@@ -53,7 +53,15 @@ public final class Scanner {
    * (entries must still be emitted in order). A pending entry costs a few hundred bytes.
    */
   static final int CAPTURE_WINDOW = 8192;
-  private static final String ATTRS = "unix:mode,uid,gid,ino,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
+  /**
+   * One stat's fields. The type comes from the mode's file-type bits: each name asked for costs
+   * the JDK a parse and a map entry per call, which a cold process pays in the interpreter.
+   */
+  private static final String ATTRS = "unix:mode,uid,gid,ino,ctime,size,lastModifiedTime";
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFDIR = 0040000;
+  private static final int S_IFREG = 0100000;
+  private static final int S_IFLNK = 0120000;
 
   /** Test seam: runs after a file's content was read and before it is stat'ed again. */
   public interface ReadHook {
@@ -187,12 +195,13 @@ public final class Scanner {
       } catch (NoSuchFileException e) {
         continue;
       }
-      boolean isDirectory = Boolean.TRUE.equals(a.get("isDirectory"));
+      int st = (Integer) a.get("mode");
+      boolean isDirectory = (st & S_IFMT) == S_IFDIR;
       if (excludes.excludesEntry(rel, isDirectory)) {
         continue; // neither emitted nor, for a directory, descended into
       }
       Entry old = seek(previous, volume, rel);
-      int mode = ((Integer) a.get("mode")) & 07777;
+      int mode = st & 07777;
       long mtime = Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant());
       long ino = (Long) a.get("ino");
       long ctime = Entry.nanos(((FileTime) a.get("ctime")).toInstant());
@@ -201,7 +210,7 @@ public final class Scanner {
       if (isDirectory) {
         sink.done(new Entry(volume, rel, FileType.DIRECTORY, mode, 0, mtime, ino, ctime, null, null, false, uid, gid));
         walk(volume, p, rel, previous, sink);
-      } else if (Boolean.TRUE.equals(a.get("isSymbolicLink"))) {
+      } else if ((st & S_IFMT) == S_IFLNK) {
         String target;
         try {
           target = RawNames.text(Files.readSymbolicLink(p));
@@ -210,7 +219,7 @@ public final class Scanner {
         }
         sink.done(new Entry(volume, rel, FileType.SYMLINK, mode, RawNames.length(target), mtime, ino, ctime, null,
             target, false, uid, gid));
-      } else if (Boolean.TRUE.equals(a.get("isRegularFile"))) {
+      } else if ((st & S_IFMT) == S_IFREG) {
         long size = (Long) a.get("size");
         Entry stat = new Entry(volume, rel, FileType.FILE, mode, size, mtime, ino, ctime, null, null, false, uid, gid);
         if (!fullRescan && old != null && old.type() == FileType.FILE && !old.torn() && old.size() == size
@@ -299,10 +308,11 @@ public final class Scanner {
       } catch (NoSuchFileException e) {
         return null;
       }
-      if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+      int st = (Integer) a.get("mode");
+      if ((st & S_IFMT) != S_IFREG) {
         return null;
       }
-      Entry after = new Entry(current.volume(), current.path(), FileType.FILE, ((Integer) a.get("mode")) & 07777,
+      Entry after = new Entry(current.volume(), current.path(), FileType.FILE, st & 07777,
           (Long) a.get("size"), Entry.nanos(((FileTime) a.get("lastModifiedTime")).toInstant()),
           (Long) a.get("ino"), Entry.nanos(((FileTime) a.get("ctime")).toInstant()), null, null, false,
           (Integer) a.get("uid"), (Integer) a.get("gid"));

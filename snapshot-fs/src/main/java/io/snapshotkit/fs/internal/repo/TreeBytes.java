@@ -42,13 +42,12 @@ final class TreeBytes {
     return data[pos++] & 0xFF;
   }
 
-  /** The next {@code n} bytes, copied. */
-  byte[] readBytes(int n) throws IOException {
-    need(n);
-    byte[] out = new byte[n];
-    System.arraycopy(data, pos, out, 0, n);
-    pos += n;
-    return out;
+  /** The next 32 bytes, as a digest. */
+  Digest readDigest() throws IOException {
+    need(Digest.BYTES);
+    Digest d = Digest.at(data, pos);
+    pos += Digest.BYTES;
+    return d;
   }
 
   /**

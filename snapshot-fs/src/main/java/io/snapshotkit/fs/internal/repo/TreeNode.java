@@ -3,10 +3,7 @@ package io.snapshotkit.fs.internal.repo;
 import io.snapshotkit.ErrorCode;
 import io.snapshotkit.SnapshotException;
 import io.snapshotkit.fs.FileType;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +14,7 @@ import java.util.List;
  *
  * <p>Layout: magic {@code SKT1}, a kind byte, a varint count, then the records. A <b>leaf</b>
  * (kind 0) lists entries sorted by name ({@link PathOrder}): name (modified UTF-8, as
- * {@link DataOutputStream#writeUTF}), a flags byte (type ordinal, {@link #TORN}, {@link #IMPLICIT}),
+ * {@link java.io.DataOutputStream#writeUTF}), a flags byte (type ordinal, {@link #TORN}, {@link #IMPLICIT}),
  * varints mode, size, then zigzag varints mtime, inode, ctime, uid, gid, and the 32-byte content
  * digest (files), the 32-byte digest of the child tree (directories) or the target (symlinks). An
  * <b>index</b> (kind 1) lists its parts in order: each part's first name and the part's digest; a
@@ -82,8 +79,7 @@ final class TreeNode {
 
   /** Encodes leaf records one by one. */
   static final class LeafWriter {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 12);
-    private final DataOutputStream out = new DataOutputStream(bytes);
+    private final TreeBytesWriter out = new TreeBytesWriter(1 << 12);
     private int count;
     private String first;
     private String last;
@@ -93,23 +89,19 @@ final class TreeNode {
         throw SnapshotException.invalid("'" + e.key() + "' comes twice, or lies under an entry that is not a "
             + "directory; nothing was stored");
       }
-      try {
-        out.writeUTF(name);
-        out.writeByte(e.type().ordinal() | (e.torn() ? TORN : 0) | (implicit ? IMPLICIT : 0));
-        writeVarLong(out, e.mode());
-        writeVarLong(out, e.size());
-        writeVarLong(out, zigzag(e.mtimeNanos()));
-        writeVarLong(out, zigzag(e.inode()));
-        writeVarLong(out, zigzag(e.ctimeNanos()));
-        writeVarLong(out, zigzag(e.uid()));
-        writeVarLong(out, zigzag(e.gid()));
-        switch (e.type()) {
-          case FILE -> out.write(e.digest().bytes());
-          case DIRECTORY -> out.write(tree.bytes());
-          case SYMLINK -> out.writeUTF(e.linkTarget());
-        }
-      } catch (IOException ex) {
-        throw new UncheckedIOException(ex);
+      out.writeUtf(name);
+      out.writeByte(e.type().ordinal() | (e.torn() ? TORN : 0) | (implicit ? IMPLICIT : 0));
+      out.writeVarLong(e.mode());
+      out.writeVarLong(e.size());
+      out.writeVarLong(zigzag(e.mtimeNanos()));
+      out.writeVarLong(zigzag(e.inode()));
+      out.writeVarLong(zigzag(e.ctimeNanos()));
+      out.writeVarLong(zigzag(e.uid()));
+      out.writeVarLong(zigzag(e.gid()));
+      switch (e.type()) {
+        case FILE -> out.write(e.digest());
+        case DIRECTORY -> out.write(tree);
+        case SYMLINK -> out.writeUtf(e.linkTarget());
       }
       if (first == null) {
         first = name;
@@ -119,7 +111,7 @@ final class TreeNode {
     }
 
     int bytes() {
-      return bytes.size();
+      return out.size();
     }
 
     int count() {
@@ -132,8 +124,8 @@ final class TreeNode {
 
     /** The encoded leaf; the writer starts over empty. */
     byte[] take() {
-      byte[] b = node(LEAF, count, bytes.toByteArray());
-      bytes.reset();
+      byte[] b = node(LEAF, count, out);
+      out.reset();
       count = 0;
       first = null;
       return b;
@@ -141,31 +133,21 @@ final class TreeNode {
   }
 
   static byte[] index(List<Part> parts) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(parts.size() * 48);
-    DataOutputStream out = new DataOutputStream(bytes);
-    try {
-      for (Part p : parts) {
-        out.writeUTF(p.firstName());
-        out.write(p.digest().bytes());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    TreeBytesWriter out = new TreeBytesWriter(parts.size() * 48);
+    for (Part p : parts) {
+      out.writeUtf(p.firstName());
+      out.write(p.digest());
     }
-    return node(INDEX, parts.size(), bytes.toByteArray());
+    return node(INDEX, parts.size(), out);
   }
 
-  private static byte[] node(int kind, int count, byte[] records) {
-    ByteArrayOutputStream b = new ByteArrayOutputStream(records.length + 16);
-    DataOutputStream out = new DataOutputStream(b);
-    try {
-      out.writeInt(MAGIC);
-      out.writeByte(kind);
-      writeVarLong(out, count);
-      out.write(records);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return b.toByteArray();
+  private static byte[] node(int kind, int count, TreeBytesWriter records) {
+    TreeBytesWriter out = new TreeBytesWriter(records.size() + 16);
+    out.writeInt(MAGIC);
+    out.writeByte(kind);
+    out.writeVarLong(count);
+    records.writeTo(out);
+    return out.toByteArray();
   }
 
   /**
@@ -212,7 +194,7 @@ final class TreeNode {
           if (type == FileType.SYMLINK) {
             target = in.readUtf();
           } else {
-            d = Digest.of(in.readBytes(Digest.BYTES));
+            d = in.readDigest();
           }
           items.add(new Item(name, flags, mode, size, mtime, inode, ctime, uid, gid, d, target));
           previous = name;
@@ -224,7 +206,7 @@ final class TreeNode {
         List<Part> parts = new ArrayList<>((int) count);
         for (long i = 0; i < count; i++) {
           String name = name(in, digest, previous);
-          parts.add(new Part(name, Digest.of(in.readBytes(Digest.BYTES))));
+          parts.add(new Part(name, in.readDigest()));
           previous = name;
         }
         end(in, digest);
@@ -256,14 +238,6 @@ final class TreeNode {
         + "check to find the affected snapshots, delete them and restore another one");
   }
 
-  static void writeVarLong(DataOutputStream out, long v) throws IOException {
-    while ((v & ~0x7FL) != 0) {
-      out.writeByte((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.writeByte((int) v);
-  }
-
   private static long readVarLong(TreeBytes in, Digest digest) throws IOException {
     long v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -276,7 +250,7 @@ final class TreeNode {
     throw corrupt(digest);
   }
 
-  private static long zigzag(long v) {
+  static long zigzag(long v) {
     return (v << 1) ^ (v >> 63);
   }
 

@@ -11,11 +11,15 @@ import java.security.MessageDigest;
  * <p><b>Thread-safety:</b> not thread-safe; one writer adds to it.
  */
 public final class VolumeStats {
+  private static final int FLUSH = 8192;
   long files;
   long dirs;
   long symlinks;
   long bytes;
   private final MessageDigest tree = Digest.sha256();
+  /** Lines not hashed yet; made at the first entry (a summary read back from a root adds none). */
+  private byte[] line;
+  private int used;
   String digest;
 
   public void add(Entry e) {
@@ -27,14 +31,71 @@ public final class VolumeStats {
       case DIRECTORY -> dirs++;
       case SYMLINK -> symlinks++;
     }
-    String line = e.type().ordinal() + " " + Integer.toOctalString(e.mode()) + " "
-        + (e.type() == FileType.FILE ? e.digest().hex() : e.type() == FileType.SYMLINK ? e.linkTarget() : "")
-        + " " + e.path() + "\n";
-    tree.update(line.getBytes(StandardCharsets.UTF_8));
+    // the line "TYPE MODE DIGEST|TARGET PATH\n" in UTF-8, written into a buffer that is hashed a
+    // few kilobytes at a time: the same bytes a String per line gave, without the String
+    ensure(48 + 2 * Digest.BYTES + 3 * (e.path().length() + (e.linkTarget() == null ? 0 : e.linkTarget().length())));
+    line[used++] = (byte) ('0' + e.type().ordinal());
+    line[used++] = ' ';
+    octal(e.mode());
+    line[used++] = ' ';
+    if (e.type() == FileType.FILE) {
+      e.digest().writeHex(line, used);
+      used += 2 * Digest.BYTES;
+    } else if (e.type() == FileType.SYMLINK) {
+      utf8(e.linkTarget());
+    }
+    line[used++] = ' ';
+    utf8(e.path());
+    line[used++] = '\n';
+    if (used >= FLUSH) {
+      tree.update(line, 0, used);
+      used = 0;
+    }
   }
+
+  private void ensure(int more) {
+    if (line == null) {
+      line = new byte[Math.max(FLUSH + 4096, more)];
+    } else if (more > line.length - used) {
+      tree.update(line, 0, used);
+      used = 0;
+      if (more > line.length) {
+        line = new byte[more];
+      }
+    }
+  }
+
+  private void octal(int mode) {
+    int digits = Math.max(1, (32 - Integer.numberOfLeadingZeros(mode) + 2) / 3);
+    for (int i = digits - 1; i >= 0; i--) {
+      line[used + i] = (byte) ('0' + (mode & 7));
+      mode >>>= 3;
+    }
+    used += digits;
+  }
+
+  private void utf8(String s) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8); // as the String line was encoded
+        System.arraycopy(b, 0, line, used, b.length);
+        used += b.length;
+        return;
+      }
+      line[used + i] = (byte) c; // ASCII: each char is its own byte
+    }
+    used += n;
+  }
+
 
   String treeDigest() {
     if (digest == null) {
+      if (used > 0) {
+        tree.update(line, 0, used);
+        used = 0;
+      }
       digest = Digest.of(tree.digest()).hex();
     }
     return digest;
