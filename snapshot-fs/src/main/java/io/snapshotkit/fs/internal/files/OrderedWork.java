@@ -75,7 +75,7 @@ public final class OrderedWork<T> implements AutoCloseable {
 
   /** Queues a result already known, keeping its place in the order. */
   public void done(T result) throws IOException {
-    enqueue(Item.done(result));
+    enqueue(Item.known(result));
   }
 
   private void enqueue(Item<T> item) throws IOException {
@@ -93,6 +93,10 @@ public final class OrderedWork<T> implements AutoCloseable {
   private void deliver(int keep) throws IOException {
     while (pending.size() > keep) {
       Item<T> head = pending.removeFirst();
+      if (head.result == null) {
+        sink.accept(head.known); // a result given with done(): nothing ran, nothing can fail
+        continue;
+      }
       head.run();
       T result;
       try {
@@ -119,7 +123,7 @@ public final class OrderedWork<T> implements AutoCloseable {
   @Override
   public void close() {
     for (Item<T> item : pending) {
-      if (!item.cancel()) {
+      if (item.result != null && !item.cancel()) {
         try {
           item.result.join();
         } catch (CompletionException | CancellationException ignored) {
@@ -134,25 +138,31 @@ public final class OrderedWork<T> implements AutoCloseable {
    * One item: run on the executor or, if nobody started it yet, by whoever needs it first. Its
    * work is dropped once claimed: an item run in line stays in the executor's queue until a worker
    * reaches it, and must not keep what the work captured (a chunk's bytes) reachable until then.
+   * An item made with a result already known (most entries of an incremental capture) holds just
+   * that result: no future, no claim.
    */
   private static final class Item<T> {
     private final AtomicBoolean claimed;
     private Work<T> work; // null once claimed; read only by the thread that claimed it
-    final CompletableFuture<T> result = new CompletableFuture<>();
+    final CompletableFuture<T> result; // null for a known result
+    final T known;
 
     Item(Work<T> work) {
       this.claimed = new AtomicBoolean();
       this.work = work;
+      this.result = new CompletableFuture<>();
+      this.known = null;
     }
 
-    private Item(T done) {
-      this.claimed = new AtomicBoolean(true);
+    private Item(T known, Void unused) {
+      this.claimed = null;
       this.work = null;
-      result.complete(done);
+      this.result = null;
+      this.known = known;
     }
 
-    public static <T> Item<T> done(T result) {
-      return new Item<>(result);
+    static <T> Item<T> known(T result) {
+      return new Item<>(result, null);
     }
 
     /** Runs the work unless someone already did (or is doing) it. */

@@ -93,14 +93,24 @@ final class ContentIndex {
 
   /** Where {@code d} is stored, or null. */
   ContentStore.Location find(Digest d) {
+    return lookUp(d, (f, digest) -> f.find(digest, objects, pages()));
+  }
+
+  /** Whether {@code d} is stored: {@link #find} without making its location. */
+  boolean contains(Digest d) {
+    return lookUp(d, (f, digest) -> f.contains(digest, objects, pages()) ? Boolean.TRUE : null) != null;
+  }
+
+  /** The first non-null answer of {@code lookup} over the index files that may hold {@code d}. */
+  private <T> T lookUp(Digest d, java.util.function.BiFunction<IndexFile, Digest, T> lookup) {
     for (int attempt = 0; ; attempt++) {
       List<IndexFile> current = files;
       try {
         for (IndexFile f : current) {
           if (f.mightContain(d) && !hidden(f, d)) {
-            ContentStore.Location loc = f.find(d, objects, pages());
-            if (loc != null) {
-              return loc;
+            T found = lookup.apply(f, d);
+            if (found != null) {
+              return found;
             }
           }
         }
@@ -114,6 +124,7 @@ final class ContentIndex {
       }
     }
   }
+
 
   /** Hides the records of {@code digests} in index files up to {@code generation}. */
   void tombstone(Collection<Digest> digests, long generation) {

@@ -73,7 +73,7 @@ public final class ContentSession implements AutoCloseable {
     }
     synchronized (store.lock) {
       // again under the lock, which a gc sweep holds while it removes content
-      if (store.index.find(d) != null) {
+      if (store.index.contains(d)) {
         store.pins.get(id).add(d);
         return true;
       }

@@ -95,15 +95,42 @@ final class IndexFile {
 
   /** The location of {@code d} in this index, or null. */
   ContentStore.Location find(Digest d, ObjectStore objects, Cache<Page, byte[]> pages) {
+    byte[] page = page(d, objects, pages);
+    int at = page == null ? -1 : search(d, page);
+    if (at < 0) {
+      return null;
+    }
+    PackFormat.Record r = PackFormat.record(page, at);
+    return live(r.pack()) ? location(r) : null;
+  }
+
+  /**
+   * Whether this index has a record of {@code d} in a pack that still exists: {@link #find}
+   * without decoding the record (a capture asks this for every file it takes from its parent).
+   */
+  boolean contains(Digest d, ObjectStore objects, Cache<Page, byte[]> pages) {
+    byte[] page = page(d, objects, pages);
+    int at = page == null ? -1 : search(d, page);
+    return at >= 0 && live(PackFormat.packAt(page, at));
+  }
+
+  /** The bucket {@code d} falls in, read through the page cache; null if the bucket is empty. */
+  private byte[] page(Digest d, ObjectStore objects, Cache<Page, byte[]> pages) {
     int b = PackFormat.bucket(d, bits);
     int from = b == 0 ? 0 : fanout[b - 1];
     int to = fanout[b];
     if (from == to) {
       return null;
     }
-    byte[] page = pages.get(new Page(id, b), k -> read(objects, from, to));
+    Page key = new Page(id, b);
+    byte[] page = pages.getIfPresent(key);
+    return page != null ? page : pages.get(key, k -> read(objects, from, to));
+  }
+
+  /** The offset of {@code d}'s record in {@code page}, or -1. */
+  private static int search(Digest d, byte[] page) {
     int lo = 0;
-    int hi = to - from - 1;
+    int hi = page.length / PackFormat.RECORD - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
       int c = -d.compareToBytesAt(page, mid * PackFormat.RECORD);
@@ -112,11 +139,10 @@ final class IndexFile {
       } else if (c > 0) {
         hi = mid - 1;
       } else {
-        PackFormat.Record r = PackFormat.record(page, mid * PackFormat.RECORD);
-        return live(r.pack()) ? location(r) : null;
+        return mid * PackFormat.RECORD;
       }
     }
-    return null;
+    return -1;
   }
 
   ContentStore.Location location(PackFormat.Record r) {

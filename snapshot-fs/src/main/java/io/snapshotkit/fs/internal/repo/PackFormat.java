@@ -76,6 +76,14 @@ final class PackFormat {
         intAt(data, p + 12), data[p + 16]);
   }
 
+  /** The pack number of the record at {@code at}, read in place. */
+  static int packAt(byte[] data, int at) {
+    if (at < 0 || at > data.length - RECORD) {
+      throw new IndexOutOfBoundsException("an index record at " + at + " of " + data.length + " bytes");
+    }
+    return intAt(data, at + Digest.BYTES);
+  }
+
   private static int intAt(byte[] b, int i) {
     return (b[i] & 0xFF) << 24 | (b[i + 1] & 0xFF) << 16 | (b[i + 2] & 0xFF) << 8 | (b[i + 3] & 0xFF);
   }

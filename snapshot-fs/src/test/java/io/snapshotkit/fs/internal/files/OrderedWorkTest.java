@@ -43,6 +43,57 @@ class OrderedWorkTest {
     assertEquals(1, runs.get());
   }
 
+  /**
+   * Known results (a capture's unchanged files) and work run on an executor (its changed ones) come
+   * out in the order given; the first failure in that order is thrown, and nothing after it is
+   * delivered.
+   */
+  @Test
+  void knownResultsAndWorkComeOutInOrderUpToTheFirstFailure() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      List<Integer> results = new ArrayList<>();
+      try (OrderedWork<Integer> work = new OrderedWork<>(pool, 4, results::add)) {
+        for (int i = 0; i < 100; i++) {
+          int v = i;
+          if (i % 3 == 0) {
+            work.submit(() -> {
+              try {
+                Thread.sleep(v % 7);
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+              return v;
+            });
+          } else {
+            work.done(v);
+          }
+        }
+        work.finish();
+      }
+      assertEquals(java.util.stream.IntStream.range(0, 100).boxed().toList(), results);
+
+      List<Integer> partial = new ArrayList<>();
+      IOException thrown = null;
+      try (OrderedWork<Integer> work = new OrderedWork<>(pool, 64, partial::add)) {
+        work.done(0);
+        work.submit(() -> 1);
+        work.submit(() -> {
+          throw new IOException("disk gone");
+        });
+        work.done(3);
+        work.submit(() -> 4);
+        work.finish();
+      } catch (IOException e) {
+        thrown = e;
+      }
+      assertEquals("disk gone", thrown == null ? null : thrown.getMessage());
+      assertEquals(List.of(0, 1), partial);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Submits work that captures a new array of {@code size} bytes; only a weak reference to it is returned. */
   private static WeakReference<byte[]> submitHolding(OrderedWork<Integer> work, int size, AtomicInteger runs)
       throws IOException {

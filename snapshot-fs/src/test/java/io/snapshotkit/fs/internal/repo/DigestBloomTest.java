@@ -2,6 +2,7 @@ package io.snapshotkit.fs.internal.repo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,17 +102,29 @@ class DigestBloomTest {
     indexReads.set(0);
     int misses = 2_000;
     for (int i = 0; i < misses; i++) {
-      assertNull(index.find(random(r)));
+      Digest absent = random(r);
+      assertNull(index.find(absent));
+      assertFalse(index.contains(absent));
     }
     // without the filters every miss reads a bucket of every file: up to 12 x 64 distinct pages
     assertTrue(indexReads.get() < 0.02 * misses * files, "bucket reads for " + misses + " misses: " + indexReads.get());
     indexReads.set(0);
     for (Digest d : present) {
       assertNotNull(index.find(d), "present digest " + d);
+      assertTrue(index.contains(d), "present digest " + d);
     }
     // a hit reads its own file's bucket (each once here) and, rarely, a false positive's
     assertTrue(indexReads.get() < present.size() * 1.2, "bucket reads for " + present.size() + " hits: "
         + indexReads.get());
+    // a record whose pack gc deleted is neither found nor contained; the other files' still are
+    index.packGone("packs/p-0.pack");
+    int perFilePresent = present.size() / files;
+    for (int i = 0; i < present.size(); i++) {
+      Digest d = present.get(i);
+      boolean gone = i < perFilePresent;
+      assertEquals(gone, index.find(d) == null, "digest " + i);
+      assertEquals(!gone, index.contains(d), "digest " + i);
+    }
   }
 
   /** A real store that counts ranged reads of index files (the bucket reads of lookups). */
