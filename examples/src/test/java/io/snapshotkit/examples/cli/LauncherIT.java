@@ -224,6 +224,28 @@ class LauncherIT {
   }
 
   @Test
+  @Order(3)
+  void commandsGetHalfTheHeapYoungAndHugePagesWhereTheKernelOffersThemTheServersTheDefaults()
+      throws IOException, InterruptedException {
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "off");
+    assertEquals(0, run(env, "init").status());
+    env.put("JAVA_OPTS", "-XX:+PrintCommandLineFlags");
+    Result list = run(env, "list");
+    Result serve = run(env, "serve", "--help");
+    Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+    boolean onRequest = Files.isReadable(thp) && Files.readString(thp).contains("[madvise]");
+
+    assertEquals(0, list.status(), list::err);
+    assertEquals("", list.err(), "no warning about the heap flags");
+    String flags = list.out().lines().findFirst().orElse("");
+    assertTrue(flags.contains("-XX:NewRatio=1"), flags);
+    assertEquals(onRequest, flags.contains("-XX:+UseTransparentHugePages"), flags);
+    assertEquals(0, serve.status(), serve::err);
+    String serverFlags = serve.out().lines().findFirst().orElse("");
+    assertFalse(serverFlags.contains("NewRatio") || serverFlags.contains("TransparentHugePages"), serverFlags);
+  }
+
+  @Test
   @Order(2)
   void jvmFlagsOfTheUserReplaceTheCache() throws IOException, InterruptedException {
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
