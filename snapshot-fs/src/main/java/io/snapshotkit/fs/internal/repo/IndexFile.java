@@ -17,8 +17,23 @@ import java.util.Set;
  * <p><b>Thread-safety:</b> thread-safe; {@link #packGone} is published under the content index's lock.
  */
 final class IndexFile {
-  /** One bucket's records, cached by index file and bucket. */
-  record Page(int file, int bucket) {}
+  /**
+   * One bucket's records, cached by index file and bucket. Its own equals and hashCode: a record's
+   * generated ones go through an invokedynamic bootstrap's method handles, which a cold process
+   * runs in the interpreter and C1 for every page lookup (one per file a capture takes from its
+   * parent).
+   */
+  record Page(int file, int bucket) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Page p && p.file == file && p.bucket == bucket;
+    }
+
+    @Override
+    public int hashCode() {
+      return file * 0x9E3779B1 + bucket;
+    }
+  }
 
   final String name;
   final int id;
