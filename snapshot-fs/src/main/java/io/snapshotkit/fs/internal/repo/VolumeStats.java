@@ -33,7 +33,8 @@ public final class VolumeStats {
     }
     // the line "TYPE MODE DIGEST|TARGET PATH\n" in UTF-8, written into a buffer that is hashed a
     // few kilobytes at a time: the same bytes a String per line gave, without the String
-    ensure(48 + 2 * Digest.BYTES + 3 * (e.path().length() + (e.linkTarget() == null ? 0 : e.linkTarget().length())));
+    int chars = e.path().length() + (e.linkTarget() == null ? 0 : e.linkTarget().length());
+    ensure(48 + 2 * Digest.BYTES + 3 * chars); // UTF-8: at most 3 bytes a char
     line[used++] = (byte) ('0' + e.type().ordinal());
     line[used++] = ' ';
     octal(e.mode());

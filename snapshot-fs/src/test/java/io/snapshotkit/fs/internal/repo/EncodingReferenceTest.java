@@ -45,7 +45,8 @@ class EncodingReferenceTest {
       return new Entry("v", path, type, mode, type == FileType.FILE ? seed >>> 20 : 0, seed, seed * 31, seed ^ 77,
           type == FileType.FILE ? Digest.hash(path.getBytes(StandardCharsets.UTF_8), 0, path.length() > 0 ? 1 : 0)
               : null,
-          type == FileType.SYMLINK ? target : null, seed % 7 == 0, (int) (seed & 0x7FFFFFFF), (int) ((seed >> 32) & 0x7FFFFFFF));
+          type == FileType.SYMLINK ? target : null, seed % 7 == 0, (int) (seed & 0x7FFFFFFF),
+          (int) ((seed >> 32) & 0x7FFFFFFF));
     })));
   }
 
