@@ -125,7 +125,6 @@ final class ContentIndex {
     }
   }
 
-
   /** Hides the records of {@code digests} in index files up to {@code generation}. */
   void tombstone(Collection<Digest> digests, long generation) {
     for (Digest d : digests) {

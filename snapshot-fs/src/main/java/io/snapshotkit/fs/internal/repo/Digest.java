@@ -1,8 +1,8 @@
 package io.snapshotkit.fs.internal.repo;
 
 import io.snapshotkit.SnapshotException;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 

@@ -68,9 +68,7 @@ final class PackFormat {
   static Record record(byte[] data, int at) {
     // read in place, not through a ByteBuffer: every index lookup decodes one (a capture's stat
     // base checks each reused file's content), mostly in the interpreter and C1 in a cold process
-    if (at < 0 || at > data.length - RECORD) {
-      throw new IndexOutOfBoundsException("an index record at " + at + " of " + data.length + " bytes");
-    }
+    checkRecord(data, at);
     int p = at + Digest.BYTES;
     return new Record(Digest.at(data, at), intAt(data, p), intAt(data, p + 4) & 0xFFFFFFFFL, intAt(data, p + 8),
         intAt(data, p + 12), data[p + 16]);
@@ -78,10 +76,14 @@ final class PackFormat {
 
   /** The pack number of the record at {@code at}, read in place. */
   static int packAt(byte[] data, int at) {
+    checkRecord(data, at);
+    return intAt(data, at + Digest.BYTES);
+  }
+
+  private static void checkRecord(byte[] data, int at) {
     if (at < 0 || at > data.length - RECORD) {
       throw new IndexOutOfBoundsException("an index record at " + at + " of " + data.length + " bytes");
     }
-    return intAt(data, at + Digest.BYTES);
   }
 
   private static int intAt(byte[] b, int i) {

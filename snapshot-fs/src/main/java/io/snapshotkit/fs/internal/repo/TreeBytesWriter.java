@@ -109,7 +109,6 @@ final class TreeBytesWriter {
     write(encoded.toByteArray(), 0, encoded.size());
   }
 
-
   byte[] toByteArray() {
     return Arrays.copyOf(buf, size);
   }

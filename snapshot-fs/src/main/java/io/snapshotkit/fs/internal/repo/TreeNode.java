@@ -250,7 +250,7 @@ final class TreeNode {
     throw corrupt(digest);
   }
 
-  static long zigzag(long v) {
+  private static long zigzag(long v) {
     return (v << 1) ^ (v >> 63);
   }
 

@@ -11,7 +11,8 @@ import java.security.MessageDigest;
  * <p><b>Thread-safety:</b> not thread-safe; one writer adds to it.
  */
 public final class VolumeStats {
-  private static final int FLUSH = 8192;
+  /** Lines are hashed a buffer at a time. */
+  private static final int BUFFER = 12 << 10;
   long files;
   long dirs;
   long symlinks;
@@ -31,8 +32,8 @@ public final class VolumeStats {
       case DIRECTORY -> dirs++;
       case SYMLINK -> symlinks++;
     }
-    // the line "TYPE MODE DIGEST|TARGET PATH\n" in UTF-8, written into a buffer that is hashed a
-    // few kilobytes at a time: the same bytes a String per line gave, without the String
+    // the line "TYPE MODE DIGEST|TARGET PATH\n" in UTF-8, written into a buffer that is hashed
+    // whenever the next line does not fit: the same bytes a String per line gave, without the String
     int chars = e.path().length() + (e.linkTarget() == null ? 0 : e.linkTarget().length());
     ensure(48 + 2 * Digest.BYTES + 3 * chars); // UTF-8: at most 3 bytes a char
     line[used++] = (byte) ('0' + e.type().ordinal());
@@ -48,22 +49,23 @@ public final class VolumeStats {
     line[used++] = ' ';
     utf8(e.path());
     line[used++] = '\n';
-    if (used >= FLUSH) {
-      tree.update(line, 0, used);
-      used = 0;
-    }
   }
 
+  /** Makes room for {@code more} bytes, hashing what the buffer holds when they do not fit. */
   private void ensure(int more) {
     if (line == null) {
-      line = new byte[Math.max(FLUSH + 4096, more)];
+      line = new byte[Math.max(BUFFER, more)];
     } else if (more > line.length - used) {
-      tree.update(line, 0, used);
-      used = 0;
+      flush();
       if (more > line.length) {
         line = new byte[more];
       }
     }
+  }
+
+  private void flush() {
+    tree.update(line, 0, used);
+    used = 0;
   }
 
   private void octal(int mode) {
@@ -90,12 +92,10 @@ public final class VolumeStats {
     used += n;
   }
 
-
   String treeDigest() {
     if (digest == null) {
       if (used > 0) {
-        tree.update(line, 0, used);
-        used = 0;
+        flush();
       }
       digest = Digest.of(tree.digest()).hex();
     }
