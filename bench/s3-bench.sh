@@ -2,7 +2,7 @@
 # snapshot-fs on S3 (snapshot-s3) against restic backing up to the same S3 server, and against our
 # own local-directory backend: whole process against whole process, in the same run.
 #
-#   bench/s3-bench.sh [--work DIR] [--reps N] [--mib M] [--no-build] [--no-image] [--keep]
+#   bench/s3-bench.sh [--work DIR] [--reps N] [--mib M] [--jdk HOME] [--no-build] [--no-image] [--keep]
 #
 # Builds a seeded corpus of about M MiB (default 200: 3,000 small text-like files, a few MiB of
 # logs, random binaries, a 32 MiB file), starts S3Proxy 2.6.0 (filesystem backend, the jar the
@@ -10,8 +10,11 @@
 # repetition, alternating tools: full capture, an edit (1% of the small files rewritten, a file
 # added, 1 MiB appended to the large file), incremental capture, restore of the newest snapshot into
 # an empty directory. Each step is one process (ours: S3BenchDriver; restic: backup / restore), so
-# JVM start-up counts on our side as restic's start-up counts on theirs; our JVM maps a class data
-# sharing archive trained before timing (as the CLI launcher does). Bucket and repository creation
+# JVM start-up counts on our side as restic's start-up counts on theirs. Our JVM runs as the CLI
+# launcher (examples/bin/snapshotkit) runs a capture or a restore: on the newest JDK found (--jdk
+# picks one), with the launcher's flags for those commands and the start-up cache it builds, trained
+# before timing (JDK 25 or later: an AOT cache; 17 to 24: a class data sharing archive); setting
+# S3_BENCH_JAVA_OPTS replaces those flags. Bucket and repository creation
 # (ours init, restic init) are not timed. Our captures keep a cache directory per host across runs,
 # as restic keeps its local cache; our restore starts with an empty one (everything from the bucket).
 # Every step's requests by type are counted from S3Proxy's log into WORK/requests.txt. Prints medians and ratios
@@ -26,7 +29,7 @@ MIB=200
 BUILD=1
 IMAGE=1
 KEEP=0
-JAVA_OPTS=${S3_BENCH_JAVA_OPTS--XX:+UseSerialGC -Xshare:auto}
+JDK=
 
 . "$(dirname "$0")/lib.sh"
 
@@ -35,6 +38,7 @@ while [ $# -gt 0 ]; do
     --work) WORK=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --mib) MIB=$2; shift 2 ;;
+    --jdk) JDK=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-image) IMAGE=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -47,6 +51,38 @@ done
 command -v restic >/dev/null || die "restic is not installed"
 
 bench_work
+
+# ------------------------------------------------------------------------------ JVM
+# the newest JDK among JAVA_HOME, the java on PATH and /usr/lib/jvm, as the launcher picks one
+jdk_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true; }
+if [ -z "$JDK" ]; then
+  best=0
+  path_java=$(command -v java || true)
+  for h in ${JAVA_HOME:-} ${path_java:+$(dirname "$(dirname "$(readlink -f "$path_java")")")} /usr/lib/jvm/*; do
+    m=$(jdk_major "$h")
+    if [ -x "$h/bin/java" ] && [ -n "$m" ] && [ "$m" -gt "$best" ]; then best=$m; JDK=$h; fi
+  done
+fi
+[ -x "$JDK/bin/java" ] || die "no JDK at '$JDK' (--jdk HOME)"
+JDK_MAJOR=$(jdk_major "$JDK")
+[ -n "$JDK_MAJOR" ] && [ "$JDK_MAJOR" -ge 17 ] || die "$JDK is not a JDK 17 or later"
+JAVA="$JDK/bin/java"
+# the launcher's flags for capture and restore (examples/bin/snapshotkit: serial GC, C2 for SHA-256
+# and FastCDC only, no Flight Recorder up to 25, half the heap young, huge pages on request)
+if [ -n "${S3_BENCH_JAVA_OPTS+set}" ]; then
+  JAVA_OPTS=$S3_BENCH_JAVA_OPTS
+else
+  JAVA_OPTS="-XX:+UseSerialGC"
+  [ "$JDK_MAJOR" -ge 22 ] && JAVA_OPTS="$JAVA_OPTS --enable-native-access=ALL-UNNAMED"
+  TRAIN_OPTS=$JAVA_OPTS
+  JAVA_OPTS="$JAVA_OPTS -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$SRC/examples/bin/snapshotkit-c2.json -XX:-DisplayVMOutput"
+  [ "$JDK_MAJOR" -le 25 ] && JAVA_OPTS="$JAVA_OPTS -XX:-PrintWarnings -XX:-FlightRecorder"
+  JAVA_OPTS="$JAVA_OPTS -XX:NewRatio=1"
+  if read -r thp 2>/dev/null </sys/kernel/mm/transparent_hugepage/enabled && [[ "$thp" == *"[madvise]"* ]]; then
+    JAVA_OPTS="$JAVA_OPTS -XX:+UseTransparentHugePages"
+  fi
+fi
+TRAIN_OPTS=${TRAIN_OPTS:-$JAVA_OPTS}
 
 # ------------------------------------------------------------------------------ build
 CP_FILE="$WORK/classpath.txt"
@@ -165,13 +201,14 @@ timed() { # name command...: timed_call (bench/lib.sh), then the requests S3Prox
   timed_call "$@"
   case "$name" in *-local) ;; *) count_requests "$name" "$first" ;; esac
 }
-ours() { S3_BENCH_LAUNCH_NS=$(date +%s%N) java $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
+ours() { S3_BENCH_LAUNCH_NS=$(date +%s%N) "$JAVA" $JAVA_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver "$@"; }
 du_bytes() { du -sb "$1" | cut -f1; }
 
-# Our JVM gets a class data sharing archive, trained before anything is timed, as the CLI launcher
-# (examples/bin/snapshotkit) builds one for its users: one untimed process runs every kind of step
-# on a small tree with -XX:ArchiveClassesAtExit, and every timed process of ours (S3 and local)
-# maps it. The JVM archives classes from jars only, so the class path's directories become jars.
+# Our JVM gets the start-up cache the CLI launcher builds for its users, trained before anything is
+# timed: one untimed process runs every kind of step on a small tree (with the full JIT, as the
+# launcher trains, so that JDK 25 keeps method profiles for C2), and every timed process of ours (S3
+# and local) maps what it recorded. The JVM archives classes from jars only, so the class path's
+# directories become jars.
 JARS="$WORK/jars"
 rm -rf "$JARS"; mkdir -p "$JARS"
 JCP=
@@ -184,11 +221,21 @@ for e in ${CP//:/ }; do
   JCP="$JCP${JCP:+:}$e"
 done
 CP=$JCP
-java $JAVA_OPTS -XX:ArchiveClassesAtExit="$WORK/ours.jsa" -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
+if [ "$JDK_MAJOR" -ge 25 ]; then
+  CACHE_FILE="$WORK/ours.aot"; rm -f "$CACHE_FILE"
+  RECORD=(-XX:AOTCacheOutput="$CACHE_FILE"); CHECK=(-XX:AOTCache="$CACHE_FILE" -XX:AOTMode=on)
+  USE="-XX:AOTCache=$CACHE_FILE -Xlog:aot*=off -Xlog:cds*=off"
+else
+  CACHE_FILE="$WORK/ours.jsa"; rm -f "$CACHE_FILE"
+  RECORD=(-XX:ArchiveClassesAtExit="$CACHE_FILE"); CHECK=(-XX:SharedArchiveFile="$CACHE_FILE" -Xshare:on)
+  USE="-XX:SharedArchiveFile=$CACHE_FILE -Xshare:auto -Xlog:cds*=off"
+fi
+"$JAVA" $TRAIN_OPTS "${RECORD[@]}" -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
     train s3 "$ENDPOINT" train "$FS/train" >>"$WORK/run.log" 2>&1 || die "the training run failed; see $WORK/run.log"
-java $JAVA_OPTS -XX:SharedArchiveFile="$WORK/ours.jsa" -Xshare:on -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
-    init s3 "$ENDPOINT" train >>"$WORK/run.log" 2>&1 || die "the JVM cannot map $WORK/ours.jsa; see $WORK/run.log"
-JAVA_OPTS="$JAVA_OPTS -XX:SharedArchiveFile=$WORK/ours.jsa -Xlog:cds*=off"
+"$JAVA" $JAVA_OPTS "${CHECK[@]}" -cp "$CP" io.snapshotkit.s3.S3BenchDriver \
+    init s3 "$ENDPOINT" train >>"$WORK/run.log" 2>&1 || die "the JVM cannot map $CACHE_FILE; see $WORK/run.log"
+JAVA_OPTS="$JAVA_OPTS $USE"
+echo "our JVM: $JAVA (JDK $JDK_MAJOR), $JAVA_OPTS" >>"$WORK/run.log"
 rm -rf "$FS/train"
 
 ORIG="$WORK/corpus.orig.tar"
@@ -217,7 +264,7 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 ratio() { awk -v o="$1" -v a="$2" 'BEGIN { printf "%.2f", o / a }'; }
-echo "corpus $(du_bytes "$CORPUS") bytes, $REPS repetitions, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "corpus $(du_bytes "$CORPUS") bytes, $REPS repetitions, our JVM JDK $JDK_MAJOR, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| step | ours on S3 (s) | restic on S3 (s) | ours S3 / restic | ours local (s) | ours S3 / ours local |"
 echo "|---|---|---|---|---|---|"
 for step in full incr restore; do
