@@ -238,11 +238,11 @@ class LauncherIT {
     assertEquals(0, list.status(), list::err);
     assertEquals("", list.err(), "no warning about the heap flags");
     String flags = list.out().lines().findFirst().orElse("");
-    assertTrue(flags.contains("-XX:NewRatio=1"), flags);
+    assertTrue(flags.contains("-XX:MaxNewSize=50331648") && flags.contains("-XX:NewSize=50331648"), flags); // -Xmn48m
     assertEquals(onRequest, flags.contains("-XX:+UseTransparentHugePages"), flags);
     assertEquals(0, serve.status(), serve::err);
     String serverFlags = serve.out().lines().findFirst().orElse("");
-    assertFalse(serverFlags.contains("NewRatio") || serverFlags.contains("TransparentHugePages"), serverFlags);
+    assertFalse(serverFlags.contains("NewSize") || serverFlags.contains("TransparentHugePages"), serverFlags);
   }
 
   @Test
