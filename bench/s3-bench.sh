@@ -68,7 +68,7 @@ JDK_MAJOR=$(jdk_major "$JDK")
 [ -n "$JDK_MAJOR" ] && [ "$JDK_MAJOR" -ge 17 ] || die "$JDK is not a JDK 17 or later"
 JAVA="$JDK/bin/java"
 # the launcher's flags for capture and restore (examples/bin/snapshotkit: serial GC, C2 for SHA-256
-# and FastCDC only, no Flight Recorder up to 25, a 48 MiB young generation, huge pages on request)
+# and FastCDC only (on JDK 25 without a second C1 compile at tier 2), no Flight Recorder up to 25, a 48 MiB young generation, huge pages on request)
 if [ -n "${S3_BENCH_JAVA_OPTS+set}" ]; then
   JAVA_OPTS=$S3_BENCH_JAVA_OPTS
 else
@@ -76,6 +76,7 @@ else
   [ "$JDK_MAJOR" -ge 22 ] && JAVA_OPTS="$JAVA_OPTS --enable-native-access=ALL-UNNAMED"
   TRAIN_OPTS=$JAVA_OPTS
   JAVA_OPTS="$JAVA_OPTS -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$SRC/examples/bin/snapshotkit-c2.json -XX:-DisplayVMOutput"
+  [ "$JDK_MAJOR" -eq 25 ] && JAVA_OPTS="$JAVA_OPTS -XX:+SkipTier2IfPossible"
   [ "$JDK_MAJOR" -le 25 ] && JAVA_OPTS="$JAVA_OPTS -XX:-PrintWarnings -XX:-FlightRecorder"
   JAVA_OPTS="$JAVA_OPTS -Xmn48m"
   if read -r thp 2>/dev/null </sys/kernel/mm/transparent_hugepage/enabled && [[ "$thp" == *"[madvise]"* ]]; then

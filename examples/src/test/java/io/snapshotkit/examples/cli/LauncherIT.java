@@ -225,7 +225,7 @@ class LauncherIT {
 
   @Test
   @Order(3)
-  void commandsGetHalfTheHeapYoungAndHugePagesWhereTheKernelOffersThemTheServersTheDefaults()
+  void commandsGetASmallYoungGenerationAndHugePagesWhereTheKernelOffersThemTheServersTheDefaults()
       throws IOException, InterruptedException {
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "off");
     assertEquals(0, run(env, "init").status());
@@ -243,6 +243,28 @@ class LauncherIT {
     assertEquals(0, serve.status(), serve::err);
     String serverFlags = serve.out().lines().findFirst().orElse("");
     assertFalse(serverFlags.contains("NewSize") || serverFlags.contains("TransparentHugePages"), serverFlags);
+  }
+
+  @Test
+  @Order(3)
+  void onJdk25TheByteHandlingCommandsSkipTier2OtherwiseTheFlagIsNotPassed() throws IOException, InterruptedException {
+    Optional<Path> jdk25 = jdk(25);
+    Assumptions.assumeTrue(jdk25.isPresent(), "no JDK 25 in /usr/lib/jvm");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), null, "off");
+    // (the launcher turns the JVM's own stdout off for these commands: on again, after its flags)
+    env.put("JAVA_OPTS", "-XX:+UnlockDiagnosticVMOptions -XX:+DisplayVMOutput -XX:+PrintCommandLineFlags");
+    Result on17 = run(env, "capture", "--help");
+    env.put("JAVA_HOME", jdk25.get().toString());
+    Result capture = run(env, "capture", "--help");
+    Result list = run(env, "list", "--help");
+
+    assertEquals(0, on17.status(), on17::err);
+    assertFalse(on17.out().contains("SkipTier2IfPossible"), "JDK 17 has no such option: " + on17.out());
+    assertEquals(0, capture.status(), capture::err);
+    String flags = capture.out().lines().filter(l -> l.contains("-XX:")).findFirst().orElse(capture.out());
+    assertTrue(flags.contains("-XX:+SkipTier2IfPossible") && flags.contains("CompilerDirectivesFile"), flags);
+    assertEquals(0, list.status(), list::err);
+    assertFalse(list.out().contains("SkipTier2IfPossible"), "C1 only: nothing to skip: " + list.out());
   }
 
   @Test
@@ -563,8 +585,13 @@ class LauncherIT {
 
   /** This JVM's home if it is a JDK 17, else the first JDK 17 in /usr/lib/jvm. */
   private static Optional<Path> jdk17() throws IOException {
+    return jdk(17);
+  }
+
+  /** A JDK of this feature version: the one running the tests, or one in /usr/lib/jvm. */
+  private static Optional<Path> jdk(int feature) throws IOException {
     Path self = Path.of(System.getProperty("java.home"));
-    if (Runtime.version().feature() == 17 && Files.isExecutable(self.resolve("bin/java"))) {
+    if (Runtime.version().feature() == feature && Files.isExecutable(self.resolve("bin/java"))) {
       return Optional.of(self);
     }
     Path jvms = Path.of("/usr/lib/jvm");
@@ -574,7 +601,7 @@ class LauncherIT {
     try (Stream<Path> homes = Files.list(jvms)) {
       return homes.sorted().filter(h -> Files.isExecutable(h.resolve("bin/java"))).filter(h -> {
         try {
-          return Files.readString(h.resolve("release")).contains("JAVA_VERSION=\"17.");
+          return Files.readString(h.resolve("release")).contains("JAVA_VERSION=\"" + feature + ".");
         } catch (IOException e) {
           return false;
         }
