@@ -1,9 +1,8 @@
 package io.snapshotkit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,29 +80,38 @@ public record Manifest(
 
   /** Serializes to the stable JSON form. */
   public byte[] toJson() {
-    ObjectNode root = Json.MAPPER.createObjectNode();
-    root.put("schemaVersion", schemaVersion);
-    root.put("capturedAt", capturedAt.toString());
-    root.put("tenant", workload.tenant().value());
-    root.put("workload", workload.id());
-    root.put("partial", partial);
-    ObjectNode counts = root.putObject("counts");
-    counts().forEach(counts::put);
-    ObjectNode fams = root.putObject("families");
-    families.forEach((family, list) -> {
-      ArrayNode array = fams.putArray(family);
-      for (Resource r : list) {
-        ObjectNode node = array.addObject();
-        node.put("id", r.id());
-        node.put("key", r.key());
-        node.set("document", r.document());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("schemaVersion", schemaVersion);
+      g.writeStringField("capturedAt", capturedAt.toString());
+      g.writeStringField("tenant", workload.tenant().value());
+      g.writeStringField("workload", workload.id());
+      g.writeBooleanField("partial", partial);
+      g.writeObjectFieldStart("counts");
+      for (Map.Entry<String, Integer> c : counts().entrySet()) {
+        g.writeNumberField(c.getKey(), c.getValue());
       }
-    });
-    try {
-      return Json.MAPPER.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
+      g.writeEndObject();
+      g.writeObjectFieldStart("families");
+      for (Map.Entry<String, List<Resource>> family : families.entrySet()) {
+        g.writeArrayFieldStart(family.getKey());
+        for (Resource r : family.getValue()) {
+          g.writeStartObject();
+          g.writeStringField("id", r.id());
+          g.writeStringField("key", r.key());
+          g.writeFieldName("document");
+          r.writeDocument(g);
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
       throw new SnapshotException(ErrorCode.INTERNAL, "could not serialize a manifest", e);
     }
+    return out.toByteArray();
   }
 
   /**
@@ -114,7 +122,7 @@ public record Manifest(
   public static Manifest fromJson(byte[] json) {
     Objects.requireNonNull(json, "json");
     try {
-      JsonNode root = Json.MAPPER.readTree(json);
+      JsonNode root = Json.mapper().readTree(json);
       if (root == null || !root.isObject()) {
         throw corrupt(null);
       }

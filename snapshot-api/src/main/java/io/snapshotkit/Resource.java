@@ -1,6 +1,8 @@
 package io.snapshotkit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.util.Objects;
 
 /**
@@ -29,6 +31,11 @@ public record Resource(String id, String key, JsonNode document) {
   @Override
   public JsonNode document() {
     return document.deepCopy();
+  }
+
+  /** Writes the document, without copying it (for {@link Manifest#toJson()}). */
+  void writeDocument(JsonGenerator g) throws IOException {
+    Json.writeTree(g, document);
   }
 
   /** Whether this resource's document equals {@code other}'s, without copying either. */

@@ -107,4 +107,42 @@ class ManifestTest {
     assertEquals(500, SnapshotQuery.of(TenantId.of("t")).limit(10_000).limit());
     assertEquals(100, SnapshotQuery.of(TenantId.of("t")).limit());
   }
+
+  @Test
+  @DisplayName("the JSON form is byte for byte what the ObjectMapper wrote before the streaming generator did: "
+      + "every node type, escapes, property order")
+  void jsonBytesAreUnchanged() {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode d = f.objectNode();
+    d.put("s", "caf\u00e9 \ud83d\ude00 \"q\" \\ \n \u0001");
+    d.put("i", 42);
+    d.put("l", 1L << 40);
+    d.put("neg", -7);
+    d.put("f", 1.5f);
+    d.put("d", 0.1);
+    d.put("big", new java.math.BigInteger("123456789012345678901234567890"));
+    d.put("dec", new java.math.BigDecimal("1.2300E+5"));
+    d.put("t", true);
+    d.putNull("n");
+    d.put("bin", new byte[] {1, 2, 3, (byte) 255});
+    d.put("short", (short) 3);
+    d.putArray("arr").add(1).add("x").addObject().put("z", 1).put("a", 2);
+    d.putObject("empty");
+    d.putArray("emptyArr");
+    ObjectNode d2 = f.objectNode();
+    d2.put("b", 1);
+    d2.put("a", 2);
+    Manifest m = Manifest.of(Instant.parse("2026-12-03T01:02:03.123456789Z"), WorkloadRef.of("acme", "w"), false,
+        Map.of("zeta", List.of(new Resource("1", "k1", d), new Resource("2", "k2", d2)),
+            "alpha", List.of(new Resource("3", "k3", f.textNode("plain"))), "none", List.of()));
+    assertEquals("{\"schemaVersion\":1,\"capturedAt\":\"2026-12-03T01:02:03.123456789Z\",\"tenant\":\"acme\""
+        + ",\"workload\":\"w\",\"partial\":false,\"counts\":{\"alpha\":1,\"none\":0,\"zeta\":2},\"fam"
+        + "ilies\":{\"alpha\":[{\"id\":\"3\",\"key\":\"k3\",\"document\":\"plain\"}],\"none\":[],\"ze"
+        + "ta\":[{\"id\":\"1\",\"key\":\"k1\",\"document\":{\"s\":\"café \\uD83D\\uDE00 \\\"q\\\" \\\\ "
+        + "\\n \\u0001\",\"i\":42,\"l\":1099511627776,\"neg\":-7,\"f\":1.5,\"d\":0.1,\"big\":12345678"
+        + "9012345678901234567890,\"dec\":1.2300E+5,\"t\":true,\"n\":null,\"bin\":\"AQID/w==\",\"shor"
+        + "t\":3,\"arr\":[1,\"x\",{\"z\":1,\"a\":2}],\"empty\":{},\"emptyArr\":[]}},{\"id\":\"2\",\"k"
+        + "ey\":\"k2\",\"document\":{\"b\":1,\"a\":2}}]}}",
+        new String(m.toJson(), StandardCharsets.UTF_8));
+  }
 }

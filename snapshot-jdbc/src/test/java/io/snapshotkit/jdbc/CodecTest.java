@@ -29,6 +29,11 @@ class CodecTest {
       assertEquals(Optional.of(ref), Codec.manifestRef(Codec.manifestRef(ref)));
     }
     assertEquals(Optional.empty(), Codec.manifestRef((String) null), "no reference stored");
+    // the bytes stored, as the ObjectMapper that wrote them before the streaming generator did
+    assertEquals("{\"external\":false,\"counts\":{\"dirs\":1,\"files\":3},\"bytes\":120}", Codec.manifestRef(inline));
+    assertEquals("{\"external\":true,\"blobKey\":\"manifests/01ABC.json\",\"counts\":{\"tables\":12},"
+        + "\"bytes\":1099511627776}", Codec.manifestRef(external));
+    assertEquals("{\"external\":false,\"counts\":{},\"bytes\":0}", Codec.manifestRef(empty));
   }
 
   @Test
@@ -67,6 +72,8 @@ class CodecTest {
     assertEquals(map, Codec.stringMap(json));
     assertEquals(java.util.List.copyOf(map.keySet()), java.util.List.copyOf(Codec.stringMap(json).keySet()));
     assertEquals("{\"a\":\"1\",\"b\":\"2\"}", Codec.stringMap(Map.of("b", "2", "a", "1")), "keys sorted");
+    assertEquals("{\"control\":\"\\u0001\\t\",\"empty\":\"\",\"env\":\"prod\",\"quote\\\"d\":\"back\\\\slash\\n\","
+        + "\"unicode\":\"caf\u00e9 \ud83d\ude00\"}", json, "escaped as before");
     assertEquals(Map.of(), Codec.stringMap("{}"));
   }
 

@@ -28,7 +28,8 @@ import picocli.CommandLine;
 /**
  * What the short commands ({@code list}, {@code versions}, {@code show}) do not load: picocli's
  * models of the other commands, Jackson's {@code ObjectMapper} (they print tables from JSON
- * nodes and read rows with the streaming parser) and Caffeine (its caches are built on first use). Counted in a real child JVM with
+ * nodes and read rows with the streaming parser; a capture writes its rows without one too) and
+ * Caffeine (its caches are built on first use). Counted in a real child JVM with
  * {@code -Xlog:class+load}: class names and counts, not timings, so a loaded machine cannot make it
  * flaky. See bench/README.md "Start-up of short commands" for the figures behind the bound.
  */
@@ -55,6 +56,17 @@ class StartupClassesTest {
         command + " built a Caffeine cache (the engine's sizes, the store's manifests, the index's pages)");
     assertTrue(loaded.contains("io.snapshotkit.jdbc.JdbcManifestStore"), command + " did not open the store: " + loaded.size());
     assertTrue(loaded.size() < MAX_CLASSES, command + " loaded " + loaded.size() + " classes, the bound is " + MAX_CLASSES);
+  }
+
+  @Test
+  void aCaptureBuildsNoObjectMapper() throws Exception {
+    Path home = initialisedHome();
+    Files.writeString(tmp.resolve("data/d/b.txt"), "a second file\n");
+    List<String> loaded = classesLoadedBy(List.of("--home", home.toString(), "capture", "app"));
+    assertTrue(loaded.contains("io.snapshotkit.fs.FsHostAgent"), "the capture ran: " + loaded.size());
+    // the store writes its JSON columns with the streaming generator: jackson-databind's mapper
+    // costs a cold process 25-35 ms to build
+    assertFalse(loaded.contains("com.fasterxml.jackson.databind.ObjectMapper"), "the capture built an ObjectMapper");
   }
 
   @Test
