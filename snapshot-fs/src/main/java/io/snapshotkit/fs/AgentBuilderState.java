@@ -153,7 +153,7 @@ final class AgentBuilderState {
     listener = listener == null ? (step, swapped) -> { } : listener;
     FsRepository.Shared shared = objectStore == null ? null
         : new FsRepository.Shared(objectStore, hostId, leaseTime == null ? Duration.ofMinutes(2) : leaseTime);
-    FsRepository repo = FsRepository.open(repository, shared, level == null ? 1 : level,
+    FsRepository repo = FsRepository.open(repository, shared, level == null ? 2 : level,
         packLimit == null ? ContentStore.SMALL : packLimit, executor);
     try {
       FsHostAgent agent = new FsHostAgent(this, repo);
