@@ -268,6 +268,56 @@ class LauncherIT {
   }
 
   @Test
+  @Order(3)
+  void theJarsChecksumIsKeptBesideItsSizeTimeAndInodeAndTrustedOnlyWhileTheyMatch()
+      throws IOException, InterruptedException {
+    Path ownJar = tmp.resolve("jar/snapshotkit.jar");
+    Files.createDirectories(ownJar.getParent());
+    Files.copy(jar, ownJar);
+    Path ownCache = tmp.resolve("cache");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), ownCache, "sync");
+    env.put("SNAPSHOTKIT_JAR", ownJar.toString());
+    Result first = run(env, "list", "--version");
+    assertEquals(0, first.status(), first::err);
+    String realSum = cksum(ownJar);
+    Path memo;
+    try (Stream<Path> files = Files.list(ownCache.resolve("snapshotkit"))) {
+      memo = files.filter(f -> f.getFileName().toString().endsWith(".sum")).findFirst().orElseThrow();
+    }
+    String line = Files.readString(memo).strip();
+    assertEquals(realSum, line.substring(line.indexOf('|') + 1), "the memo holds the jar's cksum: " + line);
+    String cacheLine = first.out().lines().filter(l -> l.startsWith("Start-up cache: ")).findFirst().orElseThrow();
+    assertTrue(cacheLine.contains("-" + realSum.replace(' ', '-') + "-"), cacheLine);
+
+    // trusted while the key matches: a made-up checksum (with a failed mark, so no training) is used
+    String key = line.substring(0, line.indexOf('|'));
+    Files.writeString(memo, key + "|1 2\n");
+    Path cacheFile = Path.of(cacheLine.substring("Start-up cache: ".length()));
+    Files.createFile(cacheFile.resolveSibling(cacheFile.getFileName().toString()
+        .replace("-" + realSum.replace(' ', '-') + "-", "-1-2-") + ".failed"));
+    Result trusted = run(env, "list", "--version");
+    assertEquals(0, trusted.status(), trusted::err);
+    assertTrue(trusted.out().contains("Start-up cache: none"), "the memo's checksum was used: " + trusted.out());
+
+    // another size, time or inode, or a damaged line: the jar is read again and the memo rewritten
+    for (String stale : List.of("1 2 3|1 2", "garbage", "")) {
+      Files.writeString(memo, stale + "\n");
+      Result again = run(env, "list", "--version");
+      assertEquals(0, again.status(), again::err);
+      assertTrue(again.out().contains(cacheLine), stale + ": " + again.out());
+      assertEquals(key + "|" + realSum, Files.readString(memo).strip(), stale);
+    }
+  }
+
+  /** What {@code cksum <file>} prints: the jar's checksum as the launcher computes it. */
+  private static String cksum(Path file) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("sh", "-c", "cksum < \"$0\"", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertEquals(0, p.waitFor(), out);
+    return out;
+  }
+
+  @Test
   @Order(2)
   void jvmFlagsOfTheUserReplaceTheCache() throws IOException, InterruptedException {
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
@@ -487,6 +537,11 @@ class LauncherIT {
       assertTrue(library.getFileName().toString().startsWith(jarKey), library + " is not the changed jar's");
       expected.add(library);
     }
+    // and the memo of the jar's checksum: one per jar path, rewritten for the changed jar
+    String stem = after.getFileName().toString().replaceFirst("^(snapshotkit-[0-9]+)-.*", "$1");
+    Path memo = after.resolveSibling(stem + ".sum");
+    assertTrue(Files.readString(memo).strip().endsWith("|" + cksum(jar)), Files.readString(memo));
+    expected.add(memo);
     try (Stream<Path> left = Files.list(cacheHome.resolve("snapshotkit"))) {
       assertEquals(expected, left.collect(Collectors.toSet()),
           "a training directory, lock, failure mark or a library of the replaced jar was left behind");
