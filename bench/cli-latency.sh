@@ -91,7 +91,6 @@ SK="$SRC/examples/bin/snapshotkit"
 unset SNAPSHOTKIT_JVM_FLAGS JAVA_OPTS
 
 # the JDKs: 17, and the newest the launcher picks by itself
-jdk_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null; }
 JDK17=
 for h in /usr/lib/jvm/* /usr/java/* /opt/java/*; do
   [ -x "$h/bin/java" ] && [ "$(jdk_major "$h")" = 17 ] && { JDK17=$h; break; }

@@ -82,5 +82,7 @@ timed_call() { # timed_call NAME command...
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
 }
 
+# jdk_major HOME: the feature version a JDK's release file names (17, 25...), or nothing
+jdk_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true; }
 median() { sort -n "$TIMES/$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 all() { tr '\n' ' ' <"$TIMES/$1" | sed 's/ $//'; }

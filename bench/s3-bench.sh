@@ -54,7 +54,6 @@ bench_work
 
 # ------------------------------------------------------------------------------ JVM
 # the newest JDK among JAVA_HOME, the java on PATH and /usr/lib/jvm, as the launcher picks one
-jdk_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true; }
 if [ -z "$JDK" ]; then
   best=0
   path_java=$(command -v java || true)
