@@ -2,7 +2,7 @@
 # snapshot-fs on S3 (snapshot-s3) against restic backing up to the same S3 server, and against our
 # own local-directory backend: whole process against whole process, in the same run.
 #
-#   bench/s3-bench.sh [--work DIR] [--reps N] [--mib M] [--jdk HOME] [--no-build] [--no-image] [--keep]
+#   bench/s3-bench.sh [--work DIR] [--reps N] [--mib M] [--jdk HOME] [--warm] [--no-build] [--no-image] [--keep]
 #
 # Builds a seeded corpus of about M MiB (default 200: 3,000 small text-like files, a few MiB of
 # logs, random binaries, a 32 MiB file), starts S3Proxy 2.6.0 (filesystem backend, the jar the
@@ -21,6 +21,13 @@
 # (ours / anchor, lower is better for us) and repository bytes (the bucket's directory in S3Proxy's
 # filesystem backend; our local repository without its journals). As root, everything lives on a
 # fresh journaled ext4 made for the run (as bench/fs-bench.sh does); --no-image uses --work itself.
+#
+# --warm adds our S3 steps run in one long-lived JVM (S3BenchDriver serve, with the flags the
+# launcher gives the `agent` daemon: the full JIT, no start-up cache), on a bucket of its own, after
+# two untimed rounds of the same steps: what an application embedding the agent, or the agent
+# daemon on each host, sees once its code is loaded and compiled. Each step still builds its S3
+# store and agent and closes them; a restore still starts with an empty cache. restic stays one
+# process per step. These are a separate figure, not the cold one the ratios above compare.
 set -euo pipefail
 
 WORK=/tmp/snapshotkit-s3-bench
@@ -30,6 +37,7 @@ BUILD=1
 IMAGE=1
 KEEP=0
 JDK=
+WARM=0
 
 . "$(dirname "$0")/lib.sh"
 
@@ -39,6 +47,7 @@ while [ $# -gt 0 ]; do
     --reps) REPS=$2; shift 2 ;;
     --mib) MIB=$2; shift 2 ;;
     --jdk) JDK=$2; shift 2 ;;
+    --warm) WARM=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --no-image) IMAGE=0; shift ;;
     --keep) KEEP=1; shift ;;
@@ -97,7 +106,9 @@ CP="$SRC/snapshot-s3/target/test-classes:$SRC/snapshot-s3/target/classes:$(cat "
 
 # ------------------------------------------------------------------------------ filesystem
 S3PID=
+WARM_PID=
 cleanup() {
+  [ -n "$WARM_PID" ] && kill "$WARM_PID" 2>/dev/null || true
   [ -n "$S3PID" ] && kill "$S3PID" 2>/dev/null && wait "$S3PID" 2>/dev/null || true
   cleanup_fs
 }
@@ -240,6 +251,39 @@ rm -rf "$FS/train"
 
 ORIG="$WORK/corpus.orig.tar"
 tar -C "$FS" -cf "$ORIG" corpus
+
+# --warm: the long-lived JVM, sent one step per line (S3BenchDriver serve answers "ok" when done)
+warm() { # warm ARGS...: runs one step in the warm JVM
+  echo "$*" >&"${WARM_JVM[1]}"
+  local reply
+  read -r reply <&"${WARM_JVM[0]}" || die "the warm JVM ended; see $WORK/run.log"
+  [ "$reply" = ok ] || die "the warm JVM's step '$*' failed: $reply (see $WORK/run.log)"
+}
+warm_timed() { # warm_timed NAME ARGS...: warm, timed as timed_call times a process
+  local name=$1 first t0 t1
+  shift
+  first=$(( $(wc -l <"$WORK/s3proxy.log") + 1 ))
+  sync
+  t0=$(date +%s.%N)
+  warm "$@"
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
+  count_requests "$name" "$first"
+}
+if [ "$WARM" = 1 ]; then
+  coproc WARM_JVM { "$JAVA" $TRAIN_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver serve 2>>"$WORK/run.log"; }
+  WARM_PID=$WARM_JVM_PID
+  for round in 1 2; do # untimed: the classes loaded, the hot code compiled
+    rm -rf "$CORPUS"; tar -C "$FS" -xf "$ORIG"
+    warm init s3 "$ENDPOINT" "warmup-$round"
+    warm capture s3 "$ENDPOINT" "warmup-$round" "$FS/warmup-host-$round" "$FS/warmup-cache-$round" "$CORPUS"
+    edit_corpus "$round"
+    warm capture s3 "$ENDPOINT" "warmup-$round" "$FS/warmup-host-$round" "$FS/warmup-cache-$round" "$CORPUS"
+    warm restore s3 "$ENDPOINT" "warmup-$round" "$FS/warmup-host-$round" "$FS/warmup-restore-cache-$round" \
+        "$FS/warmup-out-$round"
+    rm -rf "$FS/warmup-out-$round"
+  done
+fi
 for rep in $(seq 1 "$REPS"); do
   rm -rf "$CORPUS"; tar -C "$FS" -xf "$ORIG"
   B_OURS=ours-$rep; B_RESTIC=restic-$rep
@@ -249,14 +293,28 @@ for rep in $(seq 1 "$REPS"); do
   timed full.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/cache-$rep" "$CORPUS"
   timed full.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
   timed full.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
+  if [ "$WARM" = 1 ]; then
+    warm init s3 "$ENDPOINT" "warm-$rep"
+    warm_timed full.ours-warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
+  fi
   edit_corpus "$rep"
   timed incr.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/cache-$rep" "$CORPUS"
   timed incr.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
   timed incr.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
+  if [ "$WARM" = 1 ]; then
+    warm_timed incr.ours-warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
+  fi
   timed restore.ours-s3 ours restore s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/restore-cache-$rep" "$FS/out-s3-$rep"
   timed restore.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" restore latest --target "$FS/out-restic-$rep"
   timed restore.ours-local ours restore local "$LOCAL_REPO" "$FS/out-local-$rep"
   diff -r "$CORPUS" "$FS/out-s3-$rep/data" >/dev/null || die "our S3 restore differs from the corpus"
+  if [ "$WARM" = 1 ]; then
+    warm_timed restore.ours-warm restore s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-restore-cache-$rep" \
+        "$FS/out-warm-$rep"
+    diff -r "$CORPUS" "$FS/out-warm-$rep/data" >/dev/null || die "our warm S3 restore differs from the corpus"
+    echo "$(du_bytes "$FS/s3data/warm-$rep")" >>"$TIMES/bytes.ours-warm"
+    rm -rf "$FS/out-warm-$rep"
+  fi
   echo "$(du_bytes "$FS/s3data/$B_OURS")" >>"$TIMES/bytes.ours-s3"
   echo "$(du_bytes "$FS/s3data/$B_RESTIC")" >>"$TIMES/bytes.restic"
   echo "$(( $(du_bytes "$LOCAL_REPO") - $(du_bytes "$LOCAL_REPO/journal") ))" >>"$TIMES/bytes.ours-local"
@@ -273,5 +331,17 @@ for step in full incr restore; do
 done
 o=$(median bytes.ours-s3); r=$(median bytes.restic); l=$(median bytes.ours-local)
 echo "| repository bytes | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"
+if [ "$WARM" = 1 ]; then
+  echo
+  echo "ours on S3 in a warm JVM (--warm: one long-lived process, flags of the agent daemon; restic cold as above):"
+  echo "| step | ours on S3, warm JVM (s) | restic on S3 (s) | warm / restic | ours on S3, cold (s) | warm / cold |"
+  echo "|---|---|---|---|---|---|"
+  for step in full incr restore; do
+    w=$(median "$step.ours-warm"); r=$(median "$step.restic"); o=$(median "$step.ours-s3")
+    echo "| $step | $w | $r | $(ratio "$w" "$r") | $o | $(ratio "$w" "$o") |"
+  done
+  w=$(median bytes.ours-warm); r=$(median bytes.restic)
+  echo "| repository bytes | $w | $r | $(ratio "$w" "$r") | | |"
+fi
 echo "requests per step, repetition 1 (from S3Proxy's log):"
-head -6 "$WORK/requests.txt"
+grep -v '^[a-z]*\.ours-warm:' "$WORK/requests.txt" | head -6

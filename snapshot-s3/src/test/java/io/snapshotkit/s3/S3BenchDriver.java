@@ -37,7 +37,16 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
  * S3BenchDriver train s3 ENDPOINT BUCKET WORK_DIR                        (every step above on a small tree, in one
  *                                                                         process: the run that records the class
  *                                                                         data sharing archive; untimed)
+ * S3BenchDriver serve                                                    (one long-lived process: reads capture and
+ *                                                                         restore command lines as above from stdin,
+ *                                                                         one per line, runs each, answers "ok" or
+ *                                                                         "failed MESSAGE" on stdout)
  * </pre>
+ *
+ * <p>{@code serve} is the warm JVM of {@code bench/s3-bench.sh --warm}: an application that embeds
+ * the agent, or the agent daemon a platform runs on each host, captures again and again in one
+ * process, whose classes are loaded and whose hot code is compiled after the first captures. Each
+ * step still builds its store and agent and closes them, as the cold steps do.
  *
  * Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. {@code CACHE_DIR} is the
  * store's {@linkplain S3ObjectStore.Builder#cacheDirectory cache directory}: the bench keeps one
@@ -62,6 +71,16 @@ final class S3BenchDriver {
         ? System.currentTimeMillis() * 1_000_000L - Long.parseLong(launched)
         : Duration.between(ProcessHandle.current().info().startInstant().orElse(Instant.now()), Instant.now()).toNanos();
     phase("jvm start to main", sinceLaunch);
+    if (args.length == 1 && args[0].equals("serve")) {
+      serve();
+      return;
+    }
+    step(args);
+    phase("main total", System.nanoTime() - t0);
+  }
+
+  /** Runs one capture, restore, init or train command line. */
+  private static void step(String[] args) throws Exception {
     switch (args[0] + " " + args[1]) {
       case "init s3" -> init(URI.create(args[2]), args[3]);
       case "train s3" -> train(args[2], args[3], Path.of(args[4]));
@@ -72,7 +91,28 @@ final class S3BenchDriver {
           run(args[0].equals("capture"), Optional.empty(), null, Path.of(args[2]), null, Path.of(args[3]));
       default -> throw new IllegalArgumentException("unknown command " + String.join(" ", args));
     }
-    phase("main total", System.nanoTime() - t0);
+  }
+
+  /** Runs the command lines read from stdin, one at a time, answering each on stdout. */
+  private static void serve() throws java.io.IOException {
+    java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.isBlank()) {
+        continue;
+      }
+      long t = System.nanoTime();
+      try {
+        step(line.trim().split(" "));
+        phase("step total", System.nanoTime() - t);
+        System.out.println("ok");
+      } catch (Exception | AssertionError e) {
+        e.printStackTrace();
+        System.out.println("failed " + e);
+      }
+      System.out.flush();
+    }
   }
 
   private static StaticCredentialsProvider credentials() {
