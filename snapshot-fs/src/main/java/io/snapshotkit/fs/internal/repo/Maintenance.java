@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -275,9 +277,12 @@ final class Maintenance {
     } catch (IOException e) {
       throw SnapshotException.wrap("checking the repository", e);
     }
-    // a chunked content is damaged when its list or any of its chunks is
+    // a chunked content is damaged when its list or any of its chunks is. Its missing chunks are
+    // reported only if a snapshot refers to the list: a list nothing refers to is garbage, which a
+    // gc killed between deleting its chunks' pack and rewriting its own leaves, and the next gc removes
     Set<Digest> missing = new TreeSet<>();
     Set<Digest> badLists = new HashSet<>();
+    Map<Digest, List<Digest>> missingChunks = new HashMap<>();
     for (Digest d : lists) {
       if (corrupt.contains(d)) {
         continue;
@@ -287,7 +292,7 @@ final class Maintenance {
           if (corrupt.contains(c)) {
             badLists.add(d);
           } else if (content.location(c).isEmpty()) {
-            missing.add(c);
+            missingChunks.computeIfAbsent(d, k -> new ArrayList<>()).add(c);
             badLists.add(d);
           }
         }
@@ -307,6 +312,7 @@ final class Maintenance {
         // each snapshot walks its trees afresh, so every snapshot sharing a damaged tree is named
         new Reachability(trees).walk(r.get().file(), d -> {
           if (corrupt.contains(d) || badLists.contains(d)) {
+            missing.addAll(missingChunks.getOrDefault(d, List.of()));
             bad[0] = true;
           } else if (content.location(d).isEmpty()) {
             missing.add(d);
