@@ -147,6 +147,43 @@ class FsCaptureTest {
   }
 
   @Test
+  @DisplayName("a gc that removes the parent's content while a capture scans makes the rest of the scan read and store it")
+  void gcDuringTheScanStoresTheParentsContentAgain() {
+    Path v = volume();
+    FsHostAgent[] agent = new FsHostAgent[1];
+    SnapshotId[] parent = new SnapshotId[1];
+    AtomicInteger gcs = new AtomicInteger();
+    // reads run on the capture's thread (no executor): the first file of the second capture (d0/f0.txt,
+    // changed) is read before any unchanged file is pinned
+    agent[0] = agent(file -> {
+      reads.add(file);
+      if (parent[0] != null && gcs.get() == 0) {
+        gcs.incrementAndGet();
+        // the parent is deleted and collected meanwhile, on another thread as another caller would
+        java.util.concurrent.CompletableFuture.runAsync(() -> {
+          agent[0].delete(W, parent[0]);
+          agent[0].gc();
+        }).join();
+      }
+    });
+    agent[0].track(W, Map.of("data", v));
+    SnapshotId first = id();
+    capture(agent[0], first, false);
+    Trees.write(v.resolve("d0/f0.txt"), "changed, so the next capture reads it first");
+    reads.clear();
+    parent[0] = first;
+    SnapshotId second = id();
+    CaptureResult r = capture(agent[0], second, false);
+    assertEquals(1, gcs.get(), "the gc ran once, during the scan");
+    assertEquals(20, reads.size(), "the parent's content went: every unchanged file after it was read and stored again");
+    assertTrue(agent[0].check(false).ok(), "no snapshot refers to missing content");
+    Path target = dir.resolve("restored");
+    agent[0].restore(new RestoreRequest(W, second, r.manifest(), RestoreMode.ADDITIVE, Optional.of(target.toString()),
+        List.of()));
+    assertEquals(Trees.state(v, false), Trees.state(target.resolve("data"), false));
+  }
+
+  @Test
   @DisplayName("a file that never stops changing while it is read makes the snapshot partial, never silently torn")
   void fileThatKeepsChangingMakesSnapshotPartial() {
     Path v = volume();

@@ -120,6 +120,8 @@ public final class Capture {
       }
     }
     progress.phase("scan");
+    // begun before the parent's root is read, which lets the scan pin the parent's unchanged
+    // content without index lookups (ContentSession.reuseReferenced)
     SnapshotWriter writer = repo.begin(w, id);
     try (writer; TreeReader previous = parent.flatMap(p -> openQuietly(w, p)).orElse(null)) {
       Scanner scanner = new Scanner(writer.session(), executor, readHook, request.fullRescan(),

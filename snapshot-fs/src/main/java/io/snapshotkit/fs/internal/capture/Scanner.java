@@ -85,7 +85,9 @@ public final class Scanner {
   private ProgressTracker progress;
 
   /**
-   * @param session where to store new content, or null to only hash (describe, diff against live)
+   * @param session where to store new content, or null to only hash (describe, diff against live).
+   *     The previous trees given to {@link #scan} must have been opened after the session began:
+   *     their unchanged files' content is pinned as {@link ContentSession#reuseReferenced} allows.
    * @param executor where to read files, or null to read on the calling thread
    */
   public Scanner(ContentSession session, Executor executor, ReadHook hook, boolean fullRescan) {
@@ -236,8 +238,9 @@ public final class Scanner {
     }
   }
 
+  /** Pins a digest of the previous snapshot's tree, which was opened after the session began. */
   private boolean reusable(Digest d) {
-    return session == null || session.reuse(d);
+    return session == null || session.reuseReferenced(d);
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>gc removes entries by tombstoning them (a digest hidden in index files up to a generation)
  * until it merges the index files into one without them ({@link #merge}), and by deleting packs
- * (a deleted pack's records are never found).
+ * (a deleted pack's records are never found). Every such change is counted ({@link #hides()}), so
+ * a capture can tell that nothing was hidden since it began ({@link ContentSession#reuseReferenced}).
  *
  * <p><b>Thread-safety:</b> lookups are lock-free (the file list is copy-on-write); changes are
  * made under the content store's lock.
@@ -50,6 +52,8 @@ final class ContentIndex {
   private volatile List<IndexFile> files = List.of();
   /** Digest → the newest generation of index file whose record of it is hidden. */
   private final Map<Digest, Long> tombstones = new ConcurrentHashMap<>();
+  /** Changes that may have hidden records: tombstones, packs gone, index files removed. */
+  private final AtomicLong hides = new AtomicLong();
 
   ContentIndex(ObjectStore objects) {
     this.objects = objects;
@@ -127,6 +131,9 @@ final class ContentIndex {
 
   /** Hides the records of {@code digests} in index files up to {@code generation}. */
   void tombstone(Collection<Digest> digests, long generation) {
+    if (!digests.isEmpty()) {
+      hides.incrementAndGet();
+    }
     for (Digest d : digests) {
       tombstones.merge(d, generation, Math::max);
     }
@@ -144,8 +151,18 @@ final class ContentIndex {
     return !tombstones.isEmpty();
   }
 
+  /**
+   * How many changes may have hidden records so far (tombstones, deleted packs, removed index
+   * files): if it is the same at two moments, every record visible at the first still is. Each
+   * change counts before it takes effect.
+   */
+  long hides() {
+    return hides.get();
+  }
+
   /** Records that a pack was deleted. */
   void packGone(String pack) {
+    hides.incrementAndGet();
     for (IndexFile f : files) {
       f.packGone(pack);
     }
@@ -182,7 +199,16 @@ final class ContentIndex {
     }
   }
 
+  /** Records that {@code pack}, which {@code f} names, was deleted (found so on reloading a shared store). */
+  void packGone(IndexFile f, String pack) {
+    hides.incrementAndGet();
+    f.packGone(pack);
+  }
+
   synchronized void remove(List<IndexFile> gone) {
+    if (!gone.isEmpty()) {
+      hides.incrementAndGet();
+    }
     List<IndexFile> next = new ArrayList<>(files);
     next.removeAll(gone);
     files = List.copyOf(next);

@@ -60,6 +60,13 @@ public final class ContentStore {
   final Map<Long, Set<Digest>> pins = new HashMap<>();
   final AtomicLong generation = new AtomicLong(1);
   private final AtomicLong sessions = new AtomicLong();
+  /**
+   * Whether content a snapshot root refers to can be taken as stored while nothing was hidden from
+   * the index ({@link ContentSession#reuseReferenced}): false when the store was found damaged at
+   * open (an unreadable index file, or one naming a pack that is gone), where a capture looks every
+   * digest up and stores again what is missing.
+   */
+  private volatile boolean trustReferences;
   /** Refreshes started on a shared store: see {@link #refreshes()}. */
   private final AtomicLong refreshes = new AtomicLong();
   final ZstdCodec codec;
@@ -84,14 +91,19 @@ public final class ContentStore {
   private void load() throws IOException {
     Set<String> packs = new HashSet<>(objects.list(PACKS));
     Set<String> indexed = new HashSet<>();
+    boolean whole = true;
     for (String idx : objects.list(INDEX)) {
       try {
-        indexed.addAll(index.open(idx, 0, packs).packs);
+        IndexFile f = index.open(idx, 0, packs);
+        indexed.addAll(f.packs);
+        whole &= f.allPacksLive();
       } catch (IOException | RuntimeException e) {
+        whole = false;
         LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
             + "is run and the affected snapshots are deleted", idx, e);
       }
     }
+    trustReferences = whole;
     index.dropEmpty();
     if (shared) {
       return; // a pack without an index may be another agent's capture in progress: gc decides (removeUnindexedPacks)
@@ -138,7 +150,7 @@ public final class ContentStore {
       for (IndexFile f : index.files()) {
         for (String p : f.packs) {
           if (!packs.contains(p)) {
-            f.packGone(p);
+            index.packGone(f, p);
           }
         }
       }
@@ -378,6 +390,11 @@ public final class ContentStore {
     return new SnapshotException(ErrorCode.CORRUPT,
         "stored content " + d + " is missing from the repository; run the repository check to find the "
             + "affected snapshots and restore another one");
+  }
+
+  /** See {@link #trustReferences}. */
+  boolean trustReferences() {
+    return trustReferences;
   }
 
   ContentSession session() {

@@ -80,6 +80,16 @@ final class IndexFile {
     return false;
   }
 
+  /** Whether every pack it names still exists. */
+  synchronized boolean allPacksLive() {
+    for (boolean b : packLive) {
+      if (!b) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Records that {@code pack} was deleted: its records are no longer found. */
   synchronized void packGone(String pack) {
     for (int i = 0; i < packs.size(); i++) {
