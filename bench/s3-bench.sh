@@ -322,13 +322,17 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 ratio() { awk -v o="$1" -v a="$2" 'BEGIN { printf "%.2f", o / a }'; }
+rows() { # rows A B C: per step, the medians of A, B, A / B, C, A / C
+  local step a b c
+  for step in full incr restore; do
+    a=$(median "$step.$1"); b=$(median "$step.$2"); c=$(median "$step.$3")
+    echo "| $step | $a | $b | $(ratio "$a" "$b") | $c | $(ratio "$a" "$c") |"
+  done
+}
 echo "corpus $(du_bytes "$CORPUS") bytes, $REPS repetitions, our JVM JDK $JDK_MAJOR, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| step | ours on S3 (s) | restic on S3 (s) | ours S3 / restic | ours local (s) | ours S3 / ours local |"
 echo "|---|---|---|---|---|---|"
-for step in full incr restore; do
-  o=$(median "$step.ours-s3"); r=$(median "$step.restic"); l=$(median "$step.ours-local")
-  echo "| $step | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"
-done
+rows ours-s3 restic ours-local
 o=$(median bytes.ours-s3); r=$(median bytes.restic); l=$(median bytes.ours-local)
 echo "| repository bytes | $o | $r | $(ratio "$o" "$r") | $l | $(ratio "$o" "$l") |"
 if [ "$WARM" = 1 ]; then
@@ -336,10 +340,7 @@ if [ "$WARM" = 1 ]; then
   echo "ours on S3 in a warm JVM (--warm: one long-lived process, flags of the agent daemon; restic cold as above):"
   echo "| step | ours on S3, warm JVM (s) | restic on S3 (s) | warm / restic | ours on S3, cold (s) | warm / cold |"
   echo "|---|---|---|---|---|---|"
-  for step in full incr restore; do
-    w=$(median "$step.ours-warm"); r=$(median "$step.restic"); o=$(median "$step.ours-s3")
-    echo "| $step | $w | $r | $(ratio "$w" "$r") | $o | $(ratio "$w" "$o") |"
-  done
+  rows ours-warm restic ours-s3
   w=$(median bytes.ours-warm); r=$(median bytes.restic)
   echo "| repository bytes | $w | $r | $(ratio "$w" "$r") | | |"
 fi
