@@ -63,7 +63,8 @@ public final class ContentStore {
   /**
    * Whether content a snapshot root refers to can be taken as stored while nothing was hidden from
    * the index ({@link ContentSession#reuseReferenced}): false when the store was found damaged at
-   * open (an unreadable index file, or one naming a pack that is gone), where a capture looks every
+   * open (an unreadable index file, or one naming a pack that is gone), or, on a shared store, when
+   * the last reload found an index file naming a pack that is gone; a capture then looks every
    * digest up and stores again what is missing.
    */
   private volatile boolean trustReferences;
@@ -147,13 +148,18 @@ public final class ContentStore {
         }
       }
       index.remove(gone);
+      boolean whole = true;
       for (IndexFile f : index.files()) {
         for (String p : f.packs) {
           if (!packs.contains(p)) {
             index.packGone(f, p);
           }
         }
+        whole &= f.allPacksLive();
       }
+      // an index naming a pack that is gone: another host's gc between deleting packs and merging
+      // their index files, or a pack deleted by hand; either way look up until it is whole again
+      trustReferences = whole;
     }
   }
 

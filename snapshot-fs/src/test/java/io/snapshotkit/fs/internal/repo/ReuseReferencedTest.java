@@ -143,4 +143,33 @@ class ReuseReferencedTest {
       assertFalse(s.reuseReferenced(lost), "looked up, not trusted: the capture stores it again");
     }
   }
+
+  @Test
+  @DisplayName("on a shared store, a reload that finds a pack gone under an index file turns the trust off until it is whole")
+  void aSharedStoreReloadFindingAPackGoneIsNotTrusted() throws IOException {
+    io.snapshotkit.fs.internal.store.LocalObjectStore objects =
+        new io.snapshotkit.fs.internal.store.LocalObjectStore(dir.resolve("shared"));
+    ContentStore store = new ContentStore(objects, 1, ContentStore.SMALL, Runnable::run, true);
+    Digest kept;
+    Digest lost;
+    try (ContentSession s = store.session()) {
+      byte[] b = bytes("kept");
+      kept = s.storeSmall(b, b.length);
+      s.flush();
+    }
+    try (ContentSession s = store.session()) {
+      byte[] b = bytes("in a pack another host lost");
+      lost = s.storeSmall(b, b.length);
+      s.flush();
+    }
+    store.refresh();
+    assertTrue(store.trustReferences(), "every index file's packs exist");
+    objects.delete(store.location(lost).orElseThrow().pack());
+    store.refresh();
+    assertFalse(store.trustReferences());
+    try (ContentSession s = store.session()) {
+      assertFalse(s.reuseReferenced(lost), "looked up: gone");
+      assertTrue(s.reuseReferenced(kept), "looked up: still there");
+    }
+  }
 }
