@@ -40,6 +40,8 @@ final class TreeNode {
   static final int FANOUT = 1000;
   /** No tree object is larger than this; a larger one is damaged. */
   static final int MAX_BYTES = 8 << 20;
+  /** The types by their code, read once: {@code FileType.values()} copies the array on every call. */
+  private static final FileType[] TYPES = FileType.values();
 
   private TreeNode() {}
 
@@ -47,7 +49,7 @@ final class TreeNode {
   record Item(String name, int flags, int mode, long size, long mtime, long inode, long ctime, int uid, int gid,
       Digest digest, String target) {
     FileType type() {
-      return FileType.values()[flags & 0x0F];
+      return TYPES[flags & 0x0F];
     }
 
     boolean implicit() {
@@ -185,7 +187,7 @@ final class TreeNode {
           if ((uid == Entry.NO_OWNER) != (gid == Entry.NO_OWNER)) {
             throw corrupt(digest);
           }
-          FileType type = FileType.values()[flags & 0x0F];
+          FileType type = TYPES[flags & 0x0F];
           if ((flags & IMPLICIT) != 0 && type != FileType.DIRECTORY) {
             throw corrupt(digest);
           }
