@@ -199,6 +199,16 @@ final class ContentIndex {
     }
   }
 
+  /** Whether every pack every index file names still exists. */
+  boolean allPacksLive() {
+    for (IndexFile f : files) {
+      if (!f.allPacksLive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Records that {@code pack}, which {@code f} names, was deleted (found so on reloading a shared store). */
   void packGone(IndexFile f, String pack) {
     hides.incrementAndGet();

@@ -92,19 +92,17 @@ public final class ContentStore {
   private void load() throws IOException {
     Set<String> packs = new HashSet<>(objects.list(PACKS));
     Set<String> indexed = new HashSet<>();
-    boolean whole = true;
+    boolean readable = true;
     for (String idx : objects.list(INDEX)) {
       try {
-        IndexFile f = index.open(idx, 0, packs);
-        indexed.addAll(f.packs);
-        whole &= f.allPacksLive();
+        indexed.addAll(index.open(idx, 0, packs).packs);
       } catch (IOException | RuntimeException e) {
-        whole = false;
+        readable = false;
         LOG.error("pack index {} is unreadable; its contents count as missing until the repository check "
             + "is run and the affected snapshots are deleted", idx, e);
       }
     }
-    trustReferences = whole;
+    trustReferences = readable && index.allPacksLive();
     index.dropEmpty();
     if (shared) {
       return; // a pack without an index may be another agent's capture in progress: gc decides (removeUnindexedPacks)
@@ -148,18 +146,16 @@ public final class ContentStore {
         }
       }
       index.remove(gone);
-      boolean whole = true;
       for (IndexFile f : index.files()) {
         for (String p : f.packs) {
           if (!packs.contains(p)) {
             index.packGone(f, p);
           }
         }
-        whole &= f.allPacksLive();
       }
       // an index naming a pack that is gone: another host's gc between deleting packs and merging
       // their index files, or a pack deleted by hand; either way look up until it is whole again
-      trustReferences = whole;
+      trustReferences = index.allPacksLive();
     }
   }
 

@@ -46,8 +46,8 @@ class ReuseReferencedTest {
     return Digest.hash(b, 0, b.length);
   }
 
-  private static Digest store(FsRepository repo, String text) throws IOException {
-    try (ContentSession s = repo.content().session()) {
+  private static Digest store(ContentStore store, String text) throws IOException {
+    try (ContentSession s = store.session()) {
       byte[] b = bytes(text);
       Digest d = s.storeSmall(b, b.length);
       s.flush();
@@ -59,7 +59,7 @@ class ReuseReferencedTest {
   @DisplayName("while nothing was hidden since the session began, a referenced digest is taken as stored: no lookup")
   void trustsWithoutLookingUp() throws IOException {
     try (FsRepository repo = open()) {
-      store(repo, "stored");
+      store(repo.content(), "stored");
       Digest neverStored = hash("never stored");
       try (ContentSession s = repo.content().session()) {
         // the caller's promise (a root read after the session began refers to it) is what is
@@ -103,7 +103,7 @@ class ReuseReferencedTest {
   @DisplayName("a sweep that removes nothing leaves the fast path on")
   void anEmptySweepChangesNothing() throws IOException {
     try (FsRepository repo = open()) {
-      Digest kept = store(repo, "kept");
+      Digest kept = store(repo.content(), "kept");
       try (ContentSession s = repo.content().session()) {
         Set<Digest> marked = new HashSet<>();
         repo.content().mark(kept, marked, null);
@@ -117,7 +117,7 @@ class ReuseReferencedTest {
   @DisplayName("a digest pinned on the fast path survives a sweep that does not mark it")
   void theFastPathPins() throws IOException {
     try (FsRepository repo = open()) {
-      Digest d = store(repo, "pinned by the capture");
+      Digest d = store(repo.content(), "pinned by the capture");
       try (ContentSession s = repo.content().session()) {
         assertTrue(s.reuseReferenced(d));
         repo.content().sweep(repo.content().generation(), new HashSet<>(), m -> { });
@@ -132,8 +132,8 @@ class ReuseReferencedTest {
     Digest lost;
     String pack;
     try (FsRepository repo = open()) {
-      store(repo, "kept");
-      lost = store(repo, "in a pack deleted by hand");
+      store(repo.content(), "kept");
+      lost = store(repo.content(), "in a pack deleted by hand");
       assertTrue(repo.content().trustReferences(), "a whole store is trusted");
       pack = repo.content().location(lost).orElseThrow().pack();
     }
@@ -150,18 +150,8 @@ class ReuseReferencedTest {
     io.snapshotkit.fs.internal.store.LocalObjectStore objects =
         new io.snapshotkit.fs.internal.store.LocalObjectStore(dir.resolve("shared"));
     ContentStore store = new ContentStore(objects, 1, ContentStore.SMALL, Runnable::run, true);
-    Digest kept;
-    Digest lost;
-    try (ContentSession s = store.session()) {
-      byte[] b = bytes("kept");
-      kept = s.storeSmall(b, b.length);
-      s.flush();
-    }
-    try (ContentSession s = store.session()) {
-      byte[] b = bytes("in a pack another host lost");
-      lost = s.storeSmall(b, b.length);
-      s.flush();
-    }
+    Digest kept = store(store, "kept");
+    Digest lost = store(store, "in a pack another host lost");
     store.refresh();
     assertTrue(store.trustReferences(), "every index file's packs exist");
     objects.delete(store.location(lost).orElseThrow().pack());
