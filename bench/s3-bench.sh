@@ -252,23 +252,14 @@ rm -rf "$FS/train"
 ORIG="$WORK/corpus.orig.tar"
 tar -C "$FS" -cf "$ORIG" corpus
 
-# --warm: the long-lived JVM, sent one step per line (S3BenchDriver serve answers "ok" when done)
+# --warm: the long-lived JVM, sent one step per line (S3BenchDriver serve answers "ok" when done).
+# A failed step returns non-zero after saying why on stderr: `timed NAME warm ...` times it as a
+# command and reports the failure with its log; an untimed call stops the script (set -e).
 warm() { # warm ARGS...: runs one step in the warm JVM
   echo "$*" >&"${WARM_JVM[1]}"
   local reply
-  read -r reply <&"${WARM_JVM[0]}" || die "the warm JVM ended; see $WORK/run.log"
-  [ "$reply" = ok ] || die "the warm JVM's step '$*' failed: $reply (see $WORK/run.log)"
-}
-warm_timed() { # warm_timed NAME ARGS...: warm, timed as timed_call times a process
-  local name=$1 first t0 t1
-  shift
-  first=$(( $(wc -l <"$WORK/s3proxy.log") + 1 ))
-  sync
-  t0=$(date +%s.%N)
-  warm "$@"
-  t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
-  count_requests "$name" "$first"
+  read -r reply <&"${WARM_JVM[0]}" || { echo "$BENCH: the warm JVM ended; see $WORK/run.log" >&2; return 1; }
+  [ "$reply" = ok ] || { echo "$BENCH: the warm JVM's step '$*' failed: $reply (see $WORK/run.log)" >&2; return 1; }
 }
 if [ "$WARM" = 1 ]; then
   coproc WARM_JVM { "$JAVA" $TRAIN_OPTS -cp "$CP" io.snapshotkit.s3.S3BenchDriver serve 2>>"$WORK/run.log"; }
@@ -295,21 +286,21 @@ for rep in $(seq 1 "$REPS"); do
   timed full.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
   if [ "$WARM" = 1 ]; then
     warm init s3 "$ENDPOINT" "warm-$rep"
-    warm_timed full.ours-warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
+    timed full.ours-warm warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
   fi
   edit_corpus "$rep"
   timed incr.ours-s3 ours capture s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/cache-$rep" "$CORPUS"
   timed incr.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" backup "$CORPUS"
   timed incr.ours-local ours capture local "$LOCAL_REPO" "$CORPUS"
   if [ "$WARM" = 1 ]; then
-    warm_timed incr.ours-warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
+    timed incr.ours-warm warm capture s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-cache-$rep" "$CORPUS"
   fi
   timed restore.ours-s3 ours restore s3 "$ENDPOINT" "$B_OURS" "$LOCAL_S3" "$FS/restore-cache-$rep" "$FS/out-s3-$rep"
   timed restore.restic restic -q -r "s3:$ENDPOINT/$B_RESTIC" restore latest --target "$FS/out-restic-$rep"
   timed restore.ours-local ours restore local "$LOCAL_REPO" "$FS/out-local-$rep"
   diff -r "$CORPUS" "$FS/out-s3-$rep/data" >/dev/null || die "our S3 restore differs from the corpus"
   if [ "$WARM" = 1 ]; then
-    warm_timed restore.ours-warm restore s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-restore-cache-$rep" \
+    timed restore.ours-warm warm restore s3 "$ENDPOINT" "warm-$rep" "$FS/warm-host-$rep" "$FS/warm-restore-cache-$rep" \
         "$FS/out-warm-$rep"
     diff -r "$CORPUS" "$FS/out-warm-$rep/data" >/dev/null || die "our warm S3 restore differs from the corpus"
     echo "$(du_bytes "$FS/s3data/warm-$rep")" >>"$TIMES/bytes.ours-warm"
