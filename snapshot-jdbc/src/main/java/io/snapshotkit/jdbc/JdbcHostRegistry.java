@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -273,7 +272,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
         List<String> some = h.createQuery("SELECT tenant, workload FROM sk_placement WHERE host_id = :h "
                 + "ORDER BY tenant, workload LIMIT 5")
             .bind("h", hostId)
-            .map((rs, ctx) -> rs.getString(1) + "/" + rs.getString(2))
+            .map(rs -> rs.getString(1) + "/" + rs.getString(2))
             .list();
         throw new SnapshotException(ErrorCode.CONFLICT, "host " + hostId + " still runs " + placed + " workload"
             + (placed == 1 ? "" : "s") + " (" + String.join(", ", some) + (placed > some.size() ? ", …" : "")
@@ -330,7 +329,7 @@ public final class JdbcHostRegistry implements HostDirectory, AutoCloseable {
     long offlineNanos = offlineAfter.toNanos();
     return List.copyOf(store.read("listing hosts", h -> h
         .createQuery("SELECT id, address, status, last_heartbeat FROM sk_host ORDER BY id")
-        .map((rs, ctx) -> {
+        .map(rs -> {
           String id = rs.getString(1);
           String address = rs.getString(2);
           String status = rs.getString(3);

@@ -22,14 +22,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.TemplateEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link ManifestStore} on a SQL database through JDBI: SQLite (the embedded default), H2 or
+ * The {@link ManifestStore} on a SQL database through JDBC: SQLite (the embedded default), H2 or
  * PostgreSQL. Snapshot rows, inline manifests, version counters, the {@link EventOutbox} and the
  * capture schedules ({@link #schedules()}) live in tables prefixed {@code sk_}; {@link #blobStore()}
  * keeps large manifests in the same database.
@@ -82,7 +79,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   /** How many times a transaction that hit a deadlock, lock timeout or busy database is run. */
   static final int MAX_ATTEMPTS = 10;
 
-  private final Jdbi jdbi;
+  private final Database db;
   private final Dialect dialect;
   private final ManifestCache manifestCache;
   private final JdbcOutbox outbox;
@@ -98,10 +95,9 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   private JdbcManifestStore(Settings settings) {
     this.dialect = settings.dialect();
     this.opening = settings.opened();
-    this.jdbi = opening.jdbi();
+    this.db = opening.db();
     this.ownConnections = opening.ownConnections();
     this.database = opening.database();
-    this.jdbi.setTemplateEngine(TemplateEngine.NOP);
     this.manifestCache = new ManifestCache(settings.manifestCacheBytes());
     this.outbox = new JdbcOutbox(this);
     this.blobStore = new JdbcBlobStore(this);
@@ -199,7 +195,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
       for (int attempt = 1; ; attempt++) {
         JdbcTransaction[] current = new JdbcTransaction[1];
         try {
-          return jdbi.inTransaction(h -> {
+          return db.inTransaction(h -> {
             JdbcTransaction tx = new JdbcTransaction(h, dialect, database);
             current[0] = tx;
             try {
@@ -237,7 +233,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   <T> T read(String what, Function<Handle, T> body) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return jdbi.withHandle(body::apply);
+        return db.withHandle(body);
       } catch (RuntimeException e) {
         if (!(e instanceof SnapshotException) && SqlFailures.isRetryable(e) && attempt < MAX_ATTEMPTS) {
           continue;
@@ -249,7 +245,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
 
   private RuntimeException surface(String what, RuntimeException e) {
     if (e instanceof SnapshotException || SqlFailures.sqlCause(e) == null
-        && !(e instanceof org.jdbi.v3.core.JdbiException)) {
+        && !(e instanceof SqlError)) {
       return e;
     }
     return SqlFailures.map(what, e, database);
@@ -302,7 +298,7 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
         .createQuery("SELECT tenant, origin_snapshot, origin_workload FROM sk_snapshot "
             + "WHERE id = :id AND origin_snapshot IS NOT NULL")
         .bind("id", id.value())
-        .map((rs, ctx) -> new SnapshotOrigin(SnapshotId.parse(rs.getString("origin_snapshot")),
+        .map(rs -> new SnapshotOrigin(SnapshotId.parse(rs.getString("origin_snapshot")),
             WorkloadRef.of(TenantId.of(rs.getString("tenant")), rs.getString("origin_workload"))))
         .findOne());
   }

@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The {@link EventOutbox} in the store's database.
@@ -91,7 +90,7 @@ final class JdbcOutbox implements EventOutbox {
               + "AS head FROM sk_claim c WHERE c.hook = :h "
               + "AND (c.owner IS NULL OR c.owner = :o OR c.lease_until IS NULL OR c.lease_until <= :n)")
           .bind("h", hook).bind("o", owner).bind("n", nowNanos)
-          .map((rs, ctx) -> {
+          .map(rs -> {
             long head = rs.getLong("head");
             return new Head(rs.getString("tenant"), rs.getString("workload"), rs.wasNull() ? -1L : head);
           })
@@ -122,7 +121,7 @@ final class JdbcOutbox implements EventOutbox {
     Optional<Holder> holder = h.createQuery("SELECT owner, lease_until FROM sk_claim "
             + "WHERE hook = :h AND tenant = :t AND workload = :w" + Sql.claimLock(dialect))
         .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload())
-        .map((rs, ctx) -> {
+        .map(rs -> {
           long leaseUntil = rs.getLong("lease_until");
           return new Holder(rs.getString("owner"), rs.wasNull() ? Long.MIN_VALUE : leaseUntil);
         })
@@ -141,7 +140,7 @@ final class JdbcOutbox implements EventOutbox {
             + "WHERE d.hook = :h AND d.tenant = :t AND d.workload = :w AND d.state = 'PENDING' "
             + "ORDER BY d.seq LIMIT :k")
         .bind("h", hook).bind("t", head.tenant()).bind("w", head.workload()).bind("k", room)
-        .map((rs, ctx) -> {
+        .map(rs -> {
           long notBefore = rs.getLong("not_before");
           boolean waiting = !rs.wasNull() && notBefore > now;
           return new Pending(new Delivery(rs.getLong("seq"), Sql.event(rs), rs.getInt("attempts")), waiting);
@@ -230,13 +229,13 @@ final class JdbcOutbox implements EventOutbox {
 
   /** Updates one delivery row and releases the hook's claim on that event. */
   private void settle(String what, String hook, long sequence, boolean failed, String update,
-      java.util.function.Consumer<org.jdbi.v3.core.statement.Update> binder) {
+      java.util.function.Consumer<Update> binder) {
     store.transaction(what, tx -> tx.run(what, () -> {
       Handle h = tx.handle();
       requireHook(h, hook);
       Optional<String[]> workload = h.createQuery("SELECT tenant, workload FROM sk_event WHERE seq = :s")
           .bind("s", sequence)
-          .map((rs, ctx) -> new String[] {rs.getString("tenant"), rs.getString("workload")})
+          .map(rs -> new String[] {rs.getString("tenant"), rs.getString("workload")})
           .findOne();
       if (workload.isEmpty()) {
         if (failed) {
@@ -270,7 +269,7 @@ final class JdbcOutbox implements EventOutbox {
               + "FROM sk_delivery d JOIN sk_event e ON e.seq = d.seq "
               + "WHERE d.hook = :h AND d.state = 'PARKED' ORDER BY d.seq")
           .bind("h", hook)
-          .map((rs, ctx) -> {
+          .map(rs -> {
             String error = rs.getString("last_error");
             return new ParkedEvent(hook, rs.getLong("seq"), Sql.event(rs), rs.getInt("attempts"),
                 error == null ? "" : error, Codec.instant(rs.getLong("parked_at")));

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The {@link ScheduleStore} in the store's database: table {@code sk_schedule} (schema version 5),
@@ -69,7 +68,7 @@ final class JdbcScheduleStore implements ScheduleStore {
       h.createUpdate("UPDATE sk_schedule SET cron_expr = :c, interval_nanos = :i, jitter_nanos = :j, retention = :r "
               + "WHERE tenant = :t AND workload = :w")
           .bind("c", schedule.cron().orElse(null))
-          .bindByType("i", schedule.interval().map(Duration::toNanos).orElse(null), Long.class)
+          .bind("i", schedule.interval().map(Duration::toNanos).orElse(null))
           .bind("j", schedule.jitter().toNanos())
           .bind("r", schedule.retention().map(JdbcScheduleStore::encode).orElse(null))
           .bind("t", w.tenant().value()).bind("w", w.id())
@@ -91,7 +90,7 @@ final class JdbcScheduleStore implements ScheduleStore {
     List<ScheduleState> rows = store.read("listing the schedules of tenant " + tenant, h -> h
         .createQuery("SELECT " + COLUMNS + " FROM sk_schedule WHERE tenant = :t")
         .bind("t", tenant.value())
-        .map((rs, ctx) -> row(rs))
+        .map(rs -> row(rs))
         .list());
     return rows.stream().sorted(Comparator.comparing(ScheduleState::workload)).toList();
   }
@@ -105,7 +104,7 @@ final class JdbcScheduleStore implements ScheduleStore {
           + (after.isPresent() ? "WHERE tenant > :t OR (tenant = :t AND workload > :w) " : "")
           + "ORDER BY tenant, workload LIMIT :limit");
       after.ifPresent(a -> q.bind("t", a.tenant().value()).bind("w", a.id()));
-      return List.copyOf(q.bind("limit", limit).map((rs, ctx) -> row(rs)).list());
+      return List.copyOf(q.bind("limit", limit).map(rs -> row(rs)).list());
     });
   }
 
@@ -135,7 +134,7 @@ final class JdbcScheduleStore implements ScheduleStore {
   private static List<ScheduleState> select(Handle h, String where, WorkloadRef w) {
     return h.createQuery("SELECT " + COLUMNS + " FROM sk_schedule " + where)
         .bind("t", w.tenant().value()).bind("w", w.id())
-        .map((rs, ctx) -> row(rs))
+        .map(rs -> row(rs))
         .list();
   }
 

@@ -19,10 +19,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.jdbi.v3.core.Handle;
 
 /**
- * One {@link JdbcManifestStore#inTransaction} call's operations on one JDBI handle. Remembers
+ * One {@link JdbcManifestStore#inTransaction} call's operations on one handle. Remembers
  * whether a statement failed in a way that makes retrying the whole transaction worthwhile, and
  * which manifests it changed so the store can invalidate its cache after the transaction ends.
  *
@@ -71,7 +70,7 @@ final class JdbcTransaction implements StoreTransaction {
     return run("reading snapshot " + id, () -> handle
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
         .bind("id", id.value())
-        .map((rs, ctx) -> Sql.snapshot(rs))
+        .map(rs -> Sql.snapshot(rs))
         .findOne());
   }
 

@@ -6,9 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.Query;
+
 
 /**
  * The {@code sk_label} table (schema version 4): one row per label of a snapshot, kept equal to
@@ -27,7 +25,7 @@ final class LabelRows {
     if (labels.isEmpty()) {
       return;
     }
-    PreparedBatch batch = h.prepareBatch("INSERT INTO sk_label (snapshot_id, pair_hash, label_key, label_value) "
+    Update batch = h.createUpdate("INSERT INTO sk_label (snapshot_id, pair_hash, label_key, label_value) "
         + "VALUES (:id, :h, :k, :v)");
     labels.forEach((k, v) -> batch.bind("id", snapshotId).bind("h", pairHash(k, v)).bind("k", k).bind("v", v).add());
     batch.execute();
@@ -67,7 +65,7 @@ final class LabelRows {
   /** Fills the table from every existing row: the Java step of migrating to schema version 4. */
   static void backfill(Handle h) {
     h.createQuery("SELECT id, labels FROM sk_snapshot WHERE labels <> '{}'")
-        .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("labels")))
+        .map(rs -> Map.entry(rs.getString("id"), rs.getString("labels")))
         .list()
         .forEach(row -> insert(h, row.getKey(), Codec.stringMap(row.getValue())));
   }

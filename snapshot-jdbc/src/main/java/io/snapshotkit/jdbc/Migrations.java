@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,33 +38,33 @@ final class Migrations {
   private Migrations() {}
 
   /** Applies every missing version up to {@code target}; returns the schema version afterwards. */
-  static int migrate(Jdbi jdbi, Dialect dialect, int target) {
+  static int migrate(Database db, Dialect dialect, int target) {
     if (target < 0 || target > LATEST) {
       throw new IllegalArgumentException("target schema version must be 0.." + LATEST + ": " + target);
     }
     // A database already at the target (every start after the first) is only read: no write
     // transaction, so opening it neither waits for another writer nor takes the write lock.
-    Optional<Integer> found = currentVersion(jdbi);
+    Optional<Integer> found = currentVersion(db);
     if (found.isPresent() && found.get() >= target) {
       if (found.get() > LATEST) {
         throw newerSchema(found.get());
       }
       return found.get();
     }
-    jdbi.useTransaction(h -> {
+    db.useTransaction(h -> {
       // Under the migration lock: two PostgreSQL instances creating the table at once would collide.
       lockMigrations(h, dialect);
       h.execute("CREATE TABLE IF NOT EXISTS sk_schema_version "
           + "(version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL)");
     });
-    int current = currentVersion(jdbi).orElse(0);
+    int current = currentVersion(db).orElse(0);
     if (current > LATEST) {
       throw newerSchema(current);
     }
     for (int version = current + 1; version <= target; version++) {
       int v = version;
       String script = load(dialect, v);
-      boolean applied = jdbi.inTransaction(h -> {
+      boolean applied = db.inTransaction(h -> {
         lockMigrations(h, dialect);
         int now = h.createQuery("SELECT COALESCE(MAX(version), 0) FROM sk_schema_version").mapTo(Integer.class).one();
         if (now >= v) {
@@ -86,7 +84,7 @@ final class Migrations {
         LOG.info("applied SnapshotKit schema migration {} ({})", SCRIPTS.get(v - 1), dialect);
       }
     }
-    return currentVersion(jdbi).orElse(0);
+    return currentVersion(db).orElse(0);
   }
 
   private static void lockMigrations(Handle h, Dialect dialect) {
@@ -97,8 +95,8 @@ final class Migrations {
   }
 
   /** The applied schema version, or empty if the database has no SnapshotKit schema table. */
-  static Optional<Integer> currentVersion(Jdbi jdbi) {
-    return jdbi.withHandle(h -> {
+  static Optional<Integer> currentVersion(Database db) {
+    return db.withHandle(h -> {
       if (!hasVersionTable(h)) {
         return Optional.empty();
       }
@@ -108,11 +106,11 @@ final class Migrations {
   }
 
   private static boolean hasVersionTable(Handle h) {
-    try (var tables = h.getConnection().getMetaData().getTables(null, null, null, new String[] {"TABLE"})) {
+    try (var tables = h.connection().getMetaData().getTables(null, null, null, new String[] {"TABLE"})) {
       while (tables.next()) {
         if ("sk_schema_version".equalsIgnoreCase(tables.getString("TABLE_NAME"))) {
           String schema = tables.getString("TABLE_SCHEM");
-          String current = h.getConnection().getSchema();
+          String current = h.connection().getSchema();
           if (schema == null || current == null || schema.equalsIgnoreCase(current)) {
             return true;
           }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.jdbi.v3.core.statement.Query;
 
 /**
  * The snapshot-row reads of a {@link JdbcManifestStore} (find, list, versions, expired, stuck
@@ -37,7 +36,7 @@ final class SnapshotQueries {
     return store.read("reading snapshot " + id, h -> h
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
         .bind("id", id.value())
-        .map((rs, ctx) -> Sql.snapshot(rs))
+        .map(rs -> Sql.snapshot(rs))
         .findOne());
   }
 
@@ -66,7 +65,7 @@ final class SnapshotQueries {
         q.bind("t" + i, triggers.get(i));
       }
       LabelRows.bind(q, labels);
-      return q.map((rs, ctx) -> Sql.snapshot(rs)).list();
+      return q.map(rs -> Sql.snapshot(rs)).list();
     });
     if (rows.size() > query.limit()) {
       List<Snapshot> page = new ArrayList<>(rows.subList(0, query.limit()));
@@ -93,7 +92,7 @@ final class SnapshotQueries {
             + "AND version IS NOT NULL ORDER BY version")
         .bind("t", workload.tenant().value())
         .bind("w", workload.id())
-        .map((rs, ctx) -> Sql.snapshot(rs))
+        .map(rs -> Sql.snapshot(rs))
         .list());
   }
 
@@ -106,7 +105,7 @@ final class SnapshotQueries {
         .bind("no", false)
         .bind("now", Codec.boundNanos(now))
         .bind("limit", limit)
-        .map((rs, ctx) -> Sql.snapshot(rs))
+        .map(rs -> Sql.snapshot(rs))
         .list());
   }
 
@@ -118,7 +117,7 @@ final class SnapshotQueries {
             + "AND created_at < :before ORDER BY created_at, id LIMIT :limit")
         .bind("before", Codec.boundNanos(before))
         .bind("limit", limit)
-        .map((rs, ctx) -> Sql.snapshot(rs))
+        .map(rs -> Sql.snapshot(rs))
         .list());
   }
 
@@ -128,7 +127,7 @@ final class SnapshotQueries {
   }
 
   /** The tenant's stored bytes, on the caller's handle (and transaction). */
-  static long usageBytes(org.jdbi.v3.core.Handle h, TenantId tenant) {
+  static long usageBytes(Handle h, TenantId tenant) {
     return h.createQuery("SELECT COALESCE(SUM(size_bytes), 0) FROM sk_snapshot WHERE tenant = :t "
             + "AND status IN ('READY', 'DELETING')")
         .bind("t", tenant.value())

@@ -5,7 +5,6 @@ import io.snapshotkit.SnapshotException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
-import org.jdbi.v3.core.ConnectionException;
 
 /**
  * Classifies SQL failures: which ones a transaction should simply retry (lock conflicts,
@@ -83,7 +82,7 @@ final class SqlFailures {
 
   /** Whether the database could not be reached at all. */
   static boolean isUnreachable(Throwable failure) {
-    if (failure instanceof ConnectionException) {
+    if (failure instanceof SqlError e && e.connecting()) {
       return true;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {

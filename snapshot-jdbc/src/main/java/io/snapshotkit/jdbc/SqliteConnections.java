@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Objects;
-import org.jdbi.v3.core.ConnectionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteDataSource;
@@ -22,7 +21,7 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p><b>Threading:</b> thread-safe; each connection is used by one thread at a time.
  */
-final class SqliteConnections implements ConnectionFactory {
+final class SqliteConnections implements Database.Connections {
   /** How many open, unused connections are kept; more concurrent transactions open more. */
   static final int MAX_IDLE = 4;
   private static final Logger LOG = LoggerFactory.getLogger(SqliteConnections.class);
@@ -36,7 +35,7 @@ final class SqliteConnections implements ConnectionFactory {
   }
 
   @Override
-  public Connection openConnection() throws SQLException {
+  public Connection open() throws SQLException {
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("this SQLite store was closed; build a new one");
@@ -50,7 +49,7 @@ final class SqliteConnections implements ConnectionFactory {
   }
 
   @Override
-  public void closeConnection(Connection connection) throws SQLException {
+  public void release(Connection connection) throws SQLException {
     boolean reusable;
     try {
       reusable = !connection.isClosed() && connection.getAutoCommit();

@@ -5,23 +5,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.jdbi.v3.core.Jdbi;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * How a {@link JdbcManifestStore} reaches its database: the {@link Jdbi} for a SQLite file (with
+ * How a {@link JdbcManifestStore} reaches its database: the {@link Database} of a SQLite file (with
  * the store's own {@link SqliteConnections}, opened read-only when the file cannot be written), an
  * H2 URL or a data source, and the name failures give the database; then its schema
  * (migrating it, or checking a read-only one is current). Kept apart from the
  * {@link JdbcManifestStore.Builder}, which only collects and checks settings.
  *
- * @param jdbi the database access
+ * @param db the database access
  * @param ownConnections the SQLite connections the store keeps open, for a SQLite file only
  * @param database how failures name the database: with its file for SQLite
  * @param readOnly whether the SQLite file exists but cannot be written, so it was opened read-only
  */
-record StoreOpening(Jdbi jdbi, Optional<SqliteConnections> ownConnections, String database, boolean readOnly) {
+record StoreOpening(Database db, Optional<SqliteConnections> ownConnections, String database, boolean readOnly) {
 
   /**
    * Opens {@code target}: a SQLite file {@link Path}, an H2 JDBC URL {@link String} or a
@@ -33,17 +32,17 @@ record StoreOpening(Jdbi jdbi, Optional<SqliteConnections> ownConnections, Strin
       boolean readOnly = Files.exists(absolute)
           && !(Files.isWritable(absolute) && Files.isWritable(absolute.getParent()));
       SqliteConnections connections = new SqliteConnections(sqliteDataSource(absolute, busyTimeout, readOnly));
-      return new StoreOpening(Jdbi.create(connections), Optional.of(connections),
+      return new StoreOpening(new Database(connections), Optional.of(connections),
           SqlFailures.DATABASE + " " + absolute, readOnly);
     }
-    Jdbi jdbi = target instanceof String url ? Jdbi.create(url) : Jdbi.create((DataSource) target);
-    return new StoreOpening(jdbi, Optional.empty(), SqlFailures.DATABASE, false);
+    Database db = target instanceof String url ? Database.of(url) : Database.of((DataSource) target);
+    return new StoreOpening(db, Optional.empty(), SqlFailures.DATABASE, false);
   }
 
   /** Applies the schema migrations the database lacks; see {@link JdbcManifestStore#migrate()}. */
   int migrate(Dialect dialect) {
     try {
-      return Migrations.migrate(jdbi, dialect, Migrations.LATEST);
+      return Migrations.migrate(db, dialect, Migrations.LATEST);
     } catch (RuntimeException e) {
       throw SqlFailures.map("migrating the snapshot database schema", e, database);
     }
@@ -52,7 +51,7 @@ record StoreOpening(Jdbi jdbi, Optional<SqliteConnections> ownConnections, Strin
   /** The database's applied schema version; 0 if it has no SnapshotKit tables yet. */
   int schemaVersion() {
     try {
-      return Migrations.currentVersion(jdbi).orElse(0);
+      return Migrations.currentVersion(db).orElse(0);
     } catch (RuntimeException e) {
       throw SqlFailures.map("reading the schema version", e, database);
     }

@@ -2,7 +2,7 @@
  * A {@link io.snapshotkit.spi.ManifestStore} (with its {@link io.snapshotkit.spi.EventOutbox}),
  * a {@link io.snapshotkit.spi.BlobStore}, a {@link io.snapshotkit.spi.HostDirectory} with heartbeats
  * ({@link io.snapshotkit.jdbc.JdbcHostRegistry}) and a PostgreSQL advisory-lock
- * {@link io.snapshotkit.spi.WorkloadLock} on JDBI, for SQLite (the embedded default), H2 and
+ * {@link io.snapshotkit.spi.WorkloadLock} on JDBC, for SQLite (the embedded default), H2 and
  * PostgreSQL.
  *
  * <p>Start with {@link io.snapshotkit.jdbc.JdbcManifestStore#sqlite(java.nio.file.Path)}; in

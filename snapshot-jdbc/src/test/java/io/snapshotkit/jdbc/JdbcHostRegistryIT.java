@@ -288,7 +288,7 @@ class JdbcHostRegistryIT {
   @DisplayName("a registry on a database not yet migrated to version 3 is refused, saying to migrate")
   void unmigratedDatabaseIsRefused(Dialect dialect) {
     try (TestDatabase db = TestDatabase.create(dialect, dir)) {
-      assertEquals(2, Migrations.migrate(db.jdbi(), dialect, 2));
+      assertEquals(2, Migrations.migrate(db.sql(), dialect, 2));
       try (JdbcManifestStore store = db.builder().migrateOnStart(false).build()) {
         SnapshotException e = assertThrows(SnapshotException.class, () -> registry(store));
         assertEquals(ErrorCode.CONFLICT, e.code());

@@ -46,7 +46,7 @@ class MigrationIT {
   @DisplayName("a database created by schema version 1 is upgraded to the latest with no data lost")
   void upgradeKeepsData(Dialect dialect) {
     try (TestDatabase db = TestDatabase.create(dialect, dir)) {
-      assertEquals(1, Migrations.migrate(db.jdbi(), dialect, 1));
+      assertEquals(1, Migrations.migrate(db.sql(), dialect, 1));
       JdbcManifestStore v1 = db.builder().migrateOnStart(false).build();
       assertEquals(1, v1.schemaVersion());
 
@@ -101,7 +101,7 @@ class MigrationIT {
   @DisplayName("upgrading to schema version 4 indexes the labels of the snapshots already stored, so a label filter finds them")
   void labelIndexFilledFromExistingRows(Dialect dialect) {
     try (TestDatabase db = TestDatabase.create(dialect, dir)) {
-      assertEquals(3, Migrations.migrate(db.jdbi(), dialect, 3));
+      assertEquals(3, Migrations.migrate(db.sql(), dialect, 3));
       Snapshot prod = withLabels(Rows.capturing(W1, 1), Map.of("env", "prod", "team", "a"));
       Snapshot staging = withLabels(Rows.capturing(W1, 2), Map.of("env", "staging"));
       Snapshot none = Rows.capturing(W2, 3);
@@ -121,7 +121,7 @@ class MigrationIT {
    * (today's store also writes {@code sk_label}, which an older schema does not have).
    */
   private static void insertAsOlderSchema(TestDatabase db, List<Snapshot> rows) {
-    db.jdbi().useHandle(h -> {
+    db.sql().useTransaction(h -> {
       for (Snapshot row : rows) {
         Sql.bindSnapshot(h.createUpdate("INSERT INTO sk_snapshot (" + Sql.SNAPSHOT_COLUMNS + ") VALUES (:id, "
             + ":tenant, :workload, :version, :name, :trig, :status, :parent, :created_at, :expires_at, "
@@ -157,7 +157,8 @@ class MigrationIT {
     try (TestDatabase db = TestDatabase.create(dialect, dir)) {
       db.builder().build();
       int newer = JdbcManifestStore.latestSchemaVersion() + 1;
-      db.jdbi().useHandle(h -> h.execute("INSERT INTO sk_schema_version (version, description) VALUES (?, 'future')", newer));
+      db.sql().withHandle(h -> h.createUpdate("INSERT INTO sk_schema_version (version, description) VALUES (:v, 'future')")
+          .bind("v", newer).execute());
       SnapshotException e = assertThrows(SnapshotException.class, () -> db.builder().build());
       assertEquals(ErrorCode.CONFLICT, e.code());
       assertTrue(e.getMessage().contains("upgrade SnapshotKit"), e.getMessage());
@@ -184,7 +185,7 @@ class MigrationIT {
       } finally {
         threads.shutdownNow();
       }
-      List<Integer> applied = db.jdbi().withHandle(h ->
+      List<Integer> applied = db.sql().withHandle(h ->
           h.createQuery("SELECT version FROM sk_schema_version ORDER BY version").mapTo(Integer.class).list());
       assertEquals(IntStream.rangeClosed(1, JdbcManifestStore.latestSchemaVersion()).boxed().toList(), applied,
           "each version applied once");

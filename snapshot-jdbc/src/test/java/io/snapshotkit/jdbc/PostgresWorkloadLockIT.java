@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -137,7 +136,7 @@ class PostgresWorkloadLockIT {
   @DisplayName("when the holder's connection dies the lease reports it lost and the database frees the workload")
   void connectionLossFreesTheWorkload() {
     try (WorkloadLease held = instanceA.acquire(W1, SHORT)) {
-      int terminated = Jdbi.create(poolB).withHandle(h -> h.createQuery(
+      int terminated = Database.of(poolB).withHandle(h -> h.createQuery(
               "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted")
           .mapTo(Integer.class).one());
       assertEquals(1, terminated);

@@ -76,7 +76,7 @@ class StoreBehaviourIT {
       });
       assertArrayEquals(new byte[] {1}, cached.manifest(row.id()).orElseThrow());
       // Change the row behind both stores' backs: only the uncached store sees it.
-      db.jdbi().useHandle(h -> h.createUpdate("UPDATE sk_manifest SET content = :c WHERE snapshot_id = :id")
+      db.sql().withHandle(h -> h.createUpdate("UPDATE sk_manifest SET content = :c WHERE snapshot_id = :id")
           .bind("c", new byte[] {9}).bind("id", row.id().value()).execute());
       assertArrayEquals(new byte[] {1}, cached.manifest(row.id()).orElseThrow(), "the second read came from the cache");
       assertArrayEquals(new byte[] {9}, uncached.manifest(row.id()).orElseThrow(), "manifestCacheBytes(0) reads the database");
@@ -241,7 +241,7 @@ class StoreBehaviourIT {
               .bind("id", "X").bind("c", new byte[] {1}).execute())));
       assertEquals(ErrorCode.CONFLICT, e.code());
       assertEquals(Optional.empty(), store.manifest(new SnapshotId("00000000000000000000000000")), "rolled back");
-      assertEquals(Integer.valueOf(1), db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM sk_snapshot")
+      assertEquals(Integer.valueOf(1), db.sql().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM sk_snapshot")
           .mapTo(Integer.class).one()));
     }
   }

@@ -3,9 +3,8 @@ package io.snapshotkit.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import io.snapshotkit.jdbc.testing.PostgresServer;
 import java.nio.file.Path;
-import org.jdbi.v3.core.Jdbi;
 
-/** A fresh, empty database of one dialect for a test, with a way to open stores and raw JDBI on it. */
+/** A fresh, empty database of one dialect for a test, with a way to open stores and raw SQL on it. */
 final class TestDatabase implements AutoCloseable {
   private static int h2Databases;
 
@@ -39,12 +38,12 @@ final class TestDatabase implements AutoCloseable {
     };
   }
 
-  /** Raw JDBI on this database, for setting up and inspecting state behind the store's back. */
-  Jdbi jdbi() {
+  /** Raw SQL on this database, for setting up and inspecting state behind the store's back. */
+  Database sql() {
     return switch (dialect) {
-      case SQLITE -> Jdbi.create("jdbc:sqlite:" + sqliteFile);
-      case H2 -> Jdbi.create(h2Url);
-      case POSTGRES -> Jdbi.create(pool);
+      case SQLITE -> Database.of("jdbc:sqlite:" + sqliteFile);
+      case H2 -> Database.of(h2Url);
+      case POSTGRES -> Database.of(pool);
     };
   }
 
@@ -54,7 +53,7 @@ final class TestDatabase implements AutoCloseable {
       pool.close();
     }
     if (h2Url != null) {
-      Jdbi.create(h2Url).useHandle(h -> h.execute("DROP ALL OBJECTS"));
+      Database.of(h2Url).withHandle(h -> h.execute("DROP ALL OBJECTS"));
     }
   }
 

@@ -42,7 +42,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -142,8 +141,8 @@ class TwoEnginesOnPostgresIT {
             "versions stored for " + workload);
         assertEquals(CAPTURES / WORKLOADS - LIMIT, refused.get(workload).get(), "captures refused by the quota of " + workload);
       }
-      Jdbi jdbi = Jdbi.create(poolA);
-      int overQuota = jdbi.withHandle(h -> h.createQuery(
+      Database sql = Database.of(poolA);
+      int overQuota = sql.withHandle(h -> h.createQuery(
               "SELECT COUNT(*) FROM (SELECT workload FROM sk_snapshot WHERE status <> 'FAILED' "
                   + "GROUP BY workload HAVING COUNT(*) > :limit) over_quota")
           .bind("limit", LIMIT).mapTo(Integer.class).one());
@@ -164,8 +163,8 @@ class TwoEnginesOnPostgresIT {
       // Events: drain what the racing pollers left, then every hook has seen every event exactly once.
       Map<String, Long> sequenceOf = new HashMap<>();
       Map<EventType, Integer> types = new TreeMap<>();
-      for (OutboxRow row : jdbi.withHandle(h -> h.createQuery("SELECT event_id, seq, type FROM sk_event")
-          .map((rs, ctx) -> new OutboxRow(rs.getString("event_id"), rs.getLong("seq"),
+      for (OutboxRow row : sql.withHandle(h -> h.createQuery("SELECT event_id, seq, type FROM sk_event")
+          .map(rs -> new OutboxRow(rs.getString("event_id"), rs.getLong("seq"),
               EventType.fromWireName(rs.getString("type"))))
           .list())) {
         sequenceOf.put(row.eventId(), row.seq());
@@ -182,7 +181,7 @@ class TwoEnginesOnPostgresIT {
       for (Map.Entry<String, Ledger> e : ledgers.entrySet()) {
         e.getValue().assertExactlyOnceInOrder(e.getKey(), sequenceOf);
       }
-      int undone = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM sk_delivery WHERE state <> 'DONE'")
+      int undone = sql.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM sk_delivery WHERE state <> 'DONE'")
           .mapTo(Integer.class).one());
       assertEquals(0, undone, "every delivery is acknowledged");
       for (Instance instance : instances) {

@@ -1,0 +1,45 @@
+package io.snapshotkit.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An {@code INSERT}, {@code UPDATE}, {@code DELETE} or DDL statement on a {@link Handle}. Run it
+ * once with {@link #execute}, or as a batch: bind one row's values, {@link #add()}, repeat, then
+ * {@link #execute}.
+ */
+final class Update extends SqlStatement<Update> {
+  private final List<Map<String, Value>> rows = new ArrayList<>();
+
+  Update(Connection connection, String sql) {
+    super(connection, sql);
+  }
+
+  /** Ends a batch row: the values bound since the last {@code add} are one row of the batch. */
+  Update add() {
+    rows.add(takeRow());
+    return this;
+  }
+
+  /**
+   * Runs the statement; after {@link #add()}, once for every row added.
+   *
+   * @return the rows changed (for a batch, their sum)
+   */
+  int execute() {
+    try {
+      if (!rows.isEmpty()) {
+        return executeBatch(rows);
+      }
+      try (PreparedStatement ps = prepare()) {
+        return ps.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw failed(e);
+    }
+  }
+}
