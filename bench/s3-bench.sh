@@ -85,7 +85,6 @@ else
   TRAIN_OPTS=$JAVA_OPTS
   JAVA_OPTS="$JAVA_OPTS -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=$SRC/examples/bin/snapshotkit-c2.json -XX:-DisplayVMOutput"
   [ "$JDK_MAJOR" -eq 25 ] && JAVA_OPTS="$JAVA_OPTS -XX:+SkipTier2IfPossible"
-  [ "$JDK_MAJOR" -le 25 ] && JAVA_OPTS="$JAVA_OPTS -XX:-PrintWarnings -XX:-FlightRecorder"
   JAVA_OPTS="$JAVA_OPTS -Xmn48m"
   if read -r thp 2>/dev/null </sys/kernel/mm/transparent_hugepage/enabled && [[ "$thp" == *"[madvise]"* ]]; then
     JAVA_OPTS="$JAVA_OPTS -XX:+UseTransparentHugePages"

@@ -204,7 +204,7 @@ class LauncherIT {
 
   @Test
   @Order(3)
-  void commandsRunWithoutTheFlightRecorderUnlessJavaOptsAskForIt() throws IOException, InterruptedException {
+  void commandsLoadNoFlightRecorderClassesUnlessJavaOptsAskForARecording() throws IOException, InterruptedException {
     Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
     assertEquals(0, run(env, "init").status());
     Path plain = tmp.resolve("plain-classes.log");
@@ -216,10 +216,11 @@ class LauncherIT {
     Result withJfr = run(env, "list");
 
     assertEquals(0, list.status(), list::err);
-    assertEquals("", list.err(), "no warning about the deprecated -XX:-FlightRecorder");
-    assertFalse(Files.readString(plain).contains("JdbiStatementEvent"), "JDBI registered its JFR event");
+    assertEquals("", list.err());
+    // starting JFR (a library registering an event type is enough) costs a cold command 0.1 s
+    assertFalse(Files.readString(plain).contains(" jdk.jfr."), "a library started the Flight Recorder");
     assertEquals(0, withJfr.status(), withJfr::err);
-    assertTrue(Files.readString(recorded).contains("JdbiStatementEvent"), "JAVA_OPTS asked for a recording");
+    assertTrue(Files.readString(recorded).contains(" jdk.jfr."), "JAVA_OPTS asked for a recording");
     assertTrue(Files.size(recording) > 0, "the recording the user asked for was written");
   }
 
