@@ -75,20 +75,7 @@ fi
 for t in java awk tar; do command -v $t >/dev/null || die "$t is required"; done
 
 # ------------------------------------------------------------------------------ build
-if [ "$BUILD" = 1 ]; then
-  echo "building the CLI and snapshot-bench (for the corpus)"
-  (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl examples,snapshot-bench -am \
-                  || mvn -B -q package -DskipTests -pl examples,snapshot-bench -am; }) || die "build failed"
-fi
-for j in "$SRC/examples/target/snapshotkit.jar" "$SRC/snapshot-bench/target/benchmarks.jar"; do
-  [ -f "$j" ] || die "no $j; run without --no-build"
-done
-# private copies: other builds may replace target/ while we measure
-cp "$SRC/examples/target/snapshotkit.jar" "$WORK/snapshotkit.jar"
-cp "$SRC/snapshot-bench/target/benchmarks.jar" "$WORK/bench.jar"
-export SNAPSHOTKIT_JAR="$WORK/snapshotkit.jar"
-SK="$SRC/examples/bin/snapshotkit"
-unset SNAPSHOTKIT_JVM_FLAGS JAVA_OPTS
+cli_jars
 
 # the JDKs: 17, and the newest the launcher picks by itself
 JDK17=

@@ -45,16 +45,7 @@ for t in java mvn unzip python3; do command -v $t >/dev/null || die "$t is requi
 bench_work
 fresh_fs 10G
 
-if [ "$BUILD" = 1 ]; then
-  echo "building the CLI and snapshot-bench (for the corpus)"
-  (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl examples,snapshot-bench -am \
-                  || mvn -B -q package -DskipTests -pl examples,snapshot-bench -am; }) || die "build failed"
-fi
-for j in "$SRC/examples/target/snapshotkit.jar" "$SRC/snapshot-bench/target/benchmarks.jar"; do
-  [ -f "$j" ] || die "no $j; run without --no-build"
-done
-cp "$SRC/examples/target/snapshotkit.jar" "$WORK/snapshotkit.jar"
-cp "$SRC/snapshot-bench/target/benchmarks.jar" "$WORK/bench.jar"
+cli_jars
 
 # the profiler: its jar from Maven Central carries the agent library for each platform
 AGENT="$WORK/async-profiler/linux-x64/libasyncProfiler.so"
@@ -66,9 +57,7 @@ if [ ! -f "$AGENT" ]; then
     || die "no linux-x64 agent in async-profiler $PROFILER_VERSION"
 fi
 
-export SNAPSHOTKIT_JAR="$WORK/snapshotkit.jar" XDG_CACHE_HOME="$WORK/xdg" SNAPSHOTKIT_CACHE=sync
-SK="$SRC/examples/bin/snapshotkit"
-unset SNAPSHOTKIT_JVM_FLAGS JAVA_OPTS
+export XDG_CACHE_HOME="$WORK/xdg" SNAPSHOTKIT_CACHE=sync
 DATA="$FS/data"
 HOME_DIR="$FS/home"
 rm -rf "$DATA" "$HOME_DIR" "$FS/restored"

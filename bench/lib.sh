@@ -11,6 +11,9 @@
 #   timed_call NAME CMD...    the same for a command line or a shell function (wall only), output
 #                             appended to $TIMED_LOG (default TIMES/NAME.out)
 #   median NAME / all NAME    the median of TIMES/NAME / its values on one line
+#   cli_jars                  builds the CLI and snapshot-bench unless BUILD=0, copies their jars to
+#                             WORK/snapshotkit.jar and WORK/bench.jar, points the launcher (SK) at
+#                             the copy and clears the JVM settings a caller's environment may hold
 #
 # Why a fresh filesystem: the machine these were written on has an ext4 root without a journal,
 # whose inode allocator checks every free inode's deletion time and skips those freed in the last
@@ -80,6 +83,24 @@ timed_call() { # timed_call NAME command...
   "$@" >>"$log" 2>&1 || { tail -20 "$log" >&2; die "$name failed (log: $log)"; }
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$TIMES/$name"
+}
+
+cli_jars() {
+  if [ "${BUILD:-1}" = 1 ]; then
+    echo "building the CLI and snapshot-bench (for the corpus)"
+    (cd "$SRC" && { mvn -B -q -o package -DskipTests -pl examples,snapshot-bench -am \
+                    || mvn -B -q package -DskipTests -pl examples,snapshot-bench -am; }) || die "build failed"
+  fi
+  local j
+  for j in "$SRC/examples/target/snapshotkit.jar" "$SRC/snapshot-bench/target/benchmarks.jar"; do
+    [ -f "$j" ] || die "no $j; run without --no-build"
+  done
+  # private copies: other builds may replace target/ while we measure
+  cp "$SRC/examples/target/snapshotkit.jar" "$WORK/snapshotkit.jar"
+  cp "$SRC/snapshot-bench/target/benchmarks.jar" "$WORK/bench.jar"
+  export SNAPSHOTKIT_JAR="$WORK/snapshotkit.jar"
+  SK="$SRC/examples/bin/snapshotkit"
+  unset SNAPSHOTKIT_JVM_FLAGS JAVA_OPTS
 }
 
 # jdk_major HOME: the feature version a JDK's release file names (17, 25...), or nothing
