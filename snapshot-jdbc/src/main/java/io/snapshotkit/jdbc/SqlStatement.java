@@ -95,6 +95,11 @@ abstract sealed class SqlStatement<S extends SqlStatement<S>> permits Query, Upd
     }
   }
 
+  /** Whether any value is bound since the statement was made or its last row taken. */
+  final boolean hasValues() {
+    return !values.isEmpty();
+  }
+
   /** The values bound so far, as one row of a batch; the next row binds its own. */
   final Map<String, Value> takeRow() {
     Map<String, Value> row = values;

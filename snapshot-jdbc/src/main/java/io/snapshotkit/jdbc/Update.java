@@ -26,14 +26,21 @@ final class Update extends SqlStatement<Update> {
   }
 
   /**
-   * Runs the statement; after {@link #add()}, once for every row added.
+   * Runs the statement; after {@link #add()}, once for every row added (and the batch is empty
+   * again).
    *
    * @return the rows changed (for a batch, their sum)
+   * @throws IllegalStateException if values were bound after a batch's last {@link #add()}
    */
   int execute() {
     try {
       if (!rows.isEmpty()) {
-        return executeBatch(rows);
+        if (hasValues()) {
+          throw new IllegalStateException("values were bound after the batch's last add(); add() them or drop them");
+        }
+        int changed = executeBatch(rows);
+        rows.clear();
+        return changed;
       }
       try (PreparedStatement ps = prepare()) {
         return ps.executeUpdate();

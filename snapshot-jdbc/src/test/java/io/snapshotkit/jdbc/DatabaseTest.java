@@ -99,6 +99,20 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("a batch with values bound after its last add() fails instead of dropping that row")
+  void batchRowNotAdded() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> db.useTransaction(h -> {
+      Update batch = h.createUpdate("INSERT INTO t (id, n, big, flag, data) VALUES (:id, 1, 0, TRUE, NULL)");
+      batch.bind("id", "added").add();
+      batch.bind("id", "forgotten");
+      batch.execute();
+    }));
+    assertTrue(e.getMessage().contains("add()"), e.getMessage());
+    assertEquals(List.of(), db.withHandle(h -> h.createQuery("SELECT id FROM t").mapTo(String.class).list()),
+        "the transaction was rolled back");
+  }
+
+  @Test
   @DisplayName("a transaction commits when its callback returns and leaves nothing when it throws")
   void transactions() {
     db.useTransaction(h -> insert(h, "kept", 1, 1L, true, null));
