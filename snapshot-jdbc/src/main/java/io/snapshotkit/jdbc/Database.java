@@ -23,12 +23,18 @@ import javax.sql.DataSource;
  */
 final class Database {
   /** Opens and takes back connections. */
+  @FunctionalInterface
   interface Connections {
     /** A connection in auto-commit mode. */
     Connection open() throws SQLException;
 
-    /** Takes back a connection {@link #open} gave, in auto-commit mode unless it failed. */
-    void release(Connection connection) throws SQLException;
+    /**
+     * Takes back a connection {@link #open} gave, in auto-commit mode unless it failed; closes it
+     * unless the implementation keeps connections open.
+     */
+    default void release(Connection connection) throws SQLException {
+      connection.close();
+    }
   }
 
   private final Connections connections;
@@ -40,33 +46,13 @@ final class Database {
   /** Connections from a data source (a pool, usually), closed after each use. */
   static Database of(DataSource dataSource) {
     Objects.requireNonNull(dataSource, "dataSource");
-    return new Database(new Connections() {
-      @Override
-      public Connection open() throws SQLException {
-        return dataSource.getConnection();
-      }
-
-      @Override
-      public void release(Connection connection) throws SQLException {
-        connection.close();
-      }
-    });
+    return new Database(dataSource::getConnection);
   }
 
   /** A new connection to a JDBC URL for each use. */
   static Database of(String url) {
     Objects.requireNonNull(url, "url");
-    return new Database(new Connections() {
-      @Override
-      public Connection open() throws SQLException {
-        return DriverManager.getConnection(url);
-      }
-
-      @Override
-      public void release(Connection connection) throws SQLException {
-        connection.close();
-      }
-    });
+    return new Database(() -> DriverManager.getConnection(url));
   }
 
   /** Runs {@code body} on a connection in auto-commit mode. */
