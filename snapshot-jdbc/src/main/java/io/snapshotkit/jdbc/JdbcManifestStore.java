@@ -244,8 +244,8 @@ public final class JdbcManifestStore implements ManifestStore, AutoCloseable {
   }
 
   private RuntimeException surface(String what, RuntimeException e) {
-    if (e instanceof SnapshotException || SqlFailures.sqlCause(e) == null
-        && !(e instanceof SqlError)) {
+    // an SqlError always carries its SQLException, so it is mapped with the other SQL failures
+    if (e instanceof SnapshotException || SqlFailures.sqlCause(e) == null) {
       return e;
     }
     return SqlFailures.map(what, e, database);
