@@ -12,8 +12,9 @@ import java.util.Optional;
  *
  * <p>Every method has an empty default, so an observer overrides only what it needs. Calls come on
  * the thread that did the work, after it; they must be quick and must not call back into the
- * engine. An observer that throws is logged (once per method at WARN) and never changes the
- * operation's result.
+ * engine. An asynchronous capture is reported before its future completes, so a caller that
+ * waited for the future finds the capture reported. An observer that throws is logged (once per
+ * method at WARN) and never changes the operation's result.
  *
  * <p><b>Thread-safety:</b> implementations must be thread-safe: operations run concurrently.
  */

@@ -1,6 +1,7 @@
 package io.snapshotkit.core;
 
 import io.snapshotkit.ErrorCode;
+import io.snapshotkit.Snapshot;
 import io.snapshotkit.SnapshotException;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -8,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,22 +47,24 @@ final class Observations {
   }
 
   /**
-   * Runs {@code start}, which starts an operation that goes on asynchronously, and reports the
-   * operation when the future {@code done} gives for what was started completes; a failure to
-   * start is reported at once (the exception's code) and thrown.
+   * Runs {@code start}, which starts a capture that goes on asynchronously, and returns it with a
+   * future that completes only after the capture was reported (so whoever waited for it finds it
+   * counted); a failure to start is reported at once (the exception's code) and thrown.
    */
-  <P> P timedStart(EngineOperation operation, Supplier<P> start, Function<P, CompletableFuture<?>> done) {
+  PendingCapture timedStart(Supplier<PendingCapture> start) {
     long startNanos = System.nanoTime();
-    P started;
+    PendingCapture started;
     try {
       started = start.get();
     } catch (RuntimeException e) {
-      finished(operation, startNanos, Optional.of(codeOf(e)));
+      finished(EngineOperation.CAPTURE, startNanos, Optional.of(codeOf(e)));
       throw e;
     }
-    done.apply(started).whenComplete((value, failure) -> finished(operation, startNanos,
-        failure == null ? Optional.empty() : Optional.of(codeOf(failure))));
-    return started;
+    // whenComplete's stage completes after its action returns: the order is the contract's, not
+    // that of the source future's list of dependents
+    CompletableFuture<Snapshot> reported = started.result().whenComplete((value, failure) ->
+        finished(EngineOperation.CAPTURE, startNanos, failure == null ? Optional.empty() : Optional.of(codeOf(failure))));
+    return new PendingCapture(started.snapshot(), reported);
   }
 
   private void finished(EngineOperation operation, long startNanos, Optional<ErrorCode> failure) {

@@ -205,7 +205,7 @@ public final class SnapshotEngine implements AutoCloseable {
   public PendingCapture startCapture(CaptureSpec spec) {
     Objects.requireNonNull(spec, "spec");
     ensureOpen();
-    return observations.timedStart(EngineOperation.CAPTURE, () -> capture.startCapture(spec), PendingCapture::result);
+    return observations.timedStart(() -> capture.startCapture(spec));
   }
 
   // ───────────────────────────── reads ─────────────────────────────
