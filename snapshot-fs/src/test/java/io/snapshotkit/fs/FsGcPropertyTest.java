@@ -11,8 +11,10 @@ import io.snapshotkit.fs.internal.files.AtomicFiles;
 import io.snapshotkit.spi.CaptureRequest;
 import io.snapshotkit.spi.RestoreRequest;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,6 +43,8 @@ class FsGcPropertyTest {
   private static final WorkloadRef W = WorkloadRef.of("acme", "gc");
   private static final AtomicLong INTERLEAVINGS = new AtomicLong();
   private static final int BLOB = 64 << 10;
+  /** The mtime each rewrite gets: one millisecond after the previous one. */
+  private static final AtomicLong STAMPS = new AtomicLong(Instant.parse("2025-01-01T00:00:00Z").toEpochMilli());
   private static ExecutorService pool;
 
   @BeforeContainer
@@ -136,10 +140,21 @@ class FsGcPropertyTest {
         case 1 -> {
           byte[] big = new byte[BLOB + random.nextInt(64)];
           big[random.nextInt(big.length)] = (byte) random.nextInt();
-          Trees.write(f, big);
+          rewrite(f, big);
         }
-        default -> Trees.write(f, "content " + random.nextInt(20));
+        default -> rewrite(f, ("content " + random.nextInt(20)).getBytes(StandardCharsets.UTF_8));
       }
     }
+  }
+
+  /**
+   * Writes {@code f} in place and gives it an mtime no earlier write had. With the racy cutoff off
+   * the scanner trusts size, times and inode; a kernel that stamps files at the clock tick (before
+   * Linux 6.13) would give a same-size rewrite within one tick the old times, and the capture
+   * would rightly keep the old content.
+   */
+  private static void rewrite(Path f, byte[] data) throws IOException {
+    Trees.write(f, data);
+    Files.setLastModifiedTime(f, FileTime.fromMillis(STAMPS.incrementAndGet()));
   }
 }
