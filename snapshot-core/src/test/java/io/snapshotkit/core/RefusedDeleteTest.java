@@ -109,7 +109,7 @@ class RefusedDeleteTest {
   @Test
   @DisplayName("a host that timed out may have dropped the data: the snapshot stays DELETING even though no host confirmed")
   void timedOutHostKeepsDeleting() {
-    try (Fixture f = Fixture.create(o -> o.hostTimeout = Duration.ofMillis(200))) {
+    try (Fixture f = Fixture.create(o -> o.hostTimeout = Duration.ofSeconds(1))) {
       Snapshot s = f.capture();
       f.h1().failNext(Op.DELETE, Fault.hang());
 
