@@ -41,6 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sqlite.SQLiteJDBCLoader;
 
 /**
  * Runs the real {@code bin/snapshotkit} launcher as a process: which JDK it picks, the start-up
@@ -144,6 +145,24 @@ class LauncherIT {
       assertEquals(List.of(libraryDirectory(cacheHome, library).resolve(library.file).toString()),
           librariesLoaded(libraryLog, library), library + ": the copy beside the cache, and no other");
     }
+  }
+
+  @Test
+  @Order(1)
+  void withTheSqliteCopyTheDriverDoesNotScanTheTemporaryDirectory() throws IOException, InterruptedException {
+    // at start the driver deletes, in its temporary directory, every file named like one of its own
+    // extractions that has no lock file beside it: it reads every entry of the directory to find them
+    Path temporary = Files.createDirectories(tmp.resolve("java-tmp"));
+    Path stale = Files.writeString(temporary.resolve("sqlite-" + SQLiteJDBCLoader.getVersion() + "-stale-libsqlitejdbc.so"),
+        "an extraction of another process, as the driver names them");
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    env.put("JAVA_OPTS", "-Djava.io.tmpdir=" + temporary);
+    Result init = run(env, "init");
+    Result r = run(env, "list");
+
+    assertEquals(0, init.status(), init::err);
+    assertEquals(0, r.status(), r::err);
+    assertTrue(Files.exists(stale), "the driver listed java.io.tmpdir rather than the cache directory");
   }
 
   /** How the copy of a library beside the cache can be wrong; its loader must then extract its own. */
