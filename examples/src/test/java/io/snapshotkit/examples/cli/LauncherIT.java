@@ -133,13 +133,8 @@ class LauncherIT {
   @Order(1)
   void theNativeLibrariesAreLoadedFromBesideTheCacheNotExtractedAgain() throws IOException, InterruptedException {
     Path libraryLog = tmp.resolve("library.log");
-    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
-    env.put("JAVA_OPTS", "-Xlog:library=info:file=" + libraryLog);
-    Result init = run(env, "init");
-    Result r = run(env, "list");
+    Result r = initAndListOnJdk17("-Xlog:library=info:file=" + libraryLog);
 
-    assertEquals(0, init.status(), init::err);
-    assertEquals(0, r.status(), r::err);
     assertEquals("", r.err());
     for (NativeLibrary library : NativeLibrary.values()) {
       assertEquals(List.of(libraryDirectory(cacheHome, library).resolve(library.file).toString()),
@@ -155,14 +150,20 @@ class LauncherIT {
     Path temporary = Files.createDirectories(tmp.resolve("java-tmp"));
     Path stale = Files.writeString(temporary.resolve("sqlite-" + SQLiteJDBCLoader.getVersion() + "-stale-libsqlitejdbc.so"),
         "an extraction of another process, as the driver names them");
-    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
-    env.put("JAVA_OPTS", "-Djava.io.tmpdir=" + temporary);
-    Result init = run(env, "init");
-    Result r = run(env, "list");
+    initAndListOnJdk17("-Djava.io.tmpdir=" + temporary);
 
-    assertEquals(0, init.status(), init::err);
-    assertEquals(0, r.status(), r::err);
     assertTrue(Files.exists(stale), "the driver listed java.io.tmpdir rather than the cache directory");
+  }
+
+  /** Runs {@code init}, then {@code list}, on JDK 17 with the shared cache and {@code javaOpts}; both must succeed. */
+  private Result initAndListOnJdk17(String javaOpts) throws IOException, InterruptedException {
+    Map<String, String> env = onlyJdk17(tmp.resolve("home"), cacheHome, "auto");
+    env.put("JAVA_OPTS", javaOpts);
+    Result init = run(env, "init");
+    assertEquals(0, init.status(), init::err);
+    Result list = run(env, "list");
+    assertEquals(0, list.status(), list::err);
+    return list;
   }
 
   /** How the copy of a library beside the cache can be wrong; its loader must then extract its own. */
