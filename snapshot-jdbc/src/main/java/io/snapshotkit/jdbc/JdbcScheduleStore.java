@@ -90,7 +90,7 @@ final class JdbcScheduleStore implements ScheduleStore {
     List<ScheduleState> rows = store.read("listing the schedules of tenant " + tenant, h -> h
         .createQuery("SELECT " + COLUMNS + " FROM sk_schedule WHERE tenant = :t")
         .bind("t", tenant.value())
-        .map(rs -> row(rs))
+        .map(JdbcScheduleStore::row)
         .list());
     return rows.stream().sorted(Comparator.comparing(ScheduleState::workload)).toList();
   }
@@ -104,7 +104,7 @@ final class JdbcScheduleStore implements ScheduleStore {
           + (after.isPresent() ? "WHERE tenant > :t OR (tenant = :t AND workload > :w) " : "")
           + "ORDER BY tenant, workload LIMIT :limit");
       after.ifPresent(a -> q.bind("t", a.tenant().value()).bind("w", a.id()));
-      return List.copyOf(q.bind("limit", limit).map(rs -> row(rs)).list());
+      return List.copyOf(q.bind("limit", limit).map(JdbcScheduleStore::row).list());
     });
   }
 
@@ -134,7 +134,7 @@ final class JdbcScheduleStore implements ScheduleStore {
   private static List<ScheduleState> select(Handle h, String where, WorkloadRef w) {
     return h.createQuery("SELECT " + COLUMNS + " FROM sk_schedule " + where)
         .bind("t", w.tenant().value()).bind("w", w.id())
-        .map(rs -> row(rs))
+        .map(JdbcScheduleStore::row)
         .list();
   }
 

@@ -70,7 +70,7 @@ final class JdbcTransaction implements StoreTransaction {
     return run("reading snapshot " + id, () -> handle
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
         .bind("id", id.value())
-        .map(rs -> Sql.snapshot(rs))
+        .map(Sql::snapshot)
         .findOne());
   }
 

@@ -7,7 +7,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
-
 /**
  * The {@code sk_label} table (schema version 4): one row per label of a snapshot, kept equal to
  * the row's {@code labels} column, so that a list filtered by labels probes an index. Each label

@@ -36,7 +36,7 @@ final class SnapshotQueries {
     return store.read("reading snapshot " + id, h -> h
         .createQuery("SELECT " + Sql.SNAPSHOT_COLUMNS + " FROM sk_snapshot WHERE id = :id")
         .bind("id", id.value())
-        .map(rs -> Sql.snapshot(rs))
+        .map(Sql::snapshot)
         .findOne());
   }
 
@@ -65,7 +65,7 @@ final class SnapshotQueries {
         q.bind("t" + i, triggers.get(i));
       }
       LabelRows.bind(q, labels);
-      return q.map(rs -> Sql.snapshot(rs)).list();
+      return q.map(Sql::snapshot).list();
     });
     if (rows.size() > query.limit()) {
       List<Snapshot> page = new ArrayList<>(rows.subList(0, query.limit()));
@@ -92,7 +92,7 @@ final class SnapshotQueries {
             + "AND version IS NOT NULL ORDER BY version")
         .bind("t", workload.tenant().value())
         .bind("w", workload.id())
-        .map(rs -> Sql.snapshot(rs))
+        .map(Sql::snapshot)
         .list());
   }
 
@@ -105,7 +105,7 @@ final class SnapshotQueries {
         .bind("no", false)
         .bind("now", Codec.boundNanos(now))
         .bind("limit", limit)
-        .map(rs -> Sql.snapshot(rs))
+        .map(Sql::snapshot)
         .list());
   }
 
@@ -117,7 +117,7 @@ final class SnapshotQueries {
             + "AND created_at < :before ORDER BY created_at, id LIMIT :limit")
         .bind("before", Codec.boundNanos(before))
         .bind("limit", limit)
-        .map(rs -> Sql.snapshot(rs))
+        .map(Sql::snapshot)
         .list());
   }
 
